@@ -1,1 +1,1 @@
-fn main() {}
+fn main() { grouplab::start(); }

@@ -1,1 +1,328 @@
-fn main() {}
+//! GroupLab's project automation: `cargo xtask <command>`.
+//!
+//! - `serve` — install what is missing, build the app and serve it on <http://127.0.0.1:8080>.
+//! - `test`  — install what is missing, then run every test layer: native workspace tests,
+//!   wasm-bindgen tests in headless Chromium, a release `trunk build` served from `dist/` by a
+//!   plain static server with Playwright end-to-end tests against it; print the bundle sizes and
+//!   a closing `N passed, N failed` line over all layers.
+//! - `bench` — criterion benchmarks (natively) and the in-browser timed run.
+//! - `dist`  — the release bundle only, with its sizes.
+//!
+//! Every tool is pinned (see [`tools`]) and installed from crates.io, npm or Debian only: no
+//! download from anywhere else is ever needed.
+
+mod serve_static;
+mod tools;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::thread;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench(),
+        Some("dist") => dist().map(|_| ()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <serve|test|bench|dist>\n\
+                 \n  serve   build the app and serve it on http://127.0.0.1:8080\
+                 \n  test    run every test layer (native, wasm in headless Chromium, Playwright e2e)\
+                 \n          options: --skip-e2e, --skip-wasm (for quick local loops only)\
+                 \n  bench   criterion benchmarks and the in-browser timed run\
+                 \n  dist    release bundle in dist/ and its sizes"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// `PATH` with `node_modules/.bin` (wasm-opt, playwright) and cargo's bin directory in front.
+pub fn tool_path() -> String {
+    let mut parts = vec![root().join("node_modules/.bin").display().to_string()];
+    if let Some(home) = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))
+    }) {
+        parts.push(home.join("bin").display().to_string());
+    }
+    if let Ok(path) = std::env::var("PATH") {
+        parts.push(path);
+    }
+    parts.join(":")
+}
+
+/// A command rooted at the workspace with the tool `PATH`.
+pub fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root()).env("PATH", tool_path()).env("TRUNK_SKIP_VERSION_CHECK", "true");
+    c
+}
+
+/// Runs a command, echoing its output live, and returns (success, combined output).
+pub fn run_captured(c: &mut Command) -> Result<(bool, String), String> {
+    let shown = format!("{c:?}");
+    eprintln!("$ {shown}");
+    c.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+    let mut child = c.spawn().map_err(|e| format!("could not start {shown}: {e}"))?;
+    let (tx, rx) = mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    let out: Box<dyn Read + Send> = Box::new(child.stdout.take().expect("piped"));
+    let err: Box<dyn Read + Send> = Box::new(child.stderr.take().expect("piped"));
+    for (stream, to_stderr) in [(out, false), (err, true)] {
+        let tx = tx.clone();
+        readers.push(thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if to_stderr {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+                let _ = tx.send(line);
+            }
+        }));
+    }
+    drop(tx);
+    let status = child.wait().map_err(|e| format!("{shown}: {e}"))?;
+    for r in readers {
+        let _ = r.join();
+    }
+    let output: Vec<String> = rx.into_iter().collect();
+    Ok((status.success(), output.join("\n")))
+}
+
+/// Runs a command with inherited output; Err names it when it fails.
+pub fn run(c: &mut Command) -> Result<(), String> {
+    let shown = format!("{c:?}");
+    eprintln!("$ {shown}");
+    let status = c.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn serve() -> Result<(), String> {
+    let report = tools::ensure(tools::Need { browser: false });
+    report.print();
+    report.require(&["wasm32 target", "trunk", "wasm-bindgen", "npm packages"])?;
+    run(cmd("cargo").args(["fetch"]))?;
+    println!("GroupLab: building, then serving on http://127.0.0.1:8080 (Ctrl-C stops)");
+    let mut c = cmd("trunk");
+    c.args(["serve", "--release", "--address", "127.0.0.1", "--port", "8080"]);
+    run(&mut c)
+}
+
+/// Layer results for the closing line.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    lines: Vec<String>,
+}
+
+impl Tally {
+    fn layer(&mut self, name: &str, passed: u64, failed: u64, note: &str) {
+        self.passed += passed;
+        self.failed += failed;
+        self.lines.push(format!("  {name:<28} {passed:>5} passed, {failed:>3} failed{note}"));
+    }
+}
+
+/// Sums cargo test's `test result: ok. N passed; M failed; …` lines.
+fn cargo_counts(output: &str) -> (u64, u64) {
+    let (mut passed, mut failed) = (0, 0);
+    for line in output.lines() {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else { continue };
+        for part in rest.split([';', '.']) {
+            let part = part.trim();
+            if let Some(n) = part.strip_suffix(" passed") {
+                passed += n.trim().parse::<u64>().unwrap_or(0);
+            } else if let Some(n) = part.strip_suffix(" failed") {
+                failed += n.trim().parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    (passed, failed)
+}
+
+/// Reads Playwright's closing `N passed` / `N failed` / `N flaky` lines.
+fn playwright_counts(output: &str) -> (u64, u64) {
+    let (mut passed, mut failed) = (0, 0);
+    for line in output.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() >= 2 {
+            if let Ok(n) = words[0].parse::<u64>() {
+                match words[1] {
+                    "passed" => passed += n,
+                    "failed" | "flaky" | "interrupted" => failed += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    (passed, failed)
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let skip_e2e = args.iter().any(|a| a == "--skip-e2e");
+    let skip_wasm = args.iter().any(|a| a == "--skip-wasm");
+    let started = std::time::Instant::now();
+    let report = tools::ensure(tools::Need { browser: !(skip_e2e && skip_wasm) });
+    report.print();
+    let mut tally = Tally::default();
+
+    // Layer 1: native tests of the whole workspace.
+    let mut c = cmd("cargo");
+    c.args(["test", "--workspace"]);
+    if let Ok(cases) = std::env::var("GROUPLAB_PROPTEST_CASES") {
+        c.env("GROUPLAB_PROPTEST_CASES", cases);
+    }
+    let (ok, out) = run_captured(&mut c)?;
+    let (p, f) = cargo_counts(&out);
+    let f = if ok { f } else { f.max(1) };
+    tally.layer("native (cargo test)", p, f, "");
+
+    // Layer 2: wasm-bindgen tests in headless Chromium.
+    if skip_wasm {
+        tally.lines.push("  wasm (headless Chromium)     skipped (--skip-wasm)".into());
+    } else if let Err(why) = report.require(&["wasm32 target", "wasm-bindgen", "chromium"]) {
+        tally.layer("wasm (headless Chromium)", 0, 1, &format!("  — not run: {why}"));
+    } else {
+        let mut c = cmd("cargo");
+        c.args(["test", "--target", "wasm32-unknown-unknown", "-p", "grouplab", "--tests"])
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+        let (ok, out) = run_captured(&mut c)?;
+        let (p, f) = cargo_counts(&out);
+        let f = if ok { f } else { f.max(1) };
+        tally.layer("wasm (headless Chromium)", p, f, "");
+    }
+
+    // Layer 3: release bundle + Playwright against a plain static server.
+    if skip_e2e {
+        tally.lines.push("  e2e (Playwright)             skipped (--skip-e2e)".into());
+    } else if let Err(why) =
+        report.require(&["wasm32 target", "trunk", "wasm-bindgen", "npm packages", "chromium"])
+    {
+        tally.layer("e2e (Playwright)", 0, 1, &format!("  — not run: {why}"));
+    } else {
+        match dist() {
+            Err(why) => tally.layer("release build (trunk)", 0, 1, &format!("  — {why}")),
+            Ok(sizes) => {
+                let server = serve_static::start(&root().join("dist"))?;
+                let mut c = cmd(&root().join("node_modules/.bin/playwright").display().to_string());
+                c.args(["test", "--config", "tests/e2e/playwright.config.mjs"])
+                    .env("GROUPLAB_URL", format!("http://{}/", server.addr))
+                    .env("CHROMIUM", tools::CHROMIUM)
+                    .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+                let (ok, out) = run_captured(&mut c)?;
+                let (p, f) = playwright_counts(&out);
+                let f = if ok { f } else { f.max(1) };
+                tally.layer("e2e (Playwright)", p, f, "");
+                println!("{sizes}");
+            }
+        }
+    }
+
+    println!("\nGroupLab test layers ({:.0} s):", started.elapsed().as_secs_f64());
+    for line in &tally.lines {
+        println!("{line}");
+    }
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed == 0 && tally.passed > 0 {
+        Ok(())
+    } else {
+        Err(format!("{} test(s) failed", tally.failed.max(1)))
+    }
+}
+
+/// Builds the release bundle into `dist/` and returns a size table.
+fn dist() -> Result<String, String> {
+    let report = tools::ensure(tools::Need { browser: false });
+    report.require(&["wasm32 target", "trunk", "wasm-bindgen", "npm packages"])?;
+    run(cmd("cargo").args(["fetch"]))?;
+    run(cmd("trunk").args(["build", "--release"]))?;
+    let sizes = bundle_sizes(&root().join("dist"))?;
+    println!("{sizes}");
+    Ok(sizes)
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(bytes).expect("in-memory write");
+    enc.finish().expect("in-memory gzip").len()
+}
+
+fn bundle_sizes(dist: &Path) -> Result<String, String> {
+    let mut rows = vec!["Release bundle (dist/):".to_string()];
+    let (mut raw_total, mut gz_total) = (0usize, 0usize);
+    for ext in ["wasm", "js", "css"] {
+        let (mut raw, mut gz) = (0, 0);
+        for entry in std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.extension().and_then(|e| e.to_str()) == Some(ext) {
+                let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+                raw += bytes.len();
+                gz += gzip_len(&bytes);
+            }
+        }
+        raw_total += raw;
+        gz_total += gz;
+        rows.push(format!("  {ext:<5} {:>8.1} KB raw {:>8.1} KB gzip", raw as f64 / 1024.0, gz as f64 / 1024.0));
+    }
+    rows.push(format!(
+        "  total {:>8.1} KB raw {:>8.1} KB gzip",
+        raw_total as f64 / 1024.0,
+        gz_total as f64 / 1024.0
+    ));
+    Ok(rows.join("\n"))
+}
+
+fn bench() -> Result<(), String> {
+    let mut c = cmd("cargo");
+    c.args(["bench", "-p", "grouplab-engine", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
+    run(&mut c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_counts_sums_every_result_line() {
+        let out = "test result: ok. 3 passed; 0 failed; 0 ignored\n\
+                   test result: FAILED. 5 passed; 2 failed; 1 ignored; 0 measured";
+        assert_eq!(cargo_counts(out), (8, 2));
+    }
+
+    #[test]
+    fn playwright_counts_reads_summary_lines() {
+        let out = "  ✓  1 ok\n  3 passed (4.2s)\n  1 failed\n  1 flaky";
+        assert_eq!(playwright_counts(out), (3, 2));
+    }
+
+    #[test]
+    fn gzip_shrinks_repetitive_bytes() {
+        let bytes = vec![b'a'; 10_000];
+        assert!(gzip_len(&bytes) < 200);
+    }
+}
