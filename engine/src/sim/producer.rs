@@ -42,6 +42,8 @@ pub struct Producer {
     sticky_records: u64,
     /// Millirecords carried to the next tick.
     carry_milli: u64,
+    /// Last append outcome per partition (failures are reported on change only).
+    last_error: Vec<Option<crate::cluster::AppendError>>,
     /// Running.
     pub active: bool,
     /// Records handed to the partitioner.
@@ -154,6 +156,7 @@ pub fn add_producer(
         sticky: None,
         sticky_records: 0,
         carry_milli: 0,
+        last_error: Vec::new(),
         active: true,
         sent: 0,
         appended: 0,
@@ -234,6 +237,8 @@ pub fn on_tick(sim: &mut Sim, idx: u32) {
     let name = p.name.clone();
     let mut appended = 0u64;
     let mut failed = 0u64;
+    let mut last_error = std::mem::take(&mut p.last_error);
+    last_error.resize(nparts as usize, None);
     for (part, mut recs) in per_part.into_iter().enumerate() {
         if recs.is_empty() {
             continue;
@@ -242,12 +247,17 @@ pub fn on_tick(sim: &mut Sim, idx: u32) {
         match sim.cluster.append(&mut sim.ctx, tid, part, acks, &mut recs) {
             Ok(_) => {
                 appended += n;
+                last_error[part] = None;
                 if acks == Acks::One {
                     sim.cluster.producers[pid as usize].acknowledged += n;
                 }
             }
             Err(e) => {
                 failed += n;
+                if last_error[part] == Some(e) {
+                    continue;
+                }
+                last_error[part] = Some(e);
                 sim.ctx.emit(Event::ProduceFailed {
                     at_ms: sim.ctx.now_ms,
                     producer: name.clone(),
@@ -260,6 +270,7 @@ pub fn on_tick(sim: &mut Sim, idx: u32) {
         }
     }
     let p = &mut sim.producers[idx as usize];
+    p.last_error = last_error;
     p.appended += appended;
     p.failed += failed;
     sim.ctx.schedule_in(tick, Timer::ProducerTick { producer: idx });
