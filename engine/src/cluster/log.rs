@@ -294,6 +294,7 @@ impl Log {
                 s.base_offset = offset;
             }
         }
+        self.recompute_segment_stats();
         // Compact the buffer when more than half of it is dead space.
         if self.head > 1024 && self.head * 2 > self.buf.len() {
             self.buf.drain(..self.head);

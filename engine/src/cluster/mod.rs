@@ -1290,7 +1290,7 @@ impl Cluster {
                             next_due = Some(now);
                             break;
                         }
-                        size -= s.records;
+                        size = size.saturating_sub(s.records);
                         delete_upto = Some(upper);
                         nsegs += 1;
                     }
