@@ -42,25 +42,40 @@ impl Reducible for LabState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        {
+        let changed = {
             let mut lab = self.lab.borrow_mut();
             match action {
                 Action::Apply(command) => {
                     let _ = lab.apply(command);
+                    true
                 }
-                Action::AdvanceBy(ms) => lab.advance_by(ms),
-                Action::Step => lab.step(),
-                Action::TogglePlay => lab.playing = !lab.playing,
-                Action::SetSpeed(speed) => lab.set_speed(speed),
-                Action::Tick(real_ms) => {
-                    if !lab.playing {
-                        return self;
-                    }
+                Action::AdvanceBy(ms) => {
+                    lab.advance_by(ms);
+                    true
+                }
+                Action::Step => {
+                    lab.step();
+                    true
+                }
+                Action::TogglePlay => {
+                    lab.playing = !lab.playing;
+                    true
+                }
+                Action::SetSpeed(speed) => {
+                    lab.set_speed(speed);
+                    true
+                }
+                Action::Tick(real_ms) if lab.playing => {
                     let delta = (real_ms.clamp(0.0, 250.0) * lab.speed).round() as u64;
                     lab.advance_by(delta);
+                    true
                 }
-                Action::DismissError => lab.error = None,
+                Action::Tick(_) => false,
+                Action::DismissError => lab.error.take().is_some(),
             }
+        };
+        if !changed {
+            return self;
         }
         Rc::new(LabState { lab: self.lab.clone(), version: self.version + 1 })
     }
