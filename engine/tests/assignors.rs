@@ -287,6 +287,16 @@ fn kip848_conformance_cases() {
 }
 
 #[test]
+fn extra_ported_kafka_cases() {
+    // Further scenarios ported from Kafka's assignor test classes (see each case's `source`).
+    let files = case_files("extra");
+    assert!(!files.is_empty());
+    for f in files {
+        check(&f);
+    }
+}
+
+#[test]
 fn kip848_range_cases_dispatch_to_the_server_side_assignor() {
     for f in case_files("kip848") {
         let case: Case = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
