@@ -440,3 +440,111 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Multi-round scenarios from Kafka's AbstractStickyAssignorTest
+
+fn sub(id: String, topics: Vec<String>) -> MemberSubscription {
+    MemberSubscription { id, topics, owned: vec![], generation: None, instance_id: None, rack: None }
+}
+
+/// Next round: every remaining member reports what it got, in generation `generation`.
+fn next_round(members: &[MemberSubscription], a: &Assignment, generation: i32) -> Vec<MemberSubscription> {
+    members
+        .iter()
+        .map(|m| MemberSubscription { owned: a[&m.id].clone(), generation: Some(generation), ..m.clone() })
+        .collect()
+}
+
+fn run_round(ctx: &str, strategy: Strategy, topics: &BTreeMap<String, u32>, members: &[MemberSubscription]) -> Assignment {
+    let a = assign(strategy, topics, members).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+    check_always(ctx, topics, members, &a);
+    let a = if strategy == Strategy::CooperativeSticky {
+        check_cooperative(ctx, members, &a);
+        cooperative_rounds(ctx, topics, members, &a)
+    } else {
+        a
+    };
+    check_complete(ctx, topics, members, &a);
+    check_balanced(ctx, strategy, topics, members, &a);
+    a
+}
+
+#[test]
+fn reassignment_after_one_consumer_leaves() {
+    // testReassignmentAfterOneConsumerLeaves: topic i has i partitions, consumer i subscribes
+    // to topics 1..=i; then consumer10 leaves.
+    let topics: BTreeMap<String, u32> = (1..20).map(|i| (format!("topic{i:02}"), i)).collect();
+    let members: Vec<MemberSubscription> = (1..20)
+        .map(|i| sub(format!("consumer{i:02}"), (1..=i).map(|j| format!("topic{j:02}")).collect()))
+        .collect();
+    for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
+        let first = run_round("round 1", strategy, &topics, &members);
+        let mut second_members = next_round(&members, &first, 1);
+        second_members.retain(|m| m.id != "consumer10");
+        let second = run_round("round 2", strategy, &topics, &second_members);
+        // Stickiness: what consumer10 did not own mostly stays where it was.
+        let moved = moves(&second_members, &second);
+        let freed = first["consumer10"].len();
+        assert!(moved <= freed, "{strategy:?}: {moved} moves after a member with {freed} partitions left");
+    }
+}
+
+#[test]
+fn reassignment_after_one_consumer_added_and_same_subscriptions() {
+    // testReassignmentAfterOneConsumerAdded and testSameSubscriptions.
+    let topics: BTreeMap<String, u32> = [("topic".to_string(), 20)].into();
+    let mut members: Vec<MemberSubscription> =
+        (1..10).map(|i| sub(format!("consumer{i:02}"), vec!["topic".into()])).collect();
+    for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
+        let first = run_round("before", strategy, &topics, &members);
+        let mut next = next_round(&members, &first, 1);
+        next.push(sub("consumer10".into(), vec!["topic".into()]));
+        let second = run_round("after", strategy, &topics, &next);
+        assert_eq!(moves(&next, &second), 2, "{strategy:?}: 20 partitions over 10 members needs exactly 2 moves");
+    }
+    members.clear();
+    let topics: BTreeMap<String, u32> = (1..15).map(|i| (format!("topic{i:02}"), i)).collect();
+    let all: Vec<String> = topics.keys().cloned().collect();
+    members.extend((1..9).map(|i| sub(format!("consumer{i:02}"), all.clone())));
+    for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
+        let first = run_round("same subscriptions", strategy, &topics, &members);
+        let mut next = next_round(&members, &first, 1);
+        next.retain(|m| m.id != "consumer05");
+        run_round("consumer05 left", strategy, &topics, &next);
+    }
+}
+
+/// Small deterministic generator for the large randomised scenario.
+struct Lcg(u64);
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[test]
+fn large_assignment_with_multiple_consumers_leaving_and_random_subscription() {
+    // testLargeAssignmentWithMultipleConsumersLeavingAndRandomSubscription (fixed seed).
+    let mut rng = Lcg(42);
+    let topics: BTreeMap<String, u32> = (0..40).map(|i| (format!("t{i:02}"), rng.below(10) as u32 + 1)).collect();
+    let members: Vec<MemberSubscription> = (0..200)
+        .map(|i| {
+            let n = rng.below(20);
+            let mut ts: Vec<String> = (0..n).map(|_| format!("t{:02}", rng.below(40))).collect();
+            ts.sort();
+            ts.dedup();
+            sub(format!("c{i:03}"), ts)
+        })
+        .collect();
+    for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
+        let first = run_round("random 1", strategy, &topics, &members);
+        let mut next = next_round(&members, &first, 1);
+        for _ in 0..50 {
+            let gone = format!("c{:03}", rng.below(200));
+            next.retain(|m| m.id != gone);
+        }
+        run_round("random 2", strategy, &topics, &next);
+    }
+}
