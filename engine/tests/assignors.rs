@@ -289,8 +289,9 @@ fn kip848_conformance_cases() {
 #[test]
 fn extra_ported_kafka_cases() {
     // Further scenarios ported from Kafka's assignor test classes (see each case's `source`).
-    let files = case_files("extra");
-    assert!(!files.is_empty());
+    let mut files = case_files("extra");
+    files.extend(case_files("extra_kip848"));
+    assert!(files.len() >= 20);
     for f in files {
         check(&f);
     }
