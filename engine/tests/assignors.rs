@@ -374,8 +374,8 @@ fn group_strategy() -> impl proptest::strategy::Strategy<Value = Group> {
                     let subs: Vec<String> =
                         (0..num_topics).filter(|t| mask & (1 << t) != 0).map(|t| format!("t{t}")).collect();
                     let mut owned = Vec::new();
-                    for t in 0..num_topics {
-                        for p in 0..counts[t] {
+                    for (t, &count) in counts.iter().enumerate() {
+                        for p in 0..count {
                             // sparse ownership (about 1 in 4 bits in the low 40 bits)
                             let bit = (t * 8 + p as usize) as u64;
                             if owned_bits & (1 << bit) != 0 && owned_bits.rotate_left(17) & (1 << bit) != 0 {
@@ -419,6 +419,14 @@ proptest! {
             check_complete(&ctx, &group.topics, &group.members, &final_assignment);
             check_balanced(&ctx, strategy, &group.topics, &group.members, &final_assignment);
         }
+    }
+
+    #[test]
+    fn java_string_order_matches_utf16(a in "\\PC{0,6}", b in "\\PC{0,6}") {
+        prop_assert_eq!(
+            grouplab_engine::assign::java::string_cmp(&a, &b),
+            a.encode_utf16().cmp(b.encode_utf16())
+        );
     }
 
     #[test]

@@ -24,8 +24,17 @@ pub fn string_hash(s: &str) -> i32 {
 }
 
 /// Java's `String.compareTo`: lexicographic over UTF-16 code units.
+///
+/// UTF-8 byte order equals code point order, which equals UTF-16 order except when a character
+/// in U+E000..=U+FFFF (UTF-8 lead byte 0xEE/0xEF) meets a supplementary character (lead byte
+/// 0xF0..): only then the slow UTF-16 comparison is needed.
 pub fn string_cmp(a: &str, b: &str) -> Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    match x.iter().zip(y).position(|(p, q)| p != q) {
+        None => x.len().cmp(&y.len()),
+        Some(i) if x[i] >= 0xEE && y[i] >= 0xEE => a.encode_utf16().cmp(b.encode_utf16()),
+        Some(i) => x[i].cmp(&y[i]),
+    }
 }
 
 /// `org.apache.kafka.common.TopicPartition.hashCode()`:
@@ -194,6 +203,12 @@ mod tests {
         // although its code point is smaller.
         assert_eq!(string_cmp("\u{FF61}", "\u{10000}"), Ordering::Greater);
         assert_eq!(string_cmp("a", "b"), Ordering::Less);
+        assert_eq!(string_cmp("ab", "a"), Ordering::Greater);
+        assert_eq!(string_cmp("\u{E000}x", "\u{E000}y"), Ordering::Less);
+        assert_eq!(string_cmp("\u{10001}", "\u{10000}"), Ordering::Greater);
+        for (a, b) in [("é", "z"), ("Z", "a"), ("\u{FFFF}", "\u{1F600}"), ("", "a")] {
+            assert_eq!(string_cmp(a, b), a.encode_utf16().cmp(b.encode_utf16()), "{a} vs {b}");
+        }
     }
 
     #[test]
