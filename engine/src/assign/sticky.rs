@@ -52,7 +52,7 @@ pub(crate) fn assign(model: &Model<'_>, cooperative: bool) -> Result<Vec<Vec<Tp>
         let transferring = builder.transferring;
         (builder.assignment, transferring)
     } else {
-        let mut builder = General::new(model, &prev, &order);
+        let mut builder = General::new(model, &prev, &order, strategy);
         builder.build()?;
         let assignment: Vec<Vec<Tp>> = builder.current.into_iter().map(Option::unwrap_or_default).collect();
         let transferring = if cooperative {
@@ -223,7 +223,15 @@ impl<'m, 'a> Constrained<'m, 'a> {
                 cursor += 1;
                 from_iterator = true;
                 under[cursor - 1]
-            } else if under.is_empty() && exactly_min.is_empty() {
+            } else if !under.is_empty() {
+                // restart the iterator over the members still under minQuota
+                cursor = 1;
+                from_iterator = true;
+                under[0]
+            } else if let Some(m) = exactly_min.pop_front() {
+                from_iterator = false;
+                m
+            } else {
                 return Err(AssignError::Internal {
                     strategy,
                     detail: format!(
@@ -231,13 +239,6 @@ impl<'m, 'a> Constrained<'m, 'a> {
                         unassigned.len() - i
                     ),
                 });
-            } else if under.is_empty() {
-                from_iterator = false;
-                exactly_min.pop_front().unwrap_or_default()
-            } else {
-                cursor = 1;
-                from_iterator = true;
-                under[0]
             };
             let count = self.assign_new(tp, consumer);
             if count == min_quota {
@@ -345,6 +346,7 @@ impl Movements {
 /// `GeneralAssignmentBuilder` (subscriptions differ).
 struct General<'m, 'a> {
     model: &'m Model<'a>,
+    strategy: Strategy,
     order: &'m [usize],
     prev: &'m PreviousOwners,
     /// topic2AllPotentialConsumers
@@ -364,7 +366,7 @@ struct General<'m, 'a> {
 }
 
 impl<'m, 'a> General<'m, 'a> {
-    fn new(model: &'m Model<'a>, prev: &'m PreviousOwners, order: &'m [usize]) -> Self {
+    fn new(model: &'m Model<'a>, prev: &'m PreviousOwners, order: &'m [usize], strategy: Strategy) -> Self {
         let mut topic_consumers: Vec<Vec<usize>> = vec![Vec::new(); model.num_topics()];
         for &m in order {
             for &t in &model.member_topics[m] {
@@ -385,6 +387,7 @@ impl<'m, 'a> General<'m, 'a> {
             .collect();
         General {
             model,
+            strategy,
             order,
             prev,
             topic_consumers,
@@ -578,7 +581,7 @@ impl<'m, 'a> General<'m, 'a> {
                 let g = model.global(tp);
                 let Some(consumer) = self.partition_consumer[g] else {
                     return Err(AssignError::Internal {
-                        strategy: Strategy::Sticky,
+                        strategy: self.strategy,
                         detail: format!("partition {}-{} has no consumer", model.topic_names[tp.0 as usize], tp.1),
                     });
                 };

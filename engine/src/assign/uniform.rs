@@ -158,8 +158,8 @@ fn heterogeneous_assign(model: &Model<'_>, order: &[usize], current: Vec<Vec<Tp>
         (pb * sa).cmp(&(pa * sb)).then(sa.cmp(&sb)).then(a.cmp(&b))
     });
 
-    let least_loaded = |subs: &[usize], size: &[usize]| -> usize {
-        subs.iter().copied().min_by_key(|&m| (size[m], index[m])).unwrap_or(subs[0])
+    let least_loaded = |subs: &[usize], size: &[usize]| -> Option<usize> {
+        subs.iter().copied().min_by_key(|&m| (size[m], index[m]))
     };
 
     // Assign the unassigned partitions.
@@ -168,9 +168,10 @@ fn heterogeneous_assign(model: &Model<'_>, order: &[usize], current: Vec<Vec<Tp>
         for p in 0..model.topic_counts[t as usize] {
             let g = model.global((t, p));
             if owner[g].is_none() {
-                let m = least_loaded(subs, &size);
-                owner[g] = Some(m);
-                size[m] += 1;
+                if let Some(m) = least_loaded(subs, &size) {
+                    owner[g] = Some(m);
+                    size[m] += 1;
+                }
             }
         }
     }
@@ -184,8 +185,7 @@ fn heterogeneous_assign(model: &Model<'_>, order: &[usize], current: Vec<Vec<Tp>
                 continue;
             }
             let count = model.topic_counts[t as usize];
-            loop {
-                let low = least_loaded(subs, &size);
+            while let Some(low) = least_loaded(subs, &size) {
                 // the holder with most partitions (ties: later member), and its highest partition
                 let mut best: Option<(usize, u32)> = None;
                 for p in 0..count {
