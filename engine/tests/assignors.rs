@@ -355,11 +355,16 @@ struct Group {
 }
 
 fn group_strategy() -> impl proptest::strategy::Strategy<Value = Group> {
-    (1usize..=5, 1usize..=7).prop_flat_map(|(num_topics, num_members)| {
-        let counts = proptest::collection::vec(1u32..=8, num_topics);
-        // per member: subscription bitmask (non-empty), owned bitmask over a 5x8 grid,
-        // generation, static flag
-        let member = (1u32..(1 << num_topics), any::<u64>(), prop::option::of(0i32..3), any::<bool>());
+    (1usize..=6, 1usize..=10).prop_flat_map(|(num_topics, num_members)| {
+        let counts = proptest::collection::vec(1u32..=10, num_topics);
+        // per member: subscription bitmask (non-empty), one ownership die per possible
+        // partition (owned when it shows 0, i.e. about one in four), generation, static flag
+        let member = (
+            1u32..(1 << num_topics),
+            proptest::collection::vec(0u8..4, num_topics * 10),
+            prop::option::of(0i32..3),
+            any::<bool>(),
+        );
         let members = proptest::collection::vec(member, num_members);
         (counts, members, any::<bool>()).prop_map(move |(counts, members, extra_topic)| {
             let mut topics: BTreeMap<String, u32> =
@@ -370,15 +375,13 @@ fn group_strategy() -> impl proptest::strategy::Strategy<Value = Group> {
             let members = members
                 .into_iter()
                 .enumerate()
-                .map(|(i, (mask, owned_bits, generation, is_static))| {
+                .map(|(i, (mask, dice, generation, is_static))| {
                     let subs: Vec<String> =
                         (0..num_topics).filter(|t| mask & (1 << t) != 0).map(|t| format!("t{t}")).collect();
                     let mut owned = Vec::new();
                     for (t, &count) in counts.iter().enumerate() {
                         for p in 0..count {
-                            // sparse ownership (about 1 in 4 bits in the low 40 bits)
-                            let bit = (t * 8 + p as usize) as u64;
-                            if owned_bits & (1 << bit) != 0 && owned_bits.rotate_left(17) & (1 << bit) != 0 {
+                            if dice[t * 10 + p as usize] == 0 {
                                 owned.push((format!("t{t}"), p));
                             }
                         }
