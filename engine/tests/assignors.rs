@@ -560,3 +560,16 @@ fn large_assignment_with_multiple_consumers_leaving_and_random_subscription() {
         run_round("random 2", strategy, &topics, &next);
     }
 }
+
+#[test]
+fn uniform_port_reproduces_kafkas_informational_java_expected() {
+    // `java_expected` is informational in the case format (Kafka's own answer where it depends
+    // on member/topic-id iteration order); GroupLab's port reproduces these four exactly.
+    for name in ["server_uniform_02", "server_uniform_05", "server_uniform_08", "server_uniform_11"] {
+        let path = data_dir().join(format!("kip848/{name}.json"));
+        let text = std::fs::read_to_string(&path).expect("case");
+        let case: Value = serde_json::from_str(&text).unwrap();
+        let got: Value = serde_json::from_str(&assign_case_json(&text).unwrap()).unwrap();
+        assert_eq!(got["assignment"], case["java_expected"], "{name}");
+    }
+}

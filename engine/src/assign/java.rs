@@ -186,6 +186,19 @@ pub fn hash_map_order(hashes: &[i32]) -> Vec<usize> {
     order
 }
 
+/// Iteration order of `new HashSet<>(Arrays.asList(values))` for `Integer` values (as Kafka's
+/// group-coordinator tests build partition sets): the table is sized
+/// `tableSizeFor(max(n / 0.75 + 1, 16))` up front, `Integer.hashCode()` is the value itself, and
+/// entries are visited by bucket, then insertion order.
+pub fn int_hash_set_order(values: &[u32]) -> Vec<u32> {
+    let wanted = ((values.len() as f64 / 0.75) as usize + 1).max(INITIAL_CAPACITY);
+    let capacity = wanted.next_power_of_two();
+    let mut order: Vec<u32> = values.to_vec();
+    // Stable: equal buckets keep insertion order.
+    order.sort_by_key(|&v| (spread(v as i32) as usize) & (capacity - 1));
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +233,14 @@ mod tests {
         let mut expected: Vec<usize> = (0..3).collect();
         expected.sort_by_key(|&i| (spread(hashes[i]) & 15, i));
         assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn int_hash_set_order_wraps_large_values() {
+        assert_eq!(int_hash_set_order(&[0, 1, 2]), vec![0, 1, 2]);
+        // capacity 16: 20 lands in bucket 4, after 3
+        assert_eq!(int_hash_set_order(&[3, 20]), vec![3, 20]);
+        assert_eq!(int_hash_set_order(&[5, 17]), vec![17, 5]);
     }
 
     #[test]
