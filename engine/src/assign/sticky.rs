@@ -21,10 +21,17 @@
 //! 4. `cooperative-sticky` then removes every partition that changes owner from its new owner
 //!    (it must first be revoked; a follow-up rebalance assigns it).
 //!
+//! Java iteration orders that change results are reproduced: the subscriptions `HashMap`
+//! (which member keeps `maxQuota` partitions in the constrained builder, which claim wins
+//! `partitionsWithMultiplePreviousOwners`, which previous-generation claim is remembered) and
+//! the `HashSet<TopicPartition>` from which `PartitionMovements` picks a partition to move back.
+//!
 //! Deliberate deviations (where Kafka would throw a `NullPointerException` or break its own
 //! contract): the previous-generation owner is only preferred while it still subscribes to the
 //! topic and can take part in reassignment; a member with an empty subscription never makes
-//! the "all subscriptions equal" check pass; the reassignment loop is bounded.
+//! the "all subscriptions equal" check pass; the reassignment loop is bounded. `assign` is a
+//! pure function, so the assignor instance's `maxGeneration` field (which in Kafka survives
+//! between rebalances of the same leader) is recomputed per call.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
