@@ -4,6 +4,7 @@
 //! grouplab partition --partitions N KEY...          one partition per key per line
 //! grouplab coordinator GROUP_ID [--offsets-partitions 50]
 //! grouplab run SCENARIO.json                        event trace, then the final view as JSON
+//! grouplab assign < CASE.json                        {"assignment": {...}} of one assignor case
 //! ```
 //! Usage errors exit with status 2; a scenario that cannot start exits with 1.
 
@@ -16,7 +17,8 @@ use grouplab_engine::Scenario;
 const USAGE: &str = "usage:
   grouplab partition --partitions N KEY...
   grouplab coordinator GROUP_ID [--offsets-partitions N]
-  grouplab run SCENARIO.json";
+  grouplab run SCENARIO.json
+  grouplab assign < CASE.json                      assignment of one conformance case";
 
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("grouplab: {msg}\n{USAGE}");
@@ -132,6 +134,28 @@ fn cmd_run(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Reads one assignor case (name, strategy, topics, members) on stdin, prints the assignment.
+fn cmd_assign(args: &[String]) -> ExitCode {
+    if let Some(extra) = args.first() {
+        return usage_error(&format!("assign: unexpected argument '{extra}' (the case is read on stdin)"));
+    }
+    let mut input = String::new();
+    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
+        eprintln!("grouplab: assign: cannot read stdin: {e}");
+        return ExitCode::from(1);
+    }
+    match grouplab_engine::assign::assign_case_json(&input) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("grouplab: assign: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else { return usage_error("missing subcommand") };
@@ -139,6 +163,7 @@ fn main() -> ExitCode {
         "partition" => cmd_partition(&args[1..]),
         "coordinator" => cmd_coordinator(&args[1..]),
         "run" => cmd_run(&args[1..]),
+        "assign" => cmd_assign(&args[1..]),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
