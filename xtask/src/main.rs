@@ -205,8 +205,10 @@ fn test(args: &[String]) -> Result<(), String> {
     } else if let Err(why) = report.require(&["wasm32 target", "wasm-bindgen", "chromium"]) {
         tally.layer("wasm (headless Chromium)", 0, 1, &format!("  — not run: {why}"));
     } else {
+        let native_hash = native_state_hash()?;
         let mut c = cmd("cargo");
         c.args(["test", "--target", "wasm32-unknown-unknown", "-p", "grouplab", "--tests"])
+            .env("GROUPLAB_NATIVE_HASH", native_hash)
             .env("CHROMEDRIVER", tools::CHROMEDRIVER)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
         let (ok, out) = run_captured(&mut c)?;
@@ -236,7 +238,7 @@ fn test(args: &[String]) -> Result<(), String> {
                 let (p, f) = playwright_counts(&out);
                 let f = if ok { f } else { f.max(1) };
                 tally.layer("e2e (Playwright)", p, f, "");
-                println!("{sizes}");
+                tally.lines.push(sizes);
             }
         }
     }
@@ -251,6 +253,20 @@ fn test(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("{} test(s) failed", tally.failed.max(1)))
     }
+}
+
+/// The state hash of `tests/data/determinism.json` computed natively by `grouplab hash`; the
+/// wasm tests assert the browser computes the same.
+fn native_state_hash() -> Result<String, String> {
+    let out = cmd("cargo")
+        .args(["run", "--quiet", "-p", "grouplab-engine", "--bin", "grouplab", "--", "hash"])
+        .arg(root().join("tests/data/determinism.json"))
+        .output()
+        .map_err(|e| format!("grouplab hash: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("grouplab hash failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Builds the release bundle into `dist/` and returns a size table.

@@ -18,7 +18,8 @@ const USAGE: &str = "usage:
   grouplab partition --partitions N KEY...
   grouplab coordinator GROUP_ID [--offsets-partitions N]
   grouplab run SCENARIO.json
-  grouplab assign < CASE.json                      assignment of one conformance case";
+  grouplab assign < CASE.json                      assignment of one conformance case
+  grouplab hash SCENARIO.json                      state hash after the run (determinism checks)";
 
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("grouplab: {msg}\n{USAGE}");
@@ -134,6 +135,25 @@ fn cmd_run(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Runs a scenario and prints only the final state hash (compared with the wasm run in tests).
+fn cmd_hash(args: &[String]) -> ExitCode {
+    let [path] = args else { return usage_error("hash: exactly one SCENARIO.json") };
+    let scenario = match std::fs::read_to_string(path).map_err(|e| format!("cannot read '{path}': {e}")).and_then(|t| Scenario::from_json(&t)) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    match scenario.run() {
+        Ok(run) => {
+            println!("{:016x}", run.sim.state_hash());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("grouplab: scenario cannot start: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// Reads one assignor case (name, strategy, topics, members) on stdin, prints the assignment.
 fn cmd_assign(args: &[String]) -> ExitCode {
     if let Some(extra) = args.first() {
@@ -164,6 +184,7 @@ fn main() -> ExitCode {
         "coordinator" => cmd_coordinator(&args[1..]),
         "run" => cmd_run(&args[1..]),
         "assign" => cmd_assign(&args[1..]),
+        "hash" => cmd_hash(&args[1..]),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
