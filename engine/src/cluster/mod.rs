@@ -63,6 +63,9 @@ pub struct ClusterConfig {
     pub replica_fetch_max_records: u64,
     /// `broker.session.timeout.ms` (KRaft).
     pub broker_session_timeout_ms: u64,
+    /// `replica.fetch.wait.max.ms`: an idle follower's fetch returns after this long, which is
+    /// how it learns a newer high watermark when no new data arrives.
+    pub replica_fetch_wait_max_ms: u64,
     /// Simulated bytes per record.
     pub record_size_bytes: u64,
     /// `log.retention.check.interval.ms`.
@@ -658,10 +661,63 @@ impl Cluster {
         Ok(Appended { first_offset: first, count: n })
     }
 
+    // ----------------------------------------------------------------- offsets topic
+
+    /// Key string of an offset commit record: `(group, topic, partition)` encoded without
+    /// ambiguity (`offset:<group length>:<group>:<topic>:<partition>`).
+    pub fn offset_commit_key(group_id: &str, topic: &str, partition: u32) -> String {
+        format!("offset:{}:{group_id}:{topic}:{partition}", group_id.len())
+    }
+
+    /// The group coordinator appends an offset commit (value = committed offset) to the group's
+    /// `__consumer_offsets` partition with acks=all (producer id 0, `__group_coordinator`).
+    pub fn append_offset_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+    ) -> Result<Appended, AppendError> {
+        let tid = self.topic_id(topic::CONSUMER_OFFSETS).ok_or(AppendError::UnknownTopicOrPartition)?;
+        let p = crate::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;
+        let pid = self.producer_by_name("__group_coordinator").ok_or(AppendError::UnknownTopicOrPartition)?;
+        self.check_append(tid, p, Acks::All, true)?;
+        let key = self.intern_key(&Self::offset_commit_key(group_id, topic, partition)).ok_or(AppendError::KafkaStorageError)?;
+        let seq = self.producers[pid as usize].next_sequence;
+        self.producers[pid as usize].next_sequence = seq.wrapping_add(1);
+        let mut rec = [Record { offset: 0, timestamp_ms: 0, value: offset, producer_id: pid, sequence: seq, key, leader_epoch: 0 }];
+        self.append(ctx, tid, p, Acks::All, &mut rec)
+    }
+
+    /// Committed offsets of a group as the coordinator would load them: the latest value per
+    /// key among records below the HW of the group's `__consumer_offsets` partition.
+    pub fn committed_offsets(&self, group_id: &str) -> BTreeMap<(String, u32), u64> {
+        let mut out = BTreeMap::new();
+        let Some(t) = self.topic(topic::CONSUMER_OFFSETS) else { return out };
+        let p = crate::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
+        let Some(log) = t.partitions[p].leader_log() else { return out };
+        let prefix = format!("offset:{}:{group_id}:", group_id.len());
+        for r in log.slice(log.log_start_offset(), log.high_watermark(), usize::MAX) {
+            let Some(k) = self.key_str(r.key) else { continue };
+            let Some(rest) = k.strip_prefix(&prefix) else { continue };
+            if let Some((topic, part)) = rest.rsplit_once(':') {
+                if let Ok(part) = part.parse::<u32>() {
+                    out.insert((topic.to_string(), part), r.value);
+                }
+            }
+        }
+        out
+    }
+
     // ----------------------------------------------------------------- replication
 
     fn wake_fetcher(&mut self, ctx: &mut Ctx, b: u32) {
         let delay = self.fetch_delay(b);
+        self.wake_fetcher_after(ctx, b, delay);
+    }
+
+    fn wake_fetcher_after(&mut self, ctx: &mut Ctx, b: u32, delay: u64) {
         let br = &mut self.brokers[b as usize];
         if br.alive && !br.fetch_scheduled {
             br.fetch_scheduled = true;
@@ -928,6 +984,19 @@ impl Cluster {
         }
         let part = &mut self.topics[tid].partitions[p];
         part.logs[li].set_high_watermark(new_hw);
+        // Idle followers learn the new HW when their parked fetch returns.
+        let wait = self.config.replica_fetch_wait_max_ms.max(self.config.replica_fetch_delay_ms);
+        let mut behind = [u32::MAX; 8];
+        let mut nb = 0;
+        for i in 0..part.replicas.len() {
+            if i != li && part.logs[i].high_watermark() < new_hw && nb < behind.len() {
+                behind[nb] = part.replicas[i];
+                nb += 1;
+            }
+        }
+        for &b in &behind[..nb] {
+            self.wake_fetcher_after(ctx, b, wait);
+        }
         if ctx.events.detail {
             ctx.emit(Event::HighWatermark {
                 at_ms: now,
