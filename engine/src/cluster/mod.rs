@@ -649,8 +649,8 @@ impl Cluster {
             });
         }
         // Followers long-poll: new data wakes their fetchers.
-        let replicas = self.topics[tid].partitions[p].replicas.clone();
-        for b in replicas {
+        for i in 0..self.topics[tid].partitions[p].replicas.len() {
+            let b = self.topics[tid].partitions[p].replicas[i];
             if b != leader {
                 self.wake_fetcher(ctx, b);
             }
