@@ -985,7 +985,7 @@ impl Cluster {
         let part = &mut self.topics[tid].partitions[p];
         part.logs[li].set_high_watermark(new_hw);
         // Idle followers learn the new HW when their parked fetch returns.
-        let wait = self.config.replica_fetch_wait_max_ms.max(self.config.replica_fetch_delay_ms);
+        let wait = self.config.replica_fetch_wait_max_ms;
         let mut behind = [u32::MAX; 8];
         let mut nb = 0;
         for i in 0..part.replicas.len() {
@@ -995,7 +995,8 @@ impl Cluster {
             }
         }
         for &b in &behind[..nb] {
-            self.wake_fetcher_after(ctx, b, wait);
+            let d = wait.max(self.fetch_delay(b));
+            self.wake_fetcher_after(ctx, b, d);
         }
         if ctx.events.detail {
             ctx.emit(Event::HighWatermark {
