@@ -188,10 +188,10 @@ impl Log {
             }
             // Epochs never decrease along a log: only scan when the chunk ends in a newer one.
             let cached = self.epochs.last().map(|e| e.0);
-            if cached.map_or(true, |e| chunk[chunk.len() - 1].leader_epoch > e) {
+            if cached.is_none_or(|e| chunk[chunk.len() - 1].leader_epoch > e) {
                 let mut last_epoch = cached;
                 for r in chunk {
-                    if last_epoch.map_or(true, |e| r.leader_epoch > e) {
+                    if last_epoch.is_none_or(|e| r.leader_epoch > e) {
                         self.note_epoch(r.leader_epoch, r.offset);
                         last_epoch = Some(r.leader_epoch);
                     }
