@@ -48,6 +48,9 @@ pub struct SimConfig {
     /// `replica.fetch.max.bytes` (default 1048576), in simulated bytes.
     #[serde(rename = "replica.fetch.max.bytes")]
     pub replica_fetch_max_bytes: u64,
+    /// `replica.fetch.wait.max.ms` (default 500).
+    #[serde(rename = "replica.fetch.wait.max.ms")]
+    pub replica_fetch_wait_max_ms: u64,
     /// `broker.session.timeout.ms` (default 9000): a crashed broker is fenced after this.
     #[serde(rename = "broker.session.timeout.ms")]
     pub broker_session_timeout_ms: u64,
@@ -86,6 +89,7 @@ impl Default for SimConfig {
             replica_lag_time_max_ms: 30_000,
             replica_fetch_backoff_ms: 1_000,
             replica_fetch_max_bytes: 1_048_576,
+            replica_fetch_wait_max_ms: 500,
             broker_session_timeout_ms: 9_000,
             log_retention_check_interval_ms: 300_000,
             log_cleaner_backoff_ms: 15_000,
@@ -211,6 +215,7 @@ impl Sim {
             replica_fetch_backoff_ms: config.replica_fetch_backoff_ms,
             replica_fetch_max_records: (config.replica_fetch_max_bytes / config.record_size_bytes).max(1),
             broker_session_timeout_ms: config.broker_session_timeout_ms,
+            replica_fetch_wait_max_ms: config.replica_fetch_wait_max_ms,
             record_size_bytes: config.record_size_bytes,
             log_retention_check_interval_ms: config.log_retention_check_interval_ms,
             log_cleaner_backoff_ms: config.log_cleaner_backoff_ms,
@@ -252,6 +257,12 @@ impl Sim {
     /// The log layer, for the group layer (append offset commits, etc.).
     pub fn cluster_mut(&mut self) -> &mut Cluster {
         &mut self.cluster
+    }
+
+    /// The log layer together with the clock/timers/output context, for layers built on top
+    /// (the group coordinator appends offset commits with it).
+    pub fn cluster_and_ctx_mut(&mut self) -> (&mut Cluster, &mut Ctx) {
+        (&mut self.cluster, &mut self.ctx)
     }
 
     /// Apply a command now. On `Err`, nothing changed.
