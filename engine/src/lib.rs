@@ -1,1 +1,2 @@
 //! GroupLab engine
+pub mod group;
