@@ -8,7 +8,7 @@
 //! * [`LagRow`]: `kafka-consumer-groups.sh --describe` style lag: HW − committed offset, and
 //!   HW − position.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,7 @@ pub const MAX_CHANGES_PER_PARTITION: usize = 10_000;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnershipTimeline {
     changes: BTreeMap<(String, TopicPartition), Vec<OwnershipChange>>,
+    fenced: BTreeSet<(String, String)>,
 }
 
 /// Two consumers of one group would own one partition at the same time, or a consumer
@@ -87,8 +88,29 @@ impl OwnershipTimeline {
             .and_then(|c| c.owner.as_deref())
     }
 
+    /// The coordinator removed `client_id`'s member: its partitions are free from `at_ms`, and
+    /// its later (late) release of them is not a conflict. Cleared when it acquires again.
+    pub fn fence(&mut self, group_id: &str, client_id: &str, at_ms: u64) {
+        let owned: Vec<TopicPartition> = self
+            .changes
+            .iter()
+            .filter(|((g, _), v)| g == group_id && v.last().and_then(|c| c.owner.as_deref()) == Some(client_id))
+            .map(|((_, tp), _)| tp.clone())
+            .collect();
+        for tp in owned {
+            self.push(group_id, &tp, OwnershipChange { at_ms, owner: None });
+        }
+        self.fenced.insert((group_id.to_string(), client_id.to_string()));
+    }
+
+    /// Whether the client was fenced and has not acquired anything since.
+    pub fn is_fenced(&self, group_id: &str, client_id: &str) -> bool {
+        self.fenced.contains(&(group_id.to_string(), client_id.to_string()))
+    }
+
     /// `owner` takes `tp`. Conflict (recorded anyway) if someone else owns it.
     pub fn acquire(&mut self, group_id: &str, tp: &TopicPartition, owner: &str, at_ms: u64) -> Result<(), OwnershipConflict> {
+        self.fenced.remove(&(group_id.to_string(), owner.to_string()));
         let current = self.current_owner(group_id, tp).map(str::to_string);
         self.push(group_id, tp, OwnershipChange { at_ms, owner: Some(owner.to_string()) });
         match current {
@@ -109,6 +131,8 @@ impl OwnershipTimeline {
         let current = self.current_owner(group_id, tp).map(str::to_string);
         if current.as_deref() == Some(owner) {
             self.push(group_id, tp, OwnershipChange { at_ms, owner: None });
+            Ok(())
+        } else if self.is_fenced(group_id, owner) {
             Ok(())
         } else {
             Err(OwnershipConflict {

@@ -313,6 +313,7 @@ pub struct ConsumerClient {
     next_correlation_id: u64,
     inflight: BTreeMap<u64, Inflight>,
     next_heartbeat_ms: u64,
+    next_find_ms: u64,
     last_heartbeat_ack_ms: Option<u64>,
     assignment: BTreeSet<TopicPartition>,
     positions: BTreeMap<TopicPartition, i64>,
@@ -362,6 +363,7 @@ impl ConsumerClient {
             next_correlation_id: 1,
             inflight: BTreeMap::new(),
             next_heartbeat_ms: now_ms,
+            next_find_ms: now_ms,
             last_heartbeat_ack_ms: None,
             assignment: BTreeSet::new(),
             positions: BTreeMap::new(),
@@ -476,6 +478,8 @@ impl ConsumerClient {
             add(self.poll_deadline_ms().saturating_add(1));
             if self.coordinator.is_some() && !self.heartbeat_inflight() {
                 add(self.next_heartbeat_ms);
+            } else if self.coordinator.is_none() && !self.inflight_api(Api::FindCoordinator) {
+                add(self.next_find_ms);
             }
         }
         if self.lifecycle == ClientLifecycle::Running {
@@ -714,6 +718,13 @@ impl ConsumerClient {
             let since = now_ms.saturating_sub(self.last_poll_ms);
             if since > self.cfg.max_poll_interval_ms {
                 self.leave_on_poll_timeout(now_ms, since, &mut out);
+            } else if self.coordinator.is_none() {
+                // The heartbeat thread looks the coordinator up itself (it may not wait for poll).
+                if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
+                    self.next_find_ms = now_ms.saturating_add(self.cfg.retry_backoff_ms);
+                    let req = Request::FindCoordinator { group_id: self.cfg.group_id.clone() };
+                    self.send(now_ms, req, &mut out);
+                }
             } else if self.coordinator.is_some() && !self.heartbeat_inflight() && now_ms >= self.next_heartbeat_ms {
                 let req = Request::Heartbeat {
                     group_id: self.cfg.group_id.clone(),
@@ -1207,7 +1218,7 @@ impl ConsumerClient {
                 }
             }
         }
-        if self.protocol == RebalanceProtocol::Cooperative {
+        if self.protocol == RebalanceProtocol::Cooperative || protocol == "cooperative-sticky" {
             // KIP-429: a partition moving between members is first only revoked; it is handed to
             // its new owner in the follow-up rebalance (CooperativeStickyAssignor's adjustment).
             let mut owner: BTreeMap<TopicPartition, &str> = BTreeMap::new();

@@ -687,9 +687,13 @@ impl GroupCoordinator {
     }
 
     fn remove_member(&mut self, now_ms: u64, member_id: &str, reason: &str, out: &mut Vec<Output>) {
-        if self.members.remove(member_id).is_none() {
-            return;
-        }
+        let Some(removed) = self.members.remove(member_id) else { return };
+        out.push(Output::MemberRemoved {
+            group_id: self.group_id.clone(),
+            client_id: removed.client_id,
+            member_id: member_id.to_string(),
+            at_ms: now_ms,
+        });
         self.pending_sync.remove(member_id);
         if self.leader.as_deref() == Some(member_id) {
             self.leader = None;

@@ -541,6 +541,19 @@ pub enum Output {
         /// When.
         at_ms: u64,
     },
+    /// The coordinator removed a member (session expiry, rebalance timeout, LeaveGroup): from
+    /// now on the group treats its partitions as free even if the consumer (a zombie) has not
+    /// noticed yet.
+    MemberRemoved {
+        /// Group.
+        group_id: String,
+        /// `client.id` of the member.
+        client_id: String,
+        /// Member id removed.
+        member_id: String,
+        /// When.
+        at_ms: u64,
+    },
     /// Something worth showing happened.
     Event {
         /// When.

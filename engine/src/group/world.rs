@@ -450,6 +450,12 @@ impl GroupWorld {
                         self.violations.push(format!("ownership: {c}"));
                     }
                 }
+                Output::MemberRemoved { group_id, client_id, member_id, at_ms } => {
+                    let current = self.clients.get(client_id).is_some_and(|c| c.member_id() == member_id);
+                    if current {
+                        self.ownership.fence(group_id, client_id, *at_ms);
+                    }
+                }
                 Output::Event { at_ms, event } => {
                     if self.events.len() >= MAX_EVENT_LINES {
                         self.events.remove(0);
@@ -490,7 +496,11 @@ impl GroupWorld {
                     self.violations.push(format!("{}: position {p} of {tp} outside [0, {hw}]", c.client_id()));
                 }
             }
-            // A consumer's owned partitions must match the timeline.
+            // A consumer's owned partitions must match the timeline (unless the coordinator
+            // already removed it and it has not noticed yet: a zombie).
+            if self.ownership.is_fenced(&self.group_id, c.client_id()) {
+                continue;
+            }
             for tp in c.assignment() {
                 if self.ownership.current_owner(&self.group_id, tp) != Some(c.client_id()) {
                     self.violations.push(format!("{} owns {tp} but the timeline disagrees", c.client_id()));
