@@ -143,9 +143,10 @@ proptest! {
     #[test]
     fn group_invariants_hold(ops in prop::collection::vec(op(), 1..24)) {
         let w = run(&ops)?;
-        // Every partition has at most one owner among the live consumers right now.
+        // Every partition has at most one owner among the consumers still in the group right
+        // now (a fenced zombie may still believe it owns partitions until it notices).
         let mut seen = BTreeMap::new();
-        for c in w.clients().values() {
+        for c in w.clients().values().filter(|c| !w.ownership().is_fenced("g", c.client_id())) {
             for tp in c.assignment() {
                 prop_assert!(seen.insert(tp.clone(), c.client_id().to_string()).is_none(), "{tp} owned twice");
             }
@@ -156,13 +157,14 @@ proptest! {
     }
 }
 
+/// Found by the proptest: a member stalled right after a rebalance started (by a LeaveGroup)
+/// is removed at the rebalance timeout before its own `max.poll.interval.ms` fires. The
+/// coordinator fences it (a zombie); its partitions move without a double owner.
 #[test]
-fn regression_close_then_add_then_stall() {
+fn regression_stalled_member_fenced_before_its_poll_timeout() {
     let add = Op::Add { cooperative: false, mode: 0, processing_ms: 0 };
     let ops = [add.clone(), add.clone(), Op::Advance(12_983), Op::Advance(182), Op::Close(1), Op::Advance(335), add, Op::Stall(3)];
-    if let Err(e) = run(&ops) {
-        let mut w = GroupWorld::new("g", &[("t", 4)], CoordinatorConfig::default(), tiny_range, 3).expect("world");
-        let _ = &mut w;
-        panic!("{e}");
-    }
+    let w = run(&ops).unwrap_or_else(|e| panic!("{e}"));
+    assert!(w.events().iter().any(|(_, e)| e.contains("did not rejoin before the rebalance timeout")));
+    assert!(w.ownership().is_fenced("g", "c0"));
 }
