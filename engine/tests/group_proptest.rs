@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use grouplab_engine::group::client::{AutoOffsetReset, CommitMode, ConsumerConfig, MemberSubscription};
+use grouplab_engine::group::client::{
+    AutoOffsetReset, CommitMode, ConsumerConfig, MemberSubscription,
+};
 use grouplab_engine::group::coordinator::CoordinatorConfig;
 use grouplab_engine::group::world::GroupWorld;
 use grouplab_engine::group::TopicPartition;
@@ -18,9 +20,16 @@ fn tiny_range(
     topics: &BTreeMap<String, u32>,
     members: &[MemberSubscription],
 ) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
-    let mut out: BTreeMap<String, Vec<(String, u32)>> = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect();
+    let mut out: BTreeMap<String, Vec<(String, u32)>> = members
+        .iter()
+        .map(|m| (m.member_id.clone(), Vec::new()))
+        .collect();
     for (topic, n) in topics {
-        let mut subs: Vec<&str> = members.iter().filter(|m| m.topics.contains(topic)).map(|m| m.member_id.as_str()).collect();
+        let mut subs: Vec<&str> = members
+            .iter()
+            .filter(|m| m.topics.contains(topic))
+            .map(|m| m.member_id.as_str())
+            .collect();
         subs.sort();
         if subs.is_empty() {
             continue;
@@ -41,7 +50,11 @@ fn tiny_range(
 
 #[derive(Debug, Clone)]
 enum Op {
-    Add { cooperative: bool, mode: u8, processing_ms: u64 },
+    Add {
+        cooperative: bool,
+        mode: u8,
+        processing_ms: u64,
+    },
     Crash(usize),
     Close(usize),
     Stall(usize),
@@ -65,7 +78,10 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn cases() -> u32 {
-    std::env::var("GROUPLAB_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+    std::env::var("GROUPLAB_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
 }
 
 fn config(id: &str, cooperative: bool, mode: u8, processing_ms: u64) -> ConsumerConfig {
@@ -90,15 +106,27 @@ fn config(id: &str, cooperative: bool, mode: u8, processing_ms: u64) -> Consumer
 }
 
 fn run(ops: &[Op]) -> Result<GroupWorld, TestCaseError> {
-    let mut w = GroupWorld::new("g", &[("t", 4)], CoordinatorConfig::default(), tiny_range, 3).expect("world");
+    let mut w = GroupWorld::new(
+        "g",
+        &[("t", 4)],
+        CoordinatorConfig::default(),
+        tiny_range,
+        3,
+    )
+    .expect("world");
     let mut ids: Vec<String> = Vec::new();
     let pick = |ids: &[String], i: usize| ids.get(i % ids.len().max(1)).cloned();
     for op in ops {
         // Errors (closing a crashed consumer, ...) are typed and leave the world unchanged.
         match op {
-            Op::Add { cooperative, mode, processing_ms } => {
+            Op::Add {
+                cooperative,
+                mode,
+                processing_ms,
+            } => {
                 let id = format!("c{}", ids.len());
-                w.add_consumer(config(&id, *cooperative, *mode, *processing_ms)).expect("valid config");
+                w.add_consumer(config(&id, *cooperative, *mode, *processing_ms))
+                    .expect("valid config");
                 ids.push(id);
             }
             Op::Crash(i) => {
@@ -122,18 +150,31 @@ fn run(ops: &[Op]) -> Result<GroupWorld, TestCaseError> {
                 }
             }
             Op::Produce(p, n) => {
-                w.produce(&TopicPartition::new("t", *p), *n).expect("partition exists");
+                w.produce(&TopicPartition::new("t", *p), *n)
+                    .expect("partition exists");
             }
             Op::Advance(ms) => w.advance(*ms),
             Op::Failover(b) => {
-                let b = if *b == w.coordinator().broker_id() { b + 10 } else { *b };
+                let b = if *b == w.coordinator().broker_id() {
+                    b + 10
+                } else {
+                    *b
+                };
                 w.failover_coordinator(b).expect("failover");
             }
         }
-        prop_assert!(w.violations().is_empty(), "after {op:?}: {:#?}", w.violations());
+        prop_assert!(
+            w.violations().is_empty(),
+            "after {op:?}: {:#?}",
+            w.violations()
+        );
     }
     w.advance(30_000);
-    prop_assert!(w.violations().is_empty(), "after settling: {:#?}", w.violations());
+    prop_assert!(
+        w.violations().is_empty(),
+        "after settling: {:#?}",
+        w.violations()
+    );
     Ok(w)
 }
 
@@ -162,9 +203,25 @@ proptest! {
 /// coordinator fences it (a zombie); its partitions move without a double owner.
 #[test]
 fn regression_stalled_member_fenced_before_its_poll_timeout() {
-    let add = Op::Add { cooperative: false, mode: 0, processing_ms: 0 };
-    let ops = [add.clone(), add.clone(), Op::Advance(12_983), Op::Advance(182), Op::Close(1), Op::Advance(335), add, Op::Stall(3)];
+    let add = Op::Add {
+        cooperative: false,
+        mode: 0,
+        processing_ms: 0,
+    };
+    let ops = [
+        add.clone(),
+        add.clone(),
+        Op::Advance(12_983),
+        Op::Advance(182),
+        Op::Close(1),
+        Op::Advance(335),
+        add,
+        Op::Stall(3),
+    ];
     let w = run(&ops).unwrap_or_else(|e| panic!("{e}"));
-    assert!(w.events().iter().any(|(_, e)| e.contains("did not rejoin before the rebalance timeout")));
+    assert!(w
+        .events()
+        .iter()
+        .any(|(_, e)| e.contains("did not rejoin before the rebalance timeout")));
     assert!(w.ownership().is_fenced("g", "c0"));
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use grouplab_engine::group::client::{AutoOffsetReset, CommitMode, ConsumerConfig, MemberSubscription};
+use grouplab_engine::group::client::{
+    AutoOffsetReset, CommitMode, ConsumerConfig, MemberSubscription,
+};
 use grouplab_engine::group::coordinator::{CoordinatorConfig, GroupState};
 use grouplab_engine::group::world::GroupWorld;
 use grouplab_engine::group::{MemberState, TopicPartition};
@@ -14,9 +16,16 @@ fn tiny_range(
     topics: &BTreeMap<String, u32>,
     members: &[MemberSubscription],
 ) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
-    let mut out: BTreeMap<String, Vec<(String, u32)>> = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect();
+    let mut out: BTreeMap<String, Vec<(String, u32)>> = members
+        .iter()
+        .map(|m| (m.member_id.clone(), Vec::new()))
+        .collect();
     for (topic, n) in topics {
-        let mut subs: Vec<&str> = members.iter().filter(|m| m.topics.contains(topic)).map(|m| m.member_id.as_str()).collect();
+        let mut subs: Vec<&str> = members
+            .iter()
+            .filter(|m| m.topics.contains(topic))
+            .map(|m| m.member_id.as_str())
+            .collect();
         subs.sort();
         if subs.is_empty() {
             continue;
@@ -40,7 +49,14 @@ fn tp(p: u32) -> TopicPartition {
 }
 
 fn world(partitions: u32) -> GroupWorld {
-    GroupWorld::new("g", &[("t", partitions)], CoordinatorConfig::default(), tiny_range, 42).expect("world")
+    GroupWorld::new(
+        "g",
+        &[("t", partitions)],
+        CoordinatorConfig::default(),
+        tiny_range,
+        42,
+    )
+    .expect("world")
 }
 
 fn consumer(id: &str) -> ConsumerConfig {
@@ -56,11 +72,17 @@ fn cooperative(id: &str) -> ConsumerConfig {
 }
 
 fn assert_clean(w: &GroupWorld) {
-    assert!(w.violations().is_empty(), "violations: {:#?}", w.violations());
+    assert!(
+        w.violations().is_empty(),
+        "violations: {:#?}",
+        w.violations()
+    );
 }
 
 fn owners(w: &GroupWorld, n: u32) -> Vec<Option<String>> {
-    (0..n).map(|p| w.ownership().current_owner("g", &tp(p)).map(str::to_string)).collect()
+    (0..n)
+        .map(|p| w.ownership().current_owner("g", &tp(p)).map(str::to_string))
+        .collect()
 }
 
 fn start_three(w: &mut GroupWorld, mk: fn(&str) -> ConsumerConfig) {
@@ -84,10 +106,19 @@ fn three_consumers_become_stable_with_every_partition_owned_once() {
     for c in w.clients().values() {
         assert_eq!(c.state(), MemberState::Stable);
         assert_eq!(c.assignment().len(), 2);
-        assert!(c.member_id().starts_with(c.client_id()), "member id {} has client id prefix", c.member_id());
+        assert!(
+            c.member_id().starts_with(c.client_id()),
+            "member id {} has client id prefix",
+            c.member_id()
+        );
     }
     // The first rebalance waited for group.initial.rebalance.delay.ms.
-    let first_stable = w.coordinator().transitions().iter().find(|(_, _, to)| *to == GroupState::Stable).map(|(t, _, _)| *t);
+    let first_stable = w
+        .coordinator()
+        .transitions()
+        .iter()
+        .find(|(_, _, to)| *to == GroupState::Stable)
+        .map(|(t, _, _)| *t);
     assert!(first_stable.is_some_and(|t| t >= 3000), "{first_stable:?}");
     assert_clean(&w);
 }
@@ -113,7 +144,13 @@ fn records_are_consumed_and_committed_and_lag_drains() {
 fn crash_moves_partitions_only_after_session_timeout() {
     let mut w = world(6);
     start_three(&mut w, consumer);
-    let crashed_parts: Vec<TopicPartition> = w.client("c2").expect("c2").assignment().iter().cloned().collect();
+    let crashed_parts: Vec<TopicPartition> = w
+        .client("c2")
+        .expect("c2")
+        .assignment()
+        .iter()
+        .cloned()
+        .collect();
     let member = w.client("c2").expect("c2").member_id().to_string();
     let deadline = w.coordinator().members()[&member].session_deadline_ms;
     let crash_at = w.now_ms();
@@ -121,19 +158,40 @@ fn crash_moves_partitions_only_after_session_timeout() {
     // Nobody owns them until the session expires.
     w.advance(40_000);
     for p in &crashed_parts {
-        assert_eq!(w.ownership().current_owner("g", p), None, "{p} must not move before session.timeout.ms");
+        assert_eq!(
+            w.ownership().current_owner("g", p),
+            None,
+            "{p} must not move before session.timeout.ms"
+        );
     }
-    assert_eq!(w.coordinator().members().len(), 3, "still a member before expiry");
+    assert_eq!(
+        w.coordinator().members().len(),
+        3,
+        "still a member before expiry"
+    );
     w.advance(15_000);
     assert_eq!(w.coordinator().members().len(), 2);
     assert_eq!(w.coordinator().state(), GroupState::Stable);
     for p in &crashed_parts {
         let h = w.ownership().history("g", p);
-        let reacquired = h.iter().find(|c| c.at_ms > crash_at && c.owner.is_some()).expect("reassigned");
-        assert!(reacquired.at_ms >= deadline, "moved at {} before session deadline {deadline}", reacquired.at_ms);
-        assert!(deadline >= crash_at + 45_000 - 3_000 - 20, "deadline {deadline} reflects session.timeout.ms");
+        let reacquired = h
+            .iter()
+            .find(|c| c.at_ms > crash_at && c.owner.is_some())
+            .expect("reassigned");
+        assert!(
+            reacquired.at_ms >= deadline,
+            "moved at {} before session deadline {deadline}",
+            reacquired.at_ms
+        );
+        assert!(
+            deadline >= crash_at + 45_000 - 3_000 - 20,
+            "deadline {deadline} reflects session.timeout.ms"
+        );
     }
-    assert!(w.events().iter().any(|(_, e)| e.contains("heartbeat expired")));
+    assert!(w
+        .events()
+        .iter()
+        .any(|(_, e)| e.contains("heartbeat expired")));
     assert_clean(&w);
 }
 
@@ -142,7 +200,13 @@ fn graceful_close_rebalances_immediately() {
     let mut w = world(6);
     start_three(&mut w, consumer);
     let gen = w.coordinator().generation_id();
-    let closed_parts: Vec<TopicPartition> = w.client("c3").expect("c3").assignment().iter().cloned().collect();
+    let closed_parts: Vec<TopicPartition> = w
+        .client("c3")
+        .expect("c3")
+        .assignment()
+        .iter()
+        .cloned()
+        .collect();
     let at = w.now_ms();
     w.close("c3").expect("close");
     // The LeaveGroup arrives after one network latency and the rebalance starts at once.
@@ -155,9 +219,16 @@ fn graceful_close_rebalances_immediately() {
     assert_eq!(w.coordinator().state(), GroupState::Stable);
     for p in &closed_parts {
         let h = w.ownership().history("g", p);
-        let back = h.iter().find(|c| c.at_ms > at && c.owner.is_some()).expect("reassigned");
+        let back = h
+            .iter()
+            .find(|c| c.at_ms > at && c.owner.is_some())
+            .expect("reassigned");
         // Within one heartbeat interval plus a join/sync round, far below session.timeout.ms.
-        assert!(back.at_ms - at < 3_000 + 500, "reassigned after {} ms", back.at_ms - at);
+        assert!(
+            back.at_ms - at < 3_000 + 500,
+            "reassigned after {} ms",
+            back.at_ms - at
+        );
     }
     assert_clean(&w);
 }
@@ -182,9 +253,21 @@ fn stalled_consumer_leaves_after_max_poll_interval() {
     assert_eq!(w.coordinator().members().len(), 3);
     assert_eq!(w.client("c1").expect("c1").state(), MemberState::Stable);
     w.advance(10_000);
-    assert_eq!(w.coordinator().members().len(), 2, "left after max.poll.interval.ms");
-    let left = w.events().iter().find(|(_, e)| e.contains("max.poll.interval.ms expired")).expect("poll timeout event");
-    assert!(left.0 >= stall_at + 60_000 - 200 && left.0 <= stall_at + 60_000 + 200, "left at {}", left.0);
+    assert_eq!(
+        w.coordinator().members().len(),
+        2,
+        "left after max.poll.interval.ms"
+    );
+    let left = w
+        .events()
+        .iter()
+        .find(|(_, e)| e.contains("max.poll.interval.ms expired"))
+        .expect("poll timeout event");
+    assert!(
+        left.0 >= stall_at + 60_000 - 200 && left.0 <= stall_at + 60_000 + 200,
+        "left at {}",
+        left.0
+    );
     assert!(w.client("c1").expect("c1").assignment().is_empty());
     // Resume: it rejoins at its next poll.
     w.resume("c1").expect("resume");
@@ -204,7 +287,9 @@ fn join_third_and_measure_gap(mk: fn(&str) -> ConsumerConfig) -> (GroupWorld, Ve
     w.add_consumer(mk("c3")).expect("add");
     w.advance(10_000);
     let after = owners(&w, 6);
-    let unmoved: Vec<u32> = (0..6).filter(|p| before[*p as usize] == after[*p as usize]).collect();
+    let unmoved: Vec<u32> = (0..6)
+        .filter(|p| before[*p as usize] == after[*p as usize])
+        .collect();
     assert!(!unmoved.is_empty());
     assert!(after.iter().all(Option::is_some), "{after:?}");
     (w, unmoved, at)
@@ -214,8 +299,16 @@ fn join_third_and_measure_gap(mk: fn(&str) -> ConsumerConfig) -> (GroupWorld, Ve
 fn eager_rebalance_leaves_a_gap_even_for_unmoved_partitions() {
     let (w, unmoved, at) = join_third_and_measure_gap(consumer);
     for p in unmoved {
-        let gaps: Vec<(u64, u64)> = w.ownership().gaps("g", &tp(p)).into_iter().filter(|(a, _)| *a >= at).collect();
-        assert!(!gaps.is_empty(), "eager must revoke {p} during the rebalance");
+        let gaps: Vec<(u64, u64)> = w
+            .ownership()
+            .gaps("g", &tp(p))
+            .into_iter()
+            .filter(|(a, _)| *a >= at)
+            .collect();
+        assert!(
+            !gaps.is_empty(),
+            "eager must revoke {p} during the rebalance"
+        );
         assert!(gaps.iter().all(|(a, b)| b > a));
     }
     assert_clean(&w);
@@ -225,12 +318,20 @@ fn eager_rebalance_leaves_a_gap_even_for_unmoved_partitions() {
 fn cooperative_rebalance_has_no_gap_for_unmoved_partitions() {
     let (w, unmoved, at) = join_third_and_measure_gap(cooperative);
     for p in &unmoved {
-        let gaps: Vec<(u64, u64)> = w.ownership().gaps("g", &tp(*p)).into_iter().filter(|(a, _)| *a >= at).collect();
+        let gaps: Vec<(u64, u64)> = w
+            .ownership()
+            .gaps("g", &tp(*p))
+            .into_iter()
+            .filter(|(a, _)| *a >= at)
+            .collect();
         assert!(gaps.is_empty(), "cooperative must keep {p}: {gaps:?}");
     }
     // Two rounds: the revoking member rejoined.
     let gens = w.coordinator().generation_id();
-    assert!(gens >= 3, "cooperative needs a follow-up rebalance, generation {gens}");
+    assert!(
+        gens >= 3,
+        "cooperative needs a follow-up rebalance, generation {gens}"
+    );
     assert_eq!(w.coordinator().protocol(), Some("cooperative-sticky"));
     assert_clean(&w);
 }
@@ -255,7 +356,11 @@ fn at_least_once_duplicates_after_crash_with_uncommitted_records() {
     w.add_consumer(c2).expect("add");
     w.advance(60_000);
     assert_eq!(w.ledger().distinct_processed("g"), 100);
-    assert!(w.duplicates() >= processed - 1, "duplicates {} for {processed} uncommitted", w.duplicates());
+    assert!(
+        w.duplicates() >= processed - 1,
+        "duplicates {} for {processed} uncommitted",
+        w.duplicates()
+    );
     assert_eq!(w.losses(), 0);
     assert_clean(&w);
 }
@@ -276,7 +381,10 @@ fn commit_before_processing_loses_records_on_crash() {
     w.crash("c1").expect("crash");
     w.add_consumer(c2).expect("add");
     w.advance(60_000);
-    assert!(w.losses() > 0, "at most once loses the unprocessed part of the batch");
+    assert!(
+        w.losses() > 0,
+        "at most once loses the unprocessed part of the batch"
+    );
     assert_eq!(w.duplicates(), 0);
     assert_clean(&w);
 }
@@ -289,7 +397,10 @@ fn auto_offset_reset_latest_skips_history_and_none_refuses() {
     c.auto_offset_reset = AutoOffsetReset::Latest;
     w.add_consumer(c).expect("add");
     w.advance(10_000);
-    assert_eq!(w.client("c1").expect("c1").positions().get(&tp(0)), Some(&50));
+    assert_eq!(
+        w.client("c1").expect("c1").positions().get(&tp(0)),
+        Some(&50)
+    );
     w.produce(&tp(0), 5).expect("produce");
     w.advance(1_000);
     assert_eq!(w.ledger().distinct_processed("g"), 5);
@@ -301,7 +412,10 @@ fn auto_offset_reset_latest_skips_history_and_none_refuses() {
     w.add_consumer(c).expect("add");
     w.advance(10_000);
     assert_eq!(w.ledger().distinct_processed("g"), 0);
-    assert!(w.events().iter().any(|(_, e)| e.contains("auto.offset.reset=none")));
+    assert!(w
+        .events()
+        .iter()
+        .any(|(_, e)| e.contains("auto.offset.reset=none")));
     assert_clean(&w);
 }
 
@@ -317,13 +431,25 @@ fn coordinator_failover_keeps_offsets_and_members() {
     assert_eq!(committed_before.len(), 3);
     let gen = w.coordinator().generation_id();
     w.failover_coordinator(7).expect("failover");
-    assert_eq!(w.coordinator().committed(), &committed_before, "offsets reloaded from __consumer_offsets");
+    assert_eq!(
+        w.coordinator().committed(),
+        &committed_before,
+        "offsets reloaded from __consumer_offsets"
+    );
     assert_eq!(w.coordinator().generation_id(), gen);
     w.advance(10_000);
     for c in w.clients().values() {
-        assert_eq!(c.coordinator(), Some(7), "{} rediscovered the coordinator", c.client_id());
+        assert_eq!(
+            c.coordinator(),
+            Some(7),
+            "{} rediscovered the coordinator",
+            c.client_id()
+        );
     }
-    assert!(w.events().iter().any(|(_, e)| e.contains("NOT_COORDINATOR")));
+    assert!(w
+        .events()
+        .iter()
+        .any(|(_, e)| e.contains("NOT_COORDINATOR")));
     for p in 0..3 {
         w.produce(&tp(p), 10).expect("produce");
     }

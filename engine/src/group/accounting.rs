@@ -60,7 +60,11 @@ impl std::fmt::Display for OwnershipConflict {
             self.tp,
             self.at_ms,
             self.claimant,
-            if self.acquire { "acquire it" } else { "release it" },
+            if self.acquire {
+                "acquire it"
+            } else {
+                "release it"
+            },
             self.current_owner.as_deref().unwrap_or("nobody")
         )
     }
@@ -73,7 +77,10 @@ impl OwnershipTimeline {
     }
 
     fn push(&mut self, group_id: &str, tp: &TopicPartition, change: OwnershipChange) {
-        let v = self.changes.entry((group_id.to_string(), tp.clone())).or_default();
+        let v = self
+            .changes
+            .entry((group_id.to_string(), tp.clone()))
+            .or_default();
         if v.len() >= MAX_CHANGES_PER_PARTITION {
             v.remove(0);
         }
@@ -94,25 +101,43 @@ impl OwnershipTimeline {
         let owned: Vec<TopicPartition> = self
             .changes
             .iter()
-            .filter(|((g, _), v)| g == group_id && v.last().and_then(|c| c.owner.as_deref()) == Some(client_id))
+            .filter(|((g, _), v)| {
+                g == group_id && v.last().and_then(|c| c.owner.as_deref()) == Some(client_id)
+            })
             .map(|((_, tp), _)| tp.clone())
             .collect();
         for tp in owned {
             self.push(group_id, &tp, OwnershipChange { at_ms, owner: None });
         }
-        self.fenced.insert((group_id.to_string(), client_id.to_string()));
+        self.fenced
+            .insert((group_id.to_string(), client_id.to_string()));
     }
 
     /// Whether the client was fenced and has not acquired anything since.
     pub fn is_fenced(&self, group_id: &str, client_id: &str) -> bool {
-        self.fenced.contains(&(group_id.to_string(), client_id.to_string()))
+        self.fenced
+            .contains(&(group_id.to_string(), client_id.to_string()))
     }
 
     /// `owner` takes `tp`. Conflict (recorded anyway) if someone else owns it.
-    pub fn acquire(&mut self, group_id: &str, tp: &TopicPartition, owner: &str, at_ms: u64) -> Result<(), OwnershipConflict> {
-        self.fenced.remove(&(group_id.to_string(), owner.to_string()));
+    pub fn acquire(
+        &mut self,
+        group_id: &str,
+        tp: &TopicPartition,
+        owner: &str,
+        at_ms: u64,
+    ) -> Result<(), OwnershipConflict> {
+        self.fenced
+            .remove(&(group_id.to_string(), owner.to_string()));
         let current = self.current_owner(group_id, tp).map(str::to_string);
-        self.push(group_id, tp, OwnershipChange { at_ms, owner: Some(owner.to_string()) });
+        self.push(
+            group_id,
+            tp,
+            OwnershipChange {
+                at_ms,
+                owner: Some(owner.to_string()),
+            },
+        );
         match current {
             Some(c) if c != owner => Err(OwnershipConflict {
                 group_id: group_id.to_string(),
@@ -127,7 +152,13 @@ impl OwnershipTimeline {
     }
 
     /// `owner` gives `tp` up. Conflict if it was not the owner (nothing recorded then).
-    pub fn release(&mut self, group_id: &str, tp: &TopicPartition, owner: &str, at_ms: u64) -> Result<(), OwnershipConflict> {
+    pub fn release(
+        &mut self,
+        group_id: &str,
+        tp: &TopicPartition,
+        owner: &str,
+        at_ms: u64,
+    ) -> Result<(), OwnershipConflict> {
         let current = self.current_owner(group_id, tp).map(str::to_string);
         if current.as_deref() == Some(owner) {
             self.push(group_id, tp, OwnershipChange { at_ms, owner: None });
@@ -150,14 +181,25 @@ impl OwnershipTimeline {
     pub fn apply(&mut self, output: &Output) -> Vec<OwnershipConflict> {
         let mut conflicts = Vec::new();
         match output {
-            Output::Assigned { group_id, client_id, partitions, at_ms } => {
+            Output::Assigned {
+                group_id,
+                client_id,
+                partitions,
+                at_ms,
+            } => {
                 for tp in partitions {
                     if let Err(c) = self.acquire(group_id, tp, client_id, *at_ms) {
                         conflicts.push(c);
                     }
                 }
             }
-            Output::Revoked { group_id, client_id, partitions, at_ms, .. } => {
+            Output::Revoked {
+                group_id,
+                client_id,
+                partitions,
+                at_ms,
+                ..
+            } => {
                 for tp in partitions {
                     if let Err(c) = self.release(group_id, tp, client_id, *at_ms) {
                         conflicts.push(c);
@@ -171,12 +213,19 @@ impl OwnershipTimeline {
 
     /// Every change of one partition.
     pub fn history(&self, group_id: &str, tp: &TopicPartition) -> &[OwnershipChange] {
-        self.changes.get(&(group_id.to_string(), tp.clone())).map(Vec::as_slice).unwrap_or(&[])
+        self.changes
+            .get(&(group_id.to_string(), tp.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Owner at a given time (the last change at or before `at_ms` wins).
     pub fn owner_at(&self, group_id: &str, tp: &TopicPartition, at_ms: u64) -> Option<&str> {
-        self.history(group_id, tp).iter().rev().find(|c| c.at_ms <= at_ms).and_then(|c| c.owner.as_deref())
+        self.history(group_id, tp)
+            .iter()
+            .rev()
+            .find(|c| c.at_ms <= at_ms)
+            .and_then(|c| c.owner.as_deref())
     }
 
     /// Unowned intervals `[from, to)` that lie between two owners (the time before the first
@@ -204,7 +253,11 @@ impl OwnershipTimeline {
 
     /// All partitions known for a group.
     pub fn partitions(&self, group_id: &str) -> Vec<TopicPartition> {
-        self.changes.keys().filter(|(g, _)| g == group_id).map(|(_, tp)| tp.clone()).collect()
+        self.changes
+            .keys()
+            .filter(|(g, _)| g == group_id)
+            .map(|(_, tp)| tp.clone())
+            .collect()
     }
 }
 
@@ -222,25 +275,41 @@ impl DeliveryLedger {
 
     /// Counts one processing of `record_id` by `group_id`.
     pub fn record_processed(&mut self, group_id: &str, record_id: RecordId) {
-        let c = self.counts.entry(group_id.to_string()).or_default().entry(record_id).or_insert(0);
+        let c = self
+            .counts
+            .entry(group_id.to_string())
+            .or_default()
+            .entry(record_id)
+            .or_insert(0);
         *c = c.saturating_add(1);
     }
 
     /// Applies an [`Output::Processed`]; other outputs are ignored.
     pub fn apply(&mut self, output: &Output) {
-        if let Output::Processed { group_id, record_id, .. } = output {
+        if let Output::Processed {
+            group_id,
+            record_id,
+            ..
+        } = output
+        {
             self.record_processed(group_id, *record_id);
         }
     }
 
     /// Times a record was processed by a group.
     pub fn times_processed(&self, group_id: &str, record_id: RecordId) -> u32 {
-        self.counts.get(group_id).and_then(|m| m.get(&record_id)).copied().unwrap_or(0)
+        self.counts
+            .get(group_id)
+            .and_then(|m| m.get(&record_id))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Extra processings (sum over records of `times − 1`).
     pub fn duplicates(&self, group_id: &str) -> u64 {
-        self.counts.get(group_id).map_or(0, |m| m.values().map(|c| u64::from(c.saturating_sub(1))).sum())
+        self.counts.get(group_id).map_or(0, |m| {
+            m.values().map(|c| u64::from(c.saturating_sub(1))).sum()
+        })
     }
 
     /// Distinct records processed at least once.
@@ -250,7 +319,10 @@ impl DeliveryLedger {
 
     /// Records among `expected` (e.g. everything below the committed offsets) never processed.
     pub fn losses(&self, group_id: &str, expected: impl IntoIterator<Item = RecordId>) -> u64 {
-        expected.into_iter().filter(|id| self.times_processed(group_id, *id) == 0).count() as u64
+        expected
+            .into_iter()
+            .filter(|id| self.times_processed(group_id, *id) == 0)
+            .count() as u64
     }
 }
 

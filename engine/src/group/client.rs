@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 use super::coordinator::CONSUMER_PROTOCOL_TYPE;
 use super::event::GroupEvent;
 use super::protocol::{
-    Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, Output, RecordId,
-    Request, Response, Subscription, SyncAssignment, TopicPartition,
+    Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry,
+    Output, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition,
 };
 use super::GroupError;
 
@@ -184,17 +184,26 @@ impl ConsumerConfig {
         if self.assignment_strategies.is_empty() {
             return bad("partition.assignment.strategy must not be empty".into());
         }
-        if self.heartbeat_interval_ms == 0 || self.heartbeat_interval_ms >= self.session_timeout_ms {
+        if self.heartbeat_interval_ms == 0 || self.heartbeat_interval_ms >= self.session_timeout_ms
+        {
             return bad(format!(
                 "heartbeat.interval.ms ({}) must be > 0 and lower than session.timeout.ms ({})",
                 self.heartbeat_interval_ms, self.session_timeout_ms
             ));
         }
         if self.max_poll_records == 0 || self.max_poll_records > MAX_POLL_RECORDS_LIMIT {
-            return bad(format!("max.poll.records ({}) must be in 1..={MAX_POLL_RECORDS_LIMIT}", self.max_poll_records));
+            return bad(format!(
+                "max.poll.records ({}) must be in 1..={MAX_POLL_RECORDS_LIMIT}",
+                self.max_poll_records
+            ));
         }
-        if self.max_poll_interval_ms == 0 || self.poll_timeout_ms == 0 || self.request_timeout_ms == 0 {
-            return bad("max.poll.interval.ms, poll timeout and request.timeout.ms must be > 0".into());
+        if self.max_poll_interval_ms == 0
+            || self.poll_timeout_ms == 0
+            || self.request_timeout_ms == 0
+        {
+            return bad(
+                "max.poll.interval.ms, poll timeout and request.timeout.ms must be > 0".into(),
+            );
         }
         if self.commit_mode == CommitMode::Auto && self.auto_commit_interval_ms == 0 {
             return bad("auto.commit.interval.ms must be > 0".into());
@@ -441,7 +450,8 @@ impl ConsumerClient {
     }
     /// When `max.poll.interval.ms` would expire.
     pub fn poll_deadline_ms(&self) -> u64 {
-        self.last_poll_ms.saturating_add(self.cfg.max_poll_interval_ms)
+        self.last_poll_ms
+            .saturating_add(self.cfg.max_poll_interval_ms)
     }
     /// When the next heartbeat is due.
     pub fn next_heartbeat_ms(&self) -> u64 {
@@ -457,11 +467,17 @@ impl ConsumerClient {
     }
 
     fn alive(&self) -> bool {
-        matches!(self.lifecycle, ClientLifecycle::Running | ClientLifecycle::Stalled)
+        matches!(
+            self.lifecycle,
+            ClientLifecycle::Running | ClientLifecycle::Stalled
+        )
     }
 
     fn in_group(&self) -> bool {
-        matches!(self.state, MemberState::CompletingRebalance | MemberState::Stable)
+        matches!(
+            self.state,
+            MemberState::CompletingRebalance | MemberState::Stable
+        )
     }
 
     /// Earliest time [`Self::handle_timeout`] has work.
@@ -501,7 +517,10 @@ impl ConsumerClient {
     }
 
     fn event(&self, now_ms: u64, event: GroupEvent, out: &mut Vec<Output>) {
-        out.push(Output::Event { at_ms: now_ms, event });
+        out.push(Output::Event {
+            at_ms: now_ms,
+            event,
+        });
     }
 
     fn send(&mut self, now_ms: u64, req: Request, out: &mut Vec<Output>) -> Option<u64> {
@@ -523,10 +542,20 @@ impl ConsumerClient {
         self.next_correlation_id += 1;
         if api != Api::LeaveGroup {
             let offsets = match &req {
-                Request::OffsetCommit { offsets, .. } => offsets.iter().map(|o| (o.tp.clone(), o.offset)).collect(),
+                Request::OffsetCommit { offsets, .. } => {
+                    offsets.iter().map(|o| (o.tp.clone(), o.offset)).collect()
+                }
                 _ => Vec::new(),
             };
-            self.inflight.insert(corr, Inflight { api, sent_ms: now_ms, generation_id: self.generation_id, offsets });
+            self.inflight.insert(
+                corr,
+                Inflight {
+                    api,
+                    sent_ms: now_ms,
+                    generation_id: self.generation_id,
+                    offsets,
+                },
+            );
         }
         out.push(Output::Send(Message {
             from: Endpoint::Client(self.cfg.client_id.clone()),
@@ -543,7 +572,10 @@ impl ConsumerClient {
         if self.coordinator.take().is_some() {
             self.event(
                 now_ms,
-                GroupEvent::CoordinatorUnknown { client_id: self.cfg.client_id.clone(), reason: reason.to_string() },
+                GroupEvent::CoordinatorUnknown {
+                    client_id: self.cfg.client_id.clone(),
+                    reason: reason.to_string(),
+                },
                 out,
             );
         }
@@ -554,7 +586,13 @@ impl ConsumerClient {
         }
     }
 
-    fn lose_or_revoke(&mut self, now_ms: u64, partitions: Vec<TopicPartition>, lost: bool, out: &mut Vec<Output>) {
+    fn lose_or_revoke(
+        &mut self,
+        now_ms: u64,
+        partitions: Vec<TopicPartition>,
+        lost: bool,
+        out: &mut Vec<Output>,
+    ) {
         if partitions.is_empty() {
             return;
         }
@@ -567,7 +605,11 @@ impl ConsumerClient {
         }
         self.event(
             now_ms,
-            GroupEvent::Revoked { client_id: self.cfg.client_id.clone(), partitions: partitions.clone(), lost },
+            GroupEvent::Revoked {
+                client_id: self.cfg.client_id.clone(),
+                partitions: partitions.clone(),
+                lost,
+            },
             out,
         );
         out.push(Output::Revoked {
@@ -589,7 +631,8 @@ impl ConsumerClient {
         }
         self.state = MemberState::Unjoined;
         self.rejoin_needed = true;
-        self.inflight.retain(|_, f| !matches!(f.api, Api::JoinGroup | Api::SyncGroup | Api::Heartbeat));
+        self.inflight
+            .retain(|_, f| !matches!(f.api, Api::JoinGroup | Api::SyncGroup | Api::Heartbeat));
         let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
         self.lose_or_revoke(now_ms, owned, true, out);
     }
@@ -605,7 +648,14 @@ impl ConsumerClient {
         self.lose_or_revoke(now_ms, owned, true, &mut out);
         self.batch.clear();
         self.inflight.clear();
-        self.event(now_ms, GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: "crashed".into() }, &mut out);
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "crashed".into(),
+            },
+            &mut out,
+        );
         Ok(out)
     }
 
@@ -619,7 +669,10 @@ impl ConsumerClient {
             self.closing = true;
             self.event(
                 now_ms,
-                GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: "closing after the current batch".into() },
+                GroupEvent::Lifecycle {
+                    client_id: self.cfg.client_id.clone(),
+                    what: "closing after the current batch".into(),
+                },
                 &mut out,
             );
         } else {
@@ -649,7 +702,14 @@ impl ConsumerClient {
         self.state = MemberState::Unjoined;
         self.lifecycle = ClientLifecycle::Closed;
         self.closing = false;
-        self.event(now_ms, GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: "closed".into() }, out);
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "closed".into(),
+            },
+            out,
+        );
     }
 
     /// Processing gets stuck: no more `poll`, heartbeats continue in the background thread.
@@ -660,7 +720,14 @@ impl ConsumerClient {
         self.lifecycle = ClientLifecycle::Stalled;
         self.stalled_since_ms = now_ms;
         let mut out = Vec::new();
-        self.event(now_ms, GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: "processing stalled".into() }, &mut out);
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "processing stalled".into(),
+            },
+            &mut out,
+        );
         Ok(out)
     }
 
@@ -676,12 +743,23 @@ impl ConsumerClient {
             self.next_poll_ms = Some(now_ms);
         }
         let mut out = Vec::new();
-        self.event(now_ms, GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: "processing resumed".into() }, &mut out);
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "processing resumed".into(),
+            },
+            &mut out,
+        );
         Ok(out)
     }
 
     fn lifecycle_error(&self, operation: &'static str) -> GroupError {
-        GroupError::InvalidLifecycle { client_id: self.cfg.client_id.clone(), operation, lifecycle: self.lifecycle }
+        GroupError::InvalidLifecycle {
+            client_id: self.cfg.client_id.clone(),
+            operation,
+            lifecycle: self.lifecycle,
+        }
     }
 
     fn require_alive(&self, operation: &'static str) -> Result<(), GroupError> {
@@ -722,10 +800,15 @@ impl ConsumerClient {
                 // The heartbeat thread looks the coordinator up itself (it may not wait for poll).
                 if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
                     self.next_find_ms = now_ms.saturating_add(self.cfg.retry_backoff_ms);
-                    let req = Request::FindCoordinator { group_id: self.cfg.group_id.clone() };
+                    let req = Request::FindCoordinator {
+                        group_id: self.cfg.group_id.clone(),
+                    };
                     self.send(now_ms, req, &mut out);
                 }
-            } else if self.coordinator.is_some() && !self.heartbeat_inflight() && now_ms >= self.next_heartbeat_ms {
+            } else if self.coordinator.is_some()
+                && !self.heartbeat_inflight()
+                && now_ms >= self.next_heartbeat_ms
+            {
                 let req = Request::Heartbeat {
                     group_id: self.cfg.group_id.clone(),
                     generation_id: self.generation_id,
@@ -775,7 +858,9 @@ impl ConsumerClient {
 
     fn process_due(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         while !self.batch.is_empty() && self.next_record_done_ms <= now_ms {
-            let Some(r) = self.batch.pop_front() else { break };
+            let Some(r) = self.batch.pop_front() else {
+                break;
+            };
             let at_ms = self.next_record_done_ms;
             out.push(Output::Processed {
                 group_id: self.cfg.group_id.clone(),
@@ -805,7 +890,10 @@ impl ConsumerClient {
 
     /// `commitSync()` from the application: only possible in a stable generation.
     fn commit_sync(&mut self, now_ms: u64, out: &mut Vec<Output>) {
-        if self.state == MemberState::Stable && self.generation_id >= 0 && self.coordinator.is_some() {
+        if self.state == MemberState::Stable
+            && self.generation_id >= 0
+            && self.coordinator.is_some()
+        {
             self.commit_positions(now_ms, out);
         } else if !self.positions.is_empty() || self.state != MemberState::Stable {
             let error = if self.state == MemberState::Unjoined {
@@ -815,7 +903,11 @@ impl ConsumerClient {
             };
             self.event(
                 now_ms,
-                GroupEvent::RequestFailed { client_id: self.cfg.client_id.clone(), api: "OffsetCommit".into(), error },
+                GroupEvent::RequestFailed {
+                    client_id: self.cfg.client_id.clone(),
+                    api: "OffsetCommit".into(),
+                    error,
+                },
                 out,
             );
         }
@@ -827,7 +919,11 @@ impl ConsumerClient {
             .iter()
             .filter(|(tp, _)| self.assignment.contains(*tp))
             .filter(|(tp, o)| self.commits_acked.get(*tp) != Some(*o))
-            .map(|(tp, o)| OffsetCommitEntry { tp: tp.clone(), offset: *o, metadata: String::new() })
+            .map(|(tp, o)| OffsetCommitEntry {
+                tp: tp.clone(),
+                offset: *o,
+                metadata: String::new(),
+            })
             .collect();
         if offsets.is_empty() {
             return;
@@ -850,7 +946,9 @@ impl ConsumerClient {
         }
         if self.coordinator.is_none() {
             if !self.inflight_api(Api::FindCoordinator) {
-                let req = Request::FindCoordinator { group_id: self.cfg.group_id.clone() };
+                let req = Request::FindCoordinator {
+                    group_id: self.cfg.group_id.clone(),
+                };
                 self.send(now_ms, req, out);
             }
             return;
@@ -882,7 +980,10 @@ impl ConsumerClient {
         }
         // Auto commit of the positions returned by the previous polls.
         if self.cfg.commit_mode == CommitMode::Auto
-            && now_ms >= self.last_auto_commit_ms.saturating_add(self.cfg.auto_commit_interval_ms)
+            && now_ms
+                >= self
+                    .last_auto_commit_ms
+                    .saturating_add(self.cfg.auto_commit_interval_ms)
         {
             self.last_auto_commit_ms = now_ms;
             self.commit_positions(now_ms, out);
@@ -907,15 +1008,31 @@ impl ConsumerClient {
         self.next_record_done_ms = now_ms.saturating_add(self.cfg.processing_time_ms);
     }
 
-    fn reset_position(&mut self, now_ms: u64, tp: &TopicPartition, reason: &str, env: &dyn PartitionSource, out: &mut Vec<Output>) {
-        let Some(bounds) = env.offsets(tp) else { return };
+    fn reset_position(
+        &mut self,
+        now_ms: u64,
+        tp: &TopicPartition,
+        reason: &str,
+        env: &dyn PartitionSource,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(bounds) = env.offsets(tp) else {
+            return;
+        };
         let target = match self.cfg.auto_offset_reset {
             AutoOffsetReset::Earliest => bounds.log_start_offset,
             AutoOffsetReset::Latest => bounds.high_watermark,
             AutoOffsetReset::None => {
                 self.positions.remove(tp);
                 self.no_offset.insert(tp.clone());
-                self.event(now_ms, GroupEvent::NoOffsetForPartition { client_id: self.cfg.client_id.clone(), tp: tp.clone() }, out);
+                self.event(
+                    now_ms,
+                    GroupEvent::NoOffsetForPartition {
+                        client_id: self.cfg.client_id.clone(),
+                        tp: tp.clone(),
+                    },
+                    out,
+                );
                 return;
             }
         };
@@ -933,7 +1050,12 @@ impl ConsumerClient {
         );
     }
 
-    fn fetch(&mut self, now_ms: u64, env: &dyn PartitionSource, out: &mut Vec<Output>) -> Vec<FetchedRecord> {
+    fn fetch(
+        &mut self,
+        now_ms: u64,
+        env: &dyn PartitionSource,
+        out: &mut Vec<Output>,
+    ) -> Vec<FetchedRecord> {
         let mut owned: Vec<TopicPartition> = self
             .assignment
             .iter()
@@ -952,8 +1074,12 @@ impl ConsumerClient {
             if records.len() >= max {
                 break;
             }
-            let Some(bounds) = env.offsets(&tp) else { continue };
-            let Some(mut pos) = self.positions.get(&tp).copied() else { continue };
+            let Some(bounds) = env.offsets(&tp) else {
+                continue;
+            };
+            let Some(mut pos) = self.positions.get(&tp).copied() else {
+                continue;
+            };
             if pos < bounds.log_start_offset || pos > bounds.high_watermark {
                 self.reset_position(now_ms, &tp, "offset out of range", env, out);
                 match self.positions.get(&tp) {
@@ -962,8 +1088,14 @@ impl ConsumerClient {
                 }
             }
             while pos < bounds.high_watermark && records.len() < max {
-                let Some(record_id) = env.record_id(&tp, pos) else { break };
-                records.push(FetchedRecord { tp: tp.clone(), offset: pos, record_id });
+                let Some(record_id) = env.record_id(&tp, pos) else {
+                    break;
+                };
+                records.push(FetchedRecord {
+                    tp: tp.clone(),
+                    offset: pos,
+                    record_id,
+                });
                 pos += 1;
             }
             self.positions.insert(tp, pos);
@@ -1005,7 +1137,10 @@ impl ConsumerClient {
             .cfg
             .assignment_strategies
             .iter()
-            .map(|name| JoinProtocol { name: name.clone(), metadata: subscription.clone() })
+            .map(|name| JoinProtocol {
+                name: name.clone(),
+                metadata: subscription.clone(),
+            })
             .collect();
         let req = Request::JoinGroup {
             group_id: self.cfg.group_id.clone(),
@@ -1016,13 +1151,18 @@ impl ConsumerClient {
             session_timeout_ms: self.cfg.session_timeout_ms,
             rebalance_timeout_ms: self.cfg.max_poll_interval_ms,
         };
-        self.inflight.retain(|_, f| f.api != Api::JoinGroup && f.api != Api::SyncGroup);
+        self.inflight
+            .retain(|_, f| f.api != Api::JoinGroup && f.api != Api::SyncGroup);
         self.send(now_ms, req, out);
         self.state = MemberState::PreparingRebalance;
         self.rejoin_needed = false;
         self.event(
             now_ms,
-            GroupEvent::JoinGroupSent { client_id: self.cfg.client_id.clone(), member_id: self.member_id.clone(), owned },
+            GroupEvent::JoinGroupSent {
+                client_id: self.cfg.client_id.clone(),
+                member_id: self.member_id.clone(),
+                owned,
+            },
             out,
         );
     }
@@ -1030,17 +1170,34 @@ impl ConsumerClient {
     // ----- responses -----
 
     /// Handles a response addressed to this consumer (anything else, or a stale response, is ignored).
-    pub fn handle_message(&mut self, now_ms: u64, msg: &Message, env: &dyn PartitionSource) -> Vec<Output> {
+    pub fn handle_message(
+        &mut self,
+        now_ms: u64,
+        msg: &Message,
+        env: &dyn PartitionSource,
+    ) -> Vec<Output> {
         let mut out = Vec::new();
         if !self.alive() || msg.to != Endpoint::Client(self.cfg.client_id.clone()) {
             return out;
         }
-        let Body::Response(resp) = &msg.body else { return out };
-        let Some(flight) = self.inflight.remove(&msg.correlation_id) else { return out };
+        let Body::Response(resp) = &msg.body else {
+            return out;
+        };
+        let Some(flight) = self.inflight.remove(&msg.correlation_id) else {
+            return out;
+        };
         let err = resp.error();
         if err != ErrorCode::None && err != ErrorCode::MemberIdRequired {
             let api = format!("{:?}", flight.api);
-            self.event(now_ms, GroupEvent::RequestFailed { client_id: self.cfg.client_id.clone(), api, error: err }, &mut out);
+            self.event(
+                now_ms,
+                GroupEvent::RequestFailed {
+                    client_id: self.cfg.client_id.clone(),
+                    api,
+                    error: err,
+                },
+                &mut out,
+            );
         }
         if err.is_coordinator_error() {
             self.mark_coordinator_unknown(now_ms, err.name(), &mut out);
@@ -1052,10 +1209,24 @@ impl ConsumerClient {
                 if let Some(b) = coordinator_id {
                     self.coordinator = Some(*b);
                     self.next_heartbeat_ms = now_ms;
-                    self.event(now_ms, GroupEvent::CoordinatorDiscovered { client_id: self.cfg.client_id.clone(), broker_id: *b }, &mut out);
+                    self.event(
+                        now_ms,
+                        GroupEvent::CoordinatorDiscovered {
+                            client_id: self.cfg.client_id.clone(),
+                            broker_id: *b,
+                        },
+                        &mut out,
+                    );
                 }
             }
-            Response::JoinGroup { error, generation_id, protocol_name, leader, member_id, members } => match error {
+            Response::JoinGroup {
+                error,
+                generation_id,
+                protocol_name,
+                leader,
+                member_id,
+                members,
+            } => match error {
                 ErrorCode::None => {
                     self.member_id = member_id.clone();
                     self.generation_id = *generation_id;
@@ -1075,7 +1246,11 @@ impl ConsumerClient {
                         },
                         &mut out,
                     );
-                    let assignments = if self.leader { self.perform_assignment(now_ms, &protocol, members, env, &mut out) } else { Vec::new() };
+                    let assignments = if self.leader {
+                        self.perform_assignment(now_ms, &protocol, members, env, &mut out)
+                    } else {
+                        Vec::new()
+                    };
                     let req = Request::SyncGroup {
                         group_id: self.cfg.group_id.clone(),
                         generation_id: self.generation_id,
@@ -1115,27 +1290,34 @@ impl ConsumerClient {
             },
             Response::Heartbeat { error } => match error {
                 ErrorCode::None => self.last_heartbeat_ack_ms = Some(now_ms),
-                ErrorCode::RebalanceInProgress => {
-                    if self.state == MemberState::Stable {
-                        self.rejoin_needed = true;
-                    }
+                ErrorCode::RebalanceInProgress if self.state == MemberState::Stable => {
+                    self.rejoin_needed = true;
                 }
-                ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
-                    if same_generation && self.in_group() {
-                        self.reset_generation(now_ms, *error == ErrorCode::UnknownMemberId, &mut out);
-                    }
+                ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration
+                    if same_generation && self.in_group() =>
+                {
+                    self.reset_generation(now_ms, *error == ErrorCode::UnknownMemberId, &mut out);
                 }
                 _ => {}
             },
             Response::OffsetCommit { results } => {
                 for (tp, e) in results {
-                    let sent = flight.offsets.iter().find(|(t, _)| t == tp).map(|(_, o)| *o);
-                    if let (ErrorCode::None, Some(o), true) = (*e, sent, self.assignment.contains(tp)) {
+                    let sent = flight
+                        .offsets
+                        .iter()
+                        .find(|(t, _)| t == tp)
+                        .map(|(_, o)| *o);
+                    if let (ErrorCode::None, Some(o), true) =
+                        (*e, sent, self.assignment.contains(tp))
+                    {
                         self.commits_acked.insert(tp.clone(), o);
                     }
                 }
                 let e = resp.error();
-                if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration) && same_generation && self.in_group() {
+                if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)
+                    && same_generation
+                    && self.in_group()
+                {
                     self.reset_generation(now_ms, e == ErrorCode::UnknownMemberId, &mut out);
                 }
             }
@@ -1149,7 +1331,13 @@ impl ConsumerClient {
                             Some(o) => {
                                 self.positions.insert(tp.clone(), *o);
                             }
-                            None => self.reset_position(now_ms, tp, "no committed offset", env, &mut out),
+                            None => self.reset_position(
+                                now_ms,
+                                tp,
+                                "no committed offset",
+                                env,
+                                &mut out,
+                            ),
                         }
                     }
                 }
@@ -1181,14 +1369,29 @@ impl ConsumerClient {
             .map(|m| MemberSubscription {
                 member_id: m.member_id.clone(),
                 topics: m.metadata.topics.clone(),
-                owned_partitions: m.metadata.owned_partitions.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
+                owned_partitions: m
+                    .metadata
+                    .owned_partitions
+                    .iter()
+                    .map(|tp| (tp.topic.clone(), tp.partition))
+                    .collect(),
                 generation_id: m.metadata.generation_id,
             })
             .collect();
-        let mut result: BTreeMap<String, Vec<TopicPartition>> = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect();
+        let mut result: BTreeMap<String, Vec<TopicPartition>> = members
+            .iter()
+            .map(|m| (m.member_id.clone(), Vec::new()))
+            .collect();
         match (self.assignor)(protocol, &topics, &subs) {
             Err(e) => {
-                self.event(now_ms, GroupEvent::AssignmentFailed { client_id: self.cfg.client_id.clone(), error: e }, out);
+                self.event(
+                    now_ms,
+                    GroupEvent::AssignmentFailed {
+                        client_id: self.cfg.client_id.clone(),
+                        error: e,
+                    },
+                    out,
+                );
             }
             Ok(map) => {
                 let mut taken: BTreeSet<TopicPartition> = BTreeSet::new();
@@ -1200,7 +1403,7 @@ impl ConsumerClient {
                     };
                     for (t, p) in parts {
                         let tp = TopicPartition::new(t, p);
-                        if !topics.get(&tp.topic).is_some_and(|n| tp.partition < *n) {
+                        if topics.get(&tp.topic).is_none_or(|n| tp.partition >= *n) {
                             problems.push(format!("unknown partition {tp}"));
                         } else if !taken.insert(tp.clone()) {
                             problems.push(format!("{tp} assigned twice"));
@@ -1212,7 +1415,10 @@ impl ConsumerClient {
                 if !problems.is_empty() {
                     self.event(
                         now_ms,
-                        GroupEvent::AssignmentFailed { client_id: self.cfg.client_id.clone(), error: problems.join("; ") },
+                        GroupEvent::AssignmentFailed {
+                            client_id: self.cfg.client_id.clone(),
+                            error: problems.join("; "),
+                        },
                         out,
                     );
                 }
@@ -1231,11 +1437,22 @@ impl ConsumerClient {
                 parts.retain(|tp| owner.get(tp).is_none_or(|o| *o == member.as_str()));
             }
         }
-        result.into_iter().map(|(member_id, partitions)| SyncAssignment { member_id, partitions }).collect()
+        result
+            .into_iter()
+            .map(|(member_id, partitions)| SyncAssignment {
+                member_id,
+                partitions,
+            })
+            .collect()
     }
 
     /// `onJoinComplete`.
-    fn on_join_complete(&mut self, now_ms: u64, partitions: &[TopicPartition], out: &mut Vec<Output>) {
+    fn on_join_complete(
+        &mut self,
+        now_ms: u64,
+        partitions: &[TopicPartition],
+        out: &mut Vec<Output>,
+    ) {
         self.state = MemberState::Stable;
         self.rejoin_needed = false;
         self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
@@ -1261,7 +1478,14 @@ impl ConsumerClient {
                 self.assignment.insert(tp.clone());
                 self.need_offsets.insert(tp.clone());
             }
-            self.event(now_ms, GroupEvent::Assigned { client_id: self.cfg.client_id.clone(), partitions: added.clone() }, out);
+            self.event(
+                now_ms,
+                GroupEvent::Assigned {
+                    client_id: self.cfg.client_id.clone(),
+                    partitions: added.clone(),
+                },
+                out,
+            );
             out.push(Output::Assigned {
                 group_id: self.cfg.group_id.clone(),
                 client_id: self.cfg.client_id.clone(),
@@ -1269,7 +1493,8 @@ impl ConsumerClient {
                 at_ms: now_ms,
             });
         }
-        if self.rejoin_needed && self.lifecycle == ClientLifecycle::Running && self.batch.is_empty() {
+        if self.rejoin_needed && self.lifecycle == ClientLifecycle::Running && self.batch.is_empty()
+        {
             // The follow-up JoinGroup goes out from the same poll loop.
             self.next_poll_ms = Some(now_ms);
         }

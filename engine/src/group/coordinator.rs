@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::event::GroupEvent;
 use super::protocol::{
-    Body, CoordinatorRecord, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, MemberRecord, Message,
-    OffsetCommitEntry, Output, Request, Response, Subscription, SyncAssignment, TopicPartition,
+    Body, CoordinatorRecord, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, MemberRecord,
+    Message, OffsetCommitEntry, Output, Request, Response, Subscription, SyncAssignment,
+    TopicPartition,
 };
 use super::GroupError;
 
@@ -142,11 +143,18 @@ pub struct GroupMember {
 
 impl GroupMember {
     fn vote(&self, candidates: &BTreeSet<String>) -> Option<String> {
-        self.protocols.iter().find(|p| candidates.contains(&p.name)).map(|p| p.name.clone())
+        self.protocols
+            .iter()
+            .find(|p| candidates.contains(&p.name))
+            .map(|p| p.name.clone())
     }
 
     fn metadata_for(&self, protocol: &str) -> Subscription {
-        self.protocols.iter().find(|p| p.name == protocol).map(|p| p.metadata.clone()).unwrap_or_default()
+        self.protocols
+            .iter()
+            .find(|p| p.name == protocol)
+            .map(|p| p.metadata.clone())
+            .unwrap_or_default()
     }
 
     fn same_protocols(&self, other: &[JoinProtocol]) -> bool {
@@ -176,7 +184,9 @@ pub enum JoinTimer {
 impl JoinTimer {
     fn deadline_ms(&self) -> u64 {
         match self {
-            JoinTimer::Initial { deadline_ms, .. } | JoinTimer::Rebalance { deadline_ms } => *deadline_ms,
+            JoinTimer::Initial { deadline_ms, .. } | JoinTimer::Rebalance { deadline_ms } => {
+                *deadline_ms
+            }
         }
     }
 }
@@ -227,7 +237,9 @@ impl GroupCoordinator {
     ) -> Result<Self, GroupError> {
         let group_id = group_id.into();
         if group_id.is_empty() {
-            return Err(GroupError::InvalidConfig("group.id must not be empty".into()));
+            return Err(GroupError::InvalidConfig(
+                "group.id must not be empty".into(),
+            ));
         }
         if config.min_session_timeout_ms > config.max_session_timeout_ms {
             return Err(GroupError::InvalidConfig(format!(
@@ -276,7 +288,13 @@ impl GroupCoordinator {
                 continue;
             }
             match r {
-                CoordinatorRecord::OffsetCommit { tp, offset, metadata, commit_timestamp_ms, .. } => {
+                CoordinatorRecord::OffsetCommit {
+                    tp,
+                    offset,
+                    metadata,
+                    commit_timestamp_ms,
+                    ..
+                } => {
                     c.committed.insert(
                         tp.clone(),
                         CommittedOffset {
@@ -289,8 +307,14 @@ impl GroupCoordinator {
                 CoordinatorRecord::GroupMetadata { .. } => group_value = Some(r.clone()),
             }
         }
-        if let Some(CoordinatorRecord::GroupMetadata { generation_id, protocol_type, protocol, leader, members, .. }) =
-            group_value
+        if let Some(CoordinatorRecord::GroupMetadata {
+            generation_id,
+            protocol_type,
+            protocol,
+            leader,
+            members,
+            ..
+        }) = group_value
         {
             c.generation_id = generation_id;
             c.protocol_type = protocol_type;
@@ -320,7 +344,11 @@ impl GroupCoordinator {
         }
         let out = vec![Output::Event {
             at_ms: now_ms,
-            event: GroupEvent::CoordinatorMoved { group_id: c.group_id.clone(), broker_id, loaded: true },
+            event: GroupEvent::CoordinatorMoved {
+                group_id: c.group_id.clone(),
+                broker_id,
+                loaded: true,
+            },
         }];
         Ok((c, out))
     }
@@ -349,7 +377,10 @@ impl GroupCoordinator {
                     members: Vec::new(),
                 }
             } else {
-                Response::SyncGroup { error: ErrorCode::NotCoordinator, partitions: Vec::new() }
+                Response::SyncGroup {
+                    error: ErrorCode::NotCoordinator,
+                    partitions: Vec::new(),
+                }
             };
             self.respond(now_ms, to, corr, resp, &mut out);
         }
@@ -363,7 +394,11 @@ impl GroupCoordinator {
         self.sync_deadline_ms = None;
         out.push(Output::Event {
             at_ms: now_ms,
-            event: GroupEvent::CoordinatorMoved { group_id: self.group_id.clone(), broker_id: self.broker_id, loaded: false },
+            event: GroupEvent::CoordinatorMoved {
+                group_id: self.group_id.clone(),
+                broker_id: self.broker_id,
+                loaded: false,
+            },
         });
         out
     }
@@ -424,7 +459,11 @@ impl GroupCoordinator {
     }
     /// Rebalance timeout: max of the members' rebalance timeouts.
     pub fn rebalance_timeout_ms(&self) -> u64 {
-        self.members.values().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0)
+        self.members
+            .values()
+            .map(|m| m.rebalance_timeout_ms)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The earliest time at which [`Self::handle_timeout`] has work.
@@ -448,20 +487,37 @@ impl GroupCoordinator {
 
     fn transition(&mut self, now_ms: u64, to: GroupState, out: &mut Vec<Output>) {
         let from = self.state;
-        assert!(to.can_transition_from(from), "illegal classic group transition {from} -> {to}");
+        assert!(
+            to.can_transition_from(from),
+            "illegal classic group transition {from} -> {to}"
+        );
         self.state = to;
         self.transitions.push((now_ms, from, to));
         out.push(Output::Event {
             at_ms: now_ms,
-            event: GroupEvent::StateChanged { group_id: self.group_id.clone(), from, to },
+            event: GroupEvent::StateChanged {
+                group_id: self.group_id.clone(),
+                from,
+                to,
+            },
         });
     }
 
     fn event(&self, now_ms: u64, event: GroupEvent, out: &mut Vec<Output>) {
-        out.push(Output::Event { at_ms: now_ms, event });
+        out.push(Output::Event {
+            at_ms: now_ms,
+            event,
+        });
     }
 
-    fn respond(&self, now_ms: u64, to: Endpoint, correlation_id: u64, resp: Response, out: &mut Vec<Output>) {
+    fn respond(
+        &self,
+        now_ms: u64,
+        to: Endpoint,
+        correlation_id: u64,
+        resp: Response,
+        out: &mut Vec<Output>,
+    ) {
         out.push(Output::Send(Message {
             from: Endpoint::Broker(self.broker_id),
             to,
@@ -490,9 +546,16 @@ impl GroupCoordinator {
     }
 
     fn choose_leader(&mut self) {
-        let keep = self.leader.as_ref().is_some_and(|l| self.members.contains_key(l));
+        let keep = self
+            .leader
+            .as_ref()
+            .is_some_and(|l| self.members.contains_key(l));
         if !keep {
-            self.leader = self.members.values().min_by_key(|m| m.join_seq).map(|m| m.member_id.clone());
+            self.leader = self
+                .members
+                .values()
+                .min_by_key(|m| m.join_seq)
+                .map(|m| m.member_id.clone());
         }
     }
 
@@ -526,7 +589,11 @@ impl GroupCoordinator {
             return true;
         }
         self.protocol_type.as_deref() == Some(protocol_type)
-            && protocols.iter().any(|p| self.members.values().all(|m| m.protocols.iter().any(|q| q.name == p.name)))
+            && protocols.iter().any(|p| {
+                self.members
+                    .values()
+                    .all(|m| m.protocols.iter().any(|q| q.name == p.name))
+            })
     }
 
     fn group_metadata_record(&self) -> CoordinatorRecord {
@@ -569,7 +636,10 @@ impl GroupCoordinator {
                     now_ms,
                     to,
                     corr,
-                    Response::SyncGroup { error: ErrorCode::RebalanceInProgress, partitions: Vec::new() },
+                    Response::SyncGroup {
+                        error: ErrorCode::RebalanceInProgress,
+                        partitions: Vec::new(),
+                    },
                     out,
                 );
             }
@@ -589,7 +659,9 @@ impl GroupCoordinator {
                 remaining_ms: rebalance_timeout_ms.saturating_sub(delay_ms),
             }
         } else {
-            JoinTimer::Rebalance { deadline_ms: now_ms.saturating_add(rebalance_timeout_ms) }
+            JoinTimer::Rebalance {
+                deadline_ms: now_ms.saturating_add(rebalance_timeout_ms),
+            }
         });
         self.event(
             now_ms,
@@ -615,10 +687,19 @@ impl GroupCoordinator {
     /// `onCompleteJoin`: drop members that did not rejoin, bump the generation, answer the joins.
     fn complete_join(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         self.join_timer = None;
-        let missing: Vec<String> =
-            self.members.values().filter(|m| m.awaiting_join.is_none()).map(|m| m.member_id.clone()).collect();
+        let missing: Vec<String> = self
+            .members
+            .values()
+            .filter(|m| m.awaiting_join.is_none())
+            .map(|m| m.member_id.clone())
+            .collect();
         for id in missing {
-            self.remove_member(now_ms, &id, "did not rejoin before the rebalance timeout", out);
+            self.remove_member(
+                now_ms,
+                &id,
+                "did not rejoin before the rebalance timeout",
+                out,
+            );
         }
         self.generation_id += 1;
         if self.members.is_empty() {
@@ -663,12 +744,19 @@ impl GroupCoordinator {
         let all: Vec<JoinResponseMember> = self
             .members
             .values()
-            .map(|m| JoinResponseMember { member_id: m.member_id.clone(), metadata: m.metadata_for(&protocol) })
+            .map(|m| JoinResponseMember {
+                member_id: m.member_id.clone(),
+                metadata: m.metadata_for(&protocol),
+            })
             .collect();
         let ids: Vec<String> = self.members.keys().cloned().collect();
         for id in ids {
-            let Some(m) = self.members.get_mut(&id) else { continue };
-            let Some(corr) = m.awaiting_join.take() else { continue };
+            let Some(m) = self.members.get_mut(&id) else {
+                continue;
+            };
+            let Some(corr) = m.awaiting_join.take() else {
+                continue;
+            };
             m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
             let to = m.endpoint.clone();
             let resp = Response::JoinGroup {
@@ -677,7 +765,11 @@ impl GroupCoordinator {
                 protocol_name: Some(protocol.clone()),
                 leader: leader.clone(),
                 member_id: id.clone(),
-                members: if id == leader { all.clone() } else { Vec::new() },
+                members: if id == leader {
+                    all.clone()
+                } else {
+                    Vec::new()
+                },
             };
             self.respond(now_ms, to, corr, resp, out);
         }
@@ -687,7 +779,9 @@ impl GroupCoordinator {
     }
 
     fn remove_member(&mut self, now_ms: u64, member_id: &str, reason: &str, out: &mut Vec<Output>) {
-        let Some(removed) = self.members.remove(member_id) else { return };
+        let Some(removed) = self.members.remove(member_id) else {
+            return;
+        };
         out.push(Output::MemberRemoved {
             group_id: self.group_id.clone(),
             client_id: removed.client_id,
@@ -711,12 +805,20 @@ impl GroupCoordinator {
     }
 
     /// `removeMemberAndUpdateGroup`.
-    fn remove_member_and_update(&mut self, now_ms: u64, member_id: &str, reason: &str, out: &mut Vec<Output>) {
+    fn remove_member_and_update(
+        &mut self,
+        now_ms: u64,
+        member_id: &str,
+        reason: &str,
+        out: &mut Vec<Output>,
+    ) {
         self.remove_member(now_ms, member_id, reason, out);
         match self.state {
-            GroupState::Stable | GroupState::CompletingRebalance => {
-                self.prepare_rebalance(now_ms, &format!("removing member {member_id}: {reason}"), out)
-            }
+            GroupState::Stable | GroupState::CompletingRebalance => self.prepare_rebalance(
+                now_ms,
+                &format!("removing member {member_id}: {reason}"),
+                out,
+            ),
             GroupState::PreparingRebalance => self.try_complete_join(now_ms, out),
             GroupState::Empty | GroupState::Dead => {}
         }
@@ -727,24 +829,47 @@ impl GroupCoordinator {
     /// Handles an incoming message (requests addressed to this broker; anything else is ignored).
     pub fn handle_message(&mut self, now_ms: u64, msg: &Message) -> Vec<Output> {
         let mut out = Vec::new();
-        let Body::Request(req) = &msg.body else { return out };
+        let Body::Request(req) = &msg.body else {
+            return out;
+        };
         let from = msg.from.clone();
         let corr = msg.correlation_id;
         if !self.active || req.group_id() != self.group_id {
-            self.respond(now_ms, from, corr, req.error_response(ErrorCode::NotCoordinator), &mut out);
+            self.respond(
+                now_ms,
+                from,
+                corr,
+                req.error_response(ErrorCode::NotCoordinator),
+                &mut out,
+            );
             return out;
         }
         if self.state == GroupState::Dead && !matches!(req, Request::OffsetFetch { .. }) {
-            self.respond(now_ms, from, corr, req.error_response(ErrorCode::CoordinatorNotAvailable), &mut out);
+            self.respond(
+                now_ms,
+                from,
+                corr,
+                req.error_response(ErrorCode::CoordinatorNotAvailable),
+                &mut out,
+            );
             return out;
         }
         match req {
             Request::FindCoordinator { .. } => {
-                let resp = Response::FindCoordinator { error: ErrorCode::None, coordinator_id: Some(self.broker_id) };
+                let resp = Response::FindCoordinator {
+                    error: ErrorCode::None,
+                    coordinator_id: Some(self.broker_id),
+                };
                 self.respond(now_ms, from, corr, resp, &mut out);
             }
             Request::JoinGroup {
-                member_id, client_id, protocol_type, protocols, session_timeout_ms, rebalance_timeout_ms, ..
+                member_id,
+                client_id,
+                protocol_type,
+                protocols,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                ..
             } => self.handle_join(
                 now_ms,
                 from,
@@ -759,36 +884,74 @@ impl GroupCoordinator {
                 },
                 &mut out,
             ),
-            Request::SyncGroup { generation_id, member_id, protocol_name, assignments, .. } => {
-                self.handle_sync(now_ms, from, corr, *generation_id, member_id, protocol_name, assignments, &mut out)
-            }
-            Request::Heartbeat { generation_id, member_id, .. } => {
+            Request::SyncGroup {
+                generation_id,
+                member_id,
+                protocol_name,
+                assignments,
+                ..
+            } => self.handle_sync(
+                now_ms,
+                from,
+                corr,
+                *generation_id,
+                member_id,
+                protocol_name,
+                assignments,
+                &mut out,
+            ),
+            Request::Heartbeat {
+                generation_id,
+                member_id,
+                ..
+            } => {
                 let error = self.handle_heartbeat(now_ms, *generation_id, member_id);
                 self.respond(now_ms, from, corr, Response::Heartbeat { error }, &mut out);
             }
-            Request::LeaveGroup { member_id, reason, .. } => {
+            Request::LeaveGroup {
+                member_id, reason, ..
+            } => {
                 let error = if self.pending_members.remove(member_id).is_some() {
                     self.try_complete_join(now_ms, &mut out);
                     ErrorCode::None
                 } else if self.members.contains_key(member_id) {
-                    self.remove_member_and_update(now_ms, member_id, &format!("LeaveGroup: {reason}"), &mut out);
+                    self.remove_member_and_update(
+                        now_ms,
+                        member_id,
+                        &format!("LeaveGroup: {reason}"),
+                        &mut out,
+                    );
                     ErrorCode::None
                 } else {
                     ErrorCode::UnknownMemberId
                 };
                 self.respond(now_ms, from, corr, Response::LeaveGroup { error }, &mut out);
             }
-            Request::OffsetCommit { generation_id, member_id, offsets, .. } => {
+            Request::OffsetCommit {
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => {
                 let error = self.validate_offset_commit(*generation_id, member_id);
                 if error == ErrorCode::None {
                     self.commit(now_ms, member_id, offsets, &mut out);
                 }
                 let results = offsets.iter().map(|o| (o.tp.clone(), error)).collect();
-                self.respond(now_ms, from, corr, Response::OffsetCommit { results }, &mut out);
+                self.respond(
+                    now_ms,
+                    from,
+                    corr,
+                    Response::OffsetCommit { results },
+                    &mut out,
+                );
             }
             Request::OffsetFetch { partitions, .. } => {
                 let resp = if self.state == GroupState::Dead {
-                    Response::OffsetFetch { error: ErrorCode::GroupIdNotFound, offsets: Vec::new() }
+                    Response::OffsetFetch {
+                        error: ErrorCode::GroupIdNotFound,
+                        offsets: Vec::new(),
+                    }
                 } else {
                     Response::OffsetFetch {
                         error: ErrorCode::None,
@@ -828,11 +991,21 @@ impl GroupCoordinator {
         ErrorCode::None
     }
 
-    fn commit(&mut self, now_ms: u64, member_id: &str, offsets: &[OffsetCommitEntry], out: &mut Vec<Output>) {
+    fn commit(
+        &mut self,
+        now_ms: u64,
+        member_id: &str,
+        offsets: &[OffsetCommitEntry],
+        out: &mut Vec<Output>,
+    ) {
         for o in offsets {
             self.committed.insert(
                 o.tp.clone(),
-                CommittedOffset { offset: o.offset, metadata: o.metadata.clone(), commit_timestamp_ms: now_ms },
+                CommittedOffset {
+                    offset: o.offset,
+                    metadata: o.metadata.clone(),
+                    commit_timestamp_ms: now_ms,
+                },
             );
             out.push(Output::AppendRecord(CoordinatorRecord::OffsetCommit {
                 group_id: self.group_id.clone(),
@@ -857,7 +1030,9 @@ impl GroupCoordinator {
     fn handle_heartbeat(&mut self, now_ms: u64, generation_id: i32, member_id: &str) -> ErrorCode {
         let state = self.state;
         let current_generation = self.generation_id;
-        let Some(m) = self.members.get_mut(member_id) else { return ErrorCode::UnknownMemberId };
+        let Some(m) = self.members.get_mut(member_id) else {
+            return ErrorCode::UnknownMemberId;
+        };
         if generation_id != current_generation {
             return ErrorCode::IllegalGeneration;
         }
@@ -887,9 +1062,16 @@ impl GroupCoordinator {
         assignments: &[SyncAssignment],
         out: &mut Vec<Output>,
     ) {
-        let reply = |s: &Self, error: ErrorCode, partitions: Vec<TopicPartition>, out: &mut Vec<Output>| {
-            s.respond(now_ms, from.clone(), corr, Response::SyncGroup { error, partitions }, out)
-        };
+        let reply =
+            |s: &Self, error: ErrorCode, partitions: Vec<TopicPartition>, out: &mut Vec<Output>| {
+                s.respond(
+                    now_ms,
+                    from.clone(),
+                    corr,
+                    Response::SyncGroup { error, partitions },
+                    out,
+                )
+            };
         if !self.members.contains_key(member_id) {
             return reply(self, ErrorCode::UnknownMemberId, Vec::new(), out);
         }
@@ -902,7 +1084,9 @@ impl GroupCoordinator {
         match self.state {
             GroupState::Empty => reply(self, ErrorCode::UnknownMemberId, Vec::new(), out),
             GroupState::Dead => reply(self, ErrorCode::CoordinatorNotAvailable, Vec::new(), out),
-            GroupState::PreparingRebalance => reply(self, ErrorCode::RebalanceInProgress, Vec::new(), out),
+            GroupState::PreparingRebalance => {
+                reply(self, ErrorCode::RebalanceInProgress, Vec::new(), out)
+            }
             GroupState::CompletingRebalance => {
                 self.pending_sync.remove(member_id);
                 if let Some(m) = self.members.get_mut(member_id) {
@@ -916,7 +1100,10 @@ impl GroupCoordinator {
                         given.insert(a.member_id.as_str(), &a.partitions);
                     }
                     for m in self.members.values_mut() {
-                        m.assignment = given.get(m.member_id.as_str()).map(|p| (*p).clone()).unwrap_or_default();
+                        m.assignment = given
+                            .get(m.member_id.as_str())
+                            .map(|p| (*p).clone())
+                            .unwrap_or_default();
                     }
                     out.push(Output::AppendRecord(self.group_metadata_record()));
                     self.transition(now_ms, GroupState::Stable, out);
@@ -931,13 +1118,25 @@ impl GroupCoordinator {
                     let parked: Vec<(Endpoint, u64, Vec<TopicPartition>)> = self
                         .members
                         .values()
-                        .filter_map(|m| m.awaiting_sync.map(|c| (m.endpoint.clone(), c, m.assignment.clone())))
+                        .filter_map(|m| {
+                            m.awaiting_sync
+                                .map(|c| (m.endpoint.clone(), c, m.assignment.clone()))
+                        })
                         .collect();
                     for m in self.members.values_mut() {
                         m.awaiting_sync = None;
                     }
                     for (to, c, partitions) in parked {
-                        self.respond(now_ms, to, c, Response::SyncGroup { error: ErrorCode::None, partitions }, out);
+                        self.respond(
+                            now_ms,
+                            to,
+                            c,
+                            Response::SyncGroup {
+                                error: ErrorCode::None,
+                                partitions,
+                            },
+                            out,
+                        );
                     }
                     if self.pending_sync.is_empty() {
                         self.sync_deadline_ms = None;
@@ -949,7 +1148,11 @@ impl GroupCoordinator {
                 if self.pending_sync.is_empty() {
                     self.sync_deadline_ms = None;
                 }
-                let partitions = self.members.get(member_id).map(|m| m.assignment.clone()).unwrap_or_default();
+                let partitions = self
+                    .members
+                    .get(member_id)
+                    .map(|m| m.assignment.clone())
+                    .unwrap_or_default();
                 if let Some(m) = self.members.get_mut(member_id) {
                     m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
                 }
@@ -964,7 +1167,10 @@ impl GroupCoordinator {
         let members = if leader == member_id {
             self.members
                 .values()
-                .map(|m| JoinResponseMember { member_id: m.member_id.clone(), metadata: m.metadata_for(&protocol) })
+                .map(|m| JoinResponseMember {
+                    member_id: m.member_id.clone(),
+                    metadata: m.metadata_for(&protocol),
+                })
                 .collect()
         } else {
             Vec::new()
@@ -979,7 +1185,14 @@ impl GroupCoordinator {
         }
     }
 
-    fn handle_join(&mut self, now_ms: u64, from: Endpoint, corr: u64, a: JoinArgs<'_>, out: &mut Vec<Output>) {
+    fn handle_join(
+        &mut self,
+        now_ms: u64,
+        from: Endpoint,
+        corr: u64,
+        a: JoinArgs<'_>,
+        out: &mut Vec<Output>,
+    ) {
         self.event(
             now_ms,
             GroupEvent::JoinGroupReceived {
@@ -1014,8 +1227,16 @@ impl GroupCoordinator {
             }
             // KIP-394: hand out a member id and make the client come back with it.
             let id = self.new_member_id(a.client_id);
-            self.pending_members.insert(id.clone(), now_ms.saturating_add(a.session_timeout_ms));
-            self.event(now_ms, GroupEvent::MemberIdRequired { group_id: self.group_id.clone(), member_id: id.clone() }, out);
+            self.pending_members
+                .insert(id.clone(), now_ms.saturating_add(a.session_timeout_ms));
+            self.event(
+                now_ms,
+                GroupEvent::MemberIdRequired {
+                    group_id: self.group_id.clone(),
+                    member_id: id.clone(),
+                },
+                out,
+            );
             let resp = Response::JoinGroup {
                 error: ErrorCode::MemberIdRequired,
                 generation_id: -1,
@@ -1034,9 +1255,14 @@ impl GroupCoordinator {
             return fail(self, ErrorCode::UnknownMemberId, out);
         }
         let is_leader = self.leader.as_deref() == Some(a.member_id.as_str());
-        let same = self.members.get(a.member_id).is_some_and(|m| m.same_protocols(a.protocols));
+        let same = self
+            .members
+            .get(a.member_id)
+            .is_some_and(|m| m.same_protocols(a.protocols));
         match self.state {
-            GroupState::PreparingRebalance => self.update_member_and_rebalance(now_ms, from, corr, &a, out),
+            GroupState::PreparingRebalance => {
+                self.update_member_and_rebalance(now_ms, from, corr, &a, out)
+            }
             GroupState::CompletingRebalance => {
                 if same {
                     let resp = self.join_response_for(a.member_id);
@@ -1057,7 +1283,14 @@ impl GroupCoordinator {
         }
     }
 
-    fn add_member_and_rebalance(&mut self, now_ms: u64, from: Endpoint, corr: u64, a: &JoinArgs<'_>, out: &mut Vec<Output>) {
+    fn add_member_and_rebalance(
+        &mut self,
+        now_ms: u64,
+        from: Endpoint,
+        corr: u64,
+        a: &JoinArgs<'_>,
+        out: &mut Vec<Output>,
+    ) {
         self.join_seq += 1;
         if self.members.is_empty() {
             self.protocol_type = Some(a.protocol_type.clone());
@@ -1079,8 +1312,17 @@ impl GroupCoordinator {
         if self.leader.is_none() {
             self.leader = Some(a.member_id.clone());
         }
-        self.event(now_ms, GroupEvent::MemberAdded { group_id: self.group_id.clone(), member_id: a.member_id.clone() }, out);
-        if self.state == GroupState::PreparingRebalance && matches!(self.join_timer, Some(JoinTimer::Initial { .. })) {
+        self.event(
+            now_ms,
+            GroupEvent::MemberAdded {
+                group_id: self.group_id.clone(),
+                member_id: a.member_id.clone(),
+            },
+            out,
+        );
+        if self.state == GroupState::PreparingRebalance
+            && matches!(self.join_timer, Some(JoinTimer::Initial { .. }))
+        {
             self.new_member_added = true;
         }
         self.prepare_rebalance(now_ms, &format!("adding new member {}", a.member_id), out);
@@ -1102,7 +1344,11 @@ impl GroupCoordinator {
             m.awaiting_join = Some(corr);
             m.endpoint = from;
         }
-        self.prepare_rebalance(now_ms, &format!("updating metadata for member {}", a.member_id), out);
+        self.prepare_rebalance(
+            now_ms,
+            &format!("updating metadata for member {}", a.member_id),
+            out,
+        );
         self.try_complete_join(now_ms, out);
     }
 
@@ -1113,8 +1359,12 @@ impl GroupCoordinator {
             return out;
         }
         // Pending (MEMBER_ID_REQUIRED) members that never came back.
-        let expired_pending: Vec<String> =
-            self.pending_members.iter().filter(|(_, d)| **d <= now_ms).map(|(id, _)| id.clone()).collect();
+        let expired_pending: Vec<String> = self
+            .pending_members
+            .iter()
+            .filter(|(_, d)| **d <= now_ms)
+            .map(|(id, _)| id.clone())
+            .collect();
         for id in expired_pending {
             self.pending_members.remove(&id);
             self.event(
@@ -1132,13 +1382,21 @@ impl GroupCoordinator {
         let expired: Vec<(String, u64)> = self
             .members
             .values()
-            .filter(|m| m.awaiting_join.is_none() && m.awaiting_sync.is_none() && m.session_deadline_ms <= now_ms)
+            .filter(|m| {
+                m.awaiting_join.is_none()
+                    && m.awaiting_sync.is_none()
+                    && m.session_deadline_ms <= now_ms
+            })
             .map(|m| (m.member_id.clone(), m.session_timeout_ms))
             .collect();
         for (id, session_timeout_ms) in expired {
             self.event(
                 now_ms,
-                GroupEvent::HeartbeatExpired { group_id: self.group_id.clone(), member_id: id.clone(), session_timeout_ms },
+                GroupEvent::HeartbeatExpired {
+                    group_id: self.group_id.clone(),
+                    member_id: id.clone(),
+                    session_timeout_ms,
+                },
                 &mut out,
             );
             self.remove_member_and_update(now_ms, &id, "session timeout expired", &mut out);
@@ -1147,7 +1405,11 @@ impl GroupCoordinator {
         if let Some(timer) = self.join_timer {
             if timer.deadline_ms() <= now_ms && self.state == GroupState::PreparingRebalance {
                 match timer {
-                    JoinTimer::Initial { delay_ms, remaining_ms, .. } if self.new_member_added && remaining_ms != 0 => {
+                    JoinTimer::Initial {
+                        delay_ms,
+                        remaining_ms,
+                        ..
+                    } if self.new_member_added && remaining_ms != 0 => {
                         self.new_member_added = false;
                         let delay = self.config.initial_rebalance_delay_ms.min(remaining_ms);
                         self.join_timer = Some(JoinTimer::Initial {
@@ -1169,12 +1431,26 @@ impl GroupCoordinator {
         if let Some(d) = self.sync_deadline_ms {
             if d <= now_ms {
                 self.sync_deadline_ms = None;
-                let laggards: Vec<String> = std::mem::take(&mut self.pending_sync).into_iter().collect();
-                if matches!(self.state, GroupState::CompletingRebalance | GroupState::Stable) && !laggards.is_empty() {
+                let laggards: Vec<String> =
+                    std::mem::take(&mut self.pending_sync).into_iter().collect();
+                if matches!(
+                    self.state,
+                    GroupState::CompletingRebalance | GroupState::Stable
+                ) && !laggards.is_empty()
+                {
                     for id in &laggards {
-                        self.remove_member(now_ms, id, "did not send SyncGroup before the rebalance timeout", &mut out);
+                        self.remove_member(
+                            now_ms,
+                            id,
+                            "did not send SyncGroup before the rebalance timeout",
+                            &mut out,
+                        );
                     }
-                    self.prepare_rebalance(now_ms, "members removed after pending sync timeout", &mut out);
+                    self.prepare_rebalance(
+                        now_ms,
+                        "members removed after pending sync timeout",
+                        &mut out,
+                    );
                 }
             }
         }

@@ -25,12 +25,14 @@ use std::fmt;
 
 pub use accounting::{DeliveryLedger, LagRow, OwnershipChange, OwnershipTimeline};
 pub use client::{
-    AssignFn, AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig, MemberState,
-    MemberSubscription, PartitionOffsets, PartitionSource, RebalanceProtocol,
+    AssignFn, AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
+    MemberState, MemberSubscription, PartitionOffsets, PartitionSource, RebalanceProtocol,
 };
 pub use coordinator::{CoordinatorConfig, GroupCoordinator, GroupState};
 pub use event::GroupEvent;
-pub use protocol::{CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, TopicPartition};
+pub use protocol::{
+    CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, TopicPartition,
+};
 
 /// Errors for invalid input to the group state machines (never Kafka protocol errors, which are
 /// [`ErrorCode`]s inside responses).
@@ -59,11 +61,20 @@ impl fmt::Display for GroupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GroupError::InvalidConfig(s) => write!(f, "invalid group configuration: {s}"),
-            GroupError::InvalidLifecycle { client_id, operation, lifecycle } => {
-                write!(f, "consumer {client_id} cannot {operation} while {lifecycle:?}")
+            GroupError::InvalidLifecycle {
+                client_id,
+                operation,
+                lifecycle,
+            } => {
+                write!(
+                    f,
+                    "consumer {client_id} cannot {operation} while {lifecycle:?}"
+                )
             }
             GroupError::UnknownClient(c) => write!(f, "unknown consumer client.id {c}"),
-            GroupError::DuplicateClient(c) => write!(f, "a consumer with client.id {c} already exists"),
+            GroupError::DuplicateClient(c) => {
+                write!(f, "a consumer with client.id {c} already exists")
+            }
             GroupError::UnknownPartition(tp) => write!(f, "unknown partition {tp}"),
         }
     }

@@ -26,7 +26,10 @@ pub struct TopicPartition {
 impl TopicPartition {
     /// Builds a topic partition.
     pub fn new(topic: impl Into<String>, partition: u32) -> Self {
-        Self { topic: topic.into(), partition }
+        Self {
+            topic: topic.into(),
+            partition,
+        }
     }
 }
 
@@ -103,7 +106,10 @@ impl ErrorCode {
     /// Whether the error means "find the coordinator again" (`NOT_COORDINATOR`,
     /// `COORDINATOR_NOT_AVAILABLE`), as `AbstractCoordinator` handles them.
     pub fn is_coordinator_error(self) -> bool {
-        matches!(self, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable)
+        matches!(
+            self,
+            ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable
+        )
     }
 }
 
@@ -268,7 +274,10 @@ impl Request {
     /// The response carrying only `error`, for requests answered by a broker that cannot serve them.
     pub fn error_response(&self, error: ErrorCode) -> Response {
         match self {
-            Request::FindCoordinator { .. } => Response::FindCoordinator { error, coordinator_id: None },
+            Request::FindCoordinator { .. } => Response::FindCoordinator {
+                error,
+                coordinator_id: None,
+            },
             Request::JoinGroup { member_id, .. } => Response::JoinGroup {
                 error,
                 generation_id: -1,
@@ -277,13 +286,19 @@ impl Request {
                 member_id: member_id.clone(),
                 members: Vec::new(),
             },
-            Request::SyncGroup { .. } => Response::SyncGroup { error, partitions: Vec::new() },
+            Request::SyncGroup { .. } => Response::SyncGroup {
+                error,
+                partitions: Vec::new(),
+            },
             Request::Heartbeat { .. } => Response::Heartbeat { error },
             Request::LeaveGroup { .. } => Response::LeaveGroup { error },
             Request::OffsetCommit { offsets, .. } => Response::OffsetCommit {
                 results: offsets.iter().map(|o| (o.tp.clone(), error)).collect(),
             },
-            Request::OffsetFetch { .. } => Response::OffsetFetch { error, offsets: Vec::new() },
+            Request::OffsetFetch { .. } => Response::OffsetFetch {
+                error,
+                offsets: Vec::new(),
+            },
         }
     }
 }
@@ -476,7 +491,9 @@ impl CoordinatorRecord {
     /// The record's compaction key.
     pub fn key(&self) -> RecordKey {
         match self {
-            CoordinatorRecord::OffsetCommit { group_id, tp, .. } => RecordKey::Offset(group_id.clone(), tp.clone()),
+            CoordinatorRecord::OffsetCommit { group_id, tp, .. } => {
+                RecordKey::Offset(group_id.clone(), tp.clone())
+            }
             CoordinatorRecord::GroupMetadata { group_id, .. } => RecordKey::Group(group_id.clone()),
         }
     }
@@ -484,9 +501,8 @@ impl CoordinatorRecord {
     /// The group the record belongs to.
     pub fn group_id(&self) -> &str {
         match self {
-            CoordinatorRecord::OffsetCommit { group_id, .. } | CoordinatorRecord::GroupMetadata { group_id, .. } => {
-                group_id
-            }
+            CoordinatorRecord::OffsetCommit { group_id, .. }
+            | CoordinatorRecord::GroupMetadata { group_id, .. } => group_id,
         }
     }
 }

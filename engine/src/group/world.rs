@@ -12,7 +12,8 @@ use super::accounting::{lag_rows, DeliveryLedger, LagRow, OwnershipTimeline};
 use super::client::{AssignFn, ConsumerClient, ConsumerConfig, PartitionOffsets, PartitionSource};
 use super::coordinator::{CoordinatorConfig, GroupCoordinator};
 use super::protocol::{
-    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Request, Response, TopicPartition,
+    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Request, Response,
+    TopicPartition,
 };
 use super::GroupError;
 
@@ -39,7 +40,10 @@ impl FakeLog {
 
     /// Appends one record; returns its offset.
     pub fn append(&mut self, tp: &TopicPartition, record_id: RecordId) -> Result<i64, GroupError> {
-        let v = self.records.get_mut(tp).ok_or_else(|| GroupError::UnknownPartition(tp.clone()))?;
+        let v = self
+            .records
+            .get_mut(tp)
+            .ok_or_else(|| GroupError::UnknownPartition(tp.clone()))?;
         v.push(record_id);
         Ok(v.len() as i64 - 1)
     }
@@ -56,10 +60,14 @@ impl FakeLog {
 
     /// Records in `[from, to)` of a partition.
     pub fn records_between(&self, tp: &TopicPartition, from: i64, to: i64) -> Vec<RecordId> {
-        let Some(v) = self.records.get(tp) else { return Vec::new() };
+        let Some(v) = self.records.get(tp) else {
+            return Vec::new();
+        };
         let from = from.clamp(0, v.len() as i64) as usize;
         let to = to.clamp(0, v.len() as i64) as usize;
-        v.get(from..to.max(from)).map(<[RecordId]>::to_vec).unwrap_or_default()
+        v.get(from..to.max(from))
+            .map(<[RecordId]>::to_vec)
+            .unwrap_or_default()
     }
 }
 
@@ -68,7 +76,10 @@ impl PartitionSource for FakeLog {
         self.topics.get(topic).copied()
     }
     fn offsets(&self, tp: &TopicPartition) -> Option<PartitionOffsets> {
-        self.records.get(tp).map(|v| PartitionOffsets { log_start_offset: 0, high_watermark: v.len() as i64 })
+        self.records.get(tp).map(|v| PartitionOffsets {
+            log_start_offset: 0,
+            high_watermark: v.len() as i64,
+        })
     }
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
         let i = usize::try_from(offset).ok()?;
@@ -206,10 +217,17 @@ impl GroupWorld {
 
     /// Lag table.
     pub fn lag(&self) -> Vec<LagRow> {
-        let hws: BTreeMap<TopicPartition, i64> =
-            self.log.partitions().map(|tp| (tp.clone(), self.log.high_watermark(tp).unwrap_or(0))).collect();
-        let committed: BTreeMap<TopicPartition, i64> =
-            self.coordinator.committed().iter().map(|(tp, c)| (tp.clone(), c.offset)).collect();
+        let hws: BTreeMap<TopicPartition, i64> = self
+            .log
+            .partitions()
+            .map(|tp| (tp.clone(), self.log.high_watermark(tp).unwrap_or(0)))
+            .collect();
+        let committed: BTreeMap<TopicPartition, i64> = self
+            .coordinator
+            .committed()
+            .iter()
+            .map(|(tp, c)| (tp.clone(), c.offset))
+            .collect();
         let mut positions = BTreeMap::new();
         for c in self.clients.values() {
             for (tp, p) in c.positions() {
@@ -240,7 +258,9 @@ impl GroupWorld {
     }
 
     fn client_mut(&mut self, client_id: &str) -> Result<&mut ConsumerClient, GroupError> {
-        self.clients.get_mut(client_id).ok_or_else(|| GroupError::UnknownClient(client_id.to_string()))
+        self.clients
+            .get_mut(client_id)
+            .ok_or_else(|| GroupError::UnknownClient(client_id.to_string()))
     }
 
     /// Hard-crashes a consumer.
@@ -276,7 +296,11 @@ impl GroupWorld {
     }
 
     /// Appends `count` records to a partition; returns their ids.
-    pub fn produce(&mut self, tp: &TopicPartition, count: u32) -> Result<Vec<RecordId>, GroupError> {
+    pub fn produce(
+        &mut self,
+        tp: &TopicPartition,
+        count: u32,
+    ) -> Result<Vec<RecordId>, GroupError> {
         let mut ids = Vec::new();
         for _ in 0..count {
             let id = self.next_record_id;
@@ -320,7 +344,11 @@ impl GroupWorld {
     fn next_time(&self) -> Option<u64> {
         let q = self.queue.keys().next().map(|(t, _)| *t);
         let c = self.coordinator.next_deadline_ms();
-        let cl = self.clients.values().filter_map(ConsumerClient::next_deadline_ms).min();
+        let cl = self
+            .clients
+            .values()
+            .filter_map(ConsumerClient::next_deadline_ms)
+            .min();
         [q, c, cl].into_iter().flatten().min()
     }
 
@@ -337,7 +365,9 @@ impl GroupWorld {
             if t == last {
                 at_same_instant += 1;
                 if at_same_instant > MAX_STEPS_PER_INSTANT {
-                    self.violations.push(format!("livelock: more than {MAX_STEPS_PER_INSTANT} steps at {t} ms"));
+                    self.violations.push(format!(
+                        "livelock: more than {MAX_STEPS_PER_INSTANT} steps at {t} ms"
+                    ));
                     break;
                 }
             } else {
@@ -367,7 +397,11 @@ impl GroupWorld {
             self.apply_outputs(out);
             let ids: Vec<String> = self.clients.keys().cloned().collect();
             for id in ids {
-                let due = self.clients.get(&id).and_then(ConsumerClient::next_deadline_ms).is_some_and(|d| d <= t);
+                let due = self
+                    .clients
+                    .get(&id)
+                    .and_then(ConsumerClient::next_deadline_ms)
+                    .is_some_and(|d| d <= t);
                 if due {
                     let out = match self.clients.get_mut(&id) {
                         Some(c) => c.handle_timeout(t, &self.log),
@@ -389,14 +423,19 @@ impl GroupWorld {
             },
             Endpoint::AnyBroker => {
                 let resp = match &msg.body {
-                    Body::Request(Request::FindCoordinator { group_id }) if *group_id == self.group_id => {
+                    Body::Request(Request::FindCoordinator { group_id })
+                        if *group_id == self.group_id =>
+                    {
                         if self.coordinator_available {
                             Response::FindCoordinator {
                                 error: ErrorCode::None,
                                 coordinator_id: Some(self.coordinator.broker_id()),
                             }
                         } else {
-                            Response::FindCoordinator { error: ErrorCode::CoordinatorNotAvailable, coordinator_id: None }
+                            Response::FindCoordinator {
+                                error: ErrorCode::CoordinatorNotAvailable,
+                                coordinator_id: None,
+                            }
                         }
                     }
                     Body::Request(r) => r.error_response(ErrorCode::CoordinatorNotAvailable),
@@ -423,7 +462,8 @@ impl GroupWorld {
                             to: msg.from.clone(),
                             correlation_id: msg.correlation_id,
                             sent_at_ms: now,
-                            deliver_at_ms: now.saturating_add(self.coordinator_config.network_latency_ms),
+                            deliver_at_ms: now
+                                .saturating_add(self.coordinator_config.network_latency_ms),
                             body: Body::Response(r.error_response(ErrorCode::NotCoordinator)),
                         })],
                         Body::Response(_) => Vec::new(),
@@ -450,8 +490,16 @@ impl GroupWorld {
                         self.violations.push(format!("ownership: {c}"));
                     }
                 }
-                Output::MemberRemoved { group_id, client_id, member_id, at_ms } => {
-                    let current = self.clients.get(client_id).is_some_and(|c| c.member_id() == member_id);
+                Output::MemberRemoved {
+                    group_id,
+                    client_id,
+                    member_id,
+                    at_ms,
+                } => {
+                    let current = self
+                        .clients
+                        .get(client_id)
+                        .is_some_and(|c| c.member_id() == member_id);
                     if current {
                         self.ownership.fence(group_id, client_id, *at_ms);
                     }
@@ -470,7 +518,10 @@ impl GroupWorld {
     pub fn check_invariants(&mut self) {
         let g = self.coordinator.generation_id();
         if g < self.max_generation_seen {
-            self.violations.push(format!("generation went back from {} to {g} at {} ms", self.max_generation_seen, self.now_ms));
+            self.violations.push(format!(
+                "generation went back from {} to {g} at {} ms",
+                self.max_generation_seen, self.now_ms
+            ));
         }
         self.max_generation_seen = self.max_generation_seen.max(g);
         let transitions = self.coordinator.transitions();
@@ -479,21 +530,28 @@ impl GroupWorld {
         }
         for (t, from, to) in &transitions[self.checked_transitions..] {
             if !to.can_transition_from(*from) {
-                self.violations.push(format!("illegal transition {from} -> {to} at {t} ms"));
+                self.violations
+                    .push(format!("illegal transition {from} -> {to} at {t} ms"));
             }
         }
         self.checked_transitions = transitions.len();
         for (tp, c) in self.coordinator.committed() {
             let hw = self.log.high_watermark(tp).unwrap_or(0);
             if c.offset < 0 || c.offset > hw {
-                self.violations.push(format!("committed offset {} of {tp} outside [0, {hw}]", c.offset));
+                self.violations.push(format!(
+                    "committed offset {} of {tp} outside [0, {hw}]",
+                    c.offset
+                ));
             }
         }
         for c in self.clients.values() {
             for (tp, p) in c.positions() {
                 let hw = self.log.high_watermark(tp).unwrap_or(0);
                 if *p < 0 || *p > hw {
-                    self.violations.push(format!("{}: position {p} of {tp} outside [0, {hw}]", c.client_id()));
+                    self.violations.push(format!(
+                        "{}: position {p} of {tp} outside [0, {hw}]",
+                        c.client_id()
+                    ));
                 }
             }
             // A consumer's owned partitions must match the timeline (unless the coordinator
@@ -503,7 +561,10 @@ impl GroupWorld {
             }
             for tp in c.assignment() {
                 if self.ownership.current_owner(&self.group_id, tp) != Some(c.client_id()) {
-                    self.violations.push(format!("{} owns {tp} but the timeline disagrees", c.client_id()));
+                    self.violations.push(format!(
+                        "{} owns {tp} but the timeline disagrees",
+                        c.client_id()
+                    ));
                 }
             }
         }
