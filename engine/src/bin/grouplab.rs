@@ -1,1 +1,148 @@
-fn main() {}
+//! `grouplab` — command-line front end of the GroupLab engine.
+//!
+//! ```text
+//! grouplab partition --partitions N KEY...          one partition per key per line
+//! grouplab coordinator GROUP_ID [--offsets-partitions 50]
+//! grouplab run SCENARIO.json                        event trace, then the final view as JSON
+//! ```
+//! Usage errors exit with status 2; a scenario that cannot start exits with 1.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use grouplab_engine::hash::{coordinator_partition, partition_for_key};
+use grouplab_engine::Scenario;
+
+const USAGE: &str = "usage:
+  grouplab partition --partitions N KEY...
+  grouplab coordinator GROUP_ID [--offsets-partitions N]
+  grouplab run SCENARIO.json";
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("grouplab: {msg}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn parse_count(flag: &str, v: Option<&String>) -> Result<u32, String> {
+    let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
+    match v.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{flag} must be a positive integer, got '{v}'")),
+    }
+}
+
+fn cmd_partition(args: &[String]) -> ExitCode {
+    let mut partitions: Option<u32> = None;
+    let mut keys: Vec<&String> = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--partitions" {
+            match parse_count("--partitions", args.get(i + 1)) {
+                Ok(n) => partitions = Some(n),
+                Err(e) => return usage_error(&e),
+            }
+            i += 2;
+        } else if a == "--" {
+            keys.extend(&args[i + 1..]);
+            break;
+        } else if a.starts_with("--") {
+            return usage_error(&format!("unknown option '{a}'"));
+        } else {
+            keys.push(a);
+            i += 1;
+        }
+    }
+    let Some(n) = partitions else { return usage_error("partition: --partitions N is required") };
+    if keys.is_empty() {
+        return usage_error("partition: at least one KEY is required");
+    }
+    for k in keys {
+        println!("{}", partition_for_key(k, n));
+    }
+    ExitCode::SUCCESS
+}
+
+fn cmd_coordinator(args: &[String]) -> ExitCode {
+    let mut n = 50u32;
+    let mut group: Option<&String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--offsets-partitions" {
+            match parse_count("--offsets-partitions", args.get(i + 1)) {
+                Ok(v) => n = v,
+                Err(e) => return usage_error(&e),
+            }
+            i += 2;
+        } else if a.starts_with("--") {
+            return usage_error(&format!("unknown option '{a}'"));
+        } else {
+            if group.is_some() {
+                return usage_error("coordinator: exactly one GROUP_ID");
+            }
+            group = Some(a);
+            i += 1;
+        }
+    }
+    let Some(g) = group else { return usage_error("coordinator: GROUP_ID is required") };
+    println!("{}", coordinator_partition(g, n));
+    ExitCode::SUCCESS
+}
+
+fn cmd_run(args: &[String]) -> ExitCode {
+    if args.len() != 1 {
+        return usage_error("run: exactly one SCENARIO.json");
+    }
+    let text = match std::fs::read_to_string(&args[0]) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read '{}': {e}", args[0])),
+    };
+    let scenario = match Scenario::from_json(&text) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    let run = match scenario.run() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("grouplab: scenario cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for e in &run.events {
+        // A closed pipe (e.g. `| head`) just ends the output.
+        if writeln!(out, "{e}").is_err() {
+            return ExitCode::SUCCESS;
+        }
+    }
+    for (i, e) in &run.rejected {
+        eprintln!("command #{i} rejected: {e}");
+    }
+    match serde_json::to_string_pretty(&run.sim.view()) {
+        Ok(j) => {
+            let _ = writeln!(out, "{j}");
+        }
+        Err(e) => {
+            eprintln!("grouplab: cannot serialize view: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else { return usage_error("missing subcommand") };
+    match cmd.as_str() {
+        "partition" => cmd_partition(&args[1..]),
+        "coordinator" => cmd_coordinator(&args[1..]),
+        "run" => cmd_run(&args[1..]),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        other => usage_error(&format!("unknown subcommand '{other}'")),
+    }
+}

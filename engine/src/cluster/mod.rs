@@ -1,0 +1,1556 @@
+//! The Kafka log layer: brokers, topics, partitions, replication, ISR, high watermarks,
+//! leader election, truncation, retention and compaction.
+//!
+//! Kafka classes this follows:
+//! * `kafka.cluster.Partition` — leader-side follower state (`updateFollowerFetchState`,
+//!   `maybeExpandIsr`, `maybeShrinkIsr`, `maybeIncrementLeaderHW`);
+//! * `ReplicaFetcherThread` / `AbstractFetcherThread` — one fetcher per follower broker that
+//!   fetches every partition it follows, truncating first with `OffsetsForLeaderEpoch`;
+//! * `ReplicationControlManager` / `PartitionChangeBuilder` (KRaft controller) — leader election
+//!   from the ISR in replica order, unclean election, fencing a broker whose session expired,
+//!   controlled shutdown;
+//! * `StripedReplicaPlacer` rack-unaware path (like `AdminUtils.assignReplicasToBrokers`) —
+//!   replica placement with a random start index and shift;
+//! * `UnifiedLog` — log start offset, segments, retention, the log cleaner.
+//!
+//! Exactness notes (what is simplified) are in the crate docs.
+
+pub mod log;
+
+use std::collections::BTreeMap;
+
+use crate::command::Acks;
+use crate::error::SimError;
+use crate::event::Event;
+use crate::sim::ctx::Ctx;
+use crate::sim::timers::Timer;
+use crate::topic::{self, TopicConfig};
+
+pub use log::{Log, Record, Segment, NO_KEY};
+
+/// Caps on sizes (see crate docs).
+pub mod limits {
+    /// Brokers in a cluster.
+    pub const MAX_BROKERS: u32 = 100;
+    /// Partitions of one topic.
+    pub const MAX_PARTITIONS_PER_TOPIC: u32 = 10_000;
+    /// Partitions over all topics.
+    pub const MAX_TOTAL_PARTITIONS: u32 = 50_000;
+    /// Topics.
+    pub const MAX_TOPICS: usize = 1_000;
+    /// Distinct record keys interned over the whole run.
+    pub const MAX_KEYS: usize = 1_000_000;
+    /// Producer identities over the whole run.
+    pub const MAX_PRODUCERS: usize = 10_000;
+    /// Records of one `Produce` command.
+    pub const MAX_PRODUCE_COUNT: u32 = 1_000_000;
+    /// Records per second of one simulated producer.
+    pub const MAX_RATE_PER_SEC: u32 = 10_000_000;
+    /// Keys of a `KeySpec::Random` / `KeySpec::Fixed`.
+    pub const MAX_KEYSPEC_KEYS: u32 = 100_000;
+}
+
+/// Replication and broker settings (subset of `SimConfig`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// Default follower fetch delay.
+    pub replica_fetch_delay_ms: u64,
+    /// `replica.lag.time.max.ms`.
+    pub replica_lag_time_max_ms: u64,
+    /// `replica.fetch.backoff.ms` (retry after a failed fetch).
+    pub replica_fetch_backoff_ms: u64,
+    /// Max records copied per partition per fetch (`replica.fetch.max.bytes` / record size).
+    pub replica_fetch_max_records: u64,
+    /// `broker.session.timeout.ms` (KRaft).
+    pub broker_session_timeout_ms: u64,
+    /// `replica.fetch.wait.max.ms`: an idle follower's fetch returns after this long, which is
+    /// how it learns a newer high watermark when no new data arrives.
+    pub replica_fetch_wait_max_ms: u64,
+    /// Simulated bytes per record.
+    pub record_size_bytes: u64,
+    /// `log.retention.check.interval.ms`.
+    pub log_retention_check_interval_ms: u64,
+    /// `log.cleaner.backoff.ms`.
+    pub log_cleaner_backoff_ms: u64,
+    /// `min.cleanable.dirty.ratio` in percent (Kafka default 0.5 → 50).
+    pub min_cleanable_dirty_ratio_percent: u64,
+    /// Cap on records held by all replica logs together.
+    pub max_retained_records: u64,
+}
+
+/// One broker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broker {
+    /// `node.id`.
+    pub id: u32,
+    /// Process running.
+    pub alive: bool,
+    /// Fenced by the controller.
+    pub fenced: bool,
+    /// Per-broker fetch delay override.
+    pub fetch_delay_ms: Option<u64>,
+    /// A `Timer::Fetch` is pending for it.
+    pub fetch_scheduled: bool,
+    /// Incremented on each crash so stale `Fence` timers are ignored.
+    pub incarnation: u32,
+}
+
+/// Leader-side view of one replica (`kafka.cluster.Replica` state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct RemoteReplica {
+    /// LEO the follower reported in its last fetch (`None` = unknown since leader change).
+    pub leo: Option<u64>,
+    /// `lastCaughtUpTimeMs` (`None` = never).
+    pub last_caught_up_ms: Option<u64>,
+    /// `lastFetchLeaderLogEndOffset`.
+    pub last_fetch_leader_leo: u64,
+    /// `lastFetchTimeMs`.
+    pub last_fetch_ms: u64,
+    /// The replica must truncate (OffsetsForLeaderEpoch) before fetching again.
+    pub needs_truncation: bool,
+}
+
+/// A record that left the partition history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LostRecord {
+    /// Offset it had.
+    pub offset: u64,
+    /// Producer index.
+    pub producer_id: u32,
+    /// Producer sequence.
+    pub sequence: u32,
+    /// Whether the producer had been acknowledged.
+    pub acknowledged: bool,
+}
+
+/// Max lost records remembered individually per partition (counts are always exact).
+pub const MAX_LOST_RECORDED: usize = 10_000;
+
+/// One partition with all its replicas.
+#[derive(Clone, Debug)]
+pub struct Partition {
+    /// Index.
+    pub partition: u32,
+    /// Assigned replicas, preferred leader first.
+    pub replicas: Vec<u32>,
+    /// In-sync replicas (kept in replica order).
+    pub isr: Vec<u32>,
+    /// Current leader.
+    pub leader: Option<u32>,
+    /// Leader epoch (bumped on every leader change).
+    pub leader_epoch: u32,
+    /// Partition epoch (bumped on every leader/ISR change).
+    pub partition_epoch: u32,
+    /// The most recent non-`None` leader.
+    pub last_leader: Option<u32>,
+    /// Logs, same order as `replicas`.
+    pub logs: Vec<Log>,
+    /// Leader's view of each replica, same order as `replicas`.
+    pub remote: Vec<RemoteReplica>,
+    /// Records removed by the cleaner on the leader.
+    pub compacted_records: u64,
+    /// Records lost (left the history).
+    pub lost_records: u64,
+    /// Of those, acknowledged ones.
+    pub lost_acknowledged: u64,
+    /// Acknowledged records lost that had been committed (below the HW) — must stay 0 unless
+    /// an unclean election happened.
+    pub lost_committed: u64,
+    /// The individual lost records (first [`MAX_LOST_RECORDED`]).
+    pub lost: Vec<LostRecord>,
+    /// Unclean elections that happened.
+    pub unclean_elections: u32,
+}
+
+impl Partition {
+    fn replica_index(&self, broker: u32) -> Option<usize> {
+        self.replicas.iter().position(|&b| b == broker)
+    }
+    /// Leader's log (or the last leader's when offline).
+    pub fn leader_log(&self) -> Option<&Log> {
+        let b = self.leader.or(self.last_leader)?;
+        self.replica_index(b).map(|i| &self.logs[i])
+    }
+    /// Log hosted by `broker`.
+    pub fn log_of(&self, broker: u32) -> Option<&Log> {
+        self.replica_index(broker).map(|i| &self.logs[i])
+    }
+    fn sort_isr(&mut self) {
+        let order = &self.replicas;
+        self.isr.sort_by_key(|b| order.iter().position(|x| x == b).unwrap_or(usize::MAX));
+        self.isr.dedup();
+    }
+}
+
+/// One topic.
+#[derive(Clone, Debug)]
+pub struct Topic {
+    /// Name.
+    pub name: String,
+    /// Internal topic.
+    pub internal: bool,
+    /// Configs.
+    pub config: TopicConfig,
+    /// Replication factor.
+    pub replication_factor: u16,
+    /// Partitions.
+    pub partitions: Vec<Partition>,
+}
+
+/// Identity of a record source (simulated producer, console producer, group coordinator).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerIdentity {
+    /// `client.id`.
+    pub name: String,
+    /// Its `acks`.
+    pub acks: Acks,
+    /// Next sequence number.
+    pub next_sequence: u32,
+    /// Records acknowledged (acks=all: when the HW passes them).
+    pub acknowledged: u64,
+}
+
+/// Why an append failed (Kafka error names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendError {
+    /// `NOT_LEADER_OR_FOLLOWER` / partition offline.
+    NotLeaderOrFollower,
+    /// Leader's broker is down (client sees a `NetworkException`).
+    NetworkException,
+    /// `NOT_ENOUGH_REPLICAS` (acks=all, ISR < min.insync.replicas).
+    NotEnoughReplicas,
+    /// `KAFKA_STORAGE_ERROR` (GroupLab's retained-record cap reached).
+    KafkaStorageError,
+    /// `INVALID_RECORD` (null key on a compacted topic).
+    InvalidRecord,
+    /// `UNKNOWN_TOPIC_OR_PARTITION`.
+    UnknownTopicOrPartition,
+}
+
+impl AppendError {
+    /// Kafka's error name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppendError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            AppendError::NetworkException => "NETWORK_EXCEPTION",
+            AppendError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            AppendError::KafkaStorageError => "KAFKA_STORAGE_ERROR",
+            AppendError::InvalidRecord => "INVALID_RECORD",
+            AppendError::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+        }
+    }
+}
+
+/// The cluster: brokers, topics and the controller logic.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// Settings.
+    pub config: ClusterConfig,
+    /// Brokers `0..n`.
+    pub brokers: Vec<Broker>,
+    /// Topics in creation order.
+    pub topics: Vec<Topic>,
+    topic_index: BTreeMap<String, usize>,
+    keys: Vec<String>,
+    key_index: BTreeMap<String, u32>,
+    /// Record sources, index = `Record::producer_id`.
+    pub producers: Vec<ProducerIdentity>,
+    isr_expiration_scheduled: bool,
+    retention_scheduled: bool,
+    cleaner_scheduled: bool,
+    total_records: u64,
+    scratch: Vec<Record>,
+}
+
+/// Outcome of a successful append.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// First offset.
+    pub first_offset: u64,
+    /// Records appended.
+    pub count: u64,
+}
+
+impl Cluster {
+    /// A cluster of `brokers` live brokers and no topics.
+    pub fn new(brokers: u32, config: ClusterConfig) -> Cluster {
+        Cluster {
+            config,
+            brokers: (0..brokers)
+                .map(|id| Broker { id, alive: true, fenced: false, fetch_delay_ms: None, fetch_scheduled: false, incarnation: 0 })
+                .collect(),
+            topics: Vec::new(),
+            topic_index: BTreeMap::new(),
+            keys: Vec::new(),
+            key_index: BTreeMap::new(),
+            producers: Vec::new(),
+            isr_expiration_scheduled: false,
+            retention_scheduled: false,
+            cleaner_scheduled: false,
+            total_records: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    // ----------------------------------------------------------------- lookups
+
+    /// Topic index by name.
+    pub fn topic_id(&self, name: &str) -> Option<usize> {
+        self.topic_index.get(name).copied()
+    }
+    /// Topic by name.
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topic_id(name).map(|i| &self.topics[i])
+    }
+    /// Current leader of a partition.
+    pub fn leader_of(&self, topic: &str, partition: u32) -> Option<u32> {
+        self.topic(topic)?.partitions.get(partition as usize)?.leader
+    }
+    /// Leader's high watermark (what consumers may read up to).
+    pub fn high_watermark(&self, topic: &str, partition: u32) -> Option<u64> {
+        let p = self.topic(topic)?.partitions.get(partition as usize)?;
+        p.leader_log().map(|l| l.high_watermark())
+    }
+    /// Leader's log start offset.
+    pub fn log_start_offset(&self, topic: &str, partition: u32) -> Option<u64> {
+        let p = self.topic(topic)?.partitions.get(partition as usize)?;
+        p.leader_log().map(|l| l.log_start_offset())
+    }
+    /// Consumer fetch: up to `max` records from the live leader with offsets in `[from, HW)`.
+    /// `None` if the partition is unknown or has no live leader.
+    pub fn read(&self, topic: &str, partition: u32, from: u64, max: usize) -> Option<&[Record]> {
+        let p = self.topic(topic)?.partitions.get(partition as usize)?;
+        let leader = p.leader?;
+        if !self.broker_alive(leader) {
+            return None;
+        }
+        let log = p.log_of(leader)?;
+        Some(log.slice(from, log.high_watermark(), max))
+    }
+    /// Whether a broker process is running.
+    pub fn broker_alive(&self, broker: u32) -> bool {
+        self.brokers.get(broker as usize).is_some_and(|b| b.alive)
+    }
+    /// Group coordinator: leader of `__consumer_offsets` partition
+    /// `abs(hashCode(group)) % partitions`.
+    pub fn coordinator_for(&self, group_id: &str) -> Option<u32> {
+        let t = self.topic(topic::CONSUMER_OFFSETS)?;
+        let p = crate::hash::coordinator_partition(group_id, t.partitions.len() as u32);
+        t.partitions[p as usize].leader.filter(|&b| self.broker_alive(b))
+    }
+    /// Intern a key, `None` if the key cap is reached.
+    pub fn intern_key(&mut self, key: &str) -> Option<u32> {
+        if let Some(&k) = self.key_index.get(key) {
+            return Some(k);
+        }
+        if self.keys.len() >= limits::MAX_KEYS {
+            return None;
+        }
+        let id = self.keys.len() as u32;
+        self.keys.push(key.to_string());
+        self.key_index.insert(key.to_string(), id);
+        Some(id)
+    }
+    /// Id of an already interned key.
+    pub fn key_str_id(&self, key: &str) -> Option<u32> {
+        self.key_index.get(key).copied()
+    }
+    /// Number of interned keys.
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+    /// The string of an interned key.
+    pub fn key_str(&self, key: u32) -> Option<&str> {
+        self.keys.get(key as usize).map(|s| s.as_str())
+    }
+    /// Register a record source; returns its producer id.
+    pub fn register_producer(&mut self, name: String, acks: Acks) -> Result<u32, SimError> {
+        if self.producers.len() >= limits::MAX_PRODUCERS {
+            return Err(SimError::LimitExceeded(format!(
+                "at most {} producer identities per run",
+                limits::MAX_PRODUCERS
+            )));
+        }
+        self.producers.push(ProducerIdentity { name, acks, next_sequence: 0, acknowledged: 0 });
+        Ok((self.producers.len() - 1) as u32)
+    }
+    /// Producer id by name.
+    pub fn producer_by_name(&self, name: &str) -> Option<u32> {
+        self.producers.iter().position(|p| p.name == name).map(|i| i as u32)
+    }
+    /// Records held by all replica logs.
+    pub fn total_records(&self) -> u64 {
+        self.total_records
+    }
+    /// Sum of heap bytes of all logs.
+    pub fn log_heap_bytes(&self) -> usize {
+        self.topics.iter().flat_map(|t| &t.partitions).flat_map(|p| &p.logs).map(|l| l.heap_bytes()).sum()
+    }
+    fn live_brokers(&self) -> Vec<u32> {
+        self.brokers.iter().filter(|b| b.alive && !b.fenced).map(|b| b.id).collect()
+    }
+    fn total_partitions(&self) -> u64 {
+        self.topics.iter().map(|t| t.partitions.len() as u64).sum()
+    }
+    fn eligible(&self, b: u32) -> bool {
+        self.brokers.get(b as usize).is_some_and(|x| x.alive && !x.fenced)
+    }
+    fn fetch_delay(&self, b: u32) -> u64 {
+        self.brokers[b as usize].fetch_delay_ms.unwrap_or(self.config.replica_fetch_delay_ms)
+    }
+
+    // ----------------------------------------------------------------- topics
+
+    /// Validate a `CreateTopics` request without changing anything.
+    pub fn validate_create_topic(
+        &self,
+        name: &str,
+        partitions: u32,
+        replication_factor: u16,
+        config: &TopicConfig,
+        allow_internal: bool,
+    ) -> Result<(), SimError> {
+        topic::validate_topic_name(name)?;
+        if !allow_internal && topic::is_internal(name) {
+            return Err(SimError::InvalidRequest(format!(
+                "Creation of internal topic {name} is prohibited."
+            )));
+        }
+        if self.topic_index.contains_key(name) {
+            return Err(SimError::TopicAlreadyExists(format!("Topic '{name}' already exists.")));
+        }
+        if topic::has_collision_chars(name) {
+            for existing in self.topic_index.keys() {
+                if topic::has_collision(name, existing) {
+                    return Err(SimError::InvalidTopic(format!(
+                        "Topic '{name}' collides with existing topic: {existing}"
+                    )));
+                }
+            }
+        }
+        if partitions == 0 {
+            return Err(SimError::InvalidPartitions(
+                "Number of partitions was set to an invalid non-positive value.".into(),
+            ));
+        }
+        if partitions > limits::MAX_PARTITIONS_PER_TOPIC {
+            return Err(SimError::LimitExceeded(format!(
+                "{partitions} partitions requested; at most {} per topic",
+                limits::MAX_PARTITIONS_PER_TOPIC
+            )));
+        }
+        if self.total_partitions() + partitions as u64 > limits::MAX_TOTAL_PARTITIONS as u64 {
+            return Err(SimError::LimitExceeded(format!(
+                "at most {} partitions in the cluster",
+                limits::MAX_TOTAL_PARTITIONS
+            )));
+        }
+        if self.topics.len() >= limits::MAX_TOPICS {
+            return Err(SimError::LimitExceeded(format!("at most {} topics", limits::MAX_TOPICS)));
+        }
+        if replication_factor == 0 {
+            return Err(SimError::InvalidReplicationFactor(
+                "Replication factor must be larger than 0.".into(),
+            ));
+        }
+        let live = self.live_brokers().len();
+        if live == 0 {
+            return Err(SimError::InvalidReplicationFactor("All brokers are currently fenced.".into()));
+        }
+        if replication_factor as usize > live {
+            return Err(SimError::InvalidReplicationFactor(format!(
+                "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {live} broker(s) are registered."
+            )));
+        }
+        config.validate(replication_factor)
+    }
+
+    /// Rack-unaware replica placement (`AdminUtils.assignReplicasToBrokersRackUnaware`):
+    /// random start index and shift drawn from the seeded RNG.
+    fn place_replicas(
+        &self,
+        ctx: &mut Ctx,
+        first_partition: u32,
+        count: u32,
+        replication_factor: u16,
+        fixed_start: Option<(u64, u64)>,
+    ) -> Vec<Vec<u32>> {
+        let brokers = self.live_brokers();
+        let n = brokers.len() as u64;
+        let (start_index, mut next_shift) = fixed_start.unwrap_or_else(|| (ctx.rng.below(n), ctx.rng.below(n)));
+        let mut current = first_partition as u64;
+        let mut out = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            if current > 0 && current % n == 0 {
+                next_shift += 1;
+            }
+            let first = ((current + start_index) % n) as usize;
+            let mut replicas = vec![brokers[first]];
+            for j in 0..(replication_factor as u64 - 1) {
+                // replicaIndex: shift = 1 + (secondReplicaShift + j) % (n - 1)
+                let shift = 1 + (next_shift + j) % (n - 1).max(1);
+                let idx = ((first as u64 + shift) % n) as usize;
+                replicas.push(brokers[idx]);
+            }
+            out.push(replicas);
+            current += 1;
+        }
+        out
+    }
+
+    fn new_partition(&self, index: u32, replicas: Vec<u32>) -> Partition {
+        let n = replicas.len();
+        // The first live replica in replica order leads (all are live at creation).
+        let leader = replicas.iter().copied().find(|&b| self.eligible(b));
+        let mut logs = vec![Log::new(); n];
+        for l in &mut logs {
+            l.assign_epoch(0);
+        }
+        Partition {
+            partition: index,
+            isr: replicas.clone(),
+            leader,
+            leader_epoch: 0,
+            partition_epoch: 0,
+            last_leader: leader,
+            logs,
+            remote: vec![RemoteReplica { leo: Some(0), last_caught_up_ms: Some(0), ..Default::default() }; n],
+            replicas,
+            compacted_records: 0,
+            lost_records: 0,
+            lost_acknowledged: 0,
+            lost_committed: 0,
+            lost: Vec::new(),
+            unclean_elections: 0,
+        }
+    }
+
+    /// Create a topic (validated first; on error nothing changes).
+    pub fn create_topic(
+        &mut self,
+        ctx: &mut Ctx,
+        name: &str,
+        partitions: u32,
+        replication_factor: u16,
+        config: TopicConfig,
+        internal: bool,
+    ) -> Result<usize, SimError> {
+        self.validate_create_topic(name, partitions, replication_factor, &config, internal)?;
+        let placement = self.place_replicas(ctx, 0, partitions, replication_factor, None);
+        let parts: Vec<Partition> =
+            placement.into_iter().enumerate().map(|(i, r)| self.new_partition(i as u32, r)).collect();
+        let id = self.topics.len();
+        self.topics.push(Topic { name: name.to_string(), internal, config, replication_factor, partitions: parts });
+        self.topic_index.insert(name.to_string(), id);
+        ctx.emit(Event::TopicCreated { at_ms: ctx.now_ms, topic: name.to_string(), partitions, replication_factor });
+        Ok(id)
+    }
+
+    /// `CreatePartitions`: grow `topic` to `count` partitions.
+    pub fn create_partitions(&mut self, ctx: &mut Ctx, topic_name: &str, count: u32) -> Result<(), SimError> {
+        let tid = self.topic_id(topic_name).ok_or_else(|| {
+            SimError::UnknownTopicOrPartition(format!("This server does not host this topic-partition: {topic_name}"))
+        })?;
+        let current = self.topics[tid].partitions.len() as u32;
+        if count < current {
+            return Err(SimError::InvalidPartitions(format!(
+                "The topic {topic_name} currently has {current} partition(s); {count} would not be an increase."
+            )));
+        }
+        if count == current {
+            return Err(SimError::InvalidPartitions(format!(
+                "Topic already has {current} partition(s)."
+            )));
+        }
+        if count > limits::MAX_PARTITIONS_PER_TOPIC {
+            return Err(SimError::LimitExceeded(format!(
+                "{count} partitions requested; at most {} per topic",
+                limits::MAX_PARTITIONS_PER_TOPIC
+            )));
+        }
+        if self.total_partitions() + (count - current) as u64 > limits::MAX_TOTAL_PARTITIONS as u64 {
+            return Err(SimError::LimitExceeded(format!(
+                "at most {} partitions in the cluster",
+                limits::MAX_TOTAL_PARTITIONS
+            )));
+        }
+        let rf = self.topics[tid].replication_factor;
+        let live = self.live_brokers().len();
+        if rf as usize > live {
+            return Err(SimError::InvalidReplicationFactor(format!(
+                "Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {live} broker(s) are registered."
+            )));
+        }
+        let placement = self.place_replicas(ctx, current, count - current, rf, None);
+        let new: Vec<Partition> = placement
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| self.new_partition(current + i as u32, r))
+            .collect();
+        self.topics[tid].partitions.extend(new);
+        ctx.emit(Event::PartitionsCreated { at_ms: ctx.now_ms, topic: topic_name.to_string(), from: current, to: count });
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------- produce
+
+    /// Check whether an append of `acks` to `(tid, p)` would be accepted right now.
+    pub fn check_append(&self, tid: usize, p: usize, acks: Acks, keyed: bool) -> Result<u32, AppendError> {
+        let t = self.topics.get(tid).ok_or(AppendError::UnknownTopicOrPartition)?;
+        let part = t.partitions.get(p).ok_or(AppendError::UnknownTopicOrPartition)?;
+        let leader = part.leader.ok_or(AppendError::NotLeaderOrFollower)?;
+        if !self.broker_alive(leader) {
+            return Err(AppendError::NetworkException);
+        }
+        if t.config.cleanup_policy.compacts() && !keyed {
+            return Err(AppendError::InvalidRecord);
+        }
+        if acks == Acks::All && part.isr.len() < t.config.min_insync_replicas as usize {
+            return Err(AppendError::NotEnoughReplicas);
+        }
+        if self.total_records >= self.config.max_retained_records {
+            return Err(AppendError::KafkaStorageError);
+        }
+        Ok(leader)
+    }
+
+    /// Append records to the leader of `(tid, p)`. `records` carry `producer_id`, `sequence`,
+    /// `key`, `value`; offsets, timestamps and epochs are assigned here.
+    pub fn append(&mut self, ctx: &mut Ctx, tid: usize, p: usize, acks: Acks, records: &mut [Record]) -> Result<Appended, AppendError> {
+        if records.is_empty() {
+            return Ok(Appended { first_offset: self.topics[tid].partitions[p].leader_log().map_or(0, |l| l.log_end_offset()), count: 0 });
+        }
+        let keyed = records.iter().all(|r| r.key != NO_KEY);
+        let leader = self.check_append(tid, p, acks, keyed)?;
+        let cfg = &self.topics[tid].config;
+        let seg_records = (cfg.segment_bytes / self.config.record_size_bytes.max(1)).max(1);
+        let seg_ms = cfg.segment_ms;
+        let part = &mut self.topics[tid].partitions[p];
+        let li = part.replica_index(leader).expect("leader is a replica");
+        let log = &mut part.logs[li];
+        let first = log.log_end_offset();
+        let epoch = part.leader_epoch;
+        for (i, r) in records.iter_mut().enumerate() {
+            r.offset = first + i as u64;
+            r.timestamp_ms = ctx.now_ms;
+            r.leader_epoch = epoch;
+        }
+        log.append(records, seg_records, seg_ms);
+        let n = records.len() as u64;
+        self.total_records += n;
+        if ctx.events.detail {
+            ctx.emit(Event::Appended {
+                at_ms: ctx.now_ms,
+                topic: self.topics[tid].name.clone(),
+                partition: p as u32,
+                leader,
+                first_offset: first,
+                count: n,
+            });
+        }
+        // Followers long-poll: new data wakes their fetchers.
+        let replicas = self.topics[tid].partitions[p].replicas.clone();
+        for b in replicas {
+            if b != leader {
+                self.wake_fetcher(ctx, b);
+            }
+        }
+        self.maybe_increment_hw(ctx, tid, p);
+        self.ensure_isr_expiration(ctx);
+        self.ensure_maintenance(ctx, tid);
+        Ok(Appended { first_offset: first, count: n })
+    }
+
+    // ----------------------------------------------------------------- offsets topic
+
+    /// Key string of an offset commit record: `(group, topic, partition)` encoded without
+    /// ambiguity (`offset:<group length>:<group>:<topic>:<partition>`).
+    pub fn offset_commit_key(group_id: &str, topic: &str, partition: u32) -> String {
+        format!("offset:{}:{group_id}:{topic}:{partition}", group_id.len())
+    }
+
+    /// The group coordinator appends an offset commit (value = committed offset) to the group's
+    /// `__consumer_offsets` partition with acks=all (producer id 0, `__group_coordinator`).
+    pub fn append_offset_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+    ) -> Result<Appended, AppendError> {
+        let tid = self.topic_id(topic::CONSUMER_OFFSETS).ok_or(AppendError::UnknownTopicOrPartition)?;
+        let p = crate::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;
+        let pid = self.producer_by_name("__group_coordinator").ok_or(AppendError::UnknownTopicOrPartition)?;
+        self.check_append(tid, p, Acks::All, true)?;
+        let key = self.intern_key(&Self::offset_commit_key(group_id, topic, partition)).ok_or(AppendError::KafkaStorageError)?;
+        let seq = self.producers[pid as usize].next_sequence;
+        self.producers[pid as usize].next_sequence = seq.wrapping_add(1);
+        let mut rec = [Record { offset: 0, timestamp_ms: 0, value: offset, producer_id: pid, sequence: seq, key, leader_epoch: 0 }];
+        self.append(ctx, tid, p, Acks::All, &mut rec)
+    }
+
+    /// Committed offsets of a group as the coordinator would load them: the latest value per
+    /// key among records below the HW of the group's `__consumer_offsets` partition.
+    pub fn committed_offsets(&self, group_id: &str) -> BTreeMap<(String, u32), u64> {
+        let mut out = BTreeMap::new();
+        let Some(t) = self.topic(topic::CONSUMER_OFFSETS) else { return out };
+        let p = crate::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
+        let Some(log) = t.partitions[p].leader_log() else { return out };
+        let prefix = format!("offset:{}:{group_id}:", group_id.len());
+        for r in log.slice(log.log_start_offset(), log.high_watermark(), usize::MAX) {
+            let Some(k) = self.key_str(r.key) else { continue };
+            let Some(rest) = k.strip_prefix(&prefix) else { continue };
+            if let Some((topic, part)) = rest.rsplit_once(':') {
+                if let Ok(part) = part.parse::<u32>() {
+                    out.insert((topic.to_string(), part), r.value);
+                }
+            }
+        }
+        out
+    }
+
+    // ----------------------------------------------------------------- replication
+
+    fn wake_fetcher(&mut self, ctx: &mut Ctx, b: u32) {
+        let delay = self.fetch_delay(b);
+        self.wake_fetcher_after(ctx, b, delay);
+    }
+
+    fn wake_fetcher_after(&mut self, ctx: &mut Ctx, b: u32, delay: u64) {
+        let br = &mut self.brokers[b as usize];
+        if br.alive && !br.fetch_scheduled {
+            br.fetch_scheduled = true;
+            ctx.schedule_in(delay, Timer::Fetch { broker: b });
+        }
+    }
+
+    fn ensure_isr_expiration(&mut self, ctx: &mut Ctx) {
+        if !self.isr_expiration_scheduled {
+            self.isr_expiration_scheduled = true;
+            ctx.schedule_in((self.config.replica_lag_time_max_ms / 2).max(1), Timer::IsrExpiration);
+        }
+    }
+
+    fn ensure_maintenance(&mut self, ctx: &mut Ctx, tid: usize) {
+        let cfg = &self.topics[tid].config;
+        let deletes = cfg.cleanup_policy.deletes()
+            && (cfg.retention_ms >= 0 || cfg.retention_bytes >= 0 || cfg.retention_records >= 0);
+        if deletes && !self.retention_scheduled {
+            self.retention_scheduled = true;
+            ctx.schedule_in(self.config.log_retention_check_interval_ms.max(1), Timer::Retention);
+        }
+        if cfg.cleanup_policy.compacts() && !self.cleaner_scheduled {
+            self.cleaner_scheduled = true;
+            ctx.schedule_in(self.config.log_cleaner_backoff_ms.max(1), Timer::Cleaner);
+        }
+    }
+
+    /// Divergence point of `follower` against `leader` (`OffsetsForLeaderEpoch`, KIP-101/279):
+    /// the offset the follower must truncate to.
+    pub fn divergence_offset(follower: &Log, leader: &Log) -> u64 {
+        let Some(fe) = follower.latest_epoch() else {
+            return follower.log_end_offset();
+        };
+        match leader.end_offset_for_epoch(fe) {
+            None => follower.log_start_offset(),
+            Some((le, end)) if le == fe => end.min(follower.log_end_offset()),
+            Some((le, end)) => {
+                let fend = follower.end_offset_for_epoch(le).map_or(follower.log_start_offset(), |(_, o)| o);
+                end.min(fend).min(follower.log_end_offset())
+            }
+        }
+    }
+
+    /// Timer: broker `b`'s replica fetcher runs one round.
+    pub fn on_fetch(&mut self, ctx: &mut Ctx, b: u32) {
+        let Some(br) = self.brokers.get_mut(b as usize) else { return };
+        br.fetch_scheduled = false;
+        if !br.alive {
+            return;
+        }
+        let mut again = false;
+        let mut backoff = false;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for tid in 0..self.topics.len() {
+            let seg_records = (self.topics[tid].config.segment_bytes / self.config.record_size_bytes.max(1)).max(1);
+            let seg_ms = self.topics[tid].config.segment_ms;
+            for p in 0..self.topics[tid].partitions.len() {
+                let part = &self.topics[tid].partitions[p];
+                let Some(leader) = part.leader else { continue };
+                if leader == b {
+                    continue;
+                }
+                let Some(fi) = part.replica_index(b) else { continue };
+                if !self.brokers[leader as usize].alive {
+                    backoff = true;
+                    continue;
+                }
+                let li = part.replica_index(leader).expect("leader is a replica");
+                let (more, _) = self.fetch_one(ctx, tid, p, fi, li, seg_records, seg_ms, &mut scratch);
+                again |= more;
+            }
+        }
+        self.scratch = scratch;
+        if again {
+            let d = self.fetch_delay(b);
+            self.brokers[b as usize].fetch_scheduled = true;
+            ctx.schedule_in(d, Timer::Fetch { broker: b });
+        } else if backoff {
+            self.brokers[b as usize].fetch_scheduled = true;
+            ctx.schedule_in(self.config.replica_fetch_backoff_ms.max(1), Timer::Fetch { broker: b });
+        }
+    }
+
+    /// One follower fetch of one partition. Returns (needs another fetch soon, got records).
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_one(
+        &mut self,
+        ctx: &mut Ctx,
+        tid: usize,
+        p: usize,
+        fi: usize,
+        li: usize,
+        seg_records: u64,
+        seg_ms: u64,
+        scratch: &mut Vec<Record>,
+    ) -> (bool, bool) {
+        let now = ctx.now_ms;
+        let lag_max = self.config.replica_lag_time_max_ms;
+        let max_records = self.config.replica_fetch_max_records.max(1) as usize;
+        let detail = ctx.events.detail;
+        let Topic { name: topic_name, partitions, .. } = &mut self.topics[tid];
+        let part = &mut partitions[p];
+        let follower_broker = part.replicas[fi];
+        // 1. Truncate first if the leader changed or we restarted.
+        if part.remote[fi].needs_truncation {
+            let to = Self::divergence_offset(&part.logs[fi], &part.logs[li]);
+            let from_leo = part.logs[fi].log_end_offset();
+            if to < from_leo {
+                let removed = part.logs[fi].truncate_to(to);
+                self.total_records -= removed.len() as u64;
+                ctx.emit(Event::Truncated {
+                    at_ms: now,
+                    topic: topic_name.clone(),
+                    partition: p as u32,
+                    broker: follower_broker,
+                    from_leo,
+                    to_offset: to,
+                });
+            }
+            part.remote[fi].needs_truncation = false;
+        }
+        // 2. Out of range below the leader's log start: start over at it.
+        let leader_start = part.logs[li].log_start_offset();
+        let leader_leo = part.logs[li].log_end_offset();
+        if part.logs[fi].log_end_offset() < leader_start {
+            let removed = part.logs[fi].truncate_fully_and_start_at(leader_start);
+            self.total_records -= removed;
+            ctx.emit(Event::Truncated {
+                at_ms: now,
+                topic: topic_name.clone(),
+                partition: p as u32,
+                broker: follower_broker,
+                from_leo: leader_start,
+                to_offset: leader_start,
+            });
+        } else if part.logs[fi].log_end_offset() > leader_leo {
+            let from_leo = part.logs[fi].log_end_offset();
+            let removed = part.logs[fi].truncate_to(leader_leo);
+            self.total_records -= removed.len() as u64;
+            ctx.emit(Event::Truncated {
+                at_ms: now,
+                topic: topic_name.clone(),
+                partition: p as u32,
+                broker: follower_broker,
+                from_leo,
+                to_offset: leader_leo,
+            });
+        }
+        let fetch_offset = part.logs[fi].log_end_offset();
+        // 3. Leader side: updateFollowerFetchState.
+        {
+            let r = &mut part.remote[fi];
+            if fetch_offset >= leader_leo {
+                r.last_caught_up_ms = Some(r.last_caught_up_ms.map_or(now, |t| t.max(now)));
+            } else if fetch_offset >= r.last_fetch_leader_leo && r.leo.is_some() {
+                let t = r.last_fetch_ms;
+                r.last_caught_up_ms = Some(r.last_caught_up_ms.map_or(t, |x| x.max(t)));
+            }
+            r.last_fetch_leader_leo = leader_leo;
+            r.last_fetch_ms = now;
+            r.leo = Some(fetch_offset);
+        }
+        // maybeExpandIsr
+        let leader_hw = part.logs[li].high_watermark();
+        let epoch_start = part.logs[li].epochs().last().map_or(0, |e| e.1);
+        let eligible = self.brokers[follower_broker as usize].alive && !self.brokers[follower_broker as usize].fenced;
+        if !part.isr.contains(&follower_broker) && eligible && fetch_offset >= leader_hw && fetch_offset >= epoch_start {
+            part.isr.push(follower_broker);
+            part.sort_isr();
+            part.partition_epoch += 1;
+            ctx.emit(Event::IsrExpand {
+                at_ms: now,
+                topic: topic_name.clone(),
+                partition: p as u32,
+                added: follower_broker,
+                isr: part.isr.clone(),
+            });
+        }
+        let _ = lag_max;
+        // 4. Response: records from fetch_offset (bounded), plus the leader's HW and log start.
+        scratch.clear();
+        scratch.extend_from_slice(part.logs[li].slice(fetch_offset, leader_leo, max_records));
+        let got = scratch.len() as u64;
+        if got > 0 {
+            part.logs[fi].append(scratch, seg_records, seg_ms);
+            self.total_records += got;
+        }
+        let new_leo = part.logs[fi].log_end_offset();
+        let leader_hw_after = {
+            // HW may have advanced thanks to this fetch; compute before replying.
+            self.maybe_increment_hw(ctx, tid, p);
+            self.topics[tid].partitions[p].logs[li].high_watermark()
+        };
+        let part = &mut self.topics[tid].partitions[p];
+        let fhw = leader_hw_after.min(new_leo);
+        let old_fhw = part.logs[fi].high_watermark();
+        if fhw > old_fhw {
+            part.logs[fi].set_high_watermark(fhw);
+        }
+        if leader_start > part.logs[fi].log_start_offset() {
+            let removed = part.logs[fi].advance_log_start(leader_start);
+            self.total_records -= removed;
+        }
+        if got > 0 && detail {
+            ctx.emit(Event::Replicated {
+                at_ms: now,
+                topic: self.topics[tid].name.clone(),
+                partition: p as u32,
+                broker: follower_broker,
+                from: fetch_offset,
+                to: new_leo,
+            });
+        }
+        let part = &self.topics[tid].partitions[p];
+        let leader_leo_now = part.logs[li].log_end_offset();
+        let more = new_leo < leader_leo_now
+            || part.remote[fi].leo != Some(new_leo)
+            || part.logs[fi].high_watermark() < part.logs[li].high_watermark();
+        (more, got > 0)
+    }
+
+    /// `Partition.maybeIncrementLeaderHW`: HW = min LEO over the leader, ISR members and
+    /// followers caught up within `replica.lag.time.max.ms`; only while ISR ≥
+    /// `min.insync.replicas` (KIP-966 `isUnderMinIsr` guard); only forward.
+    pub fn maybe_increment_hw(&mut self, ctx: &mut Ctx, tid: usize, p: usize) {
+        let now = ctx.now_ms;
+        let lag_max = self.config.replica_lag_time_max_ms;
+        let min_isr = self.topics[tid].config.min_insync_replicas as usize;
+        let part = &self.topics[tid].partitions[p];
+        let Some(leader) = part.leader else { return };
+        if part.isr.len() < min_isr {
+            return;
+        }
+        let li = part.replica_index(leader).expect("leader is a replica");
+        let mut new_hw = part.logs[li].log_end_offset();
+        for (i, &b) in part.replicas.iter().enumerate() {
+            if i == li {
+                continue;
+            }
+            let r = &part.remote[i];
+            let caught_up_recently = r.last_caught_up_ms.is_some_and(|t| now.saturating_sub(t) <= lag_max) && self.eligible(b);
+            if part.isr.contains(&b) || caught_up_recently {
+                let leo = r.leo.unwrap_or(0);
+                if leo < new_hw {
+                    new_hw = leo;
+                }
+            }
+        }
+        let old = part.logs[li].high_watermark();
+        if new_hw <= old {
+            return;
+        }
+        // Acknowledge acks=all records in [old, new_hw).
+        {
+            let recs = part.logs[li].slice(old, new_hw, usize::MAX);
+            for r in recs {
+                if let Some(pr) = self.producers.get_mut(r.producer_id as usize) {
+                    if pr.acks == Acks::All {
+                        pr.acknowledged += 1;
+                    }
+                }
+            }
+        }
+        let part = &mut self.topics[tid].partitions[p];
+        part.logs[li].set_high_watermark(new_hw);
+        // Idle followers learn the new HW when their parked fetch returns.
+        let wait = self.config.replica_fetch_wait_max_ms.max(self.config.replica_fetch_delay_ms);
+        let mut behind = [u32::MAX; 8];
+        let mut nb = 0;
+        for i in 0..part.replicas.len() {
+            if i != li && part.logs[i].high_watermark() < new_hw && nb < behind.len() {
+                behind[nb] = part.replicas[i];
+                nb += 1;
+            }
+        }
+        for &b in &behind[..nb] {
+            self.wake_fetcher_after(ctx, b, wait);
+        }
+        if ctx.events.detail {
+            ctx.emit(Event::HighWatermark {
+                at_ms: now,
+                topic: self.topics[tid].name.clone(),
+                partition: p as u32,
+                from: old,
+                to: new_hw,
+            });
+        }
+    }
+
+    /// Timer: `isr-expiration` (`Partition.maybeShrinkIsr` on every leader).
+    pub fn on_isr_expiration(&mut self, ctx: &mut Ctx) {
+        self.isr_expiration_scheduled = false;
+        let now = ctx.now_ms;
+        let lag_max = self.config.replica_lag_time_max_ms;
+        let mut lagging_anywhere = false;
+        for tid in 0..self.topics.len() {
+            for p in 0..self.topics[tid].partitions.len() {
+                let part = &self.topics[tid].partitions[p];
+                let Some(leader) = part.leader else { continue };
+                if !self.broker_alive(leader) {
+                    continue;
+                }
+                let li = part.replica_index(leader).expect("leader is a replica");
+                let leo = part.logs[li].log_end_offset();
+                let mut out = Vec::new();
+                for (i, &b) in part.replicas.iter().enumerate() {
+                    if i == li || !part.isr.contains(&b) {
+                        continue;
+                    }
+                    let r = &part.remote[i];
+                    let caught_up = r.leo == Some(leo) || r.last_caught_up_ms.is_some_and(|t| now.saturating_sub(t) <= lag_max);
+                    if !caught_up {
+                        out.push(b);
+                    } else if r.leo != Some(leo) {
+                        lagging_anywhere = true;
+                    }
+                }
+                if out.is_empty() {
+                    continue;
+                }
+                let name = self.topics[tid].name.clone();
+                let part = &mut self.topics[tid].partitions[p];
+                for b in out {
+                    part.isr.retain(|&x| x != b);
+                    part.partition_epoch += 1;
+                    ctx.emit(Event::IsrShrink { at_ms: now, topic: name.clone(), partition: p as u32, removed: b, isr: part.isr.clone() });
+                }
+                self.maybe_increment_hw(ctx, tid, p);
+            }
+        }
+        if lagging_anywhere {
+            self.ensure_isr_expiration(ctx);
+        }
+    }
+
+    // ----------------------------------------------------------------- controller
+
+    /// Elect a leader for `(tid, p)` (KRaft `PartitionChangeBuilder`): the first replica in
+    /// replica order that is in the ISR and eligible; if none and
+    /// `unclean.leader.election.enable`, the first eligible replica (ISR becomes just it);
+    /// otherwise offline (`leader = None`, ISR keeps its last member).
+    fn elect_leader(&mut self, ctx: &mut Ctx, tid: usize, p: usize) {
+        let unclean_ok = self.topics[tid].config.unclean_leader_election_enable;
+        let part = &self.topics[tid].partitions[p];
+        let clean = part.replicas.iter().copied().find(|&b| part.isr.contains(&b) && self.eligible(b));
+        let (new_leader, unclean) = match clean {
+            Some(b) => (Some(b), false),
+            None if unclean_ok => (part.replicas.iter().copied().find(|&b| self.eligible(b)), true),
+            None => (None, false),
+        };
+        let unclean = unclean && new_leader.is_some();
+        if new_leader == part.leader {
+            return;
+        }
+        let now = ctx.now_ms;
+        let name = self.topics[tid].name.clone();
+        // Loss accounting against the previous leader's log.
+        if let (Some(prev), Some(nl)) = (part.last_leader, new_leader) {
+            if prev != nl {
+                self.account_divergence(ctx, tid, p, prev, nl);
+            }
+        }
+        let part = &mut self.topics[tid].partitions[p];
+        part.leader = new_leader;
+        part.leader_epoch += 1;
+        part.partition_epoch += 1;
+        if unclean {
+            part.isr = vec![new_leader.expect("unclean implies a leader")];
+            part.unclean_elections += 1;
+        }
+        let epoch = part.leader_epoch;
+        if let Some(nl) = new_leader {
+            part.last_leader = Some(nl);
+            let li = part.replica_index(nl).expect("leader is a replica");
+            part.logs[li].assign_epoch(epoch);
+            for i in 0..part.replicas.len() {
+                if i == li {
+                    continue;
+                }
+                let in_isr = part.isr.contains(&part.replicas[i]);
+                part.remote[i] = RemoteReplica {
+                    leo: None,
+                    last_caught_up_ms: if in_isr { Some(now) } else { None },
+                    last_fetch_leader_leo: 0,
+                    last_fetch_ms: now,
+                    needs_truncation: true,
+                };
+            }
+        }
+        ctx.emit(Event::LeaderElected { at_ms: now, topic: name, partition: p as u32, leader: new_leader, leader_epoch: epoch, unclean });
+        if let Some(nl) = new_leader {
+            let replicas = self.topics[tid].partitions[p].replicas.clone();
+            for b in replicas {
+                if b != nl {
+                    self.wake_fetcher(ctx, b);
+                }
+            }
+            self.maybe_increment_hw(ctx, tid, p);
+        }
+    }
+
+    /// Records of `prev`'s log beyond the divergence point with `new_leader`'s log leave the
+    /// partition history: record them as lost.
+    fn account_divergence(&mut self, ctx: &mut Ctx, tid: usize, p: usize, prev: u32, new_leader: u32) {
+        let part = &self.topics[tid].partitions[p];
+        let (Some(pi), Some(ni)) = (part.replica_index(prev), part.replica_index(new_leader)) else { return };
+        let prev_log = &part.logs[pi];
+        let cut = Self::divergence_offset(prev_log, &part.logs[ni]);
+        let prev_hw = prev_log.high_watermark();
+        let lost: Vec<Record> = prev_log.slice(cut, u64::MAX, usize::MAX).to_vec();
+        if lost.is_empty() {
+            return;
+        }
+        let mut acknowledged = 0u64;
+        let mut committed = 0u64;
+        let mut entries = Vec::with_capacity(lost.len().min(MAX_LOST_RECORDED));
+        for r in &lost {
+            let acks = self.producers.get(r.producer_id as usize).map_or(Acks::All, |x| x.acks);
+            let acked = match acks {
+                Acks::Zero => false,
+                Acks::One => true,
+                Acks::All => r.offset < prev_hw,
+            };
+            if acked {
+                acknowledged += 1;
+            }
+            if r.offset < prev_hw {
+                committed += 1;
+            }
+            entries.push(LostRecord { offset: r.offset, producer_id: r.producer_id, sequence: r.sequence, acknowledged: acked });
+        }
+        let name = self.topics[tid].name.clone();
+        let part = &mut self.topics[tid].partitions[p];
+        part.lost_records += lost.len() as u64;
+        part.lost_acknowledged += acknowledged;
+        part.lost_committed += committed;
+        let room = MAX_LOST_RECORDED.saturating_sub(part.lost.len());
+        part.lost.extend(entries.into_iter().take(room));
+        ctx.emit(Event::RecordsLost {
+            at_ms: ctx.now_ms,
+            topic: name,
+            partition: p as u32,
+            first_offset: lost[0].offset,
+            last_offset: lost[lost.len() - 1].offset,
+            count: lost.len() as u64,
+            acknowledged,
+        });
+    }
+
+    fn remove_from_isr(&mut self, ctx: &mut Ctx, tid: usize, p: usize, b: u32) {
+        let part = &mut self.topics[tid].partitions[p];
+        if part.isr.contains(&b) && part.isr.len() > 1 {
+            part.isr.retain(|&x| x != b);
+            part.partition_epoch += 1;
+            ctx.emit(Event::IsrShrink {
+                at_ms: ctx.now_ms,
+                topic: self.topics[tid].name.clone(),
+                partition: p as u32,
+                removed: b,
+                isr: self.topics[tid].partitions[p].isr.clone(),
+            });
+            self.maybe_increment_hw(ctx, tid, p);
+        }
+    }
+
+    /// Controller fences broker `b`: leaders move away, `b` leaves every ISR (except where it
+    /// is the last member, as KRaft does).
+    pub fn fence_broker(&mut self, ctx: &mut Ctx, b: u32) {
+        if self.brokers[b as usize].fenced {
+            return;
+        }
+        self.brokers[b as usize].fenced = true;
+        ctx.emit(Event::BrokerFenced { at_ms: ctx.now_ms, broker: b });
+        for tid in 0..self.topics.len() {
+            for p in 0..self.topics[tid].partitions.len() {
+                let part = &self.topics[tid].partitions[p];
+                if !part.replicas.contains(&b) {
+                    continue;
+                }
+                if part.leader == Some(b) {
+                    // Remove b from the ISR first (unless last), then elect.
+                    let part = &mut self.topics[tid].partitions[p];
+                    if part.isr.len() > 1 {
+                        part.isr.retain(|&x| x != b);
+                    }
+                    self.elect_leader(ctx, tid, p);
+                    let part = &mut self.topics[tid].partitions[p];
+                    if part.leader.is_none() {
+                        // Offline: KRaft keeps the last ISR member; nothing else to do.
+                        continue;
+                    }
+                } else {
+                    self.remove_from_isr(ctx, tid, p, b);
+                }
+            }
+        }
+    }
+
+    /// Hard crash: the process stops now; the controller fences it after the session timeout.
+    pub fn crash_broker(&mut self, ctx: &mut Ctx, b: u32) -> Result<(), SimError> {
+        let br = self.brokers.get_mut(b as usize).ok_or_else(|| SimError::BrokerNotAvailable(format!("no broker with id {b}")))?;
+        if !br.alive {
+            return Err(SimError::BrokerNotAvailable(format!("broker {b} is already down")));
+        }
+        br.alive = false;
+        br.fetch_scheduled = false;
+        br.incarnation += 1;
+        let inc = br.incarnation;
+        ctx.emit(Event::BrokerDown { at_ms: ctx.now_ms, broker: b, clean: false });
+        ctx.schedule_in(self.config.broker_session_timeout_ms, Timer::Fence { broker: b, incarnation: inc });
+        Ok(())
+    }
+
+    /// Timer: session of a crashed broker expired.
+    pub fn on_fence_timer(&mut self, ctx: &mut Ctx, b: u32, incarnation: u32) {
+        let Some(br) = self.brokers.get(b as usize) else { return };
+        if br.alive || br.incarnation != incarnation {
+            return;
+        }
+        self.fence_broker(ctx, b);
+    }
+
+    /// Controlled shutdown: move leadership away, leave ISRs, then stop.
+    pub fn shutdown_broker(&mut self, ctx: &mut Ctx, b: u32) -> Result<(), SimError> {
+        let br = self.brokers.get(b as usize).ok_or_else(|| SimError::BrokerNotAvailable(format!("no broker with id {b}")))?;
+        if !br.alive {
+            return Err(SimError::BrokerNotAvailable(format!("broker {b} is already down")));
+        }
+        // Fencing first does exactly what controlled shutdown asks the controller for: elect
+        // other leaders from the ISR and shrink ISRs, while the broker's logs are complete.
+        self.fence_broker(ctx, b);
+        let br = &mut self.brokers[b as usize];
+        br.alive = false;
+        br.fetch_scheduled = false;
+        br.incarnation += 1;
+        ctx.emit(Event::BrokerDown { at_ms: ctx.now_ms, broker: b, clean: true });
+        Ok(())
+    }
+
+    /// Restart a stopped broker: it registers, is unfenced, its replicas truncate and catch
+    /// up; offline partitions it can lead get a leader.
+    pub fn restart_broker(&mut self, ctx: &mut Ctx, b: u32) -> Result<(), SimError> {
+        let br = self.brokers.get(b as usize).ok_or_else(|| SimError::BrokerNotAvailable(format!("no broker with id {b}")))?;
+        if br.alive {
+            return Err(SimError::BrokerNotAvailable(format!("broker {b} is already running")));
+        }
+        if !br.fenced {
+            // Restarted before its session expired: the new incarnation fences the old one.
+            self.fence_broker(ctx, b);
+        }
+        let br = &mut self.brokers[b as usize];
+        br.alive = true;
+        br.fenced = false;
+        br.incarnation += 1;
+        ctx.emit(Event::BrokerUp { at_ms: ctx.now_ms, broker: b });
+        for tid in 0..self.topics.len() {
+            for p in 0..self.topics[tid].partitions.len() {
+                let part = &mut self.topics[tid].partitions[p];
+                let Some(i) = part.replica_index(b) else { continue };
+                part.remote[i].needs_truncation = true;
+                part.remote[i].leo = None;
+                part.remote[i].last_caught_up_ms = None;
+                if part.leader.is_none() {
+                    self.elect_leader(ctx, tid, p);
+                }
+            }
+        }
+        self.wake_fetcher(ctx, b);
+        Ok(())
+    }
+
+    /// Set a broker's fetch delay override.
+    pub fn set_broker_delay(&mut self, b: u32, delay: Option<u64>) -> Result<(), SimError> {
+        let br = self.brokers.get_mut(b as usize).ok_or_else(|| SimError::BrokerNotAvailable(format!("no broker with id {b}")))?;
+        if let Some(d) = delay {
+            if d > 3_600_000 {
+                return Err(SimError::InvalidConfig(format!("fetch_delay_ms {d} exceeds one hour")));
+            }
+        }
+        br.fetch_delay_ms = delay;
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------- retention / cleaner
+
+    /// Timer: retention check on every replica of every `delete` topic (`deleteOldSegments`).
+    pub fn on_retention(&mut self, ctx: &mut Ctx) {
+        self.retention_scheduled = false;
+        let now = ctx.now_ms;
+        let rsize = self.config.record_size_bytes.max(1);
+        // Earliest time a time-based breach can happen (size breaches only follow appends,
+        // which re-arm this timer).
+        let mut next_due: Option<u64> = None;
+        for tid in 0..self.topics.len() {
+            let cfg = self.topics[tid].config.clone();
+            if !cfg.cleanup_policy.deletes() {
+                continue;
+            }
+            let max_records: Option<u64> = {
+                let by_bytes = (cfg.retention_bytes >= 0).then(|| cfg.retention_bytes as u64 / rsize);
+                let by_records = (cfg.retention_records >= 0).then_some(cfg.retention_records as u64);
+                match (by_bytes, by_records) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            };
+            if cfg.retention_ms < 0 && max_records.is_none() {
+                continue;
+            }
+            let Topic { name: tname, partitions, .. } = &mut self.topics[tid];
+            for (p, part) in partitions.iter_mut().enumerate() {
+                let leader = part.leader;
+                for i in 0..part.logs.len() {
+                    let broker = part.replicas[i];
+                    if !self.brokers[broker as usize].alive {
+                        continue;
+                    }
+                    let log = &mut part.logs[i];
+                    let segs = log.segments();
+                    let hw = log.high_watermark();
+                    let leo = log.log_end_offset();
+                    let mut delete_upto: Option<u64> = None;
+                    let mut nsegs = 0u32;
+                    let mut size = log.len();
+                    for (k, s) in segs.iter().enumerate() {
+                        let upper = if k + 1 < segs.len() { segs[k + 1].base_offset } else { leo };
+                        let time_breach = cfg.retention_ms >= 0 && now.saturating_sub(s.max_timestamp_ms) > cfg.retention_ms as u64;
+                        let size_breach = max_records.is_some_and(|m| size.saturating_sub(s.records) >= m);
+                        if s.records == 0 || !(time_breach || size_breach) {
+                            if s.records > 0 && cfg.retention_ms >= 0 {
+                                let due = s.max_timestamp_ms.saturating_add(cfg.retention_ms as u64).saturating_add(1);
+                                next_due = Some(next_due.map_or(due, |d: u64| d.min(due)));
+                            }
+                            break;
+                        }
+                        if upper > hw {
+                            // Breached but not yet below the HW: check again next interval.
+                            next_due = Some(now);
+                            break;
+                        }
+                        size = size.saturating_sub(s.records);
+                        delete_upto = Some(upper);
+                        nsegs += 1;
+                    }
+                    if let Some(upto) = delete_upto {
+                        let from = log.log_start_offset();
+                        let removed = log.advance_log_start(upto);
+                        self.total_records -= removed;
+                        if leader == Some(broker) {
+                            ctx.emit(Event::RetentionDeleted {
+                                at_ms: now,
+                                topic: tname.clone(),
+                                partition: p as u32,
+                                from,
+                                to: upto,
+                                segments: nsegs,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(due) = next_due {
+            // Kafka checks on a fixed interval: the first check at or after `due`.
+            let iv = self.config.log_retention_check_interval_ms.max(1);
+            let periods = due.saturating_sub(now).div_ceil(iv).max(1);
+            self.retention_scheduled = true;
+            ctx.schedule_in(periods.saturating_mul(iv), Timer::Retention);
+        }
+    }
+
+    /// Timer: log cleaner pass over compacted topics. Cleans the part below the first
+    /// uncleanable offset (`min(active segment base, HW)`) when the dirty ratio ≥
+    /// `min.cleanable.dirty.ratio`.
+    pub fn on_cleaner(&mut self, ctx: &mut Ctx) {
+        self.cleaner_scheduled = false;
+        let key_space = self.keys.len();
+        let ratio = self.config.min_cleanable_dirty_ratio_percent;
+        let mut any = false;
+        for tid in 0..self.topics.len() {
+            if !self.topics[tid].config.cleanup_policy.compacts() {
+                continue;
+            }
+            any = true;
+            let Topic { name: tname, partitions, .. } = &mut self.topics[tid];
+            for (p, part) in partitions.iter_mut().enumerate() {
+                let leader = part.leader;
+                for i in 0..part.logs.len() {
+                    let broker = part.replicas[i];
+                    if !self.brokers[broker as usize].alive {
+                        continue;
+                    }
+                    let log = &mut part.logs[i];
+                    let active_base = log.segments().last().map_or(0, |s| s.base_offset);
+                    let until = active_base.min(log.high_watermark());
+                    let checkpoint = log.cleaner_checkpoint();
+                    if until <= checkpoint {
+                        continue;
+                    }
+                    let total = log.index_of(until) as u64;
+                    let dirty = total - log.index_of(checkpoint) as u64;
+                    if total == 0 || dirty * 100 < ratio * total {
+                        continue;
+                    }
+                    let removed = log.compact(until, key_space);
+                    self.total_records -= removed;
+                    if leader == Some(broker) {
+                        part.compacted_records += removed;
+                        ctx.emit(Event::Compacted {
+                            at_ms: ctx.now_ms,
+                            topic: tname.clone(),
+                            partition: p as u32,
+                            removed,
+                            cleaned_up_to: until,
+                        });
+                    }
+                }
+            }
+        }
+        let _ = any;
+        // Keep running only while there is data in a compacted topic.
+        let has_data = self
+            .topics
+            .iter()
+            .filter(|t| t.config.cleanup_policy.compacts())
+            .any(|t| t.partitions.iter().any(|p| p.logs.iter().any(|l| !l.is_empty())));
+        if has_data {
+            self.cleaner_scheduled = true;
+            ctx.schedule_in(self.config.log_cleaner_backoff_ms.max(1), Timer::Cleaner);
+        }
+    }
+
+    // ----------------------------------------------------------------- invariants
+
+    /// Check the log-layer invariants (see `Sim::check_invariants`).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for t in &self.topics {
+            for part in &t.partitions {
+                let id = format!("{}-{}", t.name, part.partition);
+                for b in &part.isr {
+                    if !part.replicas.contains(b) {
+                        return Err(format!("{id}: ISR member {b} is not a replica"));
+                    }
+                }
+                if part.isr.is_empty() {
+                    return Err(format!("{id}: empty ISR"));
+                }
+                if let Some(l) = part.leader {
+                    if !part.isr.contains(&l) {
+                        return Err(format!("{id}: leader {l} not in ISR {:?}", part.isr));
+                    }
+                }
+                for (i, log) in part.logs.iter().enumerate() {
+                    let b = part.replicas[i];
+                    if log.log_start_offset() > log.high_watermark() {
+                        return Err(format!("{id}@{b}: log start {} > HW {}", log.log_start_offset(), log.high_watermark()));
+                    }
+                    if log.high_watermark() > log.log_end_offset() {
+                        return Err(format!("{id}@{b}: HW {} > LEO {}", log.high_watermark(), log.log_end_offset()));
+                    }
+                    let recs = log.records();
+                    if let (Some(first), Some(last)) = (recs.first(), recs.last()) {
+                        if first.offset < log.log_start_offset() || last.offset >= log.log_end_offset() {
+                            return Err(format!("{id}@{b}: records outside [log start, LEO)"));
+                        }
+                    }
+                }
+                if !t.config.unclean_leader_election_enable && part.unclean_elections == 0 && part.lost_committed > 0 {
+                    return Err(format!("{id}: {} committed records lost without an unclean election", part.lost_committed));
+                }
+            }
+        }
+        let counted: u64 = self.topics.iter().flat_map(|t| &t.partitions).flat_map(|p| &p.logs).map(|l| l.len()).sum();
+        if counted != self.total_records {
+            return Err(format!("record counter {} != actual {}", self.total_records, counted));
+        }
+        Ok(())
+    }
+
+    /// Feed a canonical encoding of the cluster state to `h`.
+    pub fn hash_into(&self, h: &mut crate::sim::Fnv) {
+        for b in &self.brokers {
+            h.u64(b.id as u64);
+            h.u64(b.alive as u64);
+            h.u64(b.fenced as u64);
+            h.u64(b.fetch_delay_ms.map_or(u64::MAX, |d| d));
+            h.u64(b.fetch_scheduled as u64);
+            h.u64(b.incarnation as u64);
+        }
+        for t in &self.topics {
+            h.str(&t.name);
+            h.u64(t.partitions.len() as u64);
+            for part in &t.partitions {
+                h.u64(part.leader.map_or(u64::MAX, |l| l as u64));
+                h.u64(part.leader_epoch as u64);
+                h.u64(part.partition_epoch as u64);
+                for &b in &part.replicas {
+                    h.u64(b as u64);
+                }
+                h.u64(u64::MAX - 1);
+                for &b in &part.isr {
+                    h.u64(b as u64);
+                }
+                h.u64(part.lost_records);
+                h.u64(part.lost_acknowledged);
+                h.u64(part.compacted_records);
+                for log in &part.logs {
+                    h.u64(log.log_start_offset());
+                    h.u64(log.log_end_offset());
+                    h.u64(log.high_watermark());
+                    h.u64(log.len());
+                    // Sample the tail record rather than hashing every record (hot path).
+                    if let Some(r) = log.records().last() {
+                        h.u64(r.offset);
+                        h.u64(r.producer_id as u64);
+                        h.u64(r.sequence as u64);
+                        h.u64(r.key as u64);
+                        h.u64(r.leader_epoch as u64);
+                    }
+                }
+                for r in &part.remote {
+                    h.u64(r.leo.map_or(u64::MAX, |x| x));
+                    h.u64(r.last_caught_up_ms.map_or(u64::MAX, |x| x));
+                }
+            }
+        }
+        for p in &self.producers {
+            h.str(&p.name);
+            h.u64(p.next_sequence as u64);
+            h.u64(p.acknowledged);
+        }
+        h.u64(self.keys.len() as u64);
+        h.u64(self.total_records);
+    }
+}

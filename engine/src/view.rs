@@ -1,0 +1,149 @@
+//! Plain-data snapshot of the simulation for the UI ([`crate::Sim::view`]).
+
+use serde::Serialize;
+
+/// The whole simulation at `now_ms`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct View {
+    /// Simulated time.
+    pub now_ms: u64,
+    /// Brokers `0..n`.
+    pub brokers: Vec<BrokerView>,
+    /// Topics in creation order (`__consumer_offsets` first).
+    pub topics: Vec<TopicView>,
+    /// Consumer groups, sorted by id.
+    pub groups: Vec<GroupView>,
+    /// Simulated producers, in creation order.
+    pub producers: Vec<ProducerView>,
+    /// Events dropped because the output queue was full.
+    pub events_dropped: u64,
+}
+
+/// One broker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BrokerView {
+    /// `node.id`.
+    pub id: u32,
+    /// Process running.
+    pub alive: bool,
+    /// Fenced by the controller (not eligible for leadership / ISR).
+    pub fenced: bool,
+    /// Replica fetch delay in effect (ms).
+    pub fetch_delay_ms: u64,
+}
+
+/// One topic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopicView {
+    /// Name.
+    pub name: String,
+    /// `__consumer_offsets` etc.
+    pub internal: bool,
+    /// `min.insync.replicas`.
+    pub min_insync_replicas: u16,
+    /// `cleanup.policy` as Kafka spells it.
+    pub cleanup_policy: String,
+    /// Partitions `0..n`.
+    pub partitions: Vec<PartitionView>,
+}
+
+/// One partition, as seen by its leader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionView {
+    /// Partition index.
+    pub partition: u32,
+    /// Current leader (`None` = offline).
+    pub leader: Option<u32>,
+    /// Assigned replicas, preferred leader first.
+    pub replicas: Vec<u32>,
+    /// In-sync replicas.
+    pub isr: Vec<u32>,
+    /// Leader epoch.
+    pub leader_epoch: u32,
+    /// Log start offset (leader's, or the last leader's when offline).
+    pub log_start_offset: u64,
+    /// High watermark.
+    pub high_watermark: u64,
+    /// Log end offset.
+    pub log_end_offset: u64,
+    /// Records currently retained by the leader.
+    pub retained_records: u64,
+    /// Records removed by the log cleaner so far (leader).
+    pub compacted_records: u64,
+    /// Records that left the partition's history (unclean election, acks=1 tail, ...).
+    pub lost_records: u64,
+    /// Of those, records whose producer had been told they were written.
+    pub lost_acknowledged: u64,
+    /// Per-replica state, same order as `replicas`.
+    pub replica_states: Vec<ReplicaView>,
+}
+
+/// One replica of a partition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplicaView {
+    /// Broker hosting it.
+    pub broker: u32,
+    /// Its log start offset.
+    pub log_start_offset: u64,
+    /// Its log end offset.
+    pub log_end_offset: u64,
+    /// Its own high watermark.
+    pub high_watermark: u64,
+}
+
+/// One consumer group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupView {
+    /// `group.id`.
+    pub group_id: String,
+    /// Kafka state name (`Empty`, `Stable`, ...).
+    pub state: String,
+    /// Generation id.
+    pub generation: i32,
+    /// `consumer` for consumer groups.
+    pub protocol_type: String,
+    /// Assignor name (`range`), `None` when empty.
+    pub protocol: Option<String>,
+    /// Leader member id.
+    pub leader: Option<String>,
+    /// Members in join order.
+    pub members: Vec<MemberView>,
+    /// Subscribed topics.
+    pub subscription: Vec<String>,
+    /// Coordinator broker (leader of the group's `__consumer_offsets` partition).
+    pub coordinator: Option<u32>,
+}
+
+/// One group member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberView {
+    /// `member.id` (`<client.id>-<uuid>` in Kafka; deterministic here).
+    pub member_id: String,
+    /// `client.id`.
+    pub client_id: String,
+    /// Assigned partitions `(topic, partition)`.
+    pub assigned: Vec<(String, u32)>,
+}
+
+/// One simulated producer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProducerView {
+    /// `client.id`.
+    pub producer_id: String,
+    /// Topic it writes.
+    pub topic: String,
+    /// Records per second.
+    pub rate_per_sec: u32,
+    /// `acks` as Kafka spells it.
+    pub acks: String,
+    /// Still running.
+    pub active: bool,
+    /// Records handed to the partitioner.
+    pub sent: u64,
+    /// Records appended by a leader.
+    pub appended: u64,
+    /// Records acknowledged to the producer.
+    pub acknowledged: u64,
+    /// Records rejected (`NOT_ENOUGH_REPLICAS`, offline partition, ...).
+    pub failed: u64,
+}
