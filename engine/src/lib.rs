@@ -32,6 +32,7 @@
 //! counted); retained records over all replicas ≤ `max_retained_records` (default 30,000,000;
 //! beyond it appends fail with `KAFKA_STORAGE_ERROR`); pending timers ≤ 1,000,000.
 
+pub mod assign;
 pub mod cluster;
 pub mod command;
 pub mod error;
