@@ -312,6 +312,11 @@ impl DeliveryLedger {
         })
     }
 
+    /// Total processings (with repeats).
+    pub fn total_processed(&self, group_id: &str) -> u64 {
+        self.counts.get(group_id).map_or(0, |m| m.values().map(|c| u64::from(*c)).sum())
+    }
+
     /// Distinct records processed at least once.
     pub fn distinct_processed(&self, group_id: &str) -> u64 {
         self.counts.get(group_id).map_or(0, |m| m.len() as u64)

@@ -74,6 +74,7 @@ impl RebalanceProtocol {
 
 /// How the application commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CommitMode {
     /// `enable.auto.commit=true`: commit positions in `poll` every `auto.commit.interval.ms`,
     /// before a rebalance and on close.
@@ -86,6 +87,7 @@ pub enum CommitMode {
 
 /// `auto.offset.reset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AutoOffsetReset {
     /// Log start offset.
     Earliest,
@@ -443,6 +445,18 @@ impl ConsumerClient {
     /// Records fetched but not processed yet.
     pub fn pending_records(&self) -> usize {
         self.batch.len()
+    }
+    /// The fetched, not yet processed records, in processing order.
+    pub fn pending_batch(&self) -> impl Iterator<Item = &FetchedRecord> {
+        self.batch.iter()
+    }
+
+    /// `requestRejoin`: e.g. the leader saw the partition count of a subscribed topic change
+    /// (`ConsumerCoordinator.rejoinNeededOrPending` with a stale metadata snapshot).
+    pub fn request_rejoin(&mut self) {
+        if self.state == MemberState::Stable {
+            self.rejoin_needed = true;
+        }
     }
     /// Time of the last `poll`.
     pub fn last_poll_ms(&self) -> u64 {

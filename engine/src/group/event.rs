@@ -221,6 +221,18 @@ pub enum GroupEvent {
         /// What happened.
         what: String,
     },
+    /// The coordinator accepted a commit but could not append it to `__consumer_offsets`
+    /// (e.g. NOT_ENOUGH_REPLICAS): it is lost on the next coordinator failover.
+    CommitNotPersisted {
+        /// Group.
+        group_id: String,
+        /// Partition.
+        tp: TopicPartition,
+        /// Offset.
+        offset: i64,
+        /// Kafka error name.
+        error: String,
+    },
     /// The leader's assignor failed.
     AssignmentFailed {
         /// Consumer.
@@ -319,6 +331,10 @@ impl fmt::Display for GroupEvent {
                 if *loaded { "loaded" } else { "unloaded" }
             ),
             GroupEvent::Lifecycle { client_id, what } => write!(f, "{client_id}: {what}"),
+            GroupEvent::CommitNotPersisted { group_id, tp, offset, error } => write!(
+                f,
+                "group {group_id}: commit of {tp} at offset {offset} not appended to __consumer_offsets ({error})"
+            ),
             GroupEvent::AssignmentFailed { client_id, error } => {
                 write!(f, "{client_id}: assignor failed: {error}")
             }
