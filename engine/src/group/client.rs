@@ -726,6 +726,22 @@ impl ConsumerClient {
         );
     }
 
+    /// A non-retriable error (INCONSISTENT_GROUP_PROTOCOL, INVALID_SESSION_TIMEOUT, ...) is
+    /// thrown from `poll`; the application dies and the consumer is closed without committing.
+    fn fail(&mut self, now_ms: u64, error: ErrorCode, out: &mut Vec<Output>) {
+        self.fatal = Some(error);
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: format!("poll() threw {error}; the application closes the consumer"),
+            },
+            out,
+        );
+        self.generation_id = -1;
+        self.do_close(now_ms, false, out);
+    }
+
     /// Processing gets stuck: no more `poll`, heartbeats continue in the background thread.
     pub fn stall(&mut self, now_ms: u64) -> Result<Vec<Output>, GroupError> {
         if self.lifecycle != ClientLifecycle::Running {
@@ -1284,10 +1300,7 @@ impl ConsumerClient {
                     self.send_join(now_ms, &mut out);
                 }
                 ErrorCode::RebalanceInProgress => self.send_join(now_ms, &mut out),
-                fatal => {
-                    self.fatal = Some(*fatal);
-                    self.state = MemberState::Unjoined;
-                }
+                fatal => self.fail(now_ms, *fatal, &mut out),
             },
             Response::SyncGroup { error, partitions } => match error {
                 ErrorCode::None => self.on_join_complete(now_ms, partitions, &mut out),
@@ -1297,10 +1310,7 @@ impl ConsumerClient {
                     self.on_join_prepare(now_ms, &mut out);
                     self.send_join(now_ms, &mut out);
                 }
-                fatal => {
-                    self.fatal = Some(*fatal);
-                    self.reset_generation(now_ms, false, &mut out);
-                }
+                fatal => self.fail(now_ms, *fatal, &mut out),
             },
             Response::Heartbeat { error } => match error {
                 ErrorCode::None => self.last_heartbeat_ack_ms = Some(now_ms),
