@@ -207,10 +207,9 @@ pub struct DeliveryView {
     pub distinct: u64,
     /// Extra processings of already processed records.
     pub duplicates: u64,
-    /// Records below the committed offsets never processed.
+    /// Records that fell below the committed offsets without being processed (at-most-once
+    /// losses; records skipped by `auto.offset.reset` are not counted).
     pub losses: u64,
-    /// False when the loss scan hit its cap.
-    pub losses_exact: bool,
 }
 
 /// Ownership history of one partition in a group.

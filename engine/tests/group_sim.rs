@@ -220,3 +220,33 @@ fn same_seed_same_group_history() {
     assert_eq!(v1, v2);
     assert!(l1.iter().any(|l| l.contains("GROUP group g: heartbeat expired")));
 }
+
+#[test]
+fn delivery_semantics_in_the_sim() {
+    use grouplab_engine::group::CommitMode;
+    let run = |mode: CommitMode| {
+        let mut sim = sim_with_topic(11, 1);
+        let config = GroupConfig { commit_mode: mode, processing_time_ms: 10, max_poll_records: 100, ..earliest() };
+        create_group(&mut sim, "g", config);
+        add(&mut sim, "g", "c1");
+        sim.advance_to(10_000);
+        produce(&mut sim, 100);
+        // Replicated and fetched, half processed, then a hard crash.
+        sim.advance_to(11_000);
+        let g = group(&sim, "g");
+        assert!(g.delivery.distinct > 0 && g.delivery.distinct < 100, "{:?}", g.delivery);
+        sim.apply(Command::CrashConsumer { client_id: "c1".into() }).expect("crash");
+        add(&mut sim, "g", "c2");
+        sim.advance_to(80_000);
+        sim.check_invariants().expect("invariants");
+        group(&sim, "g").delivery
+    };
+    let at_least_once = run(CommitMode::ManualAfter);
+    assert_eq!(at_least_once.distinct, 100);
+    assert!(at_least_once.duplicates > 0, "{at_least_once:?}");
+    assert_eq!(at_least_once.losses, 0);
+    let at_most_once = run(CommitMode::ManualBefore);
+    assert!(at_most_once.losses > 0, "{at_most_once:?}");
+    assert_eq!(at_most_once.duplicates, 0);
+    assert_eq!(at_most_once.distinct + at_most_once.losses, 100);
+}

@@ -265,6 +265,8 @@ impl OwnershipTimeline {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryLedger {
     counts: BTreeMap<String, BTreeMap<RecordId, u32>>,
+    /// Per group: (total processings, duplicate processings), kept incrementally.
+    totals: BTreeMap<String, (u64, u64)>,
 }
 
 impl DeliveryLedger {
@@ -275,13 +277,14 @@ impl DeliveryLedger {
 
     /// Counts one processing of `record_id` by `group_id`.
     pub fn record_processed(&mut self, group_id: &str, record_id: RecordId) {
-        let c = self
-            .counts
-            .entry(group_id.to_string())
-            .or_default()
-            .entry(record_id)
-            .or_insert(0);
+        let c = self.counts.entry(group_id.to_string()).or_default().entry(record_id).or_insert(0);
         *c = c.saturating_add(1);
+        let repeat = *c > 1;
+        let t = self.totals.entry(group_id.to_string()).or_insert((0, 0));
+        t.0 += 1;
+        if repeat {
+            t.1 += 1;
+        }
     }
 
     /// Applies an [`Output::Processed`]; other outputs are ignored.
@@ -307,14 +310,12 @@ impl DeliveryLedger {
 
     /// Extra processings (sum over records of `times − 1`).
     pub fn duplicates(&self, group_id: &str) -> u64 {
-        self.counts.get(group_id).map_or(0, |m| {
-            m.values().map(|c| u64::from(c.saturating_sub(1))).sum()
-        })
+        self.totals.get(group_id).map_or(0, |t| t.1)
     }
 
     /// Total processings (with repeats).
     pub fn total_processed(&self, group_id: &str) -> u64 {
-        self.counts.get(group_id).map_or(0, |m| m.values().map(|c| u64::from(*c)).sum())
+        self.totals.get(group_id).map_or(0, |t| t.0)
     }
 
     /// Distinct records processed at least once.

@@ -117,6 +117,7 @@ pub struct GroupWorld {
     checked_transitions: usize,
     violations: Vec<String>,
     steps: u64,
+    reset_floor: BTreeMap<TopicPartition, i64>,
 }
 
 impl GroupWorld {
@@ -151,6 +152,7 @@ impl GroupWorld {
             checked_transitions: 0,
             violations: Vec::new(),
             steps: 0,
+            reset_floor: BTreeMap::new(),
         })
     }
 
@@ -206,11 +208,13 @@ impl GroupWorld {
         self.ledger.duplicates(&self.group_id)
     }
 
-    /// Records below the committed offsets that were never processed (at-most-once losses).
+    /// Records below the committed offsets that were never processed (at-most-once losses);
+    /// records skipped by `auto.offset.reset` are not counted.
     pub fn losses(&self) -> u64 {
         let mut expected = Vec::new();
         for (tp, c) in self.coordinator.committed() {
-            expected.extend(self.log.records_between(tp, 0, c.offset));
+            let from = self.reset_floor.get(tp).copied().unwrap_or(0);
+            expected.extend(self.log.records_between(tp, from, c.offset));
         }
         self.ledger.losses(&self.group_id, expected)
     }
@@ -505,6 +509,10 @@ impl GroupWorld {
                     }
                 }
                 Output::Event { at_ms, event } => {
+                    if let super::event::GroupEvent::OffsetReset { tp, offset, .. } = event {
+                        let floor = self.reset_floor.entry(tp.clone()).or_insert(0);
+                        *floor = (*floor).max(*offset);
+                    }
                     if self.events.len() >= MAX_EVENT_LINES {
                         self.events.remove(0);
                     }

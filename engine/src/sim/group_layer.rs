@@ -48,8 +48,6 @@ pub const MAX_MEMBERS: usize = 1_000;
 pub const MAX_MESSAGES: usize = 1_000_000;
 /// Steps processed in one wakeup (livelock guard).
 pub const MAX_STEPS_PER_WAKEUP: usize = 1_000_000;
-/// Records scanned per group when counting losses in a view.
-pub const MAX_LOSS_SCAN: u64 = 200_000;
 /// Ownership changes per partition shown in a view.
 pub const MAX_OWNERSHIP_IN_VIEW: usize = 100;
 
@@ -262,6 +260,15 @@ pub struct GroupLayer {
     ledger: DeliveryLedger,
     violations: Vec<String>,
     messages_dropped: u64,
+    /// Per (group, partition): offset below which losses were already counted.
+    loss_checked: BTreeMap<(String, TopicPartition), u64>,
+    /// Per (group, partition): highest `auto.offset.reset` target; records below it were
+    /// skipped on purpose and are not losses.
+    reset_floor: BTreeMap<(String, TopicPartition), u64>,
+    /// Records below the committed offsets that were never processed, per group.
+    losses: BTreeMap<String, u64>,
+    /// A commit or an ownership change happened since the last loss accounting.
+    losses_dirty: bool,
 }
 
 impl GroupLayer {
@@ -594,7 +601,64 @@ impl GroupLayer {
                 break;
             }
         }
+        if self.losses_dirty {
+            self.losses_dirty = false;
+            self.account_losses(cluster);
+        }
         self.reschedule(ctx);
+    }
+
+    /// Counts records that fell below a group's committed offset without being processed
+    /// (at-most-once losses). Records still in a consumer's batch are not judged yet; records
+    /// skipped by `auto.offset.reset` are not losses.
+    fn account_losses(&mut self, cluster: &Cluster) {
+        for (gid, g) in &self.groups {
+            let Some(c) = &g.coordinator else { continue };
+            for (tp, committed) in c.committed() {
+                let key = (gid.clone(), tp.clone());
+                let committed_offset = committed.offset.max(0) as u64;
+                if self.loss_checked.get(&key).is_some_and(|c| *c >= committed_offset) {
+                    continue;
+                }
+                let Some(log) = cluster
+                    .topic(&tp.topic)
+                    .and_then(|t| t.partitions.get(tp.partition as usize))
+                    .and_then(|p| p.leader_log())
+                else {
+                    continue;
+                };
+                let pending_min = self
+                    .consumers
+                    .values()
+                    .filter(|x| x.group_id == *gid)
+                    .flat_map(|x| x.client.pending_batch().filter(|r| r.tp == *tp).map(|r| r.offset.max(0) as u64))
+                    .min();
+                let from = [
+                    self.loss_checked.get(&key).copied().unwrap_or(0),
+                    self.reset_floor.get(&key).copied().unwrap_or(0),
+                    log.log_start_offset(),
+                ]
+                .into_iter()
+                .max()
+                .unwrap_or(0);
+                let until = pending_min.map_or(committed_offset, |p| p.min(committed_offset));
+                if until <= from {
+                    continue;
+                }
+                let lost = log
+                    .slice(from, until, usize::MAX)
+                    .iter()
+                    .filter(|r| {
+                        let id = (u64::from(r.producer_id) << 32) | u64::from(r.sequence);
+                        self.ledger.times_processed(gid, id) == 0
+                    })
+                    .count() as u64;
+                if lost > 0 {
+                    *self.losses.entry(gid.clone()).or_insert(0) += lost;
+                }
+                self.loss_checked.insert(key, until);
+            }
+        }
     }
 
     fn respond(&mut self, now: u64, from: Endpoint, to: Endpoint, corr: u64, latency_ms: u64, resp: Response) {
@@ -673,6 +737,7 @@ impl GroupLayer {
                     }
                 }
                 Output::AppendRecord(CoordinatorRecord::OffsetCommit { group_id, tp, offset, .. }) => {
+                    self.losses_dirty = true;
                     let value = u64::try_from(*offset).unwrap_or(0);
                     if let Err(e) = cluster.append_offset_commit(ctx, group_id, &tp.topic, tp.partition, value) {
                         ctx.emit(Event::Group {
@@ -688,6 +753,7 @@ impl GroupLayer {
                 }
                 Output::Processed { .. } => self.ledger.apply(&o),
                 Output::Assigned { .. } | Output::Revoked { .. } => {
+                    self.losses_dirty = true;
                     for c in self.ownership.apply(&o) {
                         self.violations.push(format!("ownership: {c}"));
                     }
@@ -698,7 +764,13 @@ impl GroupLayer {
                         self.ownership.fence(group_id, client_id, *at_ms);
                     }
                 }
-                Output::Event { at_ms, event } => ctx.emit(Event::Group { at_ms: *at_ms, event: event.clone() }),
+                Output::Event { at_ms, event } => {
+                    if let GroupEvent::OffsetReset { tp, offset, .. } = event {
+                        let floor = self.reset_floor.entry((gid.to_string(), tp.clone())).or_insert(0);
+                        *floor = (*floor).max((*offset).max(0) as u64);
+                    }
+                    ctx.emit(Event::Group { at_ms: *at_ms, event: event.clone() })
+                }
             }
         }
     }
@@ -805,38 +877,11 @@ impl GroupLayer {
                 }
             })
             .collect();
-        // Losses: records below the committed offset never processed and not in a live batch.
-        let in_flight: BTreeSet<RecordId> = clients
-            .values()
-            .filter(|c| c.lifecycle() == ClientLifecycle::Running || c.lifecycle() == ClientLifecycle::Stalled)
-            .flat_map(|c| c.pending_batch().map(|r| r.record_id))
-            .collect();
-        let mut scanned = 0u64;
-        let mut losses = 0u64;
-        let mut exact = true;
-        for (tp, c) in &committed {
-            let Some(topic) = cluster.topic(&tp.topic) else { continue };
-            let Some(log) = topic.partitions.get(tp.partition as usize).and_then(|p| p.leader_log()) else { continue };
-            let until = (*c).max(0) as u64;
-            let budget = MAX_LOSS_SCAN.saturating_sub(scanned) as usize;
-            let recs = log.slice(log.log_start_offset(), until, budget);
-            scanned += recs.len() as u64;
-            if (recs.len() as u64) < until.saturating_sub(log.log_start_offset()) {
-                exact = false;
-            }
-            for r in recs {
-                let id = (u64::from(r.producer_id) << 32) | u64::from(r.sequence);
-                if self.ledger.times_processed(gid, id) == 0 && !in_flight.contains(&id) {
-                    losses += 1;
-                }
-            }
-        }
         let delivery = DeliveryView {
             processed: self.ledger.total_processed(gid),
             distinct: self.ledger.distinct_processed(gid),
             duplicates: self.ledger.duplicates(gid),
-            losses,
-            losses_exact: exact,
+            losses: self.losses.get(gid).copied().unwrap_or(0),
         };
         let ownership = tps
             .iter()
