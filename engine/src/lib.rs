@@ -22,7 +22,53 @@
 //! * [`hash`] — murmur2, `toPositive`, `String.hashCode`, `Utils.abs`, partition / coordinator.
 //! * [`topic`] — topic name rules, collisions, [`topic::TopicConfig`].
 //! * [`cluster`] — brokers, partitions, replication, ISR, HW, elections, retention, compaction.
-//! * [`sim`] — the event loop, timers, producers, the phase-1 slice consumer group.
+//! * [`sim`] — the event loop, timers, producers, and the group layer wiring [`group`] to the
+//!   cluster (coordinator on the `__consumer_offsets` leader, commits appended there).
+//! * [`group`] — Kafka's classic consumer-group protocol as sans-IO state machines (coordinator,
+//!   consumer client, ownership timeline, delivery ledger, lag).
+//! * [`assign`] — Kafka's partition assignors.
+//!
+//! ## What is modelled, and how exactly
+//!
+//! * **Replication** (`Partition.scala`, `ReplicaFetcherThread`): one fetcher per follower
+//!   broker fetches every partition it follows, every `replica_fetch_delay_ms` (per-broker
+//!   override with `SetBrokerDelay`) while there is data; idle fetchers park and are woken by
+//!   appends (long poll) or, to learn a newer HW, after `replica.fetch.wait.max.ms`. The leader
+//!   learns a follower's LEO from its *next* fetch offset, so the HW moves one fetch round after
+//!   the data, as in Kafka. `lastCaughtUpTimeMs` follows `Replica.updateFetchState`.
+//! * **High watermark**: min LEO over the leader, the ISR and followers caught up within
+//!   `replica.lag.time.max.ms`; never moves back under one leader; does not advance while the
+//!   ISR is smaller than `min.insync.replicas` (the `isUnderMinIsr` guard of
+//!   `maybeIncrementLeaderHW`, FACTS.md §6). acks=all records are acknowledged when the HW
+//!   passes them; acks=1 on append; acks=0 never.
+//! * **ISR**: shrink by the leader's `isr-expiration` task (every `replica.lag.time.max.ms / 2`)
+//!   or when the controller fences a broker; expand when a follower's fetch offset reaches the
+//!   HW and the current leader epoch's start offset (`maybeExpandIsr`).
+//! * **Controller** (KRaft): a crashed broker is fenced after `broker.session.timeout.ms`;
+//!   leaders are elected in replica order from the ISR; with no eligible ISR member the
+//!   partition goes offline keeping its last ISR member, unless
+//!   `unclean.leader.election.enable` (then the first live replica leads and the ISR is just
+//!   it). Controlled shutdown moves leadership away first. Every leader change bumps the leader
+//!   epoch. Not modelled: preferred-leader auto-rebalance, ELR (KIP-966 eligible leader
+//!   replicas), controller failover, network partitions.
+//! * **Truncation**: a follower of a new leader (or a restarted broker) truncates with
+//!   `OffsetsForLeaderEpoch` on the leader-epoch cache before fetching; below the leader's log
+//!   start it restarts at it (`truncateFullyAndStartAt`).
+//! * **Loss accounting**: at each leader change the previous leader's records past the
+//!   divergence point are recorded as lost (offset, producer id, sequence, acknowledged). A
+//!   record is "acknowledged" when its producer used acks=1, or acks=all and it was below the
+//!   previous leader's HW. Without unclean elections no committed record is ever lost
+//!   (checked by `Sim::check_invariants` and the property tests).
+//! * **Producers**: no retries and no idempotence window — a rejected batch is counted as
+//!   `failed`; an unacknowledged acks=all record truncated away is `lost` with
+//!   `acknowledged=false` (a real producer would retry it). The sticky partitioner switches after
+//!   exactly `batch.size` bytes, uniformly among partitions with a leader (no adaptive weighting).
+//! * **Logs**: segments roll on `segment.bytes` (simulated record size) and `segment.ms`;
+//!   retention (`retention.ms`, `retention.bytes`, GroupLab's `retention.records`) deletes whole
+//!   segments below the HW on every live replica at each `log.retention.check.interval.ms`;
+//!   followers also adopt the leader's log start offset from fetches. The cleaner compacts
+//!   below `min(active segment base, HW)` when the dirty ratio ≥ `min.cleanable.dirty.ratio`,
+//!   keeping the latest record per key; tombstones and transactions are not modelled.
 //!
 //! ## Caps (rejected with [`SimError::LimitExceeded`])
 //! brokers ≤ 100; partitions per topic ≤ 10,000; partitions in the cluster ≤ 50,000; topics ≤

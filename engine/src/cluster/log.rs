@@ -180,16 +180,21 @@ impl Log {
             }
             let chunk = &records[i..i + n];
             seg.records += n as u64;
-            for r in chunk {
-                if r.timestamp_ms > seg.max_timestamp_ms {
-                    seg.max_timestamp_ms = r.timestamp_ms;
-                }
+            // Timestamps are assigned by the leader's clock, so they never decrease: the last
+            // record carries the chunk's maximum.
+            let last_ts = chunk[chunk.len() - 1].timestamp_ms;
+            if last_ts > seg.max_timestamp_ms {
+                seg.max_timestamp_ms = last_ts;
             }
-            let mut last_epoch = self.epochs.last().map(|e| e.0);
-            for r in chunk {
-                if last_epoch.map_or(true, |e| r.leader_epoch > e) {
-                    self.note_epoch(r.leader_epoch, r.offset);
-                    last_epoch = Some(r.leader_epoch);
+            // Epochs never decrease along a log: only scan when the chunk ends in a newer one.
+            let cached = self.epochs.last().map(|e| e.0);
+            if cached.is_none_or(|e| chunk[chunk.len() - 1].leader_epoch > e) {
+                let mut last_epoch = cached;
+                for r in chunk {
+                    if last_epoch.is_none_or(|e| r.leader_epoch > e) {
+                        self.note_epoch(r.leader_epoch, r.offset);
+                        last_epoch = Some(r.leader_epoch);
+                    }
                 }
             }
             self.buf.extend_from_slice(chunk);

@@ -481,7 +481,7 @@ impl Cluster {
         let mut current = first_partition as u64;
         let mut out = Vec::with_capacity(count as usize);
         for _ in 0..count {
-            if current > 0 && current % n == 0 {
+            if current > 0 && current.is_multiple_of(n) {
                 next_shift += 1;
             }
             let first = ((current + start_index) % n) as usize;
@@ -649,8 +649,8 @@ impl Cluster {
             });
         }
         // Followers long-poll: new data wakes their fetchers.
-        let replicas = self.topics[tid].partitions[p].replicas.clone();
-        for b in replicas {
+        for i in 0..self.topics[tid].partitions[p].replicas.len() {
+            let b = self.topics[tid].partitions[p].replicas[i];
             if b != leader {
                 self.wake_fetcher(ctx, b);
             }
@@ -985,7 +985,7 @@ impl Cluster {
         let part = &mut self.topics[tid].partitions[p];
         part.logs[li].set_high_watermark(new_hw);
         // Idle followers learn the new HW when their parked fetch returns.
-        let wait = self.config.replica_fetch_wait_max_ms.max(self.config.replica_fetch_delay_ms);
+        let wait = self.config.replica_fetch_wait_max_ms;
         let mut behind = [u32::MAX; 8];
         let mut nb = 0;
         for i in 0..part.replicas.len() {
@@ -995,7 +995,8 @@ impl Cluster {
             }
         }
         for &b in &behind[..nb] {
-            self.wake_fetcher_after(ctx, b, wait);
+            let d = wait.max(self.fetch_delay(b));
+            self.wake_fetcher_after(ctx, b, d);
         }
         if ctx.events.detail {
             ctx.emit(Event::HighWatermark {
@@ -1552,5 +1553,66 @@ impl Cluster {
         }
         h.u64(self.keys.len() as u64);
         h.u64(self.total_records);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+    use crate::sim::ctx::EventQueue;
+    use crate::sim::timers::Timers;
+
+    fn cfg() -> ClusterConfig {
+        ClusterConfig {
+            replica_fetch_delay_ms: 50,
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_backoff_ms: 1_000,
+            replica_fetch_max_records: 10_000,
+            broker_session_timeout_ms: 9_000,
+            replica_fetch_wait_max_ms: 500,
+            record_size_bytes: 100,
+            log_retention_check_interval_ms: 300_000,
+            log_cleaner_backoff_ms: 15_000,
+            min_cleanable_dirty_ratio_percent: 50,
+            max_retained_records: 1_000_000,
+        }
+    }
+
+    #[test]
+    fn placement_matches_kafka_rack_unaware_assignment() {
+        // Expected assignment of Kafka's AdminUtils rack-unaware test: 5 brokers, 10
+        // partitions, RF 3, fixed start index 0 (and shift 0).
+        let cluster = Cluster::new(5, cfg());
+        let mut ctx = Ctx { now_ms: 0, timers: Timers::default(), events: EventQueue::new(10, true), rng: SplitMix64::new(1) };
+        let got = cluster.place_replicas(&mut ctx, 0, 10, 3, Some((0, 0)));
+        let expected: Vec<Vec<u32>> = vec![
+            vec![0, 1, 2],
+            vec![1, 2, 3],
+            vec![2, 3, 4],
+            vec![3, 4, 0],
+            vec![4, 0, 1],
+            vec![0, 2, 3],
+            vec![1, 3, 4],
+            vec![2, 4, 0],
+            vec![3, 0, 1],
+            vec![4, 1, 2],
+        ];
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn divergence_uses_leader_epochs() {
+        let rec = |offset: u64, epoch: u32| Record { offset, timestamp_ms: 0, value: 0, producer_id: 0, sequence: 0, key: NO_KEY, leader_epoch: epoch };
+        // Follower: epoch 0 for [0,5), epoch 1 for [5,8). Leader: epoch 0 [0,5), epoch 2 from 5.
+        let mut f = Log::new();
+        f.append(&(0..5).map(|o| rec(o, 0)).chain((5..8).map(|o| rec(o, 1))).collect::<Vec<_>>(), u64::MAX, u64::MAX);
+        let mut l = Log::new();
+        l.append(&(0..5).map(|o| rec(o, 0)).chain((5..9).map(|o| rec(o, 2))).collect::<Vec<_>>(), u64::MAX, u64::MAX);
+        assert_eq!(Cluster::divergence_offset(&f, &l), 5);
+        // Same epoch, follower shorter: nothing to truncate.
+        let mut f2 = Log::new();
+        f2.append(&(0..3).map(|o| rec(o, 0)).collect::<Vec<_>>(), u64::MAX, u64::MAX);
+        assert_eq!(Cluster::divergence_offset(&f2, &l), 3);
     }
 }

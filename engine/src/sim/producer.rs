@@ -42,6 +42,8 @@ pub struct Producer {
     sticky_records: u64,
     /// Millirecords carried to the next tick.
     carry_milli: u64,
+    /// Per-partition batch buffers reused across ticks.
+    buffers: Vec<Vec<Record>>,
     /// Last append outcome per partition (failures are reported on change only).
     last_error: Vec<Option<crate::cluster::AppendError>>,
     /// Running.
@@ -157,6 +159,7 @@ pub fn add_producer(
         sticky_records: 0,
         carry_milli: 0,
         last_error: Vec::new(),
+        buffers: Vec::new(),
         active: true,
         sent: 0,
         appended: 0,
@@ -188,7 +191,11 @@ pub fn on_tick(sim: &mut Sim, idx: u32) {
             .collect();
         p.partitions_cached = nparts;
     }
-    let mut per_part: Vec<Vec<Record>> = vec![Vec::new(); nparts as usize];
+    let mut per_part = std::mem::take(&mut p.buffers);
+    per_part.resize_with(nparts as usize, Vec::new);
+    for b in per_part.iter_mut() {
+        b.clear();
+    }
     let pid = p.identity;
     let mut seq = sim.cluster.producers[pid as usize].next_sequence;
     for _ in 0..count {
@@ -199,11 +206,13 @@ pub fn on_tick(sim: &mut Sim, idx: u32) {
             };
             if need_new {
                 let parts = &sim.cluster.topics[tid].partitions;
-                let avail: Vec<u32> = (0..nparts).filter(|&i| parts[i as usize].leader.is_some()).collect();
-                let choice = if avail.is_empty() {
+                let n_avail = parts.iter().filter(|x| x.leader.is_some()).count() as u64;
+                let choice = if n_avail == 0 {
                     sim.ctx.rng.below(nparts as u64) as u32
                 } else {
-                    avail[sim.ctx.rng.below(avail.len() as u64) as usize]
+                    // The k-th partition with a leader, k uniform.
+                    let k = sim.ctx.rng.below(n_avail) as usize;
+                    parts.iter().enumerate().filter(|(_, x)| x.leader.is_some()).nth(k).map_or(0, |(i, _)| i as u32)
                 };
                 p.sticky = Some(choice);
                 p.sticky_records = 0;
@@ -239,12 +248,12 @@ pub fn on_tick(sim: &mut Sim, idx: u32) {
     let mut failed = 0u64;
     let mut last_error = std::mem::take(&mut p.last_error);
     last_error.resize(nparts as usize, None);
-    for (part, mut recs) in per_part.into_iter().enumerate() {
+    for (part, recs) in per_part.iter_mut().enumerate() {
         if recs.is_empty() {
             continue;
         }
         let n = recs.len() as u64;
-        match sim.cluster.append(&mut sim.ctx, tid, part, acks, &mut recs) {
+        match sim.cluster.append(&mut sim.ctx, tid, part, acks, recs) {
             Ok(_) => {
                 appended += n;
                 last_error[part] = None;
@@ -270,6 +279,7 @@ pub fn on_tick(sim: &mut Sim, idx: u32) {
         }
     }
     let p = &mut sim.producers[idx as usize];
+    p.buffers = per_part;
     p.last_error = last_error;
     p.appended += appended;
     p.failed += failed;
