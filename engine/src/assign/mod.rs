@@ -245,13 +245,19 @@ pub(crate) struct Model<'a> {
 
 impl<'a> Model<'a> {
     fn new(topics: &'a BTreeMap<String, u32>, members: &'a [MemberSubscription]) -> Self {
-        let mut subscribed: Vec<&str> = members
-            .iter()
-            .flat_map(|m| m.topics.iter().map(String::as_str))
-            .filter(|t| topics.get(*t).is_some_and(|&c| c > 0))
-            .collect();
+        // Members usually share subscriptions: work is reused while a member's topic list
+        // equals the previous member's.
+        let same_as_previous = |i: usize| i > 0 && members[i].topics == members[i - 1].topics;
+        let mut union: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for (i, m) in members.iter().enumerate() {
+            if !same_as_previous(i) {
+                union.extend(
+                    m.topics.iter().map(String::as_str).filter(|t| topics.get(*t).is_some_and(|&c| c > 0)),
+                );
+            }
+        }
+        let mut subscribed: Vec<&str> = union.into_iter().collect();
         subscribed.sort_by(|a, b| java::string_cmp(a, b));
-        subscribed.dedup();
         let topic_counts: Vec<u32> = subscribed.iter().map(|t| topics[*t]).collect();
         let mut topic_offsets = Vec::with_capacity(topic_counts.len());
         let mut total = 0usize;
@@ -265,15 +271,23 @@ impl<'a> Model<'a> {
                 .ok()
                 .map(|i| i as u32)
         };
-        let member_topics: Vec<Vec<u32>> = members
-            .iter()
-            .map(|m| {
-                let mut v: Vec<u32> = m.topics.iter().filter_map(|t| index_of(t)).collect();
-                v.sort_unstable();
-                v.dedup();
-                v
-            })
-            .collect();
+        let mut member_topics: Vec<Vec<u32>> = Vec::with_capacity(members.len());
+        let mut member_raw_topics: Vec<Vec<&str>> = Vec::with_capacity(members.len());
+        for (i, m) in members.iter().enumerate() {
+            if same_as_previous(i) {
+                member_topics.push(member_topics[i - 1].clone());
+                member_raw_topics.push(member_raw_topics[i - 1].clone());
+                continue;
+            }
+            let mut v: Vec<u32> = m.topics.iter().filter_map(|t| index_of(t)).collect();
+            v.sort_unstable();
+            v.dedup();
+            member_topics.push(v);
+            let mut raw: Vec<&str> = m.topics.iter().map(String::as_str).collect();
+            raw.sort_by(|a, b| java::string_cmp(a, b));
+            raw.dedup();
+            member_raw_topics.push(raw);
+        }
         let member_owned: Vec<Vec<Tp>> = members
             .iter()
             .map(|m| {
@@ -284,15 +298,6 @@ impl<'a> Model<'a> {
                         (*p < topic_counts[ti as usize]).then_some((ti, *p))
                     })
                     .collect()
-            })
-            .collect();
-        let member_raw_topics: Vec<Vec<&str>> = members
-            .iter()
-            .map(|m| {
-                let mut v: Vec<&str> = m.topics.iter().map(String::as_str).collect();
-                v.sort_by(|a, b| java::string_cmp(a, b));
-                v.dedup();
-                v
             })
             .collect();
         let mut by_id: Vec<usize> = (0..members.len()).collect();

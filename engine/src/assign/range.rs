@@ -12,12 +12,14 @@ use super::{Model, Tp};
 /// Range assignment, one list per member (input order).
 pub(crate) fn assign(model: &Model<'_>) -> Vec<Vec<Tp>> {
     let mut out: Vec<Vec<Tp>> = vec![Vec::new(); model.members.len()];
+    // Sorting once and filtering per topic gives each topic's consumers in sorted order.
+    let mut sorted: Vec<usize> = (0..model.members.len()).collect();
+    model.member_info_order(&mut sorted);
     for t in 0..model.num_topics() as u32 {
-        let mut consumers: Vec<usize> = (0..model.members.len()).filter(|&m| model.subscribes(m, t)).collect();
+        let consumers: Vec<usize> = sorted.iter().copied().filter(|&m| model.subscribes(m, t)).collect();
         if consumers.is_empty() {
             continue;
         }
-        model.member_info_order(&mut consumers);
         let partitions = model.topic_counts[t as usize] as usize;
         let per_consumer = partitions / consumers.len();
         let with_extra = partitions % consumers.len();
