@@ -250,3 +250,33 @@ fn delivery_semantics_in_the_sim() {
     assert_eq!(at_most_once.duplicates, 0);
     assert_eq!(at_most_once.distinct + at_most_once.losses, 100);
 }
+
+#[test]
+fn group_rebalance_scenario_file() {
+    let json = include_str!("scenarios/group_rebalance.json");
+    let run = grouplab_engine::Scenario::from_json(json).expect("scenario").run().expect("run");
+    assert!(run.rejected.is_empty(), "{:?}", run.rejected);
+    run.sim.check_invariants().expect("invariants");
+    let v = run.sim.view();
+    let eager = v.groups.iter().find(|g| g.group_id == "eager").expect("eager");
+    let coop = v.groups.iter().find(|g| g.group_id == "cooperative").expect("cooperative");
+    for g in [eager, coop] {
+        assert_eq!(g.state, "Stable");
+        assert_eq!(g.members.len(), 1, "{}: only the third consumer is left", g.group_id);
+        assert_eq!(g.delivery.losses, 0);
+        assert!(g.lag.iter().all(|r| r.committed_lag == Some(0)), "{}: {:?}", g.group_id, g.lag);
+    }
+    assert_eq!(eager.protocol.as_deref(), Some("range"));
+    assert_eq!(coop.protocol.as_deref(), Some("cooperative-sticky"));
+    // During the join of the third consumer (20 s..40 s): partitions released at some point.
+    let released = |g: &GroupView| {
+        g.ownership
+            .iter()
+            .filter(|o| o.changes.iter().any(|c| c.owner.is_none() && (20_000..40_000).contains(&c.at_ms)))
+            .count()
+    };
+    assert_eq!(released(eager), 6, "eager revokes everything");
+    assert!(released(coop) < 6, "cooperative revokes only what moves: {}", released(coop));
+    let lines: Vec<String> = run.events.iter().map(ToString::to_string).collect();
+    assert!(lines.iter().any(|l| l.contains("heartbeat expired")));
+}
