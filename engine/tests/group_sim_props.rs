@@ -14,7 +14,10 @@ use grouplab_engine::{Command, Sim, SimConfig};
 use proptest::prelude::*;
 
 fn cases() -> u32 {
-    std::env::var("GROUPLAB_PROPTEST_CASES").ok().and_then(|v| v.parse::<u32>().ok()).map_or(200, |n| (n / 5).max(1))
+    std::env::var("GROUPLAB_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .map_or(200, |n| (n / 5).max(1))
 }
 
 #[derive(Clone, Debug)]
@@ -52,10 +55,20 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn setup(seed: u64, cooperative: bool) -> Sim {
-    let mut sim = Sim::new(SimConfig { seed, brokers: 3, offsets_topic_num_partitions: 3, ..SimConfig::default() })
-        .expect("sim");
-    sim.apply(Command::CreateTopic { name: "t".into(), partitions: 4, replication_factor: 3, config: Default::default() })
-        .expect("topic");
+    let mut sim = Sim::new(SimConfig {
+        seed,
+        brokers: 3,
+        offsets_topic_num_partitions: 3,
+        ..SimConfig::default()
+    })
+    .expect("sim");
+    sim.apply(Command::CreateTopic {
+        name: "t".into(),
+        partitions: 4,
+        replication_factor: 3,
+        config: Default::default(),
+    })
+    .expect("topic");
     let mut config = GroupConfig {
         session_timeout_ms: 10_000,
         heartbeat_interval_ms: 1_000,
@@ -68,7 +81,12 @@ fn setup(seed: u64, cooperative: bool) -> Sim {
     if cooperative {
         config.assignment_strategies = vec!["cooperative-sticky".into()];
     }
-    sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["t".into()], config }).expect("group");
+    sim.apply(Command::CreateGroup {
+        group_id: "g".into(),
+        topics: vec!["t".into()],
+        config,
+    })
+    .expect("group");
     sim
 }
 
@@ -78,7 +96,10 @@ fn check(sim: &Sim, max_generation: &mut BTreeMap<String, i32>) -> Result<(), St
         if g.coordinator.is_some() {
             let seen = max_generation.entry(g.group_id.clone()).or_insert(0);
             if g.generation < *seen {
-                return Err(format!("group {} generation went back {} -> {}", g.group_id, seen, g.generation));
+                return Err(format!(
+                    "group {} generation went back {} -> {}",
+                    g.group_id, seen, g.generation
+                ));
             }
             *seen = g.generation;
         }
@@ -94,7 +115,12 @@ fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
             Op::Cmd(c) => {
                 let before = sim.state_hash();
                 if sim.apply(c.clone()).is_err() {
-                    prop_assert_eq!(before, sim.state_hash(), "failed command changed state: {:?}", c);
+                    prop_assert_eq!(
+                        before,
+                        sim.state_hash(),
+                        "failed command changed state: {:?}",
+                        c
+                    );
                 }
             }
             Op::Advance(d) => {

@@ -277,7 +277,12 @@ impl DeliveryLedger {
 
     /// Counts one processing of `record_id` by `group_id`.
     pub fn record_processed(&mut self, group_id: &str, record_id: RecordId) {
-        let c = self.counts.entry(group_id.to_string()).or_default().entry(record_id).or_insert(0);
+        let c = self
+            .counts
+            .entry(group_id.to_string())
+            .or_default()
+            .entry(record_id)
+            .or_insert(0);
         *c = c.saturating_add(1);
         let repeat = *c > 1;
         let t = self.totals.entry(group_id.to_string()).or_insert((0, 0));

@@ -25,12 +25,13 @@ use crate::error::SimError;
 use crate::event::Event;
 use crate::group::accounting::{DeliveryLedger, OwnershipTimeline};
 use crate::group::client::{
-    AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig, MemberSubscription,
-    PartitionOffsets, PartitionSource,
+    AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
+    MemberSubscription, PartitionOffsets, PartitionSource,
 };
 use crate::group::coordinator::{CoordinatorConfig, GroupCoordinator};
 use crate::group::protocol::{
-    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Response, TopicPartition,
+    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Response,
+    TopicPartition,
 };
 use crate::group::{GroupError, GroupEvent};
 use crate::sim::ctx::Ctx;
@@ -110,7 +111,12 @@ impl Default for GroupConfig {
 }
 
 impl GroupConfig {
-    fn consumer_config(&self, client_id: &str, group_id: &str, topics: &[String]) -> ConsumerConfig {
+    fn consumer_config(
+        &self,
+        client_id: &str,
+        group_id: &str,
+        topics: &[String],
+    ) -> ConsumerConfig {
         let mut c = ConsumerConfig::new(client_id, group_id, &[]);
         c.topics = topics.to_vec();
         c.assignment_strategies = self.assignment_strategies.clone();
@@ -142,22 +148,30 @@ impl GroupConfig {
             ));
         }
         if self.initial_rebalance_delay_ms > 3_600_000 {
-            return Err(SimError::InvalidConfig("group.initial.rebalance.delay.ms must be ≤ 3600000".into()));
+            return Err(SimError::InvalidConfig(
+                "group.initial.rebalance.delay.ms must be ≤ 3600000".into(),
+            ));
         }
         let cc = CoordinatorConfig::default();
-        if self.session_timeout_ms < cc.min_session_timeout_ms || self.session_timeout_ms > cc.max_session_timeout_ms {
+        if self.session_timeout_ms < cc.min_session_timeout_ms
+            || self.session_timeout_ms > cc.max_session_timeout_ms
+        {
             return Err(SimError::InvalidConfig(format!(
                 "session.timeout.ms ({}) must be within group.min.session.timeout.ms ({}) and group.max.session.timeout.ms ({}) (INVALID_SESSION_TIMEOUT)",
                 self.session_timeout_ms, cc.min_session_timeout_ms, cc.max_session_timeout_ms
             )));
         }
-        self.consumer_config("c", "g", &["t".to_string()]).validate().map_err(group_err)
+        self.consumer_config("c", "g", &["t".to_string()])
+            .validate()
+            .map_err(group_err)
     }
 }
 
 fn validate_strategies(s: &[String]) -> Result<(), SimError> {
     if s.is_empty() {
-        return Err(SimError::InvalidConfig("partition.assignment.strategy must not be empty".into()));
+        return Err(SimError::InvalidConfig(
+            "partition.assignment.strategy must not be empty".into(),
+        ));
     }
     for name in s {
         if !CLIENT_STRATEGIES.contains(&name.as_str()) {
@@ -174,7 +188,9 @@ fn group_err(e: GroupError) -> SimError {
     match e {
         GroupError::InvalidConfig(s) => SimError::InvalidConfig(s),
         GroupError::UnknownClient(s) => SimError::UnknownClient(format!("no consumer '{s}'")),
-        GroupError::DuplicateClient(s) => SimError::DuplicateClient(format!("consumer '{s}' already exists")),
+        GroupError::DuplicateClient(s) => {
+            SimError::DuplicateClient(format!("consumer '{s}' already exists"))
+        }
         other => SimError::InvalidRequest(other.to_string()),
     }
 }
@@ -217,7 +233,11 @@ impl PartitionSource for ClusterSource<'_> {
         self.cluster.topic(topic).map(|t| t.partitions.len() as u32)
     }
     fn offsets(&self, tp: &TopicPartition) -> Option<PartitionOffsets> {
-        let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
+        let p = self
+            .cluster
+            .topic(&tp.topic)?
+            .partitions
+            .get(tp.partition as usize)?;
         let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
         let log = p.log_of(leader)?;
         Some(PartitionOffsets {
@@ -227,7 +247,10 @@ impl PartitionSource for ClusterSource<'_> {
     }
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
         let offset = u64::try_from(offset).ok()?;
-        let r = self.cluster.read(&tp.topic, tp.partition, offset, 1)?.first()?;
+        let r = self
+            .cluster
+            .read(&tp.topic, tp.partition, offset, 1)?
+            .first()?;
         (r.offset == offset).then(|| (u64::from(r.producer_id) << 32) | u64::from(r.sequence))
     }
 }
@@ -275,7 +298,9 @@ impl GroupLayer {
     fn validate_topics(cluster: &Cluster, topics: &[String]) -> Result<(), SimError> {
         for t in topics {
             if cluster.topic(t).is_none() {
-                return Err(SimError::UnknownTopicOrPartition(format!("Topic {t} not present in metadata")));
+                return Err(SimError::UnknownTopicOrPartition(format!(
+                    "Topic {t} not present in metadata"
+                )));
             }
         }
         Ok(())
@@ -283,20 +308,29 @@ impl GroupLayer {
 
     fn check_group_id(group_id: &str) -> Result<(), SimError> {
         if group_id.is_empty() {
-            return Err(SimError::InvalidRequest("group.id must not be empty (INVALID_GROUP_ID)".into()));
+            return Err(SimError::InvalidRequest(
+                "group.id must not be empty (INVALID_GROUP_ID)".into(),
+            ));
         }
         Ok(())
     }
 
     fn ensure_group_capacity(&self, group_id: &str) -> Result<(), SimError> {
         if !self.groups.contains_key(group_id) && self.groups.len() >= MAX_GROUPS {
-            return Err(SimError::LimitExceeded(format!("at most {MAX_GROUPS} groups")));
+            return Err(SimError::LimitExceeded(format!(
+                "at most {MAX_GROUPS} groups"
+            )));
         }
         Ok(())
     }
 
     fn new_group(config: GroupConfig) -> GroupRuntime {
-        GroupRuntime { config, subscription: Vec::new(), coordinator: None, metadata: None }
+        GroupRuntime {
+            config,
+            subscription: Vec::new(),
+            coordinator: None,
+            metadata: None,
+        }
     }
 
     /// `CreateGroup`: creates (or updates the subscription and config of) a group.
@@ -312,7 +346,10 @@ impl GroupLayer {
         Self::validate_topics(&*cluster, &topics)?;
         config.validate()?;
         self.ensure_group_capacity(&group_id)?;
-        let g = self.groups.entry(group_id).or_insert_with(|| Self::new_group(GroupConfig::default()));
+        let g = self
+            .groups
+            .entry(group_id)
+            .or_insert_with(|| Self::new_group(GroupConfig::default()));
         g.config = config;
         for t in topics {
             if !g.subscription.contains(&t) {
@@ -327,12 +364,16 @@ impl GroupLayer {
 
     /// `SetGroupStrategy`: the `partition.assignment.strategy` of consumers started (or
     /// restarted) from now on; running consumers keep theirs, as in a Kafka rolling upgrade.
-    pub fn set_group_strategy(&mut self, ctx: &mut Ctx, group_id: &str, strategies: Vec<String>) -> Result<(), SimError> {
+    pub fn set_group_strategy(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        strategies: Vec<String>,
+    ) -> Result<(), SimError> {
         validate_strategies(&strategies)?;
-        let g = self
-            .groups
-            .get_mut(group_id)
-            .ok_or_else(|| SimError::InvalidRequest(format!("no group '{group_id}' (GROUP_ID_NOT_FOUND)")))?;
+        let g = self.groups.get_mut(group_id).ok_or_else(|| {
+            SimError::InvalidRequest(format!("no group '{group_id}' (GROUP_ID_NOT_FOUND)"))
+        })?;
         g.config.assignment_strategies = strategies;
         let _ = ctx;
         Ok(())
@@ -341,7 +382,10 @@ impl GroupLayer {
     fn find_client_id(&mut self, group_id: &str) -> String {
         // Kafka: "consumer-" + groupId + "-" + CONSUMER_CLIENT_ID_SEQUENCE (JVM-global, from 1).
         let mut n = self.next_client_n + 1;
-        while self.consumers.contains_key(&format!("consumer-{group_id}-{n}")) {
+        while self
+            .consumers
+            .contains_key(&format!("consumer-{group_id}-{n}"))
+        {
             n += 1;
         }
         self.next_client_n = n;
@@ -362,20 +406,35 @@ impl GroupLayer {
         Self::validate_topics(&*cluster, &topics)?;
         if let Some(c) = &client_id {
             if c.is_empty() {
-                return Err(SimError::InvalidConfig("client_id must not be empty".into()));
+                return Err(SimError::InvalidConfig(
+                    "client_id must not be empty".into(),
+                ));
             }
             if self.consumers.contains_key(c) {
-                return Err(SimError::DuplicateClient(format!("consumer '{c}' already exists")));
+                return Err(SimError::DuplicateClient(format!(
+                    "consumer '{c}' already exists"
+                )));
             }
         }
         self.ensure_group_capacity(&group_id)?;
-        let members = self.consumers.values().filter(|c| c.group_id == group_id).count();
+        let members = self
+            .consumers
+            .values()
+            .filter(|c| c.group_id == group_id)
+            .count();
         if members >= MAX_MEMBERS {
-            return Err(SimError::LimitExceeded(format!("at most {MAX_MEMBERS} members per group")));
+            return Err(SimError::LimitExceeded(format!(
+                "at most {MAX_MEMBERS} members per group"
+            )));
         }
         let existing = self.groups.get(&group_id);
-        let mut subscription: Vec<String> = existing.map(|g| g.subscription.clone()).unwrap_or_default();
-        let consumer_topics = if topics.is_empty() { subscription.clone() } else { topics.clone() };
+        let mut subscription: Vec<String> =
+            existing.map(|g| g.subscription.clone()).unwrap_or_default();
+        let consumer_topics = if topics.is_empty() {
+            subscription.clone()
+        } else {
+            topics.clone()
+        };
         if consumer_topics.is_empty() {
             return Err(SimError::InvalidRequest(format!(
                 "consumer of group '{group_id}' has no topics to subscribe to"
@@ -394,20 +453,37 @@ impl GroupLayer {
             }
         }
         subscription.sort();
-        let g = self.groups.entry(group_id.clone()).or_insert_with(|| Self::new_group(config));
+        let g = self
+            .groups
+            .entry(group_id.clone())
+            .or_insert_with(|| Self::new_group(config));
         g.subscription = subscription;
-        self.consumers.insert(client_id, ConsumerRuntime { group_id, topics: consumer_topics, client });
+        self.consumers.insert(
+            client_id,
+            ConsumerRuntime {
+                group_id,
+                topics: consumer_topics,
+                client,
+            },
+        );
         self.sync_coordinators(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
     }
 
     fn consumer_mut(&mut self, client_id: &str) -> Result<&mut ConsumerRuntime, SimError> {
-        self.consumers.get_mut(client_id).ok_or_else(|| SimError::UnknownClient(format!("no consumer '{client_id}'")))
+        self.consumers
+            .get_mut(client_id)
+            .ok_or_else(|| SimError::UnknownClient(format!("no consumer '{client_id}'")))
     }
 
     /// `CrashConsumer`: silent from now on; the group notices at session expiry.
-    pub fn crash_consumer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, client_id: &str) -> Result<(), SimError> {
+    pub fn crash_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
         let now = ctx.now_ms;
         let c = self.consumer_mut(client_id)?;
         let gid = c.group_id.clone();
@@ -418,7 +494,12 @@ impl GroupLayer {
     }
 
     /// `CloseConsumer`: commit (auto commit), revoke, LeaveGroup.
-    pub fn close_consumer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, client_id: &str) -> Result<(), SimError> {
+    pub fn close_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
         let now = ctx.now_ms;
         let c = self.consumer_mut(client_id)?;
         let gid = c.group_id.clone();
@@ -429,7 +510,12 @@ impl GroupLayer {
     }
 
     /// `StallConsumer`: processing gets stuck; heartbeats continue.
-    pub fn stall_consumer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, client_id: &str) -> Result<(), SimError> {
+    pub fn stall_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
         let now = ctx.now_ms;
         let c = self.consumer_mut(client_id)?;
         let gid = c.group_id.clone();
@@ -441,16 +527,21 @@ impl GroupLayer {
 
     /// `RestartConsumer`: a crashed or closed consumer starts again (new member, same
     /// `client.id`, the group's current config); a stalled one resumes processing.
-    pub fn restart_consumer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, client_id: &str) -> Result<(), SimError> {
+    pub fn restart_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
         let now = ctx.now_ms;
         let (gid, topics, lifecycle) = {
             let c = self.consumer_mut(client_id)?;
             (c.group_id.clone(), c.topics.clone(), c.client.lifecycle())
         };
         match lifecycle {
-            ClientLifecycle::Running => {
-                Err(SimError::InvalidRequest(format!("consumer '{client_id}' is running; nothing to restart")))
-            }
+            ClientLifecycle::Running => Err(SimError::InvalidRequest(format!(
+                "consumer '{client_id}' is running; nothing to restart"
+            ))),
             ClientLifecycle::Stalled => {
                 let c = self.consumer_mut(client_id)?;
                 let out = c.client.resume(now).map_err(group_err)?;
@@ -459,13 +550,20 @@ impl GroupLayer {
                 Ok(())
             }
             ClientLifecycle::Crashed | ClientLifecycle::Closed => {
-                let config = self.groups.get(&gid).map(|g| g.config.clone()).unwrap_or_default();
+                let config = self
+                    .groups
+                    .get(&gid)
+                    .map(|g| g.config.clone())
+                    .unwrap_or_default();
                 let cfg = config.consumer_config(client_id, &gid, &topics);
                 let client = ConsumerClient::new(cfg, kafka_assignor, now).map_err(group_err)?;
                 self.consumer_mut(client_id)?.client = client;
                 ctx.emit(Event::Group {
                     at_ms: now,
-                    event: GroupEvent::Lifecycle { client_id: client_id.to_string(), what: "restarted".into() },
+                    event: GroupEvent::Lifecycle {
+                        client_id: client_id.to_string(),
+                        what: "restarted".into(),
+                    },
                 });
                 self.reschedule(ctx);
                 Ok(())
@@ -492,7 +590,9 @@ impl GroupLayer {
         let gids: Vec<String> = self.groups.keys().cloned().collect();
         for gid in gids {
             let target = cluster.coordinator_for(&gid);
-            let Some(g) = self.groups.get_mut(&gid) else { continue };
+            let Some(g) = self.groups.get_mut(&gid) else {
+                continue;
+            };
             let current = g.coordinator.as_ref().map(GroupCoordinator::broker_id);
             if current == target {
                 continue;
@@ -508,7 +608,9 @@ impl GroupLayer {
                 self.apply_outputs(ctx, cluster, &gid, out);
             }
             if let Some(b) = target {
-                let Some(g) = self.groups.get(&gid) else { continue };
+                let Some(g) = self.groups.get(&gid) else {
+                    continue;
+                };
                 let mut records: Vec<CoordinatorRecord> = g.metadata.iter().cloned().collect();
                 for ((topic, partition), offset) in cluster.committed_offsets(&gid) {
                     records.push(CoordinatorRecord::OffsetCommit {
@@ -520,14 +622,23 @@ impl GroupLayer {
                     });
                 }
                 let seed = ctx.rng.next_u64();
-                match GroupCoordinator::load(gid.clone(), b, g.config.coordinator_config(), seed, ctx.now_ms, records.iter()) {
+                match GroupCoordinator::load(
+                    gid.clone(),
+                    b,
+                    g.config.coordinator_config(),
+                    seed,
+                    ctx.now_ms,
+                    records.iter(),
+                ) {
                     Ok((c, out)) => {
                         if let Some(g) = self.groups.get_mut(&gid) {
                             g.coordinator = Some(c);
                         }
                         self.apply_outputs(ctx, cluster, &gid, out);
                     }
-                    Err(e) => self.violations.push(format!("group {gid}: coordinator load failed: {e}")),
+                    Err(e) => self
+                        .violations
+                        .push(format!("group {gid}: coordinator load failed: {e}")),
                 }
             }
         }
@@ -539,16 +650,31 @@ impl GroupLayer {
     /// Earliest time the layer has work.
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let q = self.queue.keys().next().map(|(t, _)| *t);
-        let c = self.groups.values().filter_map(|g| g.coordinator.as_ref()?.next_deadline_ms()).min();
-        let cl = self.consumers.values().filter_map(|c| c.client.next_deadline_ms()).min();
+        let c = self
+            .groups
+            .values()
+            .filter_map(|g| g.coordinator.as_ref()?.next_deadline_ms())
+            .min();
+        let cl = self
+            .consumers
+            .values()
+            .filter_map(|c| c.client.next_deadline_ms())
+            .min();
         [q, c, cl].into_iter().flatten().min()
     }
 
     /// Makes sure a `Timer::Group` fires at the next deadline.
     pub fn reschedule(&mut self, ctx: &mut Ctx) {
-        let Some(d) = self.next_deadline_ms() else { return };
+        let Some(d) = self.next_deadline_ms() else {
+            return;
+        };
         let d = d.max(ctx.now_ms);
-        if self.scheduled.iter().next().is_some_and(|first| *first <= d) {
+        if self
+            .scheduled
+            .iter()
+            .next()
+            .is_some_and(|first| *first <= d)
+        {
             return;
         }
         self.scheduled.insert(d);
@@ -571,11 +697,20 @@ impl GroupLayer {
             let gids: Vec<String> = self
                 .groups
                 .iter()
-                .filter(|(_, g)| g.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms).is_some_and(|d| d <= now))
+                .filter(|(_, g)| {
+                    g.coordinator
+                        .as_ref()
+                        .and_then(GroupCoordinator::next_deadline_ms)
+                        .is_some_and(|d| d <= now)
+                })
                 .map(|(k, _)| k.clone())
                 .collect();
             for gid in gids {
-                let out = match self.groups.get_mut(&gid).and_then(|g| g.coordinator.as_mut()) {
+                let out = match self
+                    .groups
+                    .get_mut(&gid)
+                    .and_then(|g| g.coordinator.as_mut())
+                {
                     Some(c) => c.handle_timeout(now),
                     None => continue,
                 };
@@ -617,7 +752,11 @@ impl GroupLayer {
             for (tp, committed) in c.committed() {
                 let key = (gid.clone(), tp.clone());
                 let committed_offset = committed.offset.max(0) as u64;
-                if self.loss_checked.get(&key).is_some_and(|c| *c >= committed_offset) {
+                if self
+                    .loss_checked
+                    .get(&key)
+                    .is_some_and(|c| *c >= committed_offset)
+                {
                     continue;
                 }
                 let Some(log) = cluster
@@ -631,7 +770,12 @@ impl GroupLayer {
                     .consumers
                     .values()
                     .filter(|x| x.group_id == *gid)
-                    .flat_map(|x| x.client.pending_batch().filter(|r| r.tp == *tp).map(|r| r.offset.max(0) as u64))
+                    .flat_map(|x| {
+                        x.client
+                            .pending_batch()
+                            .filter(|r| r.tp == *tp)
+                            .map(|r| r.offset.max(0) as u64)
+                    })
                     .min();
                 let from = [
                     self.loss_checked.get(&key).copied().unwrap_or(0),
@@ -661,7 +805,15 @@ impl GroupLayer {
         }
     }
 
-    fn respond(&mut self, now: u64, from: Endpoint, to: Endpoint, corr: u64, latency_ms: u64, resp: Response) {
+    fn respond(
+        &mut self,
+        now: u64,
+        from: Endpoint,
+        to: Endpoint,
+        corr: u64,
+        latency_ms: u64,
+        resp: Response,
+    ) {
         self.enqueue(
             now,
             Message {
@@ -691,33 +843,68 @@ impl GroupLayer {
             (Endpoint::Client(c), _) => {
                 let src = ClusterSource { cluster: &*cluster };
                 let (gid, out) = match self.consumers.get_mut(c) {
-                    Some(rt) => (rt.group_id.clone(), rt.client.handle_message(now, &msg, &src)),
+                    Some(rt) => (
+                        rt.group_id.clone(),
+                        rt.client.handle_message(now, &msg, &src),
+                    ),
                     None => return,
                 };
                 self.apply_outputs(ctx, cluster, &gid, out);
             }
             (Endpoint::AnyBroker, Body::Request(req)) => {
                 // The bootstrap broker answers FindCoordinator if any broker is up.
-                let Some(bootstrap) = cluster.brokers.iter().find(|b| b.alive).map(|b| b.id) else { return };
-                let gid = req.group_id().to_string();
-                let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
-                let resp = match self.groups.get(&gid).and_then(|g| g.coordinator.as_ref()) {
-                    Some(c) => Response::FindCoordinator { error: ErrorCode::None, coordinator_id: Some(c.broker_id()) },
-                    None => Response::FindCoordinator { error: ErrorCode::CoordinatorNotAvailable, coordinator_id: None },
+                let Some(bootstrap) = cluster.brokers.iter().find(|b| b.alive).map(|b| b.id) else {
+                    return;
                 };
-                self.respond(now, Endpoint::Broker(bootstrap), msg.from.clone(), msg.correlation_id, latency, resp);
+                let gid = req.group_id().to_string();
+                let latency = self
+                    .groups
+                    .get(&gid)
+                    .map_or(5, |g| g.config.network_latency_ms);
+                let resp = match self.groups.get(&gid).and_then(|g| g.coordinator.as_ref()) {
+                    Some(c) => Response::FindCoordinator {
+                        error: ErrorCode::None,
+                        coordinator_id: Some(c.broker_id()),
+                    },
+                    None => Response::FindCoordinator {
+                        error: ErrorCode::CoordinatorNotAvailable,
+                        coordinator_id: None,
+                    },
+                };
+                self.respond(
+                    now,
+                    Endpoint::Broker(bootstrap),
+                    msg.from.clone(),
+                    msg.correlation_id,
+                    latency,
+                    resp,
+                );
             }
             (Endpoint::Broker(b), Body::Request(req)) => {
                 if !cluster.broker_alive(*b) {
                     return; // no answer from a dead broker
                 }
                 let gid = req.group_id().to_string();
-                let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
-                let out = match self.groups.get_mut(&gid).and_then(|g| g.coordinator.as_mut()) {
+                let latency = self
+                    .groups
+                    .get(&gid)
+                    .map_or(5, |g| g.config.network_latency_ms);
+                let out = match self
+                    .groups
+                    .get_mut(&gid)
+                    .and_then(|g| g.coordinator.as_mut())
+                {
                     Some(c) if c.broker_id() == *b => c.handle_message(now, &msg),
                     _ => {
                         let resp = req.error_response(ErrorCode::NotCoordinator);
-                        self.respond(now, Endpoint::Broker(*b), msg.from.clone(), msg.correlation_id, latency, resp);
+                        self.respond(
+                            now,
+                            Endpoint::Broker(*b),
+                            msg.from.clone(),
+                            msg.correlation_id,
+                            latency,
+                            resp,
+                        );
                         return;
                     }
                 };
@@ -727,7 +914,13 @@ impl GroupLayer {
         }
     }
 
-    fn apply_outputs(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, outputs: Vec<Output>) {
+    fn apply_outputs(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        gid: &str,
+        outputs: Vec<Output>,
+    ) {
         for o in outputs {
             match &o {
                 Output::Send(m) => self.enqueue(ctx.now_ms, m.clone()),
@@ -736,10 +929,17 @@ impl GroupLayer {
                         g.metadata = Some(r.clone());
                     }
                 }
-                Output::AppendRecord(CoordinatorRecord::OffsetCommit { group_id, tp, offset, .. }) => {
+                Output::AppendRecord(CoordinatorRecord::OffsetCommit {
+                    group_id,
+                    tp,
+                    offset,
+                    ..
+                }) => {
                     self.losses_dirty = true;
                     let value = u64::try_from(*offset).unwrap_or(0);
-                    if let Err(e) = cluster.append_offset_commit(ctx, group_id, &tp.topic, tp.partition, value) {
+                    if let Err(e) =
+                        cluster.append_offset_commit(ctx, group_id, &tp.topic, tp.partition, value)
+                    {
                         ctx.emit(Event::Group {
                             at_ms: ctx.now_ms,
                             event: GroupEvent::CommitNotPersisted {
@@ -758,18 +958,32 @@ impl GroupLayer {
                         self.violations.push(format!("ownership: {c}"));
                     }
                 }
-                Output::MemberRemoved { group_id, client_id, member_id, at_ms } => {
-                    let current = self.consumers.get(client_id).is_some_and(|c| c.client.member_id() == member_id);
+                Output::MemberRemoved {
+                    group_id,
+                    client_id,
+                    member_id,
+                    at_ms,
+                } => {
+                    let current = self
+                        .consumers
+                        .get(client_id)
+                        .is_some_and(|c| c.client.member_id() == member_id);
                     if current {
                         self.ownership.fence(group_id, client_id, *at_ms);
                     }
                 }
                 Output::Event { at_ms, event } => {
                     if let GroupEvent::OffsetReset { tp, offset, .. } = event {
-                        let floor = self.reset_floor.entry((gid.to_string(), tp.clone())).or_insert(0);
+                        let floor = self
+                            .reset_floor
+                            .entry((gid.to_string(), tp.clone()))
+                            .or_insert(0);
                         *floor = (*floor).max((*offset).max(0) as u64);
                     }
-                    ctx.emit(Event::Group { at_ms: *at_ms, event: event.clone() })
+                    ctx.emit(Event::Group {
+                        at_ms: *at_ms,
+                        event: event.clone(),
+                    })
                 }
             }
         }
@@ -779,7 +993,10 @@ impl GroupLayer {
 impl GroupLayer {
     /// Views, sorted by group id.
     pub fn views(&self, cluster: &Cluster) -> Vec<GroupView> {
-        self.groups.iter().map(|(gid, g)| self.group_view(cluster, gid, g)).collect()
+        self.groups
+            .iter()
+            .map(|(gid, g)| self.group_view(cluster, gid, g))
+            .collect()
     }
 
     fn group_view(&self, cluster: &Cluster, gid: &str, g: &GroupRuntime) -> GroupView {
@@ -795,11 +1012,17 @@ impl GroupLayer {
                 c.members()
                     .values()
                     .map(|m| {
-                        let client = clients.get(m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
+                        let client = clients
+                            .get(m.client_id.as_str())
+                            .filter(|cl| cl.member_id() == m.member_id);
                         MemberView {
                             member_id: m.member_id.clone(),
                             client_id: m.client_id.clone(),
-                            assigned: m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
+                            assigned: m
+                                .assignment
+                                .iter()
+                                .map(|tp| (tp.topic.clone(), tp.partition))
+                                .collect(),
                             status: if m.awaiting_join.is_some() {
                                 "awaiting JoinGroup response".to_string()
                             } else if m.awaiting_sync.is_some() {
@@ -808,8 +1031,9 @@ impl GroupLayer {
                                 "member".to_string()
                             },
                             is_leader: c.leader() == Some(m.member_id.as_str()),
-                            session_deadline_ms: (m.awaiting_join.is_none() && m.awaiting_sync.is_none())
-                                .then_some(m.session_deadline_ms),
+                            session_deadline_ms: (m.awaiting_join.is_none()
+                                && m.awaiting_sync.is_none())
+                            .then_some(m.session_deadline_ms),
                             heartbeat_due_ms: client.map(|cl| cl.next_heartbeat_ms()),
                             poll_deadline_ms: client.map(|cl| cl.poll_deadline_ms()),
                         }
@@ -827,8 +1051,16 @@ impl GroupLayer {
                 generation: c.generation_id(),
                 protocol: format!("{:?}", c.rebalance_protocol()).to_lowercase(),
                 coordinator: c.coordinator(),
-                assigned: c.assignment().iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
-                positions: c.positions().iter().map(|(tp, o)| (tp.topic.clone(), tp.partition, *o)).collect(),
+                assigned: c
+                    .assignment()
+                    .iter()
+                    .map(|tp| (tp.topic.clone(), tp.partition))
+                    .collect(),
+                positions: c
+                    .positions()
+                    .iter()
+                    .map(|(tp, o)| (tp.topic.clone(), tp.partition, *o))
+                    .collect(),
                 pending_records: c.pending_records() as u64,
                 last_poll_ms: c.last_poll_ms(),
                 fenced: self.ownership.is_fenced(gid, c.client_id()),
@@ -844,7 +1076,11 @@ impl GroupLayer {
             }
         }
         let committed: BTreeMap<TopicPartition, i64> = match coord {
-            Some(c) => c.committed().iter().map(|(tp, o)| (tp.clone(), o.offset)).collect(),
+            Some(c) => c
+                .committed()
+                .iter()
+                .map(|(tp, o)| (tp.clone(), o.offset))
+                .collect(),
             None => cluster
                 .committed_offsets(gid)
                 .into_iter()
@@ -852,7 +1088,10 @@ impl GroupLayer {
                 .collect(),
         };
         let mut owners: BTreeMap<TopicPartition, (String, i64)> = BTreeMap::new();
-        for c in clients.values().filter(|c| !self.ownership.is_fenced(gid, c.client_id())) {
+        for c in clients
+            .values()
+            .filter(|c| !self.ownership.is_fenced(gid, c.client_id()))
+        {
             for tp in c.assignment() {
                 if let Some(p) = c.positions().get(tp) {
                     owners.insert(tp.clone(), (c.client_id().to_string(), *p));
@@ -893,23 +1132,32 @@ impl GroupLayer {
                     partition: tp.partition,
                     changes: h[from..]
                         .iter()
-                        .map(|c| OwnershipChangeView { at_ms: c.at_ms, owner: c.owner.clone() })
+                        .map(|c| OwnershipChangeView {
+                            at_ms: c.at_ms,
+                            owner: c.owner.clone(),
+                        })
                         .collect(),
                     gap_ms: self.ownership.total_gap_ms(gid, tp),
                 }
             })
             .collect();
         let (meta_generation, meta_protocol, meta_leader) = match &g.metadata {
-            Some(CoordinatorRecord::GroupMetadata { generation_id, protocol, leader, .. }) => {
-                (*generation_id, protocol.clone(), leader.clone())
-            }
+            Some(CoordinatorRecord::GroupMetadata {
+                generation_id,
+                protocol,
+                leader,
+                ..
+            }) => (*generation_id, protocol.clone(), leader.clone()),
             _ => (0, None, None),
         };
         GroupView {
             group_id: gid.to_string(),
             state: coord.map_or_else(|| "Unknown".to_string(), |c| c.state().name().to_string()),
             generation: coord.map_or(meta_generation, GroupCoordinator::generation_id),
-            protocol_type: coord.and_then(|c| c.protocol_type()).unwrap_or("consumer").to_string(),
+            protocol_type: coord
+                .and_then(|c| c.protocol_type())
+                .unwrap_or("consumer")
+                .to_string(),
             protocol: coord.map_or(meta_protocol, |c| c.protocol().map(str::to_string)),
             leader: coord.map_or(meta_leader, |c| c.leader().map(str::to_string)),
             members,
@@ -938,7 +1186,10 @@ impl GroupLayer {
                 }
                 for tp in c.client.assignment() {
                     if let Some(other) = seen.insert(tp, c.client.client_id()) {
-                        return Err(format!("group {gid}: {tp} owned by {other} and {}", c.client.client_id()));
+                        return Err(format!(
+                            "group {gid}: {tp} owned by {other} and {}",
+                            c.client.client_id()
+                        ));
                     }
                 }
             }
