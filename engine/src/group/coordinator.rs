@@ -967,6 +967,19 @@ impl GroupCoordinator {
         out
     }
 
+    /// The append of a commit to `__consumer_offsets` failed: put the cached offset back to
+    /// what it was (`None`: nothing committed).
+    pub fn restore_committed(&mut self, tp: &TopicPartition, previous: Option<CommittedOffset>) {
+        match previous {
+            Some(p) => {
+                self.committed.insert(tp.clone(), p);
+            }
+            None => {
+                self.committed.remove(tp);
+            }
+        }
+    }
+
     /// `ClassicGroup.validateOffsetCommit`.
     pub fn validate_offset_commit(&self, generation_id: i32, member_id: &str) -> ErrorCode {
         if self.state == GroupState::Dead {

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::assign::{self, Strategy};
-use crate::cluster::Cluster;
+use crate::cluster::{AppendError, Cluster};
 use crate::error::SimError;
 use crate::event::Event;
 use crate::group::accounting::{DeliveryLedger, OwnershipTimeline};
@@ -28,9 +28,9 @@ use crate::group::client::{
     AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
     MemberSubscription, PartitionOffsets, PartitionSource,
 };
-use crate::group::coordinator::{CoordinatorConfig, GroupCoordinator};
+use crate::group::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
 use crate::group::protocol::{
-    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Response,
+    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Request, Response,
     TopicPartition,
 };
 use crate::group::{GroupError, GroupEvent};
@@ -894,7 +894,21 @@ impl GroupLayer {
                     .get_mut(&gid)
                     .and_then(|g| g.coordinator.as_mut())
                 {
-                    Some(c) if c.broker_id() == *b => c.handle_message(now, &msg),
+                    Some(c) if c.broker_id() == *b => {
+                        let before: BTreeMap<TopicPartition, Option<CommittedOffset>> = match req {
+                            Request::OffsetCommit { offsets, .. } => offsets
+                                .iter()
+                                .map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned()))
+                                .collect(),
+                            _ => BTreeMap::new(),
+                        };
+                        let out = c.handle_message(now, &msg);
+                        if before.is_empty() {
+                            out
+                        } else {
+                            self.persist_commits(ctx, cluster, &gid, before, out)
+                        }
+                    }
                     _ => {
                         let resp = req.error_response(ErrorCode::NotCoordinator);
                         self.respond(
@@ -912,6 +926,70 @@ impl GroupLayer {
             }
             _ => {}
         }
+    }
+
+    /// Appends an OffsetCommit's records to `__consumer_offsets` before answering, as Kafka's
+    /// coordinator does: a failed append rolls the cached offset back and the partition's
+    /// result becomes the error Kafka maps it to (`NOT_ENOUGH_REPLICAS`,
+    /// `UNKNOWN_TOPIC_OR_PARTITION` and unreachable leaders ⇒ `COORDINATOR_NOT_AVAILABLE`;
+    /// `NOT_LEADER_OR_FOLLOWER`, `KAFKA_STORAGE_ERROR` ⇒ `NOT_COORDINATOR`).
+    fn persist_commits(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        gid: &str,
+        before: BTreeMap<TopicPartition, Option<CommittedOffset>>,
+        out: Vec<Output>,
+    ) -> Vec<Output> {
+        let mut failed: BTreeMap<TopicPartition, ErrorCode> = BTreeMap::new();
+        let mut rest = Vec::with_capacity(out.len());
+        for o in out {
+            match o {
+                Output::AppendRecord(CoordinatorRecord::OffsetCommit { group_id, tp, offset, .. }) => {
+                    self.losses_dirty = true;
+                    let value = u64::try_from(offset).unwrap_or(0);
+                    if let Err(e) =
+                        cluster.append_offset_commit(ctx, &group_id, &tp.topic, tp.partition, value)
+                    {
+                        let mapped = match e {
+                            AppendError::NotLeaderOrFollower | AppendError::KafkaStorageError => {
+                                ErrorCode::NotCoordinator
+                            }
+                            _ => ErrorCode::CoordinatorNotAvailable,
+                        };
+                        ctx.emit(Event::Group {
+                            at_ms: ctx.now_ms,
+                            event: GroupEvent::CommitNotPersisted {
+                                group_id: group_id.clone(),
+                                tp: tp.clone(),
+                                offset,
+                                error: e.name().to_string(),
+                            },
+                        });
+                        failed.insert(tp, mapped);
+                    }
+                }
+                Output::Send(mut m) => {
+                    if let Body::Response(Response::OffsetCommit { results }) = &mut m.body {
+                        for (tp, e) in results.iter_mut() {
+                            if let Some(f) = failed.get(tp) {
+                                *e = *f;
+                            }
+                        }
+                    }
+                    rest.push(Output::Send(m));
+                }
+                other => rest.push(other),
+            }
+        }
+        if !failed.is_empty() {
+            if let Some(c) = self.groups.get_mut(gid).and_then(|g| g.coordinator.as_mut()) {
+                for tp in failed.keys() {
+                    c.restore_committed(tp, before.get(tp).cloned().flatten());
+                }
+            }
+        }
+        rest
     }
 
     fn apply_outputs(
