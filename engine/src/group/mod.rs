@@ -12,7 +12,22 @@
 //!
 //! Everything is driven by `handle_message(now_ms, msg)` / `handle_timeout(now_ms)` returning
 //! [`protocol::Output`]s, plus `next_deadline_ms()`. No clocks, no randomness except
-//! caller-seeded, ordered collections only.
+//! caller-seeded, ordered collections only. `crate::sim::group_layer` wires these machines
+//! into the full simulation (coordinator on the `__consumer_offsets` leader, real fetches).
+//!
+//! ## Fidelity notes
+//!
+//! Modelled as in Kafka: the five group states and their allowed transitions (asserted),
+//! KIP-394 `MEMBER_ID_REQUIRED`, `InitialDelayedJoin` with its extension rule, the rebalance
+//! timeout (max of members' `max.poll.interval.ms`), session expiry (members parked in a join
+//! or sync never expire), the pending-sync timeout, `selectProtocol` voting, the error codes of
+//! JoinGroup/SyncGroup/Heartbeat/LeaveGroup/OffsetCommit/OffsetFetch, eager vs cooperative
+//! (KIP-429) client behaviour, the heartbeat thread's `max.poll.interval.ms` LeaveGroup, and
+//! `auto.offset.reset`. Not modelled: static membership (`group.instance.id`), KIP-848
+//! `consumer` groups, `group.max.size`, offset expiration, transactional commits, fetch
+//! sessions; the fetch is a synchronous read at `poll` time; `commitSync` does not block the
+//! application. Where Kafka iterates a `HashMap` (leader choice, protocol vote ties) the
+//! choice is made deterministic (earliest joined member; smallest protocol name).
 
 pub mod accounting;
 pub mod client;
