@@ -24,7 +24,8 @@
 //! JoinGroup/SyncGroup/Heartbeat/LeaveGroup/OffsetCommit/OffsetFetch, eager vs cooperative
 //! (KIP-429) client behaviour, the heartbeat thread's `max.poll.interval.ms` LeaveGroup, and
 //! `auto.offset.reset`. Not modelled: static membership (`group.instance.id`), KIP-848
-//! `consumer` groups, `group.max.size`, the 5-minute new-member join timeout, offset expiration, transactional commits, fetch
+//! `consumer` groups, `group.max.size`, the 5-minute new-member join timeout, offset
+//! expiration, transactional commits, fetch
 //! sessions; the fetch is a synchronous read at `poll` time; `commitSync` does not block the
 //! application. Where Kafka iterates a `HashMap` (leader choice, protocol vote ties) the
 //! choice is made deterministic (earliest joined member; smallest protocol name).
