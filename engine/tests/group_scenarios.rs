@@ -474,3 +474,38 @@ fn deterministic_replay() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn every_event_displays_on_one_line() {
+    let mut w = world(4);
+    start_three(&mut w, cooperative);
+    w.produce(&tp(0), 10).expect("produce");
+    w.stall("c1").expect("stall");
+    w.advance(400_000);
+    w.crash("c2").expect("crash");
+    w.close("c3").expect("close");
+    w.advance(60_000);
+    let events = w.events();
+    assert!(events.len() > 50);
+    for (_, line) in events {
+        assert!(!line.is_empty() && !line.contains('\n'), "{line:?}");
+    }
+    for needle in [
+        "JoinGroup",
+        "SyncGroup",
+        "heartbeat expired",
+        "removed",
+        "preparing to rebalance",
+        "generation",
+        "revoked",
+        "assigned",
+        "committed",
+        "reset",
+        "max.poll.interval.ms",
+    ] {
+        assert!(
+            events.iter().any(|(_, l)| l.contains(needle)),
+            "no event mentions {needle}"
+        );
+    }
+}
