@@ -379,17 +379,14 @@ impl GroupLayer {
         Ok(())
     }
 
-    fn find_client_id(&mut self, group_id: &str) -> String {
+    /// Next default `client.id` and its sequence number (not yet reserved).
+    fn next_client_id(&self, group_id: &str) -> (String, u32) {
         // Kafka: "consumer-" + groupId + "-" + CONSUMER_CLIENT_ID_SEQUENCE (JVM-global, from 1).
         let mut n = self.next_client_n + 1;
-        while self
-            .consumers
-            .contains_key(&format!("consumer-{group_id}-{n}"))
-        {
+        while self.consumers.contains_key(&format!("consumer-{group_id}-{n}")) {
             n += 1;
         }
-        self.next_client_n = n;
-        format!("consumer-{group_id}-{n}")
+        (format!("consumer-{group_id}-{n}"), n)
     }
 
     /// `AddConsumer`: starts a consumer (it finds the coordinator and joins on its first poll).
@@ -441,12 +438,18 @@ impl GroupLayer {
             )));
         }
         let config = existing.map(|g| g.config.clone()).unwrap_or_default();
-        let client_id = match client_id {
-            Some(c) => c,
-            None => self.find_client_id(&group_id),
+        let (client_id, sequence) = match client_id {
+            Some(c) => (c, None),
+            None => {
+                let (c, n) = self.next_client_id(&group_id);
+                (c, Some(n))
+            }
         };
         let cfg = config.consumer_config(&client_id, &group_id, &consumer_topics);
         let client = ConsumerClient::new(cfg, kafka_assignor, ctx.now_ms).map_err(group_err)?;
+        if let Some(n) = sequence {
+            self.next_client_n = n;
+        }
         for t in &consumer_topics {
             if !subscription.contains(t) {
                 subscription.push(t.clone());
