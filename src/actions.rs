@@ -59,3 +59,8 @@ pub fn shutdown_broker(broker: u32) -> Command {
 pub fn restart_broker(broker: u32) -> Command {
     Command::RestartBroker { broker }
 }
+
+/// `CreateGroup` subscribed to one topic.
+pub fn create_group(group_id: &str, topic: &str) -> Command {
+    Command::CreateGroup { group_id: group_id.to_string(), topics: vec![topic.to_string()] }
+}
