@@ -200,11 +200,11 @@ fn run_shortcut(s: Shortcut, state: &LabContext, help: &UseStateHandle<bool>, gl
         }
         Shortcut::AddConsumer => match view.groups.first() {
             Some(g) => state.dispatch(Action::Apply(actions::add_consumer(&g.group_id))),
-            None => state.dispatch(Action::ShowError("no consumer group yet: create one with ＋ Group".into())),
+            None => state.dispatch(Action::ShowError("no consumer group yet: create one with + Group".into())),
         },
         Shortcut::Produce => match view.topics.iter().find(|t| !t.internal) {
             Some(t) => state.dispatch(Action::Apply(actions::produce(&t.name, 10))),
-            None => state.dispatch(Action::ShowError("no topic yet: create one with ＋ Topic".into())),
+            None => state.dispatch(Action::ShowError("no topic yet: create one with + Topic".into())),
         },
         Shortcut::Crash => {
             let selected = state.lab.borrow().selected.clone();

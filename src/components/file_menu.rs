@@ -71,12 +71,12 @@ pub fn file_menu() -> Html {
     html! {
         <Menu label="File" testid="menu-file">
             <div class="form">
-                <button onclick={export} data-testid="export" aria-label="Export simulation to a JSON file">{ "⬇ Export JSON" }</button>
+                <button onclick={export} data-testid="export" aria-label="Export simulation to a JSON file">{ "Export JSON" }</button>
                 <label class="file-button">
-                    <span>{ "⬆ Import JSON" }</span>
+                    <span>{ "Import JSON…" }</span>
                     <input type="file" accept="application/json,.json" onchange={import} data-testid="import" aria-label="Import simulation from a JSON file" />
                 </label>
-                <button onclick={share} data-testid="share" aria-label="Put the simulation in the page URL">{ "🔗 Share link" }</button>
+                <button onclick={share} data-testid="share" aria-label="Put the simulation in the page URL">{ "Share link" }</button>
                 if !link.is_empty() {
                     <label class="field">
                         <span>{ "Link (copy it)" }</span>

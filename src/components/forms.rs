@@ -178,7 +178,7 @@ pub fn create_topic_form() -> Html {
         })
     };
     html! {
-        <Menu label="＋ Topic" testid="menu-topic">
+        <Menu label="+ Topic" testid="menu-topic">
             <form class="form" aria-label="Create topic" {onsubmit} data-testid="create-topic">
                 <Field id="topic-name" label="Name" value={(*name).clone()} errors={(*errors).clone()} oninput={on_name}
                     title="Letters, digits, '.', '_' and '-'; at most 249 characters" />
@@ -233,7 +233,7 @@ pub fn add_producer_form() -> Html {
         })
     };
     html! {
-        <Menu label="＋ Producer" testid="menu-producer">
+        <Menu label="+ Producer" testid="menu-producer">
             <form class="form" aria-label="Add producer" {onsubmit} data-testid="add-producer">
                 <Select id="producer-topic" label="Topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
                 <Field id="producer-rate" label="Records per second" kind="number" value={(*rate).clone()} errors={(*errors).clone()} oninput={set(&rate)} />
@@ -283,7 +283,7 @@ pub fn add_group_form() -> Html {
         })
     };
     html! {
-        <Menu label="＋ Group" testid="menu-group">
+        <Menu label="+ Group" testid="menu-group">
             <form class="form" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
                 <Field id="group-id" label="group.id" value={(*group_id).clone()} errors={(*errors).clone()} oninput={set(&group_id)} />
                 <Select id="group-topic" label="Subscribed topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />

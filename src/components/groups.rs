@@ -15,7 +15,7 @@ pub fn groups_panel() -> Html {
     html! {
         <section class="stack" aria-label="Consumer groups">
             { for ctx.view.groups.iter().map(|g| html! { <GroupCard key={g.group_id.clone()} group={g.group_id.clone()} /> }) }
-            if ctx.view.groups.is_empty() { <div class="panel muted">{ "No consumer group yet: create one with ＋ Group." }</div> }
+            if ctx.view.groups.is_empty() { <div class="panel muted">{ "No consumer group yet: create one with + Group." }</div> }
         </section>
     }
 }

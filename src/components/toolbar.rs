@@ -87,9 +87,9 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
                         aria-label={ if playing { "Pause" } else { "Play" } } title="Space">
                         { if playing { "❚❚ Pause" } else { "▶ Play" } }
                     </button>
-                    <button onclick={back} aria-label="Rewind 1 s" title="← : rewind one second">{ "⏪ 1 s" }</button>
+                    <button onclick={back} aria-label="Rewind 1 s" title="← : rewind one second">{ "« 1 s" }</button>
                     <button onclick={dispatch(|| Action::Step)} aria-label="Step to next event"
-                        title="→ : jump to the next scheduled event">{ "⏭ Step" }</button>
+                        title="→ : jump to the next scheduled event">{ "Step ›" }</button>
                     <button onclick={dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))} aria-label="Advance 1 s"
                         title="Move simulated time forward by one second">{ "+1 s" }</button>
                     <label class="speed">
@@ -116,7 +116,7 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
                 </span>
                 if in_past {
                     <span class="past" data-testid="past-banner">{ "Viewing the past: acting now discards the later timeline" }
-                        <button onclick={to_live} aria-label="Jump to the end of the timeline">{ "⏩ live" }</button>
+                        <button onclick={to_live} aria-label="Jump to the end of the timeline">{ "live »" }</button>
                     </span>
                 }
             </div>

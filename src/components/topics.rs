@@ -83,7 +83,7 @@ pub fn topics_panel() -> Html {
             <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }<Term term="log start offset">{ "start" }</Term>{ " · " }
                 <Term term="high watermark">{ "HW" }</Term>{ " · " }<Term term="log end offset">{ "LEO" }</Term></small></h2>
             { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} /> }) }
-            if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with ＋ Topic." }</p> }
+            if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with + Topic." }</p> }
         </section>
     }
 }
