@@ -1,6 +1,7 @@
 //! Builders for the engine commands the UI sends (one place that knows their shapes).
 
 use grouplab_engine::command::{Acks, KeySpec};
+use grouplab_engine::sim::group_layer::GroupConfig;
 use grouplab_engine::topic::TopicConfig;
 use grouplab_engine::Command;
 
@@ -60,7 +61,27 @@ pub fn restart_broker(broker: u32) -> Command {
     Command::RestartBroker { broker }
 }
 
-/// `CreateGroup` subscribed to one topic.
-pub fn create_group(group_id: &str, topic: &str) -> Command {
-    Command::CreateGroup { group_id: group_id.to_string(), topics: vec![topic.to_string()] }
+/// `CreateGroup` subscribed to one topic, its consumers configured by `config`.
+pub fn create_group(group_id: &str, topic: &str, config: GroupConfig) -> Command {
+    Command::CreateGroup { group_id: group_id.to_string(), topics: vec![topic.to_string()], config }
+}
+
+/// Processing gets stuck (heartbeats go on): the member leaves after `max.poll.interval.ms`.
+pub fn stall_consumer(client_id: &str) -> Command {
+    Command::StallConsumer { client_id: client_id.to_string() }
+}
+
+/// Restarts a crashed / closed consumer, or resumes a stalled one.
+pub fn restart_consumer(client_id: &str) -> Command {
+    Command::RestartConsumer { client_id: client_id.to_string() }
+}
+
+/// `partition.assignment.strategy` for consumers started or restarted from now on.
+pub fn set_group_strategy(group_id: &str, strategies: &str) -> Command {
+    Command::SetGroupStrategy { group_id: group_id.to_string(), strategies: split_strategies(strategies) }
+}
+
+/// `"range, cooperative-sticky"` → `["range", "cooperative-sticky"]`.
+pub fn split_strategies(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }

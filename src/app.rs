@@ -3,6 +3,7 @@
 //! page layout.
 
 use crate::actions;
+use crate::components::charts::ChartsPanel;
 use crate::components::cluster::ClusterPanel;
 use crate::components::event_log::EventLog;
 use crate::components::glossary::GlossaryDialog;
@@ -167,6 +168,7 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                     <div class="stack">
                         <GroupsPanel />
+                        <ChartsPanel />
                         <EventLog />
                     </div>
                 </main>

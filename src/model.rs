@@ -111,6 +111,12 @@ pub struct GroupSample {
     pub lag: u64,
     /// Members in the group.
     pub members: u32,
+    /// Records processed, repeats included.
+    pub processed: u64,
+    /// Extra processings of already processed records.
+    pub duplicates: u64,
+    /// Records skipped for good (below a committed offset, never processed).
+    pub losses: u64,
 }
 
 #[derive(Clone)]
@@ -414,7 +420,14 @@ impl Lab {
         let groups = view
             .groups
             .iter()
-            .map(|g| GroupSample { group_id: g.group_id.clone(), lag: group_lag(&view, g), members: g.members.len() as u32 })
+            .map(|g| GroupSample {
+                group_id: g.group_id.clone(),
+                lag: group_lag(&view, g),
+                members: g.members.len() as u32,
+                processed: g.delivery.processed,
+                duplicates: g.delivery.duplicates,
+                losses: g.delivery.losses,
+            })
             .collect();
         self.samples.push(Sample { at_ms: view.now_ms, groups });
         if self.samples.len() > MAX_SAMPLES {
@@ -509,14 +522,30 @@ fn next_multiple(now: u64, interval: u64) -> u64 {
     (now / interval + 1).saturating_mul(interval)
 }
 
-/// A group's total lag: Σ over its subscribed partitions of HW − (committed or log start).
+/// A group's total lag: Σ over its partitions of HW − committed offset (HW − log start when
+/// nothing is committed yet), as `kafka-consumer-groups.sh` would add up its LAG column.
 pub fn group_lag(view: &View, group: &grouplab_engine::GroupView) -> u64 {
-    view.topics
+    let log_start = |topic: &str, partition: u32| {
+        view.topics.iter().find(|t| t.name == topic).and_then(|t| t.partitions.get(partition as usize)).map_or(0, |p| p.log_start_offset)
+    };
+    group
+        .lag
         .iter()
-        .filter(|t| group.subscription.contains(&t.name))
-        .flat_map(|t| t.partitions.iter())
-        .map(|p| p.high_watermark.saturating_sub(p.log_start_offset))
+        .map(|row| row.committed_lag.unwrap_or_else(|| row.high_watermark.saturating_sub(log_start(&row.topic, row.partition))))
         .sum()
+}
+
+/// The consumer config each group was created with (from the scenario and applied commands).
+pub fn group_config(lab: &Lab, group_id: &str) -> grouplab_engine::sim::group_layer::GroupConfig {
+    lab.script
+        .iter()
+        .chain(lab.applied.iter())
+        .rev()
+        .find_map(|c| match &c.command {
+            Command::CreateGroup { group_id: g, config, .. } if g == group_id => Some(config.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// Rebuilds a simulation from a scenario and the commands applied after it, at the time of the

@@ -248,7 +248,34 @@ pub fn add_producer_form() -> Html {
     }
 }
 
-/// `CreateGroup`: group id and subscribed topic.
+/// Values of the strategy select: Kafka's default list first, then each assignor alone.
+pub const STRATEGY_CHOICES: [(&str, &str); 5] = [
+    ("range, cooperative-sticky", "range, cooperative-sticky (Kafka default: eager range)"),
+    ("range", "range (eager)"),
+    ("roundrobin", "roundrobin (eager)"),
+    ("sticky", "sticky (eager)"),
+    ("cooperative-sticky", "cooperative-sticky (cooperative)"),
+];
+
+/// Checks the timing fields of the group form the way the broker and client would:
+/// `group.min.session.timeout.ms` (6000) ≤ session timeout ≤ `group.max.session.timeout.ms`
+/// (1800000), heartbeat interval below the session timeout.
+pub fn check_group_timing(session: &str, heartbeat: &str, max_poll: &str, processing: &str, errors: &mut Errors) -> Option<(u64, u64, u64, u64)> {
+    let s = parse_number::<u32>("session.timeout.ms", session, 6_000, 1_800_000).map_err(|m| errors.insert("group-session", m)).ok();
+    let h = parse_number::<u32>("heartbeat.interval.ms", heartbeat, 1, 1_800_000).map_err(|m| errors.insert("group-heartbeat", m)).ok();
+    let p = parse_number::<u32>("max.poll.interval.ms", max_poll, 1, 86_400_000).map_err(|m| errors.insert("group-max-poll", m)).ok();
+    let t = parse_number::<u32>("processing time per record (ms)", processing, 0, 600_000).map_err(|m| errors.insert("group-processing", m)).ok();
+    if let (Some(s), Some(h)) = (s, h) {
+        if h >= s {
+            errors.insert("group-heartbeat", "heartbeat.interval.ms must be lower than session.timeout.ms".to_string());
+            return None;
+        }
+    }
+    Some((u64::from(s?), u64::from(h?), u64::from(p?), u64::from(t?)))
+}
+
+/// `CreateGroup`: group id, subscribed topic and the consumers' config (strategy — eager or
+/// cooperative —, commit mode, `auto.offset.reset`, timeouts).
 #[function_component(AddGroupForm)]
 pub fn add_group_form() -> Html {
     let state = use_context::<LabContext>().expect("lab context");
@@ -256,11 +283,20 @@ pub fn add_group_form() -> Html {
     let topics = user_topics(&view.view);
     let group_id = use_state(String::new);
     let topic = use_state(String::new);
+    let strategy = use_state(|| STRATEGY_CHOICES[0].0.to_string());
+    let commit = use_state(|| "auto".to_string());
+    let reset = use_state(|| "latest".to_string());
+    let session = use_state(|| "45000".to_string());
+    let heartbeat = use_state(|| "3000".to_string());
+    let max_poll = use_state(|| "300000".to_string());
+    let processing = use_state(|| "1".to_string());
     let errors = use_state(Errors::new);
     let chosen = if topic.is_empty() { topics.first().map(|t| t.0.clone()).unwrap_or_default() } else { (*topic).clone() };
     let existing: Vec<String> = view.view.groups.iter().map(|g| g.group_id.clone()).collect();
     let onsubmit = {
         let (state, group_id, errors, chosen) = (state.clone(), group_id.clone(), errors.clone(), chosen.clone());
+        let (strategy, commit, reset, session, heartbeat, max_poll, processing) =
+            (strategy.clone(), commit.clone(), reset.clone(), session.clone(), heartbeat.clone(), max_poll.clone(), processing.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mut map = Errors::new();
@@ -273,20 +309,50 @@ pub fn add_group_form() -> Html {
             if chosen.is_empty() {
                 map.insert("", "create a topic first".to_string());
             }
+            let timing = check_group_timing(&session, &heartbeat, &max_poll, &processing, &mut map);
             if !map.is_empty() {
                 errors.set(map);
                 return;
             }
-            if try_apply(&state, actions::create_group(&id, &chosen), &errors, |_| "group-id") {
+            let Some((s, h, p, t)) = timing else { return };
+            let parsed: Result<grouplab_engine::sim::group_layer::GroupConfig, _> = serde_json::from_value(serde_json::json!({
+                "partition.assignment.strategy": actions::split_strategies(&strategy),
+                "session.timeout.ms": s,
+                "heartbeat.interval.ms": h,
+                "max.poll.interval.ms": p,
+                "processing_time_ms": t,
+                "commit_mode": *commit,
+                "auto.offset.reset": *reset,
+            }));
+            let config = match parsed {
+                Ok(c) => c,
+                Err(e) => {
+                    map.insert("", format!("invalid group config: {e}"));
+                    errors.set(map);
+                    return;
+                }
+            };
+            if try_apply(&state, actions::create_group(&id, &chosen, config), &errors, |_| "group-id") {
                 group_id.set(String::new());
             }
         })
     };
+    let opts = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
     html! {
         <Menu label="+ Group" testid="menu-group">
-            <form class="form" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
+            <form class="form two" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
                 <Field id="group-id" label="group.id" value={(*group_id).clone()} errors={(*errors).clone()} oninput={set(&group_id)} />
                 <Select id="group-topic" label="Subscribed topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
+                <Select id="group-strategy" label="partition.assignment.strategy" value={(*strategy).clone()} options={opts(&STRATEGY_CHOICES)} onchange={set(&strategy)}
+                    title="Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves" />
+                <Select id="group-commit" label="Commit mode" value={(*commit).clone()} onchange={set(&commit)}
+                    options={opts(&[("auto", "auto (enable.auto.commit=true)"), ("manual_after", "commit after processing (at least once)"), ("manual_before", "commit before processing (at most once)")])} />
+                <Select id="group-reset" label="auto.offset.reset" value={(*reset).clone()} onchange={set(&reset)}
+                    options={opts(&[("latest", "latest"), ("earliest", "earliest"), ("none", "none")])} />
+                <Field id="group-session" label="session.timeout.ms" kind="number" value={(*session).clone()} errors={(*errors).clone()} oninput={set(&session)} />
+                <Field id="group-heartbeat" label="heartbeat.interval.ms" kind="number" value={(*heartbeat).clone()} errors={(*errors).clone()} oninput={set(&heartbeat)} />
+                <Field id="group-max-poll" label="max.poll.interval.ms" kind="number" value={(*max_poll).clone()} errors={(*errors).clone()} oninput={set(&max_poll)} />
+                <Field id="group-processing" label="Processing ms per record" kind="number" value={(*processing).clone()} errors={(*errors).clone()} oninput={set(&processing)} />
                 if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
                 <button class="primary" type="submit">{ "Create group" }</button>
             </form>
@@ -304,6 +370,31 @@ mod tests {
         assert_eq!(parse_number::<u32>("partitions", "0", 1, 10).unwrap_err(), "partitions must be a whole number from 1 to 10");
         assert!(parse_number::<u16>("replication factor", "x", 1, 3).unwrap_err().starts_with("replication factor"));
         assert!(parse_number::<u32>("partitions", "-1", 1, 10).is_err());
+    }
+
+    #[test]
+    fn group_timing_follows_kafka_bounds() {
+        let mut e = Errors::new();
+        assert_eq!(check_group_timing("45000", "3000", "300000", "1", &mut e), Some((45_000, 3_000, 300_000, 1)));
+        assert!(e.is_empty());
+        let mut e = Errors::new();
+        assert_eq!(check_group_timing("5000", "3000", "300000", "1", &mut e), None);
+        assert!(e["group-session"].contains("6000"));
+        let mut e = Errors::new();
+        assert_eq!(check_group_timing("10000", "10000", "300000", "1", &mut e), None);
+        assert!(e["group-heartbeat"].contains("lower than session.timeout.ms"));
+    }
+
+    #[test]
+    fn strategy_choices_parse_into_a_group_config() {
+        for (value, _) in STRATEGY_CHOICES {
+            let c: grouplab_engine::sim::group_layer::GroupConfig = serde_json::from_value(serde_json::json!({
+                "partition.assignment.strategy": actions::split_strategies(value),
+                "commit_mode": "manual_after", "auto.offset.reset": "earliest"
+            }))
+            .unwrap();
+            assert_eq!(c.assignment_strategies, actions::split_strategies(value));
+        }
     }
 
     #[test]

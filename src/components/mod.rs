@@ -1,6 +1,7 @@
 //! Leaf components take plain data and `Callback`s; panels read the shared contexts
 //! ([`crate::state::LabContext`] to act, [`ViewContext`] to render).
 
+pub mod charts;
 pub mod cluster;
 pub mod event_log;
 pub mod file_menu;
@@ -8,6 +9,7 @@ pub mod forms;
 pub mod glossary;
 pub mod groups;
 pub mod help;
+pub mod kafka_tables;
 pub mod toolbar;
 pub mod topics;
 

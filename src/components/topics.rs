@@ -14,12 +14,14 @@ use yew::prelude::*;
 
 /// Owner (client id, colour) of `topic`-`partition` in `group`, if any member has it assigned.
 pub fn owner_of(group: &GroupView, topic: &str, partition: u32) -> Option<(String, String)> {
-    group.members.iter().enumerate().find_map(|(i, m)| {
-        m.assigned
-            .iter()
-            .any(|(t, p)| t == topic && *p == partition)
-            .then(|| (m.client_id.clone(), member_colour(i)))
+    group.members.iter().find_map(|m| {
+        m.assigned.iter().any(|(t, p)| t == topic && *p == partition).then(|| (m.client_id.clone(), consumer_colour(group, &m.client_id)))
     })
+}
+
+/// A consumer's colour: its index among the group's consumers (stable while it lives).
+pub fn consumer_colour(group: &GroupView, client_id: &str) -> String {
+    member_colour(group.consumers.iter().position(|c| c.client_id == client_id).unwrap_or(7))
 }
 
 /// A mark on a partition ruler.
@@ -41,37 +43,23 @@ pub fn markers(view: &View, topic: &str, partition: u32) -> (Vec<Marker>, Vec<(u
     let mut marks = Vec::new();
     let mut spans = Vec::new();
     for g in &view.groups {
-        let committed = g.committed_offset(topic, partition);
+        let committed = g.lag.iter().find(|r| r.topic == topic && r.partition == partition).and_then(|r| r.committed);
         if let Some(c) = committed {
             marks.push(Marker { offset: c, kind: "committed", label: format!("{}: committed offset {c}", g.group_id), colour: "var(--text)".into() });
         }
-        for (i, m) in g.members.iter().enumerate() {
-            if let Some(pos) = g.position_of(&m.client_id, topic, partition) {
-                let colour = member_colour(i);
-                marks.push(Marker { offset: pos, kind: "position", label: format!("{}: position of {} is {pos}", g.group_id, m.client_id), colour: colour.clone() });
-                let from = committed.unwrap_or(pos);
-                if pos > from {
-                    spans.push((from, pos, format!("{}: offsets {from}..{pos} are processed again if {} crashes now", g.group_id, m.client_id)));
-                }
+        for (i, c) in g.consumers.iter().enumerate() {
+            if c.lifecycle == "Crashed" || c.lifecycle == "Closed" || !c.assigned.iter().any(|(t, p)| t == topic && *p == partition) {
+                continue;
+            }
+            let Some(pos) = c.positions.iter().find(|(t, p, _)| t == topic && *p == partition).and_then(|x| u64::try_from(x.2).ok()) else { continue };
+            marks.push(Marker { offset: pos, kind: "position", label: format!("{}: position of {} is {pos}", g.group_id, c.client_id), colour: member_colour(i) });
+            let from = committed.unwrap_or(pos);
+            if pos > from {
+                spans.push((from, pos, format!("{}: offsets {from}..{pos} are processed again if {} crashes now", g.group_id, c.client_id)));
             }
         }
     }
     (marks, spans)
-}
-
-/// Offsets the group layer exposes (committed, positions); empty until the engine provides them.
-trait GroupOffsets {
-    fn committed_offset(&self, topic: &str, partition: u32) -> Option<u64>;
-    fn position_of(&self, client_id: &str, topic: &str, partition: u32) -> Option<u64>;
-}
-
-impl GroupOffsets for GroupView {
-    fn committed_offset(&self, _topic: &str, _partition: u32) -> Option<u64> {
-        None
-    }
-    fn position_of(&self, _client_id: &str, _topic: &str, _partition: u32) -> Option<u64> {
-        None
-    }
 }
 
 #[function_component(TopicsPanel)]

@@ -16,7 +16,7 @@ async function consumers(page, group) {
 
 /** Advances simulated time until `predicate` holds (bounded). */
 async function advanceUntil(page, predicate, what) {
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 120; i++) {
     if (await predicate()) return;
     await page.getByRole('button', { name: 'Advance 1 s' }).click();
   }
