@@ -127,7 +127,8 @@ pub fn app(props: &AppProps) -> Html {
     {
         let (state, help, glossary, dark) = (state.clone(), help.clone(), glossary.clone(), dark.clone());
         use_effect_with((*help, *glossary, *dark), move |_| {
-            let listener = EventListener::new(&gloo::utils::document(), "keydown", move |event| {
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |event| {
                 let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                 if event.ctrl_key() || event.meta_key() || event.alt_key() {
                     return;

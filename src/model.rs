@@ -437,14 +437,24 @@ impl Lab {
         }
     }
 
-    /// Jumps to the next scheduled engine event or scripted command, if any.
+    /// Jumps to the next moment something is scheduled (engine timer or scripted command) and
+    /// processes it; work due right now is done first and does not count as a step.
     pub fn step(&mut self) {
-        let next = match (self.sim.next_deadline_ms(), self.next_command_ms()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let Some(t) = next {
-            self.advance_to(t.max(self.now_ms()));
+        let start = self.now_ms();
+        for _ in 0..1_000 {
+            let next = match (self.sim.next_deadline_ms(), self.next_command_ms()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let Some(t) = next else { return };
+            if t <= start {
+                self.sim.step();
+                self.drain_events();
+                self.apply_due_commands();
+                continue;
+            }
+            self.advance_to(t);
+            return;
         }
     }
 
@@ -717,6 +727,20 @@ mod tests {
         assert_eq!(m.member, vec!["m-1".to_string(), "c".to_string()]);
         let e = Event::HighWatermark { at_ms: 1, topic: "orders".into(), partition: 3, from: 1, to: 2 };
         assert_eq!(event_meta(&e).partition.as_deref(), Some("orders-3"));
+    }
+
+    #[test]
+    fn step_moves_to_the_next_scheduled_moment() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        let before = lab.now_ms();
+        lab.step();
+        assert!(lab.now_ms() > before);
+        let expected = lab.now_ms();
+        let mut other = Lab::new(default_scenario()).unwrap();
+        other.apply(add_consumer("my-group")).unwrap();
+        other.advance_to(expected);
+        assert_eq!(other.sim.state_hash(), lab.sim.state_hash(), "a step is the same as advancing to its time");
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                     { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| html! { <option value={*v} selected={*v == chosen_strategy}>{ *v }</option> }) }
                     if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { <option value={current_strategy.clone()} selected={chosen_strategy == current_strategy}>{ current_strategy.clone() }</option> }
                 </select>
-                <button onclick={apply_strategy} aria-label={format!("Change strategy of {}", g.group_id)}
+                <button onclick={apply_strategy} aria-label={format!("Set strategy of {}", g.group_id)}
                     title="partition.assignment.strategy for consumers started or restarted from now on">{ "Set strategy" }</button>
             </div>
             <div class="members">
