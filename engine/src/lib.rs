@@ -80,6 +80,7 @@ pub mod command;
 pub mod error;
 pub mod event;
 pub mod hash;
+pub mod lesson;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
