@@ -47,7 +47,7 @@ fn check(file: &str, report: &Report) {
 #[test]
 fn the_issue_lessons_are_present() {
     let names: Vec<String> = lesson_files().into_iter().map(|(f, _)| f).collect();
-    for want in ["what-consumers-see.json", "broker-crash.json"] {
+    for want in ["what-consumers-see.json", "broker-crash.json", "classic-figure.json", "consumer-groups.json", "cardinality.json", "several-groups.json"] {
         assert!(names.iter().any(|n| n == want), "missing lesson {want}; have {names:?}");
     }
 }
