@@ -1,6 +1,6 @@
 //! The root component: one shared state, a ticking clock while playing, the page layout.
 
-use crate::components::{groups::GroupsPanel, toolbar::Toolbar, topics::TopicsPanel};
+use crate::components::{groups::GroupsPanel, lesson::LessonArea, toolbar::Toolbar, topics::TopicsPanel};
 use crate::model::{default_scenario, Lab};
 use crate::state::{Action, LabContext, LabState};
 use gloo::timers::callback::Interval;
@@ -28,6 +28,7 @@ pub fn app() -> Html {
             <div class="app" data-testid="app-ready">
                 <Toolbar />
                 <ErrorBanner />
+                <LessonArea />
                 <main class="grid">
                     <TopicsPanel />
                     <GroupsPanel />

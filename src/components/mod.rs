@@ -1,6 +1,7 @@
 //! Leaf components take plain data and `Callback`s; panels read the shared context.
 
 pub mod groups;
+pub mod lesson;
 pub mod toolbar;
 pub mod topics;
 
