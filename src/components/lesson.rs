@@ -308,6 +308,11 @@ pub fn lesson_area() -> Html {
         Advance::OnAction(_) => learner_acted,
     };
     let last = a.step + 1 == total;
+    // The asked action as JSON, for tests and assistive tools.
+    let action_json = match &step.advance {
+        Advance::OnAction(c) => serde_json::to_string(c).ok(),
+        _ => None,
+    };
 
     let go = |n: usize| {
         let start = start.clone();
@@ -410,7 +415,8 @@ pub fn lesson_area() -> Html {
 
     html! {
         <section class="lessons panel" aria-label="Lesson" data-testid="lesson-panel" data-lesson={a.id.clone()}
-            data-step={(a.step + 1).to_string()} data-done={done.to_string()}>
+            data-step={(a.step + 1).to_string()} data-done={done.to_string()}
+            data-total={total.to_string()} data-action={action_json}>
             <style>{ LESSON_CSS }{ highlight_style }</style>
             <h2>{ lesson.title.clone() }
                 <small data-testid="lesson-progress">{ format!("step {} of {}", a.step + 1, total) }</small>
