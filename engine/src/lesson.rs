@@ -206,6 +206,21 @@ pub enum Query {
     ProduceFailed { producer: String },
     /// Whether the broker process runs (`true`/`false`).
     BrokerAlive { broker: u32 },
+    /// Records processed more than once by `group` (its delivery accounting, `delivery.duplicates`).
+    Duplicates { group: String },
+    /// Processings by `group`, repeats included (`delivery.processed`).
+    Processed { group: String },
+    /// Distinct records processed by `group` (`delivery.distinct`).
+    Distinct { group: String },
+    /// Records below the committed offsets never processed (`delivery.losses`).
+    Losses { group: String },
+    /// Records of one key processed out of order (`delivery.ordering_violations`).
+    OrderingViolations { group: String },
+    /// Any field of the group's view by dotted path (e.g. `delivery.duplicates`, `state`).
+    GroupField { group: String, field: String },
+    /// Any field of one consumer (`consumers[]` entry with this `client_id`) by dotted path
+    /// (e.g. `lifecycle`, `member_state`, `pending_records`).
+    ConsumerField { group: String, client: String, field: String },
     /// Simulated time.
     TimeMs,
 }
@@ -763,9 +778,45 @@ impl Query {
             Query::BrokerAlive { broker } => {
                 Text(view.brokers.iter().find(|b| b.id == *broker).ok_or_else(|| format!("no broker {broker}"))?.alive.to_string())
             }
+            Query::Duplicates { group: g } => group_field(group(g)?, "delivery.duplicates")?,
+            Query::Processed { group: g } => group_field(group(g)?, "delivery.processed")?,
+            Query::Distinct { group: g } => group_field(group(g)?, "delivery.distinct")?,
+            Query::Losses { group: g } => group_field(group(g)?, "delivery.losses")?,
+            Query::OrderingViolations { group: g } => group_field(group(g)?, "delivery.ordering_violations")?,
+            Query::GroupField { group: g, field } => group_field(group(g)?, field)?,
+            Query::ConsumerField { group: g, client, field } => {
+                let v = serde_json::to_value(group(g)?).map_err(|e| e.to_string())?;
+                let c = v
+                    .get("consumers")
+                    .and_then(Value::as_array)
+                    .and_then(|cs| cs.iter().find(|c| c.get("client_id").and_then(Value::as_str) == Some(client.as_str())))
+                    .ok_or_else(|| format!("no consumer '{client}' in group '{g}'"))?;
+                json_path(c, field).ok_or_else(|| format!("consumer '{client}' has no field '{field}'"))?
+            }
             Query::TimeMs => Num(view.now_ms),
         })
     }
+}
+
+/// A field of a group's view by dotted path.
+fn group_field(g: &crate::view::GroupView, field: &str) -> Result<QueryValue, String> {
+    let v = serde_json::to_value(g).map_err(|e| e.to_string())?;
+    json_path(&v, field).ok_or_else(|| format!("group '{}' has no field '{field}'", g.group_id))
+}
+
+/// Follows a dotted path of object keys; numbers become [`QueryValue::Num`] (negative ones and
+/// fractions text), null becomes `none`, anything else its JSON text.
+fn json_path(v: &Value, path: &str) -> Option<QueryValue> {
+    let mut node = v;
+    for key in path.split('.') {
+        node = node.get(key)?;
+    }
+    Some(match node {
+        Value::Number(n) => n.as_u64().map_or_else(|| QueryValue::Text(n.to_string()), QueryValue::Num),
+        Value::String(s) => QueryValue::Text(s.clone()),
+        Value::Null => QueryValue::Text("none".into()),
+        other => QueryValue::Text(other.to_string()),
+    })
 }
 
 impl fmt::Display for Query {
@@ -793,6 +844,13 @@ impl fmt::Display for Query {
             Query::Acknowledged { producer } => write!(f, "records acknowledged to {producer}"),
             Query::ProduceFailed { producer } => write!(f, "records rejected for {producer}"),
             Query::BrokerAlive { broker } => write!(f, "broker {broker} alive"),
+            Query::Duplicates { group } => write!(f, "duplicates in {group}"),
+            Query::Processed { group } => write!(f, "records processed by {group}"),
+            Query::Distinct { group } => write!(f, "distinct records processed by {group}"),
+            Query::Losses { group } => write!(f, "records skipped by {group}"),
+            Query::OrderingViolations { group } => write!(f, "ordering violations in {group}"),
+            Query::GroupField { group, field } => write!(f, "{field} of {group}"),
+            Query::ConsumerField { group, client, field } => write!(f, "{field} of {client} in {group}"),
             Query::TimeMs => write!(f, "time (ms)"),
         }
     }

@@ -113,7 +113,13 @@ struct Active {
     show_answer: bool,
 }
 
+thread_local! {
+    /// The fragment this component last wrote, so its own `hashchange` is not followed.
+    static LAST_HASH: std::cell::RefCell<Rc<String>> = std::cell::RefCell::new(Rc::new(String::new()));
+}
+
 fn set_hash(hash: &str) {
+    LAST_HASH.with(|h| *h.borrow_mut() = Rc::new(hash.to_string()));
     if let Some(w) = web_sys::window() {
         let _ = w.location().set_hash(hash);
     }
@@ -191,19 +197,29 @@ pub fn lesson_area() -> Html {
         })
     };
 
-    // Restore a lesson from the URL once.
+    // Restore a lesson from the URL at load, and follow later URL changes (browser Back,
+    // an edited or pasted link) that name another lesson step.
     {
         let lessons = lessons.clone();
+        let imported = imported.clone();
         let start = start.clone();
         let error = error.clone();
         use_effect_with((), move |_| {
-            if let Some((id, step)) = parse_hash(&current_hash()) {
-                match lessons.iter().find(|(i, _)| *i == id) {
-                    Some((i, l)) => start.emit((i.clone(), l.clone(), step)),
-                    None => error.set(Some(format!("No lesson named '{id}' in this GroupLab."))),
+            let follow = move || {
+                let hash = current_hash();
+                if *LAST_HASH.with(|h| h.borrow().clone()) == hash {
+                    return;
                 }
-            }
-            || ()
+                if let Some((id, step)) = parse_hash(&hash) {
+                    match lessons.iter().chain(imported.iter()).find(|(i, _)| *i == id) {
+                        Some((i, l)) => start.emit((i.clone(), l.clone(), step)),
+                        None => error.set(Some(format!("No lesson named '{id}' in this GroupLab."))),
+                    }
+                }
+            };
+            follow();
+            let listener = web_sys::window().map(|w| gloo::events::EventListener::new(&w, "hashchange", move |_| follow()));
+            move || drop(listener)
         });
     }
 

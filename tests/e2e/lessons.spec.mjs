@@ -64,7 +64,6 @@ for (const id of LESSONS) {
 }
 
 test('a lesson step in the URL is restored, and Back / any step can be revisited', async ({ page }) => {
-  await openFresh(page);
   await page.goto('./?fresh=1#lesson=broker-crash&step=3');
   await expect(panel(page)).toHaveAttribute('data-step', '3');
   await expect(page.getByTestId('lesson-narration')).toContainText('Broker 0 took over');
@@ -73,6 +72,9 @@ test('a lesson step in the URL is restored, and Back / any step can be revisited
   await expect(page).toHaveURL(/#lesson=broker-crash&step=2$/);
   await page.getByRole('button', { name: 'Go to step 5' }).click();
   await expect(panel(page)).toHaveAttribute('data-step', '5');
+  // Browser history: Back returns to the previous step's URL and state.
+  await page.goBack();
+  await expect(panel(page)).toHaveAttribute('data-step', '2');
   await page.getByRole('button', { name: 'Leave the lesson' }).click();
   await expect(page.getByTestId('lesson-picker')).toBeVisible();
 });
