@@ -126,6 +126,9 @@ pub enum Command {
         group_id: String,
         /// Subscribed topics.
         topics: Vec<String>,
+        /// Settings of the consumers started in the group (Kafka names; defaults when absent).
+        #[serde(default)]
+        config: crate::sim::group_layer::GroupConfig,
     },
     /// A consumer joins a group. `topics`, when non-empty, sets/extends the group's subscription.
     AddConsumer {
@@ -147,6 +150,24 @@ pub enum Command {
     CloseConsumer {
         /// Its `client.id`.
         client_id: String,
+    },
+    /// Processing of a consumer gets stuck: `poll` stops, heartbeats continue, so it leaves the
+    /// group when `max.poll.interval.ms` expires.
+    StallConsumer {
+        /// `client.id`.
+        client_id: String,
+    },
+    /// Restart a crashed or closed consumer (new member, same `client.id`), or resume a stalled one.
+    RestartConsumer {
+        /// `client.id`.
+        client_id: String,
+    },
+    /// `partition.assignment.strategy` for consumers started or restarted in the group from now on.
+    SetGroupStrategy {
+        /// Group.
+        group_id: String,
+        /// Assignor names in preference order (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+        strategies: Vec<String>,
     },
 }
 

@@ -47,6 +47,8 @@ pub enum Event {
     MemberLeft { at_ms: u64, group_id: String, member_id: String, reason: String },
     /// A group finished a rebalance.
     GroupRebalanced { at_ms: u64, group_id: String, generation: i32, members: u32 },
+    /// Classic group protocol event (coordinator or consumer), see [`crate::group::GroupEvent`].
+    Group { at_ms: u64, event: crate::group::GroupEvent },
 }
 
 fn secs(at_ms: u64) -> String {
@@ -80,7 +82,8 @@ impl Event {
             | Event::ProduceFailed { at_ms, .. }
             | Event::MemberJoined { at_ms, .. }
             | Event::MemberLeft { at_ms, .. }
-            | Event::GroupRebalanced { at_ms, .. } => *at_ms,
+            | Event::GroupRebalanced { at_ms, .. }
+            | Event::Group { at_ms, .. } => *at_ms,
         }
     }
 }
@@ -151,6 +154,7 @@ impl fmt::Display for Event {
             Event::GroupRebalanced { group_id, generation, members, .. } => {
                 write!(f, "{t} REBALANCED g={group_id} generation={generation} members={members}")
             }
+            Event::Group { event, .. } => write!(f, "{t} GROUP {event}"),
         }
     }
 }

@@ -22,7 +22,11 @@
 //! * [`hash`] — murmur2, `toPositive`, `String.hashCode`, `Utils.abs`, partition / coordinator.
 //! * [`topic`] — topic name rules, collisions, [`topic::TopicConfig`].
 //! * [`cluster`] — brokers, partitions, replication, ISR, HW, elections, retention, compaction.
-//! * [`sim`] — the event loop, timers, producers, the phase-1 slice consumer group.
+//! * [`sim`] — the event loop, timers, producers, and the group layer wiring [`group`] to the
+//!   cluster (coordinator on the `__consumer_offsets` leader, commits appended there).
+//! * [`group`] — Kafka's classic consumer-group protocol as sans-IO state machines (coordinator,
+//!   consumer client, ownership timeline, delivery ledger, lag).
+//! * [`assign`] — Kafka's partition assignors.
 //!
 //! ## What is modelled, and how exactly
 //!
@@ -79,6 +83,7 @@ pub mod cluster;
 pub mod command;
 pub mod error;
 pub mod event;
+pub mod group;
 pub mod hash;
 pub mod lesson;
 pub mod rng;

@@ -112,6 +112,18 @@ pub struct GroupView {
     pub subscription: Vec<String>,
     /// Coordinator broker (leader of the group's `__consumer_offsets` partition).
     pub coordinator: Option<u32>,
+    /// `partition.assignment.strategy` for consumers started in this group.
+    pub strategies: Vec<String>,
+    /// Commit mode of consumers started in this group (`Auto`, `ManualAfter`, `ManualBefore`).
+    pub commit_mode: String,
+    /// Every consumer started in this group, including crashed and closed ones.
+    pub consumers: Vec<ConsumerView>,
+    /// Lag table: HW − committed and HW − position per partition.
+    pub lag: Vec<LagView>,
+    /// Delivery accounting (processings, duplicates, losses).
+    pub delivery: DeliveryView,
+    /// Ownership timeline per subscribed partition.
+    pub ownership: Vec<OwnershipView>,
 }
 
 /// One group member.
@@ -123,6 +135,103 @@ pub struct MemberView {
     pub client_id: String,
     /// Assigned partitions `(topic, partition)`.
     pub assigned: Vec<(String, u32)>,
+    /// Coordinator-side status: `member`, `awaiting JoinGroup response`, `awaiting SyncGroup response`.
+    pub status: String,
+    /// Whether this member is the group leader.
+    pub is_leader: bool,
+    /// When the coordinator expires the session unless a heartbeat arrives (none while parked
+    /// in JoinGroup/SyncGroup).
+    pub session_deadline_ms: Option<u64>,
+    /// When the consumer sends its next heartbeat.
+    pub heartbeat_due_ms: Option<u64>,
+    /// When `max.poll.interval.ms` expires unless the consumer polls.
+    pub poll_deadline_ms: Option<u64>,
+}
+
+/// A consumer instance (client side).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumerView {
+    /// `client.id`.
+    pub client_id: String,
+    /// Current member id (empty when not in the group).
+    pub member_id: String,
+    /// `Running`, `Stalled`, `Closed`, `Crashed`.
+    pub lifecycle: String,
+    /// `UNJOINED`, `PREPARING_REBALANCE`, `COMPLETING_REBALANCE`, `STABLE`.
+    pub member_state: String,
+    /// Generation it belongs to (-1 if none).
+    pub generation: i32,
+    /// `eager` or `cooperative`.
+    pub protocol: String,
+    /// Known coordinator broker.
+    pub coordinator: Option<u32>,
+    /// Partitions it owns.
+    pub assigned: Vec<(String, u32)>,
+    /// Fetch positions (topic, partition, offset).
+    pub positions: Vec<(String, u32, i64)>,
+    /// Records fetched and not yet processed.
+    pub pending_records: u64,
+    /// Time of its last `poll`.
+    pub last_poll_ms: u64,
+    /// Removed by the coordinator but has not noticed yet (a zombie).
+    pub fenced: bool,
+}
+
+/// One row of a group's lag table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LagView {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: u32,
+    /// High watermark.
+    pub high_watermark: u64,
+    /// Committed offset.
+    pub committed: Option<u64>,
+    /// Owner's position.
+    pub position: Option<u64>,
+    /// Owner (`client.id`).
+    pub owner: Option<String>,
+    /// HW − committed.
+    pub committed_lag: Option<u64>,
+    /// HW − position.
+    pub position_lag: Option<u64>,
+}
+
+/// Delivery accounting of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeliveryView {
+    /// Processings, repeats included.
+    pub processed: u64,
+    /// Distinct records processed.
+    pub distinct: u64,
+    /// Extra processings of already processed records.
+    pub duplicates: u64,
+    /// Records that fell below the committed offsets without being processed (at-most-once
+    /// losses; records skipped by `auto.offset.reset` are not counted).
+    pub losses: u64,
+}
+
+/// Ownership history of one partition in a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OwnershipView {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: u32,
+    /// Latest changes, oldest first.
+    pub changes: Vec<OwnershipChangeView>,
+    /// Total time without an owner between two owners.
+    pub gap_ms: u64,
+}
+
+/// One ownership change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OwnershipChangeView {
+    /// When.
+    pub at_ms: u64,
+    /// New owner, none when released.
+    pub owner: Option<String>,
 }
 
 /// One simulated producer.

@@ -87,27 +87,35 @@ fn view_shape_and_consumer_offsets() {
 }
 
 #[test]
-fn slice_group_range_assignment() {
+fn group_protocol_range_assignment() {
     let mut sim = orders_sim(3);
     sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec!["orders".into()] }).unwrap();
     sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![] }).unwrap();
     sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("c".into()), topics: vec![] }).unwrap();
+    // The classic protocol needs time: FindCoordinator, JoinGroup (MEMBER_ID_REQUIRED round
+    // trip), group.initial.rebalance.delay.ms, SyncGroup.
+    assert_ne!(sim.view().groups[0].state, "Stable");
+    sim.advance_to(10_000);
     let v = sim.view();
     let g = &v.groups[0];
     assert_eq!(g.state, "Stable");
-    assert_eq!(g.generation, 3);
-    assert_eq!(g.members[0].client_id, "consumer-g-1");
-    assert_eq!(g.members[1].client_id, "consumer-g-2");
+    assert_eq!(g.generation, 1);
+    assert_eq!(g.protocol.as_deref(), Some("range"));
+    let clients: Vec<&str> = g.consumers.iter().map(|c| c.client_id.as_str()).collect();
+    assert_eq!(clients, ["c", "consumer-g-1", "consumer-g-2"]);
     let total: usize = g.members.iter().map(|m| m.assigned.len()).sum();
     assert_eq!(total, 6);
     assert!(g.members.iter().all(|m| m.assigned.len() == 2));
     sim.apply(Command::CloseConsumer { client_id: "c".into() }).unwrap();
+    sim.advance_to(20_000);
     assert_eq!(sim.view().groups[0].members.len(), 2);
     sim.apply(Command::CrashConsumer { client_id: "consumer-g-1".into() }).unwrap();
-    sim.advance_to(44_000);
-    assert_eq!(sim.view().groups[0].members.len(), 2);
-    sim.advance_to(46_000);
-    assert_eq!(sim.view().groups[0].members.len(), 1);
+    sim.advance_to(20_000 + 40_000);
+    assert_eq!(sim.view().groups[0].members.len(), 2, "a crashed member stays until session.timeout.ms");
+    sim.advance_to(20_000 + 50_000);
+    let v = sim.view();
+    assert_eq!(v.groups[0].members.len(), 1);
+    assert_eq!(v.groups[0].members[0].assigned.len(), 6);
     sim.check_invariants().unwrap();
 }
 

@@ -5,7 +5,7 @@
 
 pub mod ctx;
 pub mod producer;
-pub mod slice_group;
+pub mod group_layer;
 pub mod timers;
 
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use crate::topic::{CleanupPolicy, TopicConfig, CONSUMER_OFFSETS};
 use crate::view::*;
 use ctx::{Ctx, EventQueue};
 use producer::Producer;
-use slice_group::SliceGroups;
+use group_layer::GroupLayer;
 use timers::{Timer, Timers};
 
 /// Simulation configuration. Field names with dots are Kafka's config names.
@@ -184,7 +184,7 @@ pub struct Sim {
     ctx: Ctx,
     cluster: Cluster,
     producers: Vec<Producer>,
-    groups: SliceGroups,
+    groups: GroupLayer,
     console_producers: [Option<u32>; 3],
 }
 
@@ -239,7 +239,7 @@ impl Sim {
         cluster.create_topic(&mut ctx, CONSUMER_OFFSETS, config.offsets_topic_num_partitions, rf, offsets_cfg, true)?;
         // The group coordinator writes offset commits with acks=all.
         cluster.register_producer("__group_coordinator".into(), Acks::All)?;
-        Ok(Sim { config, ctx, cluster, producers: Vec::new(), groups: SliceGroups::default(), console_producers: [None; 3] })
+        Ok(Sim { config, ctx, cluster, producers: Vec::new(), groups: GroupLayer::default(), console_producers: [None; 3] })
     }
 
     /// The configuration.
@@ -267,6 +267,15 @@ impl Sim {
 
     /// Apply a command now. On `Err`, nothing changed.
     pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
+        self.apply_inner(cmd)?;
+        // Broker changes may move group coordinators.
+        if self.groups.sync_coordinators(&mut self.ctx, &mut self.cluster) {
+            self.groups.reschedule(&mut self.ctx);
+        }
+        Ok(())
+    }
+
+    fn apply_inner(&mut self, cmd: Command) -> Result<(), SimError> {
         match cmd {
             Command::CreateTopic { name, partitions, replication_factor, config } => {
                 self.cluster.create_topic(&mut self.ctx, &name, partitions, replication_factor, config, false)?;
@@ -274,7 +283,7 @@ impl Sim {
             }
             Command::CreatePartitions { topic, count } => {
                 self.cluster.create_partitions(&mut self.ctx, &topic, count)?;
-                self.groups.on_metadata_change(&mut self.ctx, &self.cluster);
+                self.groups.on_metadata_change(&mut self.ctx);
                 Ok(())
             }
             Command::Produce { topic, count, key, acks } => self.produce_now(&topic, count, key.as_deref(), acks),
@@ -294,12 +303,27 @@ impl Sim {
             Command::ShutdownBroker { broker } => self.cluster.shutdown_broker(&mut self.ctx, broker),
             Command::RestartBroker { broker } => self.cluster.restart_broker(&mut self.ctx, broker),
             Command::SetBrokerDelay { broker, fetch_delay_ms } => self.cluster.set_broker_delay(broker, fetch_delay_ms),
-            Command::CreateGroup { group_id, topics } => self.groups.create_group(&mut self.ctx, &self.cluster, group_id, topics),
-            Command::AddConsumer { group_id, client_id, topics } => {
-                self.groups.add_consumer(&mut self.ctx, &self.cluster, group_id, client_id, topics)
+            Command::CreateGroup { group_id, topics, config } => {
+                self.groups.create_group(&mut self.ctx, &mut self.cluster, group_id, topics, config)
             }
-            Command::CrashConsumer { client_id } => self.groups.crash_consumer(&mut self.ctx, &client_id),
-            Command::CloseConsumer { client_id } => self.groups.close_consumer(&mut self.ctx, &self.cluster, &client_id),
+            Command::AddConsumer { group_id, client_id, topics } => {
+                self.groups.add_consumer(&mut self.ctx, &mut self.cluster, group_id, client_id, topics)
+            }
+            Command::CrashConsumer { client_id } => {
+                self.groups.crash_consumer(&mut self.ctx, &mut self.cluster, &client_id)
+            }
+            Command::CloseConsumer { client_id } => {
+                self.groups.close_consumer(&mut self.ctx, &mut self.cluster, &client_id)
+            }
+            Command::StallConsumer { client_id } => {
+                self.groups.stall_consumer(&mut self.ctx, &mut self.cluster, &client_id)
+            }
+            Command::RestartConsumer { client_id } => {
+                self.groups.restart_consumer(&mut self.ctx, &mut self.cluster, &client_id)
+            }
+            Command::SetGroupStrategy { group_id, strategies } => {
+                self.groups.set_group_strategy(&mut self.ctx, &group_id, strategies)
+            }
         }
     }
 
@@ -427,7 +451,10 @@ impl Sim {
             Timer::Retention => self.cluster.on_retention(&mut self.ctx),
             Timer::Cleaner => self.cluster.on_cleaner(&mut self.ctx),
             Timer::ProducerTick { producer } => producer::on_tick(self, producer),
-            Timer::Group { id, kind } => self.groups.on_timer(&mut self.ctx, &self.cluster, id, kind),
+            Timer::Group { .. } => self.groups.on_timer(&mut self.ctx, &mut self.cluster),
+        }
+        if self.groups.sync_coordinators(&mut self.ctx, &mut self.cluster) {
+            self.groups.reschedule(&mut self.ctx);
         }
     }
 
@@ -563,7 +590,7 @@ impl Sim {
     /// once.
     pub fn check_invariants(&self) -> Result<(), String> {
         self.cluster.check_invariants()?;
-        self.groups.check_invariants(&self.cluster)
+        self.groups.check_invariants()
     }
 }
 

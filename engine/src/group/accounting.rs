@@ -1,0 +1,385 @@
+//! Observability derived from the group state machines' outputs.
+//!
+//! * [`OwnershipTimeline`]: for every group and partition, who owns it at every moment
+//!   (`onPartitionsAssigned` … `onPartitionsRevoked`/`onPartitionsLost`), so an eager
+//!   rebalance's stop-the-world gap is visible next to a cooperative one's absence of gap.
+//! * [`DeliveryLedger`]: how many times each record was processed per group (duplicates of
+//!   at-least-once, losses of at-most-once).
+//! * [`LagRow`]: `kafka-consumer-groups.sh --describe` style lag: HW − committed offset, and
+//!   HW − position.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::protocol::{Output, RecordId, TopicPartition};
+
+/// One ownership change of a partition in a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipChange {
+    /// When.
+    pub at_ms: u64,
+    /// New owner (`client.id`), `None` when nobody owns it.
+    pub owner: Option<String>,
+}
+
+/// Upper bound of changes kept per partition (oldest dropped first).
+pub const MAX_CHANGES_PER_PARTITION: usize = 10_000;
+
+/// Who owns each partition of each group over time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipTimeline {
+    changes: BTreeMap<(String, TopicPartition), Vec<OwnershipChange>>,
+    fenced: BTreeSet<(String, String)>,
+}
+
+/// Two consumers of one group would own one partition at the same time, or a consumer
+/// released a partition it did not own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnershipConflict {
+    /// Group.
+    pub group_id: String,
+    /// Partition.
+    pub tp: TopicPartition,
+    /// When.
+    pub at_ms: u64,
+    /// Owner before the change.
+    pub current_owner: Option<String>,
+    /// Consumer that attempted the change.
+    pub claimant: String,
+    /// Whether the claimant tried to acquire (true) or release (false).
+    pub acquire: bool,
+}
+
+impl std::fmt::Display for OwnershipConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "group {} partition {} at {} ms: {} tried to {} while owner is {}",
+            self.group_id,
+            self.tp,
+            self.at_ms,
+            self.claimant,
+            if self.acquire {
+                "acquire it"
+            } else {
+                "release it"
+            },
+            self.current_owner.as_deref().unwrap_or("nobody")
+        )
+    }
+}
+
+impl OwnershipTimeline {
+    /// Empty timeline.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(&mut self, group_id: &str, tp: &TopicPartition, change: OwnershipChange) {
+        let v = self
+            .changes
+            .entry((group_id.to_string(), tp.clone()))
+            .or_default();
+        if v.len() >= MAX_CHANGES_PER_PARTITION {
+            v.remove(0);
+        }
+        v.push(change);
+    }
+
+    /// Current owner.
+    pub fn current_owner(&self, group_id: &str, tp: &TopicPartition) -> Option<&str> {
+        self.changes
+            .get(&(group_id.to_string(), tp.clone()))
+            .and_then(|v| v.last())
+            .and_then(|c| c.owner.as_deref())
+    }
+
+    /// The coordinator removed `client_id`'s member: its partitions are free from `at_ms`, and
+    /// its later (late) release of them is not a conflict. Cleared when it acquires again.
+    pub fn fence(&mut self, group_id: &str, client_id: &str, at_ms: u64) {
+        let owned: Vec<TopicPartition> = self
+            .changes
+            .iter()
+            .filter(|((g, _), v)| {
+                g == group_id && v.last().and_then(|c| c.owner.as_deref()) == Some(client_id)
+            })
+            .map(|((_, tp), _)| tp.clone())
+            .collect();
+        for tp in owned {
+            self.push(group_id, &tp, OwnershipChange { at_ms, owner: None });
+        }
+        self.fenced
+            .insert((group_id.to_string(), client_id.to_string()));
+    }
+
+    /// Whether the client was fenced and has not acquired anything since.
+    pub fn is_fenced(&self, group_id: &str, client_id: &str) -> bool {
+        self.fenced
+            .contains(&(group_id.to_string(), client_id.to_string()))
+    }
+
+    /// `owner` takes `tp`. Conflict (recorded anyway) if someone else owns it.
+    pub fn acquire(
+        &mut self,
+        group_id: &str,
+        tp: &TopicPartition,
+        owner: &str,
+        at_ms: u64,
+    ) -> Result<(), OwnershipConflict> {
+        self.fenced
+            .remove(&(group_id.to_string(), owner.to_string()));
+        let current = self.current_owner(group_id, tp).map(str::to_string);
+        self.push(
+            group_id,
+            tp,
+            OwnershipChange {
+                at_ms,
+                owner: Some(owner.to_string()),
+            },
+        );
+        match current {
+            Some(c) if c != owner => Err(OwnershipConflict {
+                group_id: group_id.to_string(),
+                tp: tp.clone(),
+                at_ms,
+                current_owner: Some(c),
+                claimant: owner.to_string(),
+                acquire: true,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `owner` gives `tp` up. Conflict if it was not the owner (nothing recorded then).
+    pub fn release(
+        &mut self,
+        group_id: &str,
+        tp: &TopicPartition,
+        owner: &str,
+        at_ms: u64,
+    ) -> Result<(), OwnershipConflict> {
+        let current = self.current_owner(group_id, tp).map(str::to_string);
+        if current.as_deref() == Some(owner) {
+            self.push(group_id, tp, OwnershipChange { at_ms, owner: None });
+            Ok(())
+        } else if self.is_fenced(group_id, owner) {
+            Ok(())
+        } else {
+            Err(OwnershipConflict {
+                group_id: group_id.to_string(),
+                tp: tp.clone(),
+                at_ms,
+                current_owner: current,
+                claimant: owner.to_string(),
+                acquire: false,
+            })
+        }
+    }
+
+    /// Applies an [`Output::Assigned`] / [`Output::Revoked`]; other outputs are ignored.
+    pub fn apply(&mut self, output: &Output) -> Vec<OwnershipConflict> {
+        let mut conflicts = Vec::new();
+        match output {
+            Output::Assigned {
+                group_id,
+                client_id,
+                partitions,
+                at_ms,
+            } => {
+                for tp in partitions {
+                    if let Err(c) = self.acquire(group_id, tp, client_id, *at_ms) {
+                        conflicts.push(c);
+                    }
+                }
+            }
+            Output::Revoked {
+                group_id,
+                client_id,
+                partitions,
+                at_ms,
+                ..
+            } => {
+                for tp in partitions {
+                    if let Err(c) = self.release(group_id, tp, client_id, *at_ms) {
+                        conflicts.push(c);
+                    }
+                }
+            }
+            _ => {}
+        }
+        conflicts
+    }
+
+    /// Every change of one partition.
+    pub fn history(&self, group_id: &str, tp: &TopicPartition) -> &[OwnershipChange] {
+        self.changes
+            .get(&(group_id.to_string(), tp.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Owner at a given time (the last change at or before `at_ms` wins).
+    pub fn owner_at(&self, group_id: &str, tp: &TopicPartition, at_ms: u64) -> Option<&str> {
+        self.history(group_id, tp)
+            .iter()
+            .rev()
+            .find(|c| c.at_ms <= at_ms)
+            .and_then(|c| c.owner.as_deref())
+    }
+
+    /// Unowned intervals `[from, to)` that lie between two owners (the time before the first
+    /// owner and after the last release are not gaps).
+    pub fn gaps(&self, group_id: &str, tp: &TopicPartition) -> Vec<(u64, u64)> {
+        let mut gaps = Vec::new();
+        let mut released_at: Option<u64> = None;
+        for c in self.history(group_id, tp) {
+            match (&c.owner, released_at) {
+                (None, _) => released_at = Some(c.at_ms),
+                (Some(_), Some(from)) => {
+                    gaps.push((from, c.at_ms));
+                    released_at = None;
+                }
+                (Some(_), None) => {}
+            }
+        }
+        gaps
+    }
+
+    /// Sum of [`Self::gaps`] lengths.
+    pub fn total_gap_ms(&self, group_id: &str, tp: &TopicPartition) -> u64 {
+        self.gaps(group_id, tp).iter().map(|(a, b)| b - a).sum()
+    }
+
+    /// All partitions known for a group.
+    pub fn partitions(&self, group_id: &str) -> Vec<TopicPartition> {
+        self.changes
+            .keys()
+            .filter(|(g, _)| g == group_id)
+            .map(|(_, tp)| tp.clone())
+            .collect()
+    }
+}
+
+/// How many times each record was processed, per group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryLedger {
+    counts: BTreeMap<String, BTreeMap<RecordId, u32>>,
+    /// Per group: (total processings, duplicate processings), kept incrementally.
+    totals: BTreeMap<String, (u64, u64)>,
+}
+
+impl DeliveryLedger {
+    /// Empty ledger.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts one processing of `record_id` by `group_id`.
+    pub fn record_processed(&mut self, group_id: &str, record_id: RecordId) {
+        let c = self
+            .counts
+            .entry(group_id.to_string())
+            .or_default()
+            .entry(record_id)
+            .or_insert(0);
+        *c = c.saturating_add(1);
+        let repeat = *c > 1;
+        let t = self.totals.entry(group_id.to_string()).or_insert((0, 0));
+        t.0 += 1;
+        if repeat {
+            t.1 += 1;
+        }
+    }
+
+    /// Applies an [`Output::Processed`]; other outputs are ignored.
+    pub fn apply(&mut self, output: &Output) {
+        if let Output::Processed {
+            group_id,
+            record_id,
+            ..
+        } = output
+        {
+            self.record_processed(group_id, *record_id);
+        }
+    }
+
+    /// Times a record was processed by a group.
+    pub fn times_processed(&self, group_id: &str, record_id: RecordId) -> u32 {
+        self.counts
+            .get(group_id)
+            .and_then(|m| m.get(&record_id))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Extra processings (sum over records of `times − 1`).
+    pub fn duplicates(&self, group_id: &str) -> u64 {
+        self.totals.get(group_id).map_or(0, |t| t.1)
+    }
+
+    /// Total processings (with repeats).
+    pub fn total_processed(&self, group_id: &str) -> u64 {
+        self.totals.get(group_id).map_or(0, |t| t.0)
+    }
+
+    /// Distinct records processed at least once.
+    pub fn distinct_processed(&self, group_id: &str) -> u64 {
+        self.counts.get(group_id).map_or(0, |m| m.len() as u64)
+    }
+
+    /// Records among `expected` (e.g. everything below the committed offsets) never processed.
+    pub fn losses(&self, group_id: &str, expected: impl IntoIterator<Item = RecordId>) -> u64 {
+        expected
+            .into_iter()
+            .filter(|id| self.times_processed(group_id, *id) == 0)
+            .count() as u64
+    }
+}
+
+/// One row of a group's lag table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LagRow {
+    /// Group.
+    pub group_id: String,
+    /// Partition.
+    pub tp: TopicPartition,
+    /// High watermark.
+    pub high_watermark: i64,
+    /// Committed offset, if any.
+    pub committed: Option<i64>,
+    /// Owner's fetch position, if owned.
+    pub position: Option<i64>,
+    /// Owner (`client.id`).
+    pub owner: Option<String>,
+    /// HW − committed (`LAG` of `kafka-consumer-groups.sh`).
+    pub committed_lag: Option<i64>,
+    /// HW − position.
+    pub position_lag: Option<i64>,
+}
+
+/// Builds lag rows for every partition in `high_watermarks`.
+pub fn lag_rows(
+    group_id: &str,
+    high_watermarks: &BTreeMap<TopicPartition, i64>,
+    committed: &BTreeMap<TopicPartition, i64>,
+    positions: &BTreeMap<TopicPartition, (String, i64)>,
+) -> Vec<LagRow> {
+    high_watermarks
+        .iter()
+        .map(|(tp, hw)| {
+            let c = committed.get(tp).copied();
+            let p = positions.get(tp);
+            LagRow {
+                group_id: group_id.to_string(),
+                tp: tp.clone(),
+                high_watermark: *hw,
+                committed: c,
+                position: p.map(|(_, o)| *o),
+                owner: p.map(|(o, _)| o.clone()),
+                committed_lag: c.map(|c| (hw - c).max(0)),
+                position_lag: p.map(|(_, o)| (hw - o).max(0)),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,1526 @@
+//! One Kafka consumer in a classic group: the client half of the protocol.
+//!
+//! Models `KafkaConsumer` (classic) with its `ConsumerCoordinator` / `AbstractCoordinator`
+//! (member states UNJOINED, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE; FindCoordinator →
+//! JoinGroup (with the KIP-394 MEMBER_ID_REQUIRED round trip) → SyncGroup → heartbeats), the
+//! heartbeat thread (`heartbeat.interval.ms`, `max.poll.interval.ms` expiry ⇒ LeaveGroup), the
+//! leader's client-side assignment through an [`AssignFn`], eager vs cooperative rebalancing
+//! (`onJoinPrepare` / `onJoinComplete`, KIP-429), the fetcher (never past the high watermark,
+//! `max.poll.records`, `auto.offset.reset`) and the application's poll/process loop with three
+//! commit modes.
+//!
+//! Simplifications (documented, deterministic): the fetch is a synchronous read of the
+//! [`PartitionSource`] at poll time; synchronous commits (`commitSync` in `onJoinPrepare`, on
+//! close, and the manual modes) are sent and not waited for — the coordinator handles each
+//! connection's messages in order, so a commit sent before a JoinGroup/LeaveGroup is applied first.
+//! Ownership ends as soon as the consumer knows it is out of the group (lost partitions are
+//! reported when the error arrives, not at the next `poll`).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::coordinator::CONSUMER_PROTOCOL_TYPE;
+use super::event::GroupEvent;
+use super::protocol::{
+    Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry,
+    Output, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition,
+};
+use super::GroupError;
+
+/// A member's subscription as handed to an assignor
+/// (`ConsumerPartitionAssignor.Subscription` + member id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSubscription {
+    /// Member id.
+    pub member_id: String,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// Partitions currently owned (cooperative).
+    pub owned_partitions: Vec<(String, u32)>,
+    /// Generation of the owned partitions (-1 if none).
+    pub generation_id: i32,
+}
+
+/// The assignor the leader runs: `(strategy, topic → partition count, members)` →
+/// member id → partitions. The integration passes an adapter over `assign::assign`.
+pub type AssignFn = fn(
+    &str,
+    &BTreeMap<String, u32>,
+    &[MemberSubscription],
+) -> Result<BTreeMap<String, Vec<(String, u32)>>, String>;
+
+/// `ConsumerPartitionAssignor.RebalanceProtocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RebalanceProtocol {
+    /// Revoke everything before joining.
+    Eager,
+    /// KIP-429 incremental cooperative rebalancing.
+    Cooperative,
+}
+
+impl RebalanceProtocol {
+    /// The protocol a consumer uses: the highest one every configured assignor supports
+    /// (`ConsumerCoordinator` constructor). Only `cooperative-sticky` supports COOPERATIVE, so the
+    /// default `[range, cooperative-sticky]` is EAGER.
+    pub fn for_strategies(strategies: &[String]) -> Self {
+        if !strategies.is_empty() && strategies.iter().all(|s| s == "cooperative-sticky") {
+            RebalanceProtocol::Cooperative
+        } else {
+            RebalanceProtocol::Eager
+        }
+    }
+}
+
+/// How the application commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitMode {
+    /// `enable.auto.commit=true`: commit positions in `poll` every `auto.commit.interval.ms`,
+    /// before a rebalance and on close.
+    Auto,
+    /// `enable.auto.commit=false`, `commitSync()` after processing each batch (at least once).
+    ManualAfter,
+    /// `enable.auto.commit=false`, `commitSync()` right after `poll`, before processing (at most once).
+    ManualBefore,
+}
+
+/// `auto.offset.reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoOffsetReset {
+    /// Log start offset.
+    Earliest,
+    /// High watermark.
+    Latest,
+    /// No reset: `NoOffsetForPartitionException` / `OffsetOutOfRangeException`.
+    None,
+}
+
+impl AutoOffsetReset {
+    /// Kafka's config value.
+    pub fn name(self) -> &'static str {
+        match self {
+            AutoOffsetReset::Earliest => "earliest",
+            AutoOffsetReset::Latest => "latest",
+            AutoOffsetReset::None => "none",
+        }
+    }
+}
+
+/// Consumer configuration (`ConsumerConfig` defaults).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerConfig {
+    /// `client.id`; unique per consumer instance in GroupLab.
+    pub client_id: String,
+    /// `group.id`.
+    pub group_id: String,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// `partition.assignment.strategy` names in preference order (default `[range, cooperative-sticky]`).
+    pub assignment_strategies: Vec<String>,
+    /// `session.timeout.ms` (45000).
+    pub session_timeout_ms: u64,
+    /// `heartbeat.interval.ms` (3000).
+    pub heartbeat_interval_ms: u64,
+    /// `max.poll.interval.ms` (300000); also the JoinGroup rebalance timeout.
+    pub max_poll_interval_ms: u64,
+    /// `max.poll.records` (500).
+    pub max_poll_records: u32,
+    /// Commit mode (`enable.auto.commit` true ⇒ [`CommitMode::Auto`]).
+    pub commit_mode: CommitMode,
+    /// `auto.commit.interval.ms` (5000).
+    pub auto_commit_interval_ms: u64,
+    /// `auto.offset.reset` (latest).
+    pub auto_offset_reset: AutoOffsetReset,
+    /// Application time to process one record.
+    pub processing_time_ms: u64,
+    /// Timeout the application passes to `poll(Duration)` when no records are available.
+    pub poll_timeout_ms: u64,
+    /// `retry.backoff.ms` (100).
+    pub retry_backoff_ms: u64,
+    /// `request.timeout.ms` (30000).
+    pub request_timeout_ms: u64,
+    /// One-way network latency of this consumer's requests.
+    pub network_latency_ms: u64,
+}
+
+/// Upper bound for `max.poll.records` in the simulator.
+pub const MAX_POLL_RECORDS_LIMIT: u32 = 100_000;
+
+impl ConsumerConfig {
+    /// Kafka defaults for `client_id` in `group_id` subscribed to `topics`.
+    pub fn new(client_id: impl Into<String>, group_id: impl Into<String>, topics: &[&str]) -> Self {
+        Self {
+            client_id: client_id.into(),
+            group_id: group_id.into(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            assignment_strategies: vec!["range".into(), "cooperative-sticky".into()],
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            max_poll_records: 500,
+            commit_mode: CommitMode::Auto,
+            auto_commit_interval_ms: 5_000,
+            auto_offset_reset: AutoOffsetReset::Latest,
+            processing_time_ms: 1,
+            poll_timeout_ms: 100,
+            retry_backoff_ms: 100,
+            request_timeout_ms: 30_000,
+            network_latency_ms: 5,
+        }
+    }
+
+    /// Checks the values like Kafka does (and the simulator's bounds).
+    pub fn validate(&self) -> Result<(), GroupError> {
+        let bad = |s: String| Err(GroupError::InvalidConfig(s));
+        if self.client_id.is_empty() {
+            return bad("client.id must not be empty".into());
+        }
+        if self.group_id.is_empty() {
+            return bad("group.id must not be empty for a group member".into());
+        }
+        if self.topics.is_empty() || self.topics.iter().any(|t| t.is_empty()) {
+            return bad("the subscription needs at least one non-empty topic name".into());
+        }
+        if self.assignment_strategies.is_empty() {
+            return bad("partition.assignment.strategy must not be empty".into());
+        }
+        if self.heartbeat_interval_ms == 0 || self.heartbeat_interval_ms >= self.session_timeout_ms
+        {
+            return bad(format!(
+                "heartbeat.interval.ms ({}) must be > 0 and lower than session.timeout.ms ({})",
+                self.heartbeat_interval_ms, self.session_timeout_ms
+            ));
+        }
+        if self.max_poll_records == 0 || self.max_poll_records > MAX_POLL_RECORDS_LIMIT {
+            return bad(format!(
+                "max.poll.records ({}) must be in 1..={MAX_POLL_RECORDS_LIMIT}",
+                self.max_poll_records
+            ));
+        }
+        if self.max_poll_interval_ms == 0
+            || self.poll_timeout_ms == 0
+            || self.request_timeout_ms == 0
+        {
+            return bad(
+                "max.poll.interval.ms, poll timeout and request.timeout.ms must be > 0".into(),
+            );
+        }
+        if self.commit_mode == CommitMode::Auto && self.auto_commit_interval_ms == 0 {
+            return bad("auto.commit.interval.ms must be > 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// Log bounds of a partition as the fetcher sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOffsets {
+    /// Log start offset.
+    pub log_start_offset: i64,
+    /// High watermark (consumers never read at or past it).
+    pub high_watermark: i64,
+}
+
+/// What the consumer reads from the cluster: metadata, log bounds and record identities.
+pub trait PartitionSource {
+    /// Partition count of a topic, `None` if the topic does not exist.
+    fn partition_count(&self, topic: &str) -> Option<u32>;
+    /// Log start and high watermark, `None` if unknown / unavailable.
+    fn offsets(&self, tp: &TopicPartition) -> Option<PartitionOffsets>;
+    /// Identity of the record at `offset`, `None` if there is none.
+    fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId>;
+}
+
+/// `AbstractCoordinator.MemberState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberState {
+    /// Not in a group.
+    Unjoined,
+    /// JoinGroup sent / about to be sent.
+    PreparingRebalance,
+    /// JoinGroup answered, SyncGroup pending.
+    CompletingRebalance,
+    /// Member of a stable generation.
+    Stable,
+}
+
+impl MemberState {
+    /// Kafka's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemberState::Unjoined => "UNJOINED",
+            MemberState::PreparingRebalance => "PREPARING_REBALANCE",
+            MemberState::CompletingRebalance => "COMPLETING_REBALANCE",
+            MemberState::Stable => "STABLE",
+        }
+    }
+}
+
+/// Process-level state of the consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientLifecycle {
+    /// Polling and processing.
+    Running,
+    /// Processing stuck: the heartbeat thread runs, `poll` is not called.
+    Stalled,
+    /// Closed gracefully.
+    Closed,
+    /// Hard crash: silent forever.
+    Crashed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Api {
+    FindCoordinator,
+    JoinGroup,
+    SyncGroup,
+    Heartbeat,
+    LeaveGroup,
+    OffsetCommit,
+    OffsetFetch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Inflight {
+    api: Api,
+    sent_ms: u64,
+    generation_id: i32,
+    /// Offsets of an OffsetCommit, to know what was acknowledged.
+    offsets: Vec<(TopicPartition, i64)>,
+}
+
+/// A record handed to the application by `poll`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchedRecord {
+    /// Partition.
+    pub tp: TopicPartition,
+    /// Offset.
+    pub offset: i64,
+    /// Identity.
+    pub record_id: RecordId,
+}
+
+/// Bound of the inner poll loop per `handle_timeout` call.
+const MAX_POLLS_PER_CALL: usize = 64;
+
+/// One consumer. Sans-IO: drive it with [`Self::handle_message`] / [`Self::handle_timeout`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsumerClient {
+    cfg: ConsumerConfig,
+    #[serde(skip, default = "default_assignor")]
+    assignor: AssignFn,
+    protocol: RebalanceProtocol,
+    lifecycle: ClientLifecycle,
+    fatal: Option<ErrorCode>,
+    coordinator: Option<u32>,
+    state: MemberState,
+    member_id: String,
+    generation_id: i32,
+    protocol_name: Option<String>,
+    leader: bool,
+    rejoin_needed: bool,
+    next_correlation_id: u64,
+    inflight: BTreeMap<u64, Inflight>,
+    next_heartbeat_ms: u64,
+    next_find_ms: u64,
+    last_heartbeat_ack_ms: Option<u64>,
+    assignment: BTreeSet<TopicPartition>,
+    positions: BTreeMap<TopicPartition, i64>,
+    need_offsets: BTreeSet<TopicPartition>,
+    no_offset: BTreeSet<TopicPartition>,
+    batch: VecDeque<FetchedRecord>,
+    next_record_done_ms: u64,
+    next_poll_ms: Option<u64>,
+    last_poll_ms: u64,
+    last_auto_commit_ms: u64,
+    stalled_since_ms: u64,
+    closing: bool,
+    fetch_cursor: usize,
+    commits_acked: BTreeMap<TopicPartition, i64>,
+}
+
+fn default_assignor() -> AssignFn {
+    no_assignor
+}
+
+fn no_assignor(
+    _: &str,
+    _: &BTreeMap<String, u32>,
+    _: &[MemberSubscription],
+) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
+    Err("no assignor configured (deserialized consumer)".into())
+}
+
+impl ConsumerClient {
+    /// A consumer that starts polling at `now_ms` (first `poll` at `now_ms`).
+    pub fn new(cfg: ConsumerConfig, assignor: AssignFn, now_ms: u64) -> Result<Self, GroupError> {
+        cfg.validate()?;
+        let protocol = RebalanceProtocol::for_strategies(&cfg.assignment_strategies);
+        Ok(Self {
+            cfg,
+            assignor,
+            protocol,
+            lifecycle: ClientLifecycle::Running,
+            fatal: None,
+            coordinator: None,
+            state: MemberState::Unjoined,
+            member_id: String::new(),
+            generation_id: -1,
+            protocol_name: None,
+            leader: false,
+            rejoin_needed: true,
+            next_correlation_id: 1,
+            inflight: BTreeMap::new(),
+            next_heartbeat_ms: now_ms,
+            next_find_ms: now_ms,
+            last_heartbeat_ack_ms: None,
+            assignment: BTreeSet::new(),
+            positions: BTreeMap::new(),
+            need_offsets: BTreeSet::new(),
+            no_offset: BTreeSet::new(),
+            batch: VecDeque::new(),
+            next_record_done_ms: now_ms,
+            next_poll_ms: Some(now_ms),
+            last_poll_ms: now_ms,
+            last_auto_commit_ms: now_ms,
+            stalled_since_ms: now_ms,
+            closing: false,
+            fetch_cursor: 0,
+            commits_acked: BTreeMap::new(),
+        })
+    }
+
+    // ----- accessors -----
+
+    /// Configuration.
+    pub fn config(&self) -> &ConsumerConfig {
+        &self.cfg
+    }
+    /// `client.id`.
+    pub fn client_id(&self) -> &str {
+        &self.cfg.client_id
+    }
+    /// Member state.
+    pub fn state(&self) -> MemberState {
+        self.state
+    }
+    /// Lifecycle.
+    pub fn lifecycle(&self) -> ClientLifecycle {
+        self.lifecycle
+    }
+    /// Rebalance protocol in use.
+    pub fn rebalance_protocol(&self) -> RebalanceProtocol {
+        self.protocol
+    }
+    /// Member id (empty before the first JoinGroup response).
+    pub fn member_id(&self) -> &str {
+        &self.member_id
+    }
+    /// Generation (-1 when none).
+    pub fn generation_id(&self) -> i32 {
+        self.generation_id
+    }
+    /// Whether this member led the last generation it joined.
+    pub fn is_leader(&self) -> bool {
+        self.leader
+    }
+    /// Known coordinator broker.
+    pub fn coordinator(&self) -> Option<u32> {
+        self.coordinator
+    }
+    /// Owned partitions.
+    pub fn assignment(&self) -> &BTreeSet<TopicPartition> {
+        &self.assignment
+    }
+    /// Fetch positions.
+    pub fn positions(&self) -> &BTreeMap<TopicPartition, i64> {
+        &self.positions
+    }
+    /// Offsets whose commit this consumer saw acknowledged.
+    pub fn commits_acked(&self) -> &BTreeMap<TopicPartition, i64> {
+        &self.commits_acked
+    }
+    /// Records fetched but not processed yet.
+    pub fn pending_records(&self) -> usize {
+        self.batch.len()
+    }
+    /// The fetched, not yet processed records, in processing order.
+    pub fn pending_batch(&self) -> impl Iterator<Item = &FetchedRecord> {
+        self.batch.iter()
+    }
+
+    /// `requestRejoin`: e.g. the leader saw the partition count of a subscribed topic change
+    /// (`ConsumerCoordinator.rejoinNeededOrPending` with a stale metadata snapshot).
+    pub fn request_rejoin(&mut self) {
+        if self.state == MemberState::Stable {
+            self.rejoin_needed = true;
+        }
+    }
+    /// Time of the last `poll`.
+    pub fn last_poll_ms(&self) -> u64 {
+        self.last_poll_ms
+    }
+    /// When `max.poll.interval.ms` would expire.
+    pub fn poll_deadline_ms(&self) -> u64 {
+        self.last_poll_ms
+            .saturating_add(self.cfg.max_poll_interval_ms)
+    }
+    /// When the next heartbeat is due.
+    pub fn next_heartbeat_ms(&self) -> u64 {
+        self.next_heartbeat_ms
+    }
+    /// Last acknowledged heartbeat.
+    pub fn last_heartbeat_ack_ms(&self) -> Option<u64> {
+        self.last_heartbeat_ack_ms
+    }
+    /// A fatal error that stopped group membership (e.g. INCONSISTENT_GROUP_PROTOCOL).
+    pub fn fatal_error(&self) -> Option<ErrorCode> {
+        self.fatal
+    }
+
+    fn alive(&self) -> bool {
+        matches!(
+            self.lifecycle,
+            ClientLifecycle::Running | ClientLifecycle::Stalled
+        )
+    }
+
+    fn in_group(&self) -> bool {
+        matches!(
+            self.state,
+            MemberState::CompletingRebalance | MemberState::Stable
+        )
+    }
+
+    /// Earliest time [`Self::handle_timeout`] has work.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        if !self.alive() {
+            return None;
+        }
+        let mut d: Option<u64> = None;
+        let mut add = |t: u64| d = Some(d.map_or(t, |x: u64| x.min(t)));
+        for f in self.inflight.values() {
+            add(f.sent_ms.saturating_add(self.cfg.request_timeout_ms));
+        }
+        if self.in_group() {
+            add(self.poll_deadline_ms().saturating_add(1));
+            if self.coordinator.is_some() && !self.heartbeat_inflight() {
+                add(self.next_heartbeat_ms);
+            } else if self.coordinator.is_none() && !self.inflight_api(Api::FindCoordinator) {
+                add(self.next_find_ms);
+            }
+        }
+        if self.lifecycle == ClientLifecycle::Running {
+            if !self.batch.is_empty() {
+                add(self.next_record_done_ms);
+            } else if let Some(p) = self.next_poll_ms {
+                add(p);
+            }
+        }
+        d
+    }
+
+    fn heartbeat_inflight(&self) -> bool {
+        self.inflight.values().any(|f| f.api == Api::Heartbeat)
+    }
+
+    fn inflight_api(&self, api: Api) -> bool {
+        self.inflight.values().any(|f| f.api == api)
+    }
+
+    fn event(&self, now_ms: u64, event: GroupEvent, out: &mut Vec<Output>) {
+        out.push(Output::Event {
+            at_ms: now_ms,
+            event,
+        });
+    }
+
+    fn send(&mut self, now_ms: u64, req: Request, out: &mut Vec<Output>) -> Option<u64> {
+        let (api, to) = match &req {
+            Request::FindCoordinator { .. } => (Api::FindCoordinator, Endpoint::AnyBroker),
+            other => {
+                let api = match other {
+                    Request::JoinGroup { .. } => Api::JoinGroup,
+                    Request::SyncGroup { .. } => Api::SyncGroup,
+                    Request::Heartbeat { .. } => Api::Heartbeat,
+                    Request::LeaveGroup { .. } => Api::LeaveGroup,
+                    Request::OffsetCommit { .. } => Api::OffsetCommit,
+                    _ => Api::OffsetFetch,
+                };
+                (api, Endpoint::Broker(self.coordinator?))
+            }
+        };
+        let corr = self.next_correlation_id;
+        self.next_correlation_id += 1;
+        if api != Api::LeaveGroup {
+            let offsets = match &req {
+                Request::OffsetCommit { offsets, .. } => {
+                    offsets.iter().map(|o| (o.tp.clone(), o.offset)).collect()
+                }
+                _ => Vec::new(),
+            };
+            self.inflight.insert(
+                corr,
+                Inflight {
+                    api,
+                    sent_ms: now_ms,
+                    generation_id: self.generation_id,
+                    offsets,
+                },
+            );
+        }
+        out.push(Output::Send(Message {
+            from: Endpoint::Client(self.cfg.client_id.clone()),
+            to,
+            correlation_id: corr,
+            sent_at_ms: now_ms,
+            deliver_at_ms: now_ms.saturating_add(self.cfg.network_latency_ms),
+            body: Body::Request(req),
+        }));
+        Some(corr)
+    }
+
+    fn mark_coordinator_unknown(&mut self, now_ms: u64, reason: &str, out: &mut Vec<Output>) {
+        if self.coordinator.take().is_some() {
+            self.event(
+                now_ms,
+                GroupEvent::CoordinatorUnknown {
+                    client_id: self.cfg.client_id.clone(),
+                    reason: reason.to_string(),
+                },
+                out,
+            );
+        }
+        // Requests to the old coordinator will never be answered usefully.
+        self.inflight.retain(|_, f| f.api == Api::FindCoordinator);
+        if self.state == MemberState::CompletingRebalance {
+            self.state = MemberState::PreparingRebalance;
+        }
+    }
+
+    fn lose_or_revoke(
+        &mut self,
+        now_ms: u64,
+        partitions: Vec<TopicPartition>,
+        lost: bool,
+        out: &mut Vec<Output>,
+    ) {
+        if partitions.is_empty() {
+            return;
+        }
+        for tp in &partitions {
+            self.commits_acked.remove(tp);
+            self.assignment.remove(tp);
+            self.positions.remove(tp);
+            self.need_offsets.remove(tp);
+            self.no_offset.remove(tp);
+        }
+        self.event(
+            now_ms,
+            GroupEvent::Revoked {
+                client_id: self.cfg.client_id.clone(),
+                partitions: partitions.clone(),
+                lost,
+            },
+            out,
+        );
+        out.push(Output::Revoked {
+            group_id: self.cfg.group_id.clone(),
+            client_id: self.cfg.client_id.clone(),
+            partitions,
+            lost,
+            at_ms: now_ms,
+        });
+    }
+
+    /// `resetStateAndGeneration`: out of the group; owned partitions are lost.
+    fn reset_generation(&mut self, now_ms: u64, reset_member_id: bool, out: &mut Vec<Output>) {
+        self.generation_id = -1;
+        self.protocol_name = None;
+        self.leader = false;
+        if reset_member_id {
+            self.member_id.clear();
+        }
+        self.state = MemberState::Unjoined;
+        self.rejoin_needed = true;
+        self.inflight
+            .retain(|_, f| !matches!(f.api, Api::JoinGroup | Api::SyncGroup | Api::Heartbeat));
+        let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
+        self.lose_or_revoke(now_ms, owned, true, out);
+    }
+
+    // ----- lifecycle commands -----
+
+    /// Hard crash: nothing more is sent; ownership ends now (the group notices at session expiry).
+    pub fn crash(&mut self, now_ms: u64) -> Result<Vec<Output>, GroupError> {
+        self.require_alive("crash")?;
+        let mut out = Vec::new();
+        self.lifecycle = ClientLifecycle::Crashed;
+        let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
+        self.lose_or_revoke(now_ms, owned, true, &mut out);
+        self.batch.clear();
+        self.inflight.clear();
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "crashed".into(),
+            },
+            &mut out,
+        );
+        Ok(out)
+    }
+
+    /// Graceful close: the application finishes its current batch, then commits (auto commit),
+    /// revokes everything and sends LeaveGroup at once. A stalled consumer closes immediately
+    /// without committing its unprocessed batch.
+    pub fn close(&mut self, now_ms: u64) -> Result<Vec<Output>, GroupError> {
+        self.require_alive("close")?;
+        let mut out = Vec::new();
+        if self.lifecycle == ClientLifecycle::Running && !self.batch.is_empty() {
+            self.closing = true;
+            self.event(
+                now_ms,
+                GroupEvent::Lifecycle {
+                    client_id: self.cfg.client_id.clone(),
+                    what: "closing after the current batch".into(),
+                },
+                &mut out,
+            );
+        } else {
+            let commit = self.lifecycle == ClientLifecycle::Running;
+            self.do_close(now_ms, commit, &mut out);
+        }
+        Ok(out)
+    }
+
+    fn do_close(&mut self, now_ms: u64, commit: bool, out: &mut Vec<Output>) {
+        let valid = self.state == MemberState::Stable && self.generation_id >= 0;
+        if commit && valid && self.cfg.commit_mode == CommitMode::Auto {
+            self.commit_positions(now_ms, out);
+        }
+        let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
+        self.lose_or_revoke(now_ms, owned, !valid, out);
+        if !self.member_id.is_empty() && self.coordinator.is_some() {
+            let req = Request::LeaveGroup {
+                group_id: self.cfg.group_id.clone(),
+                member_id: self.member_id.clone(),
+                reason: "the consumer is being closed".into(),
+            };
+            self.send(now_ms, req, out);
+        }
+        self.batch.clear();
+        self.inflight.clear();
+        self.state = MemberState::Unjoined;
+        self.lifecycle = ClientLifecycle::Closed;
+        self.closing = false;
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "closed".into(),
+            },
+            out,
+        );
+    }
+
+    /// A non-retriable error (INCONSISTENT_GROUP_PROTOCOL, INVALID_SESSION_TIMEOUT, ...) is
+    /// thrown from `poll`; the application dies and the consumer is closed without committing.
+    fn fail(&mut self, now_ms: u64, error: ErrorCode, out: &mut Vec<Output>) {
+        self.fatal = Some(error);
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: format!("poll() threw {error}; the application closes the consumer"),
+            },
+            out,
+        );
+        self.generation_id = -1;
+        self.do_close(now_ms, false, out);
+    }
+
+    /// Processing gets stuck: no more `poll`, heartbeats continue in the background thread.
+    pub fn stall(&mut self, now_ms: u64) -> Result<Vec<Output>, GroupError> {
+        if self.lifecycle != ClientLifecycle::Running {
+            return Err(self.lifecycle_error("stall"));
+        }
+        self.lifecycle = ClientLifecycle::Stalled;
+        self.stalled_since_ms = now_ms;
+        let mut out = Vec::new();
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "processing stalled".into(),
+            },
+            &mut out,
+        );
+        Ok(out)
+    }
+
+    /// Processing resumes after a stall.
+    pub fn resume(&mut self, now_ms: u64) -> Result<Vec<Output>, GroupError> {
+        if self.lifecycle != ClientLifecycle::Stalled {
+            return Err(self.lifecycle_error("resume"));
+        }
+        self.lifecycle = ClientLifecycle::Running;
+        let stalled_for = now_ms.saturating_sub(self.stalled_since_ms);
+        self.next_record_done_ms = self.next_record_done_ms.saturating_add(stalled_for);
+        if self.batch.is_empty() {
+            self.next_poll_ms = Some(now_ms);
+        }
+        let mut out = Vec::new();
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "processing resumed".into(),
+            },
+            &mut out,
+        );
+        Ok(out)
+    }
+
+    fn lifecycle_error(&self, operation: &'static str) -> GroupError {
+        GroupError::InvalidLifecycle {
+            client_id: self.cfg.client_id.clone(),
+            operation,
+            lifecycle: self.lifecycle,
+        }
+    }
+
+    fn require_alive(&self, operation: &'static str) -> Result<(), GroupError> {
+        if self.alive() {
+            Ok(())
+        } else {
+            Err(self.lifecycle_error(operation))
+        }
+    }
+
+    // ----- timers -----
+
+    /// Runs the heartbeat thread and the application thread up to `now_ms`.
+    pub fn handle_timeout(&mut self, now_ms: u64, env: &dyn PartitionSource) -> Vec<Output> {
+        let mut out = Vec::new();
+        if !self.alive() {
+            return out;
+        }
+        // Request timeouts.
+        let timed_out: Vec<(u64, Api)> = self
+            .inflight
+            .iter()
+            .filter(|(_, f)| f.sent_ms.saturating_add(self.cfg.request_timeout_ms) <= now_ms)
+            .map(|(c, f)| (*c, f.api))
+            .collect();
+        for (corr, api) in timed_out {
+            self.inflight.remove(&corr);
+            if api != Api::FindCoordinator {
+                self.mark_coordinator_unknown(now_ms, "request timed out", &mut out);
+            }
+        }
+        // Heartbeat thread.
+        if self.in_group() {
+            let since = now_ms.saturating_sub(self.last_poll_ms);
+            if since > self.cfg.max_poll_interval_ms {
+                self.leave_on_poll_timeout(now_ms, since, &mut out);
+            } else if self.coordinator.is_none() {
+                // The heartbeat thread looks the coordinator up itself (it may not wait for poll).
+                if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
+                    self.next_find_ms = now_ms.saturating_add(self.cfg.retry_backoff_ms);
+                    let req = Request::FindCoordinator {
+                        group_id: self.cfg.group_id.clone(),
+                    };
+                    self.send(now_ms, req, &mut out);
+                }
+            } else if self.coordinator.is_some()
+                && !self.heartbeat_inflight()
+                && now_ms >= self.next_heartbeat_ms
+            {
+                let req = Request::Heartbeat {
+                    group_id: self.cfg.group_id.clone(),
+                    generation_id: self.generation_id,
+                    member_id: self.member_id.clone(),
+                };
+                self.send(now_ms, req, &mut out);
+                self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
+            }
+        }
+        // Application thread.
+        for _ in 0..MAX_POLLS_PER_CALL {
+            if self.lifecycle != ClientLifecycle::Running {
+                break;
+            }
+            self.process_due(now_ms, &mut out);
+            if self.lifecycle != ClientLifecycle::Running || !self.batch.is_empty() {
+                break;
+            }
+            match self.next_poll_ms {
+                Some(p) if p <= now_ms => self.poll(now_ms, env, &mut out),
+                _ => break,
+            }
+        }
+        out
+    }
+
+    fn leave_on_poll_timeout(&mut self, now_ms: u64, since: u64, out: &mut Vec<Output>) {
+        self.event(
+            now_ms,
+            GroupEvent::PollTimeoutExpired {
+                client_id: self.cfg.client_id.clone(),
+                member_id: self.member_id.clone(),
+                since_last_poll_ms: since,
+            },
+            out,
+        );
+        if self.coordinator.is_some() && !self.member_id.is_empty() {
+            let req = Request::LeaveGroup {
+                group_id: self.cfg.group_id.clone(),
+                member_id: self.member_id.clone(),
+                reason: "consumer poll timeout has expired".into(),
+            };
+            self.send(now_ms, req, out);
+        }
+        self.reset_generation(now_ms, true, out);
+    }
+
+    fn process_due(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        while !self.batch.is_empty() && self.next_record_done_ms <= now_ms {
+            let Some(r) = self.batch.pop_front() else {
+                break;
+            };
+            let at_ms = self.next_record_done_ms;
+            out.push(Output::Processed {
+                group_id: self.cfg.group_id.clone(),
+                client_id: self.cfg.client_id.clone(),
+                tp: r.tp,
+                offset: r.offset,
+                record_id: r.record_id,
+                at_ms,
+            });
+            if self.batch.is_empty() {
+                self.after_batch(at_ms, out);
+            } else {
+                self.next_record_done_ms = at_ms.saturating_add(self.cfg.processing_time_ms);
+            }
+        }
+    }
+
+    fn after_batch(&mut self, at_ms: u64, out: &mut Vec<Output>) {
+        if self.cfg.commit_mode == CommitMode::ManualAfter {
+            self.commit_sync(at_ms, out);
+        }
+        self.next_poll_ms = Some(at_ms);
+        if self.closing {
+            self.do_close(at_ms, true, out);
+        }
+    }
+
+    /// `commitSync()` from the application: only possible in a stable generation.
+    fn commit_sync(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        if self.state == MemberState::Stable
+            && self.generation_id >= 0
+            && self.coordinator.is_some()
+        {
+            self.commit_positions(now_ms, out);
+        } else if !self.positions.is_empty() || self.state != MemberState::Stable {
+            let error = if self.state == MemberState::Unjoined {
+                ErrorCode::UnknownMemberId
+            } else {
+                ErrorCode::RebalanceInProgress
+            };
+            self.event(
+                now_ms,
+                GroupEvent::RequestFailed {
+                    client_id: self.cfg.client_id.clone(),
+                    api: "OffsetCommit".into(),
+                    error,
+                },
+                out,
+            );
+        }
+    }
+
+    fn commit_positions(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let offsets: Vec<OffsetCommitEntry> = self
+            .positions
+            .iter()
+            .filter(|(tp, _)| self.assignment.contains(*tp))
+            .filter(|(tp, o)| self.commits_acked.get(*tp) != Some(*o))
+            .map(|(tp, o)| OffsetCommitEntry {
+                tp: tp.clone(),
+                offset: *o,
+                metadata: String::new(),
+            })
+            .collect();
+        if offsets.is_empty() {
+            return;
+        }
+        let req = Request::OffsetCommit {
+            group_id: self.cfg.group_id.clone(),
+            generation_id: self.generation_id,
+            member_id: self.member_id.clone(),
+            offsets,
+        };
+        self.send(now_ms, req, out);
+    }
+
+    /// `KafkaConsumer.poll`: coordinator, group membership, auto commit, offsets, fetch.
+    fn poll(&mut self, now_ms: u64, env: &dyn PartitionSource, out: &mut Vec<Output>) {
+        self.last_poll_ms = now_ms;
+        self.next_poll_ms = Some(now_ms.saturating_add(self.cfg.poll_timeout_ms));
+        if self.fatal.is_some() {
+            return;
+        }
+        if self.coordinator.is_none() {
+            if !self.inflight_api(Api::FindCoordinator) {
+                let req = Request::FindCoordinator {
+                    group_id: self.cfg.group_id.clone(),
+                };
+                self.send(now_ms, req, out);
+            }
+            return;
+        }
+        match self.state {
+            MemberState::Unjoined => {
+                self.on_join_prepare(now_ms, out);
+                self.send_join(now_ms, out);
+            }
+            MemberState::Stable if self.rejoin_needed => {
+                self.on_join_prepare(now_ms, out);
+                self.send_join(now_ms, out);
+            }
+            MemberState::PreparingRebalance => {
+                if !self.inflight_api(Api::JoinGroup) {
+                    self.send_join(now_ms, out);
+                }
+            }
+            MemberState::CompletingRebalance => {
+                if !self.inflight_api(Api::SyncGroup) && !self.inflight_api(Api::JoinGroup) {
+                    self.state = MemberState::PreparingRebalance;
+                    self.send_join(now_ms, out);
+                }
+            }
+            MemberState::Stable => {}
+        }
+        if self.state != MemberState::Stable {
+            return;
+        }
+        // Auto commit of the positions returned by the previous polls.
+        if self.cfg.commit_mode == CommitMode::Auto
+            && now_ms
+                >= self
+                    .last_auto_commit_ms
+                    .saturating_add(self.cfg.auto_commit_interval_ms)
+        {
+            self.last_auto_commit_ms = now_ms;
+            self.commit_positions(now_ms, out);
+        }
+        // Committed offsets for partitions without a position.
+        if !self.need_offsets.is_empty() && !self.inflight_api(Api::OffsetFetch) {
+            let req = Request::OffsetFetch {
+                group_id: self.cfg.group_id.clone(),
+                partitions: self.need_offsets.iter().cloned().collect(),
+            };
+            self.send(now_ms, req, out);
+        }
+        let records = self.fetch(now_ms, env, out);
+        if records.is_empty() {
+            return;
+        }
+        if self.cfg.commit_mode == CommitMode::ManualBefore {
+            self.commit_sync(now_ms, out);
+        }
+        self.batch = records.into();
+        self.next_poll_ms = None;
+        self.next_record_done_ms = now_ms.saturating_add(self.cfg.processing_time_ms);
+    }
+
+    fn reset_position(
+        &mut self,
+        now_ms: u64,
+        tp: &TopicPartition,
+        reason: &str,
+        env: &dyn PartitionSource,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(bounds) = env.offsets(tp) else {
+            return;
+        };
+        let target = match self.cfg.auto_offset_reset {
+            AutoOffsetReset::Earliest => bounds.log_start_offset,
+            AutoOffsetReset::Latest => bounds.high_watermark,
+            AutoOffsetReset::None => {
+                self.positions.remove(tp);
+                self.no_offset.insert(tp.clone());
+                self.event(
+                    now_ms,
+                    GroupEvent::NoOffsetForPartition {
+                        client_id: self.cfg.client_id.clone(),
+                        tp: tp.clone(),
+                    },
+                    out,
+                );
+                return;
+            }
+        };
+        self.positions.insert(tp.clone(), target);
+        self.event(
+            now_ms,
+            GroupEvent::OffsetReset {
+                client_id: self.cfg.client_id.clone(),
+                tp: tp.clone(),
+                offset: target,
+                policy: self.cfg.auto_offset_reset.name().into(),
+                reason: reason.into(),
+            },
+            out,
+        );
+    }
+
+    fn fetch(
+        &mut self,
+        now_ms: u64,
+        env: &dyn PartitionSource,
+        out: &mut Vec<Output>,
+    ) -> Vec<FetchedRecord> {
+        let mut owned: Vec<TopicPartition> = self
+            .assignment
+            .iter()
+            .filter(|tp| self.positions.contains_key(*tp) && !self.no_offset.contains(*tp))
+            .cloned()
+            .collect();
+        if owned.is_empty() {
+            return Vec::new();
+        }
+        let start = self.fetch_cursor % owned.len();
+        owned.rotate_left(start);
+        self.fetch_cursor = self.fetch_cursor.wrapping_add(1);
+        let mut records = Vec::new();
+        let max = self.cfg.max_poll_records as usize;
+        for tp in owned {
+            if records.len() >= max {
+                break;
+            }
+            let Some(bounds) = env.offsets(&tp) else {
+                continue;
+            };
+            let Some(mut pos) = self.positions.get(&tp).copied() else {
+                continue;
+            };
+            if pos < bounds.log_start_offset || pos > bounds.high_watermark {
+                self.reset_position(now_ms, &tp, "offset out of range", env, out);
+                match self.positions.get(&tp) {
+                    Some(p) => pos = *p,
+                    None => continue,
+                }
+            }
+            while pos < bounds.high_watermark && records.len() < max {
+                let Some(record_id) = env.record_id(&tp, pos) else {
+                    break;
+                };
+                records.push(FetchedRecord {
+                    tp: tp.clone(),
+                    offset: pos,
+                    record_id,
+                });
+                pos += 1;
+            }
+            self.positions.insert(tp, pos);
+        }
+        records
+    }
+
+    /// `onJoinPrepare`: auto commit, then eager revokes everything; cooperative keeps its
+    /// partitions; without a valid generation everything is already lost.
+    fn on_join_prepare(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let valid = self.generation_id >= 0 && !self.member_id.is_empty();
+        if valid && self.cfg.commit_mode == CommitMode::Auto && self.coordinator.is_some() {
+            self.commit_positions(now_ms, out);
+        }
+        let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
+        if !valid {
+            self.lose_or_revoke(now_ms, owned, true, out);
+        } else if self.protocol == RebalanceProtocol::Eager {
+            self.lose_or_revoke(now_ms, owned, false, out);
+        }
+        self.state = MemberState::PreparingRebalance;
+    }
+
+    fn send_join(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        if self.coordinator.is_none() {
+            self.state = MemberState::PreparingRebalance;
+            return;
+        }
+        let owned: Vec<TopicPartition> = match self.protocol {
+            RebalanceProtocol::Cooperative => self.assignment.iter().cloned().collect(),
+            RebalanceProtocol::Eager => Vec::new(),
+        };
+        let subscription = Subscription {
+            topics: self.cfg.topics.clone(),
+            owned_partitions: owned.clone(),
+            generation_id: self.generation_id,
+        };
+        let protocols = self
+            .cfg
+            .assignment_strategies
+            .iter()
+            .map(|name| JoinProtocol {
+                name: name.clone(),
+                metadata: subscription.clone(),
+            })
+            .collect();
+        let req = Request::JoinGroup {
+            group_id: self.cfg.group_id.clone(),
+            member_id: self.member_id.clone(),
+            client_id: self.cfg.client_id.clone(),
+            protocol_type: CONSUMER_PROTOCOL_TYPE.into(),
+            protocols,
+            session_timeout_ms: self.cfg.session_timeout_ms,
+            rebalance_timeout_ms: self.cfg.max_poll_interval_ms,
+        };
+        self.inflight
+            .retain(|_, f| f.api != Api::JoinGroup && f.api != Api::SyncGroup);
+        self.send(now_ms, req, out);
+        self.state = MemberState::PreparingRebalance;
+        self.rejoin_needed = false;
+        self.event(
+            now_ms,
+            GroupEvent::JoinGroupSent {
+                client_id: self.cfg.client_id.clone(),
+                member_id: self.member_id.clone(),
+                owned,
+            },
+            out,
+        );
+    }
+
+    // ----- responses -----
+
+    /// Handles a response addressed to this consumer (anything else, or a stale response, is ignored).
+    pub fn handle_message(
+        &mut self,
+        now_ms: u64,
+        msg: &Message,
+        env: &dyn PartitionSource,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        if !self.alive() || msg.to != Endpoint::Client(self.cfg.client_id.clone()) {
+            return out;
+        }
+        let Body::Response(resp) = &msg.body else {
+            return out;
+        };
+        let Some(flight) = self.inflight.remove(&msg.correlation_id) else {
+            return out;
+        };
+        let err = resp.error();
+        if err != ErrorCode::None && err != ErrorCode::MemberIdRequired {
+            let api = format!("{:?}", flight.api);
+            self.event(
+                now_ms,
+                GroupEvent::RequestFailed {
+                    client_id: self.cfg.client_id.clone(),
+                    api,
+                    error: err,
+                },
+                &mut out,
+            );
+        }
+        if err.is_coordinator_error() {
+            self.mark_coordinator_unknown(now_ms, err.name(), &mut out);
+            return out;
+        }
+        let same_generation = flight.generation_id == self.generation_id;
+        match resp {
+            Response::FindCoordinator { coordinator_id, .. } => {
+                if let Some(b) = coordinator_id {
+                    self.coordinator = Some(*b);
+                    self.next_heartbeat_ms = now_ms;
+                    self.event(
+                        now_ms,
+                        GroupEvent::CoordinatorDiscovered {
+                            client_id: self.cfg.client_id.clone(),
+                            broker_id: *b,
+                        },
+                        &mut out,
+                    );
+                }
+            }
+            Response::JoinGroup {
+                error,
+                generation_id,
+                protocol_name,
+                leader,
+                member_id,
+                members,
+            } => match error {
+                ErrorCode::None => {
+                    self.member_id = member_id.clone();
+                    self.generation_id = *generation_id;
+                    self.protocol_name = protocol_name.clone();
+                    self.leader = leader == member_id;
+                    self.state = MemberState::CompletingRebalance;
+                    self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
+                    let protocol = protocol_name.clone().unwrap_or_default();
+                    self.event(
+                        now_ms,
+                        GroupEvent::JoinedGeneration {
+                            client_id: self.cfg.client_id.clone(),
+                            member_id: member_id.clone(),
+                            generation_id: *generation_id,
+                            leader: self.leader,
+                            protocol: protocol.clone(),
+                        },
+                        &mut out,
+                    );
+                    let assignments = if self.leader {
+                        self.perform_assignment(now_ms, &protocol, members, env, &mut out)
+                    } else {
+                        Vec::new()
+                    };
+                    let req = Request::SyncGroup {
+                        group_id: self.cfg.group_id.clone(),
+                        generation_id: self.generation_id,
+                        member_id: self.member_id.clone(),
+                        protocol_name: protocol,
+                        assignments,
+                    };
+                    self.send(now_ms, req, &mut out);
+                }
+                ErrorCode::MemberIdRequired => {
+                    self.member_id = member_id.clone();
+                    self.send_join(now_ms, &mut out);
+                }
+                ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+                    self.reset_generation(now_ms, *error == ErrorCode::UnknownMemberId, &mut out);
+                    self.on_join_prepare(now_ms, &mut out);
+                    self.send_join(now_ms, &mut out);
+                }
+                ErrorCode::RebalanceInProgress => self.send_join(now_ms, &mut out),
+                fatal => self.fail(now_ms, *fatal, &mut out),
+            },
+            Response::SyncGroup { error, partitions } => match error {
+                ErrorCode::None => self.on_join_complete(now_ms, partitions, &mut out),
+                ErrorCode::RebalanceInProgress => self.send_join(now_ms, &mut out),
+                ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+                    self.reset_generation(now_ms, *error == ErrorCode::UnknownMemberId, &mut out);
+                    self.on_join_prepare(now_ms, &mut out);
+                    self.send_join(now_ms, &mut out);
+                }
+                fatal => self.fail(now_ms, *fatal, &mut out),
+            },
+            Response::Heartbeat { error } => match error {
+                ErrorCode::None => self.last_heartbeat_ack_ms = Some(now_ms),
+                ErrorCode::RebalanceInProgress if self.state == MemberState::Stable => {
+                    self.rejoin_needed = true;
+                }
+                ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration
+                    if same_generation && self.in_group() =>
+                {
+                    self.reset_generation(now_ms, *error == ErrorCode::UnknownMemberId, &mut out);
+                }
+                _ => {}
+            },
+            Response::OffsetCommit { results } => {
+                for (tp, e) in results {
+                    let sent = flight
+                        .offsets
+                        .iter()
+                        .find(|(t, _)| t == tp)
+                        .map(|(_, o)| *o);
+                    if let (ErrorCode::None, Some(o), true) =
+                        (*e, sent, self.assignment.contains(tp))
+                    {
+                        self.commits_acked.insert(tp.clone(), o);
+                    }
+                }
+                let e = resp.error();
+                if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)
+                    && same_generation
+                    && self.in_group()
+                {
+                    self.reset_generation(now_ms, e == ErrorCode::UnknownMemberId, &mut out);
+                }
+            }
+            Response::OffsetFetch { error, offsets } => {
+                if *error == ErrorCode::None {
+                    for (tp, committed) in offsets {
+                        if !self.assignment.contains(tp) || !self.need_offsets.remove(tp) {
+                            continue;
+                        }
+                        match committed {
+                            Some(o) => {
+                                self.positions.insert(tp.clone(), *o);
+                            }
+                            None => self.reset_position(
+                                now_ms,
+                                tp,
+                                "no committed offset",
+                                env,
+                                &mut out,
+                            ),
+                        }
+                    }
+                }
+            }
+            Response::LeaveGroup { .. } => {}
+        }
+        out
+    }
+
+    /// The leader's `onLeaderElected` / `performAssignment`.
+    fn perform_assignment(
+        &self,
+        now_ms: u64,
+        protocol: &str,
+        members: &[JoinResponseMember],
+        env: &dyn PartitionSource,
+        out: &mut Vec<Output>,
+    ) -> Vec<SyncAssignment> {
+        let mut topics: BTreeMap<String, u32> = BTreeMap::new();
+        for m in members {
+            for t in &m.metadata.topics {
+                if let Some(n) = env.partition_count(t).filter(|n| *n > 0) {
+                    topics.insert(t.clone(), n);
+                }
+            }
+        }
+        let subs: Vec<MemberSubscription> = members
+            .iter()
+            .map(|m| MemberSubscription {
+                member_id: m.member_id.clone(),
+                topics: m.metadata.topics.clone(),
+                owned_partitions: m
+                    .metadata
+                    .owned_partitions
+                    .iter()
+                    .map(|tp| (tp.topic.clone(), tp.partition))
+                    .collect(),
+                generation_id: m.metadata.generation_id,
+            })
+            .collect();
+        let mut result: BTreeMap<String, Vec<TopicPartition>> = members
+            .iter()
+            .map(|m| (m.member_id.clone(), Vec::new()))
+            .collect();
+        match (self.assignor)(protocol, &topics, &subs) {
+            Err(e) => {
+                self.event(
+                    now_ms,
+                    GroupEvent::AssignmentFailed {
+                        client_id: self.cfg.client_id.clone(),
+                        error: e,
+                    },
+                    out,
+                );
+            }
+            Ok(map) => {
+                let mut taken: BTreeSet<TopicPartition> = BTreeSet::new();
+                let mut problems = Vec::new();
+                for (member, parts) in map {
+                    let Some(slot) = result.get_mut(&member) else {
+                        problems.push(format!("assignment for unknown member {member}"));
+                        continue;
+                    };
+                    for (t, p) in parts {
+                        let tp = TopicPartition::new(t, p);
+                        if topics.get(&tp.topic).is_none_or(|n| tp.partition >= *n) {
+                            problems.push(format!("unknown partition {tp}"));
+                        } else if !taken.insert(tp.clone()) {
+                            problems.push(format!("{tp} assigned twice"));
+                        } else {
+                            slot.push(tp);
+                        }
+                    }
+                }
+                if !problems.is_empty() {
+                    self.event(
+                        now_ms,
+                        GroupEvent::AssignmentFailed {
+                            client_id: self.cfg.client_id.clone(),
+                            error: problems.join("; "),
+                        },
+                        out,
+                    );
+                }
+            }
+        }
+        if self.protocol == RebalanceProtocol::Cooperative || protocol == "cooperative-sticky" {
+            // KIP-429: a partition moving between members is first only revoked; it is handed to
+            // its new owner in the follow-up rebalance (CooperativeStickyAssignor's adjustment).
+            let mut owner: BTreeMap<TopicPartition, &str> = BTreeMap::new();
+            for m in members {
+                for tp in &m.metadata.owned_partitions {
+                    owner.insert(tp.clone(), m.member_id.as_str());
+                }
+            }
+            for (member, parts) in result.iter_mut() {
+                parts.retain(|tp| owner.get(tp).is_none_or(|o| *o == member.as_str()));
+            }
+        }
+        result
+            .into_iter()
+            .map(|(member_id, partitions)| SyncAssignment {
+                member_id,
+                partitions,
+            })
+            .collect()
+    }
+
+    /// `onJoinComplete`.
+    fn on_join_complete(
+        &mut self,
+        now_ms: u64,
+        partitions: &[TopicPartition],
+        out: &mut Vec<Output>,
+    ) {
+        self.state = MemberState::Stable;
+        self.rejoin_needed = false;
+        self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
+        let new: BTreeSet<TopicPartition> = partitions.iter().cloned().collect();
+        self.event(
+            now_ms,
+            GroupEvent::SyncedGeneration {
+                client_id: self.cfg.client_id.clone(),
+                generation_id: self.generation_id,
+                assignment: partitions.to_vec(),
+            },
+            out,
+        );
+        let revoked: Vec<TopicPartition> = self.assignment.difference(&new).cloned().collect();
+        let added: Vec<TopicPartition> = new.difference(&self.assignment).cloned().collect();
+        if !revoked.is_empty() {
+            // Cooperative: give up what moved, then rejoin so it can be reassigned.
+            self.lose_or_revoke(now_ms, revoked, false, out);
+            self.rejoin_needed = true;
+        }
+        if !added.is_empty() {
+            for tp in &added {
+                self.assignment.insert(tp.clone());
+                self.need_offsets.insert(tp.clone());
+            }
+            self.event(
+                now_ms,
+                GroupEvent::Assigned {
+                    client_id: self.cfg.client_id.clone(),
+                    partitions: added.clone(),
+                },
+                out,
+            );
+            out.push(Output::Assigned {
+                group_id: self.cfg.group_id.clone(),
+                client_id: self.cfg.client_id.clone(),
+                partitions: added,
+                at_ms: now_ms,
+            });
+        }
+        if self.rejoin_needed && self.lifecycle == ClientLifecycle::Running && self.batch.is_empty()
+        {
+            // The follow-up JoinGroup goes out from the same poll loop.
+            self.next_poll_ms = Some(now_ms);
+        }
+    }
+}

@@ -1,0 +1,1481 @@
+//! The broker-side group coordinator for one classic group.
+//!
+//! Models Kafka's `ClassicGroup` / `ClassicGroupState` and the classic-group parts of
+//! `GroupMetadataManager` (formerly `kafka.coordinator.group.GroupCoordinator`):
+//! states Empty → PreparingRebalance → CompletingRebalance → Stable (and Dead), the delayed
+//! initial rebalance (`InitialDelayedJoin`, `group.initial.rebalance.delay.ms`), the join phase
+//! bounded by the rebalance timeout (max of members' rebalance timeouts), session expiry,
+//! KIP-394 `MEMBER_ID_REQUIRED`, the pending-sync timeout, protocol selection by vote
+//! (`ClassicGroup.selectProtocol`), offset commit validation (`ClassicGroup.validateOffsetCommit`)
+//! and the `__consumer_offsets` records it writes and reloads on failover.
+//!
+//! Deterministic choices where Kafka iterates a `HashMap`: the leader is the earliest-joined
+//! remaining member; a protocol vote tie goes to the name that sorts first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::event::GroupEvent;
+use super::protocol::{
+    Body, CoordinatorRecord, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, MemberRecord,
+    Message, OffsetCommitEntry, Output, Request, Response, Subscription, SyncAssignment,
+    TopicPartition,
+};
+use super::GroupError;
+
+/// `ConsumerProtocol.PROTOCOL_TYPE`.
+pub const CONSUMER_PROTOCOL_TYPE: &str = "consumer";
+
+/// Classic group states (`ClassicGroupState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum GroupState {
+    /// No members; the group lingers for its offsets.
+    Empty,
+    /// Waiting for members to (re)join.
+    PreparingRebalance,
+    /// Join responses sent; waiting for the leader's SyncGroup (`AwaitingSync` in old versions).
+    CompletingRebalance,
+    /// Assignment distributed.
+    Stable,
+    /// Metadata is being removed (or the coordinator moved away).
+    Dead,
+}
+
+impl GroupState {
+    /// Kafka's valid previous states for `self` (`ClassicGroupState` constructor).
+    pub fn valid_previous_states(self) -> &'static [GroupState] {
+        use GroupState::*;
+        match self {
+            Empty => &[PreparingRebalance],
+            PreparingRebalance => &[Stable, CompletingRebalance, Empty],
+            CompletingRebalance => &[PreparingRebalance],
+            Stable => &[CompletingRebalance],
+            Dead => &[Stable, PreparingRebalance, CompletingRebalance, Empty, Dead],
+        }
+    }
+
+    /// Whether `from → self` is a legal transition.
+    pub fn can_transition_from(self, from: GroupState) -> bool {
+        self.valid_previous_states().contains(&from)
+    }
+
+    /// Kafka's display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupState::Empty => "Empty",
+            GroupState::PreparingRebalance => "PreparingRebalance",
+            GroupState::CompletingRebalance => "CompletingRebalance",
+            GroupState::Stable => "Stable",
+            GroupState::Dead => "Dead",
+        }
+    }
+}
+
+impl fmt::Display for GroupState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Broker-side group settings (`GroupCoordinatorConfig`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoordinatorConfig {
+    /// `group.initial.rebalance.delay.ms` (3000).
+    pub initial_rebalance_delay_ms: u64,
+    /// `group.min.session.timeout.ms` (6000).
+    pub min_session_timeout_ms: u64,
+    /// `group.max.session.timeout.ms` (1800000).
+    pub max_session_timeout_ms: u64,
+    /// One-way network latency used for responses.
+    pub network_latency_ms: u64,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        Self {
+            initial_rebalance_delay_ms: 3000,
+            min_session_timeout_ms: 6000,
+            max_session_timeout_ms: 1_800_000,
+            network_latency_ms: 5,
+        }
+    }
+}
+
+/// A committed offset as the coordinator holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedOffset {
+    /// Offset (next to read).
+    pub offset: i64,
+    /// Metadata string.
+    pub metadata: String,
+    /// Commit time.
+    pub commit_timestamp_ms: u64,
+}
+
+/// A member as the coordinator sees it (`ClassicGroupMember`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    /// Member id (`<client.id>-<uuid>`).
+    pub member_id: String,
+    /// `client.id`.
+    pub client_id: String,
+    /// Where responses go.
+    pub endpoint: Endpoint,
+    /// Supported protocols in preference order.
+    pub protocols: Vec<JoinProtocol>,
+    /// Session timeout.
+    pub session_timeout_ms: u64,
+    /// Rebalance timeout.
+    pub rebalance_timeout_ms: u64,
+    /// When the session expires unless a heartbeat arrives.
+    pub session_deadline_ms: u64,
+    /// Correlation id of a parked JoinGroup.
+    pub awaiting_join: Option<u64>,
+    /// Correlation id of a parked SyncGroup.
+    pub awaiting_sync: Option<u64>,
+    /// Assignment of the current generation.
+    pub assignment: Vec<TopicPartition>,
+    /// Order of joining (leader choice).
+    pub join_seq: u64,
+}
+
+impl GroupMember {
+    fn vote(&self, candidates: &BTreeSet<String>) -> Option<String> {
+        self.protocols
+            .iter()
+            .find(|p| candidates.contains(&p.name))
+            .map(|p| p.name.clone())
+    }
+
+    fn metadata_for(&self, protocol: &str) -> Subscription {
+        self.protocols
+            .iter()
+            .find(|p| p.name == protocol)
+            .map(|p| p.metadata.clone())
+            .unwrap_or_default()
+    }
+
+    fn same_protocols(&self, other: &[JoinProtocol]) -> bool {
+        self.protocols == other
+    }
+}
+
+/// The pending join-phase timer (Kafka's `DelayedJoin` / `InitialDelayedJoin` in the purgatory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinTimer {
+    /// `InitialDelayedJoin`: cannot complete early; may extend while new members keep arriving.
+    Initial {
+        /// Expiry.
+        deadline_ms: u64,
+        /// This delay.
+        delay_ms: u64,
+        /// Time left of the rebalance timeout for further extensions.
+        remaining_ms: u64,
+    },
+    /// `DelayedJoin`: completes when all members joined, or at the rebalance timeout.
+    Rebalance {
+        /// Expiry.
+        deadline_ms: u64,
+    },
+}
+
+impl JoinTimer {
+    fn deadline_ms(&self) -> u64 {
+        match self {
+            JoinTimer::Initial { deadline_ms, .. } | JoinTimer::Rebalance { deadline_ms } => {
+                *deadline_ms
+            }
+        }
+    }
+}
+
+/// One classic consumer group's coordinator. Sans-IO: feed it messages and timeouts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupCoordinator {
+    group_id: String,
+    broker_id: u32,
+    config: CoordinatorConfig,
+    state: GroupState,
+    active: bool,
+    generation_id: i32,
+    protocol_type: Option<String>,
+    protocol: Option<String>,
+    leader: Option<String>,
+    members: BTreeMap<String, GroupMember>,
+    pending_members: BTreeMap<String, u64>,
+    join_timer: Option<JoinTimer>,
+    new_member_added: bool,
+    pending_sync: BTreeSet<String>,
+    sync_deadline_ms: Option<u64>,
+    committed: BTreeMap<TopicPartition, CommittedOffset>,
+    rng_state: u64,
+    join_seq: u64,
+    transitions: Vec<(u64, GroupState, GroupState)>,
+}
+
+/// Upper bound of members in one group (Kafka's `group.max.size` defaults to unbounded; a
+/// simulator bounds it).
+pub const MAX_GROUP_MEMBERS: usize = 1000;
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl GroupCoordinator {
+    /// A coordinator for a brand-new (Empty) group on `broker_id`. `rng_seed` feeds member-id UUIDs.
+    pub fn new(
+        group_id: impl Into<String>,
+        broker_id: u32,
+        config: CoordinatorConfig,
+        rng_seed: u64,
+    ) -> Result<Self, GroupError> {
+        let group_id = group_id.into();
+        if group_id.is_empty() {
+            return Err(GroupError::InvalidConfig(
+                "group.id must not be empty".into(),
+            ));
+        }
+        if config.min_session_timeout_ms > config.max_session_timeout_ms {
+            return Err(GroupError::InvalidConfig(format!(
+                "group.min.session.timeout.ms ({}) > group.max.session.timeout.ms ({})",
+                config.min_session_timeout_ms, config.max_session_timeout_ms
+            )));
+        }
+        Ok(Self {
+            group_id,
+            broker_id,
+            config,
+            state: GroupState::Empty,
+            active: true,
+            generation_id: 0,
+            protocol_type: None,
+            protocol: None,
+            leader: None,
+            members: BTreeMap::new(),
+            pending_members: BTreeMap::new(),
+            join_timer: None,
+            new_member_added: false,
+            pending_sync: BTreeSet::new(),
+            sync_deadline_ms: None,
+            committed: BTreeMap::new(),
+            rng_state: rng_seed,
+            join_seq: 0,
+            transitions: Vec::new(),
+        })
+    }
+
+    /// Coordinator failover: a coordinator on `broker_id` loads the group from its
+    /// `__consumer_offsets` records (replayed in order; later records win per key). A group with
+    /// members is loaded Stable and every member gets a fresh session; otherwise Empty.
+    pub fn load<'a>(
+        group_id: impl Into<String>,
+        broker_id: u32,
+        config: CoordinatorConfig,
+        rng_seed: u64,
+        now_ms: u64,
+        records: impl IntoIterator<Item = &'a CoordinatorRecord>,
+    ) -> Result<(Self, Vec<Output>), GroupError> {
+        let mut c = Self::new(group_id, broker_id, config, rng_seed)?;
+        let mut group_value = None;
+        for r in records {
+            if r.group_id() != c.group_id {
+                continue;
+            }
+            match r {
+                CoordinatorRecord::OffsetCommit {
+                    tp,
+                    offset,
+                    metadata,
+                    commit_timestamp_ms,
+                    ..
+                } => {
+                    c.committed.insert(
+                        tp.clone(),
+                        CommittedOffset {
+                            offset: *offset,
+                            metadata: metadata.clone(),
+                            commit_timestamp_ms: *commit_timestamp_ms,
+                        },
+                    );
+                }
+                CoordinatorRecord::GroupMetadata { .. } => group_value = Some(r.clone()),
+            }
+        }
+        if let Some(CoordinatorRecord::GroupMetadata {
+            generation_id,
+            protocol_type,
+            protocol,
+            leader,
+            members,
+            ..
+        }) = group_value
+        {
+            c.generation_id = generation_id;
+            c.protocol_type = protocol_type;
+            c.protocol = protocol;
+            c.leader = leader;
+            for m in members {
+                c.join_seq += 1;
+                let member = GroupMember {
+                    endpoint: Endpoint::Client(m.client_id.clone()),
+                    member_id: m.member_id.clone(),
+                    client_id: m.client_id,
+                    protocols: m.protocols,
+                    session_timeout_ms: m.session_timeout_ms,
+                    rebalance_timeout_ms: m.rebalance_timeout_ms,
+                    session_deadline_ms: now_ms.saturating_add(m.session_timeout_ms),
+                    awaiting_join: None,
+                    awaiting_sync: None,
+                    assignment: m.assignment,
+                    join_seq: c.join_seq,
+                };
+                c.members.insert(m.member_id, member);
+            }
+            if !c.members.is_empty() {
+                // A loaded group with members resumes as Stable (Kafka's GroupMetadata loading).
+                c.state = GroupState::Stable;
+            }
+        }
+        let out = vec![Output::Event {
+            at_ms: now_ms,
+            event: GroupEvent::CoordinatorMoved {
+                group_id: c.group_id.clone(),
+                broker_id,
+                loaded: true,
+            },
+        }];
+        Ok((c, out))
+    }
+
+    /// Partition emigration: the group moves to Dead here; parked requests get NOT_COORDINATOR
+    /// and every later request too.
+    pub fn unload(&mut self, now_ms: u64) -> Vec<Output> {
+        let mut out = Vec::new();
+        let parked: Vec<(Endpoint, u64, bool)> = self
+            .members
+            .values()
+            .flat_map(|m| {
+                let j = m.awaiting_join.map(|c| (m.endpoint.clone(), c, true));
+                let s = m.awaiting_sync.map(|c| (m.endpoint.clone(), c, false));
+                j.into_iter().chain(s)
+            })
+            .collect();
+        for (to, corr, join) in parked {
+            let resp = if join {
+                Response::JoinGroup {
+                    error: ErrorCode::NotCoordinator,
+                    generation_id: -1,
+                    protocol_name: None,
+                    leader: String::new(),
+                    member_id: String::new(),
+                    members: Vec::new(),
+                }
+            } else {
+                Response::SyncGroup {
+                    error: ErrorCode::NotCoordinator,
+                    partitions: Vec::new(),
+                }
+            };
+            self.respond(now_ms, to, corr, resp, &mut out);
+        }
+        for m in self.members.values_mut() {
+            m.awaiting_join = None;
+            m.awaiting_sync = None;
+        }
+        self.transition(now_ms, GroupState::Dead, &mut out);
+        self.active = false;
+        self.join_timer = None;
+        self.sync_deadline_ms = None;
+        out.push(Output::Event {
+            at_ms: now_ms,
+            event: GroupEvent::CoordinatorMoved {
+                group_id: self.group_id.clone(),
+                broker_id: self.broker_id,
+                loaded: false,
+            },
+        });
+        out
+    }
+
+    // ----- accessors -----
+
+    /// Group id.
+    pub fn group_id(&self) -> &str {
+        &self.group_id
+    }
+    /// Broker hosting this coordinator.
+    pub fn broker_id(&self) -> u32 {
+        self.broker_id
+    }
+    /// Whether it still serves the group (false after [`Self::unload`]).
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+    /// Current state.
+    pub fn state(&self) -> GroupState {
+        self.state
+    }
+    /// Current generation.
+    pub fn generation_id(&self) -> i32 {
+        self.generation_id
+    }
+    /// Protocol type (`consumer`).
+    pub fn protocol_type(&self) -> Option<&str> {
+        self.protocol_type.as_deref()
+    }
+    /// Selected protocol.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+    /// Leader member id.
+    pub fn leader(&self) -> Option<&str> {
+        self.leader.as_deref()
+    }
+    /// Members by id.
+    pub fn members(&self) -> &BTreeMap<String, GroupMember> {
+        &self.members
+    }
+    /// Members that got MEMBER_ID_REQUIRED and must rejoin, with their expiry.
+    pub fn pending_members(&self) -> &BTreeMap<String, u64> {
+        &self.pending_members
+    }
+    /// Committed offsets.
+    pub fn committed(&self) -> &BTreeMap<TopicPartition, CommittedOffset> {
+        &self.committed
+    }
+    /// The join-phase timer, if any.
+    pub fn join_timer(&self) -> Option<JoinTimer> {
+        self.join_timer
+    }
+    /// Every state transition so far: (time, from, to).
+    pub fn transitions(&self) -> &[(u64, GroupState, GroupState)] {
+        &self.transitions
+    }
+    /// Rebalance timeout: max of the members' rebalance timeouts.
+    pub fn rebalance_timeout_ms(&self) -> u64 {
+        self.members
+            .values()
+            .map(|m| m.rebalance_timeout_ms)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The earliest time at which [`Self::handle_timeout`] has work.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        if !self.active {
+            return None;
+        }
+        let sessions = self
+            .members
+            .values()
+            .filter(|m| m.awaiting_join.is_none() && m.awaiting_sync.is_none())
+            .map(|m| m.session_deadline_ms);
+        sessions
+            .chain(self.pending_members.values().copied())
+            .chain(self.join_timer.map(|t| t.deadline_ms()))
+            .chain(self.sync_deadline_ms)
+            .min()
+    }
+
+    // ----- plumbing -----
+
+    fn transition(&mut self, now_ms: u64, to: GroupState, out: &mut Vec<Output>) {
+        let from = self.state;
+        assert!(
+            to.can_transition_from(from),
+            "illegal classic group transition {from} -> {to}"
+        );
+        self.state = to;
+        self.transitions.push((now_ms, from, to));
+        out.push(Output::Event {
+            at_ms: now_ms,
+            event: GroupEvent::StateChanged {
+                group_id: self.group_id.clone(),
+                from,
+                to,
+            },
+        });
+    }
+
+    fn event(&self, now_ms: u64, event: GroupEvent, out: &mut Vec<Output>) {
+        out.push(Output::Event {
+            at_ms: now_ms,
+            event,
+        });
+    }
+
+    fn respond(
+        &self,
+        now_ms: u64,
+        to: Endpoint,
+        correlation_id: u64,
+        resp: Response,
+        out: &mut Vec<Output>,
+    ) {
+        out.push(Output::Send(Message {
+            from: Endpoint::Broker(self.broker_id),
+            to,
+            correlation_id,
+            sent_at_ms: now_ms,
+            deliver_at_ms: now_ms.saturating_add(self.config.network_latency_ms),
+            body: Body::Response(resp),
+        }));
+    }
+
+    fn new_member_id(&mut self, client_id: &str) -> String {
+        let a = splitmix64(&mut self.rng_state);
+        let b = splitmix64(&mut self.rng_state);
+        format!(
+            "{client_id}-{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (a >> 32) as u32,
+            (a >> 16) as u16,
+            a as u16,
+            (b >> 48) as u16,
+            b & 0xFFFF_FFFF_FFFF
+        )
+    }
+
+    fn has_all_members_joined(&self) -> bool {
+        self.members.values().all(|m| m.awaiting_join.is_some()) && self.pending_members.is_empty()
+    }
+
+    fn choose_leader(&mut self) {
+        let keep = self
+            .leader
+            .as_ref()
+            .is_some_and(|l| self.members.contains_key(l));
+        if !keep {
+            self.leader = self
+                .members
+                .values()
+                .min_by_key(|m| m.join_seq)
+                .map(|m| m.member_id.clone());
+        }
+    }
+
+    /// `ClassicGroup.selectProtocol`: candidates are protocols every member supports; each member
+    /// votes for its first candidate; most votes wins (ties: smallest name).
+    pub fn select_protocol(members: &BTreeMap<String, GroupMember>) -> Option<String> {
+        let mut candidates: Option<BTreeSet<String>> = None;
+        for m in members.values() {
+            let names: BTreeSet<String> = m.protocols.iter().map(|p| p.name.clone()).collect();
+            candidates = Some(match candidates {
+                None => names,
+                Some(c) => c.intersection(&names).cloned().collect(),
+            });
+        }
+        let candidates = candidates?;
+        let mut votes: BTreeMap<String, usize> = BTreeMap::new();
+        for m in members.values() {
+            if let Some(v) = m.vote(&candidates) {
+                *votes.entry(v).or_insert(0) += 1;
+            }
+        }
+        let max = votes.values().copied().max()?;
+        votes.into_iter().find(|(_, n)| *n == max).map(|(p, _)| p)
+    }
+
+    fn supports_protocols(&self, protocol_type: &str, protocols: &[JoinProtocol]) -> bool {
+        if protocol_type.is_empty() || protocols.is_empty() {
+            return false;
+        }
+        if self.state == GroupState::Empty || self.members.is_empty() {
+            return true;
+        }
+        self.protocol_type.as_deref() == Some(protocol_type)
+            && protocols.iter().any(|p| {
+                self.members
+                    .values()
+                    .all(|m| m.protocols.iter().any(|q| q.name == p.name))
+            })
+    }
+
+    fn group_metadata_record(&self) -> CoordinatorRecord {
+        CoordinatorRecord::GroupMetadata {
+            group_id: self.group_id.clone(),
+            generation_id: self.generation_id,
+            protocol_type: self.protocol_type.clone(),
+            protocol: self.protocol.clone(),
+            leader: self.leader.clone(),
+            members: self
+                .members
+                .values()
+                .map(|m| MemberRecord {
+                    member_id: m.member_id.clone(),
+                    client_id: m.client_id.clone(),
+                    session_timeout_ms: m.session_timeout_ms,
+                    rebalance_timeout_ms: m.rebalance_timeout_ms,
+                    protocols: m.protocols.clone(),
+                    assignment: m.assignment.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    // ----- rebalance machinery -----
+
+    fn prepare_rebalance(&mut self, now_ms: u64, reason: &str, out: &mut Vec<Output>) {
+        if !GroupState::PreparingRebalance.can_transition_from(self.state) {
+            return;
+        }
+        if self.state == GroupState::CompletingRebalance {
+            // Reset assignments and tell members waiting in SyncGroup to rejoin.
+            let parked: Vec<(Endpoint, u64)> = self
+                .members
+                .values()
+                .filter_map(|m| m.awaiting_sync.map(|c| (m.endpoint.clone(), c)))
+                .collect();
+            for (to, corr) in parked {
+                self.respond(
+                    now_ms,
+                    to,
+                    corr,
+                    Response::SyncGroup {
+                        error: ErrorCode::RebalanceInProgress,
+                        partitions: Vec::new(),
+                    },
+                    out,
+                );
+            }
+            for m in self.members.values_mut() {
+                m.awaiting_sync = None;
+                m.assignment.clear();
+            }
+        }
+        self.pending_sync.clear();
+        self.sync_deadline_ms = None;
+        let rebalance_timeout_ms = self.rebalance_timeout_ms();
+        self.join_timer = Some(if self.state == GroupState::Empty {
+            let delay_ms = self.config.initial_rebalance_delay_ms;
+            JoinTimer::Initial {
+                deadline_ms: now_ms.saturating_add(delay_ms),
+                delay_ms,
+                remaining_ms: rebalance_timeout_ms.saturating_sub(delay_ms),
+            }
+        } else {
+            JoinTimer::Rebalance {
+                deadline_ms: now_ms.saturating_add(rebalance_timeout_ms),
+            }
+        });
+        self.event(
+            now_ms,
+            GroupEvent::RebalanceStarted {
+                group_id: self.group_id.clone(),
+                generation_id: self.generation_id,
+                reason: reason.to_string(),
+            },
+            out,
+        );
+        self.transition(now_ms, GroupState::PreparingRebalance, out);
+    }
+
+    fn try_complete_join(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        if self.state == GroupState::PreparingRebalance
+            && matches!(self.join_timer, Some(JoinTimer::Rebalance { .. }))
+            && self.has_all_members_joined()
+        {
+            self.complete_join(now_ms, out);
+        }
+    }
+
+    /// `onCompleteJoin`: drop members that did not rejoin, bump the generation, answer the joins.
+    fn complete_join(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        self.join_timer = None;
+        let missing: Vec<String> = self
+            .members
+            .values()
+            .filter(|m| m.awaiting_join.is_none())
+            .map(|m| m.member_id.clone())
+            .collect();
+        for id in missing {
+            self.remove_member(
+                now_ms,
+                &id,
+                "did not rejoin before the rebalance timeout",
+                out,
+            );
+        }
+        self.generation_id += 1;
+        if self.members.is_empty() {
+            self.protocol = None;
+            self.leader = None;
+            self.transition(now_ms, GroupState::Empty, out);
+            out.push(Output::AppendRecord(self.group_metadata_record()));
+            self.event(
+                now_ms,
+                GroupEvent::GenerationStarted {
+                    group_id: self.group_id.clone(),
+                    generation_id: self.generation_id,
+                    protocol: None,
+                    leader: None,
+                    members: 0,
+                },
+                out,
+            );
+            return;
+        }
+        self.protocol = Self::select_protocol(&self.members);
+        self.choose_leader();
+        for m in self.members.values_mut() {
+            m.assignment.clear();
+        }
+        self.transition(now_ms, GroupState::CompletingRebalance, out);
+        // The new generation is persisted at once so a coordinator failover never goes back.
+        out.push(Output::AppendRecord(self.group_metadata_record()));
+        self.event(
+            now_ms,
+            GroupEvent::GenerationStarted {
+                group_id: self.group_id.clone(),
+                generation_id: self.generation_id,
+                protocol: self.protocol.clone(),
+                leader: self.leader.clone(),
+                members: self.members.len(),
+            },
+            out,
+        );
+        let protocol = self.protocol.clone().unwrap_or_default();
+        let leader = self.leader.clone().unwrap_or_default();
+        let all: Vec<JoinResponseMember> = self
+            .members
+            .values()
+            .map(|m| JoinResponseMember {
+                member_id: m.member_id.clone(),
+                metadata: m.metadata_for(&protocol),
+            })
+            .collect();
+        let ids: Vec<String> = self.members.keys().cloned().collect();
+        for id in ids {
+            let Some(m) = self.members.get_mut(&id) else {
+                continue;
+            };
+            let Some(corr) = m.awaiting_join.take() else {
+                continue;
+            };
+            m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
+            let to = m.endpoint.clone();
+            let resp = Response::JoinGroup {
+                error: ErrorCode::None,
+                generation_id: self.generation_id,
+                protocol_name: Some(protocol.clone()),
+                leader: leader.clone(),
+                member_id: id.clone(),
+                members: if id == leader {
+                    all.clone()
+                } else {
+                    Vec::new()
+                },
+            };
+            self.respond(now_ms, to, corr, resp, out);
+        }
+        // Pending sync: every member must SyncGroup within the rebalance timeout.
+        self.pending_sync = self.members.keys().cloned().collect();
+        self.sync_deadline_ms = Some(now_ms.saturating_add(self.rebalance_timeout_ms()));
+    }
+
+    fn remove_member(&mut self, now_ms: u64, member_id: &str, reason: &str, out: &mut Vec<Output>) {
+        let Some(removed) = self.members.remove(member_id) else {
+            return;
+        };
+        out.push(Output::MemberRemoved {
+            group_id: self.group_id.clone(),
+            client_id: removed.client_id,
+            member_id: member_id.to_string(),
+            at_ms: now_ms,
+        });
+        self.pending_sync.remove(member_id);
+        if self.leader.as_deref() == Some(member_id) {
+            self.leader = None;
+            self.choose_leader();
+        }
+        self.event(
+            now_ms,
+            GroupEvent::MemberRemoved {
+                group_id: self.group_id.clone(),
+                member_id: member_id.to_string(),
+                reason: reason.to_string(),
+            },
+            out,
+        );
+    }
+
+    /// `removeMemberAndUpdateGroup`.
+    fn remove_member_and_update(
+        &mut self,
+        now_ms: u64,
+        member_id: &str,
+        reason: &str,
+        out: &mut Vec<Output>,
+    ) {
+        self.remove_member(now_ms, member_id, reason, out);
+        match self.state {
+            GroupState::Stable | GroupState::CompletingRebalance => self.prepare_rebalance(
+                now_ms,
+                &format!("removing member {member_id}: {reason}"),
+                out,
+            ),
+            GroupState::PreparingRebalance => self.try_complete_join(now_ms, out),
+            GroupState::Empty | GroupState::Dead => {}
+        }
+    }
+
+    // ----- entry points -----
+
+    /// Handles an incoming message (requests addressed to this broker; anything else is ignored).
+    pub fn handle_message(&mut self, now_ms: u64, msg: &Message) -> Vec<Output> {
+        let mut out = Vec::new();
+        let Body::Request(req) = &msg.body else {
+            return out;
+        };
+        let from = msg.from.clone();
+        let corr = msg.correlation_id;
+        if !self.active || req.group_id() != self.group_id {
+            self.respond(
+                now_ms,
+                from,
+                corr,
+                req.error_response(ErrorCode::NotCoordinator),
+                &mut out,
+            );
+            return out;
+        }
+        if self.state == GroupState::Dead && !matches!(req, Request::OffsetFetch { .. }) {
+            self.respond(
+                now_ms,
+                from,
+                corr,
+                req.error_response(ErrorCode::CoordinatorNotAvailable),
+                &mut out,
+            );
+            return out;
+        }
+        match req {
+            Request::FindCoordinator { .. } => {
+                let resp = Response::FindCoordinator {
+                    error: ErrorCode::None,
+                    coordinator_id: Some(self.broker_id),
+                };
+                self.respond(now_ms, from, corr, resp, &mut out);
+            }
+            Request::JoinGroup {
+                member_id,
+                client_id,
+                protocol_type,
+                protocols,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                ..
+            } => self.handle_join(
+                now_ms,
+                from,
+                corr,
+                JoinArgs {
+                    member_id,
+                    client_id,
+                    protocol_type,
+                    protocols,
+                    session_timeout_ms: *session_timeout_ms,
+                    rebalance_timeout_ms: *rebalance_timeout_ms,
+                },
+                &mut out,
+            ),
+            Request::SyncGroup {
+                generation_id,
+                member_id,
+                protocol_name,
+                assignments,
+                ..
+            } => self.handle_sync(
+                now_ms,
+                from,
+                corr,
+                *generation_id,
+                member_id,
+                protocol_name,
+                assignments,
+                &mut out,
+            ),
+            Request::Heartbeat {
+                generation_id,
+                member_id,
+                ..
+            } => {
+                let error = self.handle_heartbeat(now_ms, *generation_id, member_id);
+                self.respond(now_ms, from, corr, Response::Heartbeat { error }, &mut out);
+            }
+            Request::LeaveGroup {
+                member_id, reason, ..
+            } => {
+                let error = if self.pending_members.remove(member_id).is_some() {
+                    self.try_complete_join(now_ms, &mut out);
+                    ErrorCode::None
+                } else if self.members.contains_key(member_id) {
+                    self.remove_member_and_update(
+                        now_ms,
+                        member_id,
+                        &format!("LeaveGroup: {reason}"),
+                        &mut out,
+                    );
+                    ErrorCode::None
+                } else {
+                    ErrorCode::UnknownMemberId
+                };
+                self.respond(now_ms, from, corr, Response::LeaveGroup { error }, &mut out);
+            }
+            Request::OffsetCommit {
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => {
+                let error = self.validate_offset_commit(*generation_id, member_id);
+                if error == ErrorCode::None {
+                    self.commit(now_ms, member_id, offsets, &mut out);
+                }
+                let results = offsets.iter().map(|o| (o.tp.clone(), error)).collect();
+                self.respond(
+                    now_ms,
+                    from,
+                    corr,
+                    Response::OffsetCommit { results },
+                    &mut out,
+                );
+            }
+            Request::OffsetFetch { partitions, .. } => {
+                let resp = if self.state == GroupState::Dead {
+                    Response::OffsetFetch {
+                        error: ErrorCode::GroupIdNotFound,
+                        offsets: Vec::new(),
+                    }
+                } else {
+                    Response::OffsetFetch {
+                        error: ErrorCode::None,
+                        offsets: partitions
+                            .iter()
+                            .map(|tp| (tp.clone(), self.committed.get(tp).map(|c| c.offset)))
+                            .collect(),
+                    }
+                };
+                self.respond(now_ms, from, corr, resp, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The append of a commit to `__consumer_offsets` failed: put the cached offset back to
+    /// what it was (`None`: nothing committed).
+    pub fn restore_committed(&mut self, tp: &TopicPartition, previous: Option<CommittedOffset>) {
+        match previous {
+            Some(p) => {
+                self.committed.insert(tp.clone(), p);
+            }
+            None => {
+                self.committed.remove(tp);
+            }
+        }
+    }
+
+    /// `ClassicGroup.validateOffsetCommit`.
+    pub fn validate_offset_commit(&self, generation_id: i32, member_id: &str) -> ErrorCode {
+        if self.state == GroupState::Dead {
+            return ErrorCode::CoordinatorNotAvailable;
+        }
+        if generation_id < 0 && self.state == GroupState::Empty {
+            return ErrorCode::None;
+        }
+        if generation_id >= 0 || !member_id.is_empty() {
+            if !self.members.contains_key(member_id) {
+                return ErrorCode::UnknownMemberId;
+            }
+            if generation_id != self.generation_id {
+                return ErrorCode::IllegalGeneration;
+            }
+        } else if self.state != GroupState::Empty {
+            return ErrorCode::UnknownMemberId;
+        }
+        if self.state == GroupState::CompletingRebalance {
+            return ErrorCode::RebalanceInProgress;
+        }
+        ErrorCode::None
+    }
+
+    fn commit(
+        &mut self,
+        now_ms: u64,
+        member_id: &str,
+        offsets: &[OffsetCommitEntry],
+        out: &mut Vec<Output>,
+    ) {
+        for o in offsets {
+            self.committed.insert(
+                o.tp.clone(),
+                CommittedOffset {
+                    offset: o.offset,
+                    metadata: o.metadata.clone(),
+                    commit_timestamp_ms: now_ms,
+                },
+            );
+            out.push(Output::AppendRecord(CoordinatorRecord::OffsetCommit {
+                group_id: self.group_id.clone(),
+                tp: o.tp.clone(),
+                offset: o.offset,
+                metadata: o.metadata.clone(),
+                commit_timestamp_ms: now_ms,
+            }));
+            self.event(
+                now_ms,
+                GroupEvent::Committed {
+                    group_id: self.group_id.clone(),
+                    member_id: member_id.to_string(),
+                    tp: o.tp.clone(),
+                    offset: o.offset,
+                },
+                out,
+            );
+        }
+    }
+
+    fn handle_heartbeat(&mut self, now_ms: u64, generation_id: i32, member_id: &str) -> ErrorCode {
+        let state = self.state;
+        let current_generation = self.generation_id;
+        let Some(m) = self.members.get_mut(member_id) else {
+            return ErrorCode::UnknownMemberId;
+        };
+        if generation_id != current_generation {
+            return ErrorCode::IllegalGeneration;
+        }
+        match state {
+            GroupState::Empty => ErrorCode::UnknownMemberId,
+            GroupState::Dead => ErrorCode::CoordinatorNotAvailable,
+            GroupState::PreparingRebalance => {
+                m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
+                ErrorCode::RebalanceInProgress
+            }
+            GroupState::CompletingRebalance | GroupState::Stable => {
+                m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
+                ErrorCode::None
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn handle_sync(
+        &mut self,
+        now_ms: u64,
+        from: Endpoint,
+        corr: u64,
+        generation_id: i32,
+        member_id: &str,
+        protocol_name: &str,
+        assignments: &[SyncAssignment],
+        out: &mut Vec<Output>,
+    ) {
+        let reply =
+            |s: &Self, error: ErrorCode, partitions: Vec<TopicPartition>, out: &mut Vec<Output>| {
+                s.respond(
+                    now_ms,
+                    from.clone(),
+                    corr,
+                    Response::SyncGroup { error, partitions },
+                    out,
+                )
+            };
+        if !self.members.contains_key(member_id) {
+            return reply(self, ErrorCode::UnknownMemberId, Vec::new(), out);
+        }
+        if generation_id != self.generation_id {
+            return reply(self, ErrorCode::IllegalGeneration, Vec::new(), out);
+        }
+        if self.protocol.as_deref().is_some_and(|p| p != protocol_name) {
+            return reply(self, ErrorCode::InconsistentGroupProtocol, Vec::new(), out);
+        }
+        match self.state {
+            GroupState::Empty => reply(self, ErrorCode::UnknownMemberId, Vec::new(), out),
+            GroupState::Dead => reply(self, ErrorCode::CoordinatorNotAvailable, Vec::new(), out),
+            GroupState::PreparingRebalance => {
+                reply(self, ErrorCode::RebalanceInProgress, Vec::new(), out)
+            }
+            GroupState::CompletingRebalance => {
+                self.pending_sync.remove(member_id);
+                if let Some(m) = self.members.get_mut(member_id) {
+                    m.awaiting_sync = Some(corr);
+                    m.endpoint = from.clone();
+                    m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
+                }
+                if self.leader.as_deref() == Some(member_id) {
+                    let mut given: BTreeMap<&str, &Vec<TopicPartition>> = BTreeMap::new();
+                    for a in assignments {
+                        given.insert(a.member_id.as_str(), &a.partitions);
+                    }
+                    for m in self.members.values_mut() {
+                        m.assignment = given
+                            .get(m.member_id.as_str())
+                            .map(|p| (*p).clone())
+                            .unwrap_or_default();
+                    }
+                    out.push(Output::AppendRecord(self.group_metadata_record()));
+                    self.transition(now_ms, GroupState::Stable, out);
+                    self.event(
+                        now_ms,
+                        GroupEvent::RebalanceCompleted {
+                            group_id: self.group_id.clone(),
+                            generation_id: self.generation_id,
+                        },
+                        out,
+                    );
+                    let parked: Vec<(Endpoint, u64, Vec<TopicPartition>)> = self
+                        .members
+                        .values()
+                        .filter_map(|m| {
+                            m.awaiting_sync
+                                .map(|c| (m.endpoint.clone(), c, m.assignment.clone()))
+                        })
+                        .collect();
+                    for m in self.members.values_mut() {
+                        m.awaiting_sync = None;
+                    }
+                    for (to, c, partitions) in parked {
+                        self.respond(
+                            now_ms,
+                            to,
+                            c,
+                            Response::SyncGroup {
+                                error: ErrorCode::None,
+                                partitions,
+                            },
+                            out,
+                        );
+                    }
+                    if self.pending_sync.is_empty() {
+                        self.sync_deadline_ms = None;
+                    }
+                }
+            }
+            GroupState::Stable => {
+                self.pending_sync.remove(member_id);
+                if self.pending_sync.is_empty() {
+                    self.sync_deadline_ms = None;
+                }
+                let partitions = self
+                    .members
+                    .get(member_id)
+                    .map(|m| m.assignment.clone())
+                    .unwrap_or_default();
+                if let Some(m) = self.members.get_mut(member_id) {
+                    m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
+                }
+                reply(self, ErrorCode::None, partitions, out)
+            }
+        }
+    }
+
+    fn join_response_for(&self, member_id: &str) -> Response {
+        let protocol = self.protocol.clone().unwrap_or_default();
+        let leader = self.leader.clone().unwrap_or_default();
+        let members = if leader == member_id {
+            self.members
+                .values()
+                .map(|m| JoinResponseMember {
+                    member_id: m.member_id.clone(),
+                    metadata: m.metadata_for(&protocol),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Response::JoinGroup {
+            error: ErrorCode::None,
+            generation_id: self.generation_id,
+            protocol_name: Some(protocol),
+            leader,
+            member_id: member_id.to_string(),
+            members,
+        }
+    }
+
+    fn handle_join(
+        &mut self,
+        now_ms: u64,
+        from: Endpoint,
+        corr: u64,
+        a: JoinArgs<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        self.event(
+            now_ms,
+            GroupEvent::JoinGroupReceived {
+                group_id: self.group_id.clone(),
+                member_id: a.member_id.clone(),
+                client_id: a.client_id.clone(),
+            },
+            out,
+        );
+        let fail = |s: &Self, error: ErrorCode, out: &mut Vec<Output>| {
+            let resp = Response::JoinGroup {
+                error,
+                generation_id: -1,
+                protocol_name: None,
+                leader: String::new(),
+                member_id: a.member_id.clone(),
+                members: Vec::new(),
+            };
+            s.respond(now_ms, from.clone(), corr, resp, out)
+        };
+        if a.session_timeout_ms < self.config.min_session_timeout_ms
+            || a.session_timeout_ms > self.config.max_session_timeout_ms
+        {
+            return fail(self, ErrorCode::InvalidSessionTimeout, out);
+        }
+        if !self.supports_protocols(a.protocol_type, a.protocols) {
+            return fail(self, ErrorCode::InconsistentGroupProtocol, out);
+        }
+        if a.member_id.is_empty() {
+            if self.members.len() + self.pending_members.len() >= MAX_GROUP_MEMBERS {
+                return fail(self, ErrorCode::CoordinatorNotAvailable, out);
+            }
+            // KIP-394: hand out a member id and make the client come back with it.
+            let id = self.new_member_id(a.client_id);
+            self.pending_members
+                .insert(id.clone(), now_ms.saturating_add(a.session_timeout_ms));
+            self.event(
+                now_ms,
+                GroupEvent::MemberIdRequired {
+                    group_id: self.group_id.clone(),
+                    member_id: id.clone(),
+                },
+                out,
+            );
+            let resp = Response::JoinGroup {
+                error: ErrorCode::MemberIdRequired,
+                generation_id: -1,
+                protocol_name: None,
+                leader: String::new(),
+                member_id: id,
+                members: Vec::new(),
+            };
+            return self.respond(now_ms, from, corr, resp, out);
+        }
+        if self.pending_members.remove(a.member_id).is_some() {
+            self.add_member_and_rebalance(now_ms, from, corr, &a, out);
+            return;
+        }
+        if !self.members.contains_key(a.member_id) {
+            return fail(self, ErrorCode::UnknownMemberId, out);
+        }
+        let is_leader = self.leader.as_deref() == Some(a.member_id.as_str());
+        let same = self
+            .members
+            .get(a.member_id)
+            .is_some_and(|m| m.same_protocols(a.protocols));
+        match self.state {
+            GroupState::PreparingRebalance => {
+                self.update_member_and_rebalance(now_ms, from, corr, &a, out)
+            }
+            GroupState::CompletingRebalance => {
+                if same {
+                    let resp = self.join_response_for(a.member_id);
+                    self.respond(now_ms, from, corr, resp, out)
+                } else {
+                    self.update_member_and_rebalance(now_ms, from, corr, &a, out)
+                }
+            }
+            GroupState::Stable => {
+                if is_leader || !same {
+                    self.update_member_and_rebalance(now_ms, from, corr, &a, out)
+                } else {
+                    let resp = self.join_response_for(a.member_id);
+                    self.respond(now_ms, from, corr, resp, out)
+                }
+            }
+            GroupState::Empty | GroupState::Dead => fail(self, ErrorCode::UnknownMemberId, out),
+        }
+    }
+
+    fn add_member_and_rebalance(
+        &mut self,
+        now_ms: u64,
+        from: Endpoint,
+        corr: u64,
+        a: &JoinArgs<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        self.join_seq += 1;
+        if self.members.is_empty() {
+            self.protocol_type = Some(a.protocol_type.clone());
+        }
+        let member = GroupMember {
+            member_id: a.member_id.clone(),
+            client_id: a.client_id.clone(),
+            endpoint: from,
+            protocols: a.protocols.clone(),
+            session_timeout_ms: a.session_timeout_ms,
+            rebalance_timeout_ms: a.rebalance_timeout_ms,
+            session_deadline_ms: now_ms.saturating_add(a.session_timeout_ms),
+            awaiting_join: Some(corr),
+            awaiting_sync: None,
+            assignment: Vec::new(),
+            join_seq: self.join_seq,
+        };
+        self.members.insert(a.member_id.clone(), member);
+        if self.leader.is_none() {
+            self.leader = Some(a.member_id.clone());
+        }
+        self.event(
+            now_ms,
+            GroupEvent::MemberAdded {
+                group_id: self.group_id.clone(),
+                member_id: a.member_id.clone(),
+            },
+            out,
+        );
+        if self.state == GroupState::PreparingRebalance
+            && matches!(self.join_timer, Some(JoinTimer::Initial { .. }))
+        {
+            self.new_member_added = true;
+        }
+        self.prepare_rebalance(now_ms, &format!("adding new member {}", a.member_id), out);
+        self.try_complete_join(now_ms, out);
+    }
+
+    fn update_member_and_rebalance(
+        &mut self,
+        now_ms: u64,
+        from: Endpoint,
+        corr: u64,
+        a: &JoinArgs<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        if let Some(m) = self.members.get_mut(a.member_id) {
+            m.protocols = a.protocols.clone();
+            m.session_timeout_ms = a.session_timeout_ms;
+            m.rebalance_timeout_ms = a.rebalance_timeout_ms;
+            m.awaiting_join = Some(corr);
+            m.endpoint = from;
+        }
+        self.prepare_rebalance(
+            now_ms,
+            &format!("updating metadata for member {}", a.member_id),
+            out,
+        );
+        self.try_complete_join(now_ms, out);
+    }
+
+    /// Fires every timer due at or before `now_ms`.
+    pub fn handle_timeout(&mut self, now_ms: u64) -> Vec<Output> {
+        let mut out = Vec::new();
+        if !self.active {
+            return out;
+        }
+        // Pending (MEMBER_ID_REQUIRED) members that never came back.
+        let expired_pending: Vec<String> = self
+            .pending_members
+            .iter()
+            .filter(|(_, d)| **d <= now_ms)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired_pending {
+            self.pending_members.remove(&id);
+            self.event(
+                now_ms,
+                GroupEvent::MemberRemoved {
+                    group_id: self.group_id.clone(),
+                    member_id: id,
+                    reason: "pending member did not rejoin".into(),
+                },
+                &mut out,
+            );
+            self.try_complete_join(now_ms, &mut out);
+        }
+        // Session expiry (members parked in join/sync have a satisfied heartbeat).
+        let expired: Vec<(String, u64)> = self
+            .members
+            .values()
+            .filter(|m| {
+                m.awaiting_join.is_none()
+                    && m.awaiting_sync.is_none()
+                    && m.session_deadline_ms <= now_ms
+            })
+            .map(|m| (m.member_id.clone(), m.session_timeout_ms))
+            .collect();
+        for (id, session_timeout_ms) in expired {
+            self.event(
+                now_ms,
+                GroupEvent::HeartbeatExpired {
+                    group_id: self.group_id.clone(),
+                    member_id: id.clone(),
+                    session_timeout_ms,
+                },
+                &mut out,
+            );
+            self.remove_member_and_update(now_ms, &id, "session timeout expired", &mut out);
+        }
+        // Join phase timer.
+        if let Some(timer) = self.join_timer {
+            if timer.deadline_ms() <= now_ms && self.state == GroupState::PreparingRebalance {
+                match timer {
+                    JoinTimer::Initial {
+                        delay_ms,
+                        remaining_ms,
+                        ..
+                    } if self.new_member_added && remaining_ms != 0 => {
+                        self.new_member_added = false;
+                        let delay = self.config.initial_rebalance_delay_ms.min(remaining_ms);
+                        self.join_timer = Some(JoinTimer::Initial {
+                            deadline_ms: now_ms.saturating_add(delay),
+                            delay_ms: delay,
+                            remaining_ms: remaining_ms.saturating_sub(delay_ms),
+                        });
+                    }
+                    _ => {
+                        self.new_member_added = false;
+                        self.complete_join(now_ms, &mut out);
+                    }
+                }
+            } else if timer.deadline_ms() <= now_ms {
+                self.join_timer = None;
+            }
+        }
+        // Pending-sync timeout: members that never sent SyncGroup are removed.
+        if let Some(d) = self.sync_deadline_ms {
+            if d <= now_ms {
+                self.sync_deadline_ms = None;
+                let laggards: Vec<String> =
+                    std::mem::take(&mut self.pending_sync).into_iter().collect();
+                if matches!(
+                    self.state,
+                    GroupState::CompletingRebalance | GroupState::Stable
+                ) && !laggards.is_empty()
+                {
+                    for id in &laggards {
+                        self.remove_member(
+                            now_ms,
+                            id,
+                            "did not send SyncGroup before the rebalance timeout",
+                            &mut out,
+                        );
+                    }
+                    self.prepare_rebalance(
+                        now_ms,
+                        "members removed after pending sync timeout",
+                        &mut out,
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+struct JoinArgs<'a> {
+    member_id: &'a String,
+    client_id: &'a String,
+    protocol_type: &'a String,
+    protocols: &'a Vec<JoinProtocol>,
+    session_timeout_ms: u64,
+    rebalance_timeout_ms: u64,
+}

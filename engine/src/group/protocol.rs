@@ -1,0 +1,580 @@
+//! Wire-level values of the classic group protocol: requests, responses, the envelopes that carry
+//! them with a delivery time, the `__consumer_offsets` records the coordinator writes, and the
+//! outputs every state machine returns.
+//!
+//! Names follow Kafka's request/response schemas (`JoinGroupRequest.json`, `SyncGroupRequest.json`,
+//! `HeartbeatRequest.json`, `LeaveGroupRequest.json`, `OffsetCommitRequest.json`,
+//! `OffsetFetchRequest.json`, `FindCoordinatorRequest.json`) and `ConsumerProtocol`'s
+//! subscription/assignment (`ConsumerProtocolSubscription.json`, `ConsumerProtocolAssignment.json`).
+//! Payloads are structured values instead of bytes: this is a simulator, not a codec.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::event::GroupEvent;
+
+/// A topic partition, printed like Kafka's `TopicPartition.toString()` (`topic-0`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TopicPartition {
+    /// Topic name.
+    pub topic: String,
+    /// Partition index.
+    pub partition: u32,
+}
+
+impl TopicPartition {
+    /// Builds a topic partition.
+    pub fn new(topic: impl Into<String>, partition: u32) -> Self {
+        Self {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// Formats a list of partitions as `[t-0, t-1]`.
+pub fn fmt_partitions(partitions: &[TopicPartition]) -> String {
+    let parts: Vec<String> = partitions.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Kafka protocol error codes used by the classic group protocol (`Errors.java` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// `NONE`: success.
+    None,
+    /// `REBALANCE_IN_PROGRESS` (27).
+    RebalanceInProgress,
+    /// `ILLEGAL_GENERATION` (22).
+    IllegalGeneration,
+    /// `UNKNOWN_MEMBER_ID` (25).
+    UnknownMemberId,
+    /// `MEMBER_ID_REQUIRED` (79, KIP-394).
+    MemberIdRequired,
+    /// `NOT_COORDINATOR` (16).
+    NotCoordinator,
+    /// `COORDINATOR_NOT_AVAILABLE` (15).
+    CoordinatorNotAvailable,
+    /// `INCONSISTENT_GROUP_PROTOCOL` (23).
+    InconsistentGroupProtocol,
+    /// `INVALID_SESSION_TIMEOUT` (26).
+    InvalidSessionTimeout,
+    /// `GROUP_ID_NOT_FOUND` (69).
+    GroupIdNotFound,
+}
+
+impl ErrorCode {
+    /// Kafka's numeric error code.
+    pub fn code(self) -> i16 {
+        match self {
+            ErrorCode::None => 0,
+            ErrorCode::CoordinatorNotAvailable => 15,
+            ErrorCode::NotCoordinator => 16,
+            ErrorCode::IllegalGeneration => 22,
+            ErrorCode::InconsistentGroupProtocol => 23,
+            ErrorCode::UnknownMemberId => 25,
+            ErrorCode::InvalidSessionTimeout => 26,
+            ErrorCode::RebalanceInProgress => 27,
+            ErrorCode::GroupIdNotFound => 69,
+            ErrorCode::MemberIdRequired => 79,
+        }
+    }
+
+    /// Kafka's name for the error (`Errors.name()`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::None => "NONE",
+            ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
+            ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
+            ErrorCode::NotCoordinator => "NOT_COORDINATOR",
+            ErrorCode::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            ErrorCode::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
+            ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+        }
+    }
+
+    /// Whether the error means "find the coordinator again" (`NOT_COORDINATOR`,
+    /// `COORDINATOR_NOT_AVAILABLE`), as `AbstractCoordinator` handles them.
+    pub fn is_coordinator_error(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `ConsumerProtocolSubscription`: what a member sends as its protocol metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Subscription {
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// Partitions the member owns right now (v1+, used by the cooperative protocol).
+    pub owned_partitions: Vec<TopicPartition>,
+    /// The member's generation when it sent the subscription (v2+), -1 if none.
+    pub generation_id: i32,
+}
+
+/// A JoinGroup protocol entry: an assignor name and the member's metadata for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinProtocol {
+    /// Assignor name (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+    pub name: String,
+    /// Subscription metadata.
+    pub metadata: Subscription,
+}
+
+/// A member entry of a JoinGroup response (only the leader receives them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinResponseMember {
+    /// Member id.
+    pub member_id: String,
+    /// Its subscription for the selected protocol.
+    pub metadata: Subscription,
+}
+
+/// A SyncGroup assignment entry (sent by the leader).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncAssignment {
+    /// Member id.
+    pub member_id: String,
+    /// Partitions given to that member (`ConsumerProtocolAssignment`).
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// One partition of an OffsetCommit request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCommitEntry {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// The committed offset: the next offset to read (last processed + 1).
+    pub offset: i64,
+    /// Free-form commit metadata.
+    pub metadata: String,
+}
+
+/// Requests a consumer sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// FindCoordinator (key type GROUP).
+    FindCoordinator {
+        /// The group.
+        group_id: String,
+    },
+    /// JoinGroup.
+    JoinGroup {
+        /// The group.
+        group_id: String,
+        /// Member id, empty on the first join.
+        member_id: String,
+        /// The consumer's `client.id`.
+        client_id: String,
+        /// Protocol type, `consumer` for consumers.
+        protocol_type: String,
+        /// Supported assignors in preference order.
+        protocols: Vec<JoinProtocol>,
+        /// `session.timeout.ms`.
+        session_timeout_ms: u64,
+        /// Rebalance timeout: the consumer sends `max.poll.interval.ms`.
+        rebalance_timeout_ms: u64,
+    },
+    /// SyncGroup.
+    SyncGroup {
+        /// The group.
+        group_id: String,
+        /// Generation from the JoinGroup response.
+        generation_id: i32,
+        /// Member id.
+        member_id: String,
+        /// Protocol name from the JoinGroup response.
+        protocol_name: String,
+        /// The leader's assignments (empty for followers).
+        assignments: Vec<SyncAssignment>,
+    },
+    /// Heartbeat.
+    Heartbeat {
+        /// The group.
+        group_id: String,
+        /// Member's generation.
+        generation_id: i32,
+        /// Member id.
+        member_id: String,
+    },
+    /// LeaveGroup.
+    LeaveGroup {
+        /// The group.
+        group_id: String,
+        /// Member id.
+        member_id: String,
+        /// Why the member leaves (KIP-800 reason).
+        reason: String,
+    },
+    /// OffsetCommit.
+    OffsetCommit {
+        /// The group.
+        group_id: String,
+        /// Member's generation (-1 for a simple consumer).
+        generation_id: i32,
+        /// Member id (empty for a simple consumer).
+        member_id: String,
+        /// Offsets to commit.
+        offsets: Vec<OffsetCommitEntry>,
+    },
+    /// OffsetFetch.
+    OffsetFetch {
+        /// The group.
+        group_id: String,
+        /// Partitions asked for.
+        partitions: Vec<TopicPartition>,
+    },
+}
+
+impl Request {
+    /// The group the request is about.
+    pub fn group_id(&self) -> &str {
+        match self {
+            Request::FindCoordinator { group_id }
+            | Request::JoinGroup { group_id, .. }
+            | Request::SyncGroup { group_id, .. }
+            | Request::Heartbeat { group_id, .. }
+            | Request::LeaveGroup { group_id, .. }
+            | Request::OffsetCommit { group_id, .. }
+            | Request::OffsetFetch { group_id, .. } => group_id,
+        }
+    }
+
+    /// Kafka's API name (`ApiKeys`).
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            Request::FindCoordinator { .. } => "FindCoordinator",
+            Request::JoinGroup { .. } => "JoinGroup",
+            Request::SyncGroup { .. } => "SyncGroup",
+            Request::Heartbeat { .. } => "Heartbeat",
+            Request::LeaveGroup { .. } => "LeaveGroup",
+            Request::OffsetCommit { .. } => "OffsetCommit",
+            Request::OffsetFetch { .. } => "OffsetFetch",
+        }
+    }
+
+    /// The response carrying only `error`, for requests answered by a broker that cannot serve them.
+    pub fn error_response(&self, error: ErrorCode) -> Response {
+        match self {
+            Request::FindCoordinator { .. } => Response::FindCoordinator {
+                error,
+                coordinator_id: None,
+            },
+            Request::JoinGroup { member_id, .. } => Response::JoinGroup {
+                error,
+                generation_id: -1,
+                protocol_name: None,
+                leader: String::new(),
+                member_id: member_id.clone(),
+                members: Vec::new(),
+            },
+            Request::SyncGroup { .. } => Response::SyncGroup {
+                error,
+                partitions: Vec::new(),
+            },
+            Request::Heartbeat { .. } => Response::Heartbeat { error },
+            Request::LeaveGroup { .. } => Response::LeaveGroup { error },
+            Request::OffsetCommit { offsets, .. } => Response::OffsetCommit {
+                results: offsets.iter().map(|o| (o.tp.clone(), error)).collect(),
+            },
+            Request::OffsetFetch { .. } => Response::OffsetFetch {
+                error,
+                offsets: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Responses a consumer receives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    /// FindCoordinator response: the broker id of the coordinator.
+    FindCoordinator {
+        /// Error.
+        error: ErrorCode,
+        /// Coordinator broker id when `error` is NONE.
+        coordinator_id: Option<u32>,
+    },
+    /// JoinGroup response.
+    JoinGroup {
+        /// Error.
+        error: ErrorCode,
+        /// New generation.
+        generation_id: i32,
+        /// Selected protocol.
+        protocol_name: Option<String>,
+        /// Leader member id.
+        leader: String,
+        /// The receiver's member id (also set with MEMBER_ID_REQUIRED).
+        member_id: String,
+        /// All members with metadata, for the leader only.
+        members: Vec<JoinResponseMember>,
+    },
+    /// SyncGroup response.
+    SyncGroup {
+        /// Error.
+        error: ErrorCode,
+        /// The receiver's assignment.
+        partitions: Vec<TopicPartition>,
+    },
+    /// Heartbeat response.
+    Heartbeat {
+        /// Error.
+        error: ErrorCode,
+    },
+    /// LeaveGroup response.
+    LeaveGroup {
+        /// Error.
+        error: ErrorCode,
+    },
+    /// OffsetCommit response: one error per partition.
+    OffsetCommit {
+        /// Per-partition result.
+        results: Vec<(TopicPartition, ErrorCode)>,
+    },
+    /// OffsetFetch response: committed offset per partition, `None` when nothing is committed
+    /// (Kafka answers offset -1).
+    OffsetFetch {
+        /// Group-level error.
+        error: ErrorCode,
+        /// Committed offsets.
+        offsets: Vec<(TopicPartition, Option<i64>)>,
+    },
+}
+
+impl Response {
+    /// The top-level (or first partition's) error.
+    pub fn error(&self) -> ErrorCode {
+        match self {
+            Response::FindCoordinator { error, .. }
+            | Response::JoinGroup { error, .. }
+            | Response::SyncGroup { error, .. }
+            | Response::Heartbeat { error }
+            | Response::LeaveGroup { error }
+            | Response::OffsetFetch { error, .. } => *error,
+            Response::OffsetCommit { results } => results
+                .iter()
+                .map(|(_, e)| *e)
+                .find(|e| *e != ErrorCode::None)
+                .unwrap_or(ErrorCode::None),
+        }
+    }
+}
+
+/// Who sends or receives a message.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Endpoint {
+    /// A consumer, by `client.id` (unique per consumer instance in GroupLab).
+    Client(String),
+    /// A broker by id; a group's coordinator lives on one broker.
+    Broker(u32),
+    /// "Any broker": where FindCoordinator goes (the bootstrap servers).
+    AnyBroker,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Client(c) => write!(f, "client {c}"),
+            Endpoint::Broker(b) => write!(f, "broker {b}"),
+            Endpoint::AnyBroker => f.write_str("any broker"),
+        }
+    }
+}
+
+/// Message payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Body {
+    /// A request.
+    Request(Request),
+    /// A response.
+    Response(Response),
+}
+
+/// A message in flight: delivered to `to` at `deliver_at_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Sender.
+    pub from: Endpoint,
+    /// Receiver.
+    pub to: Endpoint,
+    /// Correlation id: a response carries its request's id.
+    pub correlation_id: u64,
+    /// Time sent.
+    pub sent_at_ms: u64,
+    /// Time it arrives.
+    pub deliver_at_ms: u64,
+    /// Payload.
+    pub body: Body,
+}
+
+/// A record the coordinator appends to its `__consumer_offsets` partition
+/// (`GroupCoordinatorRecordHelpers`: OffsetCommit and GroupMetadata records; compacted by `key()`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CoordinatorRecord {
+    /// `OffsetCommitKey` (group, topic, partition) → `OffsetCommitValue` (offset, metadata, time).
+    OffsetCommit {
+        /// Group.
+        group_id: String,
+        /// Partition.
+        tp: TopicPartition,
+        /// Committed offset.
+        offset: i64,
+        /// Commit metadata.
+        metadata: String,
+        /// Commit timestamp.
+        commit_timestamp_ms: u64,
+    },
+    /// `GroupMetadataKey` (group) → `GroupMetadataValue`: written when a generation completes
+    /// (Stable after the leader's SyncGroup) and when the group becomes Empty.
+    GroupMetadata {
+        /// Group.
+        group_id: String,
+        /// Generation.
+        generation_id: i32,
+        /// Protocol type (`consumer`).
+        protocol_type: Option<String>,
+        /// Selected protocol.
+        protocol: Option<String>,
+        /// Leader member id.
+        leader: Option<String>,
+        /// Members with their assignment.
+        members: Vec<MemberRecord>,
+    },
+}
+
+/// A member inside a [`CoordinatorRecord::GroupMetadata`] value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    /// Member id.
+    pub member_id: String,
+    /// `client.id`.
+    pub client_id: String,
+    /// Session timeout.
+    pub session_timeout_ms: u64,
+    /// Rebalance timeout.
+    pub rebalance_timeout_ms: u64,
+    /// Supported protocols.
+    pub protocols: Vec<JoinProtocol>,
+    /// Assignment of the generation.
+    pub assignment: Vec<TopicPartition>,
+}
+
+/// Compaction key of a [`CoordinatorRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RecordKey {
+    /// Offset commit key.
+    Offset(String, TopicPartition),
+    /// Group metadata key.
+    Group(String),
+}
+
+impl CoordinatorRecord {
+    /// The record's compaction key.
+    pub fn key(&self) -> RecordKey {
+        match self {
+            CoordinatorRecord::OffsetCommit { group_id, tp, .. } => {
+                RecordKey::Offset(group_id.clone(), tp.clone())
+            }
+            CoordinatorRecord::GroupMetadata { group_id, .. } => RecordKey::Group(group_id.clone()),
+        }
+    }
+
+    /// The group the record belongs to.
+    pub fn group_id(&self) -> &str {
+        match self {
+            CoordinatorRecord::OffsetCommit { group_id, .. }
+            | CoordinatorRecord::GroupMetadata { group_id, .. } => group_id,
+        }
+    }
+}
+
+/// Identity of a record in a partition, given by the caller (e.g. a producer sequence).
+pub type RecordId = u64;
+
+/// Everything a group state machine can ask its driver to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Output {
+    /// Deliver this message at `message.deliver_at_ms`.
+    Send(Message),
+    /// Append this record to the group's `__consumer_offsets` partition.
+    AppendRecord(CoordinatorRecord),
+    /// The application finished processing one record.
+    Processed {
+        /// Group.
+        group_id: String,
+        /// Consumer.
+        client_id: String,
+        /// Partition.
+        tp: TopicPartition,
+        /// Offset of the record.
+        offset: i64,
+        /// Caller-given record identity.
+        record_id: RecordId,
+        /// When processing finished.
+        at_ms: u64,
+    },
+    /// The consumer now owns these partitions (`onPartitionsAssigned`).
+    Assigned {
+        /// Group.
+        group_id: String,
+        /// Consumer.
+        client_id: String,
+        /// Newly owned partitions.
+        partitions: Vec<TopicPartition>,
+        /// When.
+        at_ms: u64,
+    },
+    /// The consumer no longer owns these partitions (`onPartitionsRevoked`, or
+    /// `onPartitionsLost` when `lost`; a crash also ends ownership).
+    Revoked {
+        /// Group.
+        group_id: String,
+        /// Consumer.
+        client_id: String,
+        /// Partitions given up.
+        partitions: Vec<TopicPartition>,
+        /// Lost (not cleanly revoked).
+        lost: bool,
+        /// When.
+        at_ms: u64,
+    },
+    /// The coordinator removed a member (session expiry, rebalance timeout, LeaveGroup): from
+    /// now on the group treats its partitions as free even if the consumer (a zombie) has not
+    /// noticed yet.
+    MemberRemoved {
+        /// Group.
+        group_id: String,
+        /// `client.id` of the member.
+        client_id: String,
+        /// Member id removed.
+        member_id: String,
+        /// When.
+        at_ms: u64,
+    },
+    /// Something worth showing happened.
+    Event {
+        /// When.
+        at_ms: u64,
+        /// What.
+        event: GroupEvent,
+    },
+}

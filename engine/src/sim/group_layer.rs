@@ -1,0 +1,1327 @@
+//! The Sim's consumer-group layer: Kafka's classic group protocol ([`crate::group`]) wired to
+//! the simulated cluster.
+//!
+//! * Each group's coordinator lives on the leader of its `__consumer_offsets` partition
+//!   (`abs(hashCode(group.id)) % offsets.topic.num.partitions`, [`Cluster::coordinator_for`]).
+//!   When that leader moves (broker crash, fencing, restart), the old coordinator unloads the
+//!   group (Dead, NOT_COORDINATOR) and the new leader loads it: committed offsets from the
+//!   `__consumer_offsets` records below the HW, and the last GroupMetadata value.
+//! * Offset commits are appended to that compacted partition with acks=all.
+//! * Consumers fetch from the real partitions' live leaders, never past the HW; record
+//!   identity is (producer id, sequence).
+//! * Requests to a dead broker get no answer (the client's `request.timeout.ms` expires);
+//!   requests to a live broker that does not coordinate the group get NOT_COORDINATOR.
+//!
+//! Simplifications: GroupMetadata values are kept by the layer (the log layer stores offset
+//! commits only); a commit is acknowledged before its append is replicated.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::assign::{self, Strategy};
+use crate::cluster::{AppendError, Cluster};
+use crate::error::SimError;
+use crate::event::Event;
+use crate::group::accounting::{DeliveryLedger, OwnershipTimeline};
+use crate::group::client::{
+    AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
+    MemberSubscription, PartitionOffsets, PartitionSource,
+};
+use crate::group::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
+use crate::group::protocol::{
+    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Request, Response,
+    TopicPartition,
+};
+use crate::group::{GroupError, GroupEvent};
+use crate::sim::ctx::Ctx;
+use crate::sim::timers::Timer;
+use crate::sim::Fnv;
+use crate::view::{
+    ConsumerView, DeliveryView, GroupView, LagView, MemberView, OwnershipChangeView, OwnershipView,
+};
+
+/// Groups.
+pub const MAX_GROUPS: usize = 1_000;
+/// Consumers per group.
+pub const MAX_MEMBERS: usize = 1_000;
+/// Messages in flight.
+pub const MAX_MESSAGES: usize = 1_000_000;
+/// Steps processed in one wakeup (livelock guard).
+pub const MAX_STEPS_PER_WAKEUP: usize = 1_000_000;
+/// Ownership changes per partition shown in a view.
+pub const MAX_OWNERSHIP_IN_VIEW: usize = 100;
+
+/// Assignor names a consumer may list in `partition.assignment.strategy`.
+pub const CLIENT_STRATEGIES: [&str; 4] = ["range", "roundrobin", "sticky", "cooperative-sticky"];
+
+/// Group-wide settings for the consumers GroupLab starts in a group (Kafka names).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupConfig {
+    /// `partition.assignment.strategy` (default `[range, cooperative-sticky]`).
+    #[serde(rename = "partition.assignment.strategy")]
+    pub assignment_strategies: Vec<String>,
+    /// `session.timeout.ms` (45000).
+    #[serde(rename = "session.timeout.ms")]
+    pub session_timeout_ms: u64,
+    /// `heartbeat.interval.ms` (3000).
+    #[serde(rename = "heartbeat.interval.ms")]
+    pub heartbeat_interval_ms: u64,
+    /// `max.poll.interval.ms` (300000).
+    #[serde(rename = "max.poll.interval.ms")]
+    pub max_poll_interval_ms: u64,
+    /// `max.poll.records` (500).
+    #[serde(rename = "max.poll.records")]
+    pub max_poll_records: u32,
+    /// `auto` (`enable.auto.commit=true`), `manual_after` or `manual_before`.
+    pub commit_mode: CommitMode,
+    /// `auto.commit.interval.ms` (5000).
+    #[serde(rename = "auto.commit.interval.ms")]
+    pub auto_commit_interval_ms: u64,
+    /// `auto.offset.reset` (`latest`).
+    #[serde(rename = "auto.offset.reset")]
+    pub auto_offset_reset: AutoOffsetReset,
+    /// Application time per record (default 1 ms).
+    pub processing_time_ms: u64,
+    /// One-way client↔broker latency (default 5 ms).
+    pub network_latency_ms: u64,
+    /// `group.initial.rebalance.delay.ms` (3000).
+    #[serde(rename = "group.initial.rebalance.delay.ms")]
+    pub initial_rebalance_delay_ms: u64,
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        let c = ConsumerConfig::new("x", "x", &["x"]);
+        GroupConfig {
+            assignment_strategies: c.assignment_strategies,
+            session_timeout_ms: c.session_timeout_ms,
+            heartbeat_interval_ms: c.heartbeat_interval_ms,
+            max_poll_interval_ms: c.max_poll_interval_ms,
+            max_poll_records: c.max_poll_records,
+            commit_mode: c.commit_mode,
+            auto_commit_interval_ms: c.auto_commit_interval_ms,
+            auto_offset_reset: c.auto_offset_reset,
+            processing_time_ms: c.processing_time_ms,
+            network_latency_ms: c.network_latency_ms,
+            initial_rebalance_delay_ms: CoordinatorConfig::default().initial_rebalance_delay_ms,
+        }
+    }
+}
+
+impl GroupConfig {
+    fn consumer_config(
+        &self,
+        client_id: &str,
+        group_id: &str,
+        topics: &[String],
+    ) -> ConsumerConfig {
+        let mut c = ConsumerConfig::new(client_id, group_id, &[]);
+        c.topics = topics.to_vec();
+        c.assignment_strategies = self.assignment_strategies.clone();
+        c.session_timeout_ms = self.session_timeout_ms;
+        c.heartbeat_interval_ms = self.heartbeat_interval_ms;
+        c.max_poll_interval_ms = self.max_poll_interval_ms;
+        c.max_poll_records = self.max_poll_records;
+        c.commit_mode = self.commit_mode;
+        c.auto_commit_interval_ms = self.auto_commit_interval_ms;
+        c.auto_offset_reset = self.auto_offset_reset;
+        c.processing_time_ms = self.processing_time_ms;
+        c.network_latency_ms = self.network_latency_ms;
+        c
+    }
+
+    fn coordinator_config(&self) -> CoordinatorConfig {
+        CoordinatorConfig {
+            initial_rebalance_delay_ms: self.initial_rebalance_delay_ms,
+            network_latency_ms: self.network_latency_ms,
+            ..CoordinatorConfig::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), SimError> {
+        validate_strategies(&self.assignment_strategies)?;
+        if self.processing_time_ms > 3_600_000 || self.network_latency_ms > 60_000 {
+            return Err(SimError::InvalidConfig(
+                "processing_time_ms must be ≤ 3600000 and network_latency_ms ≤ 60000".into(),
+            ));
+        }
+        if self.initial_rebalance_delay_ms > 3_600_000 {
+            return Err(SimError::InvalidConfig(
+                "group.initial.rebalance.delay.ms must be ≤ 3600000".into(),
+            ));
+        }
+        let cc = CoordinatorConfig::default();
+        if self.session_timeout_ms < cc.min_session_timeout_ms
+            || self.session_timeout_ms > cc.max_session_timeout_ms
+        {
+            return Err(SimError::InvalidConfig(format!(
+                "session.timeout.ms ({}) must be within group.min.session.timeout.ms ({}) and group.max.session.timeout.ms ({}) (INVALID_SESSION_TIMEOUT)",
+                self.session_timeout_ms, cc.min_session_timeout_ms, cc.max_session_timeout_ms
+            )));
+        }
+        self.consumer_config("c", "g", &["t".to_string()])
+            .validate()
+            .map_err(group_err)
+    }
+}
+
+fn validate_strategies(s: &[String]) -> Result<(), SimError> {
+    if s.is_empty() {
+        return Err(SimError::InvalidConfig(
+            "partition.assignment.strategy must not be empty".into(),
+        ));
+    }
+    for name in s {
+        if !CLIENT_STRATEGIES.contains(&name.as_str()) {
+            return Err(SimError::InvalidConfig(format!(
+                "unknown partition.assignment.strategy '{name}' (known: {})",
+                CLIENT_STRATEGIES.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn group_err(e: GroupError) -> SimError {
+    match e {
+        GroupError::InvalidConfig(s) => SimError::InvalidConfig(s),
+        GroupError::UnknownClient(s) => SimError::UnknownClient(format!("no consumer '{s}'")),
+        GroupError::DuplicateClient(s) => {
+            SimError::DuplicateClient(format!("consumer '{s}' already exists"))
+        }
+        other => SimError::InvalidRequest(other.to_string()),
+    }
+}
+
+/// Adapter from the group layer's [`crate::group::AssignFn`] to [`assign::assign`].
+pub fn kafka_assignor(
+    strategy: &str,
+    topics: &BTreeMap<String, u32>,
+    members: &[MemberSubscription],
+) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
+    let strategy = match strategy {
+        "range" => Strategy::Range,
+        "roundrobin" => Strategy::Roundrobin,
+        "sticky" => Strategy::Sticky,
+        "cooperative-sticky" => Strategy::CooperativeSticky,
+        other => return Err(format!("unknown assignor {other}")),
+    };
+    let subs: Vec<assign::MemberSubscription> = members
+        .iter()
+        .map(|m| assign::MemberSubscription {
+            id: m.member_id.clone(),
+            topics: m.topics.clone(),
+            owned: m.owned_partitions.clone(),
+            generation: (m.generation_id >= 0).then_some(m.generation_id),
+            instance_id: None,
+            rack: None,
+        })
+        .collect();
+    assign::assign(strategy, topics, &subs).map_err(|e| e.to_string())
+}
+
+/// The simulated cluster as consumers see it.
+pub struct ClusterSource<'a> {
+    /// The cluster.
+    pub cluster: &'a Cluster,
+}
+
+impl PartitionSource for ClusterSource<'_> {
+    fn partition_count(&self, topic: &str) -> Option<u32> {
+        self.cluster.topic(topic).map(|t| t.partitions.len() as u32)
+    }
+    fn offsets(&self, tp: &TopicPartition) -> Option<PartitionOffsets> {
+        let p = self
+            .cluster
+            .topic(&tp.topic)?
+            .partitions
+            .get(tp.partition as usize)?;
+        let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
+        let log = p.log_of(leader)?;
+        Some(PartitionOffsets {
+            log_start_offset: log.log_start_offset() as i64,
+            high_watermark: log.high_watermark() as i64,
+        })
+    }
+    fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
+        let offset = u64::try_from(offset).ok()?;
+        let r = self
+            .cluster
+            .read(&tp.topic, tp.partition, offset, 1)?
+            .first()?;
+        (r.offset == offset).then(|| (u64::from(r.producer_id) << 32) | u64::from(r.sequence))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct GroupRuntime {
+    config: GroupConfig,
+    subscription: Vec<String>,
+    coordinator: Option<GroupCoordinator>,
+    metadata: Option<CoordinatorRecord>,
+}
+
+#[derive(Clone, Debug)]
+struct ConsumerRuntime {
+    group_id: String,
+    topics: Vec<String>,
+    client: ConsumerClient,
+}
+
+/// All groups and consumers of a Sim.
+#[derive(Clone, Debug, Default)]
+pub struct GroupLayer {
+    groups: BTreeMap<String, GroupRuntime>,
+    consumers: BTreeMap<String, ConsumerRuntime>,
+    queue: BTreeMap<(u64, u64), Message>,
+    seq: u64,
+    next_client_n: u32,
+    scheduled: BTreeSet<u64>,
+    ownership: OwnershipTimeline,
+    ledger: DeliveryLedger,
+    violations: Vec<String>,
+    messages_dropped: u64,
+    /// Per (group, partition): offset below which losses were already counted.
+    loss_checked: BTreeMap<(String, TopicPartition), u64>,
+    /// Per (group, partition): highest `auto.offset.reset` target; records below it were
+    /// skipped on purpose and are not losses.
+    reset_floor: BTreeMap<(String, TopicPartition), u64>,
+    /// Records below the committed offsets that were never processed, per group.
+    losses: BTreeMap<String, u64>,
+    /// A commit or an ownership change happened since the last loss accounting.
+    losses_dirty: bool,
+}
+
+impl GroupLayer {
+    fn validate_topics(cluster: &Cluster, topics: &[String]) -> Result<(), SimError> {
+        for t in topics {
+            if cluster.topic(t).is_none() {
+                return Err(SimError::UnknownTopicOrPartition(format!(
+                    "Topic {t} not present in metadata"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_group_id(group_id: &str) -> Result<(), SimError> {
+        if group_id.is_empty() {
+            return Err(SimError::InvalidRequest(
+                "group.id must not be empty (INVALID_GROUP_ID)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn ensure_group_capacity(&self, group_id: &str) -> Result<(), SimError> {
+        if !self.groups.contains_key(group_id) && self.groups.len() >= MAX_GROUPS {
+            return Err(SimError::LimitExceeded(format!(
+                "at most {MAX_GROUPS} groups"
+            )));
+        }
+        Ok(())
+    }
+
+    fn new_group(config: GroupConfig) -> GroupRuntime {
+        GroupRuntime {
+            config,
+            subscription: Vec::new(),
+            coordinator: None,
+            metadata: None,
+        }
+    }
+
+    /// `CreateGroup`: creates (or updates the subscription and config of) a group.
+    pub fn create_group(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        group_id: String,
+        topics: Vec<String>,
+        config: GroupConfig,
+    ) -> Result<(), SimError> {
+        Self::check_group_id(&group_id)?;
+        Self::validate_topics(&*cluster, &topics)?;
+        config.validate()?;
+        self.ensure_group_capacity(&group_id)?;
+        let g = self
+            .groups
+            .entry(group_id)
+            .or_insert_with(|| Self::new_group(GroupConfig::default()));
+        g.config = config;
+        for t in topics {
+            if !g.subscription.contains(&t) {
+                g.subscription.push(t);
+            }
+        }
+        g.subscription.sort();
+        self.sync_coordinators(ctx, cluster);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    /// `SetGroupStrategy`: the `partition.assignment.strategy` of consumers started (or
+    /// restarted) from now on; running consumers keep theirs, as in a Kafka rolling upgrade.
+    pub fn set_group_strategy(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        strategies: Vec<String>,
+    ) -> Result<(), SimError> {
+        validate_strategies(&strategies)?;
+        let g = self.groups.get_mut(group_id).ok_or_else(|| {
+            SimError::InvalidRequest(format!("no group '{group_id}' (GROUP_ID_NOT_FOUND)"))
+        })?;
+        g.config.assignment_strategies = strategies;
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Next default `client.id` and its sequence number (not yet reserved).
+    fn next_client_id(&self, group_id: &str) -> (String, u32) {
+        // Kafka: "consumer-" + groupId + "-" + CONSUMER_CLIENT_ID_SEQUENCE (JVM-global, from 1).
+        let mut n = self.next_client_n + 1;
+        while self.consumers.contains_key(&format!("consumer-{group_id}-{n}")) {
+            n += 1;
+        }
+        (format!("consumer-{group_id}-{n}"), n)
+    }
+
+    /// `AddConsumer`: starts a consumer (it finds the coordinator and joins on its first poll).
+    /// Empty `topics` subscribes to the group's topics.
+    pub fn add_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        group_id: String,
+        client_id: Option<String>,
+        topics: Vec<String>,
+    ) -> Result<(), SimError> {
+        Self::check_group_id(&group_id)?;
+        Self::validate_topics(&*cluster, &topics)?;
+        if let Some(c) = &client_id {
+            if c.is_empty() {
+                return Err(SimError::InvalidConfig(
+                    "client_id must not be empty".into(),
+                ));
+            }
+            if self.consumers.contains_key(c) {
+                return Err(SimError::DuplicateClient(format!(
+                    "consumer '{c}' already exists"
+                )));
+            }
+        }
+        self.ensure_group_capacity(&group_id)?;
+        let members = self
+            .consumers
+            .values()
+            .filter(|c| c.group_id == group_id)
+            .count();
+        if members >= MAX_MEMBERS {
+            return Err(SimError::LimitExceeded(format!(
+                "at most {MAX_MEMBERS} members per group"
+            )));
+        }
+        let existing = self.groups.get(&group_id);
+        let mut subscription: Vec<String> =
+            existing.map(|g| g.subscription.clone()).unwrap_or_default();
+        let consumer_topics = if topics.is_empty() {
+            subscription.clone()
+        } else {
+            topics.clone()
+        };
+        if consumer_topics.is_empty() {
+            return Err(SimError::InvalidRequest(format!(
+                "consumer of group '{group_id}' has no topics to subscribe to"
+            )));
+        }
+        let config = existing.map(|g| g.config.clone()).unwrap_or_default();
+        let (client_id, sequence) = match client_id {
+            Some(c) => (c, None),
+            None => {
+                let (c, n) = self.next_client_id(&group_id);
+                (c, Some(n))
+            }
+        };
+        let cfg = config.consumer_config(&client_id, &group_id, &consumer_topics);
+        let client = ConsumerClient::new(cfg, kafka_assignor, ctx.now_ms).map_err(group_err)?;
+        if let Some(n) = sequence {
+            self.next_client_n = n;
+        }
+        for t in &consumer_topics {
+            if !subscription.contains(t) {
+                subscription.push(t.clone());
+            }
+        }
+        subscription.sort();
+        let g = self
+            .groups
+            .entry(group_id.clone())
+            .or_insert_with(|| Self::new_group(config));
+        g.subscription = subscription;
+        self.consumers.insert(
+            client_id,
+            ConsumerRuntime {
+                group_id,
+                topics: consumer_topics,
+                client,
+            },
+        );
+        self.sync_coordinators(ctx, cluster);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    fn consumer_mut(&mut self, client_id: &str) -> Result<&mut ConsumerRuntime, SimError> {
+        self.consumers
+            .get_mut(client_id)
+            .ok_or_else(|| SimError::UnknownClient(format!("no consumer '{client_id}'")))
+    }
+
+    /// `CrashConsumer`: silent from now on; the group notices at session expiry.
+    pub fn crash_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        let now = ctx.now_ms;
+        let c = self.consumer_mut(client_id)?;
+        let gid = c.group_id.clone();
+        let out = c.client.crash(now).map_err(group_err)?;
+        self.apply_outputs(ctx, cluster, &gid, out);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    /// `CloseConsumer`: commit (auto commit), revoke, LeaveGroup.
+    pub fn close_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        let now = ctx.now_ms;
+        let c = self.consumer_mut(client_id)?;
+        let gid = c.group_id.clone();
+        let out = c.client.close(now).map_err(group_err)?;
+        self.apply_outputs(ctx, cluster, &gid, out);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    /// `StallConsumer`: processing gets stuck; heartbeats continue.
+    pub fn stall_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        let now = ctx.now_ms;
+        let c = self.consumer_mut(client_id)?;
+        let gid = c.group_id.clone();
+        let out = c.client.stall(now).map_err(group_err)?;
+        self.apply_outputs(ctx, cluster, &gid, out);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    /// `RestartConsumer`: a crashed or closed consumer starts again (new member, same
+    /// `client.id`, the group's current config); a stalled one resumes processing.
+    pub fn restart_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        let now = ctx.now_ms;
+        let (gid, topics, lifecycle) = {
+            let c = self.consumer_mut(client_id)?;
+            (c.group_id.clone(), c.topics.clone(), c.client.lifecycle())
+        };
+        match lifecycle {
+            ClientLifecycle::Running => Err(SimError::InvalidRequest(format!(
+                "consumer '{client_id}' is running; nothing to restart"
+            ))),
+            ClientLifecycle::Stalled => {
+                let c = self.consumer_mut(client_id)?;
+                let out = c.client.resume(now).map_err(group_err)?;
+                self.apply_outputs(ctx, cluster, &gid, out);
+                self.reschedule(ctx);
+                Ok(())
+            }
+            ClientLifecycle::Crashed | ClientLifecycle::Closed => {
+                let config = self
+                    .groups
+                    .get(&gid)
+                    .map(|g| g.config.clone())
+                    .unwrap_or_default();
+                let cfg = config.consumer_config(client_id, &gid, &topics);
+                let client = ConsumerClient::new(cfg, kafka_assignor, now).map_err(group_err)?;
+                self.consumer_mut(client_id)?.client = client;
+                ctx.emit(Event::Group {
+                    at_ms: now,
+                    event: GroupEvent::Lifecycle {
+                        client_id: client_id.to_string(),
+                        what: "restarted".into(),
+                    },
+                });
+                self.reschedule(ctx);
+                Ok(())
+            }
+        }
+    }
+
+    /// Partition counts changed: each group's leader notices and rejoins.
+    pub fn on_metadata_change(&mut self, ctx: &mut Ctx) {
+        for c in self.consumers.values_mut() {
+            if c.client.is_leader() {
+                c.client.request_rejoin();
+            }
+        }
+        self.reschedule(ctx);
+    }
+
+    // ----- coordinator placement -----
+
+    /// Loads/unloads coordinators whose `__consumer_offsets` leader changed. Returns whether
+    /// anything moved.
+    pub fn sync_coordinators(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) -> bool {
+        let mut moved = false;
+        let gids: Vec<String> = self.groups.keys().cloned().collect();
+        for gid in gids {
+            let target = cluster.coordinator_for(&gid);
+            let Some(g) = self.groups.get_mut(&gid) else {
+                continue;
+            };
+            let current = g.coordinator.as_ref().map(GroupCoordinator::broker_id);
+            if current == target {
+                continue;
+            }
+            moved = true;
+            if let Some(mut old) = g.coordinator.take() {
+                let alive = cluster.broker_alive(old.broker_id());
+                let out: Vec<Output> = old
+                    .unload(ctx.now_ms)
+                    .into_iter()
+                    .filter(|o| alive || !matches!(o, Output::Send(_)))
+                    .collect();
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            if let Some(b) = target {
+                let Some(g) = self.groups.get(&gid) else {
+                    continue;
+                };
+                let mut records: Vec<CoordinatorRecord> = g.metadata.iter().cloned().collect();
+                for ((topic, partition), offset) in cluster.committed_offsets(&gid) {
+                    records.push(CoordinatorRecord::OffsetCommit {
+                        group_id: gid.clone(),
+                        tp: TopicPartition::new(topic, partition),
+                        offset: offset as i64,
+                        metadata: String::new(),
+                        commit_timestamp_ms: ctx.now_ms,
+                    });
+                }
+                let seed = ctx.rng.next_u64();
+                match GroupCoordinator::load(
+                    gid.clone(),
+                    b,
+                    g.config.coordinator_config(),
+                    seed,
+                    ctx.now_ms,
+                    records.iter(),
+                ) {
+                    Ok((c, out)) => {
+                        if let Some(g) = self.groups.get_mut(&gid) {
+                            g.coordinator = Some(c);
+                        }
+                        self.apply_outputs(ctx, cluster, &gid, out);
+                    }
+                    Err(e) => self
+                        .violations
+                        .push(format!("group {gid}: coordinator load failed: {e}")),
+                }
+            }
+        }
+        moved
+    }
+
+    // ----- time -----
+
+    /// Earliest time the layer has work.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        let q = self.queue.keys().next().map(|(t, _)| *t);
+        let c = self
+            .groups
+            .values()
+            .filter_map(|g| g.coordinator.as_ref()?.next_deadline_ms())
+            .min();
+        let cl = self
+            .consumers
+            .values()
+            .filter_map(|c| c.client.next_deadline_ms())
+            .min();
+        [q, c, cl].into_iter().flatten().min()
+    }
+
+    /// Makes sure a `Timer::Group` fires at the next deadline.
+    pub fn reschedule(&mut self, ctx: &mut Ctx) {
+        let Some(d) = self.next_deadline_ms() else {
+            return;
+        };
+        let d = d.max(ctx.now_ms);
+        if self
+            .scheduled
+            .iter()
+            .next()
+            .is_some_and(|first| *first <= d)
+        {
+            return;
+        }
+        self.scheduled.insert(d);
+        ctx.timers.schedule(d, Timer::Group { id: 0, kind: 0 });
+    }
+
+    /// A `Timer::Group` fired: deliver due messages and run due timeouts.
+    pub fn on_timer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) {
+        let now = ctx.now_ms;
+        self.scheduled.retain(|t| *t > now);
+        self.sync_coordinators(ctx, cluster);
+        for _ in 0..MAX_STEPS_PER_WAKEUP {
+            if let Some((&key, _)) = self.queue.iter().next().filter(|((d, _), _)| *d <= now) {
+                if let Some(msg) = self.queue.remove(&key) {
+                    self.deliver(ctx, cluster, msg);
+                }
+                continue;
+            }
+            let mut any = false;
+            let gids: Vec<String> = self
+                .groups
+                .iter()
+                .filter(|(_, g)| {
+                    g.coordinator
+                        .as_ref()
+                        .and_then(GroupCoordinator::next_deadline_ms)
+                        .is_some_and(|d| d <= now)
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            for gid in gids {
+                let out = match self
+                    .groups
+                    .get_mut(&gid)
+                    .and_then(|g| g.coordinator.as_mut())
+                {
+                    Some(c) => c.handle_timeout(now),
+                    None => continue,
+                };
+                any = true;
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            let cids: Vec<String> = self
+                .consumers
+                .iter()
+                .filter(|(_, c)| c.client.next_deadline_ms().is_some_and(|d| d <= now))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for cid in cids {
+                let src = ClusterSource { cluster: &*cluster };
+                let (gid, out) = match self.consumers.get_mut(&cid) {
+                    Some(c) => (c.group_id.clone(), c.client.handle_timeout(now, &src)),
+                    None => continue,
+                };
+                any = true;
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            if !any {
+                break;
+            }
+        }
+        if self.losses_dirty {
+            self.losses_dirty = false;
+            self.account_losses(cluster);
+        }
+        self.reschedule(ctx);
+    }
+
+    /// Counts records that fell below a group's committed offset without being processed
+    /// (at-most-once losses). Records still in a consumer's batch are not judged yet; records
+    /// skipped by `auto.offset.reset` are not losses.
+    fn account_losses(&mut self, cluster: &Cluster) {
+        for (gid, g) in &self.groups {
+            let Some(c) = &g.coordinator else { continue };
+            for (tp, committed) in c.committed() {
+                let key = (gid.clone(), tp.clone());
+                let committed_offset = committed.offset.max(0) as u64;
+                if self
+                    .loss_checked
+                    .get(&key)
+                    .is_some_and(|c| *c >= committed_offset)
+                {
+                    continue;
+                }
+                let Some(log) = cluster
+                    .topic(&tp.topic)
+                    .and_then(|t| t.partitions.get(tp.partition as usize))
+                    .and_then(|p| p.leader_log())
+                else {
+                    continue;
+                };
+                let pending_min = self
+                    .consumers
+                    .values()
+                    .filter(|x| x.group_id == *gid)
+                    .flat_map(|x| {
+                        x.client
+                            .pending_batch()
+                            .filter(|r| r.tp == *tp)
+                            .map(|r| r.offset.max(0) as u64)
+                    })
+                    .min();
+                let from = [
+                    self.loss_checked.get(&key).copied().unwrap_or(0),
+                    self.reset_floor.get(&key).copied().unwrap_or(0),
+                    log.log_start_offset(),
+                ]
+                .into_iter()
+                .max()
+                .unwrap_or(0);
+                let until = pending_min.map_or(committed_offset, |p| p.min(committed_offset));
+                if until <= from {
+                    continue;
+                }
+                let lost = log
+                    .slice(from, until, usize::MAX)
+                    .iter()
+                    .filter(|r| {
+                        let id = (u64::from(r.producer_id) << 32) | u64::from(r.sequence);
+                        self.ledger.times_processed(gid, id) == 0
+                    })
+                    .count() as u64;
+                if lost > 0 {
+                    *self.losses.entry(gid.clone()).or_insert(0) += lost;
+                }
+                self.loss_checked.insert(key, until);
+            }
+        }
+    }
+
+    fn respond(
+        &mut self,
+        now: u64,
+        from: Endpoint,
+        to: Endpoint,
+        corr: u64,
+        latency_ms: u64,
+        resp: Response,
+    ) {
+        self.enqueue(
+            now,
+            Message {
+                from,
+                to,
+                correlation_id: corr,
+                sent_at_ms: now,
+                deliver_at_ms: now.saturating_add(latency_ms),
+                body: Body::Response(resp),
+            },
+        );
+    }
+
+    fn enqueue(&mut self, now: u64, mut m: Message) {
+        if self.queue.len() >= MAX_MESSAGES {
+            self.messages_dropped += 1;
+            return;
+        }
+        m.deliver_at_ms = m.deliver_at_ms.max(now);
+        self.seq += 1;
+        self.queue.insert((m.deliver_at_ms, self.seq), m);
+    }
+
+    fn deliver(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, msg: Message) {
+        let now = ctx.now_ms;
+        match (&msg.to, &msg.body) {
+            (Endpoint::Client(c), _) => {
+                let src = ClusterSource { cluster: &*cluster };
+                let (gid, out) = match self.consumers.get_mut(c) {
+                    Some(rt) => (
+                        rt.group_id.clone(),
+                        rt.client.handle_message(now, &msg, &src),
+                    ),
+                    None => return,
+                };
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            (Endpoint::AnyBroker, Body::Request(req)) => {
+                // The bootstrap broker answers FindCoordinator if any broker is up.
+                let Some(bootstrap) = cluster.brokers.iter().find(|b| b.alive).map(|b| b.id) else {
+                    return;
+                };
+                let gid = req.group_id().to_string();
+                let latency = self
+                    .groups
+                    .get(&gid)
+                    .map_or(5, |g| g.config.network_latency_ms);
+                let resp = match self.groups.get(&gid).and_then(|g| g.coordinator.as_ref()) {
+                    Some(c) => Response::FindCoordinator {
+                        error: ErrorCode::None,
+                        coordinator_id: Some(c.broker_id()),
+                    },
+                    None => Response::FindCoordinator {
+                        error: ErrorCode::CoordinatorNotAvailable,
+                        coordinator_id: None,
+                    },
+                };
+                self.respond(
+                    now,
+                    Endpoint::Broker(bootstrap),
+                    msg.from.clone(),
+                    msg.correlation_id,
+                    latency,
+                    resp,
+                );
+            }
+            (Endpoint::Broker(b), Body::Request(req)) => {
+                if !cluster.broker_alive(*b) {
+                    return; // no answer from a dead broker
+                }
+                let gid = req.group_id().to_string();
+                let latency = self
+                    .groups
+                    .get(&gid)
+                    .map_or(5, |g| g.config.network_latency_ms);
+                let out = match self
+                    .groups
+                    .get_mut(&gid)
+                    .and_then(|g| g.coordinator.as_mut())
+                {
+                    Some(c) if c.broker_id() == *b => {
+                        let before: BTreeMap<TopicPartition, Option<CommittedOffset>> = match req {
+                            Request::OffsetCommit { offsets, .. } => offsets
+                                .iter()
+                                .map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned()))
+                                .collect(),
+                            _ => BTreeMap::new(),
+                        };
+                        let out = c.handle_message(now, &msg);
+                        if before.is_empty() {
+                            out
+                        } else {
+                            self.persist_commits(ctx, cluster, &gid, before, out)
+                        }
+                    }
+                    _ => {
+                        let resp = req.error_response(ErrorCode::NotCoordinator);
+                        self.respond(
+                            now,
+                            Endpoint::Broker(*b),
+                            msg.from.clone(),
+                            msg.correlation_id,
+                            latency,
+                            resp,
+                        );
+                        return;
+                    }
+                };
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Appends an OffsetCommit's records to `__consumer_offsets` before answering, as Kafka's
+    /// coordinator does: a failed append rolls the cached offset back and the partition's
+    /// result becomes the error Kafka maps it to (`NOT_ENOUGH_REPLICAS`,
+    /// `UNKNOWN_TOPIC_OR_PARTITION` and unreachable leaders ⇒ `COORDINATOR_NOT_AVAILABLE`;
+    /// `NOT_LEADER_OR_FOLLOWER`, `KAFKA_STORAGE_ERROR` ⇒ `NOT_COORDINATOR`).
+    fn persist_commits(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        gid: &str,
+        before: BTreeMap<TopicPartition, Option<CommittedOffset>>,
+        out: Vec<Output>,
+    ) -> Vec<Output> {
+        let mut failed: BTreeMap<TopicPartition, ErrorCode> = BTreeMap::new();
+        let mut rest = Vec::with_capacity(out.len());
+        for o in out {
+            match o {
+                Output::AppendRecord(CoordinatorRecord::OffsetCommit { group_id, tp, offset, .. }) => {
+                    self.losses_dirty = true;
+                    let value = u64::try_from(offset).unwrap_or(0);
+                    if let Err(e) =
+                        cluster.append_offset_commit(ctx, &group_id, &tp.topic, tp.partition, value)
+                    {
+                        let mapped = match e {
+                            AppendError::NotLeaderOrFollower | AppendError::KafkaStorageError => {
+                                ErrorCode::NotCoordinator
+                            }
+                            _ => ErrorCode::CoordinatorNotAvailable,
+                        };
+                        ctx.emit(Event::Group {
+                            at_ms: ctx.now_ms,
+                            event: GroupEvent::CommitNotPersisted {
+                                group_id: group_id.clone(),
+                                tp: tp.clone(),
+                                offset,
+                                error: e.name().to_string(),
+                            },
+                        });
+                        failed.insert(tp, mapped);
+                    }
+                }
+                Output::Send(mut m) => {
+                    if let Body::Response(Response::OffsetCommit { results }) = &mut m.body {
+                        for (tp, e) in results.iter_mut() {
+                            if let Some(f) = failed.get(tp) {
+                                *e = *f;
+                            }
+                        }
+                    }
+                    rest.push(Output::Send(m));
+                }
+                other => rest.push(other),
+            }
+        }
+        if !failed.is_empty() {
+            if let Some(c) = self.groups.get_mut(gid).and_then(|g| g.coordinator.as_mut()) {
+                for tp in failed.keys() {
+                    c.restore_committed(tp, before.get(tp).cloned().flatten());
+                }
+            }
+        }
+        rest
+    }
+
+    fn apply_outputs(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        gid: &str,
+        outputs: Vec<Output>,
+    ) {
+        for o in outputs {
+            match &o {
+                Output::Send(m) => self.enqueue(ctx.now_ms, m.clone()),
+                Output::AppendRecord(r @ CoordinatorRecord::GroupMetadata { .. }) => {
+                    if let Some(g) = self.groups.get_mut(gid) {
+                        g.metadata = Some(r.clone());
+                    }
+                }
+                Output::AppendRecord(CoordinatorRecord::OffsetCommit {
+                    group_id,
+                    tp,
+                    offset,
+                    ..
+                }) => {
+                    self.losses_dirty = true;
+                    let value = u64::try_from(*offset).unwrap_or(0);
+                    if let Err(e) =
+                        cluster.append_offset_commit(ctx, group_id, &tp.topic, tp.partition, value)
+                    {
+                        ctx.emit(Event::Group {
+                            at_ms: ctx.now_ms,
+                            event: GroupEvent::CommitNotPersisted {
+                                group_id: group_id.clone(),
+                                tp: tp.clone(),
+                                offset: *offset,
+                                error: e.name().to_string(),
+                            },
+                        });
+                    }
+                }
+                Output::Processed { .. } => self.ledger.apply(&o),
+                Output::Assigned { .. } | Output::Revoked { .. } => {
+                    self.losses_dirty = true;
+                    for c in self.ownership.apply(&o) {
+                        self.violations.push(format!("ownership: {c}"));
+                    }
+                }
+                Output::MemberRemoved {
+                    group_id,
+                    client_id,
+                    member_id,
+                    at_ms,
+                } => {
+                    let current = self
+                        .consumers
+                        .get(client_id)
+                        .is_some_and(|c| c.client.member_id() == member_id);
+                    if current {
+                        self.ownership.fence(group_id, client_id, *at_ms);
+                    }
+                }
+                Output::Event { at_ms, event } => {
+                    if let GroupEvent::OffsetReset { tp, offset, .. } = event {
+                        let floor = self
+                            .reset_floor
+                            .entry((gid.to_string(), tp.clone()))
+                            .or_insert(0);
+                        *floor = (*floor).max((*offset).max(0) as u64);
+                    }
+                    ctx.emit(Event::Group {
+                        at_ms: *at_ms,
+                        event: event.clone(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+impl GroupLayer {
+    /// Views, sorted by group id.
+    pub fn views(&self, cluster: &Cluster) -> Vec<GroupView> {
+        self.groups
+            .iter()
+            .map(|(gid, g)| self.group_view(cluster, gid, g))
+            .collect()
+    }
+
+    fn group_view(&self, cluster: &Cluster, gid: &str, g: &GroupRuntime) -> GroupView {
+        let coord = g.coordinator.as_ref();
+        let clients: BTreeMap<&str, &ConsumerClient> = self
+            .consumers
+            .iter()
+            .filter(|(_, c)| c.group_id == gid)
+            .map(|(id, c)| (id.as_str(), &c.client))
+            .collect();
+        let members = coord
+            .map(|c| {
+                c.members()
+                    .values()
+                    .map(|m| {
+                        let client = clients
+                            .get(m.client_id.as_str())
+                            .filter(|cl| cl.member_id() == m.member_id);
+                        MemberView {
+                            member_id: m.member_id.clone(),
+                            client_id: m.client_id.clone(),
+                            assigned: m
+                                .assignment
+                                .iter()
+                                .map(|tp| (tp.topic.clone(), tp.partition))
+                                .collect(),
+                            status: if m.awaiting_join.is_some() {
+                                "awaiting JoinGroup response".to_string()
+                            } else if m.awaiting_sync.is_some() {
+                                "awaiting SyncGroup response".to_string()
+                            } else {
+                                "member".to_string()
+                            },
+                            is_leader: c.leader() == Some(m.member_id.as_str()),
+                            session_deadline_ms: (m.awaiting_join.is_none()
+                                && m.awaiting_sync.is_none())
+                            .then_some(m.session_deadline_ms),
+                            heartbeat_due_ms: client.map(|cl| cl.next_heartbeat_ms()),
+                            poll_deadline_ms: client.map(|cl| cl.poll_deadline_ms()),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let consumers = clients
+            .values()
+            .map(|c| ConsumerView {
+                client_id: c.client_id().to_string(),
+                member_id: c.member_id().to_string(),
+                lifecycle: format!("{:?}", c.lifecycle()),
+                member_state: c.state().name().to_string(),
+                generation: c.generation_id(),
+                protocol: format!("{:?}", c.rebalance_protocol()).to_lowercase(),
+                coordinator: c.coordinator(),
+                assigned: c
+                    .assignment()
+                    .iter()
+                    .map(|tp| (tp.topic.clone(), tp.partition))
+                    .collect(),
+                positions: c
+                    .positions()
+                    .iter()
+                    .map(|(tp, o)| (tp.topic.clone(), tp.partition, *o))
+                    .collect(),
+                pending_records: c.pending_records() as u64,
+                last_poll_ms: c.last_poll_ms(),
+                fenced: self.ownership.is_fenced(gid, c.client_id()),
+            })
+            .collect();
+        // Partitions of the subscription.
+        let mut tps = Vec::new();
+        for t in &g.subscription {
+            if let Some(topic) = cluster.topic(t) {
+                for p in 0..topic.partitions.len() as u32 {
+                    tps.push(TopicPartition::new(t.clone(), p));
+                }
+            }
+        }
+        let committed: BTreeMap<TopicPartition, i64> = match coord {
+            Some(c) => c
+                .committed()
+                .iter()
+                .map(|(tp, o)| (tp.clone(), o.offset))
+                .collect(),
+            None => cluster
+                .committed_offsets(gid)
+                .into_iter()
+                .map(|((t, p), o)| (TopicPartition::new(t, p), o as i64))
+                .collect(),
+        };
+        let mut owners: BTreeMap<TopicPartition, (String, i64)> = BTreeMap::new();
+        for c in clients
+            .values()
+            .filter(|c| !self.ownership.is_fenced(gid, c.client_id()))
+        {
+            for tp in c.assignment() {
+                if let Some(p) = c.positions().get(tp) {
+                    owners.insert(tp.clone(), (c.client_id().to_string(), *p));
+                }
+            }
+        }
+        let lag = tps
+            .iter()
+            .map(|tp| {
+                let hw = cluster.high_watermark(&tp.topic, tp.partition).unwrap_or(0);
+                let c = committed.get(tp).copied();
+                let pos = owners.get(tp);
+                LagView {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    high_watermark: hw,
+                    committed: c.map(|c| c.max(0) as u64),
+                    position: pos.map(|(_, p)| (*p).max(0) as u64),
+                    owner: self.ownership.current_owner(gid, tp).map(str::to_string),
+                    committed_lag: c.map(|c| hw.saturating_sub(c.max(0) as u64)),
+                    position_lag: pos.map(|(_, p)| hw.saturating_sub((*p).max(0) as u64)),
+                }
+            })
+            .collect();
+        let delivery = DeliveryView {
+            processed: self.ledger.total_processed(gid),
+            distinct: self.ledger.distinct_processed(gid),
+            duplicates: self.ledger.duplicates(gid),
+            losses: self.losses.get(gid).copied().unwrap_or(0),
+        };
+        let ownership = tps
+            .iter()
+            .map(|tp| {
+                let h = self.ownership.history(gid, tp);
+                let from = h.len().saturating_sub(MAX_OWNERSHIP_IN_VIEW);
+                OwnershipView {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    changes: h[from..]
+                        .iter()
+                        .map(|c| OwnershipChangeView {
+                            at_ms: c.at_ms,
+                            owner: c.owner.clone(),
+                        })
+                        .collect(),
+                    gap_ms: self.ownership.total_gap_ms(gid, tp),
+                }
+            })
+            .collect();
+        let (meta_generation, meta_protocol, meta_leader) = match &g.metadata {
+            Some(CoordinatorRecord::GroupMetadata {
+                generation_id,
+                protocol,
+                leader,
+                ..
+            }) => (*generation_id, protocol.clone(), leader.clone()),
+            _ => (0, None, None),
+        };
+        GroupView {
+            group_id: gid.to_string(),
+            state: coord.map_or_else(|| "Unknown".to_string(), |c| c.state().name().to_string()),
+            generation: coord.map_or(meta_generation, GroupCoordinator::generation_id),
+            protocol_type: coord
+                .and_then(|c| c.protocol_type())
+                .unwrap_or("consumer")
+                .to_string(),
+            protocol: coord.map_or(meta_protocol, |c| c.protocol().map(str::to_string)),
+            leader: coord.map_or(meta_leader, |c| c.leader().map(str::to_string)),
+            members,
+            subscription: g.subscription.clone(),
+            coordinator: coord.map(GroupCoordinator::broker_id),
+            strategies: g.config.assignment_strategies.clone(),
+            commit_mode: format!("{:?}", g.config.commit_mode),
+            consumers,
+            lag,
+            delivery,
+            ownership,
+        }
+    }
+
+    /// Invariants: no two members of a group owned a partition at once (ownership timeline),
+    /// and right now no partition is owned by two consumers still in the group.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        if let Some(v) = self.violations.first() {
+            return Err(v.clone());
+        }
+        for gid in self.groups.keys() {
+            let mut seen: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            for c in self.consumers.values().filter(|c| c.group_id == *gid) {
+                if self.ownership.is_fenced(gid, c.client.client_id()) {
+                    continue;
+                }
+                for tp in c.client.assignment() {
+                    if let Some(other) = seen.insert(tp, c.client.client_id()) {
+                        return Err(format!(
+                            "group {gid}: {tp} owned by {other} and {}",
+                            c.client.client_id()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hash canonical state.
+    pub fn hash_into(&self, h: &mut Fnv) {
+        h.u64(u64::from(self.next_client_n));
+        h.u64(self.seq);
+        h.u64(self.messages_dropped);
+        for (gid, g) in &self.groups {
+            h.str(gid);
+            for t in &g.subscription {
+                h.str(t);
+            }
+            if let Some(c) = &g.coordinator {
+                h.u64(u64::from(c.broker_id()));
+                h.str(c.state().name());
+                h.u64(c.generation_id() as u64);
+                for (id, m) in c.members() {
+                    h.str(id);
+                    h.u64(m.session_deadline_ms);
+                    h.u64(m.assignment.len() as u64);
+                }
+                for (tp, o) in c.committed() {
+                    h.str(&tp.topic);
+                    h.u64(u64::from(tp.partition));
+                    h.u64(o.offset as u64);
+                }
+            }
+            h.u64(self.ledger.total_processed(gid));
+            h.u64(self.ledger.distinct_processed(gid));
+        }
+        for (id, c) in &self.consumers {
+            h.str(id);
+            h.str(c.client.member_id());
+            h.u64(c.client.generation_id() as u64);
+            h.str(c.client.state().name());
+            h.u64(c.client.pending_records() as u64);
+            for (tp, o) in c.client.positions() {
+                h.str(&tp.topic);
+                h.u64(u64::from(tp.partition));
+                h.u64(*o as u64);
+            }
+        }
+        for ((d, seq), m) in &self.queue {
+            h.u64(*d);
+            h.u64(*seq);
+            h.u64(m.correlation_id);
+        }
+    }
+}

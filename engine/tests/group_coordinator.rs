@@ -1,0 +1,462 @@
+//! Direct tests of `GroupCoordinator`: Kafka's transitions, error codes and timers.
+
+use grouplab_engine::group::coordinator::{
+    CoordinatorConfig, GroupCoordinator, GroupState, JoinTimer,
+};
+use grouplab_engine::group::protocol::{
+    Body, CoordinatorRecord, Endpoint, ErrorCode, JoinProtocol, Message, OffsetCommitEntry, Output,
+    Request, Response, Subscription, SyncAssignment, TopicPartition,
+};
+
+fn msg(from: &str, corr: u64, req: Request) -> Message {
+    Message {
+        from: Endpoint::Client(from.into()),
+        to: Endpoint::Broker(0),
+        correlation_id: corr,
+        sent_at_ms: 0,
+        deliver_at_ms: 0,
+        body: Body::Request(req),
+    }
+}
+
+fn protocols(names: &[&str]) -> Vec<JoinProtocol> {
+    names
+        .iter()
+        .map(|n| JoinProtocol {
+            name: n.to_string(),
+            metadata: Subscription {
+                topics: vec!["t".into()],
+                owned_partitions: vec![],
+                generation_id: -1,
+            },
+        })
+        .collect()
+}
+
+fn join(member_id: &str, client: &str, names: &[&str]) -> Request {
+    Request::JoinGroup {
+        group_id: "g".into(),
+        member_id: member_id.into(),
+        client_id: client.into(),
+        protocol_type: "consumer".into(),
+        protocols: protocols(names),
+        session_timeout_ms: 45_000,
+        rebalance_timeout_ms: 300_000,
+    }
+}
+
+fn responses(out: &[Output]) -> Vec<(Endpoint, u64, Response)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send(Message {
+                to,
+                correlation_id,
+                body: Body::Response(r),
+                ..
+            }) => Some((to.clone(), *correlation_id, r.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn only_response(out: &[Output]) -> Response {
+    let r = responses(out);
+    assert_eq!(r.len(), 1, "{out:#?}");
+    r[0].2.clone()
+}
+
+fn coordinator() -> GroupCoordinator {
+    GroupCoordinator::new("g", 0, CoordinatorConfig::default(), 7).expect("coordinator")
+}
+
+/// Joins `client` with the MEMBER_ID_REQUIRED round trip; returns the member id.
+fn join_member(c: &mut GroupCoordinator, now: u64, client: &str, names: &[&str]) -> String {
+    let out = c.handle_message(now, &msg(client, 1, join("", client, names)));
+    let Response::JoinGroup {
+        error, member_id, ..
+    } = only_response(&out)
+    else {
+        panic!("not a join response")
+    };
+    assert_eq!(error, ErrorCode::MemberIdRequired);
+    assert!(member_id.starts_with(&format!("{client}-")), "{member_id}");
+    let out = c.handle_message(now, &msg(client, 2, join(&member_id, client, names)));
+    assert!(responses(&out).is_empty(), "the join is parked: {out:#?}");
+    member_id
+}
+
+fn stable_group_of_two() -> (GroupCoordinator, String, String) {
+    let mut c = coordinator();
+    let a = join_member(&mut c, 0, "a", &["range"]);
+    let b = join_member(&mut c, 10, "b", &["range"]);
+    c.handle_timeout(3_000);
+    c.handle_timeout(6_000);
+    assert_eq!(c.state(), GroupState::CompletingRebalance);
+    let sync = |m: &str, assignments: Vec<SyncAssignment>| Request::SyncGroup {
+        group_id: "g".into(),
+        generation_id: 1,
+        member_id: m.into(),
+        protocol_name: "range".into(),
+        assignments,
+    };
+    let out = c.handle_message(6_010, &msg("b", 3, sync(&b, vec![])));
+    assert!(responses(&out).is_empty());
+    let out = c.handle_message(
+        6_010,
+        &msg(
+            "a",
+            3,
+            sync(
+                &a,
+                vec![
+                    SyncAssignment {
+                        member_id: a.clone(),
+                        partitions: vec![TopicPartition::new("t", 0)],
+                    },
+                    SyncAssignment {
+                        member_id: b.clone(),
+                        partitions: vec![TopicPartition::new("t", 1)],
+                    },
+                ],
+            ),
+        ),
+    );
+    assert_eq!(responses(&out).len(), 2);
+    assert_eq!(c.state(), GroupState::Stable);
+    (c, a, b)
+}
+
+#[test]
+fn transition_table_is_kafkas() {
+    use GroupState::*;
+    assert_eq!(Empty.valid_previous_states(), &[PreparingRebalance]);
+    assert_eq!(
+        PreparingRebalance.valid_previous_states(),
+        &[Stable, CompletingRebalance, Empty]
+    );
+    assert_eq!(
+        CompletingRebalance.valid_previous_states(),
+        &[PreparingRebalance]
+    );
+    assert_eq!(Stable.valid_previous_states(), &[CompletingRebalance]);
+    assert_eq!(
+        Dead.valid_previous_states(),
+        &[Stable, PreparingRebalance, CompletingRebalance, Empty, Dead]
+    );
+    assert!(!Stable.can_transition_from(Empty));
+    assert!(!CompletingRebalance.can_transition_from(Stable));
+}
+
+#[test]
+fn first_join_requires_member_id_and_waits_for_initial_delay() {
+    let mut c = coordinator();
+    let a = join_member(&mut c, 0, "a", &["range"]);
+    assert_eq!(c.state(), GroupState::PreparingRebalance);
+    assert!(matches!(
+        c.join_timer(),
+        Some(JoinTimer::Initial {
+            deadline_ms: 3_000,
+            ..
+        })
+    ));
+    assert!(responses(&c.handle_timeout(2_999)).is_empty());
+    let out = c.handle_timeout(3_000);
+    let Response::JoinGroup {
+        error,
+        generation_id,
+        leader,
+        members,
+        protocol_name,
+        ..
+    } = only_response(&out)
+    else {
+        panic!()
+    };
+    assert_eq!(error, ErrorCode::None);
+    assert_eq!(generation_id, 1);
+    assert_eq!(leader, a);
+    assert_eq!(members.len(), 1, "the leader gets the member list");
+    assert_eq!(protocol_name.as_deref(), Some("range"));
+    assert_eq!(c.state(), GroupState::CompletingRebalance);
+}
+
+#[test]
+fn initial_delay_extends_while_members_keep_joining() {
+    let mut c = coordinator();
+    join_member(&mut c, 0, "a", &["range"]);
+    join_member(&mut c, 2_000, "b", &["range"]);
+    // A new member arrived during the first delay: extend by another delay.
+    assert!(responses(&c.handle_timeout(3_000)).is_empty());
+    assert!(matches!(
+        c.join_timer(),
+        Some(JoinTimer::Initial {
+            deadline_ms: 6_000,
+            ..
+        })
+    ));
+    let out = c.handle_timeout(6_000);
+    assert_eq!(responses(&out).len(), 2);
+    assert_eq!(c.generation_id(), 1);
+}
+
+#[test]
+fn heartbeat_errors() {
+    let (mut c, a, _b) = stable_group_of_two();
+    let hb = |m: &str, g: i32| Request::Heartbeat {
+        group_id: "g".into(),
+        generation_id: g,
+        member_id: m.into(),
+    };
+    assert_eq!(
+        only_response(&c.handle_message(7_000, &msg("a", 9, hb(&a, 1)))).error(),
+        ErrorCode::None
+    );
+    assert_eq!(
+        only_response(&c.handle_message(7_000, &msg("a", 9, hb(&a, 0)))).error(),
+        ErrorCode::IllegalGeneration
+    );
+    assert_eq!(
+        only_response(&c.handle_message(7_000, &msg("x", 9, hb("x-1", 1)))).error(),
+        ErrorCode::UnknownMemberId
+    );
+    // A new member starts a rebalance; heartbeats then say REBALANCE_IN_PROGRESS.
+    join_member(&mut c, 7_100, "c", &["range"]);
+    assert_eq!(c.state(), GroupState::PreparingRebalance);
+    assert_eq!(
+        only_response(&c.handle_message(7_200, &msg("a", 9, hb(&a, 1)))).error(),
+        ErrorCode::RebalanceInProgress
+    );
+}
+
+#[test]
+fn offset_commit_validation() {
+    let (mut c, a, b) = stable_group_of_two();
+    let commit = |m: &str, g: i32| Request::OffsetCommit {
+        group_id: "g".into(),
+        generation_id: g,
+        member_id: m.into(),
+        offsets: vec![OffsetCommitEntry {
+            tp: TopicPartition::new("t", 0),
+            offset: 5,
+            metadata: String::new(),
+        }],
+    };
+    let out = c.handle_message(7_000, &msg("a", 9, commit(&a, 1)));
+    assert_eq!(only_response(&out).error(), ErrorCode::None);
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::AppendRecord(CoordinatorRecord::OffsetCommit { offset: 5, .. })
+    )));
+    assert_eq!(
+        only_response(&c.handle_message(7_000, &msg("a", 9, commit(&a, 0)))).error(),
+        ErrorCode::IllegalGeneration
+    );
+    assert_eq!(
+        only_response(&c.handle_message(7_000, &msg("z", 9, commit("z-1", 1)))).error(),
+        ErrorCode::UnknownMemberId
+    );
+    // PreparingRebalance: the current generation may still commit (eager onJoinPrepare).
+    let c3 = join_member(&mut c, 7_100, "c", &["range"]);
+    assert_eq!(
+        only_response(&c.handle_message(7_200, &msg("a", 9, commit(&a, 1)))).error(),
+        ErrorCode::None
+    );
+    // Everyone rejoins ⇒ CompletingRebalance at generation 2: commits get REBALANCE_IN_PROGRESS.
+    c.handle_message(7_300, &msg("a", 10, join(&a, "a", &["range"])));
+    c.handle_message(7_300, &msg("b", 10, join(&b, "b", &["range"])));
+    assert_eq!(c.state(), GroupState::CompletingRebalance);
+    assert!(c.members().contains_key(&c3));
+    assert_eq!(
+        only_response(&c.handle_message(7_400, &msg("a", 11, commit(&a, 2)))).error(),
+        ErrorCode::RebalanceInProgress
+    );
+    assert_eq!(
+        only_response(&c.handle_message(7_400, &msg("a", 11, commit(&a, 1)))).error(),
+        ErrorCode::IllegalGeneration
+    );
+}
+
+#[test]
+fn sync_during_preparing_rebalance_is_rejected() {
+    let (mut c, a, _) = stable_group_of_two();
+    join_member(&mut c, 7_000, "c", &["range"]);
+    let out = c.handle_message(
+        7_100,
+        &msg(
+            "a",
+            5,
+            Request::SyncGroup {
+                group_id: "g".into(),
+                generation_id: 1,
+                member_id: a,
+                protocol_name: "range".into(),
+                assignments: vec![],
+            },
+        ),
+    );
+    assert_eq!(only_response(&out).error(), ErrorCode::RebalanceInProgress);
+}
+
+#[test]
+fn members_that_do_not_rejoin_are_removed_at_rebalance_timeout() {
+    let (mut c, a, b) = stable_group_of_two();
+    // b keeps heartbeating but never rejoins; a rejoins.
+    c.handle_message(7_000, &msg("a", 10, join(&a, "a", &["range"])));
+    assert_eq!(c.state(), GroupState::PreparingRebalance);
+    for t in (10_000..300_000).step_by(3_000) {
+        let hb = Request::Heartbeat {
+            group_id: "g".into(),
+            generation_id: 1,
+            member_id: b.clone(),
+        };
+        c.handle_message(t, &msg("b", 11, hb));
+        c.handle_timeout(t);
+    }
+    assert!(c.members().contains_key(&b));
+    let out = c.handle_timeout(307_000);
+    assert!(
+        !c.members().contains_key(&b),
+        "b removed after the rebalance timeout"
+    );
+    assert_eq!(c.state(), GroupState::CompletingRebalance);
+    assert_eq!(c.generation_id(), 2);
+    assert_eq!(responses(&out).len(), 1);
+}
+
+#[test]
+fn session_expiry_removes_a_silent_member() {
+    let (mut c, a, b) = stable_group_of_two();
+    let hb = Request::Heartbeat {
+        group_id: "g".into(),
+        generation_id: 1,
+        member_id: a.clone(),
+    };
+    c.handle_message(40_000, &msg("a", 12, hb));
+    assert_eq!(c.next_deadline_ms(), Some(6_010 + 45_000));
+    c.handle_timeout(51_009);
+    assert!(c.members().contains_key(&b));
+    c.handle_timeout(51_010);
+    assert!(!c.members().contains_key(&b));
+    assert_eq!(c.state(), GroupState::PreparingRebalance);
+}
+
+#[test]
+fn protocol_selection_by_vote() {
+    let mut c = coordinator();
+    join_member(&mut c, 0, "a", &["range", "roundrobin"]);
+    join_member(&mut c, 0, "b", &["roundrobin", "range"]);
+    join_member(&mut c, 0, "c", &["roundrobin", "range", "sticky"]);
+    c.handle_timeout(3_000);
+    c.handle_timeout(6_000);
+    assert_eq!(c.protocol(), Some("roundrobin"), "two votes beat one");
+
+    let mut c = coordinator();
+    join_member(&mut c, 0, "a", &["range", "cooperative-sticky"]);
+    join_member(&mut c, 0, "b", &["cooperative-sticky"]);
+    c.handle_timeout(3_000);
+    c.handle_timeout(6_000);
+    assert_eq!(
+        c.protocol(),
+        Some("cooperative-sticky"),
+        "only candidates supported by all"
+    );
+}
+
+#[test]
+fn inconsistent_protocol_and_invalid_session_timeout() {
+    let (mut c, _, _) = stable_group_of_two();
+    let out = c.handle_message(7_000, &msg("x", 1, join("", "x", &["roundrobin"])));
+    assert_eq!(
+        only_response(&out).error(),
+        ErrorCode::InconsistentGroupProtocol
+    );
+    let mut bad = join("", "y", &["range"]);
+    if let Request::JoinGroup {
+        session_timeout_ms, ..
+    } = &mut bad
+    {
+        *session_timeout_ms = 1_000;
+    }
+    assert_eq!(
+        only_response(&c.handle_message(7_000, &msg("y", 1, bad))).error(),
+        ErrorCode::InvalidSessionTimeout
+    );
+}
+
+#[test]
+fn leaving_last_member_empties_the_group() {
+    let (mut c, a, b) = stable_group_of_two();
+    for (m, cl) in [(&a, "a"), (&b, "b")] {
+        let out = c.handle_message(
+            7_000,
+            &msg(
+                cl,
+                20,
+                Request::LeaveGroup {
+                    group_id: "g".into(),
+                    member_id: m.clone(),
+                    reason: "bye".into(),
+                },
+            ),
+        );
+        assert!(responses(&out)
+            .iter()
+            .any(|(_, _, r)| r.error() == ErrorCode::None));
+    }
+    assert_eq!(c.state(), GroupState::Empty);
+    assert_eq!(c.generation_id(), 2);
+    let seq: Vec<(GroupState, GroupState)> =
+        c.transitions().iter().map(|(_, f, t)| (*f, *t)).collect();
+    assert_eq!(
+        seq.last(),
+        Some(&(GroupState::PreparingRebalance, GroupState::Empty))
+    );
+}
+
+#[test]
+fn unload_answers_not_coordinator_and_load_restores() {
+    let (mut c, a, _) = stable_group_of_two();
+    let mut records = Vec::new();
+    let commit = Request::OffsetCommit {
+        group_id: "g".into(),
+        generation_id: 1,
+        member_id: a.clone(),
+        offsets: vec![OffsetCommitEntry {
+            tp: TopicPartition::new("t", 1),
+            offset: 9,
+            metadata: "m".into(),
+        }],
+    };
+    for o in c.handle_message(7_000, &msg("a", 1, commit)) {
+        if let Output::AppendRecord(r) = o {
+            records.push(r);
+        }
+    }
+    assert_eq!(records.len(), 1);
+    c.unload(8_000);
+    assert_eq!(c.state(), GroupState::Dead);
+    let hb = Request::Heartbeat {
+        group_id: "g".into(),
+        generation_id: 1,
+        member_id: a.clone(),
+    };
+    assert_eq!(
+        only_response(&c.handle_message(8_000, &msg("a", 2, hb))).error(),
+        ErrorCode::NotCoordinator
+    );
+    let (n, _) = GroupCoordinator::load(
+        "g",
+        3,
+        CoordinatorConfig::default(),
+        1,
+        8_000,
+        records.iter(),
+    )
+    .expect("load");
+    assert_eq!(n.committed()[&TopicPartition::new("t", 1)].offset, 9);
+    assert_eq!(
+        n.state(),
+        GroupState::Empty,
+        "no group metadata record given"
+    );
+}

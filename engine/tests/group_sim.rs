@@ -1,0 +1,476 @@
+//! The classic group protocol inside the full `Sim`: coordinator placement on the
+//! `__consumer_offsets` leader, commits appended there, coordinator failover on broker death,
+//! real fetches up to the HW, and the group view.
+
+use grouplab_engine::command::Acks;
+use grouplab_engine::sim::group_layer::GroupConfig;
+use grouplab_engine::{Command, GroupView, Sim, SimConfig};
+
+fn sim_with_topic(seed: u64, partitions: u32) -> Sim {
+    let mut sim = Sim::new(SimConfig {
+        seed,
+        ..SimConfig::default()
+    })
+    .expect("sim");
+    sim.apply(Command::CreateTopic {
+        name: "orders".into(),
+        partitions,
+        replication_factor: 3,
+        config: Default::default(),
+    })
+    .expect("topic");
+    sim
+}
+
+fn group(sim: &Sim, gid: &str) -> GroupView {
+    sim.view()
+        .groups
+        .into_iter()
+        .find(|g| g.group_id == gid)
+        .expect("group")
+}
+
+fn create_group(sim: &mut Sim, gid: &str, config: GroupConfig) {
+    sim.apply(Command::CreateGroup {
+        group_id: gid.into(),
+        topics: vec!["orders".into()],
+        config,
+    })
+    .expect("group");
+}
+
+fn add(sim: &mut Sim, gid: &str, client: &str) {
+    sim.apply(Command::AddConsumer {
+        group_id: gid.into(),
+        client_id: Some(client.into()),
+        topics: vec![],
+    })
+    .expect("add");
+}
+
+fn produce(sim: &mut Sim, n: u32) {
+    sim.apply(Command::Produce {
+        topic: "orders".into(),
+        count: n,
+        key: None,
+        acks: Acks::All,
+    })
+    .expect("produce");
+}
+
+fn earliest() -> GroupConfig {
+    GroupConfig {
+        auto_offset_reset: grouplab_engine::group::AutoOffsetReset::Earliest,
+        ..GroupConfig::default()
+    }
+}
+
+#[test]
+fn coordinator_is_the_offsets_partition_leader_and_commits_land_there() {
+    let mut sim = sim_with_topic(1, 3);
+    create_group(&mut sim, "my-group", earliest());
+    add(&mut sim, "my-group", "c1");
+    add(&mut sim, "my-group", "c2");
+    produce(&mut sim, 300);
+    sim.advance_to(30_000);
+    let g = group(&sim, "my-group");
+    assert_eq!(g.state, "Stable");
+    // FACTS.md: my-group → __consumer_offsets partition 12.
+    assert_eq!(
+        grouplab_engine::hash::coordinator_partition("my-group", 50),
+        12
+    );
+    assert_eq!(
+        g.coordinator,
+        sim.cluster().leader_of("__consumer_offsets", 12)
+    );
+    assert_eq!(g.delivery.distinct, 300);
+    assert_eq!(g.delivery.duplicates, 0);
+    // Auto commit wrote the final positions to __consumer_offsets (replicated below the HW).
+    let committed = sim.cluster().committed_offsets("my-group");
+    let total: u64 = committed.values().sum();
+    assert_eq!(total, 300, "{committed:?}");
+    for row in &g.lag {
+        assert_eq!(row.committed_lag, Some(0));
+        assert_eq!(row.position_lag, Some(0));
+    }
+    sim.check_invariants().expect("invariants");
+}
+
+#[test]
+fn coordinator_broker_crash_moves_the_coordinator_and_keeps_offsets() {
+    let mut sim = sim_with_topic(2, 3);
+    create_group(&mut sim, "g", earliest());
+    add(&mut sim, "g", "c1");
+    add(&mut sim, "g", "c2");
+    produce(&mut sim, 200);
+    sim.advance_to(30_000);
+    let before = group(&sim, "g");
+    let old = before.coordinator.expect("coordinator");
+    let committed_before = sim.cluster().committed_offsets("g");
+    assert!(!committed_before.is_empty());
+    sim.apply(Command::CrashBroker { broker: old })
+        .expect("crash");
+    // Unavailable until the controller fences the broker and elects a new leader.
+    sim.advance_to(31_000);
+    assert_eq!(group(&sim, "g").state, "Unknown");
+    sim.advance_to(120_000);
+    let after = group(&sim, "g");
+    let new = after.coordinator.expect("new coordinator");
+    assert_ne!(new, old);
+    assert_eq!(after.state, "Stable");
+    assert!(
+        after.generation >= before.generation,
+        "generation never goes back"
+    );
+    for ((t, p), o) in &committed_before {
+        let now = sim.cluster().committed_offsets("g");
+        assert!(
+            now.get(&(t.clone(), *p)).is_some_and(|n| n >= o),
+            "offset of {t}-{p} kept"
+        );
+    }
+    for c in &after.consumers {
+        assert_eq!(
+            c.coordinator,
+            Some(new),
+            "{} rediscovered the coordinator",
+            c.client_id
+        );
+    }
+    produce(&mut sim, 100);
+    sim.advance_to(180_000);
+    let g = group(&sim, "g");
+    assert_eq!(g.delivery.distinct, 300);
+    assert_eq!(g.delivery.losses, 0);
+    sim.check_invariants().expect("invariants");
+}
+
+#[test]
+fn eager_gap_versus_cooperative_in_the_sim_view() {
+    let gap_after_join = |strategies: Vec<String>| {
+        let mut sim = sim_with_topic(3, 6);
+        create_group(
+            &mut sim,
+            "g",
+            GroupConfig {
+                assignment_strategies: strategies,
+                ..earliest()
+            },
+        );
+        add(&mut sim, "g", "c1");
+        add(&mut sim, "g", "c2");
+        sim.advance_to(20_000);
+        add(&mut sim, "g", "c3");
+        sim.advance_to(40_000);
+        let g = group(&sim, "g");
+        assert_eq!(g.state, "Stable");
+        assert_eq!(g.members.len(), 3);
+        sim.check_invariants().expect("invariants");
+        g.ownership.iter().filter(|o| o.gap_ms > 0).count()
+    };
+    let eager = gap_after_join(vec!["range".into()]);
+    let cooperative = gap_after_join(vec!["cooperative-sticky".into()]);
+    assert_eq!(eager, 6, "eager revokes every partition");
+    assert!(
+        cooperative < eager,
+        "cooperative only moves what changes owner ({cooperative})"
+    );
+}
+
+#[test]
+fn stall_then_restart_and_strategy_change() {
+    let mut sim = sim_with_topic(4, 4);
+    create_group(
+        &mut sim,
+        "g",
+        GroupConfig {
+            max_poll_interval_ms: 30_000,
+            ..earliest()
+        },
+    );
+    add(&mut sim, "g", "c1");
+    add(&mut sim, "g", "c2");
+    sim.advance_to(10_000);
+    sim.apply(Command::StallConsumer {
+        client_id: "c1".into(),
+    })
+    .expect("stall");
+    sim.advance_to(35_000);
+    assert_eq!(
+        group(&sim, "g").members.len(),
+        2,
+        "heartbeats keep a stalled member"
+    );
+    sim.advance_to(50_000);
+    let g = group(&sim, "g");
+    assert_eq!(g.members.len(), 1, "left after max.poll.interval.ms");
+    assert!(
+        sim.apply(Command::RestartConsumer {
+            client_id: "c2".into()
+        })
+        .is_err(),
+        "c2 is running"
+    );
+    sim.apply(Command::RestartConsumer {
+        client_id: "c1".into(),
+    })
+    .expect("resume");
+    sim.advance_to(70_000);
+    assert_eq!(group(&sim, "g").members.len(), 2);
+    // Switching straight to an assignor nobody else supports is refused by the coordinator.
+    sim.apply(Command::SetGroupStrategy {
+        group_id: "g".into(),
+        strategies: vec!["roundrobin".into()],
+    })
+    .expect("strategy");
+    assert!(sim
+        .apply(Command::SetGroupStrategy {
+            group_id: "g".into(),
+            strategies: vec!["bogus".into()]
+        })
+        .is_err());
+    sim.apply(Command::CloseConsumer {
+        client_id: "c1".into(),
+    })
+    .expect("close");
+    sim.advance_to(sim.now_ms() + 10_000);
+    sim.apply(Command::RestartConsumer {
+        client_id: "c1".into(),
+    })
+    .expect("restart");
+    sim.advance_to(sim.now_ms() + 10_000);
+    let mut lines = Vec::new();
+    while let Some(e) = sim.poll_event() {
+        lines.push(e.to_string());
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("INCONSISTENT_GROUP_PROTOCOL")),
+        "rejected join"
+    );
+    let g = group(&sim, "g");
+    assert_eq!(g.members.len(), 1);
+    assert!(g
+        .consumers
+        .iter()
+        .any(|c| c.client_id == "c1" && c.lifecycle == "Closed"));
+    // A proper rolling upgrade: first list both, then drop the old one.
+    for strategies in [
+        vec!["roundrobin".to_string(), "range".to_string()],
+        vec!["roundrobin".to_string()],
+    ] {
+        sim.apply(Command::SetGroupStrategy {
+            group_id: "g".into(),
+            strategies,
+        })
+        .expect("strategy");
+        for c in ["c1", "c2"] {
+            if group(&sim, "g")
+                .consumers
+                .iter()
+                .any(|x| x.client_id == c && x.lifecycle == "Running")
+            {
+                sim.apply(Command::CloseConsumer {
+                    client_id: c.into(),
+                })
+                .expect("close");
+                sim.advance_to(sim.now_ms() + 10_000);
+            }
+            sim.apply(Command::RestartConsumer {
+                client_id: c.into(),
+            })
+            .expect("restart");
+            sim.advance_to(sim.now_ms() + 20_000);
+        }
+    }
+    let g = group(&sim, "g");
+    assert_eq!(g.protocol.as_deref(), Some("roundrobin"));
+    assert_eq!(g.members.len(), 2);
+    sim.check_invariants().expect("invariants");
+}
+
+#[test]
+fn commands_validate_and_change_nothing_on_error() {
+    let mut sim = sim_with_topic(5, 2);
+    let h = sim.state_hash();
+    let bad = [
+        Command::CreateGroup {
+            group_id: "".into(),
+            topics: vec![],
+            config: GroupConfig::default(),
+        },
+        Command::CreateGroup {
+            group_id: "g".into(),
+            topics: vec![],
+            config: GroupConfig {
+                session_timeout_ms: 1_000,
+                ..GroupConfig::default()
+            },
+        },
+        Command::CreateGroup {
+            group_id: "g".into(),
+            topics: vec!["nope".into()],
+            config: GroupConfig::default(),
+        },
+        Command::AddConsumer {
+            group_id: "g".into(),
+            client_id: None,
+            topics: vec![],
+        },
+        Command::StallConsumer {
+            client_id: "nobody".into(),
+        },
+        Command::RestartConsumer {
+            client_id: "nobody".into(),
+        },
+        Command::SetGroupStrategy {
+            group_id: "nope".into(),
+            strategies: vec!["range".into()],
+        },
+    ];
+    for c in bad {
+        assert!(sim.apply(c.clone()).is_err(), "{c:?} should fail");
+        assert_eq!(sim.state_hash(), h, "{c:?} changed state");
+    }
+    let json = r#"{"type":"create_group","group_id":"g","topics":["orders"],"config":{"session.timeout.ms":10000,"commit_mode":"manual_after","auto.offset.reset":"earliest"}}"#;
+    let cmd: Command = serde_json::from_str(json).expect("parse");
+    sim.apply(cmd).expect("create");
+}
+
+#[test]
+fn same_seed_same_group_history() {
+    let run = || {
+        let mut sim = sim_with_topic(9, 4);
+        create_group(&mut sim, "g", earliest());
+        for c in ["a", "b", "c"] {
+            add(&mut sim, "g", c);
+        }
+        produce(&mut sim, 500);
+        sim.advance_to(20_000);
+        sim.apply(Command::CrashConsumer {
+            client_id: "b".into(),
+        })
+        .expect("crash");
+        sim.advance_to(90_000);
+        let mut lines = Vec::new();
+        while let Some(e) = sim.poll_event() {
+            lines.push(e.to_string());
+        }
+        (
+            sim.state_hash(),
+            lines,
+            serde_json::to_string(&sim.view()).expect("json"),
+        )
+    };
+    let (h1, l1, v1) = run();
+    let (h2, l2, v2) = run();
+    assert_eq!(h1, h2);
+    assert_eq!(l1, l2);
+    assert_eq!(v1, v2);
+    assert!(l1
+        .iter()
+        .any(|l| l.contains("GROUP group g: heartbeat expired")));
+}
+
+#[test]
+fn delivery_semantics_in_the_sim() {
+    use grouplab_engine::group::CommitMode;
+    let run = |mode: CommitMode| {
+        let mut sim = sim_with_topic(11, 1);
+        let config = GroupConfig {
+            commit_mode: mode,
+            processing_time_ms: 10,
+            max_poll_records: 100,
+            ..earliest()
+        };
+        create_group(&mut sim, "g", config);
+        add(&mut sim, "g", "c1");
+        sim.advance_to(10_000);
+        produce(&mut sim, 100);
+        // Replicated and fetched, half processed, then a hard crash.
+        sim.advance_to(11_000);
+        let g = group(&sim, "g");
+        assert!(
+            g.delivery.distinct > 0 && g.delivery.distinct < 100,
+            "{:?}",
+            g.delivery
+        );
+        sim.apply(Command::CrashConsumer {
+            client_id: "c1".into(),
+        })
+        .expect("crash");
+        add(&mut sim, "g", "c2");
+        sim.advance_to(80_000);
+        sim.check_invariants().expect("invariants");
+        group(&sim, "g").delivery
+    };
+    let at_least_once = run(CommitMode::ManualAfter);
+    assert_eq!(at_least_once.distinct, 100);
+    assert!(at_least_once.duplicates > 0, "{at_least_once:?}");
+    assert_eq!(at_least_once.losses, 0);
+    let at_most_once = run(CommitMode::ManualBefore);
+    assert!(at_most_once.losses > 0, "{at_most_once:?}");
+    assert_eq!(at_most_once.duplicates, 0);
+    assert_eq!(at_most_once.distinct + at_most_once.losses, 100);
+}
+
+#[test]
+fn group_rebalance_scenario_file() {
+    let json = include_str!("scenarios/group_rebalance.json");
+    let run = grouplab_engine::Scenario::from_json(json)
+        .expect("scenario")
+        .run()
+        .expect("run");
+    assert!(run.rejected.is_empty(), "{:?}", run.rejected);
+    run.sim.check_invariants().expect("invariants");
+    let v = run.sim.view();
+    let eager = v
+        .groups
+        .iter()
+        .find(|g| g.group_id == "eager")
+        .expect("eager");
+    let coop = v
+        .groups
+        .iter()
+        .find(|g| g.group_id == "cooperative")
+        .expect("cooperative");
+    for g in [eager, coop] {
+        assert_eq!(g.state, "Stable");
+        assert_eq!(
+            g.members.len(),
+            1,
+            "{}: only the third consumer is left",
+            g.group_id
+        );
+        assert_eq!(g.delivery.losses, 0);
+        assert!(
+            g.lag.iter().all(|r| r.committed_lag == Some(0)),
+            "{}: {:?}",
+            g.group_id,
+            g.lag
+        );
+    }
+    assert_eq!(eager.protocol.as_deref(), Some("range"));
+    assert_eq!(coop.protocol.as_deref(), Some("cooperative-sticky"));
+    // During the join of the third consumer (20 s..40 s): partitions released at some point.
+    let released = |g: &GroupView| {
+        g.ownership
+            .iter()
+            .filter(|o| {
+                o.changes
+                    .iter()
+                    .any(|c| c.owner.is_none() && (20_000..40_000).contains(&c.at_ms))
+            })
+            .count()
+    };
+    assert_eq!(released(eager), 6, "eager revokes everything");
+    assert!(
+        released(coop) < 6,
+        "cooperative revokes only what moves: {}",
+        released(coop)
+    );
+    let lines: Vec<String> = run.events.iter().map(ToString::to_string).collect();
+    assert!(lines.iter().any(|l| l.contains("heartbeat expired")));
+}
