@@ -216,6 +216,17 @@ pub enum Query {
     Losses { group: String },
     /// Records of one key processed out of order (`delivery.ordering_violations`).
     OrderingViolations { group: String },
+    /// Time without an owner between two owners (`ownership[].gap_ms`), summed over the group's
+    /// partitions, or over one topic, or for one partition.
+    OwnershipGapMs {
+        group: String,
+        #[serde(default)]
+        topic: Option<String>,
+        #[serde(default)]
+        partition: Option<u32>,
+    },
+    /// Partitions of `group` that were ever without an owner between two owners (`gap_ms > 0`).
+    PartitionsWithGap { group: String },
     /// Any field of the group's view by dotted path (e.g. `delivery.duplicates`, `state`).
     GroupField { group: String, field: String },
     /// Any field of one consumer (`consumers[]` entry with this `client_id`) by dotted path
@@ -784,6 +795,11 @@ impl Query {
             Query::Losses { group: g } => group_field(group(g)?, "delivery.losses")?,
             Query::OrderingViolations { group: g } => group_field(group(g)?, "delivery.ordering_violations")?,
             Query::GroupField { group: g, field } => group_field(group(g)?, field)?,
+            Query::OwnershipGapMs { group: g, topic: t, partition: p } => {
+                let gaps = ownership_gaps(group(g)?)?;
+                Num(gaps.iter().filter(|(gt, gp, _)| t.as_ref().is_none_or(|t| t == gt) && p.is_none_or(|p| p == *gp)).map(|(_, _, ms)| ms).sum())
+            }
+            Query::PartitionsWithGap { group: g } => Num(ownership_gaps(group(g)?)?.iter().filter(|(_, _, ms)| *ms > 0).count() as u64),
             Query::ConsumerField { group: g, client, field } => {
                 let v = serde_json::to_value(group(g)?).map_err(|e| e.to_string())?;
                 let c = v
@@ -796,6 +812,20 @@ impl Query {
             Query::TimeMs => Num(view.now_ms),
         })
     }
+}
+
+/// `(topic, partition, gap_ms)` of a group's ownership timeline (empty when the view has none).
+fn ownership_gaps(g: &crate::view::GroupView) -> Result<Vec<(String, u32, u64)>, String> {
+    let v = serde_json::to_value(g).map_err(|e| e.to_string())?;
+    let rows = v.get("ownership").and_then(Value::as_array).ok_or_else(|| format!("group '{}' has no ownership timeline", g.group_id))?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let t = r.get("topic")?.as_str()?.to_string();
+            let p = u32::try_from(r.get("partition")?.as_u64()?).ok()?;
+            Some((t, p, r.get("gap_ms")?.as_u64()?))
+        })
+        .collect())
 }
 
 /// A field of a group's view by dotted path.
@@ -850,6 +880,10 @@ impl fmt::Display for Query {
             Query::Losses { group } => write!(f, "records skipped by {group}"),
             Query::OrderingViolations { group } => write!(f, "ordering violations in {group}"),
             Query::GroupField { group, field } => write!(f, "{field} of {group}"),
+            Query::OwnershipGapMs { group, topic: None, .. } => write!(f, "ownership gaps of {group} (ms)"),
+            Query::OwnershipGapMs { group, topic: Some(t), partition: None } => write!(f, "ownership gaps of {group} on {t} (ms)"),
+            Query::OwnershipGapMs { group, topic: Some(t), partition: Some(p) } => write!(f, "ownership gap of {group} on {t}-{p} (ms)"),
+            Query::PartitionsWithGap { group } => write!(f, "partitions of {group} left without owner"),
             Query::ConsumerField { group, client, field } => write!(f, "{field} of {client} in {group}"),
             Query::TimeMs => write!(f, "time (ms)"),
         }
