@@ -21,8 +21,12 @@ use crate::state::{Action, LabContext};
 pub const BUNDLED: &[(&str, &str)] = &[
     ("consumer-groups", include_str!("../../static/scenarios/consumer-groups.json")),
     ("several-groups", include_str!("../../static/scenarios/several-groups.json")),
-    ("cardinality", include_str!("../../static/scenarios/cardinality.json")),
+    ("failover", include_str!("../../static/scenarios/failover.json")),
+    ("offsets", include_str!("../../static/scenarios/offsets.json")),
     ("what-consumers-see", include_str!("../../static/scenarios/what-consumers-see.json")),
+    ("cardinality", include_str!("../../static/scenarios/cardinality.json")),
+    ("eager-vs-cooperative", include_str!("../../static/scenarios/eager-vs-cooperative.json")),
+    ("max-poll-interval", include_str!("../../static/scenarios/max-poll-interval.json")),
     ("broker-crash", include_str!("../../static/scenarios/broker-crash.json")),
     ("classic-figure", include_str!("../../static/scenarios/classic-figure.json")),
 ];
