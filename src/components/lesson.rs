@@ -25,6 +25,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("offsets", include_str!("../../static/scenarios/offsets.json")),
     ("what-consumers-see", include_str!("../../static/scenarios/what-consumers-see.json")),
     ("cardinality", include_str!("../../static/scenarios/cardinality.json")),
+    ("multi-threaded", include_str!("../../static/scenarios/multi-threaded.json")),
     ("eager-vs-cooperative", include_str!("../../static/scenarios/eager-vs-cooperative.json")),
     ("max-poll-interval", include_str!("../../static/scenarios/max-poll-interval.json")),
     ("broker-crash", include_str!("../../static/scenarios/broker-crash.json")),
