@@ -222,3 +222,33 @@ proptest! {
         }
     }
 }
+
+// ----------------------------------------------------------------------------------------------
+// The worker-pool consumer mode the multi-threaded lesson relies on
+// ----------------------------------------------------------------------------------------------
+
+#[test]
+fn worker_threads_is_validated_and_only_a_pool_reorders_keys() {
+    use grouplab_engine::{Command, Sim, SimConfig};
+    let cmd = |v: Value| serde_json::from_value::<Command>(v).unwrap();
+    let mut sim = Sim::new(SimConfig { seed: 3, ..SimConfig::default() }).unwrap();
+    sim.apply(cmd(serde_json::json!({"type":"create_topic","name":"t","partitions":1,"replication_factor":1}))).unwrap();
+    for bad in [0, 65] {
+        let e = sim.apply(cmd(serde_json::json!({"type":"create_group","group_id":"x","topics":["t"],"config":{"worker_threads":bad}}))).unwrap_err();
+        assert!(e.to_string().contains("worker_threads"), "{e}");
+    }
+    for (g, threads) in [("one", 1), ("four", 4)] {
+        sim.apply(cmd(serde_json::json!({"type":"create_group","group_id":g,"topics":["t"],
+            "config":{"worker_threads":threads,"processing_time_ms":10,"auto.offset.reset":"earliest"}}))).unwrap();
+        sim.apply(cmd(serde_json::json!({"type":"add_consumer","group_id":g}))).unwrap();
+    }
+    sim.apply(cmd(serde_json::json!({"type":"add_producer","topic":"t","rate_per_sec":50,"keys":{"fixed":["a","b"]}}))).unwrap();
+    sim.advance_to(30_000);
+    let view = sim.view();
+    let delivery = |g: &str| view.groups.iter().find(|x| x.group_id == g).unwrap().delivery.clone();
+    let (one, four) = (delivery("one"), delivery("four"));
+    assert_eq!(one.ordering_violations, 0);
+    assert!(four.ordering_violations > 0, "{four:?}");
+    assert!(one.processed > 500 && four.processed > 500, "{one:?} {four:?}");
+    assert_eq!((one.duplicates, four.duplicates), (0, 0));
+}
