@@ -3,7 +3,7 @@
 use super::member_colour;
 use crate::actions;
 use crate::state::{Action, LabContext};
-use grouplab_engine::{GroupView, MemberView};
+use grouplab_engine::{ConsumerView, GroupView};
 use yew::prelude::*;
 
 #[function_component(GroupsPanel)]
@@ -51,7 +51,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
             </h2>
             <p><button class="primary" onclick={add}>{ "Add consumer" }</button></p>
             <div class="members">
-                { for g.members.iter().enumerate().map(|(i, m)| html! {
+                { for g.consumers.iter().enumerate().map(|(i, m)| html! {
                     <ConsumerCard group={g.group_id.clone()} member={m.clone()} colour={member_colour(i)}
                         on_crash={props.on_crash.clone()} />
                 }) }
@@ -63,7 +63,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ConsumerCardProps {
     pub group: String,
-    pub member: MemberView,
+    pub member: ConsumerView,
     pub colour: String,
     pub on_crash: Callback<String>,
 }
@@ -71,26 +71,33 @@ pub struct ConsumerCardProps {
 #[function_component(ConsumerCard)]
 pub fn consumer_card(props: &ConsumerCardProps) -> Html {
     let m = &props.member;
+    let alive = matches!(m.lifecycle.as_str(), "Running" | "Stalled");
     let crash = {
         let on_crash = props.on_crash.clone();
         let id = m.client_id.clone();
         Callback::from(move |_| on_crash.emit(id.clone()))
     };
     html! {
-        <div class="member" style={format!("--mc:{}", props.colour)} data-testid="consumer-card"
-            data-group={props.group.clone()} data-client-id={m.client_id.clone()}>
-            <span class="cid">{ m.client_id.clone() }</span>
-            <span class="mid" title="Member id given by the group coordinator">{ m.member_id.clone() }</span>
+        <div class={classes!("member", m.lifecycle.to_lowercase())} style={format!("--mc:{}", props.colour)}
+            data-testid="consumer-card" data-group={props.group.clone()} data-client-id={m.client_id.clone()}
+            data-status={m.lifecycle.to_lowercase()}>
+            <span class="cid">{ m.client_id.clone() }
+                <small class="status" title="Client-side member state (Kafka's AbstractCoordinator.MemberState)">
+                    { format!(" {} · {}", m.lifecycle, m.member_state) }</small></span>
+            <span class="mid" title="Member id given by the group coordinator">
+                { if m.member_id.is_empty() { "not in the group".to_string() } else { m.member_id.clone() } }</span>
             <div class="parts">
                 if m.assigned.is_empty() {
                     <span class="idle" title="More consumers than partitions: this one waits to take over">{ "idle" }</span>
                 }
                 { for m.assigned.iter().map(|(t, p)| html! { <span class="pchip">{ format!("{t}-{p}") }</span> }) }
             </div>
+            if alive {
             <div class="actions">
                 <button class="danger" onclick={crash} aria-label={format!("Crash consumer {}", m.client_id)}
                     title="kill -9: the consumer stops without leaving the group">{ "Crash" }</button>
             </div>
+            }
         </div>
     }
 }

@@ -7,12 +7,13 @@ use crate::state::{Action, LabContext};
 use grouplab_engine::{GroupView, PartitionView, TopicView};
 use yew::prelude::*;
 
-/// Owner (client id, colour) of `topic`-`partition` in `group`, if any member has it assigned.
+/// Owner (client id, colour) of `topic`-`partition` in `group`: the consumer that holds it. A
+/// crashed consumer keeps its partitions until the coordinator expires its session.
 pub fn owner_of(group: &GroupView, topic: &str, partition: u32) -> Option<(String, String)> {
-    group.members.iter().enumerate().find_map(|(i, m)| {
-        m.assigned
+    group.consumers.iter().enumerate().find_map(|(i, m)| {
+        (m.lifecycle != "Closed" && m.assigned
             .iter()
-            .any(|(t, p)| t == topic && *p == partition)
+            .any(|(t, p)| t == topic && *p == partition))
             .then(|| (m.client_id.clone(), member_colour(i)))
     })
 }
