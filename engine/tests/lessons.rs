@@ -223,6 +223,62 @@ proptest! {
     }
 }
 
+/// Every number and string leaf of `v`, except object keys.
+fn collect_leaves<'a>(v: &'a mut Value, out: &mut Vec<&'a mut Value>) {
+    match v {
+        Value::Object(m) => m.values_mut().for_each(|x| collect_leaves(x, out)),
+        Value::Array(a) => a.iter_mut().for_each(|x| collect_leaves(x, out)),
+        Value::Number(_) | Value::String(_) => out.push(v),
+        _ => {}
+    }
+}
+
+/// Simulated time a lesson can ask for, at most (setup plus every step's wait).
+fn time_budget_ms(l: &Lesson) -> u64 {
+    let setup = l.commands.iter().map(|c| c.at_ms).max().unwrap_or(0).max(l.run_until_ms.unwrap_or(0));
+    let steps: u64 = l
+        .steps
+        .iter()
+        .map(|s| match &s.advance {
+            Advance::AfterMs(ms) => *ms,
+            Advance::OnEvent { within_ms, .. } => *within_ms,
+            _ => 0,
+        })
+        .sum();
+    setup.saturating_add(steps)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 8 + 1, ..ProptestConfig::default() })]
+
+    /// A lesson with one number or string changed (a time, a count, a partition, a broker, a
+    /// client id...) that still parses plays headless without panicking: it passes, fails a
+    /// fact, or stops with an error naming the file.
+    #[test]
+    fn mutated_lessons_play_without_panicking(
+        which in 0usize..16, choice in any::<usize>(),
+        number in prop_oneof![Just(0u64), Just(1), 0u64..10, 0u64..100_000, Just(u64::from(u32::MAX)), any::<u64>()],
+        text in prop_oneof![Just(String::new()), "[a-zA-Z0-9_.-]{1,8}", Just("C1".to_string()), Just("__consumer_offsets".to_string())],
+    ) {
+        let files = lesson_files();
+        let (file, lesson_text) = &files[which % files.len()];
+        let mut v: Value = serde_json::from_str(lesson_text).unwrap();
+        let mut leaves = Vec::new();
+        collect_leaves(&mut v, &mut leaves);
+        prop_assume!(!leaves.is_empty());
+        let n = leaves.len();
+        let leaf = &mut *leaves[choice % n];
+        *leaf = if leaf.is_number() { Value::from(number) } else { Value::from(text) };
+        if let Ok(lesson) = Lesson::from_value(file, v) {
+            if time_budget_ms(&lesson) <= 400_000 {
+                if let Err(e) = run_headless(&lesson) {
+                    prop_assert_eq!(&e.file, file);
+                }
+            }
+        }
+    }
+}
+
 // ----------------------------------------------------------------------------------------------
 // The worker-pool consumer mode the multi-threaded lesson relies on
 // ----------------------------------------------------------------------------------------------
