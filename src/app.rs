@@ -1,21 +1,84 @@
-//! The root component: one shared state, a ticking clock while playing, the page layout.
+//! The root component: the shared state, the view computed once per change, a ticking clock
+//! while playing, keyboard shortcuts, theme, persistence (localStorage, shared links) and the
+//! page layout.
 
-use crate::components::{groups::GroupsPanel, lesson::LessonArea, toolbar::Toolbar, topics::TopicsPanel};
-use crate::model::{default_scenario, Lab};
+use crate::actions;
+use crate::components::charts::ChartsPanel;
+use crate::components::cluster::ClusterPanel;
+use crate::components::event_log::EventLog;
+use crate::components::glossary::GlossaryDialog;
+use crate::components::groups::{crash_target, GroupsPanel};
+use crate::components::help::HelpDialog;
+use crate::components::lesson::LessonArea;
+use crate::components::toolbar::Toolbar;
+use crate::components::topics::TopicsPanel;
+use crate::components::ViewContext;
+use crate::model::{default_scenario, Lab, ADVANCE_STEP_MS};
+use crate::persist;
+use crate::shortcuts::{shortcut_for, Shortcut};
 use crate::state::{Action, LabContext, LabState};
+use gloo::events::EventListener;
+use gloo::storage::{LocalStorage, Storage};
 use gloo::timers::callback::Interval;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Real milliseconds between two ticks of the simulated clock while playing.
 pub const TICK_MS: u32 = 50;
 
-fn initial_lab() -> Lab {
+fn fresh_lab() -> Lab {
     Lab::new(default_scenario()).expect("the bundled playground scenario runs")
 }
 
+/// The lab a page load starts with: a shared link (`#s=`) first, else the last simulation from
+/// localStorage (unless `?fresh=1`), else the playground. A damaged link or save keeps the
+/// playground and says what was wrong.
+fn initial_lab(fresh: bool) -> Lab {
+    let location = gloo::utils::window().location();
+    let hash = location.hash().unwrap_or_default();
+    if let Some(result) = persist::lab_from_fragment(&hash) {
+        return result.unwrap_or_else(|e| {
+            let mut lab = fresh_lab();
+            lab.error = Some(e);
+            lab
+        });
+    }
+    let skip = fresh || location.search().unwrap_or_default().contains("fresh=1");
+    if !skip {
+        if let Ok(json) = LocalStorage::get::<String>(persist::STORAGE_KEY) {
+            return persist::import_json(&json).unwrap_or_else(|e| {
+                let mut lab = fresh_lab();
+                lab.error = Some(format!("could not restore the last simulation: {e}"));
+                lab
+            });
+        }
+    }
+    fresh_lab()
+}
+
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// Start from the playground, ignoring localStorage (tests).
+    #[prop_or_default]
+    pub fresh: bool,
+}
+
 #[function_component(App)]
-pub fn app() -> Html {
-    let state = use_reducer(|| LabState::new(initial_lab()));
+pub fn app(props: &AppProps) -> Html {
+    let fresh = props.fresh;
+    let state = use_reducer(move || LabState::new(initial_lab(fresh)));
+    let help = use_state(|| false);
+    let glossary = use_state(|| false);
+    let dark = use_state(|| LocalStorage::get::<String>(persist::THEME_KEY).map(|t| t == "dark").unwrap_or(false));
+    let version = state.version();
+    let view = {
+        let lab = state.lab.clone();
+        use_memo(version, move |_| Rc::new(lab.borrow().view()))
+    };
+    let view_ctx = ViewContext { version, view: (*view).clone() };
+
+    // The play clock.
     {
         let state = state.clone();
         use_effect_with((), move |_| {
@@ -23,18 +86,138 @@ pub fn app() -> Html {
             move || drop(interval)
         });
     }
+    // Theme on <html data-theme>.
+    use_effect_with(*dark, |dark| {
+        if let Some(root) = gloo::utils::document().document_element() {
+            let _ = root.set_attribute("data-theme", if *dark { "dark" } else { "light" });
+        }
+        let _ = LocalStorage::set(persist::THEME_KEY, if *dark { "dark" } else { "light" });
+    });
+    // Save the simulation when the person acts, pauses, or every 5 simulated seconds.
+    {
+        let lab = state.lab.clone();
+        let (applied, playing, now_bucket) = {
+            let l = lab.borrow();
+            (l.applied.len(), l.playing, l.now_ms() / 5_000)
+        };
+        use_effect_with((applied, playing, now_bucket), move |_| {
+            let json = persist::export_json(&lab.borrow());
+            let _ = LocalStorage::set(persist::STORAGE_KEY, json);
+        });
+    }
+    // A shared link pasted into the address bar.
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                let hash = gloo::utils::window().location().hash().unwrap_or_default();
+                let current = format!("#{}", persist::share_fragment(&state.lab.borrow()));
+                if hash == current {
+                    return;
+                }
+                match persist::lab_from_fragment(&hash) {
+                    Some(Ok(lab)) => state.dispatch(Action::Replace(Box::new(lab))),
+                    Some(Err(e)) => state.dispatch(Action::ShowError(e)),
+                    None => {}
+                }
+            });
+            move || drop(listener)
+        });
+    }
+    // Keyboard shortcuts (re-registered when the dialogs/theme change so it sees their values).
+    {
+        let (state, help, glossary, dark) = (state.clone(), help.clone(), glossary.clone(), dark.clone());
+        use_effect_with((*help, *glossary, *dark), move |_| {
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                    return;
+                }
+                let key = event.key();
+                let tag = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .map(|e| e.tag_name().to_ascii_lowercase())
+                    .unwrap_or_default();
+                if matches!(tag.as_str(), "input" | "select" | "textarea") && key != "Escape" {
+                    return;
+                }
+                if matches!(tag.as_str(), "button" | "summary") && (key == " " || key == "Enter") {
+                    return;
+                }
+                let Some(shortcut) = shortcut_for(&key) else { return };
+                event.prevent_default();
+                run_shortcut(shortcut, &state, &help, &glossary, &dark);
+            });
+            move || drop(listener)
+        });
+    }
+    let toggle = |h: &UseStateHandle<bool>| {
+        let h = h.clone();
+        Callback::from(move |_: ()| h.set(!*h))
+    };
     html! {
-        <ContextProvider<LabContext> context={state}>
+        <ContextProvider<LabContext> context={state.clone()}>
+        <ContextProvider<ViewContext> context={view_ctx}>
             <div class="app" data-testid="app-ready">
-                <Toolbar />
+                <Toolbar on_help={toggle(&help)} on_glossary={toggle(&glossary)} on_theme={toggle(&dark)} dark={*dark} />
                 <ErrorBanner />
                 <LessonArea />
                 <main class="grid">
-                    <TopicsPanel />
-                    <GroupsPanel />
+                    <div class="stack">
+                        <ClusterPanel />
+                        <TopicsPanel />
+                    </div>
+                    <div class="stack">
+                        <GroupsPanel />
+                        <ChartsPanel />
+                        <EventLog />
+                    </div>
                 </main>
+                if *help { <HelpDialog on_close={toggle(&help)} /> }
+                if *glossary { <GlossaryDialog on_close={toggle(&glossary)} /> }
             </div>
+        </ContextProvider<ViewContext>>
         </ContextProvider<LabContext>>
+    }
+}
+
+fn run_shortcut(s: Shortcut, state: &LabContext, help: &UseStateHandle<bool>, glossary: &UseStateHandle<bool>, dark: &UseStateHandle<bool>) {
+    let view = state.lab.borrow().view();
+    match s {
+        Shortcut::TogglePlay => state.dispatch(Action::TogglePlay),
+        Shortcut::Step => state.dispatch(Action::Step),
+        Shortcut::Back => {
+            let now = state.lab.borrow().now_ms();
+            state.dispatch(Action::Seek(now.saturating_sub(ADVANCE_STEP_MS)));
+        }
+        Shortcut::Help => help.set(!**help),
+        Shortcut::Glossary => glossary.set(!**glossary),
+        Shortcut::Theme => dark.set(!**dark),
+        Shortcut::Close => {
+            help.set(false);
+            glossary.set(false);
+        }
+        Shortcut::Faster | Shortcut::Slower => {
+            let speed = state.lab.borrow().speed;
+            state.dispatch(Action::SetSpeed(if s == Shortcut::Faster { speed * 2.0 } else { speed / 2.0 }));
+        }
+        Shortcut::AddConsumer => match view.groups.first() {
+            Some(g) => state.dispatch(Action::Apply(actions::add_consumer(&g.group_id))),
+            None => state.dispatch(Action::ShowError("no consumer group yet: create one with + Group".into())),
+        },
+        Shortcut::Produce => match view.topics.iter().find(|t| !t.internal) {
+            Some(t) => state.dispatch(Action::Apply(actions::produce(&t.name, 10))),
+            None => state.dispatch(Action::ShowError("no topic yet: create one with + Topic".into())),
+        },
+        Shortcut::Crash => {
+            let selected = state.lab.borrow().selected.clone();
+            match crash_target(&view.groups, selected.as_deref()) {
+                Some(id) => state.dispatch(Action::Apply(actions::crash_consumer(&id))),
+                None => state.dispatch(Action::ShowError("no consumer to crash".into())),
+            }
+        }
     }
 }
 

@@ -6,7 +6,10 @@
 pub mod actions;
 pub mod app;
 pub mod components;
+pub mod glossary;
 pub mod model;
+pub mod persist;
+pub mod shortcuts;
 pub mod state;
 
 /// Mounts the app on `<body>`.

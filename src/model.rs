@@ -4,8 +4,23 @@
 //! stamped with the simulated time it was applied at) and the live [`Sim`]. Because the engine is
 //! deterministic, `scenario + commands + seed` is the whole state: export, URL sharing and
 //! rewinding all rebuild from it.
+//!
+//! ## Time travel (as in RaftScope)
+//! The scenario's commands and the person's commands form one *script* ordered by time. Moving
+//! forward applies each scripted command when its time comes. Seeking back restores the latest
+//! periodic snapshot (`Sim: Clone`) at or before the target and replays the script from there,
+//! so the same future happens again. Applying a command while looking at the past *forks* the
+//! timeline: the person's later commands are discarded (the scenario's own stay, they are the
+//! lesson's script).
+//!
+//! The model also keeps the last [`EVENT_LOG_CAPACITY`] engine events (for the event log) and
+//! chart samples at a bounded rate (see [`Sample`]).
 
-use grouplab_engine::{Command, Scenario, Sim, SimError, TimedCommand, View};
+use std::cell::OnceCell;
+use std::collections::VecDeque;
+
+use grouplab_engine::{Command, Event, Scenario, Sim, SimError, TimedCommand, View};
+use serde::{Deserialize, Serialize};
 
 /// Simulated milliseconds per "Advance" click in the toolbar.
 pub const ADVANCE_STEP_MS: u64 = 1_000;
@@ -14,41 +29,275 @@ pub const ADVANCE_STEP_MS: u64 = 1_000;
 pub const MAX_SPEED: f64 = 1_000.0;
 /// Lower bound on the playback speed.
 pub const MIN_SPEED: f64 = 0.1;
+/// Engine events kept for the event log (oldest dropped).
+pub const EVENT_LOG_CAPACITY: usize = 2_000;
+/// First interval between two snapshots (simulated ms); doubles when [`MAX_SNAPSHOTS`] is hit.
+pub const SNAPSHOT_INTERVAL_MS: u64 = 5_000;
+/// Snapshots kept at most.
+pub const MAX_SNAPSHOTS: usize = 48;
+/// First interval between two chart samples (simulated ms); doubles when [`MAX_SAMPLES`] is hit.
+pub const SAMPLE_INTERVAL_MS: u64 = 500;
+/// Chart samples kept at most.
+pub const MAX_SAMPLES: usize = 400;
+/// Longest simulated time an import or shared link may ask to replay to (6 hours).
+pub const MAX_IMPORT_TIME_MS: u64 = 6 * 3_600_000;
+/// Most person-applied commands an import may carry.
+pub const MAX_IMPORT_COMMANDS: usize = 100_000;
 
+/// One engine event in the log, with a sequence number and lazily extracted filter fields.
+#[derive(Clone, Debug)]
+pub struct LoggedEvent {
+    /// Position of the event in the whole run (0 = first event ever).
+    pub seq: u64,
+    /// The engine event.
+    pub event: Event,
+    meta: OnceCell<EventMeta>,
+}
+
+/// What the event log filters on, extracted from an event's serde shape.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventMeta {
+    /// Kind, as the engine spells it (`high_watermark`, `member_joined`, ...).
+    pub kind: String,
+    /// `group.id`, when the event concerns a group.
+    pub group: Option<String>,
+    /// Member id or client id, when the event concerns a consumer.
+    pub member: Vec<String>,
+    /// `topic-partition`, when the event concerns a partition.
+    pub partition: Option<String>,
+    /// Broker id, when the event concerns a broker.
+    pub broker: Option<u64>,
+}
+
+impl LoggedEvent {
+    fn new(seq: u64, event: Event) -> Self {
+        LoggedEvent { seq, event, meta: OnceCell::new() }
+    }
+
+    /// Filter fields (computed once).
+    pub fn meta(&self) -> &EventMeta {
+        self.meta.get_or_init(|| event_meta(&self.event))
+    }
+}
+
+/// Extracts the filter fields of an event from its JSON shape, so new event kinds need no code.
+pub fn event_meta(event: &Event) -> EventMeta {
+    let value = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
+    let s = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let kind = s("type").unwrap_or_default();
+    let partition = match (s("topic"), value.get("partition").and_then(|v| v.as_u64())) {
+        (Some(t), Some(p)) => Some(format!("{t}-{p}")),
+        _ => None,
+    };
+    let member = ["member_id", "client_id", "consumer"].iter().filter_map(|k| s(k)).collect();
+    EventMeta { kind, group: s("group_id"), member, partition, broker: value.get("broker").and_then(|v| v.as_u64()) }
+}
+
+/// One chart sample: per group, lag and delivery counters at `at_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Simulated time.
+    pub at_ms: u64,
+    /// One entry per group, in `View::groups` order.
+    pub groups: Vec<GroupSample>,
+}
+
+/// A group's numbers in one [`Sample`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupSample {
+    /// `group.id`.
+    pub group_id: String,
+    /// Σ over partitions of HW − committed offset (uncommitted partitions count from log start).
+    pub lag: u64,
+    /// Members in the group.
+    pub members: u32,
+    /// Records processed, repeats included.
+    pub processed: u64,
+    /// Extra processings of already processed records.
+    pub duplicates: u64,
+    /// Records skipped for good (below a committed offset, never processed).
+    pub losses: u64,
+}
+
+#[derive(Clone)]
+struct Snapshot {
+    at_ms: u64,
+    script_cursor: usize,
+    applied_cursor: usize,
+    event_seq: u64,
+    sim: Sim,
+}
+
+/// The simulation, its script and its history.
 pub struct Lab {
+    /// The scenario the lab started from (its commands are the script's base).
     pub scenario: Scenario,
-    /// Commands applied by the person after the scenario's own, in order.
+    /// Commands applied by the person, in time order.
     pub applied: Vec<TimedCommand>,
+    /// The live simulation.
     pub sim: Sim,
+    /// Playing (the app's clock advances time).
     pub playing: bool,
     /// Simulated ms per real ms.
     pub speed: f64,
     /// Last error shown to the person (a rejected command, a bad file).
     pub error: Option<String>,
+    /// Client id of the consumer the person selected (target of the `c` shortcut).
+    pub selected: Option<String>,
+    /// Latest simulated time reached on this timeline (the scrubber's end).
+    pub horizon_ms: u64,
+    /// Last events, oldest first.
+    pub events: VecDeque<LoggedEvent>,
+    /// Chart samples, oldest first.
+    pub samples: Vec<Sample>,
+    /// Scenario commands sorted by time (stable).
+    script: Vec<TimedCommand>,
+    script_cursor: usize,
+    applied_cursor: usize,
+    next_seq: u64,
+    snapshots: Vec<Snapshot>,
+    snapshot_interval_ms: u64,
+    sample_interval_ms: u64,
+    /// Scripted commands the engine rejected during the last replay (index, message).
+    pub script_errors: Vec<String>,
 }
 
+/// The whole simulation as a file: scenario + applied commands + seed (+ where the person was).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedLab {
+    /// Always [`SAVED_FORMAT`].
+    pub format: String,
+    /// Always [`SAVED_VERSION`].
+    pub version: u32,
+    /// Seed of the engine's RNG (overrides `scenario.config.seed`).
+    pub seed: u64,
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Commands the person applied, in time order.
+    pub applied: Vec<TimedCommand>,
+    /// Simulated time the person was at.
+    pub now_ms: u64,
+}
+
+/// `format` of an exported file.
+pub const SAVED_FORMAT: &str = "grouplab-simulation";
+/// `version` of an exported file.
+pub const SAVED_VERSION: u32 = 1;
+
 impl Lab {
-    /// Builds a lab by running the scenario's commands at their times.
+    /// Builds a lab at time 0 with the scenario's commands due at time 0 applied.
     pub fn new(scenario: Scenario) -> Result<Lab, SimError> {
-        let sim = replay(&scenario, &[])?;
-        Ok(Lab { scenario, applied: Vec::new(), sim, playing: false, speed: 10.0, error: None })
+        let sim = Sim::new(scenario.config.clone())?;
+        let mut script = scenario.commands.clone();
+        script.sort_by_key(|c| c.at_ms);
+        let mut lab = Lab {
+            scenario,
+            applied: Vec::new(),
+            sim,
+            playing: false,
+            speed: 10.0,
+            error: None,
+            selected: None,
+            horizon_ms: 0,
+            events: VecDeque::new(),
+            samples: Vec::new(),
+            script,
+            script_cursor: 0,
+            applied_cursor: 0,
+            next_seq: 0,
+            snapshots: Vec::new(),
+            snapshot_interval_ms: SNAPSHOT_INTERVAL_MS,
+            sample_interval_ms: SAMPLE_INTERVAL_MS,
+            script_errors: Vec::new(),
+        };
+        lab.advance_to(0);
+        if let Some(first) = lab.script_errors.first() {
+            lab.error = Some(format!("the scenario has a command the engine rejects: {first}"));
+        }
+        Ok(lab)
     }
 
+    /// Rebuilds a lab from a saved file (already parsed), replaying to where it was.
+    pub fn restore(saved: SavedLab) -> Result<Lab, String> {
+        if saved.format != SAVED_FORMAT {
+            return Err(format!("field `format` must be \"{SAVED_FORMAT}\" (got \"{}\")", saved.format));
+        }
+        if saved.version != SAVED_VERSION {
+            return Err(format!("field `version` must be {SAVED_VERSION} (got {})", saved.version));
+        }
+        if saved.now_ms > MAX_IMPORT_TIME_MS {
+            return Err(format!("field `now_ms` is {} ms, more than the {} ms GroupLab replays", saved.now_ms, MAX_IMPORT_TIME_MS));
+        }
+        if saved.applied.len() > MAX_IMPORT_COMMANDS {
+            return Err(format!("field `applied` has {} commands, more than {}", saved.applied.len(), MAX_IMPORT_COMMANDS));
+        }
+        if let Some(i) = saved.applied.windows(2).position(|w| w[1].at_ms < w[0].at_ms) {
+            return Err(format!("field `applied`: command #{} is earlier than the one before it", i + 1));
+        }
+        if let Some((i, c)) = saved.applied.iter().enumerate().find(|(_, c)| c.at_ms > saved.now_ms) {
+            return Err(format!("field `applied`: command #{i} is at {} ms, after `now_ms` {}", c.at_ms, saved.now_ms));
+        }
+        let mut scenario = saved.scenario;
+        scenario.config.seed = saved.seed;
+        let mut lab = Lab::new(scenario).map_err(|e| format!("scenario rejected: {e}"))?;
+        if !lab.script_errors.is_empty() {
+            return Err(format!("scenario rejected: {}", lab.script_errors[0]));
+        }
+        lab.applied = saved.applied;
+        lab.advance_to(saved.now_ms);
+        if let Some(first) = lab.script_errors.first() {
+            return Err(format!("replay failed: {first}"));
+        }
+        lab.error = None;
+        Ok(lab)
+    }
+
+    /// The lab as a file.
+    pub fn to_saved(&self) -> SavedLab {
+        SavedLab {
+            format: SAVED_FORMAT.to_string(),
+            version: SAVED_VERSION,
+            seed: self.scenario.config.seed,
+            scenario: self.scenario.clone(),
+            applied: self.applied[..self.applied_cursor].to_vec(),
+            now_ms: self.now_ms(),
+        }
+    }
+
+    /// Current simulated time.
     pub fn now_ms(&self) -> u64 {
         self.sim.now_ms()
     }
 
+    /// Plain-data view of the simulation now.
     pub fn view(&self) -> View {
         self.sim.view()
     }
 
+    /// True when looking at the past of this timeline (acting now discards the future).
+    pub fn in_past(&self) -> bool {
+        self.now_ms() < self.horizon_ms || self.applied_cursor < self.applied.len()
+    }
+
+    /// Checks a command against a copy of the simulation without changing anything.
+    pub fn check(&self, command: &Command) -> Result<(), SimError> {
+        self.sim.clone().apply(command.clone())
+    }
+
     /// Applies a command now. On error nothing changes and the message is kept for display.
+    /// In the past, a successful command forks the timeline: the person's later commands go.
     pub fn apply(&mut self, command: Command) -> Result<(), String> {
         let at_ms = self.sim.now_ms();
         match self.sim.apply(command.clone()) {
             Ok(()) => {
+                if self.in_past() {
+                    self.fork();
+                }
                 self.applied.push(TimedCommand { at_ms, command });
+                self.applied_cursor = self.applied.len();
                 self.error = None;
+                self.drain_events();
                 Ok(())
             }
             Err(e) => {
@@ -59,37 +308,265 @@ impl Lab {
         }
     }
 
+    /// Discards the future of the timeline (commands not yet replayed, later snapshots/samples).
+    fn fork(&mut self) {
+        let now = self.now_ms();
+        self.applied.truncate(self.applied_cursor);
+        self.snapshots.retain(|s| s.at_ms <= now);
+        self.samples.retain(|s| s.at_ms <= now);
+        self.horizon_ms = now;
+    }
+
     /// Moves simulated time forward by `delta_ms`, processing every due event.
     pub fn advance_by(&mut self, delta_ms: u64) {
         let target = self.sim.now_ms().saturating_add(delta_ms);
-        self.sim.advance_to(target);
+        self.advance_to(target);
+    }
+
+    fn next_command_ms(&self) -> Option<u64> {
+        let a = self.script.get(self.script_cursor).map(|c| c.at_ms);
+        let b = self.applied.get(self.applied_cursor).map(|c| c.at_ms);
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Applies every scripted command due at or before now (scenario first on equal times).
+    fn apply_due_commands(&mut self) {
+        let now = self.now_ms();
+        loop {
+            let a = self.script.get(self.script_cursor).filter(|c| c.at_ms <= now).map(|c| c.at_ms);
+            let b = self.applied.get(self.applied_cursor).filter(|c| c.at_ms <= now).map(|c| c.at_ms);
+            let from_script = match (a, b) {
+                (None, None) => break,
+                (Some(a), Some(b)) => a <= b,
+                (a, _) => a.is_some(),
+            };
+            let (command, label) = if from_script {
+                self.script_cursor += 1;
+                (self.script[self.script_cursor - 1].command.clone(), format!("scenario command #{}", self.script_cursor - 1))
+            } else {
+                self.applied_cursor += 1;
+                (self.applied[self.applied_cursor - 1].command.clone(), format!("command #{}", self.applied_cursor - 1))
+            };
+            if let Err(e) = self.sim.apply(command) {
+                self.script_errors.push(format!("{label} at {} ms: {e}", now));
+            }
+            self.drain_events();
+        }
+    }
+
+    /// Moves time to `target_ms` (never back), replaying scripted commands at their times and
+    /// taking snapshots and chart samples on the way.
+    pub fn advance_to(&mut self, target_ms: u64) {
+        self.apply_due_commands();
+        self.record_checkpoints();
+        // Every iteration moves time forward to the next stop, so this loop is bounded by the
+        // number of stops (commands, snapshots, samples) up to the target.
+        while self.now_ms() < target_ms {
+            let now = self.now_ms();
+            let mut stop = target_ms;
+            if let Some(c) = self.next_command_ms() {
+                stop = stop.min(c.max(now + 1));
+            }
+            stop = stop.min(next_multiple(now, self.sample_interval_ms));
+            stop = stop.min(next_multiple(now, self.snapshot_interval_ms));
+            self.advance_engine_to(stop);
+            self.apply_due_commands();
+            self.record_checkpoints();
+        }
+        self.horizon_ms = self.horizon_ms.max(self.now_ms());
+    }
+
+    /// Advances the engine deadline by deadline so its bounded event queue is drained often.
+    fn advance_engine_to(&mut self, stop_ms: u64) {
+        for _ in 0..1_000_000 {
+            match self.sim.next_deadline_ms() {
+                Some(d) if d <= stop_ms => {
+                    self.sim.step();
+                    self.drain_events();
+                }
+                _ => break,
+            }
+        }
+        self.sim.advance_to(stop_ms);
         self.drain_events();
     }
 
-    /// Jumps to the next scheduled event, if any.
-    pub fn step(&mut self) {
-        self.sim.step();
-        self.drain_events();
-    }
-
-    fn drain_events(&mut self) {
-        // Events are rendered by the event log later; here they are only drained (bounded).
-        for _ in 0..100_000 {
-            if self.sim.poll_event().is_none() {
-                break;
+    fn record_checkpoints(&mut self) {
+        let now = self.now_ms();
+        if now % self.sample_interval_ms == 0 && self.samples.last().is_none_or(|s| s.at_ms < now) {
+            self.take_sample();
+        }
+        if now % self.snapshot_interval_ms == 0 && self.snapshots.last().is_none_or(|s| s.at_ms < now) {
+            self.snapshots.push(Snapshot {
+                at_ms: now,
+                script_cursor: self.script_cursor,
+                applied_cursor: self.applied_cursor,
+                event_seq: self.next_seq,
+                sim: self.sim.clone(),
+            });
+            if self.snapshots.len() > MAX_SNAPSHOTS {
+                self.snapshot_interval_ms *= 2;
+                let interval = self.snapshot_interval_ms;
+                self.snapshots.retain(|s| s.at_ms % interval == 0);
             }
         }
     }
 
+    fn take_sample(&mut self) {
+        let view = self.sim.view();
+        let groups = view
+            .groups
+            .iter()
+            .map(|g| GroupSample {
+                group_id: g.group_id.clone(),
+                lag: group_lag(&view, g),
+                members: g.members.len() as u32,
+                processed: g.delivery.processed,
+                duplicates: g.delivery.duplicates,
+                losses: g.delivery.losses,
+            })
+            .collect();
+        self.samples.push(Sample { at_ms: view.now_ms, groups });
+        if self.samples.len() > MAX_SAMPLES {
+            self.sample_interval_ms *= 2;
+            let interval = self.sample_interval_ms;
+            self.samples.retain(|s| s.at_ms % interval == 0);
+        }
+    }
+
+    /// Jumps to the next moment something is scheduled (engine timer or scripted command) and
+    /// processes it; work due right now is done first and does not count as a step.
+    pub fn step(&mut self) {
+        let start = self.now_ms();
+        for _ in 0..1_000 {
+            let next = match (self.sim.next_deadline_ms(), self.next_command_ms()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let Some(t) = next else { return };
+            if t <= start {
+                self.sim.step();
+                self.drain_events();
+                self.apply_due_commands();
+                continue;
+            }
+            self.advance_to(t);
+            return;
+        }
+    }
+
+    /// Moves to any moment of the timeline: forward by playing, back by restoring the latest
+    /// snapshot at or before `target_ms` and replaying the script from it.
+    pub fn seek(&mut self, target_ms: u64) {
+        if target_ms >= self.now_ms() {
+            self.advance_to(target_ms);
+            return;
+        }
+        let snap = self.snapshots.iter().rev().find(|s| s.at_ms <= target_ms).cloned();
+        match snap {
+            Some(s) => {
+                self.sim = s.sim;
+                self.script_cursor = s.script_cursor;
+                self.applied_cursor = s.applied_cursor;
+                self.next_seq = s.event_seq;
+                while self.events.back().is_some_and(|e| e.seq >= s.event_seq) {
+                    self.events.pop_back();
+                }
+                self.samples.retain(|x| x.at_ms <= s.at_ms);
+            }
+            None => {
+                // No snapshot (cannot happen after `new`, which snapshots time 0): start over.
+                if let Ok(sim) = Sim::new(self.scenario.config.clone()) {
+                    self.sim = sim;
+                    self.script_cursor = 0;
+                    self.applied_cursor = 0;
+                    self.next_seq = 0;
+                    self.events.clear();
+                    self.samples.clear();
+                }
+            }
+        }
+        let horizon = self.horizon_ms;
+        self.advance_to(target_ms);
+        self.horizon_ms = horizon;
+    }
+
+    fn drain_events(&mut self) {
+        for _ in 0..10_000_000 {
+            let Some(e) = self.sim.poll_event() else { break };
+            self.events.push_back(LoggedEvent::new(self.next_seq, e));
+            self.next_seq += 1;
+            if self.events.len() > EVENT_LOG_CAPACITY {
+                self.events.pop_front();
+            }
+        }
+    }
+
+    /// Sets the playback speed, clamped to [`MIN_SPEED`]..=[`MAX_SPEED`].
     pub fn set_speed(&mut self, speed: f64) {
+        let speed = if speed.is_finite() { speed } else { 1.0 };
         self.speed = speed.clamp(MIN_SPEED, MAX_SPEED);
+    }
+
+    /// Number of snapshots kept (for tests and the status line).
+    pub fn snapshot_count(&self) -> usize {
+        self.snapshots.len()
     }
 }
 
-/// Rebuilds a simulation from a scenario and the commands applied after it.
+impl std::fmt::Debug for Lab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lab")
+            .field("scenario", &self.scenario.name)
+            .field("now_ms", &self.now_ms())
+            .field("applied", &self.applied.len())
+            .field("horizon_ms", &self.horizon_ms)
+            .finish()
+    }
+}
+
+fn next_multiple(now: u64, interval: u64) -> u64 {
+    (now / interval + 1).saturating_mul(interval)
+}
+
+/// A group's total lag: Σ over its partitions of HW − committed offset (HW − log start when
+/// nothing is committed yet), as `kafka-consumer-groups.sh` would add up its LAG column.
+pub fn group_lag(view: &View, group: &grouplab_engine::GroupView) -> u64 {
+    let log_start = |topic: &str, partition: u32| {
+        view.topics.iter().find(|t| t.name == topic).and_then(|t| t.partitions.get(partition as usize)).map_or(0, |p| p.log_start_offset)
+    };
+    group
+        .lag
+        .iter()
+        .map(|row| row.committed_lag.unwrap_or_else(|| row.high_watermark.saturating_sub(log_start(&row.topic, row.partition))))
+        .sum()
+}
+
+/// The consumer config each group was created with (from the scenario and applied commands).
+pub fn group_config(lab: &Lab, group_id: &str) -> grouplab_engine::sim::group_layer::GroupConfig {
+    lab.script
+        .iter()
+        .chain(lab.applied.iter())
+        .rev()
+        .find_map(|c| match &c.command {
+            Command::CreateGroup { group_id: g, config, .. } if g == group_id => Some(config.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Rebuilds a simulation from a scenario and the commands applied after it, at the time of the
+/// last command.
 pub fn replay(scenario: &Scenario, applied: &[TimedCommand]) -> Result<Sim, SimError> {
     let mut sim = Sim::new(scenario.config.clone())?;
-    for tc in scenario.commands.iter().chain(applied) {
+    let mut script = scenario.commands.clone();
+    script.sort_by_key(|c| c.at_ms);
+    let mut all: Vec<&TimedCommand> = script.iter().chain(applied).collect();
+    all.sort_by_key(|c| c.at_ms);
+    for tc in all {
         if tc.at_ms > sim.now_ms() {
             sim.advance_to(tc.at_ms);
         }
@@ -121,6 +598,7 @@ mod tests {
         let orders = view.topics.iter().find(|t| t.name == "orders").expect("orders topic");
         assert_eq!(orders.partitions.len(), 6);
         assert_eq!(consumers(&lab), 0);
+        assert_eq!(lab.snapshot_count(), 1, "time 0 is snapshotted");
     }
 
     #[test]
@@ -131,6 +609,7 @@ mod tests {
             "type": "create_topic", "name": "bad name!", "partitions": 3, "replication_factor": 1
         }))
         .unwrap();
+        assert!(lab.check(&bad).is_err());
         assert!(lab.apply(bad).is_err());
         assert_eq!(lab.sim.state_hash(), before);
         assert!(lab.error.as_deref().unwrap_or("").contains("bad name!"));
@@ -144,10 +623,124 @@ mod tests {
             lab.apply(add_consumer("my-group")).unwrap();
             lab.advance_by(2_500);
         }
-        let again = replay(&lab.scenario, &lab.applied).unwrap();
-        let mut again = again;
+        let mut again = replay(&lab.scenario, &lab.applied).unwrap();
         again.advance_to(lab.now_ms());
         assert_eq!(again.state_hash(), lab.sim.state_hash());
+    }
+
+    #[test]
+    fn seeking_back_and_forward_lands_on_the_same_states() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.advance_by(3_000);
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(9_000);
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(20_000);
+        let end = lab.now_ms();
+        let hash_end = lab.sim.state_hash();
+        let mut reference = Lab::new(default_scenario()).unwrap();
+        reference.advance_by(3_000);
+        reference.apply(add_consumer("my-group")).unwrap();
+        reference.advance_by(4_321);
+        let hash_mid = reference.sim.state_hash();
+
+        lab.seek(7_321);
+        assert_eq!(lab.now_ms(), 7_321);
+        assert_eq!(lab.sim.state_hash(), hash_mid, "rewound state equals the state first lived then");
+        assert!(lab.in_past());
+        assert_eq!(lab.horizon_ms, end);
+        assert!(lab.events.iter().all(|e| e.event.at_ms() <= 7_321), "no event from the future in the log");
+        let seqs: Vec<u64> = lab.events.iter().map(|e| e.seq).collect();
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "event log stays contiguous");
+
+        lab.seek(end);
+        assert_eq!(lab.sim.state_hash(), hash_end, "replaying the future re-applies the later command");
+        assert!(!lab.in_past());
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_the_timeline() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.advance_by(1_000);
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(10_000);
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(10_000);
+        assert_eq!(lab.applied.len(), 2);
+        lab.seek(5_000);
+        lab.apply(crate::actions::produce("orders", 3)).unwrap();
+        assert_eq!(lab.applied.len(), 2, "the later add_consumer was discarded, the produce kept");
+        assert!(matches!(lab.applied[1].command, Command::Produce { .. }));
+        assert_eq!(lab.horizon_ms, 5_000);
+        assert!(!lab.in_past());
+        lab.advance_by(30_000);
+        assert_eq!(consumers(&lab), 1);
+    }
+
+    #[test]
+    fn snapshots_and_samples_stay_bounded() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(3_600_000);
+        assert!(lab.snapshot_count() <= MAX_SNAPSHOTS);
+        assert!(lab.samples.len() <= MAX_SAMPLES);
+        assert!(lab.events.len() <= EVENT_LOG_CAPACITY);
+        let hash = lab.sim.state_hash();
+        lab.seek(1_234_567);
+        lab.seek(3_600_000);
+        assert_eq!(lab.sim.state_hash(), hash);
+    }
+
+    #[test]
+    fn saved_lab_round_trips_through_json() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.advance_by(2_000);
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(5_000);
+        let json = serde_json::to_string(&lab.to_saved()).unwrap();
+        let back = Lab::restore(serde_json::from_str(&json).unwrap()).unwrap();
+        assert_eq!(back.now_ms(), lab.now_ms());
+        assert_eq!(back.sim.state_hash(), lab.sim.state_hash());
+    }
+
+    #[test]
+    fn a_bad_saved_lab_names_the_problem() {
+        let lab = Lab::new(default_scenario()).unwrap();
+        let mut saved = lab.to_saved();
+        saved.now_ms = MAX_IMPORT_TIME_MS + 1;
+        assert!(Lab::restore(saved).unwrap_err().contains("now_ms"));
+        let mut saved = lab.to_saved();
+        saved.format = "zip".into();
+        assert!(Lab::restore(saved).unwrap_err().contains("format"));
+        let mut saved = lab.to_saved();
+        saved.applied.push(TimedCommand { at_ms: 0, command: crate::actions::crash_consumer("nobody") });
+        let err = Lab::restore(saved).unwrap_err();
+        assert!(err.contains("command #0") && err.contains("nobody"), "{err}");
+    }
+
+    #[test]
+    fn event_meta_reads_group_member_and_partition() {
+        let e = Event::MemberJoined { at_ms: 1, group_id: "g".into(), member_id: "m-1".into(), client_id: "c".into() };
+        let m = event_meta(&e);
+        assert_eq!(m.kind, "member_joined");
+        assert_eq!(m.group.as_deref(), Some("g"));
+        assert_eq!(m.member, vec!["m-1".to_string(), "c".to_string()]);
+        let e = Event::HighWatermark { at_ms: 1, topic: "orders".into(), partition: 3, from: 1, to: 2 };
+        assert_eq!(event_meta(&e).partition.as_deref(), Some("orders-3"));
+    }
+
+    #[test]
+    fn step_moves_to_the_next_scheduled_moment() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        let before = lab.now_ms();
+        lab.step();
+        assert!(lab.now_ms() > before);
+        let expected = lab.now_ms();
+        let mut other = Lab::new(default_scenario()).unwrap();
+        other.apply(add_consumer("my-group")).unwrap();
+        other.advance_to(expected);
+        assert_eq!(other.sim.state_hash(), lab.sim.state_hash(), "a step is the same as advancing to its time");
     }
 
     #[test]
@@ -157,6 +750,8 @@ mod tests {
         assert_eq!(lab.speed, MAX_SPEED);
         lab.set_speed(0.0);
         assert_eq!(lab.speed, MIN_SPEED);
+        lab.set_speed(f64::NAN);
+        assert_eq!(lab.speed, 1.0);
     }
 
     pub(crate) fn add_consumer(group: &str) -> Command {

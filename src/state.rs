@@ -9,19 +9,38 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// Everything the UI can ask of the lab.
 pub enum Action {
+    /// Apply an engine command now (forks the timeline when in the past).
     Apply(Command),
+    /// Move simulated time forward.
     AdvanceBy(u64),
+    /// Jump to the next scheduled event.
     Step,
+    /// Play / pause.
     TogglePlay,
+    /// Play (true) or pause (false).
+    SetPlaying(bool),
+    /// Playback speed (simulated ms per real ms).
     SetSpeed(f64),
     /// Real milliseconds elapsed since the last tick while playing.
     Tick(f64),
+    /// Move to any moment of the timeline.
+    Seek(u64),
+    /// Replace the whole lab (import, shared link, lesson).
+    Replace(Box<Lab>),
+    /// Show an error message (bad file, bad link) without changing the simulation.
+    ShowError(String),
+    /// Hide the error message.
     DismissError,
+    /// Select a consumer (target of the crash shortcut); `None` clears.
+    Select(Option<String>),
 }
 
+/// The reducer's state: the lab and a version bumped on every change.
 #[derive(Clone)]
 pub struct LabState {
+    /// The lab, mutated in place.
     pub lab: Rc<RefCell<Lab>>,
     version: u64,
 }
@@ -33,8 +52,14 @@ impl PartialEq for LabState {
 }
 
 impl LabState {
+    /// Wraps a lab.
     pub fn new(lab: Lab) -> Self {
         LabState { lab: Rc::new(RefCell::new(lab)), version: 0 }
+    }
+
+    /// Bumped on every change (for memoising derived data).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 }
 
@@ -54,6 +79,7 @@ impl Reducible for LabState {
                     true
                 }
                 Action::Step => {
+                    lab.playing = false;
                     lab.step();
                     true
                 }
@@ -61,17 +87,38 @@ impl Reducible for LabState {
                     lab.playing = !lab.playing;
                     true
                 }
+                Action::SetPlaying(p) => {
+                    let changed = lab.playing != p;
+                    lab.playing = p;
+                    changed
+                }
                 Action::SetSpeed(speed) => {
                     lab.set_speed(speed);
                     true
                 }
                 Action::Tick(real_ms) if lab.playing => {
                     let delta = (real_ms.clamp(0.0, 250.0) * lab.speed).round() as u64;
-                    lab.advance_by(delta);
+                    lab.advance_by(delta.max(1));
                     true
                 }
                 Action::Tick(_) => false,
+                Action::Seek(t) => {
+                    lab.seek(t);
+                    true
+                }
+                Action::Replace(new_lab) => {
+                    *lab = *new_lab;
+                    true
+                }
+                Action::ShowError(message) => {
+                    lab.error = Some(message);
+                    true
+                }
                 Action::DismissError => lab.error.take().is_some(),
+                Action::Select(id) => {
+                    lab.selected = id;
+                    true
+                }
             }
         };
         if !changed {
@@ -81,4 +128,5 @@ impl Reducible for LabState {
     }
 }
 
+/// The context every panel reads.
 pub type LabContext = UseReducerHandle<LabState>;

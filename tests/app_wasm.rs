@@ -2,7 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use gloo::utils::document;
-use grouplab::app::App;
+use grouplab::app::{App, AppProps};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -11,12 +11,20 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn mount() -> web_sys::Element {
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { fresh: true }).render();
     root
 }
 
 fn count(root: &web_sys::Element, selector: &str) -> u32 {
     root.query_selector_all(selector).unwrap().length()
+}
+
+fn find(root: &web_sys::Element, selector: &str) -> web_sys::HtmlElement {
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}")).dyn_into().unwrap()
+}
+
+fn text(root: &web_sys::Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
 }
 
 fn button(root: &web_sys::Element, label: &str) -> web_sys::HtmlElement {
@@ -27,6 +35,13 @@ fn button(root: &web_sys::Element, label: &str) -> web_sys::HtmlElement {
         .unwrap_or_else(|| panic!("no button {label:?}"))
         .dyn_into()
         .unwrap()
+}
+
+/// Sets an input's value and fires `input`, as typing would.
+fn type_into(root: &web_sys::Element, selector: &str, value: &str) {
+    let input: web_sys::HtmlInputElement = find(root, selector).dyn_into().unwrap();
+    input.set_value(value);
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -43,5 +58,89 @@ async fn add_consumer_shows_a_consumer_card() {
     button(&root, "Add consumer").click();
     yew::scheduler::flush().await;
     assert_eq!(count(&root, "[data-testid=consumer-card]"), 2);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_topic_name_is_explained_next_to_the_field_and_nothing_changes() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    let topics_before = count(&root, "[data-testid=topic]");
+    type_into(&root, "#topic-name", "bad name!");
+    yew::scheduler::flush().await;
+    let message = text(&root, "[data-testid=topic-name-error]");
+    assert!(message.contains("Topic name is invalid") && message.contains("bad name!"), "{message}");
+    button(&root, "Create topic").click();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=topic]"), topics_before, "no topic created");
+    assert_eq!(count(&root, "[data-testid=topic-name-error]"), 1, "message still shown");
+
+    type_into(&root, "#topic-name", "payments");
+    type_into(&root, "#topic-partitions", "0");
+    yew::scheduler::flush().await;
+    button(&root, "Create topic").click();
+    yew::scheduler::flush().await;
+    assert!(text(&root, "[data-testid=topic-partitions-error]").contains("partitions must be"));
+    assert_eq!(count(&root, "[data-testid=topic]"), topics_before);
+
+    type_into(&root, "#topic-partitions", "4");
+    type_into(&root, "#topic-rf", "2");
+    yew::scheduler::flush().await;
+    button(&root, "Create topic").click();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=topic]"), topics_before + 1);
+    assert_eq!(count(&root, "[data-topic=payments] [data-testid=partition]"), 4);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_scrubber_rewinds_and_acting_in_the_past_forks() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    button(&root, "Add consumer").click();
+    for _ in 0..10 {
+        button(&root, "+1 s").click();
+        yew::scheduler::flush().await;
+    }
+    button(&root, "Add consumer").click();
+    button(&root, "+1 s").click();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "[data-testid=clock]"), "11.000 s");
+    assert_eq!(count(&root, "[data-testid=consumer-card]"), 2);
+
+    type_into(&root, "[data-testid=scrubber]", "4000");
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "[data-testid=clock]"), "4.000 s");
+    assert_eq!(count(&root, "[data-testid=consumer-card]"), 1, "the second consumer joins later");
+    assert_eq!(count(&root, "[data-testid=past-banner]"), 1);
+
+    button(&root, "Produce 10").click();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=past-banner]"), 0, "the future was discarded");
+    assert!(text(&root, "[data-testid=status]").contains("end 4.000 s"));
+    for _ in 0..8 {
+        button(&root, "+1 s").click();
+    }
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=consumer-card]"), 1, "the forked timeline never adds the second consumer");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn clicking_an_event_line_moves_the_timeline_there() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    button(&root, "Add consumer").click();
+    for _ in 0..6 {
+        button(&root, "+1 s").click();
+    }
+    yew::scheduler::flush().await;
+    let lines = root.query_selector_all("[data-testid=log-line]").unwrap();
+    assert!(lines.length() > 3);
+    let last: web_sys::HtmlElement = lines.item(lines.length() - 1).unwrap().dyn_into().unwrap();
+    let at: u64 = last.get_attribute("data-at").unwrap().parse().unwrap();
+    last.click();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "[data-testid=clock]"), grouplab::components::toolbar::format_time(at));
     root.remove();
 }

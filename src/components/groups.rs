@@ -1,103 +1,288 @@
-//! Consumer groups: state, generation and members as cards with their partitions.
+//! Consumer groups: state, generation, protocol, leader and coordinator, with members as cards
+//! (client id, member id, assigned partitions in the member's colour, idle when none) and the
+//! actions on them. Large groups are paged.
 
-use super::member_colour;
+use super::glossary::Term;
+use super::{member_colour, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
-use grouplab_engine::{ConsumerView, GroupView};
+use grouplab_engine::{ConsumerView, GroupView, MemberView};
 use yew::prelude::*;
 
 #[function_component(GroupsPanel)]
 pub fn groups_panel() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
-    let view = state.lab.borrow().view();
-    let on_add = {
-        let state = state.clone();
-        Callback::from(move |group: String| state.dispatch(Action::Apply(actions::add_consumer(&group))))
-    };
-    let on_crash = {
-        let state = state.clone();
-        Callback::from(move |client: String| state.dispatch(Action::Apply(actions::crash_consumer(&client))))
-    };
+    let ctx = use_context::<ViewContext>().expect("view context");
     html! {
         <section class="stack" aria-label="Consumer groups">
-            { for view.groups.iter().map(|g| html! {
-                <GroupCard group={g.clone()} on_add={on_add.clone()} on_crash={on_crash.clone()} />
-            }) }
+            { for ctx.view.groups.iter().map(|g| html! { <GroupCard key={g.group_id.clone()} group={g.group_id.clone()} /> }) }
+            if ctx.view.groups.is_empty() { <div class="panel muted">{ "No consumer group yet: create one with + Group." }</div> }
         </section>
     }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct GroupCardProps {
-    pub group: GroupView,
-    pub on_add: Callback<String>,
-    pub on_crash: Callback<String>,
+    pub group: String,
 }
 
 #[function_component(GroupCard)]
 pub fn group_card(props: &GroupCardProps) -> Html {
-    let g = &props.group;
-    let add = {
-        let on_add = props.on_add.clone();
-        let id = g.group_id.clone();
-        Callback::from(move |_| on_add.emit(id.clone()))
+    let state = use_context::<LabContext>().expect("lab context");
+    let ctx = use_context::<ViewContext>().expect("view context");
+    let show_all = use_state(|| false);
+    let strategy = use_state(String::new);
+    let Some(g) = ctx.view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
+    let (selected, config) = {
+        let lab = state.lab.borrow();
+        (lab.selected.clone(), crate::model::group_config(&lab, &g.group_id))
     };
+    let timeouts = Timeouts {
+        session_ms: config.session_timeout_ms,
+        heartbeat_ms: config.heartbeat_interval_ms,
+        max_poll_ms: config.max_poll_interval_ms,
+    };
+    let add = {
+        let state = state.clone();
+        let id = g.group_id.clone();
+        Callback::from(move |_| state.dispatch(Action::Apply(actions::add_consumer(&id))))
+    };
+    let on_command = {
+        let state = state.clone();
+        Callback::from(move |cmd: grouplab_engine::Command| state.dispatch(Action::Apply(cmd)))
+    };
+    let on_select = {
+        let state = state.clone();
+        Callback::from(move |id: String| state.dispatch(Action::Select(Some(id))))
+    };
+    let leader_client = g.leader.as_ref().and_then(|l| g.members.iter().find(|m| &m.member_id == l)).map(|m| m.client_id.clone());
+    let limit = if *show_all { usize::MAX } else { PAGE_SIZE };
+    let toggle = {
+        let show_all = show_all.clone();
+        Callback::from(move |_| show_all.set(!*show_all))
+    };
+    let current_strategy = g.strategies.join(", ");
+    let chosen_strategy = if strategy.is_empty() { current_strategy.clone() } else { (*strategy).clone() };
+    let on_strategy = {
+        let strategy = strategy.clone();
+        Callback::from(move |e: Event| strategy.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
+    };
+    let apply_strategy = {
+        let (state, id, chosen) = (state.clone(), g.group_id.clone(), chosen_strategy.clone());
+        Callback::from(move |_| state.dispatch(Action::Apply(actions::set_group_strategy(&id, &chosen))))
+    };
+    let strategy_id = format!("strategy-{}", g.group_id);
+    let now = ctx.view.now_ms;
     html! {
-        <div class="panel" data-testid="group-panel" data-group={g.group_id.clone()}>
+        <div class="panel" data-testid="group-panel" data-group={g.group_id.clone()} data-state={g.state.clone()} data-generation={g.generation.to_string()}>
             <h2>
-                { format!("Group {}", g.group_id) }
-                <span class={classes!("badge", g.state.clone())} title="Group state on the coordinator">{ g.state.clone() }</span>
-                <small title="Generation: bumped by every completed rebalance">{ format!("generation {}", g.generation) }</small>
+                <Term term="consumer group">{ format!("Group {}", g.group_id) }</Term>
+                <span class={classes!("badge", g.state.clone())} data-testid="group-state"><Term term={state_term(&g.state)}>{ g.state.clone() }</Term></span>
+                <small><Term term="generation">{ format!("generation {}", g.generation) }</Term></small>
             </h2>
-            <p><button class="primary" onclick={add}>{ "Add consumer" }</button></p>
+            <p class="muted small group-facts">
+                <Term term="assignment strategy">{ format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())) }</Term>
+                { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
+                <Term term="group leader">{ format!("leader {}", leader_client.unwrap_or_else(|| "–".into())) }</Term>
+                { " · " }
+                <Term term="group coordinator">{ format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())) }</Term>
+                { " · " }<Term term="session timeout">{ format!("session.timeout.ms {}", timeouts.session_ms) }</Term>
+            </p>
+            <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
+                { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
+                <span class={classes!((g.delivery.duplicates > 0).then_some("warn"))} title="Records processed more than once (at-least-once after a crash or rebalance)">{ format!("processed twice or more: {}", g.delivery.duplicates) }</span>
+                { " · " }
+                <span class={classes!((g.delivery.losses > 0).then_some("bad"))} title="Records below a committed offset that were never processed (at-most-once)">{ format!("lost: {}", g.delivery.losses) }</span>
+            </p>
+            <div class="group-actions">
+                <button class="primary" onclick={add} aria-label={format!("Add consumer to {}", g.group_id)} title="a">{ "Add consumer" }</button>
+                <label for={strategy_id.clone()} class="small muted">{ "strategy" }</label>
+                <select id={strategy_id} onchange={on_strategy}>
+                    { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| html! { <option value={*v} selected={*v == chosen_strategy}>{ *v }</option> }) }
+                    if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { <option value={current_strategy.clone()} selected={chosen_strategy == current_strategy}>{ current_strategy.clone() }</option> }
+                </select>
+                <button onclick={apply_strategy} aria-label={format!("Set strategy of {}", g.group_id)}
+                    title="partition.assignment.strategy for consumers started or restarted from now on">{ "Set strategy" }</button>
+            </div>
             <div class="members">
-                { for g.consumers.iter().enumerate().map(|(i, m)| html! {
-                    <ConsumerCard group={g.group_id.clone()} member={m.clone()} colour={member_colour(i)}
-                        on_crash={props.on_crash.clone()} />
+                { for g.consumers.iter().enumerate().take(limit).map(|(i, c)| {
+                    let member = g.members.iter().find(|m| !c.member_id.is_empty() && m.member_id == c.member_id).cloned();
+                    html! {
+                        <ConsumerCard key={c.client_id.clone()} group={g.group_id.clone()} consumer={c.clone()} member={member} colour={member_colour(i)}
+                            leader={!c.member_id.is_empty() && g.leader.as_deref() == Some(c.member_id.as_str())}
+                            selected={selected.as_deref() == Some(c.client_id.as_str())} now_ms={now} timeouts={timeouts}
+                            on_command={on_command.clone()} on_select={on_select.clone()} />
+                    }
                 }) }
             </div>
+            if g.consumers.len() > PAGE_SIZE {
+                <button class="small" onclick={toggle}>{ if *show_all { "Show fewer".to_string() } else { format!("Show all {} consumers", g.consumers.len()) } }</button>
+            }
+            <super::kafka_tables::KafkaTables group={g.group_id.clone()} />
         </div>
+    }
+}
+
+/// The timeouts a group's consumers run with (for the timer arcs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timeouts {
+    pub session_ms: u64,
+    pub heartbeat_ms: u64,
+    pub max_poll_ms: u64,
+}
+
+/// Fraction of a timer elapsed: 0 right after a reset, 1 when `deadline_ms` is reached.
+pub fn elapsed_fraction(now_ms: u64, deadline_ms: Option<u64>, total_ms: u64) -> Option<f64> {
+    let d = deadline_ms?;
+    if total_ms == 0 {
+        return Some(1.0);
+    }
+    let left = d.saturating_sub(now_ms) as f64;
+    Some((1.0 - left / total_ms as f64).clamp(0.0, 1.0))
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ArcProps {
+    pub label: &'static str,
+    pub term: &'static str,
+    pub fraction: Option<f64>,
+    pub left_ms: Option<u64>,
+}
+
+/// A timer drawn as an arc that fills up and resets.
+#[function_component(TimerArc)]
+pub fn timer_arc(props: &ArcProps) -> Html {
+    const C: f64 = 2.0 * std::f64::consts::PI * 10.0;
+    let f = props.fraction.unwrap_or(0.0);
+    let urgent = f > 0.8;
+    let text = match props.left_ms {
+        Some(l) => format!("{}: {:.1} s left", props.label, l as f64 / 1000.0),
+        None => format!("{}: not running", props.label),
+    };
+    html! {
+        <span class={classes!("arc", urgent.then_some("urgent"), props.fraction.is_none().then_some("off"))} title={text.clone()}
+            data-testid={format!("arc-{}", props.term.replace(' ', "-"))} data-fraction={format!("{f:.3}")}>
+            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+                <circle class="track" cx="12" cy="12" r="10" />
+                <circle class="fill" cx="12" cy="12" r="10" stroke-dasharray={format!("{:.2} {:.2}", f * C, C)} transform="rotate(-90 12 12)" />
+            </svg>
+            <Term term={props.term}>{ props.label }</Term>
+        </span>
     }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct ConsumerCardProps {
     pub group: String,
-    pub member: ConsumerView,
+    pub consumer: ConsumerView,
+    pub member: Option<MemberView>,
     pub colour: String,
-    pub on_crash: Callback<String>,
+    pub leader: bool,
+    pub selected: bool,
+    pub now_ms: u64,
+    pub timeouts: Timeouts,
+    pub on_command: Callback<grouplab_engine::Command>,
+    pub on_select: Callback<String>,
 }
 
 #[function_component(ConsumerCard)]
 pub fn consumer_card(props: &ConsumerCardProps) -> Html {
-    let m = &props.member;
-    let alive = matches!(m.lifecycle.as_str(), "Running" | "Stalled");
-    let crash = {
-        let on_crash = props.on_crash.clone();
-        let id = m.client_id.clone();
-        Callback::from(move |_| on_crash.emit(id.clone()))
+    let c = &props.consumer;
+    let cmd = |command: grouplab_engine::Command| {
+        let on = props.on_command.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            on.emit(command.clone())
+        })
     };
+    let select = {
+        let on = props.on_select.clone();
+        let id = c.client_id.clone();
+        Callback::from(move |_: MouseEvent| on.emit(id.clone()))
+    };
+    let lifecycle = c.lifecycle.to_lowercase();
+    let alive = lifecycle == "running";
+    let m = props.member.as_ref();
+    let now = props.now_ms;
+    let t = props.timeouts;
+    let session = m.and_then(|m| m.session_deadline_ms);
+    let heartbeat = m.and_then(|m| m.heartbeat_due_ms).filter(|_| lifecycle == "running" || lifecycle == "stalled");
+    let poll = m.and_then(|m| m.poll_deadline_ms);
     html! {
-        <div class={classes!("member", m.lifecycle.to_lowercase())} style={format!("--mc:{}", props.colour)}
-            data-testid="consumer-card" data-group={props.group.clone()} data-client-id={m.client_id.clone()}
-            data-status={m.lifecycle.to_lowercase()}>
-            <span class="cid">{ m.client_id.clone() }
-                <small class="status" title="Client-side member state (Kafka's AbstractCoordinator.MemberState)">
-                    { format!(" {} · {}", m.lifecycle, m.member_state) }</small></span>
+        <div class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
+            data-testid="consumer-card" data-group={props.group.clone()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
+            data-member-state={c.member_state.clone()} onclick={select}>
+            <span class="cid"><Term term="client id">{ c.client_id.clone() }</Term>
+                if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
+                <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
             <span class="mid" title="Member id given by the group coordinator">
-                { if m.member_id.is_empty() { "not in the group".to_string() } else { m.member_id.clone() } }</span>
+                { if c.member_id.is_empty() { "not in the group".to_string() } else { c.member_id.clone() } }</span>
+            <span class="small muted">{ format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol) }
+                if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
             <div class="parts">
-                if m.assigned.is_empty() {
-                    <span class="idle" title="More consumers than partitions: this one waits to take over">{ "idle" }</span>
+                if c.assigned.is_empty() && alive {
+                    <Term term="idle consumer"><span class="idle">{ "idle" }</span></Term>
                 }
-                { for m.assigned.iter().map(|(t, p)| html! { <span class="pchip">{ format!("{t}-{p}") }</span> }) }
+                { for c.assigned.iter().map(|(tp, p)| {
+                    let pos = c.positions.iter().find(|(t2, p2, _)| t2 == tp && p2 == p).map(|x| x.2);
+                    html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ format!("{tp}-{p}") }</span> }
+                }) }
             </div>
-            if alive {
+            <div class="arcs">
+                <TimerArc label="heartbeat" term="heartbeat" fraction={elapsed_fraction(now, heartbeat, t.heartbeat_ms)} left_ms={heartbeat.map(|d| d.saturating_sub(now))} />
+                <TimerArc label="session" term="session timeout" fraction={elapsed_fraction(now, session, t.session_ms)} left_ms={session.map(|d| d.saturating_sub(now))} />
+                <TimerArc label="poll" term="max.poll.interval.ms" fraction={elapsed_fraction(now, poll, t.max_poll_ms)} left_ms={poll.map(|d| d.saturating_sub(now))} />
+            </div>
             <div class="actions">
-                <button class="danger" onclick={crash} aria-label={format!("Crash consumer {}", m.client_id)}
-                    title="kill -9: the consumer stops without leaving the group">{ "Crash" }</button>
+                if alive || lifecycle == "stalled" {
+                    <button class="danger" onclick={cmd(actions::crash_consumer(&c.client_id))} aria-label={format!("Crash consumer {}", c.client_id)}
+                        title="kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms">{ "Crash" }</button>
+                    <button onclick={cmd(actions::close_consumer(&c.client_id))} aria-label={format!("Close consumer {}", c.client_id)}
+                        title="close(): commits, sends LeaveGroup, partitions move at once">{ "Close" }</button>
+                }
+                if alive {
+                    <button onclick={cmd(actions::stall_consumer(&c.client_id))} aria-label={format!("Stall consumer {}", c.client_id)}
+                        title="Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms">{ "Stall" }</button>
+                } else {
+                    <button class="primary" onclick={cmd(actions::restart_consumer(&c.client_id))} aria-label={format!("Restart consumer {}", c.client_id)}
+                        title="Start it again (same client.id, new member) or resume a stalled one">{ if lifecycle == "stalled" { "Resume" } else { "Restart" } }</button>
+                }
             </div>
-            }
         </div>
+    }
+}
+
+/// Glossary key of a group state.
+pub fn state_term(state: &str) -> &'static str {
+    match state {
+        "Stable" => "Stable",
+        "PreparingRebalance" => "PreparingRebalance",
+        "CompletingRebalance" => "CompletingRebalance",
+        "Dead" => "Dead",
+        _ => "Empty",
+    }
+}
+
+/// Members of a group (for the crash shortcut: the selected one, else the last member).
+pub fn crash_target(groups: &[GroupView], selected: Option<&str>) -> Option<String> {
+    let running: Vec<&ConsumerView> = groups.iter().flat_map(|g| g.consumers.iter()).filter(|c| c.lifecycle != "Crashed" && c.lifecycle != "Closed").collect();
+    if let Some(s) = selected {
+        if running.iter().any(|c| c.client_id == s) {
+            return Some(s.to_string());
+        }
+    }
+    running.last().map(|c| c.client_id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timer_arcs_fill_up_to_the_deadline() {
+        assert_eq!(elapsed_fraction(0, Some(45_000), 45_000), Some(0.0));
+        assert_eq!(elapsed_fraction(45_000, Some(45_000), 45_000), Some(1.0));
+        assert!((elapsed_fraction(30_000, Some(45_000), 45_000).unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(elapsed_fraction(99_000, Some(45_000), 45_000), Some(1.0));
+        assert_eq!(elapsed_fraction(0, None, 45_000), None);
     }
 }

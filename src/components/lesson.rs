@@ -1,8 +1,8 @@
 //! Guided lessons in the UI: the lesson picker on the start page and the narration panel.
 //!
 //! The lessons are the engine's [`Lesson`] files bundled from `static/scenarios/`. Entering a
-//! step rebuilds the lab with [`LessonRun::at_step`] (the same scripted learner as the headless
-//! tests), so Back, jumping to any step and `#lesson=<id>&step=<n>` URLs all land on the same
+//! step plays the earlier steps with [`LessonRun::at_step`] (the same scripted learner as the
+//! headless tests) and replaces the lab with the result, so Back, jumping to any step and `#lesson=<id>&step=<n>` URLs all land on the same
 //! state. While a step runs the learner uses the ordinary controls; the panel watches the lab:
 //! simulated time for `after_ms`, the predicted time of the awaited event for `on_event`
 //! ([`predict_event`]) and the commands applied since the step started for `on_action`.
@@ -15,6 +15,7 @@ use grouplab_engine::lesson::{action_matches, predict_event, Advance, Lesson, Le
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::model::{Lab, SavedLab, SAVED_FORMAT, SAVED_VERSION};
 use crate::state::{Action, LabContext};
 
 /// The bundled lessons: URL id and file text, in teaching order.
@@ -151,6 +152,10 @@ fn remember_step(id: &str, step: usize) {
 }
 
 /// Rebuilds the lab at step `n` of `lesson` and returns the new panel state.
+///
+/// The engine's scripted learner plays steps `0..n`; the lab is then restored from the
+/// lesson's setup plus the commands it applied (same times, same order), so the event log,
+/// the charts and rewinding work as for any simulation.
 fn enter(lab_ctx: &LabContext, id: &str, lesson: &Rc<Lesson>, n: usize) -> Result<Active, String> {
     let run = LessonRun::at_step(lesson, n).map_err(|e| e.to_string())?;
     let step = run.step_index();
@@ -160,19 +165,17 @@ fn enter(lab_ctx: &LabContext, id: &str, lesson: &Rc<Lesson>, n: usize) -> Resul
         Advance::OnEvent { pattern, within_ms } => predict_event(run.sim(), pattern, *within_ms).map(|(t, _)| t),
         _ => None,
     };
-    let applied = run.applied().to_vec();
-    let applied_at_entry = applied.len();
-    let sim = run.into_sim();
-    {
-        let mut lab = lab_ctx.lab.borrow_mut();
-        lab.scenario = lesson.scenario();
-        lab.applied = applied;
-        lab.sim = sim;
-        lab.playing = false;
-        lab.error = None;
-    }
-    // Re-render everything that reads the lab (advancing by 0 ms changes nothing else).
-    lab_ctx.dispatch(Action::AdvanceBy(0));
+    let saved = SavedLab {
+        format: SAVED_FORMAT.to_string(),
+        version: SAVED_VERSION,
+        seed: lesson.config.seed,
+        scenario: lesson.scenario(),
+        applied: run.applied().to_vec(),
+        now_ms: run.sim().now_ms(),
+    };
+    let applied_at_entry = saved.applied.len();
+    let lab = Lab::restore(saved).map_err(|e| format!("{}: step {}: {e}", lesson.file, step + 1))?;
+    lab_ctx.dispatch(Action::Replace(Box::new(lab)));
     set_hash(&lesson_hash(id, step));
     remember_step(id, step);
     Ok(Active { id: id.to_string(), lesson: lesson.clone(), step, started_ms, applied_at_entry, event_at_ms, choice: None, show_hint: false, show_answer: false })

@@ -1,6 +1,9 @@
-//! Play / pause / step / advance and the simulated clock.
+//! The header: play / pause / step / speed, the timeline scrubber, the status line, and the
+//! toolbar of actions (forms, file menu, theme, glossary, help).
 
-use crate::model::ADVANCE_STEP_MS;
+use super::file_menu::FileMenu;
+use super::forms::{AddGroupForm, AddProducerForm, CreateTopicForm};
+use crate::model::{ADVANCE_STEP_MS, MAX_SPEED, MIN_SPEED};
 use crate::state::{Action, LabContext};
 use yew::prelude::*;
 
@@ -9,31 +12,119 @@ pub fn format_time(now_ms: u64) -> String {
     format!("{}.{:03} s", now_ms / 1000, now_ms % 1000)
 }
 
+/// Speed as shown: `0.1×`, `2.5×`, `40×`, `1000×`.
+pub fn format_speed(speed: f64) -> String {
+    if speed >= 10.0 {
+        format!("{:.0}×", speed)
+    } else if speed >= 1.0 {
+        format!("{}×", (speed * 10.0).round() / 10.0)
+    } else {
+        format!("{}×", (speed * 100.0).round() / 100.0)
+    }
+}
+
+/// Slider position (log10 of the speed) → speed, snapped to a readable value.
+pub fn slider_to_speed(position: f64) -> f64 {
+    let raw = 10f64.powf(position);
+    let digits = raw.log10().floor() - 1.0;
+    let unit = 10f64.powf(digits);
+    ((raw / unit).round() * unit).clamp(MIN_SPEED, MAX_SPEED)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ToolbarProps {
+    pub on_help: Callback<()>,
+    pub on_glossary: Callback<()>,
+    pub on_theme: Callback<()>,
+    pub dark: bool,
+}
+
 #[function_component(Toolbar)]
-pub fn toolbar() -> Html {
+pub fn toolbar(props: &ToolbarProps) -> Html {
     let state = use_context::<LabContext>().expect("lab context");
-    let (now_ms, playing, speed) = {
+    let (now_ms, playing, speed, horizon_ms, in_past, events) = {
         let lab = state.lab.borrow();
-        (lab.now_ms(), lab.playing, lab.speed)
+        (lab.now_ms(), lab.playing, lab.speed, lab.horizon_ms, lab.in_past(), lab.events.len())
     };
     let dispatch = |action: fn() -> Action| {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(action()))
     };
+    let on_speed = {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value_as_number();
+            state.dispatch(Action::SetSpeed(slider_to_speed(v)));
+        })
+    };
+    let on_seek = {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value_as_number();
+            if v.is_finite() && v >= 0.0 {
+                state.dispatch(Action::Seek(v as u64));
+            }
+        })
+    };
+    let back = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Seek(now_ms.saturating_sub(ADVANCE_STEP_MS))))
+    };
+    let to_live = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Seek(horizon_ms)))
+    };
+    let cb = |c: &Callback<()>| {
+        let c = c.clone();
+        Callback::from(move |_: MouseEvent| c.emit(()))
+    };
     html! {
         <header class="top">
-            <h1>{ "Group" }<span>{ "Lab" }</span></h1>
-            <div class="toolbar" role="toolbar" aria-label="Simulated time">
-                <button class="primary" onclick={dispatch(|| Action::TogglePlay)}
-                    aria-label={ if playing { "Pause" } else { "Play" } }>
-                    { if playing { "❚❚ Pause" } else { "▶ Play" } }
-                </button>
-                <button onclick={dispatch(|| Action::Step)} aria-label="Step to next event"
-                    title="Jump to the next scheduled event">{ "⏭ Step" }</button>
-                <button onclick={dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))} aria-label="Advance 1 s"
-                    title="Move simulated time forward by one second">{ "+1 s" }</button>
+            <div class="row">
+                <h1>{ "Group" }<span>{ "Lab" }</span></h1>
+                <div class="toolbar" role="toolbar" aria-label="Simulated time">
+                    <button class="primary play" onclick={dispatch(|| Action::TogglePlay)} data-testid="play"
+                        aria-label={ if playing { "Pause" } else { "Play" } } title="Space">
+                        { if playing { "❚❚ Pause" } else { "▶ Play" } }
+                    </button>
+                    <button onclick={back} aria-label="Rewind 1 s" title="← : rewind one second">{ "« 1 s" }</button>
+                    <button onclick={dispatch(|| Action::Step)} aria-label="Step to next event"
+                        title="→ : jump to the next scheduled event">{ "Step ›" }</button>
+                    <button onclick={dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))} aria-label="Advance 1 s"
+                        title="Move simulated time forward by one second">{ "+1 s" }</button>
+                    <label class="speed">
+                        <span>{ "Speed" }</span>
+                        <input type="range" min="-1" max="3" step="0.05" value={speed.log10().to_string()}
+                            aria-label="Playback speed" aria-valuetext={format_speed(speed)} oninput={on_speed} data-testid="speed" />
+                        <output data-testid="speed-value">{ format_speed(speed) }</output>
+                    </label>
+                </div>
+                <div class="toolbar end" role="toolbar" aria-label="Page">
+                    <button onclick={cb(&props.on_theme)} aria-label={ if props.dark { "Switch to light theme" } else { "Switch to dark theme" } }
+                        title="t" data-testid="theme">{ if props.dark { "☀ Light" } else { "☾ Dark" } }</button>
+                    <button onclick={cb(&props.on_glossary)} aria-label="Open glossary" title="g">{ "Glossary" }</button>
+                    <button onclick={cb(&props.on_help)} aria-label="Keyboard shortcuts and help" title="?">{ "?" }</button>
+                </div>
+            </div>
+            <div class="row timeline">
                 <span class="clock" data-testid="clock" title="Simulated time since the start">{ format_time(now_ms) }</span>
-                <span class="status">{ format!("speed {speed}×") }</span>
+                <input class="scrubber" type="range" min="0" max={horizon_ms.max(1).to_string()} step="1" value={now_ms.to_string()}
+                    aria-label="Timeline: drag to rewind" aria-valuetext={format_time(now_ms)} oninput={on_seek} data-testid="scrubber" />
+                <span class="status" data-testid="status">
+                    { if playing { format!("▶ playing at {}", format_speed(speed)) } else { "❚❚ paused".to_string() } }
+                    { format!(" · end {} · {} events", format_time(horizon_ms), events) }
+                </span>
+                if in_past {
+                    <span class="past" data-testid="past-banner">{ "Viewing the past: acting now discards the later timeline" }
+                        <button onclick={to_live} aria-label="Jump to the end of the timeline">{ "live »" }</button>
+                    </span>
+                }
+            </div>
+            <div class="row actionbar" role="toolbar" aria-label="Actions">
+                <CreateTopicForm />
+                <AddProducerForm />
+                <AddGroupForm />
+                <FileMenu />
             </div>
         </header>
     }
@@ -41,8 +132,22 @@ pub fn toolbar() -> Html {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn clock_text() {
-        assert_eq!(super::format_time(45_007), "45.007 s");
+        assert_eq!(format_time(45_007), "45.007 s");
+    }
+
+    #[test]
+    fn speed_slider_is_logarithmic_and_bounded() {
+        assert_eq!(slider_to_speed(-1.0), 0.1);
+        assert_eq!(slider_to_speed(0.0), 1.0);
+        assert_eq!(slider_to_speed(1.0), 10.0);
+        assert_eq!(slider_to_speed(3.0), 1000.0);
+        assert_eq!(slider_to_speed(9.0), MAX_SPEED);
+        assert_eq!(format_speed(0.25), "0.25×");
+        assert_eq!(format_speed(2.5), "2.5×");
+        assert_eq!(format_speed(40.0), "40×");
     }
 }

@@ -1,65 +1,183 @@
-//! Topics as partition logs: log start, high watermark and log end offset on one ruler, and the
-//! owner of the partition in each group.
+//! Topics as partition logs. Each partition is a ruler of offsets: deleted records (below the
+//! log start offset), records visible to consumers (below the high watermark), records above the
+//! HW (hatched: not yet replicated to the whole ISR), the log end offset, and — per group — the
+//! committed offset (▼) and each owner's position (▲), with the span committed..position shaded:
+//! those records are processed again if the owner crashes now. Large topics are paged.
 
-use super::member_colour;
+use super::forms::{parse_number, Errors};
+use super::glossary::Term;
+use super::{member_colour, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
-use grouplab_engine::{GroupView, PartitionView, TopicView};
+use grouplab_engine::{GroupView, PartitionView, ProducerView, View};
 use yew::prelude::*;
 
-/// Owner (client id, colour) of `topic`-`partition` in `group`: the consumer that holds it. A
-/// crashed consumer keeps its partitions until the coordinator expires its session.
+/// Owner (client id, colour) of `topic`-`partition` in `group`, if any member has it assigned.
 pub fn owner_of(group: &GroupView, topic: &str, partition: u32) -> Option<(String, String)> {
-    group.consumers.iter().enumerate().find_map(|(i, m)| {
-        (m.lifecycle != "Closed" && m.assigned
-            .iter()
-            .any(|(t, p)| t == topic && *p == partition))
-            .then(|| (m.client_id.clone(), member_colour(i)))
+    group.members.iter().find_map(|m| {
+        m.assigned.iter().any(|(t, p)| t == topic && *p == partition).then(|| (m.client_id.clone(), consumer_colour(group, &m.client_id)))
     })
+}
+
+/// A consumer's colour: its index among the group's consumers (stable while it lives).
+pub fn consumer_colour(group: &GroupView, client_id: &str) -> String {
+    member_colour(group.consumers.iter().position(|c| c.client_id == client_id).unwrap_or(7))
+}
+
+/// A mark on a partition ruler.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// Offset it points at.
+    pub offset: u64,
+    /// `committed` or `position`.
+    pub kind: &'static str,
+    /// Tooltip / accessible text.
+    pub label: String,
+    /// CSS colour.
+    pub colour: String,
+}
+
+/// Committed offsets (per group) and positions (per owning consumer) of one partition, and the
+/// "reprocessed if this consumer crashes now" spans (committed..position).
+pub fn markers(view: &View, topic: &str, partition: u32) -> (Vec<Marker>, Vec<(u64, u64, String)>) {
+    let mut marks = Vec::new();
+    let mut spans = Vec::new();
+    for g in &view.groups {
+        let committed = g.lag.iter().find(|r| r.topic == topic && r.partition == partition).and_then(|r| r.committed);
+        if let Some(c) = committed {
+            marks.push(Marker { offset: c, kind: "committed", label: format!("{}: committed offset {c}", g.group_id), colour: "var(--text)".into() });
+        }
+        for (i, c) in g.consumers.iter().enumerate() {
+            if c.lifecycle == "Crashed" || c.lifecycle == "Closed" || !c.assigned.iter().any(|(t, p)| t == topic && *p == partition) {
+                continue;
+            }
+            let Some(pos) = c.positions.iter().find(|(t, p, _)| t == topic && *p == partition).and_then(|x| u64::try_from(x.2).ok()) else { continue };
+            marks.push(Marker { offset: pos, kind: "position", label: format!("{}: position of {} is {pos}", g.group_id, c.client_id), colour: member_colour(i) });
+            let from = committed.unwrap_or(pos);
+            if pos > from {
+                spans.push((from, pos, format!("{}: offsets {from}..{pos} are processed again if {} crashes now", g.group_id, c.client_id)));
+            }
+        }
+    }
+    (marks, spans)
 }
 
 #[function_component(TopicsPanel)]
 pub fn topics_panel() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
-    let view = state.lab.borrow().view();
-    let topics = view.topics.iter().filter(|t| !t.internal);
+    let ctx = use_context::<ViewContext>().expect("view context");
+    let view = ctx.view.clone();
     html! {
-        <section class="panel stack" aria-label="Topics">
-            { for topics.map(|t| {
-                let produce = {
-                    let state = state.clone();
-                    let name = t.name.clone();
-                    Callback::from(move |_| state.dispatch(Action::Apply(actions::produce(&name, 10))))
-                };
-                html! { <TopicCard topic={t.clone()} groups={view.groups.clone()} on_produce={produce} /> }
-            }) }
+        <section class="panel stack" aria-labelledby="topics-title">
+            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }<Term term="log start offset">{ "start" }</Term>{ " · " }
+                <Term term="high watermark">{ "HW" }</Term>{ " · " }<Term term="log end offset">{ "LEO" }</Term></small></h2>
+            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} /> }) }
+            if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with + Topic." }</p> }
         </section>
     }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct TopicCardProps {
-    pub topic: TopicView,
-    pub groups: Vec<GroupView>,
-    pub on_produce: Callback<MouseEvent>,
+    pub topic: String,
 }
 
 #[function_component(TopicCard)]
 pub fn topic_card(props: &TopicCardProps) -> Html {
-    let t = &props.topic;
+    let state = use_context::<LabContext>().expect("lab context");
+    let ctx = use_context::<ViewContext>().expect("view context");
+    let page = use_state(|| 0usize);
+    let grow_to = use_state(String::new);
+    let errors = use_state(Errors::new);
+    let view = &ctx.view;
+    let Some(t) = view.topics.iter().find(|t| t.name == props.topic) else { return html! {} };
     let max_leo = t.partitions.iter().map(|p| p.log_end_offset).max().unwrap_or(0).max(10);
+    let pages = t.partitions.len().div_ceil(PAGE_SIZE).max(1);
+    let page_now = (*page).min(pages - 1);
+    let rf = t.partitions.first().map_or(0, |p| p.replicas.len());
+    let produce = {
+        let state = state.clone();
+        let name = t.name.clone();
+        Callback::from(move |_| state.dispatch(Action::Apply(actions::produce(&name, 10))))
+    };
+    let add_partitions = {
+        let (state, grow_to, errors, name, current) = (state.clone(), grow_to.clone(), errors.clone(), t.name.clone(), t.partitions.len() as u64);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut map = Errors::new();
+            match parse_number::<u32>("new partition count", &grow_to, current + 1, 10_000) {
+                Err(m) => {
+                    map.insert("grow", m);
+                }
+                Ok(n) => {
+                    let cmd = actions::create_partitions(&name, n);
+                    let checked = state.lab.borrow().check(&cmd);
+                    match checked {
+                        Ok(()) => {
+                            state.dispatch(Action::Apply(cmd));
+                            grow_to.set(String::new());
+                        }
+                        Err(e) => {
+                            map.insert("grow", e.to_string());
+                        }
+                    }
+                }
+            }
+            errors.set(map);
+        })
+    };
+    let on_grow = {
+        let grow_to = grow_to.clone();
+        Callback::from(move |e: InputEvent| grow_to.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+    };
+    let grow_id = format!("grow-{}", t.name);
+    let grow_err = errors.get("grow").cloned();
+    let producers: Vec<&ProducerView> = view.producers.iter().filter(|p| p.topic == t.name && p.active).collect();
+    let go = |to: usize| {
+        let page = page.clone();
+        Callback::from(move |_: MouseEvent| page.set(to))
+    };
     html! {
-        <div data-testid="topic" data-topic={t.name.clone()}>
-            <h2>
+        <div class="topic" data-testid="topic" data-topic={t.name.clone()}>
+            <h3>
                 { format!("Topic {}", t.name) }
-                <small>{ format!("{} partitions", t.partitions.len()) }</small>
-                <button onclick={props.on_produce.clone()} aria-label={format!("Produce 10 records to {}", t.name)}>
-                    { "Produce 10" }
-                </button>
-            </h2>
-            { for t.partitions.iter().map(|p| html! {
-                <PartitionRow topic={t.name.clone()} partition={p.clone()} scale={max_leo} groups={props.groups.clone()} />
+                <small>{ format!("{} partitions · ", t.partitions.len()) }<Term term="replication factor">{ format!("RF {rf}") }</Term>
+                    { " · " }<Term term="min.insync.replicas">{ format!("min.insync.replicas {}", t.min_insync_replicas) }</Term>
+                    { format!(" · {}", t.cleanup_policy) }</small>
+            </h3>
+            <div class="topic-actions">
+                <button onclick={produce} aria-label={format!("Produce 10 records to {}", t.name)}>{ "Produce 10" }</button>
+                <form class="inline" onsubmit={add_partitions} aria-label={format!("Add partitions to {}", t.name)}>
+                    <label for={grow_id.clone()}>{ "Partitions →" }</label>
+                    <input id={grow_id.clone()} type="number" class="narrow" placeholder={(t.partitions.len() + 1).to_string()} value={(*grow_to).clone()}
+                        oninput={on_grow} aria-invalid={grow_err.is_some().to_string()} aria-describedby={grow_err.as_ref().map(|_| format!("{grow_id}-error"))} />
+                    <button type="submit">{ "Add partitions" }</button>
+                    if let Some(e) = grow_err { <span class="field-error" id={format!("{grow_id}-error")} data-testid="grow-error" role="alert">{ e }</span> }
+                </form>
+                { for producers.iter().map(|p| {
+                    let stop = {
+                        let state = state.clone();
+                        let id = p.producer_id.clone();
+                        Callback::from(move |_| state.dispatch(Action::Apply(actions::remove_producer(&id))))
+                    };
+                    html! {
+                        <span class="producer" data-testid="producer">
+                            <Term term="producer">{ p.producer_id.clone() }</Term>
+                            { format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }) }
+                            <button class="small" onclick={stop} aria-label={format!("Stop producer {}", p.producer_id)}>{ "Stop" }</button>
+                        </span>
+                    }
+                }) }
+            </div>
+            { for t.partitions.iter().skip(page_now * PAGE_SIZE).take(PAGE_SIZE).map(|p| html! {
+                <PartitionRow key={p.partition} topic={t.name.clone()} partition={p.clone()} scale={max_leo} />
             }) }
+            if pages > 1 {
+                <nav class="pager" aria-label={format!("Partitions of {}", t.name)}>
+                    <button onclick={go(page_now.saturating_sub(1))} disabled={page_now == 0} aria-label="Previous partitions">{ "‹" }</button>
+                    <span>{ format!("partitions {}–{} of {}", page_now * PAGE_SIZE, ((page_now + 1) * PAGE_SIZE).min(t.partitions.len()) - 1, t.partitions.len()) }</span>
+                    <button onclick={go((page_now + 1).min(pages - 1))} disabled={page_now + 1 >= pages} aria-label="Next partitions">{ "›" }</button>
+                </nav>
+            }
         </div>
     }
 }
@@ -70,25 +188,45 @@ pub struct PartitionRowProps {
     pub partition: PartitionView,
     /// Offset that maps to the full width of the ruler.
     pub scale: u64,
-    pub groups: Vec<GroupView>,
 }
 
 #[function_component(PartitionRow)]
 pub fn partition_row(props: &PartitionRowProps) -> Html {
+    let ctx = use_context::<ViewContext>().expect("view context");
+    let view = &ctx.view;
     let p = &props.partition;
     let pct = |o: u64| format!("{:.3}%", 100.0 * o as f64 / props.scale as f64);
     let id = format!("{}-{}", props.topic, p.partition);
+    let (marks, spans) = markers(view, &props.topic, p.partition);
+    let leader = p.leader.map_or("offline".to_string(), |l| format!("leader {l}"));
+    let isr: Vec<String> = p.isr.iter().map(|b| b.to_string()).collect();
     html! {
-        <div class="partition" data-testid="partition" data-partition={id.clone()}>
-            <span class="name">{ format!("P{}", p.partition) }</span>
+        <div class={classes!("partition", p.leader.is_none().then_some("offline"))} data-testid="partition" data-partition={id.clone()}
+            data-hw={p.high_watermark.to_string()} data-leo={p.log_end_offset.to_string()}>
+            <span class="name" title={format!("{leader}, ISR [{}]", isr.join(","))}>{ format!("P{}", p.partition) }
+                <small>{ format!(" {} · isr {}", if let Some(l) = p.leader { format!("L{l}") } else { "offline".into() }, isr.join(",")) }</small></span>
             <div class="log" role="img"
                 aria-label={format!("{id}: log start {}, high watermark {}, log end {}", p.log_start_offset, p.high_watermark, p.log_end_offset)}>
-                <div class="seg visible" style={format!("left:{};width:{}", pct(p.log_start_offset), pct(p.high_watermark - p.log_start_offset))}></div>
-                <div class="seg above-hw" style={format!("left:{};width:{}", pct(p.high_watermark), pct(p.log_end_offset - p.high_watermark))}></div>
+                if p.log_start_offset > 0 {
+                    <div class="seg deleted" title={format!("offsets below {} deleted by retention", p.log_start_offset)} style={format!("left:0;width:{}", pct(p.log_start_offset))}></div>
+                }
+                <div class="seg visible" style={format!("left:{};width:{}", pct(p.log_start_offset), pct(p.high_watermark.saturating_sub(p.log_start_offset)))}></div>
+                <div class="seg above-hw" title="Above the high watermark: not yet on every in-sync replica, invisible to consumers"
+                    style={format!("left:{};width:{}", pct(p.high_watermark), pct(p.log_end_offset.saturating_sub(p.high_watermark)))}></div>
+                { for spans.iter().map(|(a, b, label)| html! {
+                    <div class="seg reprocess" title={label.clone()} style={format!("left:{};width:{}", pct(*a), pct(b - a))}></div>
+                }) }
+                { for marks.iter().map(|m| html! {
+                    <div class={classes!("marker", m.kind)} title={m.label.clone()} data-testid={format!("marker-{}", m.kind)}
+                        style={format!("left:{};--mk:{}", pct(m.offset), m.colour)}></div>
+                }) }
             </div>
             <span class="offsets">
+                <span title="Log start offset">{ p.log_start_offset }</span>{ " · " }
+                <span title="High watermark">{ format!("HW {}", p.high_watermark) }</span>{ " · " }
                 <span title="Log end offset: the offset the next record will get">{ format!("LEO {}", p.log_end_offset) }</span>
-                { for props.groups.iter().map(|g| {
+                if p.lost_records > 0 { <span class="lost" title="Records lost by an unclean election or truncation">{ format!(" · lost {}", p.lost_records) }</span> }
+                { for view.groups.iter().map(|g| {
                     let owner = owner_of(g, &props.topic, p.partition);
                     let (name, colour) = owner.clone().unwrap_or_default();
                     html! {
@@ -105,3 +243,4 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
         </div>
     }
 }
+

@@ -1,0 +1,406 @@
+//! Forms that create things: topic, producer, group. Each checks its fields (Kafka's rules via
+//! the engine, e.g. `topic::validate_topic_name`), then dry-runs the command on a copy of the
+//! simulation; a rejection is shown next to the field it concerns and nothing changes.
+
+use super::ViewContext;
+use crate::actions;
+use crate::state::{Action, LabContext};
+use grouplab_engine::command::Acks;
+use grouplab_engine::topic::validate_topic_name;
+use grouplab_engine::{Command, SimError};
+use std::collections::BTreeMap;
+use yew::prelude::*;
+
+/// Field errors of a form, keyed by field id; `""` is the form-level error.
+pub type Errors = BTreeMap<&'static str, String>;
+
+/// Parses a whole number in `min..=max`, with a message naming the field.
+pub fn parse_number<T: std::str::FromStr + Into<u64> + Copy>(label: &str, text: &str, min: u64, max: u64) -> Result<T, String> {
+    match text.trim().parse::<T>() {
+        Ok(v) if (min..=max).contains(&v.into()) => Ok(v),
+        _ => Err(format!("{label} must be a whole number from {min} to {max}")),
+    }
+}
+
+/// Which field of the create-topic form an engine error concerns.
+pub fn topic_error_field(e: &SimError) -> &'static str {
+    match e {
+        SimError::InvalidTopic(_) | SimError::TopicAlreadyExists(_) => "topic-name",
+        SimError::InvalidPartitions(_) | SimError::LimitExceeded(_) => "topic-partitions",
+        SimError::InvalidReplicationFactor(_) => "topic-rf",
+        _ => "",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FieldProps {
+    pub id: &'static str,
+    pub label: AttrValue,
+    pub value: AttrValue,
+    pub errors: Errors,
+    pub oninput: Callback<String>,
+    #[prop_or(AttrValue::Static("text"))]
+    pub kind: AttrValue,
+    #[prop_or_default]
+    pub title: AttrValue,
+}
+
+/// A labelled input with its error message right next to it.
+#[function_component(Field)]
+pub fn field(props: &FieldProps) -> Html {
+    let error = props.errors.get(props.id).cloned();
+    let err_id = format!("{}-error", props.id);
+    let oninput = {
+        let cb = props.oninput.clone();
+        Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+    };
+    html! {
+        <div class={classes!("field", error.is_some().then_some("invalid"))}>
+            <label for={props.id} title={props.title.clone()}>{ props.label.clone() }</label>
+            <input id={props.id} type={props.kind.clone()} value={props.value.clone()} {oninput}
+                aria-invalid={error.is_some().to_string()} aria-describedby={error.as_ref().map(|_| err_id.clone())} />
+            if let Some(e) = error {
+                <span class="field-error" id={err_id.clone()} data-testid={err_id} role="alert">{ e }</span>
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SelectProps {
+    pub id: &'static str,
+    pub label: AttrValue,
+    pub value: AttrValue,
+    pub options: Vec<(String, String)>,
+    pub onchange: Callback<String>,
+    #[prop_or_default]
+    pub title: AttrValue,
+}
+
+/// A labelled select of (value, text) options.
+#[function_component(Select)]
+pub fn select(props: &SelectProps) -> Html {
+    let onchange = {
+        let cb = props.onchange.clone();
+        Callback::from(move |e: Event| cb.emit(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
+    };
+    html! {
+        <div class="field">
+            <label for={props.id} title={props.title.clone()}>{ props.label.clone() }</label>
+            <select id={props.id} {onchange}>
+                { for props.options.iter().map(|(v, t)| html! { <option value={v.clone()} selected={*v == props.value.as_str()}>{ t.clone() }</option> }) }
+            </select>
+        </div>
+    }
+}
+
+fn set(handle: &UseStateHandle<String>) -> Callback<String> {
+    let handle = handle.clone();
+    Callback::from(move |v: String| handle.set(v))
+}
+
+/// Dry-runs `command`; on success applies it and returns true, else records the error under the
+/// field `field_of` names.
+fn try_apply(state: &LabContext, command: Command, errors: &UseStateHandle<Errors>, field_of: fn(&SimError) -> &'static str) -> bool {
+    let checked = state.lab.borrow().check(&command);
+    match checked {
+        Ok(()) => {
+            state.dispatch(Action::Apply(command));
+            errors.set(Errors::new());
+            true
+        }
+        Err(e) => {
+            let mut map = Errors::new();
+            map.insert(field_of(&e), e.to_string());
+            errors.set(map);
+            false
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MenuProps {
+    pub label: AttrValue,
+    pub testid: AttrValue,
+    pub children: Html,
+}
+
+/// A disclosure button opening a small panel (keyboard-accessible by nature).
+#[function_component(Menu)]
+pub fn menu(props: &MenuProps) -> Html {
+    html! {
+        <details class="menu" data-testid={props.testid.clone()}>
+            <summary>{ props.label.clone() }</summary>
+            <div class="menu-body">{ props.children.clone() }</div>
+        </details>
+    }
+}
+
+/// `CreateTopics`: name (Kafka's rules, checked as you type), partitions, replication factor.
+#[function_component(CreateTopicForm)]
+pub fn create_topic_form() -> Html {
+    let state = use_context::<LabContext>().expect("lab context");
+    let name = use_state(String::new);
+    let partitions = use_state(|| "3".to_string());
+    let rf = use_state(|| "3".to_string());
+    let errors = use_state(Errors::new);
+    let on_name = {
+        let (name, errors) = (name.clone(), errors.clone());
+        Callback::from(move |v: String| {
+            let mut map = (*errors).clone();
+            match validate_topic_name(&v) {
+                Err(e) if !v.is_empty() => map.insert("topic-name", e.to_string()),
+                _ => map.remove("topic-name"),
+            };
+            errors.set(map);
+            name.set(v);
+        })
+    };
+    let onsubmit = {
+        let (state, name, partitions, rf, errors) = (state.clone(), name.clone(), partitions.clone(), rf.clone(), errors.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut map = Errors::new();
+            if let Err(err) = validate_topic_name(&name) {
+                map.insert("topic-name", err.to_string());
+            }
+            let p = parse_number::<u32>("partitions", &partitions, 1, 10_000).map_err(|m| map.insert("topic-partitions", m)).ok();
+            let r = parse_number::<u16>("replication factor", &rf, 1, 100).map_err(|m| map.insert("topic-rf", m)).ok();
+            if !map.is_empty() {
+                errors.set(map);
+                return;
+            }
+            if let (Some(p), Some(r)) = (p, r) {
+                if try_apply(&state, actions::create_topic(&name, p, r), &errors, topic_error_field) {
+                    name.set(String::new());
+                }
+            }
+        })
+    };
+    html! {
+        <Menu label="+ Topic" testid="menu-topic">
+            <form class="form" aria-label="Create topic" {onsubmit} data-testid="create-topic">
+                <Field id="topic-name" label="Name" value={(*name).clone()} errors={(*errors).clone()} oninput={on_name}
+                    title="Letters, digits, '.', '_' and '-'; at most 249 characters" />
+                <Field id="topic-partitions" label="Partitions" kind="number" value={(*partitions).clone()} errors={(*errors).clone()} oninput={set(&partitions)} />
+                <Field id="topic-rf" label="Replication factor" kind="number" value={(*rf).clone()} errors={(*errors).clone()} oninput={set(&rf)}
+                    title="How many brokers hold a copy of each partition (≤ live brokers)" />
+                if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
+                <button class="primary" type="submit">{ "Create topic" }</button>
+            </form>
+        </Menu>
+    }
+}
+
+fn user_topics(view: &grouplab_engine::View) -> Vec<(String, String)> {
+    view.topics.iter().filter(|t| !t.internal).map(|t| (t.name.clone(), t.name.clone())).collect()
+}
+
+/// `AddProducer`: topic, rate, number of distinct keys, acks.
+#[function_component(AddProducerForm)]
+pub fn add_producer_form() -> Html {
+    let state = use_context::<LabContext>().expect("lab context");
+    let view = use_context::<ViewContext>().expect("view context");
+    let topics = user_topics(&view.view);
+    let topic = use_state(String::new);
+    let rate = use_state(|| "10".to_string());
+    let keys = use_state(|| "10".to_string());
+    let acks = use_state(|| "all".to_string());
+    let errors = use_state(Errors::new);
+    let chosen = if topic.is_empty() { topics.first().map(|t| t.0.clone()).unwrap_or_default() } else { (*topic).clone() };
+    let onsubmit = {
+        let (state, rate, keys, acks, errors, chosen) = (state.clone(), rate.clone(), keys.clone(), acks.clone(), errors.clone(), chosen.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut map = Errors::new();
+            let r = parse_number::<u32>("rate", &rate, 1, 100_000).map_err(|m| map.insert("producer-rate", m)).ok();
+            let k = parse_number::<u32>("keys", &keys, 0, 100_000).map_err(|m| map.insert("producer-keys", m)).ok();
+            if chosen.is_empty() {
+                map.insert("", "create a topic first".to_string());
+            }
+            if !map.is_empty() {
+                errors.set(map);
+                return;
+            }
+            let a = match acks.as_str() {
+                "0" => Acks::Zero,
+                "1" => Acks::One,
+                _ => Acks::All,
+            };
+            if let (Some(r), Some(k)) = (r, k) {
+                try_apply(&state, actions::add_producer(&chosen, r, k, a), &errors, |_| "");
+            }
+        })
+    };
+    html! {
+        <Menu label="+ Producer" testid="menu-producer">
+            <form class="form" aria-label="Add producer" {onsubmit} data-testid="add-producer">
+                <Select id="producer-topic" label="Topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
+                <Field id="producer-rate" label="Records per second" kind="number" value={(*rate).clone()} errors={(*errors).clone()} oninput={set(&rate)} />
+                <Field id="producer-keys" label="Distinct keys (0 = null keys)" kind="number" value={(*keys).clone()} errors={(*errors).clone()} oninput={set(&keys)}
+                    title="Keyed records go to partition murmur2(key) % partitions; null keys use the sticky partitioner" />
+                <Select id="producer-acks" label="acks" value={(*acks).clone()} onchange={set(&acks)}
+                    options={vec![("all".into(), "all".into()), ("1".into(), "1".into()), ("0".into(), "0".into())]} />
+                if let Some(e) = errors.get("") { <p class="field-error" role="alert" data-testid="producer-error">{ e.clone() }</p> }
+                <button class="primary" type="submit">{ "Start producer" }</button>
+            </form>
+        </Menu>
+    }
+}
+
+/// Values of the strategy select: Kafka's default list first, then each assignor alone.
+pub const STRATEGY_CHOICES: [(&str, &str); 5] = [
+    ("range, cooperative-sticky", "range, cooperative-sticky (Kafka default: eager range)"),
+    ("range", "range (eager)"),
+    ("roundrobin", "roundrobin (eager)"),
+    ("sticky", "sticky (eager)"),
+    ("cooperative-sticky", "cooperative-sticky (cooperative)"),
+];
+
+/// Checks the timing fields of the group form the way the broker and client would:
+/// `group.min.session.timeout.ms` (6000) ≤ session timeout ≤ `group.max.session.timeout.ms`
+/// (1800000), heartbeat interval below the session timeout.
+pub fn check_group_timing(session: &str, heartbeat: &str, max_poll: &str, processing: &str, errors: &mut Errors) -> Option<(u64, u64, u64, u64)> {
+    let s = parse_number::<u32>("session.timeout.ms", session, 6_000, 1_800_000).map_err(|m| errors.insert("group-session", m)).ok();
+    let h = parse_number::<u32>("heartbeat.interval.ms", heartbeat, 1, 1_800_000).map_err(|m| errors.insert("group-heartbeat", m)).ok();
+    let p = parse_number::<u32>("max.poll.interval.ms", max_poll, 1, 86_400_000).map_err(|m| errors.insert("group-max-poll", m)).ok();
+    let t = parse_number::<u32>("processing time per record (ms)", processing, 0, 600_000).map_err(|m| errors.insert("group-processing", m)).ok();
+    if let (Some(s), Some(h)) = (s, h) {
+        if h >= s {
+            errors.insert("group-heartbeat", "heartbeat.interval.ms must be lower than session.timeout.ms".to_string());
+            return None;
+        }
+    }
+    Some((u64::from(s?), u64::from(h?), u64::from(p?), u64::from(t?)))
+}
+
+/// `CreateGroup`: group id, subscribed topic and the consumers' config (strategy — eager or
+/// cooperative —, commit mode, `auto.offset.reset`, timeouts).
+#[function_component(AddGroupForm)]
+pub fn add_group_form() -> Html {
+    let state = use_context::<LabContext>().expect("lab context");
+    let view = use_context::<ViewContext>().expect("view context");
+    let topics = user_topics(&view.view);
+    let group_id = use_state(String::new);
+    let topic = use_state(String::new);
+    let strategy = use_state(|| STRATEGY_CHOICES[0].0.to_string());
+    let commit = use_state(|| "auto".to_string());
+    let reset = use_state(|| "latest".to_string());
+    let session = use_state(|| "45000".to_string());
+    let heartbeat = use_state(|| "3000".to_string());
+    let max_poll = use_state(|| "300000".to_string());
+    let processing = use_state(|| "1".to_string());
+    let errors = use_state(Errors::new);
+    let chosen = if topic.is_empty() { topics.first().map(|t| t.0.clone()).unwrap_or_default() } else { (*topic).clone() };
+    let existing: Vec<String> = view.view.groups.iter().map(|g| g.group_id.clone()).collect();
+    let onsubmit = {
+        let (state, group_id, errors, chosen) = (state.clone(), group_id.clone(), errors.clone(), chosen.clone());
+        let (strategy, commit, reset, session, heartbeat, max_poll, processing) =
+            (strategy.clone(), commit.clone(), reset.clone(), session.clone(), heartbeat.clone(), max_poll.clone(), processing.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut map = Errors::new();
+            let id = group_id.trim().to_string();
+            if id.is_empty() {
+                map.insert("group-id", "INVALID_GROUP_ID: the group.id must not be empty".to_string());
+            } else if existing.contains(&id) {
+                map.insert("group-id", format!("group '{id}' already exists"));
+            }
+            if chosen.is_empty() {
+                map.insert("", "create a topic first".to_string());
+            }
+            let timing = check_group_timing(&session, &heartbeat, &max_poll, &processing, &mut map);
+            if !map.is_empty() {
+                errors.set(map);
+                return;
+            }
+            let Some((s, h, p, t)) = timing else { return };
+            let parsed: Result<grouplab_engine::sim::group_layer::GroupConfig, _> = serde_json::from_value(serde_json::json!({
+                "partition.assignment.strategy": actions::split_strategies(&strategy),
+                "session.timeout.ms": s,
+                "heartbeat.interval.ms": h,
+                "max.poll.interval.ms": p,
+                "processing_time_ms": t,
+                "commit_mode": *commit,
+                "auto.offset.reset": *reset,
+            }));
+            let config = match parsed {
+                Ok(c) => c,
+                Err(e) => {
+                    map.insert("", format!("invalid group config: {e}"));
+                    errors.set(map);
+                    return;
+                }
+            };
+            if try_apply(&state, actions::create_group(&id, &chosen, config), &errors, |_| "group-id") {
+                group_id.set(String::new());
+            }
+        })
+    };
+    let opts = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+    html! {
+        <Menu label="+ Group" testid="menu-group">
+            <form class="form two" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
+                <Field id="group-id" label="group.id" value={(*group_id).clone()} errors={(*errors).clone()} oninput={set(&group_id)} />
+                <Select id="group-topic" label="Subscribed topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
+                <Select id="group-strategy" label="partition.assignment.strategy" value={(*strategy).clone()} options={opts(&STRATEGY_CHOICES)} onchange={set(&strategy)}
+                    title="Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves" />
+                <Select id="group-commit" label="Commit mode" value={(*commit).clone()} onchange={set(&commit)}
+                    options={opts(&[("auto", "auto (enable.auto.commit=true)"), ("manual_after", "commit after processing (at least once)"), ("manual_before", "commit before processing (at most once)")])} />
+                <Select id="group-reset" label="auto.offset.reset" value={(*reset).clone()} onchange={set(&reset)}
+                    options={opts(&[("latest", "latest"), ("earliest", "earliest"), ("none", "none")])} />
+                <Field id="group-session" label="session.timeout.ms" kind="number" value={(*session).clone()} errors={(*errors).clone()} oninput={set(&session)} />
+                <Field id="group-heartbeat" label="heartbeat.interval.ms" kind="number" value={(*heartbeat).clone()} errors={(*errors).clone()} oninput={set(&heartbeat)} />
+                <Field id="group-max-poll" label="max.poll.interval.ms" kind="number" value={(*max_poll).clone()} errors={(*errors).clone()} oninput={set(&max_poll)} />
+                <Field id="group-processing" label="Processing ms per record" kind="number" value={(*processing).clone()} errors={(*errors).clone()} oninput={set(&processing)} />
+                if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
+                <button class="primary" type="submit">{ "Create group" }</button>
+            </form>
+        </Menu>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_checked_with_a_message_naming_the_field() {
+        assert_eq!(parse_number::<u32>("partitions", " 6 ", 1, 10), Ok(6));
+        assert_eq!(parse_number::<u32>("partitions", "0", 1, 10).unwrap_err(), "partitions must be a whole number from 1 to 10");
+        assert!(parse_number::<u16>("replication factor", "x", 1, 3).unwrap_err().starts_with("replication factor"));
+        assert!(parse_number::<u32>("partitions", "-1", 1, 10).is_err());
+    }
+
+    #[test]
+    fn group_timing_follows_kafka_bounds() {
+        let mut e = Errors::new();
+        assert_eq!(check_group_timing("45000", "3000", "300000", "1", &mut e), Some((45_000, 3_000, 300_000, 1)));
+        assert!(e.is_empty());
+        let mut e = Errors::new();
+        assert_eq!(check_group_timing("5000", "3000", "300000", "1", &mut e), None);
+        assert!(e["group-session"].contains("6000"));
+        let mut e = Errors::new();
+        assert_eq!(check_group_timing("10000", "10000", "300000", "1", &mut e), None);
+        assert!(e["group-heartbeat"].contains("lower than session.timeout.ms"));
+    }
+
+    #[test]
+    fn strategy_choices_parse_into_a_group_config() {
+        for (value, _) in STRATEGY_CHOICES {
+            let c: grouplab_engine::sim::group_layer::GroupConfig = serde_json::from_value(serde_json::json!({
+                "partition.assignment.strategy": actions::split_strategies(value),
+                "commit_mode": "manual_after", "auto.offset.reset": "earliest"
+            }))
+            .unwrap();
+            assert_eq!(c.assignment_strategies, actions::split_strategies(value));
+        }
+    }
+
+    #[test]
+    fn engine_errors_land_on_their_field() {
+        assert_eq!(topic_error_field(&SimError::InvalidTopic("x".into())), "topic-name");
+        assert_eq!(topic_error_field(&SimError::InvalidReplicationFactor("x".into())), "topic-rf");
+        assert_eq!(topic_error_field(&SimError::InvalidRequest("x".into())), "");
+    }
+}
