@@ -77,7 +77,6 @@ fn draw_lines(canvas: &str, title: &str, series: &[(String, RGBColor, Vec<(f64, 
         .axis_style(t.fg.mix(0.5))
         .light_line_style(t.fg.mix(0.06))
         .bold_line_style(t.fg.mix(0.12))
-        .x_desc("simulated s")
         .draw()?;
     for (name, colour, points) in series {
         let c = *colour;
@@ -119,7 +118,6 @@ fn draw_ownership(canvas: &str, group: &GroupView, now_ms: u64) -> DrawResult {
         .bold_line_style(t.fg.mix(0.12))
         .y_labels(lanes.len().max(1))
         .y_label_formatter(&|y| names.get(*y as usize).cloned().unwrap_or_default())
-        .x_desc("simulated s")
         .draw()?;
     for (i, lane) in lanes.iter().enumerate() {
         let y0 = i as f64 + 0.15;
@@ -154,7 +152,15 @@ pub fn charts_panel() -> Html {
         let state = state.clone();
         let view = view.clone();
         let group_id = group_id.clone();
-        use_effect_with((sample_count, now / 250, group_id.clone(), view.groups.len()), move |_| {
+        let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
+        let playing = state.lab.borrow().playing;
+        use_effect_with((sample_count, now / 250, group_id.clone(), view.groups.len(), playing), move |_| {
+            // While playing, charts redraw at most every 400 ms of real time.
+            let real = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+            if playing && real - *last_draw.borrow() < 400.0 {
+                return;
+            }
+            *last_draw.borrow_mut() = real;
             let lab = state.lab.borrow();
             let x_end = lab.now_ms() as f64 / 1000.0;
             let lag: Vec<_> = view
