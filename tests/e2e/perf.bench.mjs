@@ -40,7 +40,7 @@ t0 = Date.now();
 await page.goto(`${base}?fresh=1#s=${b64url(JSON.stringify(saved))}`);
 await page.reload();
 await page.getByTestId('app-ready').waitFor();
-await page.locator('[data-testid="group-panel"]').nth(2).waitFor();
+await page.getByTestId('clock').waitFor();
 const loadBigMs = Date.now() - t0;
 
 await page.getByTestId('speed').fill('1'); // 10^1 = 10×
