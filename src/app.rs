@@ -9,6 +9,7 @@ use crate::components::event_log::EventLog;
 use crate::components::glossary::GlossaryDialog;
 use crate::components::groups::{crash_target, GroupsPanel};
 use crate::components::help::HelpDialog;
+use crate::components::lesson::LessonArea;
 use crate::components::toolbar::Toolbar;
 use crate::components::topics::TopicsPanel;
 use crate::components::ViewContext;
@@ -162,6 +163,7 @@ pub fn app(props: &AppProps) -> Html {
             <div class="app" data-testid="app-ready">
                 <Toolbar on_help={toggle(&help)} on_glossary={toggle(&glossary)} on_theme={toggle(&dark)} dark={*dark} />
                 <ErrorBanner />
+                <LessonArea />
                 <main class="grid">
                     <div class="stack">
                         <ClusterPanel />

@@ -85,6 +85,7 @@ pub mod error;
 pub mod event;
 pub mod group;
 pub mod hash;
+pub mod lesson;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

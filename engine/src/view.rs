@@ -210,6 +210,9 @@ pub struct DeliveryView {
     /// Records that fell below the committed offsets without being processed (at-most-once
     /// losses; records skipped by `auto.offset.reset` are not counted).
     pub losses: u64,
+    /// Records processed for the first time after a later record with the same key
+    /// (possible only with a worker pool, `worker_threads` > 1).
+    pub ordering_violations: u64,
 }
 
 /// Ownership history of one partition in a group.

@@ -10,6 +10,7 @@ pub mod glossary;
 pub mod groups;
 pub mod help;
 pub mod kafka_tables;
+pub mod lesson;
 pub mod toolbar;
 pub mod topics;
 

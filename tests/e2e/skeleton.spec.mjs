@@ -46,6 +46,10 @@ test('three consumers share six partitions; a crash moves the partitions to the 
   const victim = all[1];
   await page.getByRole('button', { name: `Crash consumer ${victim}` }).click();
   const survivors = all.filter((c) => c !== victim);
+  // The coordinator notices only when the session times out (session.timeout.ms = 45 s).
+  const before = await owners(page, group);
+  for (let i = 0; i < 40; i++) await page.getByRole('button', { name: 'Advance 1 s' }).click();
+  expect(await owners(page, group)).toEqual(before);
   await advanceUntil(page, () => ownedOnce(survivors), 'every partition owned by a survivor');
   const final = await owners(page, group);
   for (const p of partitions) expect(survivors).toContain(final[p]);

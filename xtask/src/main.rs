@@ -313,9 +313,20 @@ fn bundle_sizes(dist: &Path) -> Result<String, String> {
     Ok(rows.join("\n"))
 }
 
+/// Criterion benchmarks natively, then the timed runs in headless Chromium against `dist/`
+/// (`tests/bench/*.bench.mjs`, figures printed as `BENCH …` lines).
 fn bench() -> Result<(), String> {
     let mut c = cmd("cargo");
     c.args(["bench", "-p", "grouplab-engine", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
+    run(&mut c)?;
+    let report = tools::ensure(tools::Need { browser: true });
+    report.require(&["chromium", "npm packages"])?;
+    dist()?;
+    let server = serve_static::start(&root().join("dist"))?;
+    let mut c = cmd(&root().join("node_modules/.bin/playwright").display().to_string());
+    c.args(["test", "--config", "tests/bench/playwright.config.mjs"])
+        .env("GROUPLAB_URL", format!("http://{}/", server.addr))
+        .env("CHROMIUM", tools::CHROMIUM);
     run(&mut c)
 }
 

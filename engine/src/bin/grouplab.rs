@@ -4,6 +4,7 @@
 //! grouplab partition --partitions N KEY...          one partition per key per line
 //! grouplab coordinator GROUP_ID [--offsets-partitions 50]
 //! grouplab run SCENARIO.json                        event trace, then the final view as JSON
+//! grouplab run LESSON.json                          event trace, then each step's checked facts
 //! grouplab assign < CASE.json                        {"assignment": {...}} of one assignor case
 //! ```
 //! Usage errors exit with status 2; a scenario that cannot start exits with 1.
@@ -17,7 +18,7 @@ use grouplab_engine::Scenario;
 const USAGE: &str = "usage:
   grouplab partition --partitions N KEY...
   grouplab coordinator GROUP_ID [--offsets-partitions N]
-  grouplab run SCENARIO.json
+  grouplab run SCENARIO.json|LESSON.json          a lesson also prints its step checks
   grouplab assign < CASE.json                      assignment of one conformance case
   grouplab hash SCENARIO.json                      state hash after the run (determinism checks)";
 
@@ -101,6 +102,9 @@ fn cmd_run(args: &[String]) -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage_error(&format!("cannot read '{}': {e}", args[0])),
     };
+    if grouplab_engine::lesson::is_lesson_json(&text) {
+        return run_lesson(&args[0], &text);
+    }
     let scenario = match Scenario::from_json(&text) {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
@@ -133,6 +137,63 @@ fn cmd_run(args: &[String]) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `grouplab run LESSON.json`: plays the lesson headless, prints the event trace, then one line
+/// per step and per checked fact. Exit 1 when a fact fails or the lesson cannot be played, 2
+/// when the file is not a valid lesson.
+fn run_lesson(path: &str, text: &str) -> ExitCode {
+    use grouplab_engine::lesson::{run_headless, Lesson};
+    let file = std::path::Path::new(path).file_name().map_or(path.to_string(), |f| f.to_string_lossy().into_owned());
+    let lesson = match Lesson::from_json(&file, text) {
+        Ok(l) => l,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let report = match run_headless(&lesson) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("grouplab: lesson failed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut lines = Vec::with_capacity(report.events.len() + 4 * report.steps.len());
+    for e in &report.events {
+        lines.push(e.to_string());
+    }
+    if report.events_dropped > 0 {
+        lines.push(format!("({} more events not shown)", report.events_dropped));
+    }
+    lines.push(format!("LESSON {}", report.title));
+    for s in &report.steps {
+        lines.push(format!(
+            "STEP {} t={}ms..{}ms advanced {} {}",
+            s.index + 1,
+            s.started_ms,
+            s.advanced_ms,
+            s.advanced_by,
+            if s.passed() { "ok" } else { "FAILED" }
+        ));
+        if let Some((answer, ok)) = &s.answer {
+            lines.push(format!("  answer {answer} {}", if *ok { "ok (one of the choices)" } else { "FAILED (not one of the choices)" }));
+        }
+        for f in &s.facts {
+            lines.push(format!("  {} {} (found {})", if f.ok { "ok" } else { "FAILED" }, f.fact, f.actual));
+        }
+    }
+    let (facts, failed) = report.fact_counts();
+    lines.push(format!("{} steps, {facts} facts, {failed} failed", report.steps.len()));
+    for l in lines {
+        if writeln!(out, "{l}").is_err() {
+            break;
+        }
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// Runs a scenario and prints only the final state hash (compared with the wasm run in tests).

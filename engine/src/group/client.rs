@@ -143,7 +143,23 @@ pub struct ConsumerConfig {
     pub request_timeout_ms: u64,
     /// One-way network latency of this consumer's requests.
     pub network_latency_ms: u64,
+    /// Worker threads the application hands polled records to (GroupLab's model of the
+    /// "one consumer feeding a worker pool" pattern). 1 (default): the poll thread processes
+    /// each batch itself, in order, before polling again (thread per consumer). N > 1: the poll
+    /// thread hands each record to the first free of N workers and keeps polling (paused while
+    /// `max.poll.records` records wait in the pool); a record takes 1 to 4 × `processing_time_ms`
+    /// (fixed per offset), so records of one partition, and of one key, can finish out of order,
+    /// and positions (hence auto commits) run ahead of processing.
+    #[serde(default = "default_worker_threads")]
+    pub worker_threads: u32,
 }
+
+fn default_worker_threads() -> u32 {
+    1
+}
+
+/// Upper bound for `worker_threads`.
+pub const MAX_WORKER_THREADS: u32 = 64;
 
 /// Upper bound for `max.poll.records` in the simulator.
 pub const MAX_POLL_RECORDS_LIMIT: u32 = 100_000;
@@ -168,6 +184,7 @@ impl ConsumerConfig {
             retry_backoff_ms: 100,
             request_timeout_ms: 30_000,
             network_latency_ms: 5,
+            worker_threads: 1,
         }
     }
 
@@ -192,6 +209,9 @@ impl ConsumerConfig {
                 "heartbeat.interval.ms ({}) must be > 0 and lower than session.timeout.ms ({})",
                 self.heartbeat_interval_ms, self.session_timeout_ms
             ));
+        }
+        if self.worker_threads == 0 || self.worker_threads > MAX_WORKER_THREADS {
+            return bad(format!("worker_threads must be between 1 and {MAX_WORKER_THREADS}, got {}", self.worker_threads));
         }
         if self.max_poll_records == 0 || self.max_poll_records > MAX_POLL_RECORDS_LIMIT {
             return bad(format!(
@@ -332,6 +352,14 @@ pub struct ConsumerClient {
     no_offset: BTreeSet<TopicPartition>,
     batch: VecDeque<FetchedRecord>,
     next_record_done_ms: u64,
+    /// Worker-pool mode: (done at, submission seq, record), sorted.
+    #[serde(default)]
+    pool: Vec<(u64, u64, FetchedRecord)>,
+    /// Worker-pool mode: when each worker is free.
+    #[serde(default)]
+    workers_free_ms: Vec<u64>,
+    #[serde(default)]
+    pool_seq: u64,
     next_poll_ms: Option<u64>,
     last_poll_ms: u64,
     last_auto_commit_ms: u64,
@@ -382,6 +410,9 @@ impl ConsumerClient {
             no_offset: BTreeSet::new(),
             batch: VecDeque::new(),
             next_record_done_ms: now_ms,
+            pool: Vec::new(),
+            workers_free_ms: Vec::new(),
+            pool_seq: 0,
             next_poll_ms: Some(now_ms),
             last_poll_ms: now_ms,
             last_auto_commit_ms: now_ms,
@@ -444,11 +475,12 @@ impl ConsumerClient {
     }
     /// Records fetched but not processed yet.
     pub fn pending_records(&self) -> usize {
-        self.batch.len()
+        self.batch.len() + self.pool.len()
     }
-    /// The fetched, not yet processed records, in processing order.
+    /// The fetched, not yet processed records, in processing order (the worker pool's by
+    /// completion time).
     pub fn pending_batch(&self) -> impl Iterator<Item = &FetchedRecord> {
-        self.batch.iter()
+        self.batch.iter().chain(self.pool.iter().map(|(_, _, r)| r))
     }
 
     /// `requestRejoin`: e.g. the leader saw the partition count of a subscribed topic change
@@ -517,6 +549,9 @@ impl ConsumerClient {
                 add(self.next_record_done_ms);
             } else if let Some(p) = self.next_poll_ms {
                 add(p);
+            }
+            if let Some((done, _, _)) = self.pool.first() {
+                add(*done);
             }
         }
         d
@@ -661,6 +696,7 @@ impl ConsumerClient {
         let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
         self.lose_or_revoke(now_ms, owned, true, &mut out);
         self.batch.clear();
+        self.pool.clear();
         self.inflight.clear();
         self.event(
             now_ms,
@@ -679,7 +715,7 @@ impl ConsumerClient {
     pub fn close(&mut self, now_ms: u64) -> Result<Vec<Output>, GroupError> {
         self.require_alive("close")?;
         let mut out = Vec::new();
-        if self.lifecycle == ClientLifecycle::Running && !self.batch.is_empty() {
+        if self.lifecycle == ClientLifecycle::Running && (!self.batch.is_empty() || !self.pool.is_empty()) {
             self.closing = true;
             self.event(
                 now_ms,
@@ -712,6 +748,7 @@ impl ConsumerClient {
             self.send(now_ms, req, out);
         }
         self.batch.clear();
+        self.pool.clear();
         self.inflight.clear();
         self.state = MemberState::Unjoined;
         self.lifecycle = ClientLifecycle::Closed;
@@ -769,6 +806,12 @@ impl ConsumerClient {
         self.lifecycle = ClientLifecycle::Running;
         let stalled_for = now_ms.saturating_sub(self.stalled_since_ms);
         self.next_record_done_ms = self.next_record_done_ms.saturating_add(stalled_for);
+        for (done, _, _) in &mut self.pool {
+            *done = done.saturating_add(stalled_for);
+        }
+        for free in &mut self.workers_free_ms {
+            *free = free.saturating_add(stalled_for);
+        }
         if self.batch.is_empty() {
             self.next_poll_ms = Some(now_ms);
         }
@@ -906,6 +949,58 @@ impl ConsumerClient {
                 self.next_record_done_ms = at_ms.saturating_add(self.cfg.processing_time_ms);
             }
         }
+        self.pool_due(now_ms, out);
+    }
+
+    /// Worker-pool mode: hands records to the first free worker, in poll order.
+    fn pool_submit(&mut self, now_ms: u64, records: Vec<FetchedRecord>) {
+        let n = self.cfg.worker_threads.max(1) as usize;
+        self.workers_free_ms.resize(n, now_ms);
+        for r in records {
+            let (w, free) = self
+                .workers_free_ms
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by_key(|&(i, t)| (t, i))
+                .unwrap_or((0, now_ms));
+            // Per-record cost 1..=4 × processing_time_ms, fixed by the record's place in its log.
+            let mix = (r.offset as u64 ^ (u64::from(r.tp.partition) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let cost = self.cfg.processing_time_ms.saturating_mul(1 + (mix >> 62));
+            let done = free.max(now_ms).saturating_add(cost.max(1));
+            self.workers_free_ms[w] = done;
+            self.pool_seq += 1;
+            let key = (done, self.pool_seq);
+            let at = self.pool.partition_point(|(d, q, _)| (*d, *q) < key);
+            self.pool.insert(at, (done, self.pool_seq, r));
+        }
+        // Keep polling unless max.poll.records records already wait in the pool.
+        self.next_poll_ms = if self.pool.len() >= self.cfg.max_poll_records as usize { None } else { Some(now_ms) };
+    }
+
+    /// Worker-pool mode: records whose processing finished by `now_ms`.
+    fn pool_due(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let due = self.pool.partition_point(|(d, _, _)| *d <= now_ms);
+        if due == 0 {
+            return;
+        }
+        let mut last_ms = now_ms;
+        for (at_ms, _, r) in self.pool.drain(..due) {
+            last_ms = at_ms;
+            out.push(Output::Processed {
+                group_id: self.cfg.group_id.clone(),
+                client_id: self.cfg.client_id.clone(),
+                tp: r.tp,
+                offset: r.offset,
+                record_id: r.record_id,
+                at_ms,
+            });
+        }
+        if self.pool.is_empty() {
+            self.after_batch(last_ms, out);
+        } else if self.next_poll_ms.is_none() && self.pool.len() < (self.cfg.max_poll_records as usize).div_ceil(2) {
+            self.next_poll_ms = Some(last_ms);
+        }
     }
 
     fn after_batch(&mut self, at_ms: u64, out: &mut Vec<Output>) {
@@ -1032,6 +1127,10 @@ impl ConsumerClient {
         }
         if self.cfg.commit_mode == CommitMode::ManualBefore {
             self.commit_sync(now_ms, out);
+        }
+        if self.cfg.worker_threads > 1 {
+            self.pool_submit(now_ms, records);
+            return;
         }
         self.batch = records.into();
         self.next_poll_ms = None;

@@ -89,6 +89,9 @@ pub struct GroupConfig {
     /// `group.initial.rebalance.delay.ms` (3000).
     #[serde(rename = "group.initial.rebalance.delay.ms")]
     pub initial_rebalance_delay_ms: u64,
+    /// Worker threads per consumer (1: thread per consumer; N > 1: one consumer feeding a pool
+    /// of N workers, see [`ConsumerConfig::worker_threads`]).
+    pub worker_threads: u32,
 }
 
 impl Default for GroupConfig {
@@ -106,6 +109,7 @@ impl Default for GroupConfig {
             processing_time_ms: c.processing_time_ms,
             network_latency_ms: c.network_latency_ms,
             initial_rebalance_delay_ms: CoordinatorConfig::default().initial_rebalance_delay_ms,
+            worker_threads: c.worker_threads,
         }
     }
 }
@@ -129,6 +133,7 @@ impl GroupConfig {
         c.auto_offset_reset = self.auto_offset_reset;
         c.processing_time_ms = self.processing_time_ms;
         c.network_latency_ms = self.network_latency_ms;
+        c.worker_threads = self.worker_threads;
         c
     }
 
@@ -292,6 +297,10 @@ pub struct GroupLayer {
     losses: BTreeMap<String, u64>,
     /// A commit or an ownership change happened since the last loss accounting.
     losses_dirty: bool,
+    /// Per (group, topic, partition, key): highest offset processed for the first time.
+    key_last_offset: BTreeMap<(String, TopicPartition, u32), i64>,
+    /// Records processed (first time) after a later record of the same key, per group.
+    ordering_violations: BTreeMap<String, u64>,
 }
 
 impl GroupLayer {
@@ -995,6 +1004,26 @@ impl GroupLayer {
         rest
     }
 
+    /// Counts a key-order violation when a record is processed for the first time after a
+    /// later record of the same key (same partition, since a key maps to one partition).
+    /// Null-key records have no key order.
+    fn track_key_order(&mut self, cluster: &Cluster, group_id: &str, tp: &TopicPartition, offset: i64) {
+        let Ok(off) = u64::try_from(offset) else { return };
+        let key = match cluster.read(&tp.topic, tp.partition, off, 1) {
+            Some([r, ..]) if r.offset == off => r.key,
+            _ => return,
+        };
+        if key == crate::cluster::log::NO_KEY {
+            return;
+        }
+        let last = self.key_last_offset.entry((group_id.to_string(), tp.clone(), key)).or_insert(-1);
+        if offset < *last {
+            *self.ordering_violations.entry(group_id.to_string()).or_insert(0) += 1;
+        } else {
+            *last = offset;
+        }
+    }
+
     fn apply_outputs(
         &mut self,
         ctx: &mut Ctx,
@@ -1032,7 +1061,13 @@ impl GroupLayer {
                         });
                     }
                 }
-                Output::Processed { .. } => self.ledger.apply(&o),
+                Output::Processed { group_id, tp, offset, record_id, .. } => {
+                    let first_time = self.ledger.times_processed(group_id, *record_id) == 0;
+                    if first_time {
+                        self.track_key_order(cluster, group_id, tp, *offset);
+                    }
+                    self.ledger.apply(&o);
+                }
                 Output::Assigned { .. } | Output::Revoked { .. } => {
                     self.losses_dirty = true;
                     for c in self.ownership.apply(&o) {
@@ -1202,6 +1237,7 @@ impl GroupLayer {
             distinct: self.ledger.distinct_processed(gid),
             duplicates: self.ledger.duplicates(gid),
             losses: self.losses.get(gid).copied().unwrap_or(0),
+            ordering_violations: self.ordering_violations.get(gid).copied().unwrap_or(0),
         };
         let ownership = tps
             .iter()
