@@ -149,7 +149,7 @@ pub fn timer_arc(label: &'static str, key: &'static str, fraction: Option<f64>, 
         None => format!("{label}: not running"),
     };
     html! {
-        <span class={classes!("arc", (f > 0.8).then_some("urgent"), fraction.is_none().then_some("off"))} title={text}
+        <span class={classes!("arc", (f > 0.8 && key != "heartbeat").then_some("urgent"), fraction.is_none().then_some("off"))} title={text}
             data-testid={format!("arc-{}", key.replace(' ', "-"))} data-fraction={format!("{f:.3}")}>
             <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
                 <circle class="track" cx="12" cy="12" r="10" />
