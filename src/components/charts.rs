@@ -77,6 +77,7 @@ fn draw_lines(canvas: &str, title: &str, series: &[(String, RGBColor, Vec<(f64, 
         .axis_style(t.fg.mix(0.5))
         .light_line_style(t.fg.mix(0.06))
         .bold_line_style(t.fg.mix(0.12))
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
     for (name, colour, points) in series {
         let c = *colour;
