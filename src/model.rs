@@ -36,7 +36,7 @@ pub const SNAPSHOT_INTERVAL_MS: u64 = 5_000;
 /// Snapshots kept at most.
 pub const MAX_SNAPSHOTS: usize = 48;
 /// First interval between two chart samples (simulated ms); doubles when [`MAX_SAMPLES`] is hit.
-pub const SAMPLE_INTERVAL_MS: u64 = 500;
+pub const SAMPLE_INTERVAL_MS: u64 = 1_000;
 /// Chart samples kept at most.
 pub const MAX_SAMPLES: usize = 400;
 /// Longest simulated time an import or shared link may ask to replay to (6 hours).
