@@ -117,7 +117,12 @@ pub struct GroupSample {
     pub duplicates: u64,
     /// Records skipped for good (below a committed offset, never processed).
     pub losses: u64,
+    /// Lag (HW − committed) of the group's first [`SAMPLED_PARTITIONS`] partitions, in lag-table order.
+    pub partition_lag: Vec<u64>,
 }
+
+/// Partitions per group whose lag is sampled (for the per-partition lag chart).
+pub const SAMPLED_PARTITIONS: usize = 12;
 
 #[derive(Clone)]
 struct Snapshot {
@@ -445,6 +450,7 @@ impl Lab {
                 processed: g.delivery.processed,
                 duplicates: g.delivery.duplicates,
                 losses: g.delivery.losses,
+                partition_lag: g.lag.iter().take(SAMPLED_PARTITIONS).map(|r| r.committed_lag.unwrap_or(r.high_watermark)).collect(),
             })
             .collect();
         self.samples.push(Sample { at_ms: view.now_ms, groups });
@@ -777,6 +783,22 @@ mod tests {
         reference.advance_to(20_000);
         assert_eq!(lab.sim.state_hash(), reference.sim.state_hash());
         assert_eq!(lab.samples.len(), reference.samples.len());
+    }
+
+    #[test]
+    fn samples_carry_group_lag_and_per_partition_lag() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(20_000);
+        let last = lab.samples.last().unwrap();
+        assert_eq!(last.at_ms, 20_000);
+        let g = &last.groups[0];
+        assert_eq!(g.partition_lag.len(), 6);
+        let view = lab.view();
+        let expected: u64 = view.groups[0].lag.iter().map(|r| r.committed_lag.unwrap_or(r.high_watermark)).sum();
+        assert_eq!(g.partition_lag.iter().sum::<u64>(), expected);
+        assert!(g.processed > 0, "the consumer processed records");
+        assert!(lab.samples.windows(2).all(|w| w[0].at_ms < w[1].at_ms));
     }
 
     #[test]

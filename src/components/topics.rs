@@ -225,6 +225,7 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                 <span title="Log start offset">{ p.log_start_offset }</span>{ " · " }
                 <span title="High watermark">{ format!("HW {}", p.high_watermark) }</span>{ " · " }
                 <span title="Log end offset: the offset the next record will get">{ format!("LEO {}", p.log_end_offset) }</span>
+                if p.compacted_records > 0 { <span title="Records removed by the log cleaner (cleanup.policy=compact)">{ format!(" · compacted {}", p.compacted_records) }</span> }
                 if p.lost_records > 0 { <span class="lost" title="Records lost by an unclean election or truncation">{ format!(" · lost {}", p.lost_records) }</span> }
                 { for view.groups.iter().map(|g| {
                     let owner = owner_of(g, &props.topic, p.partition);
