@@ -36,7 +36,7 @@ pub const SNAPSHOT_INTERVAL_MS: u64 = 5_000;
 /// Snapshots kept at most.
 pub const MAX_SNAPSHOTS: usize = 48;
 /// First interval between two chart samples (simulated ms); doubles when [`MAX_SAMPLES`] is hit.
-pub const SAMPLE_INTERVAL_MS: u64 = 500;
+pub const SAMPLE_INTERVAL_MS: u64 = 1_000;
 /// Chart samples kept at most.
 pub const MAX_SAMPLES: usize = 400;
 /// Longest simulated time an import or shared link may ask to replay to (6 hours).
@@ -117,7 +117,12 @@ pub struct GroupSample {
     pub duplicates: u64,
     /// Records skipped for good (below a committed offset, never processed).
     pub losses: u64,
+    /// Lag (HW − committed) of the group's first [`SAMPLED_PARTITIONS`] partitions, in lag-table order.
+    pub partition_lag: Vec<u64>,
 }
+
+/// Partitions per group whose lag is sampled (for the per-partition lag chart).
+pub const SAMPLED_PARTITIONS: usize = 12;
 
 #[derive(Clone)]
 struct Snapshot {
@@ -360,11 +365,21 @@ impl Lab {
     /// Moves time to `target_ms` (never back), replaying scripted commands at their times and
     /// taking snapshots and chart samples on the way.
     pub fn advance_to(&mut self, target_ms: u64) {
+        self.advance_within(target_ms, &mut || true);
+    }
+
+    /// Like [`Lab::advance_to`], but stops early (at a consistent moment between two engine
+    /// events) as soon as `keep_going` returns false — the UI passes a real-time budget so a big
+    /// simulation never freezes the page; it then simply runs slower than asked.
+    pub fn advance_within(&mut self, target_ms: u64, keep_going: &mut dyn FnMut() -> bool) {
         self.apply_due_commands();
         self.record_checkpoints();
         // Every iteration moves time forward to the next stop, so this loop is bounded by the
         // number of stops (commands, snapshots, samples) up to the target.
         while self.now_ms() < target_ms {
+            if !keep_going() {
+                break;
+            }
             let now = self.now_ms();
             let mut stop = target_ms;
             if let Some(c) = self.next_command_ms() {
@@ -372,7 +387,10 @@ impl Lab {
             }
             stop = stop.min(next_multiple(now, self.sample_interval_ms));
             stop = stop.min(next_multiple(now, self.snapshot_interval_ms));
-            self.advance_engine_to(stop);
+            if !self.advance_engine_to(stop, keep_going) {
+                self.horizon_ms = self.horizon_ms.max(self.now_ms());
+                return;
+            }
             self.apply_due_commands();
             self.record_checkpoints();
         }
@@ -380,10 +398,14 @@ impl Lab {
     }
 
     /// Advances the engine deadline by deadline so its bounded event queue is drained often.
-    fn advance_engine_to(&mut self, stop_ms: u64) {
-        for _ in 0..1_000_000 {
+    /// Returns false when `keep_going` stopped it before `stop_ms` (checked every 64 steps).
+    fn advance_engine_to(&mut self, stop_ms: u64, keep_going: &mut dyn FnMut() -> bool) -> bool {
+        for i in 0..1_000_000u32 {
             match self.sim.next_deadline_ms() {
                 Some(d) if d <= stop_ms => {
+                    if i % 64 == 63 && d > self.now_ms() && !keep_going() {
+                        return false;
+                    }
                     self.sim.step();
                     self.drain_events();
                 }
@@ -392,6 +414,7 @@ impl Lab {
         }
         self.sim.advance_to(stop_ms);
         self.drain_events();
+        true
     }
 
     fn record_checkpoints(&mut self) {
@@ -427,6 +450,7 @@ impl Lab {
                 processed: g.delivery.processed,
                 duplicates: g.delivery.duplicates,
                 losses: g.delivery.losses,
+                partition_lag: g.lag.iter().take(SAMPLED_PARTITIONS).map(|r| r.committed_lag.unwrap_or(r.high_watermark)).collect(),
             })
             .collect();
         self.samples.push(Sample { at_ms: view.now_ms, groups });
@@ -741,6 +765,40 @@ mod tests {
         other.apply(add_consumer("my-group")).unwrap();
         other.advance_to(expected);
         assert_eq!(other.sim.state_hash(), lab.sim.state_hash(), "a step is the same as advancing to its time");
+    }
+
+    #[test]
+    fn a_budgeted_advance_stops_early_and_resumes_on_the_same_timeline() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        let mut calls = 0;
+        lab.advance_within(20_000, &mut || {
+            calls += 1;
+            calls < 5
+        });
+        assert!(lab.now_ms() < 20_000, "stopped early at {}", lab.now_ms());
+        lab.advance_to(20_000);
+        let mut reference = Lab::new(default_scenario()).unwrap();
+        reference.apply(add_consumer("my-group")).unwrap();
+        reference.advance_to(20_000);
+        assert_eq!(lab.sim.state_hash(), reference.sim.state_hash());
+        assert_eq!(lab.samples.len(), reference.samples.len());
+    }
+
+    #[test]
+    fn samples_carry_group_lag_and_per_partition_lag() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_by(20_000);
+        let last = lab.samples.last().unwrap();
+        assert_eq!(last.at_ms, 20_000);
+        let g = &last.groups[0];
+        assert_eq!(g.partition_lag.len(), 6);
+        let view = lab.view();
+        let expected: u64 = view.groups[0].lag.iter().map(|r| r.committed_lag.unwrap_or(r.high_watermark)).sum();
+        assert_eq!(g.partition_lag.iter().sum::<u64>(), expected);
+        assert!(g.processed > 0, "the consumer processed records");
+        assert!(lab.samples.windows(2).all(|w| w[0].at_ms < w[1].at_ms));
     }
 
     #[test]

@@ -37,12 +37,29 @@ pub enum Action {
     Select(Option<String>),
 }
 
+/// Real milliseconds of simulation work one play tick may take (the rest of the frame is left
+/// to rendering).
+pub const TICK_BUDGET_MS: f64 = 8.0;
+
+/// A real-time clock for the tick budget (the model itself never reads a clock).
+fn real_now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
 /// The reducer's state: the lab and a version bumped on every change.
 #[derive(Clone)]
 pub struct LabState {
     /// The lab, mutated in place.
     pub lab: Rc<RefCell<Lab>>,
     version: u64,
+    skipped: Rc<std::cell::Cell<bool>>,
 }
 
 impl PartialEq for LabState {
@@ -54,7 +71,7 @@ impl PartialEq for LabState {
 impl LabState {
     /// Wraps a lab.
     pub fn new(lab: Lab) -> Self {
-        LabState { lab: Rc::new(RefCell::new(lab)), version: 0 }
+        LabState { lab: Rc::new(RefCell::new(lab)), version: 0, skipped: Rc::new(std::cell::Cell::new(false)) }
     }
 
     /// Bumped on every change (for memoising derived data).
@@ -98,8 +115,19 @@ impl Reducible for LabState {
                 }
                 Action::Tick(real_ms) if lab.playing => {
                     let delta = (real_ms.clamp(0.0, 250.0) * lab.speed).round() as u64;
-                    lab.advance_by(delta.max(1));
-                    true
+                    let target = lab.now_ms().saturating_add(delta.max(1));
+                    let start = real_now_ms();
+                    lab.advance_within(target, &mut || real_now_ms() - start < TICK_BUDGET_MS);
+                    // Big simulations: render every other tick so a frame never carries both
+                    // the simulation work and a full re-render.
+                    let heavy = real_now_ms() - start > TICK_BUDGET_MS / 2.0;
+                    if heavy && !self.skipped.get() {
+                        self.skipped.set(true);
+                        false
+                    } else {
+                        self.skipped.set(false);
+                        true
+                    }
                 }
                 Action::Tick(_) => false,
                 Action::Seek(t) => {
@@ -124,7 +152,7 @@ impl Reducible for LabState {
         if !changed {
             return self;
         }
-        Rc::new(LabState { lab: self.lab.clone(), version: self.version + 1 })
+        Rc::new(LabState { lab: self.lab.clone(), version: self.version + 1, skipped: self.skipped.clone() })
     }
 }
 

@@ -144,3 +144,52 @@ async fn clicking_an_event_line_moves_the_timeline_there() {
     assert_eq!(text(&root, "[data-testid=clock]"), grouplab::components::toolbar::format_time(at));
     root.remove();
 }
+
+fn click(root: &web_sys::Element, selector: &str) {
+    find(root, selector).click();
+}
+
+#[wasm_bindgen_test]
+async fn a_cooperative_group_from_the_form_shows_cards_timers_and_kafka_tables() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    type_into(&root, "#group-id", "coop");
+    let select: web_sys::HtmlSelectElement = find(&root, "#group-strategy").dyn_into().unwrap();
+    select.set_value("cooperative-sticky");
+    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    button(&root, "Create group").click();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=group-panel][data-group=coop]"), 1);
+
+    click(&root, "[aria-label='Add consumer to coop']");
+    click(&root, "[aria-label='Add consumer to coop']");
+    for _ in 0..8 {
+        button(&root, "+1 s").click();
+    }
+    yew::scheduler::flush().await;
+    let cards = "[data-testid=consumer-card][data-group=coop]";
+    assert_eq!(count(&root, cards), 2);
+    let card = find(&root, cards);
+    assert_eq!(card.get_attribute("data-member-state").as_deref(), Some("STABLE"));
+    assert!(card.text_content().unwrap_or_default().contains("cooperative"));
+    assert_eq!(count(&root, "[data-group=coop] [data-testid=arc-session-timeout]"), 2);
+    let fraction: f64 = find(&root, "[data-group=coop] [data-testid=arc-session-timeout]").get_attribute("data-fraction").unwrap().parse().unwrap();
+    assert!((0.0..0.5).contains(&fraction), "a live member's session arc is reset by heartbeats: {fraction}");
+
+    let client = card.get_attribute("data-client-id").unwrap();
+    click(&root, &format!("[aria-label='Stall consumer {client}']"));
+    yew::scheduler::flush().await;
+    assert_eq!(find(&root, &format!("[data-testid=consumer-card][data-client-id='{client}']")).get_attribute("data-status").as_deref(), Some("stalled"));
+
+    let details: web_sys::HtmlDetailsElement = find(&root, "[data-group=coop] [data-testid=kafka-tables]").dyn_into().unwrap();
+    details.set_open(true);
+    details.dispatch_event(&web_sys::Event::new("toggle").unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    let table = text(&root, "[data-group=coop] [data-testid=cli-describe]");
+    for column in ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"] {
+        assert!(table.contains(column), "{column} missing");
+    }
+    assert_eq!(count(&root, "[data-group=coop] [data-testid=cli-describe] tbody tr"), 6);
+    root.remove();
+}

@@ -77,7 +77,7 @@ fn draw_lines(canvas: &str, title: &str, series: &[(String, RGBColor, Vec<(f64, 
         .axis_style(t.fg.mix(0.5))
         .light_line_style(t.fg.mix(0.06))
         .bold_line_style(t.fg.mix(0.12))
-        .x_desc("simulated s")
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
     for (name, colour, points) in series {
         let c = *colour;
@@ -119,7 +119,6 @@ fn draw_ownership(canvas: &str, group: &GroupView, now_ms: u64) -> DrawResult {
         .bold_line_style(t.fg.mix(0.12))
         .y_labels(lanes.len().max(1))
         .y_label_formatter(&|y| names.get(*y as usize).cloned().unwrap_or_default())
-        .x_desc("simulated s")
         .draw()?;
     for (i, lane) in lanes.iter().enumerate() {
         let y0 = i as f64 + 0.15;
@@ -139,11 +138,22 @@ fn series_of(samples: &[Sample], group: &str, pick: fn(&crate::model::GroupSampl
         .collect()
 }
 
+fn partition_series(samples: &[Sample], group: &str, index: usize) -> Vec<(f64, f64)> {
+    samples
+        .iter()
+        .filter_map(|s| {
+            let g = s.groups.iter().find(|g| g.group_id == group)?;
+            g.partition_lag.get(index).map(|l| (s.at_ms as f64 / 1000.0, *l as f64))
+        })
+        .collect()
+}
+
 #[function_component(ChartsPanel)]
 pub fn charts_panel() -> Html {
     let state = use_context::<LabContext>().expect("lab context");
     let ctx = use_context::<ViewContext>().expect("view context");
     let picked = use_state(String::new);
+    let per_partition = use_state(|| false);
     let view = ctx.view.clone();
     let group_id = if picked.is_empty() { view.groups.first().map(|g| g.group_id.clone()).unwrap_or_default() } else { (*picked).clone() };
     let (sample_count, now) = {
@@ -154,16 +164,40 @@ pub fn charts_panel() -> Html {
         let state = state.clone();
         let view = view.clone();
         let group_id = group_id.clone();
-        use_effect_with((sample_count, now / 250, group_id.clone(), view.groups.len()), move |_| {
+        let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
+        let playing = state.lab.borrow().playing;
+        let per_partition = *per_partition;
+        use_effect_with((sample_count, now / 250, group_id.clone(), view.groups.len(), playing, per_partition), move |_| {
+            // While playing, charts redraw at most every 400 ms of real time.
+            let real = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+            if playing && real - *last_draw.borrow() < 400.0 {
+                return;
+            }
+            *last_draw.borrow_mut() = real;
             let lab = state.lab.borrow();
             let x_end = lab.now_ms() as f64 / 1000.0;
-            let lag: Vec<_> = view
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.group_id.clone(), PALETTE[i % 8], series_of(&lab.samples, &g.group_id, |s| s.lag)))
-                .collect();
-            let _ = draw_lines("chart-lag", "Lag per group (Σ HW − committed)", &lag, x_end);
+            if per_partition {
+                let names: Vec<String> = view
+                    .groups
+                    .iter()
+                    .find(|g| g.group_id == group_id)
+                    .map(|g| g.lag.iter().take(crate::model::SAMPLED_PARTITIONS).map(|r| format!("{}-{}", r.topic, r.partition)).collect())
+                    .unwrap_or_default();
+                let lines: Vec<_> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| (name.clone(), PALETTE[i % 8], partition_series(&lab.samples, &group_id, i)))
+                    .collect();
+                let _ = draw_lines("chart-lag", &format!("Lag per partition in {group_id} (HW − committed)"), &lines, x_end);
+            } else {
+                let lag: Vec<_> = view
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (g.group_id.clone(), PALETTE[i % 8], series_of(&lab.samples, &g.group_id, |s| s.lag)))
+                    .collect();
+                let _ = draw_lines("chart-lag", "Lag per group (Σ HW − committed)", &lag, x_end);
+            }
             let delivery = vec![
                 ("processed".to_string(), PALETTE[0], series_of(&lab.samples, &group_id, |s| s.processed)),
                 ("duplicates".to_string(), PALETTE[1], series_of(&lab.samples, &group_id, |s| s.duplicates)),
@@ -179,6 +213,10 @@ pub fn charts_panel() -> Html {
         let picked = picked.clone();
         Callback::from(move |e: Event| picked.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
     };
+    let toggle_partitions = {
+        let per_partition = per_partition.clone();
+        Callback::from(move |e: Event| per_partition.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
+    };
     let group = view.groups.iter().find(|g| g.group_id == group_id);
     let gaps = group.map_or(0, |g| g.ownership.iter().filter(|o| o.gap_ms > 0).count());
     let gap_total: u64 = group.map_or(0, |g| g.ownership.iter().map(|o| o.gap_ms).sum());
@@ -190,6 +228,7 @@ pub fn charts_panel() -> Html {
                         { for view.groups.iter().map(|g| html! { <option value={g.group_id.clone()} selected={g.group_id == group_id}>{ g.group_id.clone() }</option> }) }
                     </select>
                 </label>
+                <label class="small muted"><input type="checkbox" checked={*per_partition} onchange={toggle_partitions} data-testid="lag-per-partition" />{ " lag per partition" }</label>
             </h2>
             <canvas id="chart-lag" width="560" height="170" role="img" aria-label="Lag per group over time"></canvas>
             <canvas id="chart-ownership" width="560" height="200" role="img" aria-label="Partition ownership over time: one lane per partition coloured by owner"></canvas>

@@ -2,7 +2,7 @@
 //! brokers greyed, and each group's coordinator marked on its broker — the leader of partition
 //! `coordinator_partition(group.id)` of `__consumer_offsets`, as Kafka's `FindCoordinator` says.
 
-use super::glossary::Term;
+use super::glossary::term;
 use super::ViewContext;
 use crate::actions;
 use crate::state::{Action, LabContext};
@@ -85,11 +85,11 @@ pub fn cluster_panel() -> Html {
                             </div>
                             <div class="muted small">
                                 { format!("{} replicas · leads {} · ", replicas.len(), leaders) }
-                                <Term term="__consumer_offsets">{ format!("{internal} offsets replicas ({internal_leaders} led)") }</Term>
+                                { term("__consumer_offsets", html! { <>{ format!("{internal} offsets replicas ({internal_leaders} led)") }</> }) }
                             </div>
                             { for mine.iter().map(|(g, p, _)| html! {
                                 <div class="coord" data-testid="coordinator" data-group={g.clone()}>
-                                    { "★ " }<Term term="group coordinator">{ "coordinator" }</Term>{ format!(" of {g} (__consumer_offsets-{p})") }
+                                    { "★ " }{ term("group coordinator", html! { <>{ "coordinator" }</> }) }{ format!(" of {g} (__consumer_offsets-{p})") }
                                 </div>
                             }) }
                             <div class="replicas">
@@ -115,7 +115,7 @@ pub fn cluster_panel() -> Html {
             </div>
             <p class="legend muted small">
                 <span class="rchip leader">{ "leader" }</span>{ " " }<span class="rchip">{ "follower" }</span>{ " " }
-                <span class="rchip out">{ "out of " }</span><Term term="ISR" />
+                <span class="rchip out">{ "out of " }</span>{ term("ISR", html! { "ISR" }) }
             </p>
         </section>
     }

@@ -14,11 +14,16 @@ pub struct TermProps {
 
 /// A Kafka term with its meaning and governing config as a tooltip (hover or keyboard focus).
 #[function_component(Term)]
-pub fn term(props: &TermProps) -> Html {
-    let tip = tooltip(props.term);
+pub fn term_component(props: &TermProps) -> Html {
     let body = if props.children == Html::default() { html! { { props.term } } } else { props.children.clone() };
+    term(props.term, body)
+}
+
+/// The same as [`Term`] as a plain function (no component overhead: used in big lists).
+pub fn term(key: &'static str, body: Html) -> Html {
+    let tip = tooltip(key);
     html! {
-        <span class="term" tabindex="0" title={tip.clone()} data-tip={tip} data-term={props.term}>{ body }</span>
+        <span class="term" tabindex="0" title={tip.clone()} data-tip={tip} data-term={key}>{ body }</span>
     }
 }
 

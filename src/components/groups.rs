@@ -2,8 +2,8 @@
 //! (client id, member id, assigned partitions in the member's colour, idle when none) and the
 //! actions on them. Large groups are paged.
 
-use super::glossary::Term;
-use super::{member_colour, ViewContext, PAGE_SIZE};
+use super::glossary::term;
+use super::{member_colour, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::{ConsumerView, GroupView, MemberView};
@@ -75,17 +75,17 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     html! {
         <div class="panel" data-testid="group-panel" data-group={g.group_id.clone()} data-state={g.state.clone()} data-generation={g.generation.to_string()}>
             <h2>
-                <Term term="consumer group">{ format!("Group {}", g.group_id) }</Term>
-                <span class={classes!("badge", g.state.clone())} data-testid="group-state"><Term term={state_term(&g.state)}>{ g.state.clone() }</Term></span>
-                <small><Term term="generation">{ format!("generation {}", g.generation) }</Term></small>
+                { term("consumer group", html! { <>{ format!("Group {}", g.group_id) }</> }) }
+                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), html! { <>{ g.state.clone() }</> }) }</span>
+                <small>{ term("generation", html! { <>{ format!("generation {}", g.generation) }</> }) }</small>
             </h2>
             <p class="muted small group-facts">
-                <Term term="assignment strategy">{ format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())) }</Term>
+                { term("assignment strategy", html! { <>{ format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())) }</> }) }
                 { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
-                <Term term="group leader">{ format!("leader {}", leader_client.unwrap_or_else(|| "–".into())) }</Term>
+                { term("group leader", html! { <>{ format!("leader {}", leader_client.unwrap_or_else(|| "–".into())) }</> }) }
                 { " · " }
-                <Term term="group coordinator">{ format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())) }</Term>
-                { " · " }<Term term="session timeout">{ format!("session.timeout.ms {}", timeouts.session_ms) }</Term>
+                { term("group coordinator", html! { <>{ format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())) }</> }) }
+                { " · " }{ term("session timeout", html! { <>{ format!("session.timeout.ms {}", timeouts.session_ms) }</> }) }
             </p>
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
                 { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
@@ -140,32 +140,22 @@ pub fn elapsed_fraction(now_ms: u64, deadline_ms: Option<u64>, total_ms: u64) ->
     Some((1.0 - left / total_ms as f64).clamp(0.0, 1.0))
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ArcProps {
-    pub label: &'static str,
-    pub term: &'static str,
-    pub fraction: Option<f64>,
-    pub left_ms: Option<u64>,
-}
-
-/// A timer drawn as an arc that fills up and resets.
-#[function_component(TimerArc)]
-pub fn timer_arc(props: &ArcProps) -> Html {
+/// A timer drawn as an arc that fills up and resets (`fraction` elapsed; `None` = not running).
+pub fn timer_arc(label: &'static str, key: &'static str, fraction: Option<f64>, left_ms: Option<u64>) -> Html {
     const C: f64 = 2.0 * std::f64::consts::PI * 10.0;
-    let f = props.fraction.unwrap_or(0.0);
-    let urgent = f > 0.8;
-    let text = match props.left_ms {
-        Some(l) => format!("{}: {:.1} s left", props.label, l as f64 / 1000.0),
-        None => format!("{}: not running", props.label),
+    let f = fraction.unwrap_or(0.0);
+    let text = match left_ms {
+        Some(l) => format!("{label}: {:.1} s left", l as f64 / 1000.0),
+        None => format!("{label}: not running"),
     };
     html! {
-        <span class={classes!("arc", urgent.then_some("urgent"), props.fraction.is_none().then_some("off"))} title={text.clone()}
-            data-testid={format!("arc-{}", props.term.replace(' ', "-"))} data-fraction={format!("{f:.3}")}>
+        <span class={classes!("arc", (f > 0.8 && key != "heartbeat").then_some("urgent"), fraction.is_none().then_some("off"))} title={text}
+            data-testid={format!("arc-{}", key.replace(' ', "-"))} data-fraction={format!("{f:.3}")}>
             <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
                 <circle class="track" cx="12" cy="12" r="10" />
                 <circle class="fill" cx="12" cy="12" r="10" stroke-dasharray={format!("{:.2} {:.2}", f * C, C)} transform="rotate(-90 12 12)" />
             </svg>
-            <Term term={props.term}>{ props.label }</Term>
+            { term(key, html! { label }) }
         </span>
     }
 }
@@ -211,7 +201,7 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
         <div class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
             data-testid="consumer-card" data-group={props.group.clone()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
             data-member-state={c.member_state.clone()} onclick={select}>
-            <span class="cid"><Term term="client id">{ c.client_id.clone() }</Term>
+            <span class="cid">{ term("client id", html! { <>{ c.client_id.clone() }</> }) }
                 if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
                 <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
             <span class="mid" title="Member id given by the group coordinator">
@@ -220,7 +210,7 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
                 if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
             <div class="parts">
                 if c.assigned.is_empty() && alive {
-                    <Term term="idle consumer"><span class="idle">{ "idle" }</span></Term>
+                    { term("idle consumer", html! { <><span class="idle">{ "idle" }</span></> }) }
                 }
                 { for c.assigned.iter().map(|(tp, p)| {
                     let pos = c.positions.iter().find(|(t2, p2, _)| t2 == tp && p2 == p).map(|x| x.2);
@@ -228,9 +218,9 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
                 }) }
             </div>
             <div class="arcs">
-                <TimerArc label="heartbeat" term="heartbeat" fraction={elapsed_fraction(now, heartbeat, t.heartbeat_ms)} left_ms={heartbeat.map(|d| d.saturating_sub(now))} />
-                <TimerArc label="session" term="session timeout" fraction={elapsed_fraction(now, session, t.session_ms)} left_ms={session.map(|d| d.saturating_sub(now))} />
-                <TimerArc label="poll" term="max.poll.interval.ms" fraction={elapsed_fraction(now, poll, t.max_poll_ms)} left_ms={poll.map(|d| d.saturating_sub(now))} />
+                { timer_arc("heartbeat", "heartbeat", elapsed_fraction(now, heartbeat, t.heartbeat_ms), heartbeat.map(|d| d.saturating_sub(now))) }
+                { timer_arc("session", "session timeout", elapsed_fraction(now, session, t.session_ms), session.map(|d| d.saturating_sub(now))) }
+                { timer_arc("poll", "max.poll.interval.ms", elapsed_fraction(now, poll, t.max_poll_ms), poll.map(|d| d.saturating_sub(now))) }
             </div>
             <div class="actions">
                 if alive || lifecycle == "stalled" {

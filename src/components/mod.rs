@@ -39,3 +39,5 @@ impl PartialEq for ViewContext {
 
 /// Most rows or cards a list renders before paging (keeps big simulations fast).
 pub const PAGE_SIZE: usize = 24;
+/// Consumer cards shown per group before "show all".
+pub const CARD_PAGE_SIZE: usize = 12;

@@ -5,7 +5,7 @@
 //! those records are processed again if the owner crashes now. Large topics are paged.
 
 use super::forms::{parse_number, Errors};
-use super::glossary::Term;
+use super::glossary::term;
 use super::{member_colour, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
@@ -68,8 +68,8 @@ pub fn topics_panel() -> Html {
     let view = ctx.view.clone();
     html! {
         <section class="panel stack" aria-labelledby="topics-title">
-            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }<Term term="log start offset">{ "start" }</Term>{ " · " }
-                <Term term="high watermark">{ "HW" }</Term>{ " · " }<Term term="log end offset">{ "LEO" }</Term></small></h2>
+            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", html! { <>{ "start" }</> }) }{ " · " }
+                { term("high watermark", html! { <>{ "HW" }</> }) }{ " · " }{ term("log end offset", html! { <>{ "LEO" }</> }) }</small></h2>
             { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} /> }) }
             if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with + Topic." }</p> }
         </section>
@@ -140,8 +140,8 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
         <div class="topic" data-testid="topic" data-topic={t.name.clone()}>
             <h3>
                 { format!("Topic {}", t.name) }
-                <small>{ format!("{} partitions · ", t.partitions.len()) }<Term term="replication factor">{ format!("RF {rf}") }</Term>
-                    { " · " }<Term term="min.insync.replicas">{ format!("min.insync.replicas {}", t.min_insync_replicas) }</Term>
+                <small>{ format!("{} partitions · ", t.partitions.len()) }{ term("replication factor", html! { <>{ format!("RF {rf}") }</> }) }
+                    { " · " }{ term("min.insync.replicas", html! { <>{ format!("min.insync.replicas {}", t.min_insync_replicas) }</> }) }
                     { format!(" · {}", t.cleanup_policy) }</small>
             </h3>
             <div class="topic-actions">
@@ -161,7 +161,7 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                     };
                     html! {
                         <span class="producer" data-testid="producer">
-                            <Term term="producer">{ p.producer_id.clone() }</Term>
+                            { term("producer", html! { <>{ p.producer_id.clone() }</> }) }
                             { format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }) }
                             <button class="small" onclick={stop} aria-label={format!("Stop producer {}", p.producer_id)}>{ "Stop" }</button>
                         </span>
@@ -225,6 +225,7 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                 <span title="Log start offset">{ p.log_start_offset }</span>{ " · " }
                 <span title="High watermark">{ format!("HW {}", p.high_watermark) }</span>{ " · " }
                 <span title="Log end offset: the offset the next record will get">{ format!("LEO {}", p.log_end_offset) }</span>
+                if p.compacted_records > 0 { <span title="Records removed by the log cleaner (cleanup.policy=compact)">{ format!(" · compacted {}", p.compacted_records) }</span> }
                 if p.lost_records > 0 { <span class="lost" title="Records lost by an unclean election or truncation">{ format!(" · lost {}", p.lost_records) }</span> }
                 { for view.groups.iter().map(|g| {
                     let owner = owner_of(g, &props.topic, p.partition);

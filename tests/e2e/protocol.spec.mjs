@@ -22,6 +22,13 @@ test('a crashed consumer keeps its partitions until the session timeout, then th
   const before = await owners(page, group);
   const victimPartitions = Object.keys(before).filter((p) => before[p] === victim);
   expect(victimPartitions.length).toBe(2);
+  // Crash while the ruler shades records processed but not committed yet: those are the ones
+  // the survivors will process a second time.
+  const shaded = () => page.$$eval('[data-testid="partition"]', (rows, ps) =>
+    rows.filter((r) => ps.includes(r.dataset.partition) && r.querySelector('.seg.reprocess')).length, victimPartitions);
+  await advanceUntil(page, async () => (await shaded()) > 0, 'an uncommitted span on a partition of the victim', 20);
+  const delivery = page.locator(`[data-testid="group-panel"][data-group="${group}"] [data-testid="delivery"]`);
+  await expect(delivery).toHaveAttribute('data-duplicates', '0');
   await page.getByRole('button', { name: `Crash consumer ${victim}` }).click();
   const crashedAt = await clockMs(page);
   await expect(page.locator(`[data-testid="consumer-card"][data-client-id="${victim}"]`)).toHaveAttribute('data-status', 'crashed');
@@ -39,6 +46,8 @@ test('a crashed consumer keeps its partitions until the session timeout, then th
     return Object.values(o).every((c) => survivors.includes(c));
   }, 'every partition owned by a survivor', 40);
   expect(await clockMs(page)).toBeGreaterThanOrEqual(crashedAt + SESSION_TIMEOUT_MS);
+  // The shaded records are processed again by the new owner (at-least-once).
+  await advanceUntil(page, async () => Number(await delivery.getAttribute('data-duplicates')) > 0, 'duplicates counted', 20);
 });
 
 async function gapsAfterThirdJoins(page, group) {
