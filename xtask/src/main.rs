@@ -317,7 +317,7 @@ fn bundle_sizes(dist: &Path) -> Result<String, String> {
 /// (`tests/bench/*.bench.mjs`, figures printed as `BENCH …` lines).
 fn bench() -> Result<(), String> {
     let mut c = cmd("cargo");
-    c.args(["bench", "-p", "grouplab-engine", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
+    c.args(["bench", "-p", "grouplab-engine", "--bench", "assignors", "--bench", "sim", "--bench", "groups", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
     run(&mut c)?;
     let report = tools::ensure(tools::Need { browser: true });
     report.require(&["chromium", "npm packages"])?;
