@@ -419,10 +419,10 @@ impl Lab {
 
     fn record_checkpoints(&mut self) {
         let now = self.now_ms();
-        if now % self.sample_interval_ms == 0 && self.samples.last().is_none_or(|s| s.at_ms < now) {
+        if now.is_multiple_of(self.sample_interval_ms) && self.samples.last().is_none_or(|s| s.at_ms < now) {
             self.take_sample();
         }
-        if now % self.snapshot_interval_ms == 0 && self.snapshots.last().is_none_or(|s| s.at_ms < now) {
+        if now.is_multiple_of(self.snapshot_interval_ms) && self.snapshots.last().is_none_or(|s| s.at_ms < now) {
             self.snapshots.push(Snapshot {
                 at_ms: now,
                 script_cursor: self.script_cursor,
