@@ -111,14 +111,25 @@ impl Log {
 
     /// Index in `records()` of the first record with offset ≥ `offset`.
     pub fn index_of(&self, offset: u64) -> usize {
-        self.records().partition_point(|r| r.offset < offset)
+        Self::position(self.records(), offset)
+    }
+
+    /// Index in `recs` (strictly increasing offsets) of the first record with offset ≥
+    /// `offset`. O(1) when the offsets have no gaps (every log that was never compacted):
+    /// then the record at index `i` has offset `first + i`. Otherwise a binary search.
+    fn position(recs: &[Record], offset: u64) -> usize {
+        let (Some(first), Some(last)) = (recs.first(), recs.last()) else { return 0 };
+        if last.offset - first.offset == (recs.len() - 1) as u64 {
+            return offset.saturating_sub(first.offset).min(recs.len() as u64) as usize;
+        }
+        recs.partition_point(|r| r.offset < offset)
     }
 
     /// Records with offsets in `[from, until)`, at most `max` of them.
     pub fn slice(&self, from: u64, until: u64, max: usize) -> &[Record] {
         let recs = self.records();
-        let a = recs.partition_point(|r| r.offset < from);
-        let b = recs.partition_point(|r| r.offset < until);
+        let a = Self::position(recs, from);
+        let b = Self::position(recs, until);
         let b = b.min(a.saturating_add(max));
         &recs[a..b.max(a)]
     }

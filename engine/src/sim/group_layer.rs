@@ -266,6 +266,9 @@ struct GroupRuntime {
     subscription: Vec<String>,
     coordinator: Option<GroupCoordinator>,
     metadata: Option<CoordinatorRecord>,
+    /// Cached [`GroupCoordinator::next_deadline_ms`] of `coordinator`, refreshed after every
+    /// change of the coordinator (it depends on the coordinator's state only).
+    coordinator_deadline_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -273,6 +276,30 @@ struct ConsumerRuntime {
     group_id: String,
     topics: Vec<String>,
     client: ConsumerClient,
+    /// Stable index of this consumer in [`GroupLayer::consumer_due`] (consumers are never
+    /// removed, so slots are never reused).
+    slot: u32,
+    /// Cached [`ConsumerClient::next_deadline_ms`], mirrored in [`GroupLayer::consumer_due`].
+    deadline_ms: Option<u64>,
+}
+
+impl ConsumerRuntime {
+    /// Re-reads the client's next deadline after a change of the client and keeps the due
+    /// index in sync. The deadline depends on the client's own state only, so refreshing
+    /// after each `&mut` call keeps the cache exact.
+    fn refresh_deadline(&mut self, due: &mut BTreeSet<(u64, u32)>) {
+        let d = self.client.next_deadline_ms();
+        if d == self.deadline_ms {
+            return;
+        }
+        if let Some(old) = self.deadline_ms {
+            due.remove(&(old, self.slot));
+        }
+        if let Some(new) = d {
+            due.insert((new, self.slot));
+        }
+        self.deadline_ms = d;
+    }
 }
 
 /// All groups and consumers of a Sim.
@@ -280,6 +307,11 @@ struct ConsumerRuntime {
 pub struct GroupLayer {
     groups: BTreeMap<String, GroupRuntime>,
     consumers: BTreeMap<String, ConsumerRuntime>,
+    /// `client.id` of each consumer slot ([`ConsumerRuntime::slot`]).
+    consumer_names: Vec<String>,
+    /// Timer index: `(next deadline, slot)` of every consumer that has one, so finding due
+    /// consumers and the layer's next deadline costs O(log n) instead of a scan.
+    consumer_due: BTreeSet<(u64, u32)>,
     queue: BTreeMap<(u64, u64), Message>,
     seq: u64,
     next_client_n: u32,
@@ -289,16 +321,16 @@ pub struct GroupLayer {
     violations: Vec<String>,
     messages_dropped: u64,
     /// Per (group, partition): offset below which losses were already counted.
-    loss_checked: BTreeMap<(String, TopicPartition), u64>,
+    loss_checked: BTreeMap<String, BTreeMap<TopicPartition, u64>>,
     /// Per (group, partition): highest `auto.offset.reset` target; records below it were
     /// skipped on purpose and are not losses.
-    reset_floor: BTreeMap<(String, TopicPartition), u64>,
+    reset_floor: BTreeMap<String, BTreeMap<TopicPartition, u64>>,
     /// Records below the committed offsets that were never processed, per group.
     losses: BTreeMap<String, u64>,
     /// A commit or an ownership change happened since the last loss accounting.
     losses_dirty: bool,
     /// Per (group, topic, partition, key): highest offset processed for the first time.
-    key_last_offset: BTreeMap<(String, TopicPartition, u32), i64>,
+    key_last_offset: BTreeMap<String, BTreeMap<TopicPartition, BTreeMap<u32, i64>>>,
     /// Records processed (first time) after a later record of the same key, per group.
     ordering_violations: BTreeMap<String, u64>,
 }
@@ -339,6 +371,7 @@ impl GroupLayer {
             subscription: Vec::new(),
             coordinator: None,
             metadata: None,
+            coordinator_deadline_ms: None,
         }
     }
 
@@ -470,21 +503,27 @@ impl GroupLayer {
             .entry(group_id.clone())
             .or_insert_with(|| Self::new_group(config));
         g.subscription = subscription;
-        self.consumers.insert(
-            client_id,
-            ConsumerRuntime {
-                group_id,
-                topics: consumer_topics,
-                client,
-            },
-        );
+        let slot = self.consumer_names.len() as u32;
+        self.consumer_names.push(client_id.clone());
+        let mut rt = ConsumerRuntime {
+            group_id,
+            topics: consumer_topics,
+            client,
+            slot,
+            deadline_ms: None,
+        };
+        rt.refresh_deadline(&mut self.consumer_due);
+        self.consumers.insert(client_id, rt);
         self.sync_coordinators(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
     }
 
-    fn consumer_mut(&mut self, client_id: &str) -> Result<&mut ConsumerRuntime, SimError> {
-        self.consumers
+    fn consumer_mut<'a>(
+        consumers: &'a mut BTreeMap<String, ConsumerRuntime>,
+        client_id: &str,
+    ) -> Result<&'a mut ConsumerRuntime, SimError> {
+        consumers
             .get_mut(client_id)
             .ok_or_else(|| SimError::UnknownClient(format!("no consumer '{client_id}'")))
     }
@@ -497,9 +536,10 @@ impl GroupLayer {
         client_id: &str,
     ) -> Result<(), SimError> {
         let now = ctx.now_ms;
-        let c = self.consumer_mut(client_id)?;
+        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
         let gid = c.group_id.clone();
         let out = c.client.crash(now).map_err(group_err)?;
+        c.refresh_deadline(&mut self.consumer_due);
         self.apply_outputs(ctx, cluster, &gid, out);
         self.reschedule(ctx);
         Ok(())
@@ -513,9 +553,10 @@ impl GroupLayer {
         client_id: &str,
     ) -> Result<(), SimError> {
         let now = ctx.now_ms;
-        let c = self.consumer_mut(client_id)?;
+        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
         let gid = c.group_id.clone();
         let out = c.client.close(now).map_err(group_err)?;
+        c.refresh_deadline(&mut self.consumer_due);
         self.apply_outputs(ctx, cluster, &gid, out);
         self.reschedule(ctx);
         Ok(())
@@ -529,9 +570,10 @@ impl GroupLayer {
         client_id: &str,
     ) -> Result<(), SimError> {
         let now = ctx.now_ms;
-        let c = self.consumer_mut(client_id)?;
+        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
         let gid = c.group_id.clone();
         let out = c.client.stall(now).map_err(group_err)?;
+        c.refresh_deadline(&mut self.consumer_due);
         self.apply_outputs(ctx, cluster, &gid, out);
         self.reschedule(ctx);
         Ok(())
@@ -547,7 +589,7 @@ impl GroupLayer {
     ) -> Result<(), SimError> {
         let now = ctx.now_ms;
         let (gid, topics, lifecycle) = {
-            let c = self.consumer_mut(client_id)?;
+            let c = Self::consumer_mut(&mut self.consumers, client_id)?;
             (c.group_id.clone(), c.topics.clone(), c.client.lifecycle())
         };
         match lifecycle {
@@ -555,8 +597,11 @@ impl GroupLayer {
                 "consumer '{client_id}' is running; nothing to restart"
             ))),
             ClientLifecycle::Stalled => {
-                let c = self.consumer_mut(client_id)?;
+                let c = self.consumers.get_mut(client_id).ok_or_else(|| {
+                    SimError::UnknownClient(format!("no consumer '{client_id}'"))
+                })?;
                 let out = c.client.resume(now).map_err(group_err)?;
+                c.refresh_deadline(&mut self.consumer_due);
                 self.apply_outputs(ctx, cluster, &gid, out);
                 self.reschedule(ctx);
                 Ok(())
@@ -569,7 +614,11 @@ impl GroupLayer {
                     .unwrap_or_default();
                 let cfg = config.consumer_config(client_id, &gid, &topics);
                 let client = ConsumerClient::new(cfg, kafka_assignor, now).map_err(group_err)?;
-                self.consumer_mut(client_id)?.client = client;
+                let c = self.consumers.get_mut(client_id).ok_or_else(|| {
+                    SimError::UnknownClient(format!("no consumer '{client_id}'"))
+                })?;
+                c.client = client;
+                c.refresh_deadline(&mut self.consumer_due);
                 ctx.emit(Event::Group {
                     at_ms: now,
                     event: GroupEvent::Lifecycle {
@@ -588,6 +637,7 @@ impl GroupLayer {
         for c in self.consumers.values_mut() {
             if c.client.is_leader() {
                 c.client.request_rejoin();
+                c.refresh_deadline(&mut self.consumer_due);
             }
         }
         self.reschedule(ctx);
@@ -610,7 +660,9 @@ impl GroupLayer {
                 continue;
             }
             moved = true;
-            if let Some(mut old) = g.coordinator.take() {
+            let taken = g.coordinator.take();
+            g.coordinator_deadline_ms = None;
+            if let Some(mut old) = taken {
                 let alive = cluster.broker_alive(old.broker_id());
                 let out: Vec<Output> = old
                     .unload(ctx.now_ms)
@@ -644,6 +696,7 @@ impl GroupLayer {
                 ) {
                     Ok((c, out)) => {
                         if let Some(g) = self.groups.get_mut(&gid) {
+                            g.coordinator_deadline_ms = c.next_deadline_ms();
                             g.coordinator = Some(c);
                         }
                         self.apply_outputs(ctx, cluster, &gid, out);
@@ -661,18 +714,46 @@ impl GroupLayer {
 
     /// Earliest time the layer has work.
     pub fn next_deadline_ms(&self) -> Option<u64> {
+        #[cfg(debug_assertions)]
+        self.debug_check_deadline_cache();
         let q = self.queue.keys().next().map(|(t, _)| *t);
         let c = self
             .groups
             .values()
-            .filter_map(|g| g.coordinator.as_ref()?.next_deadline_ms())
+            .filter_map(|g| g.coordinator_deadline_ms)
             .min();
-        let cl = self
-            .consumers
-            .values()
-            .filter_map(|c| c.client.next_deadline_ms())
-            .min();
+        let cl = self.consumer_due.first().map(|(d, _)| *d);
         [q, c, cl].into_iter().flatten().min()
+    }
+
+    /// Debug builds: the cached deadlines equal what the state machines report.
+    #[cfg(debug_assertions)]
+    fn debug_check_deadline_cache(&self) {
+        for (gid, g) in &self.groups {
+            debug_assert_eq!(
+                g.coordinator_deadline_ms,
+                g.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms),
+                "stale coordinator deadline of group {gid}"
+            );
+        }
+        let mut n = 0;
+        for (id, c) in &self.consumers {
+            debug_assert_eq!(c.deadline_ms, c.client.next_deadline_ms(), "stale deadline of {id}");
+            debug_assert_eq!(self.consumer_names.get(c.slot as usize), Some(id));
+            if let Some(d) = c.deadline_ms {
+                debug_assert!(self.consumer_due.contains(&(d, c.slot)));
+                n += 1;
+            }
+        }
+        debug_assert_eq!(n, self.consumer_due.len());
+    }
+
+    /// Re-reads a group's coordinator deadline after the coordinator changed.
+    fn refresh_coordinator_deadline(&mut self, gid: &str) {
+        if let Some(g) = self.groups.get_mut(gid) {
+            g.coordinator_deadline_ms =
+                g.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms);
+        }
     }
 
     /// Makes sure a `Timer::Group` fires at the next deadline.
@@ -709,12 +790,7 @@ impl GroupLayer {
             let gids: Vec<String> = self
                 .groups
                 .iter()
-                .filter(|(_, g)| {
-                    g.coordinator
-                        .as_ref()
-                        .and_then(GroupCoordinator::next_deadline_ms)
-                        .is_some_and(|d| d <= now)
-                })
+                .filter(|(_, g)| g.coordinator_deadline_ms.is_some_and(|d| d <= now))
                 .map(|(k, _)| k.clone())
                 .collect();
             for gid in gids {
@@ -726,21 +802,28 @@ impl GroupLayer {
                     Some(c) => c.handle_timeout(now),
                     None => continue,
                 };
+                self.refresh_coordinator_deadline(&gid);
                 any = true;
                 self.apply_outputs(ctx, cluster, &gid, out);
             }
-            let cids: Vec<String> = self
-                .consumers
-                .iter()
-                .filter(|(_, c)| c.client.next_deadline_ms().is_some_and(|d| d <= now))
-                .map(|(k, _)| k.clone())
+            // Due consumers from the timer index, handled in `client.id` order (the order of
+            // `self.consumers`), as a scan of every consumer would.
+            let mut due_slots: Vec<u32> = self
+                .consumer_due
+                .range(..=(now, u32::MAX))
+                .map(|&(_, slot)| slot)
                 .collect();
-            for cid in cids {
+            due_slots.sort_unstable_by(|a, b| {
+                self.consumer_names[*a as usize].cmp(&self.consumer_names[*b as usize])
+            });
+            for slot in due_slots {
                 let src = ClusterSource { cluster: &*cluster };
-                let (gid, out) = match self.consumers.get_mut(&cid) {
-                    Some(c) => (c.group_id.clone(), c.client.handle_timeout(now, &src)),
-                    None => continue,
+                let Some(c) = self.consumers.get_mut(&self.consumer_names[slot as usize]) else {
+                    continue;
                 };
+                let out = c.client.handle_timeout(now, &src);
+                c.refresh_deadline(&mut self.consumer_due);
+                let gid = c.group_id.clone();
                 any = true;
                 self.apply_outputs(ctx, cluster, &gid, out);
             }
@@ -759,16 +842,16 @@ impl GroupLayer {
     /// (at-most-once losses). Records still in a consumer's batch are not judged yet; records
     /// skipped by `auto.offset.reset` are not losses.
     fn account_losses(&mut self, cluster: &Cluster) {
-        for (gid, g) in &self.groups {
+        let GroupLayer { groups, consumers, loss_checked, reset_floor, losses, ledger, .. } = self;
+        for (gid, g) in groups.iter() {
             let Some(c) = &g.coordinator else { continue };
+            // Lowest offset still in a member's batch, per partition; built on first need.
+            let mut pending: Option<BTreeMap<&TopicPartition, u64>> = None;
+            let floors = reset_floor.get(gid.as_str());
             for (tp, committed) in c.committed() {
-                let key = (gid.clone(), tp.clone());
                 let committed_offset = committed.offset.max(0) as u64;
-                if self
-                    .loss_checked
-                    .get(&key)
-                    .is_some_and(|c| *c >= committed_offset)
-                {
+                let checked = loss_checked.get(gid.as_str()).and_then(|m| m.get(tp)).copied();
+                if checked.is_some_and(|c| c >= committed_offset) {
                     continue;
                 }
                 let Some(log) = cluster
@@ -778,20 +861,20 @@ impl GroupLayer {
                 else {
                     continue;
                 };
-                let pending_min = self
-                    .consumers
-                    .values()
-                    .filter(|x| x.group_id == *gid)
-                    .flat_map(|x| {
-                        x.client
-                            .pending_batch()
-                            .filter(|r| r.tp == *tp)
-                            .map(|r| r.offset.max(0) as u64)
-                    })
-                    .min();
+                let pending = pending.get_or_insert_with(|| {
+                    let mut m: BTreeMap<&TopicPartition, u64> = BTreeMap::new();
+                    for x in consumers.values().filter(|x| x.group_id == *gid) {
+                        for r in x.client.pending_batch() {
+                            let o = r.offset.max(0) as u64;
+                            m.entry(&r.tp).and_modify(|v| *v = (*v).min(o)).or_insert(o);
+                        }
+                    }
+                    m
+                });
+                let pending_min = pending.get(tp).copied();
                 let from = [
-                    self.loss_checked.get(&key).copied().unwrap_or(0),
-                    self.reset_floor.get(&key).copied().unwrap_or(0),
+                    checked.unwrap_or(0),
+                    floors.and_then(|m| m.get(tp)).copied().unwrap_or(0),
                     log.log_start_offset(),
                 ]
                 .into_iter()
@@ -806,13 +889,13 @@ impl GroupLayer {
                     .iter()
                     .filter(|r| {
                         let id = (u64::from(r.producer_id) << 32) | u64::from(r.sequence);
-                        self.ledger.times_processed(gid, id) == 0
+                        ledger.times_processed(gid, id) == 0
                     })
                     .count() as u64;
                 if lost > 0 {
-                    *self.losses.entry(gid.clone()).or_insert(0) += lost;
+                    *losses.entry(gid.clone()).or_insert(0) += lost;
                 }
-                self.loss_checked.insert(key, until);
+                loss_checked.entry(gid.clone()).or_default().insert(tp.clone(), until);
             }
         }
     }
@@ -855,10 +938,11 @@ impl GroupLayer {
             (Endpoint::Client(c), _) => {
                 let src = ClusterSource { cluster: &*cluster };
                 let (gid, out) = match self.consumers.get_mut(c) {
-                    Some(rt) => (
-                        rt.group_id.clone(),
-                        rt.client.handle_message(now, &msg, &src),
-                    ),
+                    Some(rt) => {
+                        let out = rt.client.handle_message(now, &msg, &src);
+                        rt.refresh_deadline(&mut self.consumer_due);
+                        (rt.group_id.clone(), out)
+                    }
                     None => return,
                 };
                 self.apply_outputs(ctx, cluster, &gid, out);
@@ -915,6 +999,7 @@ impl GroupLayer {
                             _ => BTreeMap::new(),
                         };
                         let out = c.handle_message(now, &msg);
+                        self.refresh_coordinator_deadline(&gid);
                         if before.is_empty() {
                             out
                         } else {
@@ -1000,6 +1085,7 @@ impl GroupLayer {
                     c.restore_committed(tp, before.get(tp).cloned().flatten());
                 }
             }
+            self.refresh_coordinator_deadline(gid);
         }
         rest
     }
@@ -1016,7 +1102,16 @@ impl GroupLayer {
         if key == crate::cluster::log::NO_KEY {
             return;
         }
-        let last = self.key_last_offset.entry((group_id.to_string(), tp.clone(), key)).or_insert(-1);
+        // Nested maps: look up by reference, allocate keys only for a new group/partition.
+        if !self.key_last_offset.contains_key(group_id) {
+            self.key_last_offset.insert(group_id.to_string(), BTreeMap::new());
+        }
+        let Some(by_tp) = self.key_last_offset.get_mut(group_id) else { return };
+        if !by_tp.contains_key(tp) {
+            by_tp.insert(tp.clone(), BTreeMap::new());
+        }
+        let Some(by_key) = by_tp.get_mut(tp) else { return };
+        let last = by_key.entry(key).or_insert(-1);
         if offset < *last {
             *self.ordering_violations.entry(group_id.to_string()).or_insert(0) += 1;
         } else {
@@ -1092,7 +1187,9 @@ impl GroupLayer {
                     if let GroupEvent::OffsetReset { tp, offset, .. } = event {
                         let floor = self
                             .reset_floor
-                            .entry((gid.to_string(), tp.clone()))
+                            .entry(gid.to_string())
+                            .or_default()
+                            .entry(tp.clone())
                             .or_insert(0);
                         *floor = (*floor).max((*offset).max(0) as u64);
                     }
