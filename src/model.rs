@@ -19,6 +19,7 @@
 use std::cell::OnceCell;
 use std::collections::VecDeque;
 
+use grouplab_engine::group::GroupEvent;
 use grouplab_engine::{Command, Event, Scenario, Sim, SimError, TimedCommand, View};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,8 @@ pub struct EventMeta {
     pub member: Vec<String>,
     /// `topic-partition`, when the event concerns a partition.
     pub partition: Option<String>,
+    /// Several partitions (assigned / revoked).
+    pub partitions: Vec<String>,
     /// Broker id, when the event concerns a broker.
     pub broker: Option<u64>,
 }
@@ -80,17 +83,218 @@ impl LoggedEvent {
     }
 }
 
-/// Extracts the filter fields of an event from its JSON shape, so new event kinds need no code.
+/// Extracts the filter fields of an event (kind, group, member/client, partition, broker).
+/// Group-protocol events are opened up so they filter like the others.
 pub fn event_meta(event: &Event) -> EventMeta {
-    let value = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
-    let s = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    let kind = s("type").unwrap_or_default();
-    let partition = match (s("topic"), value.get("partition").and_then(|v| v.as_u64())) {
-        (Some(t), Some(p)) => Some(format!("{t}-{p}")),
-        _ => None,
+    let tp = |topic: &str, partition: u32| Some(format!("{topic}-{partition}"));
+    let mut m = EventMeta::default();
+    let kind = match event {
+        Event::TopicCreated { .. } => "topic_created",
+        Event::PartitionsCreated { .. } => "partitions_created",
+        Event::Appended { topic, partition, leader, .. } => {
+            m.partition = tp(topic, *partition);
+            m.broker = Some(u64::from(*leader));
+            "appended"
+        }
+        Event::Replicated { topic, partition, broker, .. } => {
+            m.partition = tp(topic, *partition);
+            m.broker = Some(u64::from(*broker));
+            "replicated"
+        }
+        Event::HighWatermark { topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            "high_watermark"
+        }
+        Event::IsrShrink { topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            "isr_shrink"
+        }
+        Event::IsrExpand { topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            "isr_expand"
+        }
+        Event::LeaderElected { topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            "leader_elected"
+        }
+        Event::BrokerDown { broker, .. } => {
+            m.broker = Some(u64::from(*broker));
+            "broker_down"
+        }
+        Event::BrokerFenced { broker, .. } => {
+            m.broker = Some(u64::from(*broker));
+            "broker_fenced"
+        }
+        Event::BrokerUp { broker, .. } => {
+            m.broker = Some(u64::from(*broker));
+            "broker_up"
+        }
+        Event::Truncated { topic, partition, broker, .. } => {
+            m.partition = tp(topic, *partition);
+            m.broker = Some(u64::from(*broker));
+            "truncated"
+        }
+        Event::RecordsLost { topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            "records_lost"
+        }
+        Event::RetentionDeleted { topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            "retention_deleted"
+        }
+        Event::Compacted { topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            "compacted"
+        }
+        Event::ProduceFailed { producer, topic, partition, .. } => {
+            m.partition = tp(topic, *partition);
+            m.member.push(producer.clone());
+            "produce_failed"
+        }
+        Event::MemberJoined { group_id, member_id, client_id, .. } => {
+            m.group = Some(group_id.clone());
+            m.member = vec![member_id.clone(), client_id.clone()];
+            "member_joined"
+        }
+        Event::MemberLeft { group_id, member_id, .. } => {
+            m.group = Some(group_id.clone());
+            m.member.push(member_id.clone());
+            "member_left"
+        }
+        Event::GroupRebalanced { group_id, .. } => {
+            m.group = Some(group_id.clone());
+            "group_rebalanced"
+        }
+        Event::Group { event, .. } => group_event_meta(event, &mut m),
     };
-    let member = ["member_id", "client_id", "consumer"].iter().filter_map(|k| s(k)).collect();
-    EventMeta { kind, group: s("group_id"), member, partition, broker: value.get("broker").and_then(|v| v.as_u64()) }
+    m.kind = kind.to_string();
+    m
+}
+
+fn group_event_meta(event: &GroupEvent, m: &mut EventMeta) -> &'static str {
+    use GroupEvent as G;
+    let group = |m: &mut EventMeta, g: &str| m.group = Some(g.to_string());
+    let member = |m: &mut EventMeta, x: &str| m.member.push(x.to_string());
+    match event {
+        G::StateChanged { group_id, .. } => {
+            group(m, group_id);
+            "state_changed"
+        }
+        G::JoinGroupReceived { group_id, member_id, client_id } => {
+            group(m, group_id);
+            member(m, member_id);
+            member(m, client_id);
+            "join_group_received"
+        }
+        G::MemberIdRequired { group_id, member_id } => {
+            group(m, group_id);
+            member(m, member_id);
+            "member_id_required"
+        }
+        G::MemberAdded { group_id, member_id } => {
+            group(m, group_id);
+            member(m, member_id);
+            "member_added"
+        }
+        G::HeartbeatExpired { group_id, member_id, .. } => {
+            group(m, group_id);
+            member(m, member_id);
+            "heartbeat_expired"
+        }
+        G::MemberRemoved { group_id, member_id, .. } => {
+            group(m, group_id);
+            member(m, member_id);
+            "member_removed"
+        }
+        G::RebalanceStarted { group_id, .. } => {
+            group(m, group_id);
+            "rebalance_started"
+        }
+        G::GenerationStarted { group_id, .. } => {
+            group(m, group_id);
+            "generation_started"
+        }
+        G::RebalanceCompleted { group_id, .. } => {
+            group(m, group_id);
+            "rebalance_completed"
+        }
+        G::JoinGroupSent { client_id, member_id, .. } => {
+            member(m, client_id);
+            member(m, member_id);
+            "join_group_sent"
+        }
+        G::JoinedGeneration { client_id, member_id, .. } => {
+            member(m, client_id);
+            member(m, member_id);
+            "joined_generation"
+        }
+        G::SyncedGeneration { client_id, .. } => {
+            member(m, client_id);
+            "synced_generation"
+        }
+        G::RequestFailed { client_id, .. } => {
+            member(m, client_id);
+            "request_failed"
+        }
+        G::Revoked { client_id, partitions, .. } => {
+            member(m, client_id);
+            m.partitions = partitions.iter().map(|p| format!("{}-{}", p.topic, p.partition)).collect();
+            "revoked"
+        }
+        G::Assigned { client_id, partitions } => {
+            member(m, client_id);
+            m.partitions = partitions.iter().map(|p| format!("{}-{}", p.topic, p.partition)).collect();
+            "assigned"
+        }
+        G::Committed { group_id, member_id, tp, .. } => {
+            group(m, group_id);
+            member(m, member_id);
+            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
+            "committed"
+        }
+        G::OffsetReset { client_id, tp, .. } => {
+            member(m, client_id);
+            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
+            "offset_reset"
+        }
+        G::NoOffsetForPartition { client_id, tp } => {
+            member(m, client_id);
+            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
+            "no_offset_for_partition"
+        }
+        G::PollTimeoutExpired { client_id, member_id, .. } => {
+            member(m, client_id);
+            member(m, member_id);
+            "poll_timeout_expired"
+        }
+        G::CoordinatorDiscovered { client_id, broker_id } => {
+            member(m, client_id);
+            m.broker = Some(u64::from(*broker_id));
+            "coordinator_discovered"
+        }
+        G::CoordinatorUnknown { client_id, .. } => {
+            member(m, client_id);
+            "coordinator_unknown"
+        }
+        G::CoordinatorMoved { group_id, broker_id, .. } => {
+            group(m, group_id);
+            m.broker = Some(u64::from(*broker_id));
+            "coordinator_moved"
+        }
+        G::Lifecycle { client_id, .. } => {
+            member(m, client_id);
+            "lifecycle"
+        }
+        G::CommitNotPersisted { group_id, tp, .. } => {
+            group(m, group_id);
+            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
+            "commit_not_persisted"
+        }
+        G::AssignmentFailed { client_id, .. } => {
+            member(m, client_id);
+            "assignment_failed"
+        }
+    }
 }
 
 /// One chart sample: per group, lag and delivery counters at `at_ms`.
@@ -419,10 +623,10 @@ impl Lab {
 
     fn record_checkpoints(&mut self) {
         let now = self.now_ms();
-        if now % self.sample_interval_ms == 0 && self.samples.last().is_none_or(|s| s.at_ms < now) {
+        if now.is_multiple_of(self.sample_interval_ms) && self.samples.last().is_none_or(|s| s.at_ms < now) {
             self.take_sample();
         }
-        if now % self.snapshot_interval_ms == 0 && self.snapshots.last().is_none_or(|s| s.at_ms < now) {
+        if now.is_multiple_of(self.snapshot_interval_ms) && self.snapshots.last().is_none_or(|s| s.at_ms < now) {
             self.snapshots.push(Snapshot {
                 at_ms: now,
                 script_cursor: self.script_cursor,
@@ -751,6 +955,9 @@ mod tests {
         assert_eq!(m.member, vec!["m-1".to_string(), "c".to_string()]);
         let e = Event::HighWatermark { at_ms: 1, topic: "orders".into(), partition: 3, from: 1, to: 2 };
         assert_eq!(event_meta(&e).partition.as_deref(), Some("orders-3"));
+        let e = Event::Group { at_ms: 1, event: GroupEvent::MemberAdded { group_id: "g".into(), member_id: "m-2".into() } };
+        let m = event_meta(&e);
+        assert_eq!((m.kind.as_str(), m.group.as_deref(), m.member.as_slice()), ("member_added", Some("g"), &["m-2".to_string()][..]));
     }
 
     #[test]

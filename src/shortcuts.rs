@@ -37,7 +37,7 @@ pub const SHORTCUTS: &[(&str, &str, Shortcut)] = &[
     ("+ / −", "Faster / slower (×2)", Shortcut::Faster),
     ("a", "Add a consumer to the first group", Shortcut::AddConsumer),
     ("p", "Produce 10 records to the first topic", Shortcut::Produce),
-    ("c", "Crash the selected consumer (click a card to select it)", Shortcut::Crash),
+    ("c", "Crash the selected consumer (click or tab into a card to select it)", Shortcut::Crash),
     ("t", "Dark / light theme", Shortcut::Theme),
     ("g", "Glossary", Shortcut::Glossary),
     ("?", "This help", Shortcut::Help),

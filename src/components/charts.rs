@@ -57,7 +57,10 @@ fn theme() -> Theme {
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-fn draw_lines(canvas: &str, title: &str, series: &[(String, RGBColor, Vec<(f64, f64)>)], x_end: f64) -> DrawResult {
+/// A named line: (legend, colour, points).
+pub type Line = (String, RGBColor, Vec<(f64, f64)>);
+
+fn draw_lines(canvas: &str, title: &str, series: &[Line], x_end: f64) -> DrawResult {
     let Some(backend) = CanvasBackend::new(canvas) else { return Ok(()) };
     let t = theme();
     let root = backend.into_drawing_area();

@@ -26,13 +26,20 @@ pub struct Filter {
 impl Filter {
     /// Whether `e` passes the filter (empty fields match everything; member and partition match
     /// substrings).
-    pub fn matches(&self, e: &LoggedEvent) -> bool {
+    /// `group_clients`: client ids of the consumers of the filtered group (client-side
+    /// protocol events name only their client).
+    pub fn matches(&self, e: &LoggedEvent, group_clients: &[String]) -> bool {
         let m = e.meta();
+        let needle = self.partition.trim();
         (self.show_detail || !self.kind.is_empty() || !DETAIL_KINDS.contains(&m.kind.as_str()))
             && (self.kind.is_empty() || m.kind == self.kind)
-            && (self.group.is_empty() || m.group.as_deref() == Some(self.group.as_str()))
+            && (self.group.is_empty()
+                || m.group.as_deref() == Some(self.group.as_str())
+                || (m.group.is_none() && m.member.iter().any(|x| group_clients.contains(x))))
             && (self.member.is_empty() || m.member.iter().any(|x| x.contains(self.member.as_str())))
-            && (self.partition.is_empty() || m.partition.as_deref().is_some_and(|p| p.contains(self.partition.trim())))
+            && (needle.is_empty()
+                || m.partition.as_deref().is_some_and(|p| p.contains(needle))
+                || m.partitions.iter().any(|p| p.contains(needle)))
     }
 }
 
@@ -40,15 +47,23 @@ impl Filter {
 pub fn event_log() -> Html {
     let state = use_context::<LabContext>().expect("lab context");
     let filter = use_state(Filter::default);
+    let ctx = use_context::<super::ViewContext>().expect("view context");
+    let group_clients: Vec<String> = ctx
+        .view
+        .groups
+        .iter()
+        .filter(|g| g.group_id == filter.group)
+        .flat_map(|g| g.consumers.iter().map(|c| c.client_id.clone()))
+        .collect();
     let (lines, kinds, groups, total, now) = {
         let lab = state.lab.borrow();
         let kinds: BTreeSet<String> = lab.events.iter().map(|e| e.meta().kind.clone()).collect();
-        let groups: BTreeSet<String> = lab.events.iter().filter_map(|e| e.meta().group.clone()).collect();
+        let groups: BTreeSet<String> = ctx.view.groups.iter().map(|g| g.group_id.clone()).collect();
         let lines: Vec<(u64, u64, String, String)> = lab
             .events
             .iter()
             .rev()
-            .filter(|e| filter.matches(e))
+            .filter(|e| filter.matches(e, &group_clients))
             .take(MAX_LINES)
             .map(|e| (e.seq, e.event.at_ms(), e.meta().kind.clone(), e.event.to_string()))
             .collect();
@@ -105,5 +120,31 @@ pub fn event_log() -> Html {
                 }) }
             </ol>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{default_scenario, Lab};
+
+    #[test]
+    fn the_group_filter_also_catches_client_side_protocol_events() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(crate::actions::add_consumer("my-group")).unwrap();
+        lab.advance_by(8_000);
+        let clients = vec!["consumer-my-group-1".to_string()];
+        let filter = Filter { group: "my-group".into(), ..Filter::default() };
+        let matching: Vec<&LoggedEvent> = lab.events.iter().filter(|e| filter.matches(e, &clients)).collect();
+        assert!(matching.iter().any(|e| e.meta().kind == "assigned"), "the consumer's own Assigned event");
+        assert!(matching.iter().any(|e| e.meta().kind == "rebalance_completed"), "the coordinator's events");
+        assert!(!matching.iter().any(|e| e.meta().kind == "high_watermark"));
+        let by_partition = Filter { partition: "orders-3".into(), ..Filter::default() };
+        assert!(lab.events.iter().filter(|e| by_partition.matches(e, &[])).all(|e| {
+            let m = e.meta();
+            m.partition.as_deref() == Some("orders-3") || m.partitions.iter().any(|p| p == "orders-3")
+        }));
+        let other = Filter { group: "other".into(), ..Filter::default() };
+        assert_eq!(lab.events.iter().filter(|e| other.matches(e, &[])).count(), 0);
     }
 }

@@ -189,6 +189,17 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
         let id = c.client_id.clone();
         Callback::from(move |_: MouseEvent| on.emit(id.clone()))
     };
+    // Tabbing into a card's buttons selects the consumer too (keyboard users get `c`).
+    let select_on_focus = {
+        let on = props.on_select.clone();
+        let id = c.client_id.clone();
+        let selected = props.selected;
+        Callback::from(move |_: FocusEvent| {
+            if !selected {
+                on.emit(id.clone())
+            }
+        })
+    };
     let lifecycle = c.lifecycle.to_lowercase();
     let alive = lifecycle == "running";
     let m = props.member.as_ref();
@@ -200,7 +211,7 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
     html! {
         <div class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
             data-testid="consumer-card" data-group={props.group.clone()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
-            data-member-state={c.member_state.clone()} onclick={select}>
+            data-member-state={c.member_state.clone()} onclick={select} onfocusin={select_on_focus}>
             <span class="cid">{ term("client id", html! { <>{ c.client_id.clone() }</> }) }
                 if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
                 <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>

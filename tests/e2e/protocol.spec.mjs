@@ -46,6 +46,10 @@ test('a crashed consumer keeps its partitions until the session timeout, then th
     return Object.values(o).every((c) => survivors.includes(c));
   }, 'every partition owned by a survivor', 40);
   expect(await clockMs(page)).toBeGreaterThanOrEqual(crashedAt + SESSION_TIMEOUT_MS);
+  // The event log says why: filter on the coordinator's heartbeat expiry.
+  await page.getByTestId('filter-kind').selectOption('heartbeat_expired');
+  await expect(page.getByTestId('log-line').first()).toContainText('heartbeat expired for member');
+  await expect(page.getByTestId('log-line').first()).toContainText('session.timeout.ms=45000');
   // The shaded records are processed again by the new owner (at-least-once).
   await advanceUntil(page, async () => Number(await delivery.getAttribute('data-duplicates')) > 0, 'duplicates counted', 20);
 });
