@@ -5,48 +5,18 @@
 //!
 //! Cases: 1000 by default; set `GROUPLAB_PROPTEST_CASES` for more.
 
+mod common;
+use common::tiny_range;
 use std::collections::BTreeMap;
 
 use grouplab_engine::group::client::{
-    AutoOffsetReset, CommitMode, ConsumerConfig, MemberSubscription,
+    AutoOffsetReset, CommitMode, ConsumerConfig,
 };
 use grouplab_engine::group::coordinator::CoordinatorConfig;
 use grouplab_engine::group::world::GroupWorld;
 use grouplab_engine::group::TopicPartition;
 use proptest::prelude::*;
 
-fn tiny_range(
-    _strategy: &str,
-    topics: &BTreeMap<String, u32>,
-    members: &[MemberSubscription],
-) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
-    let mut out: BTreeMap<String, Vec<(String, u32)>> = members
-        .iter()
-        .map(|m| (m.member_id.clone(), Vec::new()))
-        .collect();
-    for (topic, n) in topics {
-        let mut subs: Vec<&str> = members
-            .iter()
-            .filter(|m| m.topics.contains(topic))
-            .map(|m| m.member_id.as_str())
-            .collect();
-        subs.sort();
-        if subs.is_empty() {
-            continue;
-        }
-        let per = n / subs.len() as u32;
-        let extra = n % subs.len() as u32;
-        let mut next = 0;
-        for (i, m) in subs.iter().enumerate() {
-            let count = per + u32::from((i as u32) < extra);
-            for p in next..next + count {
-                out.get_mut(*m).ok_or("member")?.push((topic.clone(), p));
-            }
-            next += count;
-        }
-    }
-    Ok(out)
-}
 
 #[derive(Debug, Clone)]
 enum Op {

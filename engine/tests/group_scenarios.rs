@@ -1,48 +1,15 @@
 //! Scenario tests of the classic group protocol, played by `GroupWorld` (coordinator + several
 //! consumers + a fake log), with invariants checked after every step.
 
-use std::collections::BTreeMap;
+mod common;
+use common::tiny_range;
 
 use grouplab_engine::group::client::{
-    AutoOffsetReset, CommitMode, ConsumerConfig, MemberSubscription,
+    AutoOffsetReset, CommitMode, ConsumerConfig,
 };
 use grouplab_engine::group::coordinator::{CoordinatorConfig, GroupState};
 use grouplab_engine::group::world::GroupWorld;
 use grouplab_engine::group::{MemberState, TopicPartition};
-
-/// A tiny RangeAssignor (per topic, members sorted by id, the first `n % m` get one extra).
-fn tiny_range(
-    _strategy: &str,
-    topics: &BTreeMap<String, u32>,
-    members: &[MemberSubscription],
-) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
-    let mut out: BTreeMap<String, Vec<(String, u32)>> = members
-        .iter()
-        .map(|m| (m.member_id.clone(), Vec::new()))
-        .collect();
-    for (topic, n) in topics {
-        let mut subs: Vec<&str> = members
-            .iter()
-            .filter(|m| m.topics.contains(topic))
-            .map(|m| m.member_id.as_str())
-            .collect();
-        subs.sort();
-        if subs.is_empty() {
-            continue;
-        }
-        let per = n / subs.len() as u32;
-        let extra = n % subs.len() as u32;
-        let mut next = 0;
-        for (i, m) in subs.iter().enumerate() {
-            let count = per + u32::from((i as u32) < extra);
-            for p in next..next + count {
-                out.get_mut(*m).ok_or("member")?.push((topic.clone(), p));
-            }
-            next += count;
-        }
-    }
-    Ok(out)
-}
 
 fn tp(p: u32) -> TopicPartition {
     TopicPartition::new("t", p)

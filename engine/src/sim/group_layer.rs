@@ -528,6 +528,24 @@ impl GroupLayer {
             .ok_or_else(|| SimError::UnknownClient(format!("no consumer '{client_id}'")))
     }
 
+    /// Runs one lifecycle call on a consumer's client and routes what it outputs.
+    fn client_action(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+        action: fn(&mut ConsumerClient, u64) -> Result<Vec<Output>, GroupError>,
+    ) -> Result<(), SimError> {
+        let now = ctx.now_ms;
+        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
+        let gid = c.group_id.clone();
+        let out = action(&mut c.client, now).map_err(group_err)?;
+        c.refresh_deadline(&mut self.consumer_due);
+        self.apply_outputs(ctx, cluster, &gid, out);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
     /// `CrashConsumer`: silent from now on; the group notices at session expiry.
     pub fn crash_consumer(
         &mut self,
@@ -535,14 +553,7 @@ impl GroupLayer {
         cluster: &mut Cluster,
         client_id: &str,
     ) -> Result<(), SimError> {
-        let now = ctx.now_ms;
-        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
-        let gid = c.group_id.clone();
-        let out = c.client.crash(now).map_err(group_err)?;
-        c.refresh_deadline(&mut self.consumer_due);
-        self.apply_outputs(ctx, cluster, &gid, out);
-        self.reschedule(ctx);
-        Ok(())
+        self.client_action(ctx, cluster, client_id, ConsumerClient::crash)
     }
 
     /// `CloseConsumer`: commit (auto commit), revoke, LeaveGroup.
@@ -552,14 +563,7 @@ impl GroupLayer {
         cluster: &mut Cluster,
         client_id: &str,
     ) -> Result<(), SimError> {
-        let now = ctx.now_ms;
-        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
-        let gid = c.group_id.clone();
-        let out = c.client.close(now).map_err(group_err)?;
-        c.refresh_deadline(&mut self.consumer_due);
-        self.apply_outputs(ctx, cluster, &gid, out);
-        self.reschedule(ctx);
-        Ok(())
+        self.client_action(ctx, cluster, client_id, ConsumerClient::close)
     }
 
     /// `StallConsumer`: processing gets stuck; heartbeats continue.
@@ -569,14 +573,7 @@ impl GroupLayer {
         cluster: &mut Cluster,
         client_id: &str,
     ) -> Result<(), SimError> {
-        let now = ctx.now_ms;
-        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
-        let gid = c.group_id.clone();
-        let out = c.client.stall(now).map_err(group_err)?;
-        c.refresh_deadline(&mut self.consumer_due);
-        self.apply_outputs(ctx, cluster, &gid, out);
-        self.reschedule(ctx);
-        Ok(())
+        self.client_action(ctx, cluster, client_id, ConsumerClient::stall)
     }
 
     /// `RestartConsumer`: a crashed or closed consumer starts again (new member, same
