@@ -6,6 +6,7 @@
 //!
 //! Default: 200 sequences. More with `GROUPLAB_PROPTEST_CASES=N`.
 
+mod common;
 use std::collections::BTreeMap;
 
 use grouplab_engine::command::Acks;
@@ -124,15 +125,8 @@ fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
                 }
             }
             Op::Advance(d) => {
-                let target = sim.now_ms() + d;
-                while let Some(next) = sim.next_deadline_ms() {
-                    if next > target {
-                        break;
-                    }
-                    sim.step();
-                    check(&sim, &mut gens).map_err(TestCaseError::fail)?;
-                }
-                sim.advance_to(target);
+                common::advance_checked(&mut sim, *d, |sim| check(sim, &mut gens))
+                    .map_err(TestCaseError::fail)?;
             }
         }
         while sim.poll_event().is_some() {}

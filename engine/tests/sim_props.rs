@@ -3,6 +3,7 @@
 //!
 //! Default: 1,000 sequences. More with `GROUPLAB_PROPTEST_CASES=N`.
 
+mod common;
 use std::collections::BTreeMap;
 
 use grouplab_engine::command::{Acks, KeySpec};
@@ -117,15 +118,8 @@ fn run(seed: u64, ops: &[Op]) -> Result<Sim, TestCaseError> {
                 }
             }
             Op::Advance(d) => {
-                let target = sim.now_ms() + d;
-                while let Some(next) = sim.next_deadline_ms() {
-                    if next > target {
-                        break;
-                    }
-                    sim.step();
-                    check(&sim, &mut hw_seen).map_err(TestCaseError::fail)?;
-                }
-                sim.advance_to(target);
+                common::advance_checked(&mut sim, *d, |sim| check(sim, &mut hw_seen))
+                    .map_err(TestCaseError::fail)?;
             }
         }
         while sim.poll_event().is_some() {}

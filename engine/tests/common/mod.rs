@@ -3,9 +3,30 @@
 use std::collections::BTreeMap;
 
 use grouplab_engine::group::client::MemberSubscription;
+use grouplab_engine::Sim;
+
+/// Advances `sim` by `delta_ms` one due event at a time, running `check` after every step.
+#[allow(dead_code)]
+pub fn advance_checked(
+    sim: &mut Sim,
+    delta_ms: u64,
+    mut check: impl FnMut(&Sim) -> Result<(), String>,
+) -> Result<(), String> {
+    let target = sim.now_ms() + delta_ms;
+    while let Some(next) = sim.next_deadline_ms() {
+        if next > target {
+            break;
+        }
+        sim.step();
+        check(sim)?;
+    }
+    sim.advance_to(target);
+    Ok(())
+}
 
 /// A tiny RangeAssignor (per topic, members sorted by id, the first `n % m` get one extra), so the
 /// protocol tests do not depend on the assign module.
+#[allow(dead_code)]
 pub fn tiny_range(
     _strategy: &str,
     topics: &BTreeMap<String, u32>,
