@@ -19,13 +19,27 @@ use crate::shortcuts::{shortcut_for, Shortcut};
 use crate::state::{Action, LabContext, LabState};
 use gloo::events::EventListener;
 use gloo::storage::{LocalStorage, Storage};
-use gloo::timers::callback::Interval;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Real milliseconds between two ticks of the simulated clock while playing.
-pub const TICK_MS: u32 = 50;
+/// Requests the next animation frame; each frame sends one [`Action::Tick`] with the real time
+/// since the previous frame (the pacer in `state` decides how much engine work and whether to
+/// re-render).
+fn schedule_frame(state: LabContext, slot: Rc<RefCell<Option<AnimationFrame>>>, last_ms: Rc<Cell<Option<f64>>>) {
+    let next_slot = slot.clone();
+    let frame = request_animation_frame(move |now_ms| {
+        if let Some(previous) = last_ms.replace(Some(now_ms)) {
+            if now_ms > previous {
+                state.dispatch(Action::Tick(now_ms - previous));
+            }
+        }
+        schedule_frame(state, next_slot, last_ms);
+    });
+    *slot.borrow_mut() = Some(frame);
+}
 
 fn fresh_lab() -> Lab {
     Lab::new(default_scenario()).expect("the bundled playground scenario runs")
@@ -72,6 +86,18 @@ pub fn app(props: &AppProps) -> Html {
     let glossary = use_state(|| false);
     let dark = use_state(|| LocalStorage::get::<String>(persist::THEME_KEY).map(|t| t == "dark").unwrap_or(false));
     let version = state.version();
+    // Render cost for the pacer: from here to the effect below, which runs after every child
+    // re-rendered.
+    state.pacer.borrow_mut().render_started_ms = Some(crate::state::real_now_ms());
+    {
+        let pacer = state.pacer.clone();
+        use_effect(move || {
+            let started = pacer.borrow_mut().render_started_ms.take();
+            if let Some(started) = started {
+                pacer.borrow_mut().record_render(crate::state::real_now_ms() - started);
+            }
+        });
+    }
     let view = {
         let lab = state.lab.clone();
         use_memo(version, move |_| Rc::new(lab.borrow().view()))
@@ -82,8 +108,9 @@ pub fn app(props: &AppProps) -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |_| {
-            let interval = Interval::new(TICK_MS, move || state.dispatch(Action::Tick(TICK_MS as f64)));
-            move || drop(interval)
+            let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::default();
+            schedule_frame(state, slot.clone(), Rc::default());
+            move || drop(slot.borrow_mut().take())
         });
     }
     // Theme on <html data-theme>.

@@ -359,6 +359,9 @@ pub struct Lab {
     pub events: VecDeque<LoggedEvent>,
     /// Chart samples, oldest first.
     pub samples: Vec<Sample>,
+    /// Speed actually reached while playing (simulated ms per real ms), measured by the UI over
+    /// the last second; below `speed` when the simulation is too big for the asked speed.
+    pub measured_speed: Option<f64>,
     /// Scenario commands sorted by time (stable).
     script: Vec<TimedCommand>,
     script_cursor: usize,
@@ -411,6 +414,7 @@ impl Lab {
             horizon_ms: 0,
             events: VecDeque::new(),
             samples: Vec::new(),
+            measured_speed: None,
             script,
             script_cursor: 0,
             applied_cursor: 0,
@@ -602,12 +606,12 @@ impl Lab {
     }
 
     /// Advances the engine deadline by deadline so its bounded event queue is drained often.
-    /// Returns false when `keep_going` stopped it before `stop_ms` (checked every 64 steps).
+    /// Returns false when `keep_going` stopped it before `stop_ms` (checked every 16 steps).
     fn advance_engine_to(&mut self, stop_ms: u64, keep_going: &mut dyn FnMut() -> bool) -> bool {
         for i in 0..1_000_000u32 {
             match self.sim.next_deadline_ms() {
                 Some(d) if d <= stop_ms => {
-                    if i % 64 == 63 && d > self.now_ms() && !keep_going() {
+                    if i % 16 == 15 && d > self.now_ms() && !keep_going() {
                         return false;
                     }
                     self.sim.step();

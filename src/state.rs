@@ -37,12 +37,100 @@ pub enum Action {
     Select(Option<String>),
 }
 
-/// Real milliseconds of simulation work one play tick may take (the rest of the frame is left
-/// to rendering).
-pub const TICK_BUDGET_MS: f64 = 8.0;
+/// Real milliseconds of simulation work a frame that does not re-render may take (the rest of
+/// the 16.7 ms frame is left to the browser).
+pub const ENGINE_BUDGET_MS: f64 = 9.0;
+/// Real milliseconds of main-thread work a frame should stay under (engine + re-render).
+pub const FRAME_WORK_MS: f64 = 11.0;
+/// Re-rendering cheaper than this happens every frame.
+pub const CHEAP_RENDER_MS: f64 = 4.0;
+/// Longest real time between two re-renders while playing.
+pub const MAX_RENDER_INTERVAL_MS: f64 = 1_000.0;
+
+/// Frame pacing while playing: how much engine work a frame gets and whether it re-renders.
+///
+/// Rendering a big simulation (1,000 partitions, hundreds of members) costs more than a frame,
+/// so such a frame is always a dropped frame. The pacer keeps those rare — a re-render at most
+/// once every `40 × render cost` — and gives the frames in between to the engine. A small
+/// simulation renders every frame. The model never reads a clock; the costs come from the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pacer {
+    /// Smoothed cost of one re-render (view + reconcile), real ms.
+    pub render_cost_ms: f64,
+    /// Real ms since the last re-render while playing.
+    pub since_render_ms: f64,
+    /// When the current re-render started (real ms), set by the root component.
+    pub render_started_ms: Option<f64>,
+    /// Simulated ms gained and real ms spent since the speed estimate was last updated.
+    window_sim_ms: f64,
+    window_real_ms: f64,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Pacer { render_cost_ms: 0.0, since_render_ms: 0.0, render_started_ms: None, window_sim_ms: 0.0, window_real_ms: 0.0 }
+    }
+}
+
+/// What one frame does: engine budget (real ms) and whether it re-renders.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FramePlan {
+    /// Real ms the engine may run in this frame.
+    pub engine_budget_ms: f64,
+    /// Whether this frame re-renders the page.
+    pub render: bool,
+}
+
+impl Pacer {
+    /// Real ms between two re-renders for the current render cost.
+    pub fn render_interval_ms(&self) -> f64 {
+        if self.render_cost_ms < CHEAP_RENDER_MS {
+            0.0
+        } else {
+            (self.render_cost_ms * 40.0).min(MAX_RENDER_INTERVAL_MS)
+        }
+    }
+
+    /// Plans a frame that comes `frame_ms` real ms after the previous one.
+    pub fn plan(&mut self, frame_ms: f64) -> FramePlan {
+        self.since_render_ms += frame_ms;
+        let render = self.since_render_ms >= self.render_interval_ms();
+        let engine_budget_ms = if render { (FRAME_WORK_MS - self.render_cost_ms).clamp(0.0, ENGINE_BUDGET_MS) } else { ENGINE_BUDGET_MS };
+        if render {
+            self.since_render_ms = 0.0;
+        }
+        FramePlan { engine_budget_ms, render }
+    }
+
+    /// Records the cost of a finished re-render (real ms), smoothed.
+    pub fn record_render(&mut self, cost_ms: f64) {
+        let cost_ms = cost_ms.clamp(0.0, 10_000.0);
+        self.render_cost_ms = if self.render_cost_ms == 0.0 { cost_ms } else { 0.7 * self.render_cost_ms + 0.3 * cost_ms };
+    }
+
+    /// Accounts one played frame; returns the measured speed (simulated ms per real ms) once a
+    /// second of real time has been seen.
+    pub fn record_progress(&mut self, sim_ms: f64, real_ms: f64) -> Option<f64> {
+        self.window_sim_ms += sim_ms;
+        self.window_real_ms += real_ms;
+        if self.window_real_ms < 1_000.0 {
+            return None;
+        }
+        let speed = self.window_sim_ms / self.window_real_ms;
+        self.window_sim_ms = 0.0;
+        self.window_real_ms = 0.0;
+        Some(speed)
+    }
+
+    /// Forgets the speed window (on pause, seek, replace).
+    pub fn reset_window(&mut self) {
+        self.window_sim_ms = 0.0;
+        self.window_real_ms = 0.0;
+    }
+}
 
 /// A real-time clock for the tick budget (the model itself never reads a clock).
-fn real_now_ms() -> f64 {
+pub fn real_now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
         web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
@@ -59,7 +147,8 @@ pub struct LabState {
     /// The lab, mutated in place.
     pub lab: Rc<RefCell<Lab>>,
     version: u64,
-    skipped: Rc<std::cell::Cell<bool>>,
+    /// Frame pacing while playing (shared by every version of the state).
+    pub pacer: Rc<RefCell<Pacer>>,
 }
 
 impl PartialEq for LabState {
@@ -71,7 +160,7 @@ impl PartialEq for LabState {
 impl LabState {
     /// Wraps a lab.
     pub fn new(lab: Lab) -> Self {
-        LabState { lab: Rc::new(RefCell::new(lab)), version: 0, skipped: Rc::new(std::cell::Cell::new(false)) }
+        LabState { lab: Rc::new(RefCell::new(lab)), version: 0, pacer: Rc::default() }
     }
 
     /// Bumped on every change (for memoising derived data).
@@ -84,6 +173,11 @@ impl Reducible for LabState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if matches!(action, Action::TogglePlay | Action::SetPlaying(_) | Action::Step | Action::SetSpeed(_) | Action::Seek(_) | Action::Replace(_)) {
+            // The measured speed describes uninterrupted play at one speed.
+            self.pacer.borrow_mut().reset_window();
+            self.lab.borrow_mut().measured_speed = None;
+        }
         let changed = {
             let mut lab = self.lab.borrow_mut();
             match action {
@@ -114,20 +208,20 @@ impl Reducible for LabState {
                     true
                 }
                 Action::Tick(real_ms) if lab.playing => {
-                    let delta = (real_ms.clamp(0.0, 250.0) * lab.speed).round() as u64;
-                    let target = lab.now_ms().saturating_add(delta.max(1));
-                    let start = real_now_ms();
-                    lab.advance_within(target, &mut || real_now_ms() - start < TICK_BUDGET_MS);
-                    // Big simulations: render every other tick so a frame never carries both
-                    // the simulation work and a full re-render.
-                    let heavy = real_now_ms() - start > TICK_BUDGET_MS / 2.0;
-                    if heavy && !self.skipped.get() {
-                        self.skipped.set(true);
-                        false
-                    } else {
-                        self.skipped.set(false);
-                        true
+                    let real_ms = real_ms.clamp(0.0, 250.0);
+                    let plan = self.pacer.borrow_mut().plan(real_ms);
+                    let before = lab.now_ms();
+                    let delta = (real_ms * lab.speed).round() as u64;
+                    let target = before.saturating_add(delta.max(1));
+                    if plan.engine_budget_ms > 0.0 {
+                        let start = real_now_ms();
+                        lab.advance_within(target, &mut || real_now_ms() - start < plan.engine_budget_ms);
                     }
+                    let gained = lab.now_ms().saturating_sub(before) as f64;
+                    if let Some(speed) = self.pacer.borrow_mut().record_progress(gained, real_ms) {
+                        lab.measured_speed = Some(speed);
+                    }
+                    plan.render
                 }
                 Action::Tick(_) => false,
                 Action::Seek(t) => {
@@ -152,9 +246,77 @@ impl Reducible for LabState {
         if !changed {
             return self;
         }
-        Rc::new(LabState { lab: self.lab.clone(), version: self.version + 1, skipped: self.skipped.clone() })
+        Rc::new(LabState { lab: self.lab.clone(), version: self.version + 1, pacer: self.pacer.clone() })
     }
 }
 
 /// The context every panel reads.
 pub type LabContext = UseReducerHandle<LabState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plays `frames` frames of 16.7 ms with a constant render cost; returns how many rendered.
+    fn renders(cost_ms: f64, frames: usize) -> usize {
+        let mut pacer = Pacer::default();
+        pacer.record_render(cost_ms);
+        (0..frames).filter(|_| pacer.plan(16.7).render).count()
+    }
+
+    #[test]
+    fn cheap_renders_happen_every_frame_with_engine_time_left() {
+        assert_eq!(renders(2.0, 60), 60);
+        let mut pacer = Pacer::default();
+        pacer.record_render(2.0);
+        let plan = pacer.plan(16.7);
+        assert!(plan.render);
+        assert_eq!(plan.engine_budget_ms, ENGINE_BUDGET_MS, "11 ms frame - 2 ms render leaves the full engine budget");
+    }
+
+    #[test]
+    fn expensive_renders_are_rare_and_leave_the_engine_out() {
+        // 25 ms renders: at most one frame in 40 re-renders, so ≥ 95 % of frames stay on time.
+        let n = renders(25.0, 600);
+        assert!((10..=16).contains(&n), "{n} renders in 600 frames");
+        let mut pacer = Pacer::default();
+        pacer.record_render(25.0);
+        let plans: Vec<FramePlan> = (0..120).map(|_| pacer.plan(16.7)).collect();
+        assert!(plans.iter().filter(|p| p.render).all(|p| p.engine_budget_ms == 0.0));
+        assert!(plans.iter().filter(|p| !p.render).all(|p| p.engine_budget_ms == ENGINE_BUDGET_MS));
+    }
+
+    #[test]
+    fn the_render_interval_is_capped_at_a_second() {
+        let mut pacer = Pacer::default();
+        pacer.record_render(500.0);
+        assert_eq!(pacer.render_interval_ms(), MAX_RENDER_INTERVAL_MS);
+        assert_eq!(renders(500.0, 600), 10, "one re-render per second of frames");
+    }
+
+    #[test]
+    fn render_cost_is_smoothed() {
+        let mut pacer = Pacer::default();
+        pacer.record_render(10.0);
+        pacer.record_render(20.0);
+        assert!((pacer.render_cost_ms - 13.0).abs() < 1e-9);
+        pacer.record_render(f64::NAN.max(-5.0));
+        assert!(pacer.render_cost_ms >= 0.0);
+    }
+
+    #[test]
+    fn measured_speed_comes_once_per_real_second() {
+        let mut pacer = Pacer::default();
+        let mut reported = Vec::new();
+        for _ in 0..120 {
+            if let Some(s) = pacer.record_progress(50.0, 16.7) {
+                reported.push(s);
+            }
+        }
+        assert_eq!(reported.len(), 2);
+        assert!(reported.iter().all(|s| (s - 50.0 / 16.7).abs() < 1e-9));
+        pacer.record_progress(1.0, 999.0);
+        pacer.reset_window();
+        assert_eq!(pacer.record_progress(0.0, 1.0), None, "the window starts over after a reset");
+    }
+}

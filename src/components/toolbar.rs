@@ -42,9 +42,9 @@ pub struct ToolbarProps {
 #[function_component(Toolbar)]
 pub fn toolbar(props: &ToolbarProps) -> Html {
     let state = use_context::<LabContext>().expect("lab context");
-    let (now_ms, playing, speed, horizon_ms, in_past, events) = {
+    let (now_ms, playing, speed, horizon_ms, in_past, events, measured) = {
         let lab = state.lab.borrow();
-        (lab.now_ms(), lab.playing, lab.speed, lab.horizon_ms, lab.in_past(), lab.events.len())
+        (lab.now_ms(), lab.playing, lab.speed, lab.horizon_ms, lab.in_past(), lab.events.len(), lab.measured_speed)
     };
     let dispatch = |action: fn() -> Action| {
         let state = state.clone();
@@ -112,6 +112,12 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
                     aria-label="Timeline: drag to rewind" aria-valuetext={format_time(now_ms)} oninput={on_seek} data-testid="scrubber" />
                 <span class="status" data-testid="status">
                     { if playing { format!("▶ playing at {}", format_speed(speed)) } else { "❚❚ paused".to_string() } }
+                    if let Some(reached) = measured.filter(|m| playing && *m < 0.9 * speed) {
+                        <span class="warn" data-testid="measured-speed"
+                            title="This simulation is too large for the asked speed in this browser: time runs as fast as the engine can go while the page stays responsive">
+                            { format!(" (reaching {})", format_speed(reached)) }
+                        </span>
+                    }
                     { format!(" · end {} · {} events", format_time(horizon_ms), events) }
                 </span>
                 if in_past {

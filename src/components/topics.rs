@@ -9,8 +9,69 @@ use super::glossary::term;
 use super::{member_colour, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
+use grouplab_engine::sim::records::RecordView;
 use grouplab_engine::{GroupView, PartitionView, ProducerView, View};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// What each record's colour on a ruler says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordColour {
+    /// Same key, same colour (and, with the default partitioner, the same partition).
+    Key,
+    /// One colour per producer.
+    Producer,
+    /// No per-record colour.
+    Off,
+}
+
+impl RecordColour {
+    fn parse(value: &str) -> RecordColour {
+        match value {
+            "producer" => RecordColour::Producer,
+            "off" => RecordColour::Off,
+            _ => RecordColour::Key,
+        }
+    }
+}
+
+/// Columns of the record strip drawn under each ruler (one record per column at most).
+pub const RECORD_COLUMNS: usize = 600;
+
+/// Okabe–Ito colours (colour-blind safe), RGB, matching `--c0..--c7` where they overlap.
+const RECORD_PALETTE: [[u8; 3]; 8] =
+    [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [86, 180, 233], [213, 94, 0], [240, 228, 66], [120, 120, 120]];
+/// Grey for records without a key.
+const NULL_KEY_RGB: [u8; 3] = [170, 170, 170];
+
+/// RGBA pixels (`RECORD_COLUMNS` × 1) of the record strip: each record paints the columns its
+/// offset covers on a ruler whose full width is `scale` offsets; records above the high
+/// watermark are paler; columns with no record (deleted, compacted, not yet written) stay clear.
+/// When `records` is an even sample of a longer log (`sampled`), each record also fills the
+/// columns up to the next sampled record, which it stands for.
+pub fn record_pixels(records: &[RecordView], scale: u64, high_watermark: u64, by: RecordColour, sampled: bool) -> Vec<u8> {
+    let mut px = vec![0u8; RECORD_COLUMNS * 4];
+    if by == RecordColour::Off || scale == 0 {
+        return px;
+    }
+    let column = |offset: u64| ((offset as u128 * RECORD_COLUMNS as u128) / scale as u128).min(RECORD_COLUMNS as u128) as usize;
+    for (i, r) in records.iter().enumerate() {
+        let rgb = match by {
+            RecordColour::Key => r.key.map_or(NULL_KEY_RGB, |k| RECORD_PALETTE[k as usize % 7]),
+            RecordColour::Producer => RECORD_PALETTE[r.producer as usize % 8],
+            RecordColour::Off => continue,
+        };
+        let alpha = if r.offset < high_watermark { 230 } else { 90 };
+        let (a, mut b) = (column(r.offset), column(r.offset + 1));
+        if sampled {
+            b = b.max(records.get(i + 1).map_or(b, |next| column(next.offset)));
+        }
+        for c in a..b.max(a + 1).min(RECORD_COLUMNS) {
+            px[c * 4..c * 4 + 4].copy_from_slice(&[rgb[0], rgb[1], rgb[2], alpha]);
+        }
+    }
+    px
+}
 
 /// Owner (client id, colour) of `topic`-`partition` in `group`, if any member has it assigned.
 pub fn owner_of(group: &GroupView, topic: &str, partition: u32) -> Option<(String, String)> {
@@ -66,11 +127,24 @@ pub fn markers(view: &View, topic: &str, partition: u32) -> (Vec<Marker>, Vec<(u
 pub fn topics_panel() -> Html {
     let ctx = use_context::<ViewContext>().expect("view context");
     let view = ctx.view.clone();
+    let colour = use_state(|| RecordColour::Key);
+    let on_colour = {
+        let colour = colour.clone();
+        Callback::from(move |e: Event| colour.set(RecordColour::parse(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value())))
+    };
     html! {
         <section class="panel stack" aria-labelledby="topics-title">
             <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", html! { <>{ "start" }</> }) }{ " · " }
                 { term("high watermark", html! { <>{ "HW" }</> }) }{ " · " }{ term("log end offset", html! { <>{ "LEO" }</> }) }</small></h2>
-            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} /> }) }
+            <label class="record-colour" title="Each record on a ruler is a coloured tick: by key (records with the same key always land in the same partition: murmur2(key) % partitions), or by the producer that wrote it. Grey: null key (sticky partitioner). Pale: above the high watermark.">
+                { "Colour records by " }
+                <select onchange={on_colour} aria-label="Colour records by" data-testid="record-colour">
+                    <option value="key" selected={*colour == RecordColour::Key}>{ "key" }</option>
+                    <option value="producer" selected={*colour == RecordColour::Producer}>{ "producer" }</option>
+                    <option value="off" selected={*colour == RecordColour::Off}>{ "nothing" }</option>
+                </select>
+            </label>
+            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} colour={*colour} /> }) }
             if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with + Topic." }</p> }
         </section>
     }
@@ -79,6 +153,8 @@ pub fn topics_panel() -> Html {
 #[derive(Properties, PartialEq)]
 pub struct TopicCardProps {
     pub topic: String,
+    /// What the record strips show.
+    pub colour: RecordColour,
 }
 
 #[function_component(TopicCard)]
@@ -169,7 +245,7 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                 }) }
             </div>
             { for t.partitions.iter().skip(page_now * PAGE_SIZE).take(PAGE_SIZE).map(|p| html! {
-                <PartitionRow key={p.partition} topic={t.name.clone()} partition={p.clone()} scale={max_leo} />
+                <PartitionRow key={p.partition} topic={t.name.clone()} partition={p.clone()} scale={max_leo} colour={props.colour} />
             }) }
             if pages > 1 {
                 <nav class="pager" aria-label={format!("Partitions of {}", t.name)}>
@@ -182,19 +258,45 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
     }
 }
 
+/// Puts the strip's pixels on its canvas (no-op when not mounted).
+fn draw_strip(strip: &NodeRef, pixels: &[u8]) {
+    let Some(canvas) = strip.cast::<web_sys::HtmlCanvasElement>() else { return };
+    let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
+    let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else { return };
+    if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array(wasm_bindgen::Clamped(pixels), RECORD_COLUMNS as u32) {
+        let _ = ctx.put_image_data(&image, 0.0, 0.0);
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct PartitionRowProps {
     pub topic: String,
     pub partition: PartitionView,
     /// Offset that maps to the full width of the ruler.
     pub scale: u64,
+    /// What the record strip shows.
+    pub colour: RecordColour,
 }
 
 #[function_component(PartitionRow)]
 pub fn partition_row(props: &PartitionRowProps) -> Html {
     let ctx = use_context::<ViewContext>().expect("view context");
+    let state = use_context::<LabContext>().expect("lab context");
     let view = &ctx.view;
     let p = &props.partition;
+    let strip = use_node_ref();
+    {
+        // Draw the record strip after each render of a new state: one read of the leader's log
+        // (sampled to the strip's columns) and one putImageData.
+        let (strip, state, topic, partition, by) = (strip.clone(), state.clone(), props.topic.clone(), p.partition, props.colour);
+        let (start, leo, hw, scale) = (p.log_start_offset, p.log_end_offset, p.high_watermark, props.scale);
+        use_effect_with((ctx.version, by, scale), move |_| {
+            let records = state.lab.borrow().sim.records(&topic, partition, start, leo, RECORD_COLUMNS);
+            let sampled = records.len() == RECORD_COLUMNS;
+            let pixels = record_pixels(&records, scale, hw, by, sampled);
+            draw_strip(&strip, &pixels);
+        });
+    }
     let pct = |o: u64| format!("{:.3}%", 100.0 * o as f64 / props.scale as f64);
     let id = format!("{}-{}", props.topic, p.partition);
     let (marks, spans) = markers(view, &props.topic, p.partition);
@@ -213,6 +315,7 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                 <div class="seg visible" style={format!("left:{};width:{}", pct(p.log_start_offset), pct(p.high_watermark.saturating_sub(p.log_start_offset)))}></div>
                 <div class="seg above-hw" title="Above the high watermark: not yet on every in-sync replica, invisible to consumers"
                     style={format!("left:{};width:{}", pct(p.high_watermark), pct(p.log_end_offset.saturating_sub(p.high_watermark)))}></div>
+                <canvas class="records" ref={strip} width={RECORD_COLUMNS.to_string()} height="1" aria-hidden="true" data-testid="record-strip"></canvas>
                 { for spans.iter().map(|(a, b, label)| html! {
                     <div class="seg reprocess" title={label.clone()} style={format!("left:{};width:{}", pct(*a), pct(b - a))}></div>
                 }) }
@@ -245,3 +348,45 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(offset: u64, key: Option<u32>, producer: u32) -> RecordView {
+        RecordView { offset, key, producer }
+    }
+
+    fn column(px: &[u8], c: usize) -> [u8; 4] {
+        px[c * 4..c * 4 + 4].try_into().unwrap()
+    }
+
+    #[test]
+    fn each_record_paints_its_share_of_the_strip() {
+        // 6 offsets on 600 columns: 100 columns per record.
+        let records = [rec(0, Some(0), 0), rec(1, Some(1), 0), rec(2, None, 1), rec(4, Some(0), 1)];
+        let px = record_pixels(&records, 6, 3, RecordColour::Key, false);
+        assert_eq!(column(&px, 0), [0, 114, 178, 230]);
+        assert_eq!(column(&px, 99), [0, 114, 178, 230]);
+        assert_eq!(column(&px, 100), [230, 159, 0, 230], "key 1 has another colour");
+        assert_eq!(column(&px, 250), [170, 170, 170, 230], "a null key is grey");
+        assert_eq!(column(&px, 350)[3], 0, "offset 3 was compacted away: the column stays clear");
+        assert_eq!(column(&px, 450), [0, 114, 178, 90], "above the high watermark: pale");
+        assert_eq!(column(&px, 550)[3], 0, "offset 5 is not written yet");
+        let by_producer = record_pixels(&records, 6, 3, RecordColour::Producer, false);
+        assert_eq!(column(&by_producer, 0), column(&by_producer, 100), "same producer, same colour");
+        assert_ne!(column(&by_producer, 0), column(&by_producer, 250));
+    }
+
+    #[test]
+    fn dense_logs_and_the_off_setting() {
+        let records: Vec<RecordView> = (0..5_000).step_by(9).map(|o| rec(o, Some(o as u32 % 3), 0)).collect();
+        let px = record_pixels(&records, 5_000, 5_000, RecordColour::Key, true);
+        assert_eq!(px.len(), RECORD_COLUMNS * 4);
+        assert!((0..RECORD_COLUMNS - 1).all(|c| column(&px, c)[3] == 230), "every column shows a record of the sample");
+        let unsampled = record_pixels(&records, 5_000, 5_000, RecordColour::Key, false);
+        assert!((0..RECORD_COLUMNS).any(|c| column(&unsampled, c)[3] == 0), "true gaps stay visible when not sampled");
+        assert!(record_pixels(&records, 5_000, 5_000, RecordColour::Off, true).iter().all(|b| *b == 0));
+        assert!(record_pixels(&records, 0, 0, RecordColour::Key, true).iter().all(|b| *b == 0));
+    }
+}

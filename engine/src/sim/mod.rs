@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod producer;
 pub mod group_layer;
 pub mod timers;
+pub mod records;
 
 use serde::{Deserialize, Serialize};
 
