@@ -647,13 +647,15 @@ impl Lab {
     }
 
     fn take_sample(&mut self) {
-        let view = self.sim.view();
-        let groups = view
-            .groups
+        // Only the groups part of the view: a sample is taken every simulated second.
+        let sim = &self.sim;
+        let log_start = |topic: &str, partition: u32| sim.partition_offsets(topic, partition).map_or(0, |o| o.0);
+        let groups = sim
+            .group_views()
             .iter()
             .map(|g| GroupSample {
                 group_id: g.group_id.clone(),
-                lag: group_lag(&view, g),
+                lag: group_lag_with(g, log_start),
                 members: g.members.len() as u32,
                 processed: g.delivery.processed,
                 duplicates: g.delivery.duplicates,
@@ -661,7 +663,7 @@ impl Lab {
                 partition_lag: g.lag.iter().take(SAMPLED_PARTITIONS).map(|r| r.committed_lag.unwrap_or(r.high_watermark)).collect(),
             })
             .collect();
-        self.samples.push(Sample { at_ms: view.now_ms, groups });
+        self.samples.push(Sample { at_ms: self.sim.now_ms(), groups });
         if self.samples.len() > MAX_SAMPLES {
             self.sample_interval_ms *= 2;
             let interval = self.sample_interval_ms;
@@ -770,6 +772,11 @@ pub fn group_lag(view: &View, group: &grouplab_engine::GroupView) -> u64 {
     let log_start = |topic: &str, partition: u32| {
         view.topics.iter().find(|t| t.name == topic).and_then(|t| t.partitions.get(partition as usize)).map_or(0, |p| p.log_start_offset)
     };
+    group_lag_with(group, log_start)
+}
+
+/// [`group_lag`] with the log start offset of each partition from `log_start(topic, partition)`.
+pub fn group_lag_with(group: &grouplab_engine::GroupView, log_start: impl Fn(&str, u32) -> u64) -> u64 {
     group
         .lag
         .iter()

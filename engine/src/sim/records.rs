@@ -50,6 +50,19 @@ impl Sim {
         (0..max).map(|i| pick(i * all.len() / max)).collect()
     }
 
+    /// `(log start offset, high watermark, log end offset)` of `topic`-`partition` as its
+    /// leader (or last leader) has them; `None` for an unknown partition. Cheap: for callers
+    /// that need a few offsets without building a whole [`crate::View`].
+    pub fn partition_offsets(&self, topic: &str, partition: u32) -> Option<(u64, u64, u64)> {
+        let p = self.cluster.topic(topic)?.partitions.get(partition as usize)?;
+        Some(p.leader_log().map_or((0, 0, 0), |l| (l.log_start_offset(), l.high_watermark(), l.log_end_offset())))
+    }
+
+    /// The consumer groups part of [`Sim::view`] alone (cheaper when only groups are needed).
+    pub fn group_views(&self) -> Vec<crate::GroupView> {
+        self.groups.views(&self.cluster)
+    }
+
     /// The string of an interned record key (for tooltips).
     pub fn key_name(&self, key: u32) -> Option<&str> {
         self.cluster.key_str(key)
@@ -87,6 +100,9 @@ mod tests {
         assert!(recs.iter().all(|r| r.key == Some(key)));
         assert_eq!(sim.key_name(key), Some("k"));
         assert!(sim.producer_name(recs[0].producer).is_some());
+        assert_eq!(sim.partition_offsets("t", 0), Some((0, leo, leo)));
+        assert_eq!(sim.partition_offsets("t", 1), None);
+        assert_eq!(sim.group_views(), sim.view().groups);
     }
 
     #[test]
