@@ -36,6 +36,9 @@ pub const EVENT_LOG_CAPACITY: usize = 2_000;
 pub const SNAPSHOT_INTERVAL_MS: u64 = 5_000;
 /// Snapshots kept at most.
 pub const MAX_SNAPSHOTS: usize = 48;
+/// Records all snapshots together may hold (≈ 40 bytes each): a big simulation thins its
+/// snapshots (doubling the interval) before memory grows past a few hundred MB.
+pub const MAX_SNAPSHOT_RECORDS: u64 = 5_000_000;
 /// First interval between two chart samples (simulated ms); doubles when [`MAX_SAMPLES`] is hit.
 pub const SAMPLE_INTERVAL_MS: u64 = 1_000;
 /// Chart samples kept at most.
@@ -331,6 +334,8 @@ pub const SAMPLED_PARTITIONS: usize = 12;
 #[derive(Clone)]
 struct Snapshot {
     at_ms: u64,
+    /// `Sim::retained_records` when taken (its memory weight).
+    records: u64,
     script_cursor: usize,
     applied_cursor: usize,
     event_seq: u64,
@@ -633,13 +638,20 @@ impl Lab {
         if now.is_multiple_of(self.snapshot_interval_ms) && self.snapshots.last().is_none_or(|s| s.at_ms < now) {
             self.snapshots.push(Snapshot {
                 at_ms: now,
+                records: self.sim.retained_records(),
                 script_cursor: self.script_cursor,
                 applied_cursor: self.applied_cursor,
                 event_seq: self.next_seq,
                 sim: self.sim.clone(),
             });
-            if self.snapshots.len() > MAX_SNAPSHOTS {
-                self.snapshot_interval_ms *= 2;
+            // Thin out (every other one goes, time 0 stays) while over either bound; each round
+            // halves the count, so this ends.
+            for _ in 0..64 {
+                let weight: u64 = self.snapshots.iter().map(|s| s.records).sum();
+                if self.snapshots.len() <= MAX_SNAPSHOTS && (weight <= MAX_SNAPSHOT_RECORDS || self.snapshots.len() <= 2) {
+                    break;
+                }
+                self.snapshot_interval_ms = self.snapshot_interval_ms.saturating_mul(2);
                 let interval = self.snapshot_interval_ms;
                 self.snapshots.retain(|s| s.at_ms % interval == 0);
             }
@@ -743,6 +755,11 @@ impl Lab {
     pub fn set_speed(&mut self, speed: f64) {
         let speed = if speed.is_finite() { speed } else { 1.0 };
         self.speed = speed.clamp(MIN_SPEED, MAX_SPEED);
+    }
+
+    /// Records held by all snapshots together (see [`MAX_SNAPSHOT_RECORDS`]).
+    pub fn snapshot_records(&self) -> u64 {
+        self.snapshots.iter().map(|s| s.records).sum()
     }
 
     /// Number of snapshots kept (for tests and the status line).
@@ -914,6 +931,31 @@ mod tests {
         assert!(!lab.in_past());
         lab.advance_by(30_000);
         assert_eq!(consumers(&lab), 1);
+    }
+
+    #[test]
+    fn a_heavy_producer_thins_the_snapshots_and_rewind_still_works() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        let heavy = Command::AddProducer {
+            producer_id: None,
+            topic: "orders".into(),
+            rate_per_sec: 10_000,
+            keys: grouplab_engine::command::KeySpec::None,
+            acks: grouplab_engine::command::Acks::All,
+        };
+        lab.apply(heavy).unwrap();
+        lab.advance_by(100_000);
+        assert!(lab.sim.retained_records() > 2_000_000, "{} records", lab.sim.retained_records());
+        assert!(lab.snapshot_records() <= MAX_SNAPSHOT_RECORDS || lab.snapshot_count() <= 2, "{} records in {} snapshots", lab.snapshot_records(), lab.snapshot_count());
+        assert!(lab.snapshot_count() >= 2, "time 0 and a later snapshot stay");
+        let hash_at_40s = {
+            let mut other = Lab::new(default_scenario()).unwrap();
+            other.apply(lab.applied[0].command.clone()).unwrap();
+            other.advance_by(40_000);
+            other.sim.state_hash()
+        };
+        lab.seek(40_000);
+        assert_eq!(lab.sim.state_hash(), hash_at_40s, "rewinding replays the same past");
     }
 
     #[test]

@@ -63,6 +63,12 @@ impl Sim {
         self.groups.views(&self.cluster)
     }
 
+    /// Records retained by every replica of every partition (internal topics included): the
+    /// bulk of this state's memory, and of the cost of cloning it.
+    pub fn retained_records(&self) -> u64 {
+        self.cluster.topics.iter().flat_map(|t| &t.partitions).flat_map(|p| &p.logs).map(|l| l.len()).sum()
+    }
+
     /// The string of an interned record key (for tooltips).
     pub fn key_name(&self, key: u32) -> Option<&str> {
         self.cluster.key_str(key)
@@ -101,6 +107,7 @@ mod tests {
         assert_eq!(sim.key_name(key), Some("k"));
         assert!(sim.producer_name(recs[0].producer).is_some());
         assert_eq!(sim.partition_offsets("t", 0), Some((0, leo, leo)));
+        assert!(sim.retained_records() >= leo, "one replica holds the {leo} records (plus __consumer_offsets)");
         assert_eq!(sim.partition_offsets("t", 1), None);
         assert_eq!(sim.group_views(), sim.view().groups);
     }
