@@ -152,8 +152,11 @@ pub struct Question {
 }
 
 /// Something read from the engine state.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Written in lesson files as `{"<kind>": {fields}}` (kind in snake case, e.g.
+/// `{"owner": {"group": "g", "topic": "t", "partition": 0}}`) or `"time_ms"`; parsed by hand
+/// ([`Query::parse`]) rather than by a serde derive, which compiled to ~50 KB of wasm.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Query {
     /// `client.id` of the member of `group` assigned the partition, or `none`.
     Owner { group: String, topic: String, partition: u32 },
@@ -181,7 +184,6 @@ pub enum Query {
     LogEndOffset {
         topic: String,
         partition: u32,
-        #[serde(default)]
         broker: Option<u32>,
     },
     /// The ISR, e.g. `[0,1]`.
@@ -191,13 +193,11 @@ pub enum Query {
     /// Records that left the partition's history (all partitions of the topic without `partition`).
     LostRecords {
         topic: String,
-        #[serde(default)]
         partition: Option<u32>,
     },
     /// Of those, records the producer had been told were written.
     LostAcknowledged {
         topic: String,
-        #[serde(default)]
         partition: Option<u32>,
     },
     /// Records a simulated producer had acknowledged.
@@ -220,9 +220,7 @@ pub enum Query {
     /// partitions, or over one topic, or for one partition.
     OwnershipGapMs {
         group: String,
-        #[serde(default)]
         topic: Option<String>,
-        #[serde(default)]
         partition: Option<u32>,
     },
     /// Partitions of `group` that were ever without an owner between two owners (`gap_ms > 0`).
@@ -234,6 +232,69 @@ pub enum Query {
     ConsumerField { group: String, client: String, field: String },
     /// Simulated time.
     TimeMs,
+}
+
+/// The kinds of [`Query`] with fields, and the fields each accepts (snake case, as in files).
+const QUERY_KINDS: &[(&str, &[&str])] = &[
+    ("owner", &["group", "topic", "partition"]),
+    ("owned_count", &["group", "client"]),
+    ("idle_consumers", &["group"]),
+    ("members", &["group"]),
+    ("generation", &["group"]),
+    ("group_state", &["group"]),
+    ("coordinator", &["group"]),
+    ("committed", &["group", "topic", "partition"]),
+    ("leader", &["topic", "partition"]),
+    ("leader_epoch", &["topic", "partition"]),
+    ("high_watermark", &["topic", "partition"]),
+    ("log_end_offset", &["topic", "partition", "broker"]),
+    ("isr", &["topic", "partition"]),
+    ("isr_size", &["topic", "partition"]),
+    ("lost_records", &["topic", "partition"]),
+    ("lost_acknowledged", &["topic", "partition"]),
+    ("acknowledged", &["producer"]),
+    ("produce_failed", &["producer"]),
+    ("broker_alive", &["broker"]),
+    ("duplicates", &["group"]),
+    ("processed", &["group"]),
+    ("distinct", &["group"]),
+    ("losses", &["group"]),
+    ("ordering_violations", &["group"]),
+    ("ownership_gap_ms", &["group", "topic", "partition"]),
+    ("partitions_with_gap", &["group"]),
+    ("group_field", &["group", "field"]),
+    ("consumer_field", &["group", "client", "field"]),
+];
+
+/// Typed access to a query's fields (the messages follow serde's: `missing field `x``, ...).
+struct QueryFields<'a>(&'a Map<String, Value>);
+
+impl QueryFields<'_> {
+    fn string(&self, f: &str) -> Result<String, String> {
+        self.opt_string(f)?.ok_or_else(|| format!("missing field `{f}`"))
+    }
+
+    fn u32(&self, f: &str) -> Result<u32, String> {
+        self.opt_u32(f)?.ok_or_else(|| format!("missing field `{f}`"))
+    }
+
+    fn opt_string(&self, f: &str) -> Result<Option<String>, String> {
+        match self.0.get(f) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(v) => Err(format!("invalid type: {} for `{f}`, expected a string", json_kind(v))),
+        }
+    }
+
+    fn opt_u32(&self, f: &str) -> Result<Option<u32>, String> {
+        match self.0.get(f) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_u64().map(u32::try_from) {
+                Some(Ok(n)) => Ok(Some(n)),
+                _ => Err(format!("invalid value: {v} for `{f}`, expected u32")),
+            },
+        }
+    }
 }
 
 /// A value read by a [`Query`].
@@ -716,9 +777,53 @@ impl Query {
         if kind == "time_ms" {
             return Ok(Query::TimeMs);
         }
-        let mut m = Map::new();
-        m.insert(kind.to_string(), body);
-        serde_json::from_value(Value::Object(m)).map_err(|e| format!("query `{kind}`: {e}"))
+        let err = |e: String| format!("query `{kind}`: {e}");
+        let Some((_, known)) = QUERY_KINDS.iter().find(|(k, _)| *k == kind) else {
+            let all: Vec<String> = QUERY_KINDS.iter().map(|(k, _)| format!("`{k}`")).chain(["`time_ms`".to_string()]).collect();
+            return Err(err(format!("unknown variant `{kind}`, expected one of {}", all.join(", "))));
+        };
+        let Value::Object(m) = body else {
+            return Err(err(format!("invalid type: {}, expected an object with fields {}", json_kind(&body), known.join(", "))));
+        };
+        if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
+            let known: Vec<String> = known.iter().map(|f| format!("`{f}`")).collect();
+            return Err(err(format!("unknown field `{k}`, expected one of {}", known.join(", "))));
+        }
+        let q = QueryFields(&m);
+        let query = (|| -> Result<Query, String> {
+            Ok(match kind {
+                "owner" => Query::Owner { group: q.string("group")?, topic: q.string("topic")?, partition: q.u32("partition")? },
+                "owned_count" => Query::OwnedCount { group: q.string("group")?, client: q.string("client")? },
+                "idle_consumers" => Query::IdleConsumers { group: q.string("group")? },
+                "members" => Query::Members { group: q.string("group")? },
+                "generation" => Query::Generation { group: q.string("group")? },
+                "group_state" => Query::GroupState { group: q.string("group")? },
+                "coordinator" => Query::Coordinator { group: q.string("group")? },
+                "committed" => Query::Committed { group: q.string("group")?, topic: q.string("topic")?, partition: q.u32("partition")? },
+                "leader" => Query::Leader { topic: q.string("topic")?, partition: q.u32("partition")? },
+                "leader_epoch" => Query::LeaderEpoch { topic: q.string("topic")?, partition: q.u32("partition")? },
+                "high_watermark" => Query::HighWatermark { topic: q.string("topic")?, partition: q.u32("partition")? },
+                "log_end_offset" => Query::LogEndOffset { topic: q.string("topic")?, partition: q.u32("partition")?, broker: q.opt_u32("broker")? },
+                "isr" => Query::Isr { topic: q.string("topic")?, partition: q.u32("partition")? },
+                "isr_size" => Query::IsrSize { topic: q.string("topic")?, partition: q.u32("partition")? },
+                "lost_records" => Query::LostRecords { topic: q.string("topic")?, partition: q.opt_u32("partition")? },
+                "lost_acknowledged" => Query::LostAcknowledged { topic: q.string("topic")?, partition: q.opt_u32("partition")? },
+                "acknowledged" => Query::Acknowledged { producer: q.string("producer")? },
+                "produce_failed" => Query::ProduceFailed { producer: q.string("producer")? },
+                "broker_alive" => Query::BrokerAlive { broker: q.u32("broker")? },
+                "duplicates" => Query::Duplicates { group: q.string("group")? },
+                "processed" => Query::Processed { group: q.string("group")? },
+                "distinct" => Query::Distinct { group: q.string("group")? },
+                "losses" => Query::Losses { group: q.string("group")? },
+                "ordering_violations" => Query::OrderingViolations { group: q.string("group")? },
+                "ownership_gap_ms" => Query::OwnershipGapMs { group: q.string("group")?, topic: q.opt_string("topic")?, partition: q.opt_u32("partition")? },
+                "partitions_with_gap" => Query::PartitionsWithGap { group: q.string("group")? },
+                "group_field" => Query::GroupField { group: q.string("group")?, field: q.string("field")? },
+                "consumer_field" => Query::ConsumerField { group: q.string("group")?, client: q.string("client")?, field: q.string("field")? },
+                _ => unreachable!("every kind of QUERY_KINDS has an arm"),
+            })
+        })();
+        query.map_err(err)
     }
 
     /// Reads the value from the simulation.
@@ -1211,6 +1316,42 @@ pub fn run_headless(lesson: &Lesson) -> Result<Report, LessonError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hand_written_query_parser_reads_every_kind_and_names_mistakes() {
+        use serde_json::json;
+        let q = |v: Value| Query::parse(&v);
+        assert_eq!(q(json!({"owner": {"group": "g", "topic": "t", "partition": 2}})), Ok(Query::Owner { group: "g".into(), topic: "t".into(), partition: 2 }));
+        assert_eq!(q(json!("time_ms")), Ok(Query::TimeMs));
+        assert_eq!(q(json!({"time_ms": null})), Ok(Query::TimeMs));
+        assert_eq!(q(json!({"log_end_offset": {"topic": "t", "partition": 0}})), Ok(Query::LogEndOffset { topic: "t".into(), partition: 0, broker: None }));
+        assert_eq!(q(json!({"log_end_offset": {"topic": "t", "partition": 0, "broker": 1}})), Ok(Query::LogEndOffset { topic: "t".into(), partition: 0, broker: Some(1) }));
+        assert_eq!(
+            q(json!({"ownership_gap_ms": {"group": "g", "topic": null}})),
+            Ok(Query::OwnershipGapMs { group: "g".into(), topic: None, partition: None })
+        );
+        assert_eq!(
+            q(json!({"consumer_field": {"group": "g", "client": "C1", "field": "lifecycle"}})),
+            Ok(Query::ConsumerField { group: "g".into(), client: "C1".into(), field: "lifecycle".into() })
+        );
+        // Every kind parses with all its fields given (strings "x", numbers 1).
+        for (kind, fields) in QUERY_KINDS {
+            let body: Map<String, Value> = fields
+                .iter()
+                .map(|f| (f.to_string(), if matches!(*f, "partition" | "broker") { json!(1) } else { json!("x") }))
+                .collect();
+            let parsed = Query::parse_kind(kind, Value::Object(body));
+            assert!(parsed.is_ok(), "{kind}: {parsed:?}");
+        }
+        let err = |v: Value| q(v).unwrap_err();
+        assert_eq!(err(json!({"owner": {"group": "g", "topic": "t"}})), "query `owner`: missing field `partition`");
+        assert!(err(json!({"owner": {"group": "g", "topic": "t", "partition": 0, "x": 1}})).contains("unknown field `x`"));
+        assert!(err(json!({"ownr": {}})).contains("unknown variant `ownr`"));
+        assert!(err(json!({"leader": {"topic": "t", "partition": -1}})).contains("`partition`, expected u32"));
+        assert!(err(json!({"leader": {"topic": "t", "partition": 4294967296u64}})).contains("expected u32"));
+        assert!(err(json!({"leader": {"topic": 3, "partition": 0}})).contains("expected a string"));
+        assert!(err(json!({"leader": [1]})).contains("invalid type"));
+    }
 
     fn lesson(steps: &str) -> Result<Lesson, LessonError> {
         let text = format!(

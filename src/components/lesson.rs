@@ -1,6 +1,7 @@
 //! Guided lessons in the UI: the lesson picker on the start page and the narration panel.
 //!
-//! The lessons are the engine's [`Lesson`] files bundled from `static/scenarios/`. Entering a
+//! The lessons are the engine's [`Lesson`] files in `static/scenarios/` (copied to `dist/scenarios/`
+//! and fetched when a lesson starts; [`BUNDLED`] lists them for the picker). Entering a
 //! step plays the earlier steps with [`LessonRun::at_step`] (the same scripted learner as the
 //! headless tests) and replaces the lab with the result, so Back, jumping to any step and `#lesson=<id>&step=<n>` URLs all land on the same
 //! state. While a step runs the learner uses the ordinary controls; the panel watches the lab:
@@ -18,27 +19,111 @@ use yew::prelude::*;
 use crate::model::{Lab, SavedLab, SAVED_FORMAT, SAVED_VERSION};
 use crate::state::{Action, LabContext};
 
-/// The bundled lessons: URL id and file text, in teaching order.
-pub const BUNDLED: &[(&str, &str)] = &[
-    ("consumer-groups", include_str!("../../static/scenarios/consumer-groups.json")),
-    ("several-groups", include_str!("../../static/scenarios/several-groups.json")),
-    ("failover", include_str!("../../static/scenarios/failover.json")),
-    ("offsets", include_str!("../../static/scenarios/offsets.json")),
-    ("what-consumers-see", include_str!("../../static/scenarios/what-consumers-see.json")),
-    ("cardinality", include_str!("../../static/scenarios/cardinality.json")),
-    ("multi-threaded", include_str!("../../static/scenarios/multi-threaded.json")),
-    ("eager-vs-cooperative", include_str!("../../static/scenarios/eager-vs-cooperative.json")),
-    ("max-poll-interval", include_str!("../../static/scenarios/max-poll-interval.json")),
-    ("broker-crash", include_str!("../../static/scenarios/broker-crash.json")),
-    ("classic-figure", include_str!("../../static/scenarios/classic-figure.json")),
+/// What the start-page picker shows about a bundled lesson without loading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LessonInfo {
+    /// URL id; the file is `scenarios/<id>.json` in `dist/` (copied from `static/scenarios/`).
+    pub id: &'static str,
+    /// The lesson's `title`.
+    pub title: &'static str,
+    /// The lesson's `concept`.
+    pub concept: &'static str,
+    /// Number of steps.
+    pub steps: usize,
+}
+
+/// The bundled lessons, in teaching order. The files themselves are fetched when a lesson is
+/// started (keeping ~70 KB of JSON out of the wasm); the native test
+/// `bundled_table_matches_the_files` checks this table against `static/scenarios/`.
+pub const BUNDLED: &[LessonInfo] = &[
+    LessonInfo {
+        id: "consumer-groups",
+        title: "Consumer groups share the load",
+        concept: "The consumers of one group split a topic's partitions between them: each partition has one owner in the group, and adding consumers spreads the work.",
+        steps: 6,
+    },
+    LessonInfo {
+        id: "several-groups",
+        title: "Several groups on one topic",
+        concept: "Every consumer group reads every record of the topics it subscribes to; groups are independent and keep their own offsets per partition.",
+        steps: 5,
+    },
+    LessonInfo {
+        id: "failover",
+        title: "Failover: a crashed consumer and at-least-once",
+        concept: "A consumer that dies silently is noticed only after session.timeout.ms; its partitions move to the survivors, which restart from the last committed offsets and process some records again.",
+        steps: 6,
+    },
+    LessonInfo {
+        id: "offsets",
+        title: "Offset management: commits in __consumer_offsets",
+        concept: "A group's committed offsets are records in the compacted topic __consumer_offsets; a restarted consumer resumes from them, and when you commit decides between duplicates and losses.",
+        steps: 7,
+    },
+    LessonInfo {
+        id: "what-consumers-see",
+        title: "What consumers can see: the high watermark",
+        concept: "Consumers read only below the high watermark: the offset every in-sync replica has copied. acks=all and min.insync.replicas decide when a write counts.",
+        steps: 10,
+    },
+    LessonInfo {
+        id: "cardinality",
+        title: "More consumers than partitions: idle consumers",
+        concept: "A partition has at most one owner per group, so consumers beyond the partition count sit idle, ready to take over when another fails.",
+        steps: 5,
+    },
+    LessonInfo {
+        id: "multi-threaded",
+        title: "Multi-threaded consumers: thread per consumer vs a worker pool",
+        concept: "Scaling with more consumers keeps each partition's order; one consumer feeding a worker pool processes records of the same key out of order, and its commits run ahead of processing.",
+        steps: 5,
+    },
+    LessonInfo {
+        id: "eager-vs-cooperative",
+        title: "Eager vs cooperative rebalancing",
+        concept: "An eager rebalance revokes every partition from every member before reassigning; a cooperative one revokes only the partitions that move, so the others keep being read.",
+        steps: 4,
+    },
+    LessonInfo {
+        id: "max-poll-interval",
+        title: "A stuck consumer and max.poll.interval.ms",
+        concept: "Heartbeats only prove the process is alive; a consumer that stops calling poll() for longer than max.poll.interval.ms leaves the group and its partitions move.",
+        steps: 6,
+    },
+    LessonInfo {
+        id: "broker-crash",
+        title: "A broker crash: leader election, coordinator failover, unclean election",
+        concept: "When a broker dies the controller fences it and elects new leaders from the ISR; group coordinators move with the __consumer_offsets leaders; an unclean election trades lost records for availability.",
+        steps: 8,
+    },
+    LessonInfo {
+        id: "classic-figure",
+        title: "The classic picture: two groups on four partitions",
+        concept: "Two consumer groups read the same topic independently; inside each group every partition has exactly one owner.",
+        steps: 6,
+    },
 ];
 
-/// Parses the bundled lessons (they are checked by the engine tests; a broken one is skipped).
-pub fn bundled_lessons() -> Vec<(String, Rc<Lesson>)> {
-    BUNDLED
-        .iter()
-        .filter_map(|(id, text)| Lesson::from_json(&format!("{id}.json"), text).ok().map(|l| (id.to_string(), Rc::new(l))))
-        .collect()
+/// The URL of a bundled lesson's file, relative to the page.
+pub fn lesson_url(id: &str) -> String {
+    format!("scenarios/{id}.json")
+}
+
+/// Fetches and parses a bundled lesson's file; the error names the file and what went wrong.
+async fn fetch_lesson(id: &str) -> Result<Lesson, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let url = lesson_url(id);
+    let fail = |why: String| format!("Could not load lesson '{id}' ({url}): {why}");
+    let js_err = |e: wasm_bindgen::JsValue| e.as_string().or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()))).unwrap_or_else(|| "network error".to_string());
+    let window = web_sys::window().ok_or_else(|| fail("no window".to_string()))?;
+    let resp = JsFuture::from(window.fetch_with_str(&url)).await.map_err(|e| fail(js_err(e)))?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| fail("not a response".to_string()))?;
+    if !resp.ok() {
+        return Err(fail(format!("HTTP {}", resp.status())));
+    }
+    let text = JsFuture::from(resp.text().map_err(|e| fail(js_err(e)))?).await.map_err(|e| fail(js_err(e)))?;
+    let text = text.as_string().ok_or_else(|| fail("not text".to_string()))?;
+    Lesson::from_json(&format!("{id}.json"), &text).map_err(|e| format!("Lesson not loaded: {e}"))
 }
 
 /// `#lesson=<id>&step=<n>` (step 1-based) → (id, 0-based step).
@@ -185,10 +270,12 @@ fn enter(lab_ctx: &LabContext, id: &str, lesson: &Rc<Lesson>, n: usize) -> Resul
 #[function_component(LessonArea)]
 pub fn lesson_area() -> Html {
     let lab_ctx = use_context::<LabContext>().expect("lab context");
-    let lessons = use_memo((), |_| bundled_lessons());
     let imported = use_state(Vec::<(String, Rc<Lesson>)>::new);
     let active = use_state(|| None::<Active>);
     let error = use_state(|| None::<String>);
+    let loading = use_state(|| None::<&'static str>);
+    // Bundled lessons fetched so far (each file is fetched once per page).
+    let fetched = use_mut_ref(Vec::<(String, Rc<Lesson>)>::new);
     let open = use_state(|| true);
     let readers = use_mut_ref(Vec::<gloo::file::callbacks::FileReader>::new);
 
@@ -205,12 +292,37 @@ pub fn lesson_area() -> Html {
         })
     };
 
+    // Opens step `n` of a bundled lesson, fetching its file first if needed.
+    let open_bundled = {
+        let start = start.clone();
+        let error = error.clone();
+        let loading = loading.clone();
+        Callback::from(move |(info, n): (&'static LessonInfo, usize)| {
+            if let Some((_, l)) = fetched.borrow().iter().find(|(i, _)| i == info.id) {
+                start.emit((info.id.to_string(), l.clone(), n));
+                return;
+            }
+            loading.set(Some(info.title));
+            let (start, error, loading, fetched) = (start.clone(), error.clone(), loading.clone(), fetched.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = fetch_lesson(info.id).await;
+                loading.set(None);
+                match result {
+                    Ok(l) => {
+                        let l = Rc::new(l);
+                        fetched.borrow_mut().push((info.id.to_string(), l.clone()));
+                        start.emit((info.id.to_string(), l, n));
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+
     // Restore a lesson from the URL at load, and follow later URL changes (browser Back,
     // an edited or pasted link) that name another lesson step.
     {
-        let lessons = lessons.clone();
-        let imported = imported.clone();
-        let start = start.clone();
+        let open_bundled = open_bundled.clone();
         let error = error.clone();
         use_effect_with((), move |_| {
             let follow = move || {
@@ -219,8 +331,8 @@ pub fn lesson_area() -> Html {
                     return;
                 }
                 if let Some((id, step)) = parse_hash(&hash) {
-                    match lessons.iter().chain(imported.iter()).find(|(i, _)| *i == id) {
-                        Some((i, l)) => start.emit((i.clone(), l.clone(), step)),
+                    match BUNDLED.iter().find(|l| l.id == id) {
+                        Some(info) => open_bundled.emit((info, step)),
                         None => error.set(Some(format!("No lesson named '{id}' in this GroupLab."))),
                     }
                 }
@@ -231,9 +343,10 @@ pub fn lesson_area() -> Html {
         });
     }
 
-    let error_html = match &*error {
-        Some(e) => html! { <p class="wrong" role="alert" data-testid="lesson-error">{ e.clone() }</p> },
-        None => html! {},
+    let error_html = match (&*error, *loading) {
+        (_, Some(title)) => html! { <p class="concept" role="status" data-testid="lesson-loading">{ format!("Loading the lesson \u{201c}{title}\u{201d}\u{2026}") }</p> },
+        (Some(e), None) => html! { <p class="wrong" role="alert" data-testid="lesson-error">{ e.clone() }</p> },
+        (None, None) => html! {},
     };
 
     let Some(a) = (*active).clone() else {
@@ -273,31 +386,36 @@ pub fn lesson_area() -> Html {
             let open = open.clone();
             Callback::from(move |_| open.set(!*open))
         };
-        let items = lessons.iter().chain(imported.iter()).map(|(id, l)| {
-            let start = start.clone();
-            let (id2, l2) = (id.clone(), l.clone());
-            let reached = furthest_step(id).min(l.steps.len().saturating_sub(1));
-            let resume = {
-                let start = start.clone();
-                let (id3, l3) = (id.clone(), l.clone());
-                Callback::from(move |_| start.emit((id3.clone(), l3.clone(), reached)))
-            };
+        // One picker entry: id, title, concept, step count and how to open step `n`.
+        let item = |id: &str, title: &str, concept: &str, steps: usize, open: Callback<usize>| {
+            let reached = furthest_step(id).min(steps.saturating_sub(1));
+            let (open0, resume) = (open.clone(), open);
             html! {
-                <li data-testid="lesson-item" data-lesson={id.clone()}>
-                    <strong>{ l.title.clone() }</strong>
-                    <p class="concept">{ l.concept.clone() }</p>
+                <li data-testid="lesson-item" data-lesson={id.to_string()}>
+                    <strong>{ title.to_string() }</strong>
+                    <p class="concept">{ concept.to_string() }</p>
                     <div class="row">
-                        <button class="primary" aria-label={format!("Start lesson {}", l.title)}
-                            onclick={Callback::from(move |_| start.emit((id2.clone(), l2.clone(), 0)))}>{ "Start" }</button>
+                        <button class="primary" aria-label={format!("Start lesson {title}")}
+                            onclick={Callback::from(move |_| open0.emit(0))}>{ "Start" }</button>
                         if reached > 0 {
-                            <button onclick={resume}>{ format!("Resume at step {}", reached + 1) }</button>
+                            <button onclick={Callback::from(move |_| resume.emit(reached))}>{ format!("Resume at step {}", reached + 1) }</button>
                         }
-                        <progress max={l.steps.len().to_string()} value={(reached + usize::from(reached > 0)).to_string()}
-                            aria-label={format!("Progress in {}", l.title)}></progress>
+                        <progress max={steps.to_string()} value={(reached + usize::from(reached > 0)).to_string()}
+                            aria-label={format!("Progress in {title}")}></progress>
                     </div>
                 </li>
             }
+        };
+        let bundled = BUNDLED.iter().map(|info| {
+            let open_bundled = open_bundled.clone();
+            item(info.id, info.title, info.concept, info.steps, Callback::from(move |n| open_bundled.emit((info, n))))
         });
+        let imported_items = imported.iter().map(|(id, l)| {
+            let start = start.clone();
+            let (id2, l2) = (id.clone(), l.clone());
+            item(id, &l.title, &l.concept, l.steps.len(), Callback::from(move |n| start.emit((id2.clone(), l2.clone(), n))))
+        });
+        let items = bundled.chain(imported_items).collect::<Vec<_>>();
         return html! {
             <section class="lessons panel" aria-label="Lessons" data-testid="lesson-picker">
                 <style>{ LESSON_CSS }</style>
@@ -468,9 +586,29 @@ pub fn lesson_area() -> Html {
 mod tests {
     use super::*;
 
+    /// The picker's table says what the files in `static/scenarios/` say, and every file parses.
     #[test]
-    fn every_bundled_lesson_parses() {
-        assert_eq!(bundled_lessons().len(), BUNDLED.len());
+    fn bundled_table_matches_the_files() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/static/scenarios");
+        for info in BUNDLED {
+            let path = format!("{dir}/{}.json", info.id);
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let lesson = Lesson::from_json(&format!("{}.json", info.id), &text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(info.title, lesson.title, "{path}: title");
+            assert_eq!(info.concept, lesson.concept, "{path}: concept");
+            assert_eq!(info.steps, lesson.steps.len(), "{path}: step count");
+            assert_eq!(lesson_url(info.id), format!("scenarios/{}.json", info.id));
+        }
+        // Every lesson file in the directory is in the table (the playground is a plain scenario).
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json") && n != "playground.json")
+            .collect();
+        files.sort();
+        let mut ids: Vec<String> = BUNDLED.iter().map(|l| format!("{}.json", l.id)).collect();
+        ids.sort();
+        assert_eq!(files, ids);
     }
 
     #[test]

@@ -94,3 +94,17 @@ test('a bad imported lesson is refused naming the file, the step and the problem
   await page.getByTestId('lesson-import').setInputFiles({ name: 'tiny.json', mimeType: 'application/json', buffer: Buffer.from(good) });
   await expect(panel(page)).toHaveAttribute('data-lesson', 'tiny');
 });
+
+test('a bundled lesson file that cannot be loaded is reported and the lab is kept', async ({ page }) => {
+  // Lesson files are fetched from scenarios/ when a lesson starts; serve a broken one.
+  await page.route('**/scenarios/failover.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{ "title": ' }));
+  await openFresh(page);
+  const partitions = await page.locator('[data-testid="partition"]').count();
+  await page.locator('[data-testid="lesson-item"][data-lesson="failover"]').getByRole('button', { name: /^Start lesson/ }).click();
+  await expect(page.getByTestId('lesson-error')).toContainText('failover.json');
+  await expect(page.getByTestId('lesson-picker')).toBeVisible();
+  await expect(page.locator('[data-testid="partition"]')).toHaveCount(partitions);
+  // Another lesson still starts.
+  await page.locator('[data-testid="lesson-item"][data-lesson="offsets"]').getByRole('button', { name: /^Start lesson/ }).click();
+  await expect(panel(page)).toHaveAttribute('data-lesson', 'offsets');
+});
