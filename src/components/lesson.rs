@@ -204,6 +204,9 @@ struct Active {
     show_answer: bool,
 }
 
+/// Real milliseconds a "your turn" step waits before showing its hint by itself.
+pub const HINT_DELAY_MS: u32 = 20_000;
+
 thread_local! {
     /// The fragment this component last wrote, so its own `hashchange` is not followed.
     static LAST_HASH: std::cell::RefCell<Rc<String>> = std::cell::RefCell::new(Rc::new(String::new()));
@@ -278,6 +281,16 @@ pub fn lesson_area() -> Html {
     let fetched = use_mut_ref(Vec::<(String, Rc<Lesson>)>::new);
     let open = use_state(|| true);
     let readers = use_mut_ref(Vec::<gloo::file::callbacks::FileReader>::new);
+    // The hint of a "your turn" step shows by itself after HINT_DELAY_MS of real time.
+    let hint_due = use_state(|| None::<(String, usize)>);
+    {
+        let current = (*active).as_ref().map(|a| (a.id.clone(), a.step));
+        let hint_due = hint_due.clone();
+        use_effect_with(current, move |current| {
+            let timeout = current.clone().map(|key| gloo::timers::callback::Timeout::new(HINT_DELAY_MS, move || hint_due.set(Some(key))));
+            move || drop(timeout)
+        });
+    }
 
     let start = {
         let lab_ctx = lab_ctx.clone();
@@ -495,7 +508,7 @@ pub fn lesson_area() -> Html {
         Advance::OnAction(_) if !done => html! {
             <>
                 <span>{ "Your turn." }</span>
-                if a.show_hint {
+                if a.show_hint || hint_due.as_ref().is_some_and(|(id, n)| *id == a.id && *n == a.step) {
                     <span class="hint" data-testid="lesson-hint">{ step.hint.clone().unwrap_or_default() }</span>
                 } else {
                     <button onclick={update(|b, _| b.show_hint = true, None)}>{ "Hint" }</button>

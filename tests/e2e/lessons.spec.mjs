@@ -108,3 +108,15 @@ test('a bundled lesson file that cannot be loaded is reported and the lab is kep
   await page.locator('[data-testid="lesson-item"][data-lesson="offsets"]').getByRole('button', { name: /^Start lesson/ }).click();
   await expect(panel(page)).toHaveAttribute('data-lesson', 'offsets');
 });
+
+test('a "your turn" step shows its hint by itself after 20 s', async ({ page }) => {
+  await page.clock.install();
+  await page.goto('./?fresh=1#lesson=consumer-groups&step=3');
+  await expect(panel(page)).toHaveAttribute('data-step', '3');
+  await expect(panel(page)).toHaveAttribute('data-done', 'false');
+  await expect(page.getByTestId('lesson-hint')).toHaveCount(0);
+  await page.clock.runFor(19_000);
+  await expect(page.getByTestId('lesson-hint')).toHaveCount(0);
+  await page.clock.runFor(2_000);
+  await expect(page.getByTestId('lesson-hint')).not.toBeEmpty();
+});
