@@ -23,7 +23,7 @@ use crate::assign::{self, Strategy};
 use crate::cluster::{AppendError, Cluster};
 use crate::error::SimError;
 use crate::event::Event;
-use crate::group::accounting::{DeliveryLedger, OwnershipTimeline};
+use crate::group::accounting::{DeliveryLedger, OwnershipLane, OwnershipTimeline};
 use crate::group::client::{
     AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
     MemberSubscription, PartitionOffsets, PartitionSource,
@@ -1211,28 +1211,33 @@ impl GroupLayer {
 
     fn group_view(&self, cluster: &Cluster, gid: &str, g: &GroupRuntime) -> GroupView {
         let coord = g.coordinator.as_ref();
-        let clients: BTreeMap<&str, &ConsumerClient> = self
+        // The group's clients in `client.id` order (the order of `self.consumers`).
+        let clients: Vec<(&str, &ConsumerClient)> = self
             .consumers
             .iter()
             .filter(|(_, c)| c.group_id == gid)
             .map(|(id, c)| (id.as_str(), &c.client))
             .collect();
+        let client_by_id = |id: &str| {
+            clients
+                .binary_search_by(|(k, _)| (*k).cmp(id))
+                .ok()
+                .map(|i| clients[i].1)
+        };
         let members = coord
             .map(|c| {
+                let leader = c.leader();
                 c.members()
                     .values()
                     .map(|m| {
-                        let client = clients
-                            .get(m.client_id.as_str())
+                        let client = client_by_id(m.client_id.as_str())
                             .filter(|cl| cl.member_id() == m.member_id);
+                        let mut assigned = Vec::with_capacity(m.assignment.len());
+                        assigned.extend(m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)));
                         MemberView {
                             member_id: m.member_id.clone(),
                             client_id: m.client_id.clone(),
-                            assigned: m
-                                .assignment
-                                .iter()
-                                .map(|tp| (tp.topic.clone(), tp.partition))
-                                .collect(),
+                            assigned,
                             status: if m.awaiting_join.is_some() {
                                 "awaiting JoinGroup response".to_string()
                             } else if m.awaiting_sync.is_some() {
@@ -1240,7 +1245,7 @@ impl GroupLayer {
                             } else {
                                 "member".to_string()
                             },
-                            is_leader: c.leader() == Some(m.member_id.as_str()),
+                            is_leader: leader == Some(m.member_id.as_str()),
                             session_deadline_ms: (m.awaiting_join.is_none()
                                 && m.awaiting_sync.is_none())
                             .then_some(m.session_deadline_ms),
@@ -1251,81 +1256,126 @@ impl GroupLayer {
                     .collect()
             })
             .unwrap_or_default();
+        let fenced: Vec<bool> = clients
+            .iter()
+            .map(|(_, c)| self.ownership.is_fenced(gid, c.client_id()))
+            .collect();
         let consumers = clients
-            .values()
-            .map(|c| ConsumerView {
-                client_id: c.client_id().to_string(),
-                member_id: c.member_id().to_string(),
-                lifecycle: format!("{:?}", c.lifecycle()),
-                member_state: c.state().name().to_string(),
-                generation: c.generation_id(),
-                protocol: format!("{:?}", c.rebalance_protocol()).to_lowercase(),
-                coordinator: c.coordinator(),
-                assigned: c
-                    .assignment()
-                    .iter()
-                    .map(|tp| (tp.topic.clone(), tp.partition))
-                    .collect(),
-                positions: c
-                    .positions()
-                    .iter()
-                    .map(|(tp, o)| (tp.topic.clone(), tp.partition, *o))
-                    .collect(),
-                pending_records: c.pending_records() as u64,
-                last_poll_ms: c.last_poll_ms(),
-                fenced: self.ownership.is_fenced(gid, c.client_id()),
+            .iter()
+            .zip(&fenced)
+            .map(|(&(_, c), &fenced)| {
+                let mut assigned = Vec::with_capacity(c.assignment().len());
+                assigned.extend(c.assignment().iter().map(|tp| (tp.topic.clone(), tp.partition)));
+                let mut positions = Vec::with_capacity(c.positions().len());
+                positions.extend(c.positions().iter().map(|(tp, o)| (tp.topic.clone(), tp.partition, *o)));
+                ConsumerView {
+                    client_id: c.client_id().to_string(),
+                    member_id: c.member_id().to_string(),
+                    lifecycle: format!("{:?}", c.lifecycle()),
+                    member_state: c.state().name().to_string(),
+                    generation: c.generation_id(),
+                    protocol: format!("{:?}", c.rebalance_protocol()).to_lowercase(),
+                    coordinator: c.coordinator(),
+                    assigned,
+                    positions,
+                    pending_records: c.pending_records() as u64,
+                    last_poll_ms: c.last_poll_ms(),
+                    fenced,
+                }
             })
             .collect();
-        // Partitions of the subscription.
-        let mut tps = Vec::new();
-        for t in &g.subscription {
-            if let Some(topic) = cluster.topic(t) {
-                for p in 0..topic.partitions.len() as u32 {
-                    tps.push(TopicPartition::new(t.clone(), p));
+        // Partitions of the subscription, densely indexed: topic `i` of `topics` covers
+        // indices `base[i]..base[i] + partitions`. The subscription is sorted, so this order is
+        // the `TopicPartition` order.
+        let topics: Vec<(&str, &crate::cluster::Topic)> = g
+            .subscription
+            .iter()
+            .filter_map(|t| cluster.topic(t).map(|topic| (t.as_str(), topic)))
+            .collect();
+        let mut base = Vec::with_capacity(topics.len());
+        let mut n = 0usize;
+        for (_, topic) in &topics {
+            base.push(n);
+            n += topic.partitions.len();
+        }
+        let index_of = |topic: &str, partition: u32| -> Option<usize> {
+            let i = topics.iter().position(|(t, _)| *t == topic)?;
+            ((partition as usize) < topics[i].1.partitions.len()).then(|| base[i] + partition as usize)
+        };
+        let mut committed: Vec<Option<i64>> = vec![None; n];
+        match coord {
+            Some(c) => {
+                for (tp, o) in c.committed() {
+                    if let Some(i) = index_of(&tp.topic, tp.partition) {
+                        committed[i] = Some(o.offset);
+                    }
+                }
+            }
+            None => {
+                for ((t, p), o) in cluster.committed_offsets(gid) {
+                    if let Some(i) = index_of(&t, p) {
+                        committed[i] = Some(o as i64);
+                    }
                 }
             }
         }
-        let committed: BTreeMap<TopicPartition, i64> = match coord {
-            Some(c) => c
-                .committed()
-                .iter()
-                .map(|(tp, o)| (tp.clone(), o.offset))
-                .collect(),
-            None => cluster
-                .committed_offsets(gid)
-                .into_iter()
-                .map(|((t, p), o)| (TopicPartition::new(t, p), o as i64))
-                .collect(),
-        };
-        let mut owners: BTreeMap<TopicPartition, (String, i64)> = BTreeMap::new();
-        for c in clients
-            .values()
-            .filter(|c| !self.ownership.is_fenced(gid, c.client_id()))
-        {
+        // Position of the (non-fenced) owner per partition; a later client overrides.
+        let mut positions: Vec<Option<i64>> = vec![None; n];
+        for (&(_, c), &fenced) in clients.iter().zip(&fenced) {
+            if fenced {
+                continue;
+            }
             for tp in c.assignment() {
                 if let Some(p) = c.positions().get(tp) {
-                    owners.insert(tp.clone(), (c.client_id().to_string(), *p));
+                    if let Some(i) = index_of(&tp.topic, tp.partition) {
+                        positions[i] = Some(*p);
+                    }
                 }
             }
         }
-        let lag = tps
-            .iter()
-            .map(|tp| {
-                let hw = cluster.high_watermark(&tp.topic, tp.partition).unwrap_or(0);
-                let c = committed.get(tp).copied();
-                let pos = owners.get(tp);
-                LagView {
-                    topic: tp.topic.clone(),
-                    partition: tp.partition,
+        // Ownership lanes per partition.
+        let mut lanes: Vec<Option<&OwnershipLane>> = vec![None; n];
+        if let Some(m) = self.ownership.lanes(gid) {
+            for (ti, (t, topic)) in topics.iter().enumerate() {
+                let from = TopicPartition::new(*t, 0);
+                for (tp, lane) in m.range(from..).take_while(|(tp, _)| tp.topic == *t) {
+                    if (tp.partition as usize) < topic.partitions.len() {
+                        lanes[base[ti] + tp.partition as usize] = Some(lane);
+                    }
+                }
+            }
+        }
+        let mut lag = Vec::with_capacity(n);
+        let mut ownership = Vec::with_capacity(n);
+        for (ti, (t, topic)) in topics.iter().enumerate() {
+            for (p, part) in topic.partitions.iter().enumerate() {
+                let i = base[ti] + p;
+                let hw = part.leader_log().map_or(0, |l| l.high_watermark());
+                let c = committed[i];
+                let pos = positions[i];
+                let lane = lanes[i];
+                lag.push(LagView {
+                    topic: t.to_string(),
+                    partition: p as u32,
                     high_watermark: hw,
                     committed: c.map(|c| c.max(0) as u64),
-                    position: pos.map(|(_, p)| (*p).max(0) as u64),
-                    owner: self.ownership.current_owner(gid, tp).map(str::to_string),
+                    position: pos.map(|p| p.max(0) as u64),
+                    owner: lane.and_then(OwnershipLane::owner).map(str::to_string),
                     committed_lag: c.map(|c| hw.saturating_sub(c.max(0) as u64)),
-                    position_lag: pos.map(|(_, p)| hw.saturating_sub((*p).max(0) as u64)),
-                }
-            })
-            .collect();
+                    position_lag: pos.map(|p| hw.saturating_sub(p.max(0) as u64)),
+                });
+                let h = lane.map_or(&[][..], OwnershipLane::changes);
+                let from = h.len().saturating_sub(MAX_OWNERSHIP_IN_VIEW);
+                let mut changes = Vec::with_capacity(h.len() - from);
+                changes.extend(h[from..].iter().map(|c| OwnershipChangeView { at_ms: c.at_ms, owner: c.owner.clone() }));
+                ownership.push(OwnershipView {
+                    topic: t.to_string(),
+                    partition: p as u32,
+                    changes,
+                    gap_ms: lane.map_or(0, OwnershipLane::gap_ms),
+                });
+            }
+        }
         let delivery = DeliveryView {
             processed: self.ledger.total_processed(gid),
             distinct: self.ledger.distinct_processed(gid),
@@ -1333,25 +1383,6 @@ impl GroupLayer {
             losses: self.losses.get(gid).copied().unwrap_or(0),
             ordering_violations: self.ordering_violations.get(gid).copied().unwrap_or(0),
         };
-        let ownership = tps
-            .iter()
-            .map(|tp| {
-                let h = self.ownership.history(gid, tp);
-                let from = h.len().saturating_sub(MAX_OWNERSHIP_IN_VIEW);
-                OwnershipView {
-                    topic: tp.topic.clone(),
-                    partition: tp.partition,
-                    changes: h[from..]
-                        .iter()
-                        .map(|c| OwnershipChangeView {
-                            at_ms: c.at_ms,
-                            owner: c.owner.clone(),
-                        })
-                        .collect(),
-                    gap_ms: self.ownership.total_gap_ms(gid, tp),
-                }
-            })
-            .collect();
         let (meta_generation, meta_protocol, meta_leader) = match &g.metadata {
             Some(CoordinatorRecord::GroupMetadata {
                 generation_id,
