@@ -260,6 +260,16 @@ impl PartitionSource for ClusterSource<'_> {
     }
 }
 
+/// `(time_ms, n)` packed into one `u128` ordered like the tuple (one integer comparison).
+fn pack(time_ms: u64, n: u64) -> u128 {
+    (u128::from(time_ms) << 64) | u128::from(n)
+}
+
+/// Inverse of [`pack`].
+fn unpack(key: u128) -> (u64, u64) {
+    ((key >> 64) as u64, key as u64)
+}
+
 #[derive(Clone, Debug)]
 struct GroupRuntime {
     config: GroupConfig,
@@ -287,16 +297,16 @@ impl ConsumerRuntime {
     /// Re-reads the client's next deadline after a change of the client and keeps the due
     /// index in sync. The deadline depends on the client's own state only, so refreshing
     /// after each `&mut` call keeps the cache exact.
-    fn refresh_deadline(&mut self, due: &mut BTreeSet<(u64, u32)>) {
+    fn refresh_deadline(&mut self, due: &mut BTreeSet<u128>) {
         let d = self.client.next_deadline_ms();
         if d == self.deadline_ms {
             return;
         }
         if let Some(old) = self.deadline_ms {
-            due.remove(&(old, self.slot));
+            due.remove(&pack(old, u64::from(self.slot)));
         }
         if let Some(new) = d {
-            due.insert((new, self.slot));
+            due.insert(pack(new, u64::from(self.slot)));
         }
         self.deadline_ms = d;
     }
@@ -311,8 +321,10 @@ pub struct GroupLayer {
     consumer_names: Vec<String>,
     /// Timer index: `(next deadline, slot)` of every consumer that has one, so finding due
     /// consumers and the layer's next deadline costs O(log n) instead of a scan.
-    consumer_due: BTreeSet<(u64, u32)>,
-    queue: BTreeMap<(u64, u64), Message>,
+    /// Keys are `pack(deadline_ms, slot)`.
+    consumer_due: BTreeSet<u128>,
+    /// In-flight messages keyed by `pack(deliver_at_ms, seq)`.
+    queue: BTreeMap<u128, Message>,
     seq: u64,
     next_client_n: u32,
     scheduled: BTreeSet<u64>,
@@ -713,13 +725,13 @@ impl GroupLayer {
     pub fn next_deadline_ms(&self) -> Option<u64> {
         #[cfg(debug_assertions)]
         self.debug_check_deadline_cache();
-        let q = self.queue.keys().next().map(|(t, _)| *t);
+        let q = self.queue.first_key_value().map(|(&k, _)| unpack(k).0);
         let c = self
             .groups
             .values()
             .filter_map(|g| g.coordinator_deadline_ms)
             .min();
-        let cl = self.consumer_due.first().map(|(d, _)| *d);
+        let cl = self.consumer_due.first().map(|&k| unpack(k).0);
         [q, c, cl].into_iter().flatten().min()
     }
 
@@ -738,7 +750,7 @@ impl GroupLayer {
             debug_assert_eq!(c.deadline_ms, c.client.next_deadline_ms(), "stale deadline of {id}");
             debug_assert_eq!(self.consumer_names.get(c.slot as usize), Some(id));
             if let Some(d) = c.deadline_ms {
-                debug_assert!(self.consumer_due.contains(&(d, c.slot)));
+                debug_assert!(self.consumer_due.contains(&pack(d, u64::from(c.slot))));
                 n += 1;
             }
         }
@@ -777,8 +789,8 @@ impl GroupLayer {
         self.scheduled.retain(|t| *t > now);
         self.sync_coordinators(ctx, cluster);
         for _ in 0..MAX_STEPS_PER_WAKEUP {
-            if let Some((&key, _)) = self.queue.iter().next().filter(|((d, _), _)| *d <= now) {
-                if let Some(msg) = self.queue.remove(&key) {
+            if self.queue.first_key_value().is_some_and(|(&k, _)| unpack(k).0 <= now) {
+                if let Some((_, msg)) = self.queue.pop_first() {
                     self.deliver(ctx, cluster, msg);
                 }
                 continue;
@@ -807,8 +819,8 @@ impl GroupLayer {
             // `self.consumers`), as a scan of every consumer would.
             let mut due_slots: Vec<u32> = self
                 .consumer_due
-                .range(..=(now, u32::MAX))
-                .map(|&(_, slot)| slot)
+                .range(..=pack(now, u64::MAX))
+                .map(|&k| unpack(k).1 as u32)
                 .collect();
             due_slots.sort_unstable_by(|a, b| {
                 self.consumer_names[*a as usize].cmp(&self.consumer_names[*b as usize])
@@ -926,7 +938,7 @@ impl GroupLayer {
         }
         m.deliver_at_ms = m.deliver_at_ms.max(now);
         self.seq += 1;
-        self.queue.insert((m.deliver_at_ms, self.seq), m);
+        self.queue.insert(pack(m.deliver_at_ms, self.seq), m);
     }
 
     fn deliver(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, msg: Message) {
@@ -1479,9 +1491,10 @@ impl GroupLayer {
                 h.u64(*o as u64);
             }
         }
-        for ((d, seq), m) in &self.queue {
-            h.u64(*d);
-            h.u64(*seq);
+        for (&k, m) in &self.queue {
+            let (d, seq) = unpack(k);
+            h.u64(d);
+            h.u64(seq);
             h.u64(m.correlation_id);
         }
     }
