@@ -364,6 +364,11 @@ impl DeliveryLedger {
             .unwrap_or(0)
     }
 
+    /// The records a group processed, with their processing counts.
+    pub fn processed_ids(&self, group_id: &str) -> Option<&BTreeMap<RecordId, u32>> {
+        self.counts.get(group_id)
+    }
+
     /// Extra processings (sum over records of `times − 1`).
     pub fn duplicates(&self, group_id: &str) -> u64 {
         self.totals.get(group_id).map_or(0, |t| t.1)

@@ -279,6 +279,9 @@ struct GroupRuntime {
     /// Cached [`GroupCoordinator::next_deadline_ms`] of `coordinator`, refreshed after every
     /// change of the coordinator (it depends on the coordinator's state only).
     coordinator_deadline_ms: Option<u64>,
+    /// [`GroupCoordinator::committed_version`] at which every committed offset of the group was
+    /// already checked for losses (`None`: not known to be settled).
+    losses_settled: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -384,6 +387,7 @@ impl GroupLayer {
             coordinator: None,
             metadata: None,
             coordinator_deadline_ms: None,
+            losses_settled: None,
         }
     }
 
@@ -670,6 +674,7 @@ impl GroupLayer {
             }
             moved = true;
             let taken = g.coordinator.take();
+            g.losses_settled = None;
             g.coordinator_deadline_ms = None;
             if let Some(mut old) = taken {
                 let alive = cluster.broker_alive(old.broker_id());
@@ -707,6 +712,7 @@ impl GroupLayer {
                         if let Some(g) = self.groups.get_mut(&gid) {
                             g.coordinator_deadline_ms = c.next_deadline_ms();
                             g.coordinator = Some(c);
+                            g.losses_settled = None;
                         }
                         self.apply_outputs(ctx, cluster, &gid, out);
                     }
@@ -852,22 +858,53 @@ impl GroupLayer {
     /// skipped by `auto.offset.reset` are not losses.
     fn account_losses(&mut self, cluster: &Cluster) {
         let GroupLayer { groups, consumers, loss_checked, reset_floor, losses, ledger, .. } = self;
-        for (gid, g) in groups.iter() {
+        for (gid, g) in groups.iter_mut() {
             let Some(c) = &g.coordinator else { continue };
+            // Every offset was settled (checked up to the committed offset) by an earlier pass
+            // and none changed since: this pass would skip every partition.
+            if g.losses_settled == Some(c.committed_version()) {
+                continue;
+            }
+            // Partitions this pass leaves below their committed offset.
+            let mut unsettled = 0usize;
             // Lowest offset still in a member's batch, per partition; built on first need.
             let mut pending: Option<BTreeMap<&TopicPartition, u64>> = None;
             let floors = reset_floor.get(gid.as_str());
+            let checked_of_group = loss_checked.get(gid.as_str());
+            let processed = ledger.processed_ids(gid);
+            // Partitions checked in this pass (each partition appears once in `committed`).
+            let mut newly_checked: Vec<(&TopicPartition, u64)> = Vec::new();
+            // Topic lookups by name, cached for runs of partitions of one topic.
+            let mut topic_cache: Option<(&str, Option<&crate::cluster::Topic>)> = None;
+            // `loss_checked` is keyed like `committed`: walk both in order (a merge join).
+            let mut checked_iter = checked_of_group.map(|m| m.iter().peekable());
             for (tp, committed) in c.committed() {
                 let committed_offset = committed.offset.max(0) as u64;
-                let checked = loss_checked.get(gid.as_str()).and_then(|m| m.get(tp)).copied();
+                let checked = checked_iter.as_mut().and_then(|it| loop {
+                    match it.peek() {
+                        Some((k, _)) if *k < tp => {
+                            it.next();
+                        }
+                        Some((k, v)) if *k == tp => break Some(**v),
+                        _ => break None,
+                    }
+                });
                 if checked.is_some_and(|c| c >= committed_offset) {
                     continue;
                 }
-                let Some(log) = cluster
-                    .topic(&tp.topic)
+                let topic = match topic_cache {
+                    Some((name, t)) if name == tp.topic => t,
+                    _ => {
+                        let t = cluster.topic(&tp.topic);
+                        topic_cache = Some((tp.topic.as_str(), t));
+                        t
+                    }
+                };
+                let Some(log) = topic
                     .and_then(|t| t.partitions.get(tp.partition as usize))
                     .and_then(|p| p.leader_log())
                 else {
+                    unsettled += 1;
                     continue;
                 };
                 let pending = pending.get_or_insert_with(|| {
@@ -891,6 +928,7 @@ impl GroupLayer {
                 .unwrap_or(0);
                 let until = pending_min.map_or(committed_offset, |p| p.min(committed_offset));
                 if until <= from {
+                    unsettled += 1;
                     continue;
                 }
                 let lost = log
@@ -898,14 +936,33 @@ impl GroupLayer {
                     .iter()
                     .filter(|r| {
                         let id = (u64::from(r.producer_id) << 32) | u64::from(r.sequence);
-                        ledger.times_processed(gid, id) == 0
+                        !processed.is_some_and(|m| m.contains_key(&id))
                     })
                     .count() as u64;
                 if lost > 0 {
                     *losses.entry(gid.clone()).or_insert(0) += lost;
                 }
-                loss_checked.entry(gid.clone()).or_default().insert(tp.clone(), until);
+                if until < committed_offset {
+                    unsettled += 1;
+                }
+                newly_checked.push((tp, until));
             }
+            if !newly_checked.is_empty() {
+                if !loss_checked.contains_key(gid.as_str()) {
+                    loss_checked.insert(gid.clone(), BTreeMap::new());
+                }
+                if let Some(m) = loss_checked.get_mut(gid.as_str()) {
+                    for (tp, until) in newly_checked {
+                        match m.get_mut(tp) {
+                            Some(v) => *v = until,
+                            None => {
+                                m.insert(tp.clone(), until);
+                            }
+                        }
+                    }
+                }
+            }
+            g.losses_settled = (unsettled == 0).then(|| c.committed_version());
         }
     }
 
