@@ -328,15 +328,18 @@ impl DeliveryLedger {
 
     /// Counts one processing of `record_id` by `group_id`.
     pub fn record_processed(&mut self, group_id: &str, record_id: RecordId) {
-        let c = self
-            .counts
-            .entry(group_id.to_string())
-            .or_default()
-            .entry(record_id)
-            .or_insert(0);
+        // Look groups up by `&str`; allocate the key only for a new group.
+        if !self.counts.contains_key(group_id) {
+            self.counts.insert(group_id.to_string(), BTreeMap::new());
+        }
+        if !self.totals.contains_key(group_id) {
+            self.totals.insert(group_id.to_string(), (0, 0));
+        }
+        let Some(counts) = self.counts.get_mut(group_id) else { return };
+        let c = counts.entry(record_id).or_insert(0);
         *c = c.saturating_add(1);
         let repeat = *c > 1;
-        let t = self.totals.entry(group_id.to_string()).or_insert((0, 0));
+        let Some(t) = self.totals.get_mut(group_id) else { return };
         t.0 += 1;
         if repeat {
             t.1 += 1;

@@ -1193,13 +1193,35 @@ impl GroupLayer {
         outputs: Vec<Output>,
     ) {
         for o in outputs {
-            match &o {
-                Output::Send(m) => self.enqueue(ctx.now_ms, m.clone()),
+            let o = match o {
+                Output::Send(m) => {
+                    self.enqueue(ctx.now_ms, m);
+                    continue;
+                }
                 Output::AppendRecord(r @ CoordinatorRecord::GroupMetadata { .. }) => {
                     if let Some(g) = self.groups.get_mut(gid) {
-                        g.metadata = Some(r.clone());
+                        g.metadata = Some(r);
                     }
+                    continue;
                 }
+                Output::Event { at_ms, event } => {
+                    if let GroupEvent::OffsetReset { tp, offset, .. } = &event {
+                        let floor = self
+                            .reset_floor
+                            .entry(gid.to_string())
+                            .or_default()
+                            .entry(tp.clone())
+                            .or_insert(0);
+                        *floor = (*floor).max((*offset).max(0) as u64);
+                    }
+                    ctx.emit(Event::Group { at_ms, event });
+                    continue;
+                }
+                other => other,
+            };
+            match &o {
+                Output::Send(_) | Output::Event { .. } => {}
+                Output::AppendRecord(CoordinatorRecord::GroupMetadata { .. }) => {}
                 Output::AppendRecord(CoordinatorRecord::OffsetCommit {
                     group_id,
                     tp,
@@ -1248,21 +1270,6 @@ impl GroupLayer {
                     if current {
                         self.ownership.fence(group_id, client_id, *at_ms);
                     }
-                }
-                Output::Event { at_ms, event } => {
-                    if let GroupEvent::OffsetReset { tp, offset, .. } = event {
-                        let floor = self
-                            .reset_floor
-                            .entry(gid.to_string())
-                            .or_default()
-                            .entry(tp.clone())
-                            .or_insert(0);
-                        *floor = (*floor).max((*offset).max(0) as u64);
-                    }
-                    ctx.emit(Event::Group {
-                        at_ms: *at_ms,
-                        event: event.clone(),
-                    })
                 }
             }
         }
