@@ -328,6 +328,12 @@ impl DeliveryLedger {
 
     /// Counts one processing of `record_id` by `group_id`.
     pub fn record_processed(&mut self, group_id: &str, record_id: RecordId) {
+        self.count_processed(group_id, record_id);
+    }
+
+    /// Counts one processing of `record_id` by `group_id`; returns how many times the group has
+    /// now processed it (1 = first time).
+    pub fn count_processed(&mut self, group_id: &str, record_id: RecordId) -> u32 {
         // Look groups up by `&str`; allocate the key only for a new group.
         if !self.counts.contains_key(group_id) {
             self.counts.insert(group_id.to_string(), BTreeMap::new());
@@ -335,15 +341,16 @@ impl DeliveryLedger {
         if !self.totals.contains_key(group_id) {
             self.totals.insert(group_id.to_string(), (0, 0));
         }
-        let Some(counts) = self.counts.get_mut(group_id) else { return };
+        let Some(counts) = self.counts.get_mut(group_id) else { return 0 };
         let c = counts.entry(record_id).or_insert(0);
         *c = c.saturating_add(1);
-        let repeat = *c > 1;
-        let Some(t) = self.totals.get_mut(group_id) else { return };
+        let times = *c;
+        let Some(t) = self.totals.get_mut(group_id) else { return times };
         t.0 += 1;
-        if repeat {
+        if times > 1 {
             t.1 += 1;
         }
+        times
     }
 
     /// Applies an [`Output::Processed`]; other outputs are ignored.

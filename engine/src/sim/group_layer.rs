@@ -322,6 +322,8 @@ pub struct GroupLayer {
     consumers: BTreeMap<String, ConsumerRuntime>,
     /// `client.id` of each consumer slot ([`ConsumerRuntime::slot`]).
     consumer_names: Vec<String>,
+    /// Rank of each slot's `client.id` among all consumers (the order of `consumers`).
+    consumer_rank: Vec<u32>,
     /// Timer index: `(next deadline, slot)` of every consumer that has one, so finding due
     /// consumers and the layer's next deadline costs O(log n) instead of a scan.
     /// Keys are `pack(deadline_ms, slot)`.
@@ -521,6 +523,7 @@ impl GroupLayer {
         g.subscription = subscription;
         let slot = self.consumer_names.len() as u32;
         self.consumer_names.push(client_id.clone());
+        self.rank_consumers();
         let mut rt = ConsumerRuntime {
             group_id,
             topics: consumer_topics,
@@ -533,6 +536,21 @@ impl GroupLayer {
         self.sync_coordinators(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
+    }
+
+    /// Ranks the consumer just added (the last slot) in [`Self::consumer_rank`]: later
+    /// `client.id`s move up by one. Names are unique.
+    fn rank_consumers(&mut self) {
+        let Some((new, older)) = self.consumer_names.split_last() else { return };
+        let mut rank = 0u32;
+        for (slot, name) in older.iter().enumerate() {
+            if name < new {
+                rank += 1;
+            } else {
+                self.consumer_rank[slot] += 1;
+            }
+        }
+        self.consumer_rank.push(rank);
     }
 
     fn consumer_mut<'a>(
@@ -761,6 +779,15 @@ impl GroupLayer {
             }
         }
         debug_assert_eq!(n, self.consumer_due.len());
+        debug_assert_eq!(self.consumer_rank.len(), self.consumer_names.len());
+        for b in 1..self.consumer_names.len() {
+            let a = b - 1;
+            debug_assert_eq!(
+                self.consumer_names[a] < self.consumer_names[b],
+                self.consumer_rank[a] < self.consumer_rank[b],
+                "stale consumer rank"
+            );
+        }
     }
 
     /// Re-reads a group's coordinator deadline after the coordinator changed.
@@ -828,9 +855,9 @@ impl GroupLayer {
                 .range(..=pack(now, u64::MAX))
                 .map(|&k| unpack(k).1 as u32)
                 .collect();
-            due_slots.sort_unstable_by(|a, b| {
-                self.consumer_names[*a as usize].cmp(&self.consumer_names[*b as usize])
-            });
+            if due_slots.len() > 1 {
+                due_slots.sort_unstable_by_key(|&s| self.consumer_rank[s as usize]);
+            }
             for slot in due_slots {
                 let src = ClusterSource { cluster: &*cluster };
                 let Some(c) = self.consumers.get_mut(&self.consumer_names[slot as usize]) else {
@@ -838,9 +865,11 @@ impl GroupLayer {
                 };
                 let out = c.client.handle_timeout(now, &src);
                 c.refresh_deadline(&mut self.consumer_due);
-                let gid = c.group_id.clone();
                 any = true;
-                self.apply_outputs(ctx, cluster, &gid, out);
+                if !out.is_empty() {
+                    let gid = c.group_id.clone();
+                    self.apply_outputs(ctx, cluster, &gid, out);
+                }
             }
             if !any {
                 break;
@@ -1169,14 +1198,14 @@ impl GroupLayer {
             return;
         }
         // Nested maps: look up by reference, allocate keys only for a new group/partition.
-        if !self.key_last_offset.contains_key(group_id) {
-            self.key_last_offset.insert(group_id.to_string(), BTreeMap::new());
-        }
-        let Some(by_tp) = self.key_last_offset.get_mut(group_id) else { return };
-        if !by_tp.contains_key(tp) {
-            by_tp.insert(tp.clone(), BTreeMap::new());
-        }
-        let Some(by_key) = by_tp.get_mut(tp) else { return };
+        let by_tp = match self.key_last_offset.get_mut(group_id) {
+            Some(m) => m,
+            None => self.key_last_offset.entry(group_id.to_string()).or_default(),
+        };
+        let by_key = match by_tp.get_mut(tp) {
+            Some(m) => m,
+            None => by_tp.entry(tp.clone()).or_default(),
+        };
         let last = by_key.entry(key).or_insert(-1);
         if offset < *last {
             *self.ordering_violations.entry(group_id.to_string()).or_insert(0) += 1;
@@ -1245,11 +1274,11 @@ impl GroupLayer {
                     }
                 }
                 Output::Processed { group_id, tp, offset, record_id, .. } => {
-                    let first_time = self.ledger.times_processed(group_id, *record_id) == 0;
-                    if first_time {
+                    // Key order is judged on the first processing only (the ledger and the
+                    // key-order tracker are independent, so counting first is equivalent).
+                    if self.ledger.count_processed(group_id, *record_id) == 1 {
                         self.track_key_order(cluster, group_id, tp, *offset);
                     }
-                    self.ledger.apply(&o);
                 }
                 Output::Assigned { .. } | Output::Revoked { .. } => {
                     self.losses_dirty = true;
