@@ -6,6 +6,8 @@
 //!   rebalances back to `Stable`.
 //! * `big_scenario_10s`: the browser's target load — 1,000 partitions × 200 consumers × 3 groups
 //!   with a 2,000 records/s producer — for 10 s of simulated time.
+//! * `big_view_after_20s`: one `Sim::view()` call on that scenario after 20 s of simulated time
+//!   (the UI calls it on every render).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use grouplab_engine::command::{Acks, KeySpec};
@@ -130,5 +132,15 @@ fn big_10s(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rebalance_cycle, big_10s);
+fn big_view(c: &mut Criterion) {
+    let run = big_scenario(20_000).run().expect("scenario runs");
+    assert!(run.rejected.is_empty(), "rejected: {:?}", run.rejected);
+    let sim = run.sim;
+    let mut g = c.benchmark_group("groups");
+    g.sample_size(20);
+    g.bench_function("big_view_after_20s", |b| b.iter(|| sim.view()));
+    g.finish();
+}
+
+criterion_group!(benches, rebalance_cycle, big_10s, big_view);
 criterion_main!(benches);

@@ -127,6 +127,10 @@ impl Log {
 
     /// Records with offsets in `[from, until)`, at most `max` of them.
     pub fn slice(&self, from: u64, until: u64, max: usize) -> &[Record] {
+        if from >= until || max == 0 {
+            // Empty either way; skip touching the record buffer.
+            return &[];
+        }
         let recs = self.records();
         let a = Self::position(recs, from);
         let b = Self::position(recs, until);

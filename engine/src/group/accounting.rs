@@ -27,10 +27,60 @@ pub struct OwnershipChange {
 pub const MAX_CHANGES_PER_PARTITION: usize = 10_000;
 
 /// Who owns each partition of each group over time.
+///
+/// Stored per group, then per partition ([`OwnershipLane`]), so lookups by `&str` group id
+/// allocate nothing; each lane keeps its total gap incrementally so views need no scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnershipTimeline {
-    changes: BTreeMap<(String, TopicPartition), Vec<OwnershipChange>>,
-    fenced: BTreeSet<(String, String)>,
+    groups: BTreeMap<String, BTreeMap<TopicPartition, OwnershipLane>>,
+    /// Per group: fenced `client.id`s.
+    fenced: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// The ownership history of one partition in one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipLane {
+    changes: Vec<OwnershipChange>,
+    /// Sum of the gaps of `changes` ([`OwnershipTimeline::gaps`]), kept incrementally.
+    gap_ms: u64,
+    /// Start of the open release (a release not yet followed by an owner).
+    released_at: Option<u64>,
+}
+
+impl OwnershipLane {
+    /// Every kept change, oldest first.
+    pub fn changes(&self) -> &[OwnershipChange] {
+        &self.changes
+    }
+    /// Current owner.
+    pub fn owner(&self) -> Option<&str> {
+        self.changes.last().and_then(|c| c.owner.as_deref())
+    }
+    /// Total time without an owner between two owners (over the kept changes).
+    pub fn gap_ms(&self) -> u64 {
+        self.gap_ms
+    }
+
+    fn push(&mut self, change: OwnershipChange) {
+        if self.changes.len() >= MAX_CHANGES_PER_PARTITION {
+            // Dropping the oldest change drops the gap it opened, if the next change closed it.
+            if let [first, second, ..] = self.changes.as_slice() {
+                if first.owner.is_none() && second.owner.is_some() {
+                    self.gap_ms -= second.at_ms - first.at_ms;
+                }
+            }
+            self.changes.remove(0);
+        }
+        match (&change.owner, self.released_at) {
+            (None, _) => self.released_at = Some(change.at_ms),
+            (Some(_), Some(from)) => {
+                self.gap_ms += change.at_ms - from;
+                self.released_at = None;
+            }
+            (Some(_), None) => {}
+        }
+        self.changes.push(change);
+    }
 }
 
 /// Two consumers of one group would own one partition at the same time, or a consumer
@@ -77,46 +127,53 @@ impl OwnershipTimeline {
     }
 
     fn push(&mut self, group_id: &str, tp: &TopicPartition, change: OwnershipChange) {
-        let v = self
-            .changes
-            .entry((group_id.to_string(), tp.clone()))
-            .or_default();
-        if v.len() >= MAX_CHANGES_PER_PARTITION {
-            v.remove(0);
+        if !self.groups.contains_key(group_id) {
+            self.groups.insert(group_id.to_string(), BTreeMap::new());
         }
-        v.push(change);
+        let Some(lanes) = self.groups.get_mut(group_id) else { return };
+        match lanes.get_mut(tp) {
+            Some(lane) => lane.push(change),
+            None => lanes.entry(tp.clone()).or_default().push(change),
+        }
+    }
+
+    /// The lanes of one group, by partition.
+    pub fn lanes(&self, group_id: &str) -> Option<&BTreeMap<TopicPartition, OwnershipLane>> {
+        self.groups.get(group_id)
+    }
+
+    fn lane(&self, group_id: &str, tp: &TopicPartition) -> Option<&OwnershipLane> {
+        self.groups.get(group_id).and_then(|m| m.get(tp))
     }
 
     /// Current owner.
     pub fn current_owner(&self, group_id: &str, tp: &TopicPartition) -> Option<&str> {
-        self.changes
-            .get(&(group_id.to_string(), tp.clone()))
-            .and_then(|v| v.last())
-            .and_then(|c| c.owner.as_deref())
+        self.lane(group_id, tp).and_then(OwnershipLane::owner)
     }
 
     /// The coordinator removed `client_id`'s member: its partitions are free from `at_ms`, and
     /// its later (late) release of them is not a conflict. Cleared when it acquires again.
     pub fn fence(&mut self, group_id: &str, client_id: &str, at_ms: u64) {
-        let owned: Vec<TopicPartition> = self
-            .changes
-            .iter()
-            .filter(|((g, _), v)| {
-                g == group_id && v.last().and_then(|c| c.owner.as_deref()) == Some(client_id)
-            })
-            .map(|((_, tp), _)| tp.clone())
-            .collect();
-        for tp in owned {
-            self.push(group_id, &tp, OwnershipChange { at_ms, owner: None });
+        if let Some(lanes) = self.groups.get_mut(group_id) {
+            for lane in lanes.values_mut() {
+                if lane.owner() == Some(client_id) {
+                    lane.push(OwnershipChange { at_ms, owner: None });
+                }
+            }
         }
-        self.fenced
-            .insert((group_id.to_string(), client_id.to_string()));
+        if !self.fenced.contains_key(group_id) {
+            self.fenced.insert(group_id.to_string(), BTreeSet::new());
+        }
+        if let Some(f) = self.fenced.get_mut(group_id) {
+            if !f.contains(client_id) {
+                f.insert(client_id.to_string());
+            }
+        }
     }
 
     /// Whether the client was fenced and has not acquired anything since.
     pub fn is_fenced(&self, group_id: &str, client_id: &str) -> bool {
-        self.fenced
-            .contains(&(group_id.to_string(), client_id.to_string()))
+        self.fenced.get(group_id).is_some_and(|f| f.contains(client_id))
     }
 
     /// `owner` takes `tp`. Conflict (recorded anyway) if someone else owns it.
@@ -127,8 +184,9 @@ impl OwnershipTimeline {
         owner: &str,
         at_ms: u64,
     ) -> Result<(), OwnershipConflict> {
-        self.fenced
-            .remove(&(group_id.to_string(), owner.to_string()));
+        if let Some(f) = self.fenced.get_mut(group_id) {
+            f.remove(owner);
+        }
         let current = self.current_owner(group_id, tp).map(str::to_string);
         self.push(
             group_id,
@@ -213,10 +271,7 @@ impl OwnershipTimeline {
 
     /// Every change of one partition.
     pub fn history(&self, group_id: &str, tp: &TopicPartition) -> &[OwnershipChange] {
-        self.changes
-            .get(&(group_id.to_string(), tp.clone()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.lane(group_id, tp).map_or(&[], OwnershipLane::changes)
     }
 
     /// Owner at a given time (the last change at or before `at_ms` wins).
@@ -246,18 +301,14 @@ impl OwnershipTimeline {
         gaps
     }
 
-    /// Sum of [`Self::gaps`] lengths.
+    /// Sum of [`Self::gaps`] lengths (kept incrementally).
     pub fn total_gap_ms(&self, group_id: &str, tp: &TopicPartition) -> u64 {
-        self.gaps(group_id, tp).iter().map(|(a, b)| b - a).sum()
+        self.lane(group_id, tp).map_or(0, OwnershipLane::gap_ms)
     }
 
     /// All partitions known for a group.
     pub fn partitions(&self, group_id: &str) -> Vec<TopicPartition> {
-        self.changes
-            .keys()
-            .filter(|(g, _)| g == group_id)
-            .map(|(_, tp)| tp.clone())
-            .collect()
+        self.groups.get(group_id).map_or_else(Vec::new, |m| m.keys().cloned().collect())
     }
 }
 
@@ -277,19 +328,29 @@ impl DeliveryLedger {
 
     /// Counts one processing of `record_id` by `group_id`.
     pub fn record_processed(&mut self, group_id: &str, record_id: RecordId) {
-        let c = self
-            .counts
-            .entry(group_id.to_string())
-            .or_default()
-            .entry(record_id)
-            .or_insert(0);
+        self.count_processed(group_id, record_id);
+    }
+
+    /// Counts one processing of `record_id` by `group_id`; returns how many times the group has
+    /// now processed it (1 = first time).
+    pub fn count_processed(&mut self, group_id: &str, record_id: RecordId) -> u32 {
+        // Look groups up by `&str`; allocate the key only for a new group.
+        if !self.counts.contains_key(group_id) {
+            self.counts.insert(group_id.to_string(), BTreeMap::new());
+        }
+        if !self.totals.contains_key(group_id) {
+            self.totals.insert(group_id.to_string(), (0, 0));
+        }
+        let Some(counts) = self.counts.get_mut(group_id) else { return 0 };
+        let c = counts.entry(record_id).or_insert(0);
         *c = c.saturating_add(1);
-        let repeat = *c > 1;
-        let t = self.totals.entry(group_id.to_string()).or_insert((0, 0));
+        let times = *c;
+        let Some(t) = self.totals.get_mut(group_id) else { return times };
         t.0 += 1;
-        if repeat {
+        if times > 1 {
             t.1 += 1;
         }
+        times
     }
 
     /// Applies an [`Output::Processed`]; other outputs are ignored.
@@ -311,6 +372,11 @@ impl DeliveryLedger {
             .and_then(|m| m.get(&record_id))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The records a group processed, with their processing counts.
+    pub fn processed_ids(&self, group_id: &str) -> Option<&BTreeMap<RecordId, u32>> {
+        self.counts.get(group_id)
     }
 
     /// Extra processings (sum over records of `times − 1`).
@@ -382,4 +448,40 @@ pub fn lag_rows(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::*;
+
+    /// The incremental gap total equals a scan of the kept history, also once the oldest
+    /// changes are dropped.
+    #[test]
+    fn incremental_gap_matches_scan_after_trimming() {
+        let mut t = OwnershipTimeline::new();
+        let tp = TopicPartition::new("t", 0);
+        let mut at = 0u64;
+        for i in 0..(2 * MAX_CHANGES_PER_PARTITION as u64) {
+            at += 1 + i % 7;
+            // Patterns: acquire, release, double release, reacquire by another consumer.
+            match i % 5 {
+                0 | 3 => {
+                    let _ = t.acquire("g", &tp, if i % 2 == 0 { "a" } else { "b" }, at);
+                }
+                1 | 2 => {
+                    t.fence("g", "a", at);
+                    t.fence("g", "b", at);
+                }
+                _ => {
+                    let _ = t.release("g", &tp, "b", at);
+                }
+            }
+            if i % 997 == 0 || (i > MAX_CHANGES_PER_PARTITION as u64 && i % 37 == 0) {
+                let scanned: u64 = t.gaps("g", &tp).iter().map(|(a, b)| b - a).sum();
+                assert_eq!(t.total_gap_ms("g", &tp), scanned, "after change {i}");
+            }
+        }
+        assert_eq!(t.history("g", &tp).len(), MAX_CHANGES_PER_PARTITION);
+        assert!(t.total_gap_ms("g", &tp) > 0);
+    }
 }

@@ -1185,15 +1185,51 @@ impl ConsumerClient {
         env: &dyn PartitionSource,
         out: &mut Vec<Output>,
     ) -> Vec<FetchedRecord> {
-        let mut owned: Vec<TopicPartition> = self
-            .assignment
-            .iter()
-            .filter(|tp| self.positions.contains_key(*tp) && !self.no_offset.contains(*tp))
-            .cloned()
-            .collect();
-        if owned.is_empty() {
+        // Owned partitions with a position (assignment and positions share the key order, so
+        // a merge join finds them without lookups).
+        let mut n_owned = 0usize;
+        let mut busy = false;
+        {
+            let mut pos_iter = self.positions.iter().peekable();
+            for tp in &self.assignment {
+                let pos = loop {
+                    match pos_iter.peek() {
+                        Some((k, _)) if *k < tp => {
+                            pos_iter.next();
+                        }
+                        Some((k, p)) if *k == tp => break Some(**p),
+                        _ => break None,
+                    }
+                };
+                let Some(pos) = pos else { continue };
+                if self.no_offset.contains(tp) {
+                    continue;
+                }
+                n_owned += 1;
+                // Work to do: records below the HW, or a position out of range.
+                if !busy {
+                    if let Some(b) = env.offsets(tp) {
+                        busy = pos < b.high_watermark || pos < b.log_start_offset || pos > b.high_watermark;
+                    }
+                }
+            }
+        }
+        if n_owned == 0 {
             return Vec::new();
         }
+        if !busy {
+            // Every owned partition is at its HW: the fetch returns nothing and moves nothing.
+            self.fetch_cursor = self.fetch_cursor.wrapping_add(1);
+            return Vec::new();
+        }
+        // `reset_position` below does not read the assignment: lend it out for the loop.
+        let assignment = std::mem::take(&mut self.assignment);
+        let mut owned: Vec<&TopicPartition> = Vec::with_capacity(n_owned);
+        owned.extend(
+            assignment
+                .iter()
+                .filter(|tp| self.positions.contains_key(*tp) && !self.no_offset.contains(*tp)),
+        );
         let start = self.fetch_cursor % owned.len();
         owned.rotate_left(start);
         self.fetch_cursor = self.fetch_cursor.wrapping_add(1);
@@ -1203,21 +1239,22 @@ impl ConsumerClient {
             if records.len() >= max {
                 break;
             }
-            let Some(bounds) = env.offsets(&tp) else {
+            let Some(bounds) = env.offsets(tp) else {
                 continue;
             };
-            let Some(mut pos) = self.positions.get(&tp).copied() else {
+            let Some(mut pos) = self.positions.get(tp).copied() else {
                 continue;
             };
             if pos < bounds.log_start_offset || pos > bounds.high_watermark {
-                self.reset_position(now_ms, &tp, "offset out of range", env, out);
-                match self.positions.get(&tp) {
+                self.reset_position(now_ms, tp, "offset out of range", env, out);
+                match self.positions.get(tp) {
                     Some(p) => pos = *p,
                     None => continue,
                 }
             }
+            let before = pos;
             while pos < bounds.high_watermark && records.len() < max {
-                let Some(record_id) = env.record_id(&tp, pos) else {
+                let Some(record_id) = env.record_id(tp, pos) else {
                     break;
                 };
                 records.push(FetchedRecord {
@@ -1227,8 +1264,13 @@ impl ConsumerClient {
                 });
                 pos += 1;
             }
-            self.positions.insert(tp, pos);
+            if pos != before {
+                if let Some(p) = self.positions.get_mut(tp) {
+                    *p = pos;
+                }
+            }
         }
+        self.assignment = assignment;
         records
     }
 

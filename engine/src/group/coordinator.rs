@@ -210,6 +210,9 @@ pub struct GroupCoordinator {
     pending_sync: BTreeSet<String>,
     sync_deadline_ms: Option<u64>,
     committed: BTreeMap<TopicPartition, CommittedOffset>,
+    /// Bumped on every change of `committed` after loading (see [`Self::committed_version`]).
+    #[serde(skip, default)]
+    committed_version: u64,
     rng_state: u64,
     join_seq: u64,
     transitions: Vec<(u64, GroupState, GroupState)>,
@@ -264,6 +267,7 @@ impl GroupCoordinator {
             pending_sync: BTreeSet::new(),
             sync_deadline_ms: None,
             committed: BTreeMap::new(),
+            committed_version: 0,
             rng_state: rng_seed,
             join_seq: 0,
             transitions: Vec::new(),
@@ -448,6 +452,12 @@ impl GroupCoordinator {
     /// Committed offsets.
     pub fn committed(&self) -> &BTreeMap<TopicPartition, CommittedOffset> {
         &self.committed
+    }
+
+    /// A counter that changes whenever [`Self::committed`] changes after the coordinator was
+    /// created or loaded, so observers can skip re-reading unchanged offsets.
+    pub fn committed_version(&self) -> u64 {
+        self.committed_version
     }
     /// The join-phase timer, if any.
     pub fn join_timer(&self) -> Option<JoinTimer> {
@@ -970,6 +980,7 @@ impl GroupCoordinator {
     /// The append of a commit to `__consumer_offsets` failed: put the cached offset back to
     /// what it was (`None`: nothing committed).
     pub fn restore_committed(&mut self, tp: &TopicPartition, previous: Option<CommittedOffset>) {
+        self.committed_version += 1;
         match previous {
             Some(p) => {
                 self.committed.insert(tp.clone(), p);
@@ -1012,6 +1023,7 @@ impl GroupCoordinator {
         out: &mut Vec<Output>,
     ) {
         for o in offsets {
+            self.committed_version += 1;
             self.committed.insert(
                 o.tp.clone(),
                 CommittedOffset {

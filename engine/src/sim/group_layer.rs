@@ -23,7 +23,7 @@ use crate::assign::{self, Strategy};
 use crate::cluster::{AppendError, Cluster};
 use crate::error::SimError;
 use crate::event::Event;
-use crate::group::accounting::{DeliveryLedger, OwnershipTimeline};
+use crate::group::accounting::{DeliveryLedger, OwnershipLane, OwnershipTimeline};
 use crate::group::client::{
     AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
     MemberSubscription, PartitionOffsets, PartitionSource,
@@ -260,6 +260,16 @@ impl PartitionSource for ClusterSource<'_> {
     }
 }
 
+/// `(time_ms, n)` packed into one `u128` ordered like the tuple (one integer comparison).
+fn pack(time_ms: u64, n: u64) -> u128 {
+    (u128::from(time_ms) << 64) | u128::from(n)
+}
+
+/// Inverse of [`pack`].
+fn unpack(key: u128) -> (u64, u64) {
+    ((key >> 64) as u64, key as u64)
+}
+
 #[derive(Clone, Debug)]
 struct GroupRuntime {
     config: GroupConfig,
@@ -269,6 +279,9 @@ struct GroupRuntime {
     /// Cached [`GroupCoordinator::next_deadline_ms`] of `coordinator`, refreshed after every
     /// change of the coordinator (it depends on the coordinator's state only).
     coordinator_deadline_ms: Option<u64>,
+    /// [`GroupCoordinator::committed_version`] at which every committed offset of the group was
+    /// already checked for losses (`None`: not known to be settled).
+    losses_settled: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -287,16 +300,16 @@ impl ConsumerRuntime {
     /// Re-reads the client's next deadline after a change of the client and keeps the due
     /// index in sync. The deadline depends on the client's own state only, so refreshing
     /// after each `&mut` call keeps the cache exact.
-    fn refresh_deadline(&mut self, due: &mut BTreeSet<(u64, u32)>) {
+    fn refresh_deadline(&mut self, due: &mut BTreeSet<u128>) {
         let d = self.client.next_deadline_ms();
         if d == self.deadline_ms {
             return;
         }
         if let Some(old) = self.deadline_ms {
-            due.remove(&(old, self.slot));
+            due.remove(&pack(old, u64::from(self.slot)));
         }
         if let Some(new) = d {
-            due.insert((new, self.slot));
+            due.insert(pack(new, u64::from(self.slot)));
         }
         self.deadline_ms = d;
     }
@@ -309,10 +322,14 @@ pub struct GroupLayer {
     consumers: BTreeMap<String, ConsumerRuntime>,
     /// `client.id` of each consumer slot ([`ConsumerRuntime::slot`]).
     consumer_names: Vec<String>,
+    /// Rank of each slot's `client.id` among all consumers (the order of `consumers`).
+    consumer_rank: Vec<u32>,
     /// Timer index: `(next deadline, slot)` of every consumer that has one, so finding due
     /// consumers and the layer's next deadline costs O(log n) instead of a scan.
-    consumer_due: BTreeSet<(u64, u32)>,
-    queue: BTreeMap<(u64, u64), Message>,
+    /// Keys are `pack(deadline_ms, slot)`.
+    consumer_due: BTreeSet<u128>,
+    /// In-flight messages keyed by `pack(deliver_at_ms, seq)`.
+    queue: BTreeMap<u128, Message>,
     seq: u64,
     next_client_n: u32,
     scheduled: BTreeSet<u64>,
@@ -372,6 +389,7 @@ impl GroupLayer {
             coordinator: None,
             metadata: None,
             coordinator_deadline_ms: None,
+            losses_settled: None,
         }
     }
 
@@ -505,6 +523,7 @@ impl GroupLayer {
         g.subscription = subscription;
         let slot = self.consumer_names.len() as u32;
         self.consumer_names.push(client_id.clone());
+        self.rank_consumers();
         let mut rt = ConsumerRuntime {
             group_id,
             topics: consumer_topics,
@@ -517,6 +536,21 @@ impl GroupLayer {
         self.sync_coordinators(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
+    }
+
+    /// Ranks the consumer just added (the last slot) in [`Self::consumer_rank`]: later
+    /// `client.id`s move up by one. Names are unique.
+    fn rank_consumers(&mut self) {
+        let Some((new, older)) = self.consumer_names.split_last() else { return };
+        let mut rank = 0u32;
+        for (slot, name) in older.iter().enumerate() {
+            if name < new {
+                rank += 1;
+            } else {
+                self.consumer_rank[slot] += 1;
+            }
+        }
+        self.consumer_rank.push(rank);
     }
 
     fn consumer_mut<'a>(
@@ -658,6 +692,7 @@ impl GroupLayer {
             }
             moved = true;
             let taken = g.coordinator.take();
+            g.losses_settled = None;
             g.coordinator_deadline_ms = None;
             if let Some(mut old) = taken {
                 let alive = cluster.broker_alive(old.broker_id());
@@ -695,6 +730,7 @@ impl GroupLayer {
                         if let Some(g) = self.groups.get_mut(&gid) {
                             g.coordinator_deadline_ms = c.next_deadline_ms();
                             g.coordinator = Some(c);
+                            g.losses_settled = None;
                         }
                         self.apply_outputs(ctx, cluster, &gid, out);
                     }
@@ -713,13 +749,13 @@ impl GroupLayer {
     pub fn next_deadline_ms(&self) -> Option<u64> {
         #[cfg(debug_assertions)]
         self.debug_check_deadline_cache();
-        let q = self.queue.keys().next().map(|(t, _)| *t);
+        let q = self.queue.first_key_value().map(|(&k, _)| unpack(k).0);
         let c = self
             .groups
             .values()
             .filter_map(|g| g.coordinator_deadline_ms)
             .min();
-        let cl = self.consumer_due.first().map(|(d, _)| *d);
+        let cl = self.consumer_due.first().map(|&k| unpack(k).0);
         [q, c, cl].into_iter().flatten().min()
     }
 
@@ -738,11 +774,20 @@ impl GroupLayer {
             debug_assert_eq!(c.deadline_ms, c.client.next_deadline_ms(), "stale deadline of {id}");
             debug_assert_eq!(self.consumer_names.get(c.slot as usize), Some(id));
             if let Some(d) = c.deadline_ms {
-                debug_assert!(self.consumer_due.contains(&(d, c.slot)));
+                debug_assert!(self.consumer_due.contains(&pack(d, u64::from(c.slot))));
                 n += 1;
             }
         }
         debug_assert_eq!(n, self.consumer_due.len());
+        debug_assert_eq!(self.consumer_rank.len(), self.consumer_names.len());
+        for b in 1..self.consumer_names.len() {
+            let a = b - 1;
+            debug_assert_eq!(
+                self.consumer_names[a] < self.consumer_names[b],
+                self.consumer_rank[a] < self.consumer_rank[b],
+                "stale consumer rank"
+            );
+        }
     }
 
     /// Re-reads a group's coordinator deadline after the coordinator changed.
@@ -777,8 +822,8 @@ impl GroupLayer {
         self.scheduled.retain(|t| *t > now);
         self.sync_coordinators(ctx, cluster);
         for _ in 0..MAX_STEPS_PER_WAKEUP {
-            if let Some((&key, _)) = self.queue.iter().next().filter(|((d, _), _)| *d <= now) {
-                if let Some(msg) = self.queue.remove(&key) {
+            if self.queue.first_key_value().is_some_and(|(&k, _)| unpack(k).0 <= now) {
+                if let Some((_, msg)) = self.queue.pop_first() {
                     self.deliver(ctx, cluster, msg);
                 }
                 continue;
@@ -807,12 +852,12 @@ impl GroupLayer {
             // `self.consumers`), as a scan of every consumer would.
             let mut due_slots: Vec<u32> = self
                 .consumer_due
-                .range(..=(now, u32::MAX))
-                .map(|&(_, slot)| slot)
+                .range(..=pack(now, u64::MAX))
+                .map(|&k| unpack(k).1 as u32)
                 .collect();
-            due_slots.sort_unstable_by(|a, b| {
-                self.consumer_names[*a as usize].cmp(&self.consumer_names[*b as usize])
-            });
+            if due_slots.len() > 1 {
+                due_slots.sort_unstable_by_key(|&s| self.consumer_rank[s as usize]);
+            }
             for slot in due_slots {
                 let src = ClusterSource { cluster: &*cluster };
                 let Some(c) = self.consumers.get_mut(&self.consumer_names[slot as usize]) else {
@@ -820,9 +865,11 @@ impl GroupLayer {
                 };
                 let out = c.client.handle_timeout(now, &src);
                 c.refresh_deadline(&mut self.consumer_due);
-                let gid = c.group_id.clone();
                 any = true;
-                self.apply_outputs(ctx, cluster, &gid, out);
+                if !out.is_empty() {
+                    let gid = c.group_id.clone();
+                    self.apply_outputs(ctx, cluster, &gid, out);
+                }
             }
             if !any {
                 break;
@@ -840,22 +887,53 @@ impl GroupLayer {
     /// skipped by `auto.offset.reset` are not losses.
     fn account_losses(&mut self, cluster: &Cluster) {
         let GroupLayer { groups, consumers, loss_checked, reset_floor, losses, ledger, .. } = self;
-        for (gid, g) in groups.iter() {
+        for (gid, g) in groups.iter_mut() {
             let Some(c) = &g.coordinator else { continue };
+            // Every offset was settled (checked up to the committed offset) by an earlier pass
+            // and none changed since: this pass would skip every partition.
+            if g.losses_settled == Some(c.committed_version()) {
+                continue;
+            }
+            // Partitions this pass leaves below their committed offset.
+            let mut unsettled = 0usize;
             // Lowest offset still in a member's batch, per partition; built on first need.
             let mut pending: Option<BTreeMap<&TopicPartition, u64>> = None;
             let floors = reset_floor.get(gid.as_str());
+            let checked_of_group = loss_checked.get(gid.as_str());
+            let processed = ledger.processed_ids(gid);
+            // Partitions checked in this pass (each partition appears once in `committed`).
+            let mut newly_checked: Vec<(&TopicPartition, u64)> = Vec::new();
+            // Topic lookups by name, cached for runs of partitions of one topic.
+            let mut topic_cache: Option<(&str, Option<&crate::cluster::Topic>)> = None;
+            // `loss_checked` is keyed like `committed`: walk both in order (a merge join).
+            let mut checked_iter = checked_of_group.map(|m| m.iter().peekable());
             for (tp, committed) in c.committed() {
                 let committed_offset = committed.offset.max(0) as u64;
-                let checked = loss_checked.get(gid.as_str()).and_then(|m| m.get(tp)).copied();
+                let checked = checked_iter.as_mut().and_then(|it| loop {
+                    match it.peek() {
+                        Some((k, _)) if *k < tp => {
+                            it.next();
+                        }
+                        Some((k, v)) if *k == tp => break Some(**v),
+                        _ => break None,
+                    }
+                });
                 if checked.is_some_and(|c| c >= committed_offset) {
                     continue;
                 }
-                let Some(log) = cluster
-                    .topic(&tp.topic)
+                let topic = match topic_cache {
+                    Some((name, t)) if name == tp.topic => t,
+                    _ => {
+                        let t = cluster.topic(&tp.topic);
+                        topic_cache = Some((tp.topic.as_str(), t));
+                        t
+                    }
+                };
+                let Some(log) = topic
                     .and_then(|t| t.partitions.get(tp.partition as usize))
                     .and_then(|p| p.leader_log())
                 else {
+                    unsettled += 1;
                     continue;
                 };
                 let pending = pending.get_or_insert_with(|| {
@@ -879,6 +957,7 @@ impl GroupLayer {
                 .unwrap_or(0);
                 let until = pending_min.map_or(committed_offset, |p| p.min(committed_offset));
                 if until <= from {
+                    unsettled += 1;
                     continue;
                 }
                 let lost = log
@@ -886,14 +965,33 @@ impl GroupLayer {
                     .iter()
                     .filter(|r| {
                         let id = (u64::from(r.producer_id) << 32) | u64::from(r.sequence);
-                        ledger.times_processed(gid, id) == 0
+                        !processed.is_some_and(|m| m.contains_key(&id))
                     })
                     .count() as u64;
                 if lost > 0 {
                     *losses.entry(gid.clone()).or_insert(0) += lost;
                 }
-                loss_checked.entry(gid.clone()).or_default().insert(tp.clone(), until);
+                if until < committed_offset {
+                    unsettled += 1;
+                }
+                newly_checked.push((tp, until));
             }
+            if !newly_checked.is_empty() {
+                if !loss_checked.contains_key(gid.as_str()) {
+                    loss_checked.insert(gid.clone(), BTreeMap::new());
+                }
+                if let Some(m) = loss_checked.get_mut(gid.as_str()) {
+                    for (tp, until) in newly_checked {
+                        match m.get_mut(tp) {
+                            Some(v) => *v = until,
+                            None => {
+                                m.insert(tp.clone(), until);
+                            }
+                        }
+                    }
+                }
+            }
+            g.losses_settled = (unsettled == 0).then(|| c.committed_version());
         }
     }
 
@@ -926,7 +1024,7 @@ impl GroupLayer {
         }
         m.deliver_at_ms = m.deliver_at_ms.max(now);
         self.seq += 1;
-        self.queue.insert((m.deliver_at_ms, self.seq), m);
+        self.queue.insert(pack(m.deliver_at_ms, self.seq), m);
     }
 
     fn deliver(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, msg: Message) {
@@ -1100,14 +1198,14 @@ impl GroupLayer {
             return;
         }
         // Nested maps: look up by reference, allocate keys only for a new group/partition.
-        if !self.key_last_offset.contains_key(group_id) {
-            self.key_last_offset.insert(group_id.to_string(), BTreeMap::new());
-        }
-        let Some(by_tp) = self.key_last_offset.get_mut(group_id) else { return };
-        if !by_tp.contains_key(tp) {
-            by_tp.insert(tp.clone(), BTreeMap::new());
-        }
-        let Some(by_key) = by_tp.get_mut(tp) else { return };
+        let by_tp = match self.key_last_offset.get_mut(group_id) {
+            Some(m) => m,
+            None => self.key_last_offset.entry(group_id.to_string()).or_default(),
+        };
+        let by_key = match by_tp.get_mut(tp) {
+            Some(m) => m,
+            None => by_tp.entry(tp.clone()).or_default(),
+        };
         let last = by_key.entry(key).or_insert(-1);
         if offset < *last {
             *self.ordering_violations.entry(group_id.to_string()).or_insert(0) += 1;
@@ -1124,13 +1222,35 @@ impl GroupLayer {
         outputs: Vec<Output>,
     ) {
         for o in outputs {
-            match &o {
-                Output::Send(m) => self.enqueue(ctx.now_ms, m.clone()),
+            let o = match o {
+                Output::Send(m) => {
+                    self.enqueue(ctx.now_ms, m);
+                    continue;
+                }
                 Output::AppendRecord(r @ CoordinatorRecord::GroupMetadata { .. }) => {
                     if let Some(g) = self.groups.get_mut(gid) {
-                        g.metadata = Some(r.clone());
+                        g.metadata = Some(r);
                     }
+                    continue;
                 }
+                Output::Event { at_ms, event } => {
+                    if let GroupEvent::OffsetReset { tp, offset, .. } = &event {
+                        let floor = self
+                            .reset_floor
+                            .entry(gid.to_string())
+                            .or_default()
+                            .entry(tp.clone())
+                            .or_insert(0);
+                        *floor = (*floor).max((*offset).max(0) as u64);
+                    }
+                    ctx.emit(Event::Group { at_ms, event });
+                    continue;
+                }
+                other => other,
+            };
+            match &o {
+                Output::Send(_) | Output::Event { .. } => {}
+                Output::AppendRecord(CoordinatorRecord::GroupMetadata { .. }) => {}
                 Output::AppendRecord(CoordinatorRecord::OffsetCommit {
                     group_id,
                     tp,
@@ -1154,11 +1274,11 @@ impl GroupLayer {
                     }
                 }
                 Output::Processed { group_id, tp, offset, record_id, .. } => {
-                    let first_time = self.ledger.times_processed(group_id, *record_id) == 0;
-                    if first_time {
+                    // Key order is judged on the first processing only (the ledger and the
+                    // key-order tracker are independent, so counting first is equivalent).
+                    if self.ledger.count_processed(group_id, *record_id) == 1 {
                         self.track_key_order(cluster, group_id, tp, *offset);
                     }
-                    self.ledger.apply(&o);
                 }
                 Output::Assigned { .. } | Output::Revoked { .. } => {
                     self.losses_dirty = true;
@@ -1180,21 +1300,6 @@ impl GroupLayer {
                         self.ownership.fence(group_id, client_id, *at_ms);
                     }
                 }
-                Output::Event { at_ms, event } => {
-                    if let GroupEvent::OffsetReset { tp, offset, .. } = event {
-                        let floor = self
-                            .reset_floor
-                            .entry(gid.to_string())
-                            .or_default()
-                            .entry(tp.clone())
-                            .or_insert(0);
-                        *floor = (*floor).max((*offset).max(0) as u64);
-                    }
-                    ctx.emit(Event::Group {
-                        at_ms: *at_ms,
-                        event: event.clone(),
-                    })
-                }
             }
         }
     }
@@ -1211,28 +1316,33 @@ impl GroupLayer {
 
     fn group_view(&self, cluster: &Cluster, gid: &str, g: &GroupRuntime) -> GroupView {
         let coord = g.coordinator.as_ref();
-        let clients: BTreeMap<&str, &ConsumerClient> = self
+        // The group's clients in `client.id` order (the order of `self.consumers`).
+        let clients: Vec<(&str, &ConsumerClient)> = self
             .consumers
             .iter()
             .filter(|(_, c)| c.group_id == gid)
             .map(|(id, c)| (id.as_str(), &c.client))
             .collect();
+        let client_by_id = |id: &str| {
+            clients
+                .binary_search_by(|(k, _)| (*k).cmp(id))
+                .ok()
+                .map(|i| clients[i].1)
+        };
         let members = coord
             .map(|c| {
+                let leader = c.leader();
                 c.members()
                     .values()
                     .map(|m| {
-                        let client = clients
-                            .get(m.client_id.as_str())
+                        let client = client_by_id(m.client_id.as_str())
                             .filter(|cl| cl.member_id() == m.member_id);
+                        let mut assigned = Vec::with_capacity(m.assignment.len());
+                        assigned.extend(m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)));
                         MemberView {
                             member_id: m.member_id.clone(),
                             client_id: m.client_id.clone(),
-                            assigned: m
-                                .assignment
-                                .iter()
-                                .map(|tp| (tp.topic.clone(), tp.partition))
-                                .collect(),
+                            assigned,
                             status: if m.awaiting_join.is_some() {
                                 "awaiting JoinGroup response".to_string()
                             } else if m.awaiting_sync.is_some() {
@@ -1240,7 +1350,7 @@ impl GroupLayer {
                             } else {
                                 "member".to_string()
                             },
-                            is_leader: c.leader() == Some(m.member_id.as_str()),
+                            is_leader: leader == Some(m.member_id.as_str()),
                             session_deadline_ms: (m.awaiting_join.is_none()
                                 && m.awaiting_sync.is_none())
                             .then_some(m.session_deadline_ms),
@@ -1251,81 +1361,126 @@ impl GroupLayer {
                     .collect()
             })
             .unwrap_or_default();
+        let fenced: Vec<bool> = clients
+            .iter()
+            .map(|(_, c)| self.ownership.is_fenced(gid, c.client_id()))
+            .collect();
         let consumers = clients
-            .values()
-            .map(|c| ConsumerView {
-                client_id: c.client_id().to_string(),
-                member_id: c.member_id().to_string(),
-                lifecycle: format!("{:?}", c.lifecycle()),
-                member_state: c.state().name().to_string(),
-                generation: c.generation_id(),
-                protocol: format!("{:?}", c.rebalance_protocol()).to_lowercase(),
-                coordinator: c.coordinator(),
-                assigned: c
-                    .assignment()
-                    .iter()
-                    .map(|tp| (tp.topic.clone(), tp.partition))
-                    .collect(),
-                positions: c
-                    .positions()
-                    .iter()
-                    .map(|(tp, o)| (tp.topic.clone(), tp.partition, *o))
-                    .collect(),
-                pending_records: c.pending_records() as u64,
-                last_poll_ms: c.last_poll_ms(),
-                fenced: self.ownership.is_fenced(gid, c.client_id()),
+            .iter()
+            .zip(&fenced)
+            .map(|(&(_, c), &fenced)| {
+                let mut assigned = Vec::with_capacity(c.assignment().len());
+                assigned.extend(c.assignment().iter().map(|tp| (tp.topic.clone(), tp.partition)));
+                let mut positions = Vec::with_capacity(c.positions().len());
+                positions.extend(c.positions().iter().map(|(tp, o)| (tp.topic.clone(), tp.partition, *o)));
+                ConsumerView {
+                    client_id: c.client_id().to_string(),
+                    member_id: c.member_id().to_string(),
+                    lifecycle: format!("{:?}", c.lifecycle()),
+                    member_state: c.state().name().to_string(),
+                    generation: c.generation_id(),
+                    protocol: format!("{:?}", c.rebalance_protocol()).to_lowercase(),
+                    coordinator: c.coordinator(),
+                    assigned,
+                    positions,
+                    pending_records: c.pending_records() as u64,
+                    last_poll_ms: c.last_poll_ms(),
+                    fenced,
+                }
             })
             .collect();
-        // Partitions of the subscription.
-        let mut tps = Vec::new();
-        for t in &g.subscription {
-            if let Some(topic) = cluster.topic(t) {
-                for p in 0..topic.partitions.len() as u32 {
-                    tps.push(TopicPartition::new(t.clone(), p));
+        // Partitions of the subscription, densely indexed: topic `i` of `topics` covers
+        // indices `base[i]..base[i] + partitions`. The subscription is sorted, so this order is
+        // the `TopicPartition` order.
+        let topics: Vec<(&str, &crate::cluster::Topic)> = g
+            .subscription
+            .iter()
+            .filter_map(|t| cluster.topic(t).map(|topic| (t.as_str(), topic)))
+            .collect();
+        let mut base = Vec::with_capacity(topics.len());
+        let mut n = 0usize;
+        for (_, topic) in &topics {
+            base.push(n);
+            n += topic.partitions.len();
+        }
+        let index_of = |topic: &str, partition: u32| -> Option<usize> {
+            let i = topics.iter().position(|(t, _)| *t == topic)?;
+            ((partition as usize) < topics[i].1.partitions.len()).then(|| base[i] + partition as usize)
+        };
+        let mut committed: Vec<Option<i64>> = vec![None; n];
+        match coord {
+            Some(c) => {
+                for (tp, o) in c.committed() {
+                    if let Some(i) = index_of(&tp.topic, tp.partition) {
+                        committed[i] = Some(o.offset);
+                    }
+                }
+            }
+            None => {
+                for ((t, p), o) in cluster.committed_offsets(gid) {
+                    if let Some(i) = index_of(&t, p) {
+                        committed[i] = Some(o as i64);
+                    }
                 }
             }
         }
-        let committed: BTreeMap<TopicPartition, i64> = match coord {
-            Some(c) => c
-                .committed()
-                .iter()
-                .map(|(tp, o)| (tp.clone(), o.offset))
-                .collect(),
-            None => cluster
-                .committed_offsets(gid)
-                .into_iter()
-                .map(|((t, p), o)| (TopicPartition::new(t, p), o as i64))
-                .collect(),
-        };
-        let mut owners: BTreeMap<TopicPartition, (String, i64)> = BTreeMap::new();
-        for c in clients
-            .values()
-            .filter(|c| !self.ownership.is_fenced(gid, c.client_id()))
-        {
+        // Position of the (non-fenced) owner per partition; a later client overrides.
+        let mut positions: Vec<Option<i64>> = vec![None; n];
+        for (&(_, c), &fenced) in clients.iter().zip(&fenced) {
+            if fenced {
+                continue;
+            }
             for tp in c.assignment() {
                 if let Some(p) = c.positions().get(tp) {
-                    owners.insert(tp.clone(), (c.client_id().to_string(), *p));
+                    if let Some(i) = index_of(&tp.topic, tp.partition) {
+                        positions[i] = Some(*p);
+                    }
                 }
             }
         }
-        let lag = tps
-            .iter()
-            .map(|tp| {
-                let hw = cluster.high_watermark(&tp.topic, tp.partition).unwrap_or(0);
-                let c = committed.get(tp).copied();
-                let pos = owners.get(tp);
-                LagView {
-                    topic: tp.topic.clone(),
-                    partition: tp.partition,
+        // Ownership lanes per partition.
+        let mut lanes: Vec<Option<&OwnershipLane>> = vec![None; n];
+        if let Some(m) = self.ownership.lanes(gid) {
+            for (ti, (t, topic)) in topics.iter().enumerate() {
+                let from = TopicPartition::new(*t, 0);
+                for (tp, lane) in m.range(from..).take_while(|(tp, _)| tp.topic == *t) {
+                    if (tp.partition as usize) < topic.partitions.len() {
+                        lanes[base[ti] + tp.partition as usize] = Some(lane);
+                    }
+                }
+            }
+        }
+        let mut lag = Vec::with_capacity(n);
+        let mut ownership = Vec::with_capacity(n);
+        for (ti, (t, topic)) in topics.iter().enumerate() {
+            for (p, part) in topic.partitions.iter().enumerate() {
+                let i = base[ti] + p;
+                let hw = part.leader_log().map_or(0, |l| l.high_watermark());
+                let c = committed[i];
+                let pos = positions[i];
+                let lane = lanes[i];
+                lag.push(LagView {
+                    topic: t.to_string(),
+                    partition: p as u32,
                     high_watermark: hw,
                     committed: c.map(|c| c.max(0) as u64),
-                    position: pos.map(|(_, p)| (*p).max(0) as u64),
-                    owner: self.ownership.current_owner(gid, tp).map(str::to_string),
+                    position: pos.map(|p| p.max(0) as u64),
+                    owner: lane.and_then(OwnershipLane::owner).map(str::to_string),
                     committed_lag: c.map(|c| hw.saturating_sub(c.max(0) as u64)),
-                    position_lag: pos.map(|(_, p)| hw.saturating_sub((*p).max(0) as u64)),
-                }
-            })
-            .collect();
+                    position_lag: pos.map(|p| hw.saturating_sub(p.max(0) as u64)),
+                });
+                let h = lane.map_or(&[][..], OwnershipLane::changes);
+                let from = h.len().saturating_sub(MAX_OWNERSHIP_IN_VIEW);
+                let mut changes = Vec::with_capacity(h.len() - from);
+                changes.extend(h[from..].iter().map(|c| OwnershipChangeView { at_ms: c.at_ms, owner: c.owner.clone() }));
+                ownership.push(OwnershipView {
+                    topic: t.to_string(),
+                    partition: p as u32,
+                    changes,
+                    gap_ms: lane.map_or(0, OwnershipLane::gap_ms),
+                });
+            }
+        }
         let delivery = DeliveryView {
             processed: self.ledger.total_processed(gid),
             distinct: self.ledger.distinct_processed(gid),
@@ -1333,25 +1488,6 @@ impl GroupLayer {
             losses: self.losses.get(gid).copied().unwrap_or(0),
             ordering_violations: self.ordering_violations.get(gid).copied().unwrap_or(0),
         };
-        let ownership = tps
-            .iter()
-            .map(|tp| {
-                let h = self.ownership.history(gid, tp);
-                let from = h.len().saturating_sub(MAX_OWNERSHIP_IN_VIEW);
-                OwnershipView {
-                    topic: tp.topic.clone(),
-                    partition: tp.partition,
-                    changes: h[from..]
-                        .iter()
-                        .map(|c| OwnershipChangeView {
-                            at_ms: c.at_ms,
-                            owner: c.owner.clone(),
-                        })
-                        .collect(),
-                    gap_ms: self.ownership.total_gap_ms(gid, tp),
-                }
-            })
-            .collect();
         let (meta_generation, meta_protocol, meta_leader) = match &g.metadata {
             Some(CoordinatorRecord::GroupMetadata {
                 generation_id,
@@ -1448,9 +1584,10 @@ impl GroupLayer {
                 h.u64(*o as u64);
             }
         }
-        for ((d, seq), m) in &self.queue {
-            h.u64(*d);
-            h.u64(*seq);
+        for (&k, m) in &self.queue {
+            let (d, seq) = unpack(k);
+            h.u64(d);
+            h.u64(seq);
             h.u64(m.correlation_id);
         }
     }

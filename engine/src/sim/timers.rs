@@ -1,6 +1,8 @@
 //! The discrete-event core: a bounded timer queue keyed by `(deadline_ms, seq)`.
 //!
 //! Ties at the same deadline fire in insertion order (`seq`), which keeps runs deterministic.
+//! The key is packed into one `u128` (`deadline_ms` in the high half) so ordering is a single
+//! integer comparison (tuple comparisons are slow in wasm builds optimised for size).
 
 use std::collections::BTreeMap;
 
@@ -26,8 +28,17 @@ pub enum Timer {
 /// Bounded timer queue.
 #[derive(Clone, Debug, Default)]
 pub struct Timers {
-    queue: BTreeMap<(u64, u64), Timer>,
+    /// Key: `deadline_ms << 64 | seq`.
+    queue: BTreeMap<u128, Timer>,
     next_seq: u64,
+}
+
+fn pack(deadline_ms: u64, seq: u64) -> u128 {
+    (u128::from(deadline_ms) << 64) | u128::from(seq)
+}
+
+fn unpack(key: u128) -> (u64, u64) {
+    ((key >> 64) as u64, key as u64)
 }
 
 /// Maximum number of pending timers (every timer source is bounded well below this).
@@ -42,20 +53,21 @@ impl Timers {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.insert((deadline_ms, seq), timer);
+        self.queue.insert(pack(deadline_ms, seq), timer);
         true
     }
     /// Earliest deadline.
     pub fn next_deadline_ms(&self) -> Option<u64> {
-        self.queue.keys().next().map(|k| k.0)
+        self.queue.first_key_value().map(|(&k, _)| unpack(k).0)
     }
     /// Pop the earliest timer if due at or before `now_ms`.
     pub fn pop_due(&mut self, now_ms: u64) -> Option<(u64, Timer)> {
-        let (&(d, seq), _) = self.queue.iter().next()?;
+        let (&k, _) = self.queue.first_key_value()?;
+        let d = unpack(k).0;
         if d > now_ms {
             return None;
         }
-        self.queue.remove(&(d, seq)).map(|t| (d, t))
+        self.queue.pop_first().map(|(_, t)| (d, t))
     }
     /// Number of pending timers.
     pub fn len(&self) -> usize {
@@ -67,7 +79,10 @@ impl Timers {
     }
     /// Iterate in firing order (for hashing).
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64, &Timer)> {
-        self.queue.iter().map(|(k, t)| (k.0, k.1, t))
+        self.queue.iter().map(|(&k, t)| {
+            let (d, seq) = unpack(k);
+            (d, seq, t)
+        })
     }
     /// Sequence counter (for hashing).
     pub fn next_seq(&self) -> u64 {
