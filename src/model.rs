@@ -36,9 +36,22 @@ pub const EVENT_LOG_CAPACITY: usize = 2_000;
 pub const SNAPSHOT_INTERVAL_MS: u64 = 5_000;
 /// Snapshots kept at most.
 pub const MAX_SNAPSHOTS: usize = 48;
-/// Records all snapshots together may hold (≈ 40 bytes each): a big simulation thins its
-/// snapshots (doubling the interval) before memory grows past a few hundred MB.
-pub const MAX_SNAPSHOT_RECORDS: u64 = 5_000_000;
+/// Weight all snapshots together may have (see [`snapshot_weight`]; ≈ 40 bytes per unit): a big
+/// simulation thins its snapshots (doubling the interval) before memory grows past a few hundred MB.
+pub const MAX_SNAPSHOT_WEIGHT: u64 = 5_000_000;
+/// A snapshot heavier than this doubles the interval to the next one (up to
+/// [`MAX_ADAPTIVE_SNAPSHOT_INTERVAL_MS`]): cloning a 1,000-partition simulation takes a frame or
+/// more, so it should not happen every 5 simulated seconds.
+pub const HEAVY_SNAPSHOT_WEIGHT: u64 = 200_000;
+/// Longest interval the weight of single snapshots may push the interval to (a rewind replays at
+/// most this much simulated time, plus thinning for memory).
+pub const MAX_ADAPTIVE_SNAPSHOT_INTERVAL_MS: u64 = 40_000;
+
+/// How expensive a copy of `sim` is, in record equivalents: its retained records plus a share
+/// per replica (each replica is a log with its own buffers and indexes).
+pub fn snapshot_weight(sim: &Sim) -> u64 {
+    sim.retained_records() + 100 * sim.replica_count()
+}
 /// First interval between two chart samples (simulated ms); doubles when [`MAX_SAMPLES`] is hit.
 pub const SAMPLE_INTERVAL_MS: u64 = 1_000;
 /// Chart samples kept at most.
@@ -334,8 +347,8 @@ pub const SAMPLED_PARTITIONS: usize = 12;
 #[derive(Clone)]
 struct Snapshot {
     at_ms: u64,
-    /// `Sim::retained_records` when taken (its memory weight).
-    records: u64,
+    /// [`snapshot_weight`] when taken.
+    weight: u64,
     script_cursor: usize,
     applied_cursor: usize,
     event_seq: u64,
@@ -611,12 +624,12 @@ impl Lab {
     }
 
     /// Advances the engine deadline by deadline so its bounded event queue is drained often.
-    /// Returns false when `keep_going` stopped it before `stop_ms` (checked every 16 steps).
+    /// Returns false when `keep_going` stopped it before `stop_ms` (checked every 8 steps).
     fn advance_engine_to(&mut self, stop_ms: u64, keep_going: &mut dyn FnMut() -> bool) -> bool {
         for i in 0..1_000_000u32 {
             match self.sim.next_deadline_ms() {
                 Some(d) if d <= stop_ms => {
-                    if i % 16 == 15 && d > self.now_ms() && !keep_going() {
+                    if i % 8 == 7 && d > self.now_ms() && !keep_going() {
                         return false;
                     }
                     self.sim.step();
@@ -636,26 +649,38 @@ impl Lab {
             self.take_sample();
         }
         if now.is_multiple_of(self.snapshot_interval_ms) && self.snapshots.last().is_none_or(|s| s.at_ms < now) {
+            let weight = snapshot_weight(&self.sim);
+            if weight > HEAVY_SNAPSHOT_WEIGHT && self.snapshot_interval_ms < MAX_ADAPTIVE_SNAPSHOT_INTERVAL_MS {
+                // Space heavy snapshots out; skip this one unless it is on the new spacing.
+                self.thin_snapshots();
+                if !now.is_multiple_of(self.snapshot_interval_ms) {
+                    return;
+                }
+            }
             self.snapshots.push(Snapshot {
                 at_ms: now,
-                records: self.sim.retained_records(),
+                weight,
                 script_cursor: self.script_cursor,
                 applied_cursor: self.applied_cursor,
                 event_seq: self.next_seq,
                 sim: self.sim.clone(),
             });
-            // Thin out (every other one goes, time 0 stays) while over either bound; each round
-            // halves the count, so this ends.
+            // Thin out while over either bound; each round halves the count, so this ends.
             for _ in 0..64 {
-                let weight: u64 = self.snapshots.iter().map(|s| s.records).sum();
-                if self.snapshots.len() <= MAX_SNAPSHOTS && (weight <= MAX_SNAPSHOT_RECORDS || self.snapshots.len() <= 2) {
+                let total: u64 = self.snapshots.iter().map(|s| s.weight).sum();
+                if self.snapshots.len() <= MAX_SNAPSHOTS && (total <= MAX_SNAPSHOT_WEIGHT || self.snapshots.len() <= 2) {
                     break;
                 }
-                self.snapshot_interval_ms = self.snapshot_interval_ms.saturating_mul(2);
-                let interval = self.snapshot_interval_ms;
-                self.snapshots.retain(|s| s.at_ms % interval == 0);
+                self.thin_snapshots();
             }
         }
+    }
+
+    /// Doubles the snapshot interval and keeps the snapshots on it (time 0 always stays).
+    fn thin_snapshots(&mut self) {
+        self.snapshot_interval_ms = self.snapshot_interval_ms.saturating_mul(2);
+        let interval = self.snapshot_interval_ms;
+        self.snapshots.retain(|s| s.at_ms % interval == 0);
     }
 
     fn take_sample(&mut self) {
@@ -757,9 +782,14 @@ impl Lab {
         self.speed = speed.clamp(MIN_SPEED, MAX_SPEED);
     }
 
-    /// Records held by all snapshots together (see [`MAX_SNAPSHOT_RECORDS`]).
-    pub fn snapshot_records(&self) -> u64 {
-        self.snapshots.iter().map(|s| s.records).sum()
+    /// Weight of all snapshots together (see [`MAX_SNAPSHOT_WEIGHT`]).
+    pub fn snapshot_weight(&self) -> u64 {
+        self.snapshots.iter().map(|s| s.weight).sum()
+    }
+
+    /// Simulated ms between two snapshots now.
+    pub fn snapshot_interval_ms(&self) -> u64 {
+        self.snapshot_interval_ms
     }
 
     /// Number of snapshots kept (for tests and the status line).
@@ -946,7 +976,8 @@ mod tests {
         lab.apply(heavy).unwrap();
         lab.advance_by(100_000);
         assert!(lab.sim.retained_records() > 2_000_000, "{} records", lab.sim.retained_records());
-        assert!(lab.snapshot_records() <= MAX_SNAPSHOT_RECORDS || lab.snapshot_count() <= 2, "{} records in {} snapshots", lab.snapshot_records(), lab.snapshot_count());
+        assert!(lab.snapshot_weight() <= MAX_SNAPSHOT_WEIGHT || lab.snapshot_count() <= 2, "weight {} in {} snapshots", lab.snapshot_weight(), lab.snapshot_count());
+        assert!(lab.snapshot_interval_ms() >= MAX_ADAPTIVE_SNAPSHOT_INTERVAL_MS, "heavy snapshots spaced out");
         assert!(lab.snapshot_count() >= 2, "time 0 and a later snapshot stay");
         let hash_at_40s = {
             let mut other = Lab::new(default_scenario()).unwrap();
@@ -956,6 +987,20 @@ mod tests {
         };
         lab.seek(40_000);
         assert_eq!(lab.sim.state_hash(), hash_at_40s, "rewinding replays the same past");
+    }
+
+    #[test]
+    fn a_thousand_partitions_are_snapshotted_every_forty_seconds() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(crate::actions::create_topic("big", 1_000, 3)).unwrap();
+        assert!(snapshot_weight(&lab.sim) > HEAVY_SNAPSHOT_WEIGHT);
+        lab.advance_by(100_000);
+        assert_eq!(lab.snapshot_interval_ms(), MAX_ADAPTIVE_SNAPSHOT_INTERVAL_MS);
+        assert_eq!(lab.snapshots.iter().map(|s| s.at_ms).collect::<Vec<_>>(), vec![0, 40_000, 80_000]);
+        let hash = lab.sim.state_hash();
+        lab.seek(55_000);
+        lab.seek(100_000);
+        assert_eq!(lab.sim.state_hash(), hash, "rewind and replay land on the same state");
     }
 
     #[test]

@@ -37,11 +37,19 @@ pub enum Action {
     Select(Option<String>),
 }
 
-/// Real milliseconds of simulation work a frame that does not re-render may take (the rest of
-/// the 16.7 ms frame is left to the browser).
-pub const ENGINE_BUDGET_MS: f64 = 9.0;
-/// Real milliseconds of main-thread work a frame should stay under (engine + re-render).
-pub const FRAME_WORK_MS: f64 = 11.0;
+/// Real milliseconds of simulation work a frame that does not re-render starts with; the pacer
+/// then adapts it between [`MIN_ENGINE_BUDGET_MS`] and [`MAX_ENGINE_BUDGET_MS`] (the rest of the
+/// 16.7 ms frame is left to the browser).
+pub const ENGINE_BUDGET_MS: f64 = 8.0;
+/// Least engine budget of a frame that does not re-render.
+pub const MIN_ENGINE_BUDGET_MS: f64 = 3.0;
+/// Most engine budget of a frame.
+pub const MAX_ENGINE_BUDGET_MS: f64 = 12.5;
+/// Most real time of simulation a lagging engine may still owe (older debt is dropped: the
+/// simulation then simply runs slower than asked).
+pub const MAX_DEBT_REAL_MS: f64 = 500.0;
+/// A frame that came later than this after the previous one missed a display refresh.
+pub const LATE_FRAME_MS: f64 = 20.0;
 /// Re-rendering cheaper than this happens every frame.
 pub const CHEAP_RENDER_MS: f64 = 4.0;
 /// Longest real time between two re-renders while playing.
@@ -57,10 +65,17 @@ pub const MAX_RENDER_INTERVAL_MS: f64 = 1_000.0;
 pub struct Pacer {
     /// Smoothed cost of one re-render (view + reconcile), real ms.
     pub render_cost_ms: f64,
+    /// Engine budget of the next frame that does not re-render (adapted to the machine).
+    pub engine_budget_ms: f64,
+    /// Whether the previous frame re-rendered (its lateness says nothing about the budget).
+    last_rendered: bool,
     /// Real ms since the last re-render while playing.
     pub since_render_ms: f64,
     /// When the current re-render started (real ms), set by the root component.
     pub render_started_ms: Option<f64>,
+    /// Simulated ms the engine owes from frames that ran out of budget: quieter frames catch up
+    /// (bounded by [`MAX_DEBT_REAL_MS`] of real time at the asked speed).
+    pub debt_sim_ms: f64,
     /// Simulated ms gained and real ms spent since the speed estimate was last updated.
     window_sim_ms: f64,
     window_real_ms: f64,
@@ -68,7 +83,16 @@ pub struct Pacer {
 
 impl Default for Pacer {
     fn default() -> Self {
-        Pacer { render_cost_ms: 0.0, since_render_ms: 0.0, render_started_ms: None, window_sim_ms: 0.0, window_real_ms: 0.0 }
+        Pacer {
+            render_cost_ms: 0.0,
+            engine_budget_ms: ENGINE_BUDGET_MS,
+            last_rendered: false,
+            debt_sim_ms: 0.0,
+            since_render_ms: 0.0,
+            render_started_ms: None,
+            window_sim_ms: 0.0,
+            window_real_ms: 0.0,
+        }
     }
 }
 
@@ -92,13 +116,27 @@ impl Pacer {
     }
 
     /// Plans a frame that comes `frame_ms` real ms after the previous one.
+    ///
+    /// The engine budget adapts like TCP's window: a frame that does not re-render and still
+    /// came late (a missed display refresh) cuts it by a fifth; each frame on time grows it by
+    /// 0.1 ms. A re-rendering frame gives the engine what the re-render leaves of the budget.
     pub fn plan(&mut self, frame_ms: f64) -> FramePlan {
+        if !self.last_rendered {
+            if frame_ms > LATE_FRAME_MS {
+                self.engine_budget_ms *= 0.8;
+            } else {
+                self.engine_budget_ms += 0.1;
+            }
+            self.engine_budget_ms = self.engine_budget_ms.clamp(MIN_ENGINE_BUDGET_MS, MAX_ENGINE_BUDGET_MS);
+        }
         self.since_render_ms += frame_ms;
         let render = self.since_render_ms >= self.render_interval_ms();
-        let engine_budget_ms = if render { (FRAME_WORK_MS - self.render_cost_ms).clamp(0.0, ENGINE_BUDGET_MS) } else { ENGINE_BUDGET_MS };
+        let engine_budget_ms =
+            if render { (self.engine_budget_ms - self.render_cost_ms).max(0.0) } else { self.engine_budget_ms };
         if render {
             self.since_render_ms = 0.0;
         }
+        self.last_rendered = render;
         FramePlan { engine_budget_ms, render }
     }
 
@@ -122,8 +160,19 @@ impl Pacer {
         Some(speed)
     }
 
-    /// Forgets the speed window (on pause, seek, replace).
+    /// Simulated ms this frame should reach: its own share plus the debt.
+    pub fn owed_sim_ms(&self, frame_ms: f64, speed: f64) -> f64 {
+        frame_ms * speed + self.debt_sim_ms
+    }
+
+    /// Records what a frame owed and gained; keeps the (bounded) rest as debt.
+    pub fn settle(&mut self, owed_sim_ms: f64, gained_sim_ms: f64, speed: f64) {
+        self.debt_sim_ms = (owed_sim_ms - gained_sim_ms).clamp(0.0, MAX_DEBT_REAL_MS * speed);
+    }
+
+    /// Forgets the speed window and the debt (on pause, seek, replace).
     pub fn reset_window(&mut self) {
+        self.debt_sim_ms = 0.0;
         self.window_sim_ms = 0.0;
         self.window_real_ms = 0.0;
     }
@@ -209,15 +258,18 @@ impl Reducible for LabState {
                 }
                 Action::Tick(real_ms) if lab.playing => {
                     let real_ms = real_ms.clamp(0.0, 250.0);
-                    let plan = self.pacer.borrow_mut().plan(real_ms);
+                    let (plan, owed) = {
+                        let mut pacer = self.pacer.borrow_mut();
+                        (pacer.plan(real_ms), pacer.owed_sim_ms(real_ms, lab.speed))
+                    };
                     let before = lab.now_ms();
-                    let delta = (real_ms * lab.speed).round() as u64;
-                    let target = before.saturating_add(delta.max(1));
+                    let target = before.saturating_add((owed.round() as u64).max(1));
                     if plan.engine_budget_ms > 0.0 {
                         let start = real_now_ms();
                         lab.advance_within(target, &mut || real_now_ms() - start < plan.engine_budget_ms);
                     }
                     let gained = lab.now_ms().saturating_sub(before) as f64;
+                    self.pacer.borrow_mut().settle(owed, gained, lab.speed);
                     if let Some(speed) = self.pacer.borrow_mut().record_progress(gained, real_ms) {
                         lab.measured_speed = Some(speed);
                     }
@@ -271,7 +323,7 @@ mod tests {
         pacer.record_render(2.0);
         let plan = pacer.plan(16.7);
         assert!(plan.render);
-        assert_eq!(plan.engine_budget_ms, ENGINE_BUDGET_MS, "11 ms frame - 2 ms render leaves the full engine budget");
+        assert!((plan.engine_budget_ms - (ENGINE_BUDGET_MS + 0.1 - 2.0)).abs() < 1e-9, "the render's cost comes off the engine budget");
     }
 
     #[test]
@@ -283,7 +335,49 @@ mod tests {
         pacer.record_render(25.0);
         let plans: Vec<FramePlan> = (0..120).map(|_| pacer.plan(16.7)).collect();
         assert!(plans.iter().filter(|p| p.render).all(|p| p.engine_budget_ms == 0.0));
-        assert!(plans.iter().filter(|p| !p.render).all(|p| p.engine_budget_ms == ENGINE_BUDGET_MS));
+        assert!(plans.iter().filter(|p| !p.render).all(|p| p.engine_budget_ms >= ENGINE_BUDGET_MS));
+    }
+
+    #[test]
+    fn the_engine_budget_grows_while_frames_are_on_time_and_shrinks_when_late() {
+        let mut pacer = Pacer::default();
+        pacer.record_render(30.0);
+        for _ in 0..200 {
+            pacer.plan(16.7);
+        }
+        assert_eq!(pacer.engine_budget_ms, MAX_ENGINE_BUDGET_MS, "on-time frames grow it to the cap");
+        // A late frame after a frame that did not re-render: cut.
+        let before = pacer.engine_budget_ms;
+        let plan = pacer.plan(33.3);
+        assert!(!plan.render);
+        assert!(pacer.engine_budget_ms < before);
+        for _ in 0..100 {
+            pacer.plan(33.3);
+        }
+        assert_eq!(pacer.engine_budget_ms, MIN_ENGINE_BUDGET_MS, "never below the floor");
+        // A late frame right after a re-render does not count against the engine.
+        let mut pacer = Pacer::default();
+        pacer.record_render(30.0);
+        pacer.since_render_ms = 10_000.0;
+        assert!(pacer.plan(16.7).render);
+        let before = pacer.engine_budget_ms;
+        pacer.plan(50.0);
+        assert_eq!(pacer.engine_budget_ms, before);
+    }
+
+    #[test]
+    fn a_lagging_engine_catches_up_in_quieter_frames_within_a_bound() {
+        let mut pacer = Pacer::default();
+        let owed = pacer.owed_sim_ms(16.0, 10.0);
+        assert_eq!(owed, 160.0);
+        pacer.settle(owed, 100.0, 10.0);
+        assert_eq!(pacer.owed_sim_ms(16.0, 10.0), 220.0, "the 60 ms not reached are owed next frame");
+        pacer.settle(220.0, 220.0, 10.0);
+        assert_eq!(pacer.debt_sim_ms, 0.0);
+        pacer.settle(1.0e9, 0.0, 10.0);
+        assert_eq!(pacer.debt_sim_ms, MAX_DEBT_REAL_MS * 10.0, "bounded");
+        pacer.reset_window();
+        assert_eq!(pacer.debt_sim_ms, 0.0);
     }
 
     #[test]

@@ -69,6 +69,11 @@ impl Sim {
         self.cluster.topics.iter().flat_map(|t| &t.partitions).flat_map(|p| &p.logs).map(|l| l.len()).sum()
     }
 
+    /// Replicas of every partition (internal topics included).
+    pub fn replica_count(&self) -> u64 {
+        self.cluster.topics.iter().flat_map(|t| &t.partitions).map(|p| p.logs.len() as u64).sum()
+    }
+
     /// The string of an interned record key (for tooltips).
     pub fn key_name(&self, key: u32) -> Option<&str> {
         self.cluster.key_str(key)
@@ -107,6 +112,7 @@ mod tests {
         assert_eq!(sim.key_name(key), Some("k"));
         assert!(sim.producer_name(recs[0].producer).is_some());
         assert_eq!(sim.partition_offsets("t", 0), Some((0, leo, leo)));
+        assert_eq!(sim.replica_count(), 1 + 50, "one replica of t-0 and of each __consumer_offsets partition");
         assert!(sim.retained_records() >= leo, "one replica holds the {leo} records (plus __consumer_offsets)");
         assert_eq!(sim.partition_offsets("t", 1), None);
         assert_eq!(sim.group_views(), sim.view().groups);
