@@ -15,12 +15,15 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// What each record's colour on a ruler says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecordColour {
     /// Same key, same colour (and, with the default partitioner, the same partition).
     Key,
     /// One colour per producer.
     Producer,
+    /// How many times this group processed each record: once, or again (after a crash or a
+    /// rebalance: at-least-once delivery).
+    Processed(String),
     /// No per-record colour.
     Off,
 }
@@ -30,10 +33,27 @@ impl RecordColour {
         match value {
             "producer" => RecordColour::Producer,
             "off" => RecordColour::Off,
-            _ => RecordColour::Key,
+            v => match v.strip_prefix("processed:") {
+                Some(group) => RecordColour::Processed(group.to_string()),
+                None => RecordColour::Key,
+            },
+        }
+    }
+
+    fn value(&self) -> String {
+        match self {
+            RecordColour::Key => "key".into(),
+            RecordColour::Producer => "producer".into(),
+            RecordColour::Processed(g) => format!("processed:{g}"),
+            RecordColour::Off => "off".into(),
         }
     }
 }
+
+/// Processed once by the group.
+const PROCESSED_ONCE_RGB: [u8; 3] = [0, 158, 115];
+/// Processed twice or more by the group.
+const PROCESSED_AGAIN_RGB: [u8; 3] = [213, 94, 0];
 
 /// Columns of the record strip drawn under each ruler (one record per column at most).
 pub const RECORD_COLUMNS: usize = 600;
@@ -48,10 +68,12 @@ const NULL_KEY_RGB: [u8; 3] = [170, 170, 170];
 /// offset covers on a ruler whose full width is `scale` offsets; records above the high
 /// watermark are paler; columns with no record (deleted, compacted, not yet written) stay clear.
 /// When `records` is an even sample of a longer log (`sampled`), each record also fills the
-/// columns up to the next sampled record, which it stands for.
-pub fn record_pixels(records: &[RecordView], scale: u64, high_watermark: u64, by: RecordColour, sampled: bool) -> Vec<u8> {
+/// columns up to the next sampled record, which it stands for. For
+/// [`RecordColour::Processed`], `times[i]` is how often the group processed `records[i]`
+/// (never-processed records stay clear).
+pub fn record_pixels(records: &[RecordView], scale: u64, high_watermark: u64, by: &RecordColour, sampled: bool, times: &[u32]) -> Vec<u8> {
     let mut px = vec![0u8; RECORD_COLUMNS * 4];
-    if by == RecordColour::Off || scale == 0 {
+    if *by == RecordColour::Off || scale == 0 {
         return px;
     }
     let column = |offset: u64| ((offset as u128 * RECORD_COLUMNS as u128) / scale as u128).min(RECORD_COLUMNS as u128) as usize;
@@ -59,6 +81,11 @@ pub fn record_pixels(records: &[RecordView], scale: u64, high_watermark: u64, by
         let rgb = match by {
             RecordColour::Key => r.key.map_or(NULL_KEY_RGB, |k| RECORD_PALETTE[k as usize % 7]),
             RecordColour::Producer => RECORD_PALETTE[r.producer as usize % 8],
+            RecordColour::Processed(_) => match times.get(i).copied().unwrap_or(0) {
+                0 => continue,
+                1 => PROCESSED_ONCE_RGB,
+                _ => PROCESSED_AGAIN_RGB,
+            },
             RecordColour::Off => continue,
         };
         let alpha = if r.offset < high_watermark { 230 } else { 90 };
@@ -136,15 +163,19 @@ pub fn topics_panel() -> Html {
         <section class="panel stack" aria-labelledby="topics-title">
             <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", html! { <>{ "start" }</> }) }{ " · " }
                 { term("high watermark", html! { <>{ "HW" }</> }) }{ " · " }{ term("log end offset", html! { <>{ "LEO" }</> }) }</small></h2>
-            <label class="record-colour" title="Each record on a ruler is a coloured tick: by key (records with the same key always land in the same partition: murmur2(key) % partitions), or by the producer that wrote it. Grey: null key (sticky partitioner). Pale: above the high watermark.">
+            <label class="record-colour" title="Each record on a ruler is a coloured tick: by key (records with the same key always land in the same partition: murmur2(key) % partitions), or by the producer that wrote it. Grey: null key (sticky partitioner). Pale: above the high watermark. Or by how many times a group processed each record: green once, orange twice or more (at-least-once: after a crash or a rebalance, records after the last committed offset are processed again).">
                 { "Colour records by " }
                 <select onchange={on_colour} aria-label="Colour records by" data-testid="record-colour">
                     <option value="key" selected={*colour == RecordColour::Key}>{ "key" }</option>
                     <option value="producer" selected={*colour == RecordColour::Producer}>{ "producer" }</option>
+                    { for view.groups.iter().map(|g| {
+                        let c = RecordColour::Processed(g.group_id.clone());
+                        html! { <option value={c.value()} selected={*colour == c}>{ format!("times processed by {}", g.group_id) }</option> }
+                    }) }
                     <option value="off" selected={*colour == RecordColour::Off}>{ "nothing" }</option>
                 </select>
             </label>
-            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} colour={*colour} /> }) }
+            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} colour={(*colour).clone()} /> }) }
             if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with + Topic." }</p> }
         </section>
     }
@@ -245,7 +276,7 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                 }) }
             </div>
             { for t.partitions.iter().skip(page_now * PAGE_SIZE).take(PAGE_SIZE).map(|p| html! {
-                <PartitionRow key={p.partition} topic={t.name.clone()} partition={p.clone()} scale={max_leo} colour={props.colour} />
+                <PartitionRow key={p.partition} topic={t.name.clone()} partition={p.clone()} scale={max_leo} colour={props.colour.clone()} />
             }) }
             if pages > 1 {
                 <nav class="pager" aria-label={format!("Partitions of {}", t.name)}>
@@ -288,12 +319,17 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
     {
         // Draw the record strip after each render of a new state: one read of the leader's log
         // (sampled to the strip's columns) and one putImageData.
-        let (strip, state, topic, partition, by) = (strip.clone(), state.clone(), props.topic.clone(), p.partition, props.colour);
+        let (strip, state, topic, partition) = (strip.clone(), state.clone(), props.topic.clone(), p.partition);
         let (start, leo, hw, scale) = (p.log_start_offset, p.log_end_offset, p.high_watermark, props.scale);
-        use_effect_with((ctx.version, by, scale), move |_| {
-            let records = state.lab.borrow().sim.records(&topic, partition, start, leo, RECORD_COLUMNS);
+        use_effect_with((ctx.version, props.colour.clone(), scale), move |(_, by, _)| {
+            let lab = state.lab.borrow();
+            let records = lab.sim.records(&topic, partition, start, leo, RECORD_COLUMNS);
+            let times: Vec<u32> = match by {
+                RecordColour::Processed(group) => records.iter().map(|r| lab.sim.times_processed(group, r)).collect(),
+                _ => Vec::new(),
+            };
             let sampled = records.len() == RECORD_COLUMNS;
-            let pixels = record_pixels(&records, scale, hw, by, sampled);
+            let pixels = record_pixels(&records, scale, hw, by, sampled, &times);
             draw_strip(&strip, &pixels);
         });
     }
@@ -354,7 +390,7 @@ mod tests {
     use super::*;
 
     fn rec(offset: u64, key: Option<u32>, producer: u32) -> RecordView {
-        RecordView { offset, key, producer }
+        RecordView { offset, key, producer, sequence: offset as u32 }
     }
 
     fn column(px: &[u8], c: usize) -> [u8; 4] {
@@ -365,7 +401,7 @@ mod tests {
     fn each_record_paints_its_share_of_the_strip() {
         // 6 offsets on 600 columns: 100 columns per record.
         let records = [rec(0, Some(0), 0), rec(1, Some(1), 0), rec(2, None, 1), rec(4, Some(0), 1)];
-        let px = record_pixels(&records, 6, 3, RecordColour::Key, false);
+        let px = record_pixels(&records, 6, 3, &RecordColour::Key, false, &[]);
         assert_eq!(column(&px, 0), [0, 114, 178, 230]);
         assert_eq!(column(&px, 99), [0, 114, 178, 230]);
         assert_eq!(column(&px, 100), [230, 159, 0, 230], "key 1 has another colour");
@@ -373,20 +409,32 @@ mod tests {
         assert_eq!(column(&px, 350)[3], 0, "offset 3 was compacted away: the column stays clear");
         assert_eq!(column(&px, 450), [0, 114, 178, 90], "above the high watermark: pale");
         assert_eq!(column(&px, 550)[3], 0, "offset 5 is not written yet");
-        let by_producer = record_pixels(&records, 6, 3, RecordColour::Producer, false);
+        let by_producer = record_pixels(&records, 6, 3, &RecordColour::Producer, false, &[]);
         assert_eq!(column(&by_producer, 0), column(&by_producer, 100), "same producer, same colour");
         assert_ne!(column(&by_producer, 0), column(&by_producer, 250));
     }
 
     #[test]
+    fn records_processed_again_stand_out() {
+        let records = [rec(0, None, 0), rec(1, None, 0), rec(2, None, 0)];
+        let by = RecordColour::parse("processed:my-group");
+        assert_eq!(by, RecordColour::Processed("my-group".into()));
+        assert_eq!(RecordColour::parse(&by.value()), by);
+        let px = record_pixels(&records, 3, 3, &by, false, &[1, 2, 0]);
+        assert_eq!(column(&px, 0), [0, 158, 115, 230], "once: green");
+        assert_eq!(column(&px, 250), [213, 94, 0, 230], "twice: orange");
+        assert_eq!(column(&px, 450)[3], 0, "never processed: clear");
+    }
+
+    #[test]
     fn dense_logs_and_the_off_setting() {
         let records: Vec<RecordView> = (0..5_000).step_by(9).map(|o| rec(o, Some(o as u32 % 3), 0)).collect();
-        let px = record_pixels(&records, 5_000, 5_000, RecordColour::Key, true);
+        let px = record_pixels(&records, 5_000, 5_000, &RecordColour::Key, true, &[]);
         assert_eq!(px.len(), RECORD_COLUMNS * 4);
         assert!((0..RECORD_COLUMNS - 1).all(|c| column(&px, c)[3] == 230), "every column shows a record of the sample");
-        let unsampled = record_pixels(&records, 5_000, 5_000, RecordColour::Key, false);
+        let unsampled = record_pixels(&records, 5_000, 5_000, &RecordColour::Key, false, &[]);
         assert!((0..RECORD_COLUMNS).any(|c| column(&unsampled, c)[3] == 0), "true gaps stay visible when not sampled");
-        assert!(record_pixels(&records, 5_000, 5_000, RecordColour::Off, true).iter().all(|b| *b == 0));
-        assert!(record_pixels(&records, 0, 0, RecordColour::Key, true).iter().all(|b| *b == 0));
+        assert!(record_pixels(&records, 5_000, 5_000, &RecordColour::Off, true, &[]).iter().all(|b| *b == 0));
+        assert!(record_pixels(&records, 0, 0, &RecordColour::Key, true, &[]).iter().all(|b| *b == 0));
     }
 }

@@ -30,3 +30,22 @@ test('records are coloured by key, by producer, or not at all', async ({ page })
   await page.getByTestId('record-colour').selectOption('off');
   await expect.poll(async () => (await strips(page)).reduce((n, s) => n + s.painted, 0)).toBe(0);
 });
+
+test('after a crash, the records the group processed twice are marked on the rulers', async ({ page }) => {
+  await openFresh(page);
+  for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Add consumer' }).first().click();
+  for (let i = 0; i < 14; i++) await page.getByRole('button', { name: 'Advance 1 s' }).click();
+  await page.getByRole('button', { name: 'Crash consumer consumer-my-group-2' }).click();
+  for (let i = 0; i < 52; i++) await page.getByRole('button', { name: 'Advance 1 s' }).click();
+  await expect(page.getByTestId('group-panel').first()).toContainText(/processed twice or more: [1-9]/);
+  await page.getByTestId('record-colour').selectOption('processed:my-group');
+  const orange = () => page.$$eval('[data-testid="record-strip"]', (canvases) => canvases.reduce((n, c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, 1).data;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === 213 && d[i + 1] === 94 && d[i + 2] === 0 && d[i + 3] > 0) n++;
+    return n;
+  }, 0));
+  await expect.poll(orange).toBeGreaterThan(0);
+  // Before the crash nothing was processed twice: rewind and the orange is gone.
+  await page.getByTestId('scrubber').fill('10000');
+  await expect.poll(orange).toBe(0);
+});

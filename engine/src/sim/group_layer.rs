@@ -1592,3 +1592,10 @@ impl GroupLayer {
         }
     }
 }
+
+impl GroupLayer {
+    /// How many times each group processed each record (read-only, for the UI's record strip).
+    pub fn ledger(&self) -> &DeliveryLedger {
+        &self.ledger
+    }
+}

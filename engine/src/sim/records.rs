@@ -18,6 +18,8 @@ pub struct RecordView {
     pub key: Option<u32>,
     /// Producer index (order in which producers first wrote).
     pub producer: u32,
+    /// The producer's sequence number of this record (with `producer`, its identity).
+    pub sequence: u32,
 }
 
 impl Sim {
@@ -41,13 +43,18 @@ impl Sim {
         }
         let pick = |i: usize| {
             let r = &all[i];
-            RecordView { offset: r.offset, key: (r.key != NO_KEY).then_some(r.key), producer: r.producer_id }
+            RecordView { offset: r.offset, key: (r.key != NO_KEY).then_some(r.key), producer: r.producer_id, sequence: r.sequence }
         };
         if all.len() <= max {
             return (0..all.len()).map(pick).collect();
         }
         // Even sample: the i-th of `max` picks the record at i·len/max (strictly increasing).
         (0..max).map(|i| pick(i * all.len() / max)).collect()
+    }
+
+    /// How many times `group_id` processed `record` (0 when never, or for an unknown group).
+    pub fn times_processed(&self, group_id: &str, record: &RecordView) -> u32 {
+        self.groups.ledger().times_processed(group_id, (u64::from(record.producer) << 32) | u64::from(record.sequence))
     }
 
     /// `(log start offset, high watermark, log end offset)` of `topic`-`partition` as its
@@ -129,6 +136,27 @@ mod tests {
         assert!(recs[49].offset >= leo - leo / 50 - 1, "the sample reaches the end of the range");
         assert!(recs.iter().all(|r| r.key.is_none()), "null keys");
         assert_eq!(sim.records("t", 0, 0, leo, 1_000_000).len(), (leo as usize).min(super::MAX_RECORDS_PER_QUERY));
+    }
+
+    #[test]
+    fn records_processed_twice_after_a_crash_are_found_record_by_record() {
+        let mut sim = sim_with(20, KeySpec::None);
+        sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["t".into()], config: Default::default() }).unwrap();
+        sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("a".into()), topics: vec![] }).unwrap();
+        sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("b".into()), topics: vec![] }).unwrap();
+        sim.advance_to(17_500);
+        // Whoever owns t-0 dies between two auto-commits; the other takes over after the session timeout.
+        let owner = sim.view().groups[0].members.iter().find(|m| !m.assigned.is_empty()).unwrap().client_id.clone();
+        sim.apply(Command::CrashConsumer { client_id: owner }).unwrap();
+        sim.advance_to(90_000);
+        let leo = sim.partition_offsets("t", 0).unwrap().2;
+        let records = sim.records("t", 0, 0, leo, super::MAX_RECORDS_PER_QUERY);
+        assert_eq!(records.len() as u64, leo, "every record, not a sample");
+        let extra: u64 = records.iter().map(|r| u64::from(sim.times_processed("g", r).saturating_sub(1))).sum();
+        let duplicates = sim.view().groups[0].delivery.duplicates;
+        assert!(duplicates > 0, "the crash made the group process records again");
+        assert_eq!(extra, duplicates, "per-record counts add up to the group's duplicate count");
+        assert!(records.iter().all(|r| sim.times_processed("nope", r) == 0));
     }
 
     #[test]
