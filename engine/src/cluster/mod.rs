@@ -787,6 +787,18 @@ impl Cluster {
                     continue;
                 }
                 let li = part.replica_index(leader).expect("leader is a replica");
+                if Self::fetch_is_idle(part, fi, li, b) {
+                    // Exactly what `fetch_one` would do for this partition (see
+                    // `fetch_is_idle`): only the leader's fetch bookkeeping moves.
+                    let now = ctx.now_ms;
+                    let part = &mut self.topics[tid].partitions[p];
+                    let leo = part.logs[li].log_end_offset();
+                    let r = &mut part.remote[fi];
+                    r.last_caught_up_ms = Some(r.last_caught_up_ms.map_or(now, |t| t.max(now)));
+                    r.last_fetch_leader_leo = leo;
+                    r.last_fetch_ms = now;
+                    continue;
+                }
                 let (more, _) = self.fetch_one(ctx, tid, p, fi, li, seg_records, seg_ms, &mut scratch);
                 again |= more;
             }
@@ -800,6 +812,25 @@ impl Cluster {
             self.brokers[b as usize].fetch_scheduled = true;
             ctx.schedule_in(self.config.replica_fetch_backoff_ms.max(1), Timer::Fetch { broker: b });
         }
+    }
+
+    /// Whether a fetch of follower `fi` (broker `b`) from leader `li` is idle: nothing to
+    /// truncate, no records, no HW or log-start change on either side, no ISR change, and no
+    /// need to fetch again soon. For such a fetch [`Cluster::fetch_one`] only records the
+    /// follower as caught up now (`lastCaughtUpTimeMs`, `lastFetchTimeMs`,
+    /// `lastFetchLeaderLogEndOffset`): the leader's HW already equals its LEO, so
+    /// `maybe_increment_hw` cannot move it.
+    fn fetch_is_idle(part: &Partition, fi: usize, li: usize, b: u32) -> bool {
+        let (f, l) = (&part.logs[fi], &part.logs[li]);
+        let leo = l.log_end_offset();
+        let r = &part.remote[fi];
+        !r.needs_truncation
+            && r.leo == Some(leo)
+            && f.log_end_offset() == leo
+            && l.high_watermark() == leo
+            && f.high_watermark() == leo
+            && f.log_start_offset() >= l.log_start_offset()
+            && part.isr.contains(&b)
     }
 
     /// One follower fetch of one partition. Returns (needs another fetch soon, got records).
