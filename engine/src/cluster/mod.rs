@@ -108,6 +108,10 @@ pub struct RemoteReplica {
     pub last_fetch_ms: u64,
     /// The replica must truncate (OffsetsForLeaderEpoch) before fetching again.
     pub needs_truncation: bool,
+    /// Idle since a fetch round of its broker found nothing to do: the fetcher skips it and
+    /// `last_caught_up_ms` / `last_fetch_ms` are that broker's latest round time (see
+    /// [`Cluster::wake_partition`], which writes them back before anything changes).
+    lazy: bool,
 }
 
 /// A record that left the partition history.
@@ -260,6 +264,13 @@ pub struct Cluster {
     cleaner_scheduled: bool,
     total_records: u64,
     scratch: Vec<Record>,
+    /// Per broker: time of its latest replica fetch round.
+    fetch_round_ms: Vec<u64>,
+    /// Per broker, per topic: bit set of the partitions its fetcher visits. A partition's bit
+    /// is cleared when the broker's replica is idle ([`RemoteReplica::lazy`]) or the broker
+    /// does not follow it (leader, offline, not a replica); [`Cluster::wake_partition`] sets
+    /// it again before any change to the partition.
+    fetch_active: Vec<Vec<Vec<u64>>>,
 }
 
 /// Outcome of a successful append.
@@ -289,6 +300,8 @@ impl Cluster {
             cleaner_scheduled: false,
             total_records: 0,
             scratch: Vec::new(),
+            fetch_round_ms: vec![0; brokers as usize],
+            fetch_active: vec![Vec::new(); brokers as usize],
         }
     }
 
@@ -542,6 +555,7 @@ impl Cluster {
         let id = self.topics.len();
         self.topics.push(Topic { name: name.to_string(), internal, config, replication_factor, partitions: parts });
         self.topic_index.insert(name.to_string(), id);
+        self.activate_new_partitions(id, 0);
         ctx.emit(Event::TopicCreated { at_ms: ctx.now_ms, topic: name.to_string(), partitions, replication_factor });
         Ok(id)
     }
@@ -588,6 +602,7 @@ impl Cluster {
             .map(|(i, r)| self.new_partition(current + i as u32, r))
             .collect();
         self.topics[tid].partitions.extend(new);
+        self.activate_new_partitions(tid, current as usize);
         ctx.emit(Event::PartitionsCreated { at_ms: ctx.now_ms, topic: topic_name.to_string(), from: current, to: count });
         Ok(())
     }
@@ -622,6 +637,7 @@ impl Cluster {
         }
         let keyed = records.iter().all(|r| r.key != NO_KEY);
         let leader = self.check_append(tid, p, acks, keyed)?;
+        self.wake_partition(tid, p);
         let cfg = &self.topics[tid].config;
         let seg_records = (cfg.segment_bytes / self.config.record_size_bytes.max(1)).max(1);
         let seg_ms = cfg.segment_ms;
@@ -772,23 +788,56 @@ impl Cluster {
         let mut again = false;
         let mut backoff = false;
         let mut scratch = std::mem::take(&mut self.scratch);
+        let bi = b as usize;
+        // Lazy replicas of `b` are caught up as of this round (see `RemoteReplica::lazy`).
+        self.fetch_round_ms[bi] = ctx.now_ms;
         for tid in 0..self.topics.len() {
             let seg_records = (self.topics[tid].config.segment_bytes / self.config.record_size_bytes.max(1)).max(1);
             let seg_ms = self.topics[tid].config.segment_ms;
-            for p in 0..self.topics[tid].partitions.len() {
-                let part = &self.topics[tid].partitions[p];
-                let Some(leader) = part.leader else { continue };
-                if leader == b {
-                    continue;
+            let nwords = self.fetch_active[bi].get(tid).map_or(0, Vec::len);
+            for w in 0..nwords {
+                // Visit set bits in ascending order, re-reading the word after each partition
+                // (the set only changes for the partition being fetched, but stay exact).
+                let mut from_bit = 0u32;
+                loop {
+                    let word = self.fetch_active[bi][tid][w];
+                    let bits = if from_bit >= 64 { 0 } else { word & (u64::MAX << from_bit) };
+                    if bits == 0 {
+                        break;
+                    }
+                    let bit = bits.trailing_zeros();
+                    from_bit = bit + 1;
+                    let p = w * 64 + bit as usize;
+                    let part = &self.topics[tid].partitions[p];
+                    let follows = part.leader.filter(|&l| l != b).and_then(|l| Some((l, part.replica_index(b)?)));
+                    let Some((leader, fi)) = follows else {
+                        // Not followed now; any leader change wakes the partition again.
+                        self.fetch_active[bi][tid][w] &= !(1u64 << bit);
+                        continue;
+                    };
+                    if !self.brokers[leader as usize].alive {
+                        backoff = true;
+                        continue;
+                    }
+                    let li = part.replica_index(leader).expect("leader is a replica");
+                    if Self::fetch_is_idle(part, fi, li, b) {
+                        // Exactly what `fetch_one` would do for this partition (see
+                        // `fetch_is_idle`): only the leader's fetch bookkeeping moves, and
+                        // later rounds would do the same until something changes.
+                        let now = ctx.now_ms;
+                        let part = &mut self.topics[tid].partitions[p];
+                        let leo = part.logs[li].log_end_offset();
+                        let r = &mut part.remote[fi];
+                        r.last_caught_up_ms = Some(r.last_caught_up_ms.map_or(now, |t| t.max(now)));
+                        r.last_fetch_leader_leo = leo;
+                        r.last_fetch_ms = now;
+                        r.lazy = true;
+                        self.fetch_active[bi][tid][w] &= !(1u64 << bit);
+                        continue;
+                    }
+                    let (more, _) = self.fetch_one(ctx, tid, p, fi, li, seg_records, seg_ms, &mut scratch);
+                    again |= more;
                 }
-                let Some(fi) = part.replica_index(b) else { continue };
-                if !self.brokers[leader as usize].alive {
-                    backoff = true;
-                    continue;
-                }
-                let li = part.replica_index(leader).expect("leader is a replica");
-                let (more, _) = self.fetch_one(ctx, tid, p, fi, li, seg_records, seg_ms, &mut scratch);
-                again |= more;
             }
         }
         self.scratch = scratch;
@@ -800,6 +849,88 @@ impl Cluster {
             self.brokers[b as usize].fetch_scheduled = true;
             ctx.schedule_in(self.config.replica_fetch_backoff_ms.max(1), Timer::Fetch { broker: b });
         }
+    }
+
+    /// Puts partitions `from..` of topic `tid` (new ones) in every broker's fetch set.
+    fn activate_new_partitions(&mut self, tid: usize, from: usize) {
+        let n = self.topics[tid].partitions.len();
+        for sets in &mut self.fetch_active {
+            if sets.len() <= tid {
+                sets.resize(tid + 1, Vec::new());
+            }
+            let words = &mut sets[tid];
+            words.resize(n.div_ceil(64), 0);
+            for p in from..n {
+                words[p / 64] |= 1u64 << (p % 64);
+            }
+        }
+    }
+
+    /// [`Cluster::wake_partition`] for every partition of topic `tid`.
+    fn wake_topic(&mut self, tid: usize) {
+        for p in 0..self.topics[tid].partitions.len() {
+            self.wake_partition(tid, p);
+        }
+    }
+
+    /// Before any change to partition `(tid, p)`: write back the fetch timestamps of its lazy
+    /// replicas (their brokers' latest round times) and put the partition back in every
+    /// replica's fetch set, so the next rounds see the change exactly as a full scan would.
+    fn wake_partition(&mut self, tid: usize, p: usize) {
+        let part = &mut self.topics[tid].partitions[p];
+        for i in 0..part.replicas.len() {
+            let b = part.replicas[i] as usize;
+            let r = &mut part.remote[i];
+            if r.lazy {
+                let t = self.fetch_round_ms[b];
+                r.last_caught_up_ms = Some(t);
+                r.last_fetch_ms = t;
+                r.lazy = false;
+            }
+            if let Some(words) = self.fetch_active.get_mut(b).and_then(|s| s.get_mut(tid)) {
+                words[p / 64] |= 1u64 << (p % 64);
+            }
+        }
+    }
+
+    /// [`Cluster::wake_partition`] for every partition hosted by broker `b`.
+    fn wake_broker_partitions(&mut self, b: u32) {
+        for tid in 0..self.topics.len() {
+            for p in 0..self.topics[tid].partitions.len() {
+                if self.topics[tid].partitions[p].replicas.contains(&b) {
+                    self.wake_partition(tid, p);
+                }
+            }
+        }
+    }
+
+    /// `lastCaughtUpTimeMs` of replica `i` of `part` (materialised for lazy replicas).
+    fn caught_up_ms(&self, part: &Partition, i: usize) -> Option<u64> {
+        let r = &part.remote[i];
+        if r.lazy {
+            Some(self.fetch_round_ms[part.replicas[i] as usize])
+        } else {
+            r.last_caught_up_ms
+        }
+    }
+
+    /// Whether a fetch of follower `fi` (broker `b`) from leader `li` is idle: nothing to
+    /// truncate, no records, no HW or log-start change on either side, no ISR change, and no
+    /// need to fetch again soon. For such a fetch [`Cluster::fetch_one`] only records the
+    /// follower as caught up now (`lastCaughtUpTimeMs`, `lastFetchTimeMs`,
+    /// `lastFetchLeaderLogEndOffset`): the leader's HW already equals its LEO, so
+    /// `maybe_increment_hw` cannot move it.
+    fn fetch_is_idle(part: &Partition, fi: usize, li: usize, b: u32) -> bool {
+        let (f, l) = (&part.logs[fi], &part.logs[li]);
+        let leo = l.log_end_offset();
+        let r = &part.remote[fi];
+        !r.needs_truncation
+            && r.leo == Some(leo)
+            && f.log_end_offset() == leo
+            && l.high_watermark() == leo
+            && f.high_watermark() == leo
+            && f.log_start_offset() >= l.log_start_offset()
+            && part.isr.contains(&b)
     }
 
     /// One follower fetch of one partition. Returns (needs another fetch soon, got records).
@@ -815,6 +946,7 @@ impl Cluster {
         seg_ms: u64,
         scratch: &mut Vec<Record>,
     ) -> (bool, bool) {
+        self.wake_partition(tid, p);
         let now = ctx.now_ms;
         let lag_max = self.config.replica_lag_time_max_ms;
         let max_records = self.config.replica_fetch_max_records.max(1) as usize;
@@ -959,7 +1091,7 @@ impl Cluster {
                 continue;
             }
             let r = &part.remote[i];
-            let caught_up_recently = r.last_caught_up_ms.is_some_and(|t| now.saturating_sub(t) <= lag_max) && self.eligible(b);
+            let caught_up_recently = self.caught_up_ms(part, i).is_some_and(|t| now.saturating_sub(t) <= lag_max) && self.eligible(b);
             if part.isr.contains(&b) || caught_up_recently {
                 let leo = r.leo.unwrap_or(0);
                 if leo < new_hw {
@@ -971,6 +1103,8 @@ impl Cluster {
         if new_hw <= old {
             return;
         }
+        self.wake_partition(tid, p);
+        let part = &self.topics[tid].partitions[p];
         // Acknowledge acks=all records in [old, new_hw).
         {
             let recs = part.logs[li].slice(old, new_hw, usize::MAX);
@@ -1030,7 +1164,7 @@ impl Cluster {
                         continue;
                     }
                     let r = &part.remote[i];
-                    let caught_up = r.leo == Some(leo) || r.last_caught_up_ms.is_some_and(|t| now.saturating_sub(t) <= lag_max);
+                    let caught_up = r.leo == Some(leo) || self.caught_up_ms(part, i).is_some_and(|t| now.saturating_sub(t) <= lag_max);
                     if !caught_up {
                         out.push(b);
                     } else if r.leo != Some(leo) {
@@ -1040,6 +1174,7 @@ impl Cluster {
                 if out.is_empty() {
                     continue;
                 }
+                self.wake_partition(tid, p);
                 let name = self.topics[tid].name.clone();
                 let part = &mut self.topics[tid].partitions[p];
                 for b in out {
@@ -1062,6 +1197,7 @@ impl Cluster {
     /// `unclean.leader.election.enable`, the first eligible replica (ISR becomes just it);
     /// otherwise offline (`leader = None`, ISR keeps its last member).
     fn elect_leader(&mut self, ctx: &mut Ctx, tid: usize, p: usize) {
+        self.wake_partition(tid, p);
         let unclean_ok = self.topics[tid].config.unclean_leader_election_enable;
         let part = &self.topics[tid].partitions[p];
         let clean = part.replicas.iter().copied().find(|&b| part.isr.contains(&b) && self.eligible(b));
@@ -1106,6 +1242,7 @@ impl Cluster {
                     last_fetch_leader_leo: 0,
                     last_fetch_ms: now,
                     needs_truncation: true,
+                    lazy: false,
                 };
             }
         }
@@ -1170,6 +1307,7 @@ impl Cluster {
     }
 
     fn remove_from_isr(&mut self, ctx: &mut Ctx, tid: usize, p: usize, b: u32) {
+        self.wake_partition(tid, p);
         let part = &mut self.topics[tid].partitions[p];
         if part.isr.contains(&b) && part.isr.len() > 1 {
             part.isr.retain(|&x| x != b);
@@ -1192,6 +1330,7 @@ impl Cluster {
             return;
         }
         self.brokers[b as usize].fenced = true;
+        self.wake_broker_partitions(b);
         ctx.emit(Event::BrokerFenced { at_ms: ctx.now_ms, broker: b });
         for tid in 0..self.topics.len() {
             for p in 0..self.topics[tid].partitions.len() {
@@ -1228,6 +1367,7 @@ impl Cluster {
         br.fetch_scheduled = false;
         br.incarnation += 1;
         let inc = br.incarnation;
+        self.wake_broker_partitions(b);
         ctx.emit(Event::BrokerDown { at_ms: ctx.now_ms, broker: b, clean: false });
         ctx.schedule_in(self.config.broker_session_timeout_ms, Timer::Fence { broker: b, incarnation: inc });
         Ok(())
@@ -1251,6 +1391,7 @@ impl Cluster {
         // Fencing first does exactly what controlled shutdown asks the controller for: elect
         // other leaders from the ISR and shrink ISRs, while the broker's logs are complete.
         self.fence_broker(ctx, b);
+        self.wake_broker_partitions(b);
         let br = &mut self.brokers[b as usize];
         br.alive = false;
         br.fetch_scheduled = false;
@@ -1270,6 +1411,7 @@ impl Cluster {
             // Restarted before its session expired: the new incarnation fences the old one.
             self.fence_broker(ctx, b);
         }
+        self.wake_broker_partitions(b);
         let br = &mut self.brokers[b as usize];
         br.alive = true;
         br.fenced = false;
@@ -1329,6 +1471,8 @@ impl Cluster {
             if cfg.retention_ms < 0 && max_records.is_none() {
                 continue;
             }
+            // Log start offsets may move below.
+            self.wake_topic(tid);
             let Topic { name: tname, partitions, .. } = &mut self.topics[tid];
             for (p, part) in partitions.iter_mut().enumerate() {
                 let leader = part.leader;
@@ -1404,6 +1548,8 @@ impl Cluster {
                 continue;
             }
             any = true;
+            // Logs may be compacted below.
+            self.wake_topic(tid);
             let Topic { name: tname, partitions, .. } = &mut self.topics[tid];
             for (p, part) in partitions.iter_mut().enumerate() {
                 let leader = part.leader;
@@ -1487,6 +1633,26 @@ impl Cluster {
                         }
                     }
                 }
+                for (i, r) in part.remote.iter().enumerate() {
+                    if !r.lazy {
+                        continue;
+                    }
+                    let b = part.replicas[i];
+                    let li = part.leader.and_then(|l| part.replica_index(l));
+                    let idle = li.is_some_and(|li| {
+                        li != i && self.broker_alive(part.replicas[li]) && Self::fetch_is_idle(part, i, li, b)
+                    });
+                    let tid = self.topic_id(&t.name).unwrap_or(usize::MAX);
+                    let p = part.partition as usize;
+                    let in_set = self
+                        .fetch_active
+                        .get(b as usize)
+                        .and_then(|s| s.get(tid))
+                        .is_some_and(|w| w[p / 64] & (1u64 << (p % 64)) != 0);
+                    if !idle || in_set {
+                        return Err(format!("{id}@{b}: lazy replica is not idle (idle {idle}, in fetch set {in_set})"));
+                    }
+                }
                 if !t.config.unclean_leader_election_enable && part.unclean_elections == 0 && part.lost_committed > 0 {
                     return Err(format!("{id}: {} committed records lost without an unclean election", part.lost_committed));
                 }
@@ -1540,9 +1706,9 @@ impl Cluster {
                         h.u64(r.leader_epoch as u64);
                     }
                 }
-                for r in &part.remote {
+                for (i, r) in part.remote.iter().enumerate() {
                     h.u64(r.leo.map_or(u64::MAX, |x| x));
-                    h.u64(r.last_caught_up_ms.map_or(u64::MAX, |x| x));
+                    h.u64(self.caught_up_ms(part, i).map_or(u64::MAX, |x| x));
                 }
             }
         }
