@@ -185,7 +185,7 @@ impl<'m, 'a> Constrained<'m, 'a> {
         // assignOwnedPartitions
         for &m in order {
             let mut owned: Vec<Tp> = self.prev.owned[m].clone();
-            owned.sort_by_key(|&(t, p)| (p, t));
+            crate::sort::sort_by_key(&mut owned, |&(t, p)| (p, t));
             owned.retain(|&tp| !self.prev.multi[model.global(tp)]);
             let keep = if owned.len() < min_quota {
                 under.push(m);
@@ -219,8 +219,8 @@ impl<'m, 'a> Constrained<'m, 'a> {
                 }
             }
         }
-        under.sort_by_key(|&m| model.id_rank[m]);
-        exactly_min.make_contiguous().sort_by_key(|&m| model.id_rank[m]);
+        crate::sort::sort_by_key(&mut under, |&m| model.id_rank[m]);
+        crate::sort::sort_by_key(exactly_min.make_contiguous(), |&m| model.id_rank[m]);
 
         // assignRoundRobin: `cursor` emulates a LinkedList iterator over `under`.
         let mut cursor = 0usize;
@@ -466,7 +466,7 @@ impl<'m, 'a> General<'m, 'a> {
 
         // sortedAllPartitions: topics by number of potential consumers, then name.
         let mut topics: Vec<u32> = (0..model.num_topics() as u32).collect();
-        topics.sort_by_key(|&t| (self.topic_consumers[t as usize].len(), t));
+        crate::sort::sort_by_key(&mut topics, |&t| (self.topic_consumers[t as usize].len(), t));
         let mut sorted_all: Vec<Tp> = Vec::with_capacity(model.total_partitions);
         for &t in &topics {
             sorted_all.extend((0..model.topic_counts[t as usize]).map(|p| (t, p)));
@@ -656,7 +656,7 @@ impl<'m, 'a> General<'m, 'a> {
 /// `getBalanceScore`: sum of |size(a) - size(b)| over all pairs of participating members.
 fn balance_score(current: &[Option<Vec<Tp>>]) -> i64 {
     let mut sizes: Vec<i64> = current.iter().flatten().map(|l| l.len() as i64).collect();
-    sizes.sort_unstable();
+    crate::sort::sort(&mut sizes);
     let k = sizes.len() as i64;
     sizes
         .iter()

@@ -416,7 +416,7 @@ impl GroupLayer {
                 g.subscription.push(t);
             }
         }
-        g.subscription.sort();
+        crate::sort::sort(&mut g.subscription);
         self.sync_coordinators(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
@@ -515,7 +515,7 @@ impl GroupLayer {
                 subscription.push(t.clone());
             }
         }
-        subscription.sort();
+        crate::sort::sort(&mut subscription);
         let g = self
             .groups
             .entry(group_id.clone())
@@ -856,7 +856,8 @@ impl GroupLayer {
                 .map(|&k| unpack(k).1 as u32)
                 .collect();
             if due_slots.len() > 1 {
-                due_slots.sort_unstable_by_key(|&s| self.consumer_rank[s as usize]);
+                // Ranks are unique (client ids are), so a stable sort orders exactly like an unstable one.
+                crate::sort::sort_by_key(&mut due_slots, |&s| self.consumer_rank[s as usize]);
             }
             for slot in due_slots {
                 let src = ClusterSource { cluster: &*cluster };
