@@ -1087,13 +1087,10 @@ impl GroupLayer {
                     .and_then(|g| g.coordinator.as_mut())
                 {
                     Some(c) if c.broker_id() == *b => {
-                        let before: BTreeMap<TopicPartition, Option<CommittedOffset>> = match req {
-                            Request::OffsetCommit { offsets, .. } => offsets
-                                .iter()
-                                .map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned()))
-                                .collect(),
-                            _ => BTreeMap::new(),
-                        };
+                        let mut before: BTreeMap<TopicPartition, Option<CommittedOffset>> = BTreeMap::new();
+                        if let Request::OffsetCommit { offsets, .. } = req {
+                            before.extend(offsets.iter().map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned())));
+                        }
                         let out = c.handle_message(now, &msg);
                         self.refresh_coordinator_deadline(&gid);
                         if before.is_empty() {
