@@ -420,7 +420,7 @@ impl Lab {
     pub fn new(scenario: Scenario) -> Result<Lab, SimError> {
         let sim = Sim::new(scenario.config.clone())?;
         let mut script = scenario.commands.clone();
-        script.sort_by_key(|c| c.at_ms);
+        grouplab_engine::sort::sort_by_key(&mut script, |c| c.at_ms);
         let mut lab = Lab {
             scenario,
             applied: Vec::new(),
@@ -849,9 +849,9 @@ pub fn group_config(lab: &Lab, group_id: &str) -> grouplab_engine::sim::group_la
 pub fn replay(scenario: &Scenario, applied: &[TimedCommand]) -> Result<Sim, SimError> {
     let mut sim = Sim::new(scenario.config.clone())?;
     let mut script = scenario.commands.clone();
-    script.sort_by_key(|c| c.at_ms);
+    grouplab_engine::sort::sort_by_key(&mut script, |c| c.at_ms);
     let mut all: Vec<&TimedCommand> = script.iter().chain(applied).collect();
-    all.sort_by_key(|c| c.at_ms);
+    grouplab_engine::sort::sort_by_key(&mut all, |c| c.at_ms);
     for tc in all {
         if tc.at_ms > sim.now_ms() {
             sim.advance_to(tc.at_ms);

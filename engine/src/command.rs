@@ -42,11 +42,14 @@ pub enum KeySpec {
 
 /// A command given to the simulation.
 ///
-/// `Serialize` is derived; `Deserialize` is written by hand ([`Command::from_value`]) and
-/// accepts exactly what the derive (`tag = "type"`, unknown fields ignored) accepted: the
-/// derive buffered every variant through serde's `Content` and compiled to ~40 KB of wasm.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// Both serde traits are written by hand, to keep the wasm small, and behave exactly like the
+/// former `#[derive]` with `#[serde(tag = "type", rename_all = "snake_case")]` (and
+/// `#[serde(default)]` on the optional fields): `Serialize` writes `{"type": ..., fields in
+/// declaration order}` ([`Command::fields`]); `Deserialize` ([`Command::from_value`]) accepts
+/// what the derive accepted, unknown fields ignored. The derived `Deserialize` buffered every
+/// variant through serde's `Content` (~40 KB of wasm); the derived `Serialize` was inlined once
+/// per serializer with a separate call for every field of every variant.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     /// `CreateTopics`: a topic with `partitions` partitions, each with `replication_factor` replicas.
     CreateTopic {
@@ -57,7 +60,6 @@ pub enum Command {
         /// Replicas per partition (≤ live brokers).
         replication_factor: u16,
         /// Topic configs with Kafka's names.
-        #[serde(default)]
         config: TopicConfig,
     },
     /// `CreatePartitions`: grow the topic to `count` partitions in total (never shrink).
@@ -74,26 +76,21 @@ pub enum Command {
         /// Number of records.
         count: u32,
         /// Record key (null when absent).
-        #[serde(default)]
         key: Option<String>,
         /// `acks` of this one-shot producer (default `all`).
-        #[serde(default)]
         acks: Acks,
     },
     /// Start a simulated producer writing `rate_per_sec` records per second.
     AddProducer {
         /// `client.id`; default `producer-<n>` like Kafka.
-        #[serde(default)]
         producer_id: Option<String>,
         /// Topic name.
         topic: String,
         /// Records per second (integer).
         rate_per_sec: u32,
         /// Keys of the produced records.
-        #[serde(default)]
         keys: KeySpec,
         /// `acks` (default `all`).
-        #[serde(default)]
         acks: Acks,
     },
     /// Stop a simulated producer.
@@ -122,7 +119,6 @@ pub enum Command {
         /// Broker id.
         broker: u32,
         /// Delay between a follower fetch and the next (ms).
-        #[serde(default)]
         fetch_delay_ms: Option<u64>,
     },
     /// Declare a consumer group and its subscription (phase-1 slice group).
@@ -132,7 +128,6 @@ pub enum Command {
         /// Subscribed topics.
         topics: Vec<String>,
         /// Settings of the consumers started in the group (Kafka names; defaults when absent).
-        #[serde(default)]
         config: crate::sim::group_layer::GroupConfig,
     },
     /// A consumer joins a group. `topics`, when non-empty, sets/extends the group's subscription.
@@ -140,10 +135,8 @@ pub enum Command {
         /// `group.id`.
         group_id: String,
         /// `client.id`; default `consumer-<group>-<n>` like Kafka.
-        #[serde(default)]
         client_id: Option<String>,
         /// Topics to subscribe to (optional when the group was created with `create_group`).
-        #[serde(default)]
         topics: Vec<String>,
     },
     /// A consumer process dies without leaving the group.
@@ -176,6 +169,49 @@ pub enum Command {
     },
 }
 
+impl Serialize for Command {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (ty, fields) = self.fields();
+        let mut st = s.serialize_struct("Command", fields.len() + 1)?;
+        st.serialize_field("type", ty)?;
+        for (key, value) in &fields {
+            st.serialize_field(key, value)?;
+        }
+        st.end()
+    }
+}
+
+/// A borrowed field value of a [`Command`], serialized as the field's own type would be
+/// (integers of every width are the same JSON number).
+enum FieldRef<'a> {
+    Str(&'a str),
+    OptStr(Option<&'a str>),
+    Num(u64),
+    OptNum(Option<u64>),
+    Strs(&'a [String]),
+    Acks(Acks),
+    Keys(&'a KeySpec),
+    Topic(&'a TopicConfig),
+    Group(&'a crate::sim::group_layer::GroupConfig),
+}
+
+impl Serialize for FieldRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldRef::Str(v) => s.serialize_str(v),
+            FieldRef::OptStr(v) => v.serialize(s),
+            FieldRef::Num(v) => s.serialize_u64(*v),
+            FieldRef::OptNum(v) => v.serialize(s),
+            FieldRef::Strs(v) => v.serialize(s),
+            FieldRef::Acks(v) => v.serialize(s),
+            FieldRef::Keys(v) => v.serialize(s),
+            FieldRef::Topic(v) => v.serialize(s),
+            FieldRef::Group(v) => v.serialize(s),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Command {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Command::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
@@ -203,6 +239,66 @@ const COMMAND_TYPES: [&str; 16] = [
 ];
 
 impl Command {
+    /// The `type` name and the fields, in declaration order, as serialized.
+    fn fields(&self) -> (&'static str, Vec<(&'static str, FieldRef<'_>)>) {
+        use FieldRef::*;
+        let (i, fields) = match self {
+            Command::CreateTopic { name, partitions, replication_factor, config } => (
+                0,
+                vec![
+                    ("name", Str(name)),
+                    ("partitions", Num(u64::from(*partitions))),
+                    ("replication_factor", Num(u64::from(*replication_factor))),
+                    ("config", Topic(config)),
+                ],
+            ),
+            Command::CreatePartitions { topic, count } => {
+                (1, vec![("topic", Str(topic)), ("count", Num(u64::from(*count)))])
+            }
+            Command::Produce { topic, count, key, acks } => (
+                2,
+                vec![
+                    ("topic", Str(topic)),
+                    ("count", Num(u64::from(*count))),
+                    ("key", OptStr(key.as_deref())),
+                    ("acks", Acks(*acks)),
+                ],
+            ),
+            Command::AddProducer { producer_id, topic, rate_per_sec, keys, acks } => (
+                3,
+                vec![
+                    ("producer_id", OptStr(producer_id.as_deref())),
+                    ("topic", Str(topic)),
+                    ("rate_per_sec", Num(u64::from(*rate_per_sec))),
+                    ("keys", Keys(keys)),
+                    ("acks", Acks(*acks)),
+                ],
+            ),
+            Command::RemoveProducer { producer_id } => (4, vec![("producer_id", Str(producer_id))]),
+            Command::CrashBroker { broker } => (5, vec![("broker", Num(u64::from(*broker)))]),
+            Command::ShutdownBroker { broker } => (6, vec![("broker", Num(u64::from(*broker)))]),
+            Command::RestartBroker { broker } => (7, vec![("broker", Num(u64::from(*broker)))]),
+            Command::SetBrokerDelay { broker, fetch_delay_ms } => {
+                (8, vec![("broker", Num(u64::from(*broker))), ("fetch_delay_ms", OptNum(*fetch_delay_ms))])
+            }
+            Command::CreateGroup { group_id, topics, config } => {
+                (9, vec![("group_id", Str(group_id)), ("topics", Strs(topics)), ("config", Group(config))])
+            }
+            Command::AddConsumer { group_id, client_id, topics } => (
+                10,
+                vec![("group_id", Str(group_id)), ("client_id", OptStr(client_id.as_deref())), ("topics", Strs(topics))],
+            ),
+            Command::CrashConsumer { client_id } => (11, vec![("client_id", Str(client_id))]),
+            Command::CloseConsumer { client_id } => (12, vec![("client_id", Str(client_id))]),
+            Command::StallConsumer { client_id } => (13, vec![("client_id", Str(client_id))]),
+            Command::RestartConsumer { client_id } => (14, vec![("client_id", Str(client_id))]),
+            Command::SetGroupStrategy { group_id, strategies } => {
+                (15, vec![("group_id", Str(group_id)), ("strategies", Strs(strategies))])
+            }
+        };
+        (COMMAND_TYPES[i], fields)
+    }
+
     /// Reads a command from its JSON object (`{"type": "<snake_case name>", fields...}`).
     /// Messages follow serde's (`missing field `topic``, `unknown variant ...`).
     pub fn from_value(v: Value) -> Result<Command, String> {
@@ -329,6 +425,96 @@ mod tests {
         assert!(err(r#"{"type":"create_topic","name":"t","partitions":1,"replication_factor":70000}"#).contains("`replication_factor`"));
         assert!(err(r#"{"type":"produce","topic":"t","count":1,"acks":"2"}"#).contains("`acks`"));
         assert!(err("[1]").contains("invalid type"));
+    }
+
+    /// The former derived `Serialize`, kept as the reference for the hand-written one.
+    #[derive(Serialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Derived<'a> {
+        CreateTopic { name: &'a str, partitions: u32, replication_factor: u16, config: &'a TopicConfig },
+        CreatePartitions { topic: &'a str, count: u32 },
+        Produce { topic: &'a str, count: u32, key: &'a Option<String>, acks: Acks },
+        AddProducer { producer_id: &'a Option<String>, topic: &'a str, rate_per_sec: u32, keys: &'a KeySpec, acks: Acks },
+        RemoveProducer { producer_id: &'a str },
+        CrashBroker { broker: u32 },
+        ShutdownBroker { broker: u32 },
+        RestartBroker { broker: u32 },
+        SetBrokerDelay { broker: u32, fetch_delay_ms: Option<u64> },
+        CreateGroup { group_id: &'a str, topics: &'a Vec<String>, config: &'a crate::sim::group_layer::GroupConfig },
+        AddConsumer { group_id: &'a str, client_id: &'a Option<String>, topics: &'a Vec<String> },
+        CrashConsumer { client_id: &'a str },
+        CloseConsumer { client_id: &'a str },
+        StallConsumer { client_id: &'a str },
+        RestartConsumer { client_id: &'a str },
+        SetGroupStrategy { group_id: &'a str, strategies: &'a Vec<String> },
+    }
+
+    fn derived(c: &Command) -> Derived<'_> {
+        match c {
+            Command::CreateTopic { name, partitions, replication_factor, config } => {
+                Derived::CreateTopic { name, partitions: *partitions, replication_factor: *replication_factor, config }
+            }
+            Command::CreatePartitions { topic, count } => Derived::CreatePartitions { topic, count: *count },
+            Command::Produce { topic, count, key, acks } => Derived::Produce { topic, count: *count, key, acks: *acks },
+            Command::AddProducer { producer_id, topic, rate_per_sec, keys, acks } => {
+                Derived::AddProducer { producer_id, topic, rate_per_sec: *rate_per_sec, keys, acks: *acks }
+            }
+            Command::RemoveProducer { producer_id } => Derived::RemoveProducer { producer_id },
+            Command::CrashBroker { broker } => Derived::CrashBroker { broker: *broker },
+            Command::ShutdownBroker { broker } => Derived::ShutdownBroker { broker: *broker },
+            Command::RestartBroker { broker } => Derived::RestartBroker { broker: *broker },
+            Command::SetBrokerDelay { broker, fetch_delay_ms } => {
+                Derived::SetBrokerDelay { broker: *broker, fetch_delay_ms: *fetch_delay_ms }
+            }
+            Command::CreateGroup { group_id, topics, config } => Derived::CreateGroup { group_id, topics, config },
+            Command::AddConsumer { group_id, client_id, topics } => Derived::AddConsumer { group_id, client_id, topics },
+            Command::CrashConsumer { client_id } => Derived::CrashConsumer { client_id },
+            Command::CloseConsumer { client_id } => Derived::CloseConsumer { client_id },
+            Command::StallConsumer { client_id } => Derived::StallConsumer { client_id },
+            Command::RestartConsumer { client_id } => Derived::RestartConsumer { client_id },
+            Command::SetGroupStrategy { group_id, strategies } => Derived::SetGroupStrategy { group_id, strategies },
+        }
+    }
+
+    /// The hand-written `Serialize` writes byte for byte what the derive wrote, compact and
+    /// pretty, for every variant with default and non-default values.
+    #[test]
+    fn serialize_matches_the_former_derive() {
+        let mut config = TopicConfig::default();
+        config.retention_bytes = 1024;
+        let all = vec![
+            Command::CreateTopic { name: "t".into(), partitions: 3, replication_factor: 2, config: TopicConfig::default() },
+            Command::CreateTopic { name: "o\"rders".into(), partitions: u32::MAX, replication_factor: u16::MAX, config },
+            Command::CreatePartitions { topic: "t".into(), count: 4 },
+            Command::Produce { topic: "t".into(), count: 5, key: Some("k".into()), acks: Acks::Zero },
+            Command::Produce { topic: "t".into(), count: 0, key: None, acks: Acks::All },
+            Command::AddProducer { producer_id: Some("p".into()), topic: "t".into(), rate_per_sec: 7, keys: KeySpec::Fixed(vec!["a".into(), "b".into()]), acks: Acks::One },
+            Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 1, keys: KeySpec::Random { count: 3 }, acks: Acks::All },
+            Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 1, keys: KeySpec::None, acks: Acks::All },
+            Command::RemoveProducer { producer_id: "p".into() },
+            Command::CrashBroker { broker: 1 },
+            Command::ShutdownBroker { broker: 2 },
+            Command::RestartBroker { broker: 3 },
+            Command::SetBrokerDelay { broker: 1, fetch_delay_ms: Some(u64::MAX) },
+            Command::SetBrokerDelay { broker: 1, fetch_delay_ms: None },
+            Command::CreateGroup { group_id: "g".into(), topics: vec!["t".into(), "u".into()], config: Default::default() },
+            Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![] },
+            Command::AddConsumer { group_id: "g".into(), client_id: Some("c".into()), topics: vec!["t".into()] },
+            Command::CrashConsumer { client_id: "C1".into() },
+            Command::CloseConsumer { client_id: "C1".into() },
+            Command::StallConsumer { client_id: "C1".into() },
+            Command::RestartConsumer { client_id: "C1".into() },
+            Command::SetGroupStrategy { group_id: "g".into(), strategies: vec!["range".into(), "sticky".into()] },
+        ];
+        for c in &all {
+            let d = derived(c);
+            assert_eq!(serde_json::to_string(c).unwrap(), serde_json::to_string(&d).unwrap());
+            assert_eq!(serde_json::to_string_pretty(c).unwrap(), serde_json::to_string_pretty(&d).unwrap());
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::to_value(&d).unwrap());
+        }
+        // Inside a list, as in saved labs.
+        let ds: Vec<Derived> = all.iter().map(derived).collect();
+        assert_eq!(serde_json::to_string_pretty(&all).unwrap(), serde_json::to_string_pretty(&ds).unwrap());
     }
 
     #[test]

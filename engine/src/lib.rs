@@ -89,6 +89,7 @@ pub mod lesson;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod topic;
 pub mod view;
 

@@ -59,7 +59,7 @@ impl Scenario {
         let mut events = Vec::new();
         let mut rejected = Vec::new();
         let mut order: Vec<usize> = (0..self.commands.len()).collect();
-        order.sort_by_key(|&i| self.commands[i].at_ms);
+        crate::sort::sort_by_key(&mut order, |&i| self.commands[i].at_ms);
         for i in order {
             let tc = &self.commands[i];
             advance_draining(&mut sim, tc.at_ms, &mut events);

@@ -8,11 +8,51 @@ use crate::state::{Action, LabContext};
 use grouplab_engine::command::Acks;
 use grouplab_engine::topic::validate_topic_name;
 use grouplab_engine::{Command, SimError};
-use std::collections::BTreeMap;
 use yew::prelude::*;
 
 /// Field errors of a form, keyed by field id; `""` is the form-level error.
-pub type Errors = BTreeMap<&'static str, String>;
+///
+/// A few entries kept sorted by field id in a `Vec` (a `BTreeMap<&str, String>` would be the
+/// only map of that type in the wasm, ~8 KB of code).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Errors(Vec<(&'static str, String)>);
+
+impl Errors {
+    /// No errors.
+    pub fn new() -> Errors {
+        Errors::default()
+    }
+
+    fn find(&self, field: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| (*k).cmp(field))
+    }
+
+    /// Sets the error of `field`, returning the previous one.
+    pub fn insert(&mut self, field: &'static str, message: String) -> Option<String> {
+        match self.find(field) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, message)),
+            Err(i) => {
+                self.0.insert(i, (field, message));
+                None
+            }
+        }
+    }
+
+    /// Clears the error of `field`, returning it.
+    pub fn remove(&mut self, field: &str) -> Option<String> {
+        self.find(field).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// The error of `field`.
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.find(field).ok().map(|i| &self.0[i].1)
+    }
+
+    /// No field has an error.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 /// Parses a whole number in `min..=max`, with a message naming the field.
 pub fn parse_number<T: std::str::FromStr + Into<u64> + Copy>(label: &str, text: &str, min: u64, max: u64) -> Result<T, String> {
@@ -379,10 +419,13 @@ mod tests {
         assert!(e.is_empty());
         let mut e = Errors::new();
         assert_eq!(check_group_timing("5000", "3000", "300000", "1", &mut e), None);
-        assert!(e["group-session"].contains("6000"));
+        assert!(e.get("group-session").unwrap().contains("6000"));
         let mut e = Errors::new();
         assert_eq!(check_group_timing("10000", "10000", "300000", "1", &mut e), None);
-        assert!(e["group-heartbeat"].contains("lower than session.timeout.ms"));
+        assert!(e.get("group-heartbeat").unwrap().contains("lower than session.timeout.ms"));
+        assert_eq!(e.insert("group-heartbeat", "x".into()).as_deref().map(|m| m.contains("lower")), Some(true));
+        assert_eq!(e.remove("group-heartbeat").as_deref(), Some("x"));
+        assert_eq!(e.get("group-heartbeat"), None);
     }
 
     #[test]

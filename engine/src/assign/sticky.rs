@@ -185,7 +185,7 @@ impl<'m, 'a> Constrained<'m, 'a> {
         // assignOwnedPartitions
         for &m in order {
             let mut owned: Vec<Tp> = self.prev.owned[m].clone();
-            owned.sort_by_key(|&(t, p)| (p, t));
+            crate::sort::sort_by_key(&mut owned, |&(t, p)| (p, t));
             owned.retain(|&tp| !self.prev.multi[model.global(tp)]);
             let keep = if owned.len() < min_quota {
                 under.push(m);
@@ -219,8 +219,8 @@ impl<'m, 'a> Constrained<'m, 'a> {
                 }
             }
         }
-        under.sort_by_key(|&m| model.id_rank[m]);
-        exactly_min.make_contiguous().sort_by_key(|&m| model.id_rank[m]);
+        crate::sort::sort_by_key(&mut under, |&m| model.id_rank[m]);
+        crate::sort::sort_by_key(exactly_min.make_contiguous(), |&m| model.id_rank[m]);
 
         // assignRoundRobin: `cursor` emulates a LinkedList iterator over `under`.
         let mut cursor = 0usize;
@@ -289,41 +289,40 @@ impl<'m, 'a> Constrained<'m, 'a> {
 /// between which pair of members during this rebalance.
 #[derive(Default)]
 struct Movements {
-    /// global partition → (source member, destination member)
-    moves: BTreeMap<usize, (usize, usize)>,
-    /// topic → (source, destination) → the partitions (a Java `HashSet`, order emulated)
-    by_topic: BTreeMap<u32, BTreeMap<(usize, usize), JavaHashOrder>>,
+    /// global partition → (source member, destination member); grown on demand.
+    moves: Vec<Option<(usize, usize)>>,
+    /// (topic, source, destination) → the partitions (a Java `HashSet`, order emulated). Kafka
+    /// nests the pair map in a per-topic map; one flat map answers the same look-ups.
+    by_topic: BTreeMap<(u32, usize, usize), JavaHashOrder>,
 }
 
 impl Movements {
     fn remove_record(&mut self, g: usize, topic: u32) -> Option<(usize, usize)> {
-        let pair = self.moves.remove(&g)?;
-        if let Some(pairs) = self.by_topic.get_mut(&topic) {
-            if let Some(set) = pairs.get_mut(&pair) {
-                set.remove(g as u64);
-                if set.is_empty() {
-                    pairs.remove(&pair);
-                }
-            }
-            if pairs.is_empty() {
-                self.by_topic.remove(&topic);
+        let pair = self.moves.get_mut(g)?.take()?;
+        let key = (topic, pair.0, pair.1);
+        if let Some(set) = self.by_topic.get_mut(&key) {
+            set.remove(g as u64);
+            if set.is_empty() {
+                self.by_topic.remove(&key);
             }
         }
         Some(pair)
     }
 
     fn add_record(&mut self, g: usize, topic: u32, hash: i32, pair: (usize, usize)) {
-        self.moves.insert(g, pair);
-        self.by_topic
-            .entry(topic)
-            .or_default()
-            .entry(pair)
-            .or_default()
-            .insert(g as u64, hash);
+        if self.moves.len() <= g {
+            self.moves.resize(g + 1, None);
+        }
+        self.moves[g] = Some(pair);
+        self.by_topic.entry((topic, pair.0, pair.1)).or_default().insert(g as u64, hash);
+    }
+
+    fn moved(&self, g: usize) -> Option<(usize, usize)> {
+        self.moves.get(g).copied().flatten()
     }
 
     fn move_partition(&mut self, g: usize, topic: u32, hash: i32, old: usize, new: usize) {
-        if self.moves.contains_key(&g) {
+        if self.moved(g).is_some() {
             if let Some((src, _dst)) = self.remove_record(g, topic) {
                 if src != new {
                     self.add_record(g, topic, hash, (src, new));
@@ -336,14 +335,11 @@ impl Movements {
 
     /// `getTheActualPartitionToBeMoved`: returns the global index of the partition to move.
     fn actual_partition_to_move(&self, g: usize, topic: u32, old: usize, new: usize) -> usize {
-        let Some(pairs) = self.by_topic.get(&topic) else {
-            return g;
-        };
-        let old = match self.moves.get(&g) {
-            Some(&(src, _)) => src,
+        let old = match self.moved(g) {
+            Some((src, _)) => src,
             None => old,
         };
-        match pairs.get(&(new, old)).and_then(JavaHashOrder::first) {
+        match self.by_topic.get(&(topic, new, old)).and_then(JavaHashOrder::first) {
             Some(k) => k as usize,
             None => g,
         }
@@ -466,7 +462,7 @@ impl<'m, 'a> General<'m, 'a> {
 
         // sortedAllPartitions: topics by number of potential consumers, then name.
         let mut topics: Vec<u32> = (0..model.num_topics() as u32).collect();
-        topics.sort_by_key(|&t| (self.topic_consumers[t as usize].len(), t));
+        crate::sort::sort_by_key(&mut topics, |&t| (self.topic_consumers[t as usize].len(), t));
         let mut sorted_all: Vec<Tp> = Vec::with_capacity(model.total_partitions);
         for &t in &topics {
             sorted_all.extend((0..model.topic_counts[t as usize]).map(|p| (t, p)));
@@ -656,7 +652,7 @@ impl<'m, 'a> General<'m, 'a> {
 /// `getBalanceScore`: sum of |size(a) - size(b)| over all pairs of participating members.
 fn balance_score(current: &[Option<Vec<Tp>>]) -> i64 {
     let mut sizes: Vec<i64> = current.iter().flatten().map(|l| l.len() as i64).collect();
-    sizes.sort_unstable();
+    crate::sort::sort(&mut sizes);
     let k = sizes.len() as i64;
     sizes
         .iter()

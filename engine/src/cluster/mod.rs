@@ -181,7 +181,7 @@ impl Partition {
     }
     fn sort_isr(&mut self) {
         let order = &self.replicas;
-        self.isr.sort_by_key(|b| order.iter().position(|x| x == b).unwrap_or(usize::MAX));
+        crate::sort::sort_by_key(&mut self.isr, |b| order.iter().position(|x| x == b).unwrap_or(usize::MAX));
         self.isr.dedup();
     }
 }

@@ -1543,10 +1543,8 @@ impl ConsumerClient {
                 generation_id: m.metadata.generation_id,
             })
             .collect();
-        let mut result: BTreeMap<String, Vec<TopicPartition>> = members
-            .iter()
-            .map(|m| (m.member_id.clone(), Vec::new()))
-            .collect();
+        let mut result: BTreeMap<String, Vec<TopicPartition>> = BTreeMap::new();
+        result.extend(members.iter().map(|m| (m.member_id.clone(), Vec::new())));
         match (self.assignor)(protocol, &topics, &subs) {
             Err(e) => {
                 self.event(
@@ -1621,7 +1619,8 @@ impl ConsumerClient {
         self.state = MemberState::Stable;
         self.rejoin_needed = false;
         self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
-        let new: BTreeSet<TopicPartition> = partitions.iter().cloned().collect();
+        let mut new = BTreeSet::new();
+        new.extend(partitions.iter().cloned());
         self.event(
             now_ms,
             GroupEvent::SyncedGeneration {

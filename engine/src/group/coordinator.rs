@@ -574,10 +574,16 @@ impl GroupCoordinator {
     pub fn select_protocol(members: &BTreeMap<String, GroupMember>) -> Option<String> {
         let mut candidates: Option<BTreeSet<String>> = None;
         for m in members.values() {
-            let names: BTreeSet<String> = m.protocols.iter().map(|p| p.name.clone()).collect();
+            // `extend` (one insert per item) rather than `collect`, which would sort with its
+            // own monomorphised copy of the standard sort (wasm size).
+            let mut names = BTreeSet::new();
+            names.extend(m.protocols.iter().map(|p| p.name.clone()));
             candidates = Some(match candidates {
                 None => names,
-                Some(c) => c.intersection(&names).cloned().collect(),
+                Some(c) => {
+                    names.retain(|n| c.contains(n));
+                    names
+                }
             });
         }
         let candidates = candidates?;
@@ -784,7 +790,8 @@ impl GroupCoordinator {
             self.respond(now_ms, to, corr, resp, out);
         }
         // Pending sync: every member must SyncGroup within the rebalance timeout.
-        self.pending_sync = self.members.keys().cloned().collect();
+        self.pending_sync.clear();
+        self.pending_sync.extend(self.members.keys().cloned());
         self.sync_deadline_ms = Some(now_ms.saturating_add(self.rebalance_timeout_ms()));
     }
 

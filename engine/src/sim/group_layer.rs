@@ -416,7 +416,7 @@ impl GroupLayer {
                 g.subscription.push(t);
             }
         }
-        g.subscription.sort();
+        crate::sort::sort(&mut g.subscription);
         self.sync_coordinators(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
@@ -515,7 +515,7 @@ impl GroupLayer {
                 subscription.push(t.clone());
             }
         }
-        subscription.sort();
+        crate::sort::sort(&mut subscription);
         let g = self
             .groups
             .entry(group_id.clone())
@@ -856,7 +856,8 @@ impl GroupLayer {
                 .map(|&k| unpack(k).1 as u32)
                 .collect();
             if due_slots.len() > 1 {
-                due_slots.sort_unstable_by_key(|&s| self.consumer_rank[s as usize]);
+                // Ranks are unique (client ids are), so a stable sort orders exactly like an unstable one.
+                crate::sort::sort_by_key(&mut due_slots, |&s| self.consumer_rank[s as usize]);
             }
             for slot in due_slots {
                 let src = ClusterSource { cluster: &*cluster };
@@ -1086,13 +1087,10 @@ impl GroupLayer {
                     .and_then(|g| g.coordinator.as_mut())
                 {
                     Some(c) if c.broker_id() == *b => {
-                        let before: BTreeMap<TopicPartition, Option<CommittedOffset>> = match req {
-                            Request::OffsetCommit { offsets, .. } => offsets
-                                .iter()
-                                .map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned()))
-                                .collect(),
-                            _ => BTreeMap::new(),
-                        };
+                        let mut before: BTreeMap<TopicPartition, Option<CommittedOffset>> = BTreeMap::new();
+                        if let Request::OffsetCommit { offsets, .. } = req {
+                            before.extend(offsets.iter().map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned())));
+                        }
                         let out = c.handle_message(now, &msg);
                         self.refresh_coordinator_deadline(&gid);
                         if before.is_empty() {
