@@ -36,6 +36,10 @@ pub const EVENT_LOG_CAPACITY: usize = 2_000;
 pub const SNAPSHOT_INTERVAL_MS: u64 = 5_000;
 /// Snapshots kept at most.
 pub const MAX_SNAPSHOTS: usize = 48;
+/// Records the live simulation may hold (all replicas) before play pauses by itself: about
+/// 40–120 bytes each, so a few hundred MB to a GB — past that a browser tab may be killed.
+pub const MAX_LIVE_RECORDS: u64 = 8_000_000;
+
 /// Weight all snapshots together may have (see [`snapshot_weight`]; ≈ 40 bytes per unit): a big
 /// simulation thins its snapshots (doubling the interval) before memory grows past a few hundred MB.
 pub const MAX_SNAPSHOT_WEIGHT: u64 = 5_000_000;
@@ -782,6 +786,19 @@ impl Lab {
         self.speed = speed.clamp(MIN_SPEED, MAX_SPEED);
     }
 
+    /// When the live simulation holds more than `max_records` records, the message to show
+    /// (play then pauses: memory would keep growing while nothing deletes records).
+    pub fn memory_warning(&self, max_records: u64) -> Option<String> {
+        let held = self.sim.retained_records();
+        (held > max_records).then(|| {
+            format!(
+                "Paused: the simulation now holds {held} records on its replicas, too many for a browser tab. \
+                 Records are kept until retention deletes them (retention.ms is 7 days by default): lower the \
+                 producer rate, or rewind and create the topic with a shorter retention.ms or a retention.bytes."
+            )
+        })
+    }
+
     /// Weight of all snapshots together (see [`MAX_SNAPSHOT_WEIGHT`]).
     pub fn snapshot_weight(&self) -> u64 {
         self.snapshots.iter().map(|s| s.weight).sum()
@@ -987,6 +1004,17 @@ mod tests {
         };
         lab.seek(40_000);
         assert_eq!(lab.sim.state_hash(), hash_at_40s, "rewinding replays the same past");
+    }
+
+    #[test]
+    fn a_simulation_that_holds_too_many_records_says_so() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.advance_by(10_000);
+        let held = lab.sim.retained_records();
+        assert!(held > 0);
+        assert_eq!(lab.memory_warning(held), None);
+        let message = lab.memory_warning(held - 1).expect("over the bound");
+        assert!(message.contains(&held.to_string()) && message.contains("retention.ms"), "{message}");
     }
 
     #[test]
