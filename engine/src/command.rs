@@ -480,8 +480,7 @@ mod tests {
     /// pretty, for every variant with default and non-default values.
     #[test]
     fn serialize_matches_the_former_derive() {
-        let mut config = TopicConfig::default();
-        config.retention_bytes = 1024;
+        let config = TopicConfig { retention_bytes: 1024, ..TopicConfig::default() };
         let all = vec![
             Command::CreateTopic { name: "t".into(), partitions: 3, replication_factor: 2, config: TopicConfig::default() },
             Command::CreateTopic { name: "o\"rders".into(), partitions: u32::MAX, replication_factor: u16::MAX, config },
