@@ -883,7 +883,7 @@ pub fn replay(scenario: &Scenario, applied: &[TimedCommand]) -> Result<Sim, SimE
 /// and a consumer group `my-group` subscribed to it, without consumers yet.
 pub fn default_scenario() -> Scenario {
     let json = include_str!("../static/scenarios/playground.json");
-    serde_json::from_str(json).expect("the bundled playground scenario is valid")
+    serde_json::from_str::<serde_json::Value>(json).and_then(serde_json::from_value).expect("the bundled playground scenario is valid")
 }
 
 #[cfg(test)]

@@ -115,11 +115,13 @@ pub fn pretty(compact: &str) -> String {
     out
 }
 
-/// Parses and replays a saved simulation. The error says what is wrong (JSON position, field,
+/// Parses and replays a saved simulation. The error says what is wrong (JSON position of a syntax error, field,
 /// rejected command).
 pub fn import_json(json: &str) -> Result<Lab, String> {
-    let saved: SavedLab =
-        serde_json::from_str(json).map_err(|e| format!("not a GroupLab simulation file: {e}"))?;
+    // Parsed to a `Value` first: every saved type then deserializes from `Value` only (one
+    // instantiation of their serde code instead of two in the wasm).
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not a GroupLab simulation file: {e}"))?;
+    let saved: SavedLab = serde_json::from_value(value).map_err(|e| format!("not a GroupLab simulation file: {e}"))?;
     Lab::restore(saved)
 }
 
