@@ -929,20 +929,26 @@ impl ConsumerClient {
         self.reset_generation(now_ms, true, out);
     }
 
+    /// The output saying the consumer configured by `cfg` finished processing `r` at `at_ms`
+    /// (takes the config, not `self`, so it can be called while the pool is being drained).
+    fn processed(cfg: &ConsumerConfig, r: FetchedRecord, at_ms: u64) -> Output {
+        Output::Processed {
+            group_id: cfg.group_id.clone(),
+            client_id: cfg.client_id.clone(),
+            tp: r.tp,
+            offset: r.offset,
+            record_id: r.record_id,
+            at_ms,
+        }
+    }
+
     fn process_due(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         while !self.batch.is_empty() && self.next_record_done_ms <= now_ms {
             let Some(r) = self.batch.pop_front() else {
                 break;
             };
             let at_ms = self.next_record_done_ms;
-            out.push(Output::Processed {
-                group_id: self.cfg.group_id.clone(),
-                client_id: self.cfg.client_id.clone(),
-                tp: r.tp,
-                offset: r.offset,
-                record_id: r.record_id,
-                at_ms,
-            });
+            out.push(Self::processed(&self.cfg, r, at_ms));
             if self.batch.is_empty() {
                 self.after_batch(at_ms, out);
             } else {
@@ -987,14 +993,7 @@ impl ConsumerClient {
         let mut last_ms = now_ms;
         for (at_ms, _, r) in self.pool.drain(..due) {
             last_ms = at_ms;
-            out.push(Output::Processed {
-                group_id: self.cfg.group_id.clone(),
-                client_id: self.cfg.client_id.clone(),
-                tp: r.tp,
-                offset: r.offset,
-                record_id: r.record_id,
-                at_ms,
-            });
+            out.push(Self::processed(&self.cfg, r, at_ms));
         }
         if self.pool.is_empty() {
             self.after_batch(last_ms, out);

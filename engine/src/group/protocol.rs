@@ -510,6 +510,12 @@ impl CoordinatorRecord {
 /// Identity of a record in a partition, given by the caller (e.g. a producer sequence).
 pub type RecordId = u64;
 
+/// The [`RecordId`] the simulation gives a record: its producer and that producer's sequence
+/// number, packed into one integer.
+pub fn producer_record_id(producer_id: u32, sequence: u32) -> RecordId {
+    (u64::from(producer_id) << 32) | u64::from(sequence)
+}
+
 /// Everything a group state machine can ask its driver to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Output {

@@ -30,8 +30,8 @@ use crate::group::client::{
 };
 use crate::group::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
 use crate::group::protocol::{
-    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Request, Response,
-    TopicPartition,
+    producer_record_id, Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId,
+    Request, Response, TopicPartition,
 };
 use crate::group::{GroupError, GroupEvent};
 use crate::sim::ctx::Ctx;
@@ -256,7 +256,7 @@ impl PartitionSource for ClusterSource<'_> {
             .cluster
             .read(&tp.topic, tp.partition, offset, 1)?
             .first()?;
-        (r.offset == offset).then(|| (u64::from(r.producer_id) << 32) | u64::from(r.sequence))
+        (r.offset == offset).then(|| producer_record_id(r.producer_id, r.sequence))
     }
 }
 
@@ -965,7 +965,7 @@ impl GroupLayer {
                     .slice(from, until, usize::MAX)
                     .iter()
                     .filter(|r| {
-                        let id = (u64::from(r.producer_id) << 32) | u64::from(r.sequence);
+                        let id = producer_record_id(r.producer_id, r.sequence);
                         !processed.is_some_and(|m| m.contains_key(&id))
                     })
                     .count() as u64;

@@ -4,6 +4,7 @@
 
 use super::Sim;
 use crate::cluster::log::NO_KEY;
+use crate::group::protocol::producer_record_id;
 use serde::Serialize;
 
 /// Most records one [`Sim::records`] call returns.
@@ -54,7 +55,7 @@ impl Sim {
 
     /// How many times `group_id` processed `record` (0 when never, or for an unknown group).
     pub fn times_processed(&self, group_id: &str, record: &RecordView) -> u32 {
-        self.groups.ledger().times_processed(group_id, (u64::from(record.producer) << 32) | u64::from(record.sequence))
+        self.groups.ledger().times_processed(group_id, producer_record_id(record.producer, record.sequence))
     }
 
     /// `(log start offset, high watermark, log end offset)` of `topic`-`partition` as its
