@@ -270,15 +270,16 @@ impl Reducible for LabState {
                     }
                     let gained = lab.now_ms().saturating_sub(before) as f64;
                     self.pacer.borrow_mut().settle(owed, gained, lab.speed);
-                    if let Some(message) = lab.memory_warning(crate::model::MAX_LIVE_RECORDS) {
-                        lab.playing = false;
-                        lab.error = Some(message);
-                        return Rc::new(LabState { lab: self.lab.clone(), version: self.version + 1, pacer: self.pacer.clone() });
-                    }
                     if let Some(speed) = self.pacer.borrow_mut().record_progress(gained, real_ms) {
                         lab.measured_speed = Some(speed);
                     }
-                    plan.render
+                    if let Some(message) = lab.memory_warning(crate::model::MAX_LIVE_RECORDS) {
+                        lab.playing = false;
+                        lab.error = Some(message);
+                        true
+                    } else {
+                        plan.render
+                    }
                 }
                 Action::Tick(_) => false,
                 Action::Seek(t) => {
