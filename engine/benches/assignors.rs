@@ -2,7 +2,7 @@
 //! 1,000 members with identical subscriptions (Kafka's constrained path), from scratch and
 //! after one member leaves (owned = the previous assignment, next generation).
 
-use std::collections::BTreeMap;
+use grouplab_engine::vecmap::VecMap;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use grouplab_engine::assign::{assign, MemberSubscription, Strategy};
@@ -11,11 +11,11 @@ const TOPICS: usize = 100;
 const PARTITIONS: u32 = 100;
 const MEMBERS: usize = 1_000;
 
-fn topics() -> BTreeMap<String, u32> {
+fn topics() -> VecMap<String, u32> {
     (0..TOPICS).map(|t| (format!("topic-{t}"), PARTITIONS)).collect()
 }
 
-fn members(topics: &BTreeMap<String, u32>) -> Vec<MemberSubscription> {
+fn members(topics: &VecMap<String, u32>) -> Vec<MemberSubscription> {
     let names: Vec<String> = topics.keys().cloned().collect();
     (0..MEMBERS)
         .map(|i| MemberSubscription {

@@ -9,7 +9,9 @@
 //!   (time); output is [`Sim::poll_event`] and [`Sim::view`]. The engine never reads a clock,
 //!   never uses an OS RNG, never does I/O.
 //! * **Deterministic.** All randomness comes from one seeded SplitMix64 kept in the state; all
-//!   collections whose order matters are `Vec`/`BTreeMap`. Same `SimConfig` + same commands at the
+//!   collections whose order matters are `Vec`, [`vecmap::VecMap`] (a sorted-`Vec` map,
+//!   smaller in wasm than `BTreeMap`, same iteration order) or `BTreeMap` for large churning
+//!   ones. Same `SimConfig` + same commands at the
 //!   same times ⇒ the same events and the same [`Sim::state_hash`] (FNV-1a over a canonical
 //!   encoding), natively and in wasm32.
 //! * **Atomic commands.** `apply` either succeeds or returns a typed [`SimError`] and changes
@@ -91,6 +93,7 @@ pub mod scenario;
 pub mod sim;
 pub mod sort;
 pub mod topic;
+pub mod vecmap;
 pub mod view;
 
 pub use command::Command;

@@ -5,7 +5,7 @@
 //! [`check`]; a proptest then asserts the always-properties, completeness and balance on random
 //! groups for every strategy. `GROUPLAB_PROPTEST_CASES` raises the proptest case count.
 
-use std::collections::{BTreeMap, BTreeSet};
+use grouplab_engine::vecmap::{VecMap, VecSet};
 use std::path::{Path, PathBuf};
 
 use grouplab_engine::assign::{
@@ -23,12 +23,12 @@ struct Case {
     #[serde(default)]
     source: Option<String>,
     strategy: String,
-    topics: BTreeMap<String, u32>,
+    topics: VecMap<String, u32>,
     members: Vec<MemberSubscription>,
     #[serde(default)]
-    expected: Option<BTreeMap<String, Vec<TopicPartition>>>,
+    expected: Option<VecMap<String, Vec<TopicPartition>>>,
     #[serde(default)]
-    expected_final: Option<BTreeMap<String, Vec<TopicPartition>>>,
+    expected_final: Option<VecMap<String, Vec<TopicPartition>>>,
     #[serde(default)]
     properties: Vec<String>,
     #[serde(default)]
@@ -51,14 +51,14 @@ fn case_files(sub: &str) -> Vec<PathBuf> {
 
 /// Previous owner per partition, by the README rule: the single claimant with the highest
 /// generation that still subscribes to the topic; a tie at the highest generation means none.
-fn previous_owners(members: &[MemberSubscription]) -> BTreeMap<TopicPartition, String> {
-    let mut claims: BTreeMap<TopicPartition, Vec<(i32, &str)>> = BTreeMap::new();
+fn previous_owners(members: &[MemberSubscription]) -> VecMap<TopicPartition, String> {
+    let mut claims: VecMap<TopicPartition, Vec<(i32, &str)>> = VecMap::new();
     for m in members {
         for tp in &m.owned {
             claims.entry(tp.clone()).or_default().push((m.generation.unwrap_or(-1), &m.id));
         }
     }
-    let mut owners = BTreeMap::new();
+    let mut owners = VecMap::new();
     for (tp, cs) in claims {
         let Some(max) = cs.iter().map(|c| c.0).max() else { continue };
         let top: Vec<&str> = cs.iter().filter(|c| c.0 == max).map(|c| c.1).collect();
@@ -73,8 +73,8 @@ fn previous_owners(members: &[MemberSubscription]) -> BTreeMap<TopicPartition, S
     owners
 }
 
-fn owner_map(a: &Assignment) -> BTreeMap<TopicPartition, String> {
-    let mut map = BTreeMap::new();
+fn owner_map(a: &Assignment) -> VecMap<TopicPartition, String> {
+    let mut map = VecMap::new();
     for (m, tps) in a {
         for tp in tps {
             map.insert(tp.clone(), m.clone());
@@ -85,11 +85,11 @@ fn owner_map(a: &Assignment) -> BTreeMap<TopicPartition, String> {
 
 /// Always-properties: members are the input's, partitions exist, are subscribed, and are
 /// assigned at most once; lists are sorted.
-fn check_always(ctx: &str, topics: &BTreeMap<String, u32>, members: &[MemberSubscription], a: &Assignment) {
-    let ids: BTreeSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
-    let got: BTreeSet<&str> = a.keys().map(String::as_str).collect();
+fn check_always(ctx: &str, topics: &VecMap<String, u32>, members: &[MemberSubscription], a: &Assignment) {
+    let ids: VecSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    let got: VecSet<&str> = a.keys().map(String::as_str).collect();
     assert_eq!(ids, got, "{ctx}: member ids differ from the input's");
-    let mut seen = BTreeSet::new();
+    let mut seen = VecSet::new();
     for m in members {
         let list = &a[&m.id];
         let mut sorted = list.clone();
@@ -104,9 +104,9 @@ fn check_always(ctx: &str, topics: &BTreeMap<String, u32>, members: &[MemberSubs
     }
 }
 
-fn check_complete(ctx: &str, topics: &BTreeMap<String, u32>, members: &[MemberSubscription], a: &Assignment) {
+fn check_complete(ctx: &str, topics: &VecMap<String, u32>, members: &[MemberSubscription], a: &Assignment) {
     let owners = owner_map(a);
-    let subscribed: BTreeSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect();
+    let subscribed: VecSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect();
     for (t, &count) in topics {
         if !subscribed.contains(t) {
             continue;
@@ -117,7 +117,7 @@ fn check_complete(ctx: &str, topics: &BTreeMap<String, u32>, members: &[MemberSu
     }
 }
 
-fn check_balanced(ctx: &str, strategy: Strategy, topics: &BTreeMap<String, u32>, members: &[MemberSubscription], a: &Assignment) {
+fn check_balanced(ctx: &str, strategy: Strategy, topics: &VecMap<String, u32>, members: &[MemberSubscription], a: &Assignment) {
     match strategy {
         Strategy::Range | Strategy::ServerRange => {
             for t in topics.keys() {
@@ -134,8 +134,8 @@ fn check_balanced(ctx: &str, strategy: Strategy, topics: &BTreeMap<String, u32>,
         Strategy::Roundrobin => {
             // Kafka only promises balance when all subscriptions are identical (with differing
             // subscriptions RoundRobinAssignor can be unbalanced, as its javadoc says).
-            let first: BTreeSet<&String> = members.first().map(|m| m.topics.iter().collect()).unwrap_or_default();
-            if members.iter().all(|m| m.topics.iter().collect::<BTreeSet<_>>() == first) {
+            let first: VecSet<&String> = members.first().map(|m| m.topics.iter().collect()).unwrap_or_default();
+            if members.iter().all(|m| m.topics.iter().collect::<VecSet<_>>() == first) {
                 let counts: Vec<usize> = members.iter().map(|m| a[&m.id].len()).collect();
                 if let (Some(min), Some(max)) = (counts.iter().min(), counts.iter().max()) {
                     assert!(max - min <= 1, "{ctx}: roundrobin unbalanced: {counts:?}");
@@ -188,10 +188,10 @@ fn revoked_any(members: &[MemberSubscription], a: &Assignment) -> bool {
 
 /// Runs follow-up cooperative rounds (owned = previous result, generation + 1) until nothing
 /// is revoked; returns the final assignment.
-fn cooperative_rounds(ctx: &str, topics: &BTreeMap<String, u32>, members: &[MemberSubscription], first: &Assignment) -> Assignment {
+fn cooperative_rounds(ctx: &str, topics: &VecMap<String, u32>, members: &[MemberSubscription], first: &Assignment) -> Assignment {
     let mut current = first.clone();
     let mut revoked = revoked_any(members, first);
-    let mut generation_of: BTreeMap<String, i32> =
+    let mut generation_of: VecMap<String, i32> =
         members.iter().map(|m| (m.id.clone(), m.generation.unwrap_or(-1))).collect();
     let mut rounds = 0;
     while revoked {
@@ -216,7 +216,7 @@ fn cooperative_rounds(ctx: &str, topics: &BTreeMap<String, u32>, members: &[Memb
     current
 }
 
-fn normalise(a: &BTreeMap<String, Vec<TopicPartition>>, members: &[MemberSubscription]) -> Assignment {
+fn normalise(a: &VecMap<String, Vec<TopicPartition>>, members: &[MemberSubscription]) -> Assignment {
     let mut out: Assignment = members.iter().map(|m| (m.id.clone(), Vec::new())).collect();
     for (m, list) in a {
         let mut l = list.clone();
@@ -337,7 +337,7 @@ fn too_many_members_is_rejected() {
             rack: None,
         })
         .collect();
-    let err = assign(Strategy::Range, &BTreeMap::new(), &members).unwrap_err();
+    let err = assign(Strategy::Range, &VecMap::new(), &members).unwrap_err();
     assert!(matches!(err, AssignError::TooManyMembers { count: 100_001, .. }), "{err}");
 }
 
@@ -350,7 +350,7 @@ fn proptest_cases() -> u32 {
 
 #[derive(Clone, Debug)]
 struct Group {
-    topics: BTreeMap<String, u32>,
+    topics: VecMap<String, u32>,
     members: Vec<MemberSubscription>,
 }
 
@@ -367,7 +367,7 @@ fn group_strategy() -> impl proptest::strategy::Strategy<Value = Group> {
         );
         let members = proptest::collection::vec(member, num_members);
         (counts, members, any::<bool>()).prop_map(move |(counts, members, extra_topic)| {
-            let mut topics: BTreeMap<String, u32> =
+            let mut topics: VecMap<String, u32> =
                 counts.iter().enumerate().map(|(i, &c)| (format!("t{i}"), c)).collect();
             if extra_topic {
                 topics.insert("unsubscribed".into(), 3);
@@ -468,7 +468,7 @@ fn next_round(members: &[MemberSubscription], a: &Assignment, generation: i32) -
         .collect()
 }
 
-fn run_round(ctx: &str, strategy: Strategy, topics: &BTreeMap<String, u32>, members: &[MemberSubscription]) -> Assignment {
+fn run_round(ctx: &str, strategy: Strategy, topics: &VecMap<String, u32>, members: &[MemberSubscription]) -> Assignment {
     let a = assign(strategy, topics, members).unwrap_or_else(|e| panic!("{ctx}: {e}"));
     check_always(ctx, topics, members, &a);
     let a = if strategy == Strategy::CooperativeSticky {
@@ -486,7 +486,7 @@ fn run_round(ctx: &str, strategy: Strategy, topics: &BTreeMap<String, u32>, memb
 fn reassignment_after_one_consumer_leaves() {
     // testReassignmentAfterOneConsumerLeaves: topic i has i partitions, consumer i subscribes
     // to topics 1..=i; then consumer10 leaves.
-    let topics: BTreeMap<String, u32> = (1..20).map(|i| (format!("topic{i:02}"), i)).collect();
+    let topics: VecMap<String, u32> = (1..20).map(|i| (format!("topic{i:02}"), i)).collect();
     let members: Vec<MemberSubscription> = (1..20)
         .map(|i| sub(format!("consumer{i:02}"), (1..=i).map(|j| format!("topic{j:02}")).collect()))
         .collect();
@@ -505,7 +505,7 @@ fn reassignment_after_one_consumer_leaves() {
 #[test]
 fn reassignment_after_one_consumer_added_and_same_subscriptions() {
     // testReassignmentAfterOneConsumerAdded and testSameSubscriptions.
-    let topics: BTreeMap<String, u32> = [("topic".to_string(), 20)].into();
+    let topics: VecMap<String, u32> = [("topic".to_string(), 20)].into();
     let mut members: Vec<MemberSubscription> =
         (1..10).map(|i| sub(format!("consumer{i:02}"), vec!["topic".into()])).collect();
     for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
@@ -516,7 +516,7 @@ fn reassignment_after_one_consumer_added_and_same_subscriptions() {
         assert_eq!(moves(&next, &second), 2, "{strategy:?}: 20 partitions over 10 members needs exactly 2 moves");
     }
     members.clear();
-    let topics: BTreeMap<String, u32> = (1..15).map(|i| (format!("topic{i:02}"), i)).collect();
+    let topics: VecMap<String, u32> = (1..15).map(|i| (format!("topic{i:02}"), i)).collect();
     let all: Vec<String> = topics.keys().cloned().collect();
     members.extend((1..9).map(|i| sub(format!("consumer{i:02}"), all.clone())));
     for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
@@ -540,7 +540,7 @@ impl Lcg {
 fn large_assignment_with_multiple_consumers_leaving_and_random_subscription() {
     // testLargeAssignmentWithMultipleConsumersLeavingAndRandomSubscription (fixed seed).
     let mut rng = Lcg(42);
-    let topics: BTreeMap<String, u32> = (0..40).map(|i| (format!("t{i:02}"), rng.below(10) as u32 + 1)).collect();
+    let topics: VecMap<String, u32> = (0..40).map(|i| (format!("t{i:02}"), rng.below(10) as u32 + 1)).collect();
     let members: Vec<MemberSubscription> = (0..200)
         .map(|i| {
             let n = rng.below(20);

@@ -7,7 +7,7 @@
 
 mod common;
 use common::tiny_range;
-use std::collections::BTreeMap;
+use grouplab_engine::vecmap::VecMap;
 
 use grouplab_engine::group::client::{
     AutoOffsetReset, CommitMode, ConsumerConfig,
@@ -156,7 +156,7 @@ proptest! {
         let w = run(&ops)?;
         // Every partition has at most one owner among the consumers still in the group right
         // now (a fenced zombie may still believe it owns partitions until it notices).
-        let mut seen = BTreeMap::new();
+        let mut seen = VecMap::new();
         for c in w.clients().values().filter(|c| !w.ownership().is_fenced("g", c.client_id())) {
             for tp in c.assignment() {
                 prop_assert!(seen.insert(tp.clone(), c.client_id().to_string()).is_none(), "{tp} owned twice");

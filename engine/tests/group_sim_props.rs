@@ -7,7 +7,7 @@
 //! Default: 200 sequences. More with `GROUPLAB_PROPTEST_CASES=N`.
 
 mod common;
-use std::collections::BTreeMap;
+use grouplab_engine::vecmap::VecMap;
 
 use grouplab_engine::command::Acks;
 use grouplab_engine::sim::group_layer::GroupConfig;
@@ -91,7 +91,7 @@ fn setup(seed: u64, cooperative: bool) -> Sim {
     sim
 }
 
-fn check(sim: &Sim, max_generation: &mut BTreeMap<String, i32>) -> Result<(), String> {
+fn check(sim: &Sim, max_generation: &mut VecMap<String, i32>) -> Result<(), String> {
     sim.check_invariants()?;
     for g in sim.view().groups {
         if g.coordinator.is_some() {
@@ -110,7 +110,7 @@ fn check(sim: &Sim, max_generation: &mut BTreeMap<String, i32>) -> Result<(), St
 
 fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
     let mut sim = setup(seed, cooperative);
-    let mut gens = BTreeMap::new();
+    let mut gens = VecMap::new();
     for op in ops {
         match op {
             Op::Cmd(c) => {

@@ -4,7 +4,7 @@
 //! Default: 1,000 sequences. More with `GROUPLAB_PROPTEST_CASES=N`.
 
 mod common;
-use std::collections::BTreeMap;
+use grouplab_engine::vecmap::VecMap;
 
 use grouplab_engine::command::{Acks, KeySpec};
 use grouplab_engine::topic::TopicConfig;
@@ -79,7 +79,7 @@ fn config(seed: u64) -> SimConfig {
 }
 
 /// Leader-epoch-scoped HW monotonicity and the acks=all no-loss rule.
-fn check(sim: &Sim, hw_seen: &mut BTreeMap<(String, u32), (u32, u64)>) -> Result<(), String> {
+fn check(sim: &Sim, hw_seen: &mut VecMap<(String, u32), (u32, u64)>) -> Result<(), String> {
     sim.check_invariants()?;
     let c = sim.cluster();
     for t in &c.topics {
@@ -108,7 +108,7 @@ fn check(sim: &Sim, hw_seen: &mut BTreeMap<(String, u32), (u32, u64)>) -> Result
 
 fn run(seed: u64, ops: &[Op]) -> Result<Sim, TestCaseError> {
     let mut sim = Sim::new(config(seed)).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut hw_seen = BTreeMap::new();
+    let mut hw_seen = VecMap::new();
     for op in ops {
         match op {
             Op::Cmd(c) => {
@@ -164,7 +164,7 @@ fn single_crash_never_loses_acknowledged_records() {
             })
             .unwrap();
             sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 2_000, keys: KeySpec::Random { count: 100 }, acks: Acks::All }).unwrap();
-            let mut hw_seen = BTreeMap::new();
+            let mut hw_seen = VecMap::new();
             sim.advance_to(crash_at);
             sim.apply(Command::CrashBroker { broker }).unwrap();
             while sim.now_ms() < 40_000 {

@@ -32,7 +32,7 @@
 //! Java `HashMap` iteration order the order is *computed* ([`java`]).
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::fmt;
 
 pub mod java;
@@ -47,7 +47,7 @@ pub type TopicPartition = (String, u32);
 
 /// The result of an assignment: every input member is present (possibly with an empty list);
 /// each list is sorted by topic then partition.
-pub type Assignment = BTreeMap<String, Vec<TopicPartition>>;
+pub type Assignment = VecMap<String, Vec<TopicPartition>>;
 
 /// Upper bound on the total number of partitions accepted (sum over all topics).
 pub const MAX_TOTAL_PARTITIONS: u64 = 1_000_000;
@@ -244,11 +244,11 @@ pub(crate) struct Model<'a> {
 }
 
 impl<'a> Model<'a> {
-    fn new(topics: &'a BTreeMap<String, u32>, members: &'a [MemberSubscription]) -> Self {
+    fn new(topics: &'a VecMap<String, u32>, members: &'a [MemberSubscription]) -> Self {
         // Members usually share subscriptions: work is reused while a member's topic list
         // equals the previous member's.
         let same_as_previous = |i: usize| i > 0 && members[i].topics == members[i - 1].topics;
-        let mut union: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        let mut union: crate::vecmap::VecSet<&str> = crate::vecmap::VecSet::new();
         for (i, m) in members.iter().enumerate() {
             if !same_as_previous(i) {
                 union.extend(
@@ -379,7 +379,7 @@ fn member_info_cmp(a: &MemberSubscription, b: &MemberSubscription) -> Ordering {
     }
 }
 
-fn validate(topics: &BTreeMap<String, u32>, members: &[MemberSubscription]) -> Result<(), AssignError> {
+fn validate(topics: &VecMap<String, u32>, members: &[MemberSubscription]) -> Result<(), AssignError> {
     if members.len() > MAX_MEMBERS {
         return Err(AssignError::TooManyMembers { count: members.len(), max: MAX_MEMBERS });
     }
@@ -406,7 +406,7 @@ fn validate(topics: &BTreeMap<String, u32>, members: &[MemberSubscription]) -> R
 /// internal inconsistency (which Kafka would report as `IllegalStateException`).
 pub fn assign(
     strategy: Strategy,
-    topics: &BTreeMap<String, u32>,
+    topics: &VecMap<String, u32>,
     members: &[MemberSubscription],
 ) -> Result<Assignment, AssignError> {
     validate(topics, members)?;
@@ -433,7 +433,7 @@ struct CaseInput {
     strategy: String,
     #[serde(default)]
     server_side: Option<bool>,
-    topics: BTreeMap<String, u32>,
+    topics: VecMap<String, u32>,
     members: Vec<MemberSubscription>,
 }
 

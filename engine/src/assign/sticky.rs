@@ -33,7 +33,8 @@
 //! pure function, so the assignor instance's `maxGeneration` field (which in Kafka survives
 //! between rebalances of the same leader) is recomputed per call.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vecmap::VecMap;
+use std::collections::{BTreeSet, VecDeque};
 
 use super::java::{self, JavaHashOrder};
 use super::{AssignError, Model, Strategy, Tp};
@@ -293,7 +294,7 @@ struct Movements {
     moves: Vec<Option<(usize, usize)>>,
     /// (topic, source, destination) → the partitions (a Java `HashSet`, order emulated). Kafka
     /// nests the pair map in a per-topic map; one flat map answers the same look-ups.
-    by_topic: BTreeMap<(u32, usize, usize), JavaHashOrder>,
+    by_topic: VecMap<(u32, usize, usize), JavaHashOrder>,
 }
 
 impl Movements {
@@ -359,6 +360,7 @@ struct General<'m, 'a> {
     /// currentPartitionConsumer, by global partition index.
     partition_consumer: Vec<Option<usize>>,
     /// sortedCurrentSubscriptions: (assignment size, id rank, member).
+    /// A `BTreeSet`, not a `VecSet`: it churns on every move.
     sorted: BTreeSet<(usize, usize, usize)>,
     movements: Movements,
     revocation_required: bool,

@@ -17,7 +17,7 @@
 
 pub mod log;
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use crate::command::Acks;
 use crate::error::SimError;
@@ -254,9 +254,9 @@ pub struct Cluster {
     pub brokers: Vec<Broker>,
     /// Topics in creation order.
     pub topics: Vec<Topic>,
-    topic_index: BTreeMap<String, usize>,
+    topic_index: VecMap<String, usize>,
     keys: Vec<String>,
-    key_index: BTreeMap<String, u32>,
+    key_index: VecMap<String, u32>,
     /// Record sources, index = `Record::producer_id`.
     pub producers: Vec<ProducerIdentity>,
     isr_expiration_scheduled: bool,
@@ -291,9 +291,9 @@ impl Cluster {
                 .map(|id| Broker { id, alive: true, fenced: false, fetch_delay_ms: None, fetch_scheduled: false, incarnation: 0 })
                 .collect(),
             topics: Vec::new(),
-            topic_index: BTreeMap::new(),
+            topic_index: VecMap::new(),
             keys: Vec::new(),
-            key_index: BTreeMap::new(),
+            key_index: VecMap::new(),
             producers: Vec::new(),
             isr_expiration_scheduled: false,
             retention_scheduled: false,
@@ -708,8 +708,8 @@ impl Cluster {
 
     /// Committed offsets of a group as the coordinator would load them: the latest value per
     /// key among records below the HW of the group's `__consumer_offsets` partition.
-    pub fn committed_offsets(&self, group_id: &str) -> BTreeMap<(String, u32), u64> {
-        let mut out = BTreeMap::new();
+    pub fn committed_offsets(&self, group_id: &str) -> VecMap<(String, u32), u64> {
+        let mut out = VecMap::new();
         let Some(t) = self.topic(topic::CONSUMER_OFFSETS) else { return out };
         let p = crate::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
         let Some(log) = t.partitions[p].leader_log() else { return out };

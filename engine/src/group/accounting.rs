@@ -8,7 +8,8 @@
 //! * [`LagRow`]: `kafka-consumer-groups.sh --describe` style lag: HW − committed offset, and
 //!   HW − position.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,9 +33,9 @@ pub const MAX_CHANGES_PER_PARTITION: usize = 10_000;
 /// allocate nothing; each lane keeps its total gap incrementally so views need no scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnershipTimeline {
-    groups: BTreeMap<String, BTreeMap<TopicPartition, OwnershipLane>>,
+    groups: VecMap<String, VecMap<TopicPartition, OwnershipLane>>,
     /// Per group: fenced `client.id`s.
-    fenced: BTreeMap<String, BTreeSet<String>>,
+    fenced: VecMap<String, VecSet<String>>,
 }
 
 /// The ownership history of one partition in one group.
@@ -128,7 +129,7 @@ impl OwnershipTimeline {
 
     fn push(&mut self, group_id: &str, tp: &TopicPartition, change: OwnershipChange) {
         if !self.groups.contains_key(group_id) {
-            self.groups.insert(group_id.to_string(), BTreeMap::new());
+            self.groups.insert(group_id.to_string(), VecMap::new());
         }
         let Some(lanes) = self.groups.get_mut(group_id) else { return };
         match lanes.get_mut(tp) {
@@ -138,7 +139,7 @@ impl OwnershipTimeline {
     }
 
     /// The lanes of one group, by partition.
-    pub fn lanes(&self, group_id: &str) -> Option<&BTreeMap<TopicPartition, OwnershipLane>> {
+    pub fn lanes(&self, group_id: &str) -> Option<&VecMap<TopicPartition, OwnershipLane>> {
         self.groups.get(group_id)
     }
 
@@ -162,7 +163,7 @@ impl OwnershipTimeline {
             }
         }
         if !self.fenced.contains_key(group_id) {
-            self.fenced.insert(group_id.to_string(), BTreeSet::new());
+            self.fenced.insert(group_id.to_string(), VecSet::new());
         }
         if let Some(f) = self.fenced.get_mut(group_id) {
             if !f.contains(client_id) {
@@ -315,9 +316,9 @@ impl OwnershipTimeline {
 /// How many times each record was processed, per group.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryLedger {
-    counts: BTreeMap<String, BTreeMap<RecordId, u32>>,
+    counts: VecMap<String, BTreeMap<RecordId, u32>>,
     /// Per group: (total processings, duplicate processings), kept incrementally.
-    totals: BTreeMap<String, (u64, u64)>,
+    totals: VecMap<String, (u64, u64)>,
 }
 
 impl DeliveryLedger {
@@ -427,9 +428,9 @@ pub struct LagRow {
 /// Builds lag rows for every partition in `high_watermarks`.
 pub fn lag_rows(
     group_id: &str,
-    high_watermarks: &BTreeMap<TopicPartition, i64>,
-    committed: &BTreeMap<TopicPartition, i64>,
-    positions: &BTreeMap<TopicPartition, (String, i64)>,
+    high_watermarks: &VecMap<TopicPartition, i64>,
+    committed: &VecMap<TopicPartition, i64>,
+    positions: &VecMap<TopicPartition, (String, i64)>,
 ) -> Vec<LagRow> {
     high_watermarks
         .iter()

@@ -16,7 +16,8 @@
 //! Ownership ends as soon as the consumer knows it is out of the group (lost partitions are
 //! reported when the error arrives, not at the next `poll`).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vecmap::{VecMap, VecSet};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +47,9 @@ pub struct MemberSubscription {
 /// member id → partitions. The integration passes an adapter over `assign::assign`.
 pub type AssignFn = fn(
     &str,
-    &BTreeMap<String, u32>,
+    &VecMap<String, u32>,
     &[MemberSubscription],
-) -> Result<BTreeMap<String, Vec<(String, u32)>>, String>;
+) -> Result<VecMap<String, Vec<(String, u32)>>, String>;
 
 /// `ConsumerPartitionAssignor.RebalanceProtocol`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,14 +343,14 @@ pub struct ConsumerClient {
     leader: bool,
     rejoin_needed: bool,
     next_correlation_id: u64,
-    inflight: BTreeMap<u64, Inflight>,
+    inflight: VecMap<u64, Inflight>,
     next_heartbeat_ms: u64,
     next_find_ms: u64,
     last_heartbeat_ack_ms: Option<u64>,
-    assignment: BTreeSet<TopicPartition>,
-    positions: BTreeMap<TopicPartition, i64>,
-    need_offsets: BTreeSet<TopicPartition>,
-    no_offset: BTreeSet<TopicPartition>,
+    assignment: VecSet<TopicPartition>,
+    positions: VecMap<TopicPartition, i64>,
+    need_offsets: VecSet<TopicPartition>,
+    no_offset: VecSet<TopicPartition>,
     batch: VecDeque<FetchedRecord>,
     next_record_done_ms: u64,
     /// Worker-pool mode: (done at, submission seq, record), sorted.
@@ -366,7 +367,7 @@ pub struct ConsumerClient {
     stalled_since_ms: u64,
     closing: bool,
     fetch_cursor: usize,
-    commits_acked: BTreeMap<TopicPartition, i64>,
+    commits_acked: VecMap<TopicPartition, i64>,
 }
 
 fn default_assignor() -> AssignFn {
@@ -375,9 +376,9 @@ fn default_assignor() -> AssignFn {
 
 fn no_assignor(
     _: &str,
-    _: &BTreeMap<String, u32>,
+    _: &VecMap<String, u32>,
     _: &[MemberSubscription],
-) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
+) -> Result<VecMap<String, Vec<(String, u32)>>, String> {
     Err("no assignor configured (deserialized consumer)".into())
 }
 
@@ -400,14 +401,14 @@ impl ConsumerClient {
             leader: false,
             rejoin_needed: true,
             next_correlation_id: 1,
-            inflight: BTreeMap::new(),
+            inflight: VecMap::new(),
             next_heartbeat_ms: now_ms,
             next_find_ms: now_ms,
             last_heartbeat_ack_ms: None,
-            assignment: BTreeSet::new(),
-            positions: BTreeMap::new(),
-            need_offsets: BTreeSet::new(),
-            no_offset: BTreeSet::new(),
+            assignment: VecSet::new(),
+            positions: VecMap::new(),
+            need_offsets: VecSet::new(),
+            no_offset: VecSet::new(),
             batch: VecDeque::new(),
             next_record_done_ms: now_ms,
             pool: Vec::new(),
@@ -419,7 +420,7 @@ impl ConsumerClient {
             stalled_since_ms: now_ms,
             closing: false,
             fetch_cursor: 0,
-            commits_acked: BTreeMap::new(),
+            commits_acked: VecMap::new(),
         })
     }
 
@@ -462,15 +463,15 @@ impl ConsumerClient {
         self.coordinator
     }
     /// Owned partitions.
-    pub fn assignment(&self) -> &BTreeSet<TopicPartition> {
+    pub fn assignment(&self) -> &VecSet<TopicPartition> {
         &self.assignment
     }
     /// Fetch positions.
-    pub fn positions(&self) -> &BTreeMap<TopicPartition, i64> {
+    pub fn positions(&self) -> &VecMap<TopicPartition, i64> {
         &self.positions
     }
     /// Offsets whose commit this consumer saw acknowledged.
-    pub fn commits_acked(&self) -> &BTreeMap<TopicPartition, i64> {
+    pub fn commits_acked(&self) -> &VecMap<TopicPartition, i64> {
         &self.commits_acked
     }
     /// Records fetched but not processed yet.
@@ -1520,7 +1521,7 @@ impl ConsumerClient {
         env: &dyn PartitionSource,
         out: &mut Vec<Output>,
     ) -> Vec<SyncAssignment> {
-        let mut topics: BTreeMap<String, u32> = BTreeMap::new();
+        let mut topics: VecMap<String, u32> = VecMap::new();
         for m in members {
             for t in &m.metadata.topics {
                 if let Some(n) = env.partition_count(t).filter(|n| *n > 0) {
@@ -1542,7 +1543,7 @@ impl ConsumerClient {
                 generation_id: m.metadata.generation_id,
             })
             .collect();
-        let mut result: BTreeMap<String, Vec<TopicPartition>> = BTreeMap::new();
+        let mut result: VecMap<String, Vec<TopicPartition>> = VecMap::new();
         result.extend(members.iter().map(|m| (m.member_id.clone(), Vec::new())));
         match (self.assignor)(protocol, &topics, &subs) {
             Err(e) => {
@@ -1556,7 +1557,7 @@ impl ConsumerClient {
                 );
             }
             Ok(map) => {
-                let mut taken: BTreeSet<TopicPartition> = BTreeSet::new();
+                let mut taken: VecSet<TopicPartition> = VecSet::new();
                 let mut problems = Vec::new();
                 for (member, parts) in map {
                     let Some(slot) = result.get_mut(&member) else {
@@ -1589,7 +1590,7 @@ impl ConsumerClient {
         if self.protocol == RebalanceProtocol::Cooperative || protocol == "cooperative-sticky" {
             // KIP-429: a partition moving between members is first only revoked; it is handed to
             // its new owner in the follow-up rebalance (CooperativeStickyAssignor's adjustment).
-            let mut owner: BTreeMap<TopicPartition, &str> = BTreeMap::new();
+            let mut owner: VecMap<TopicPartition, &str> = VecMap::new();
             for m in members {
                 for tp in &m.metadata.owned_partitions {
                     owner.insert(tp.clone(), m.member_id.as_str());
@@ -1618,7 +1619,7 @@ impl ConsumerClient {
         self.state = MemberState::Stable;
         self.rejoin_needed = false;
         self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
-        let mut new = BTreeSet::new();
+        let mut new = VecSet::new();
         new.extend(partitions.iter().cloned());
         self.event(
             now_ms,

@@ -12,7 +12,7 @@
 //! Deterministic choices where Kafka iterates a `HashMap`: the leader is the earliest-joined
 //! remaining member; a protocol vote tie goes to the name that sorts first.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -142,7 +142,7 @@ pub struct GroupMember {
 }
 
 impl GroupMember {
-    fn vote(&self, candidates: &BTreeSet<String>) -> Option<String> {
+    fn vote(&self, candidates: &VecSet<String>) -> Option<String> {
         self.protocols
             .iter()
             .find(|p| candidates.contains(&p.name))
@@ -203,13 +203,13 @@ pub struct GroupCoordinator {
     protocol_type: Option<String>,
     protocol: Option<String>,
     leader: Option<String>,
-    members: BTreeMap<String, GroupMember>,
-    pending_members: BTreeMap<String, u64>,
+    members: VecMap<String, GroupMember>,
+    pending_members: VecMap<String, u64>,
     join_timer: Option<JoinTimer>,
     new_member_added: bool,
-    pending_sync: BTreeSet<String>,
+    pending_sync: VecSet<String>,
     sync_deadline_ms: Option<u64>,
-    committed: BTreeMap<TopicPartition, CommittedOffset>,
+    committed: VecMap<TopicPartition, CommittedOffset>,
     /// Bumped on every change of `committed` after loading (see [`Self::committed_version`]).
     #[serde(skip, default)]
     committed_version: u64,
@@ -260,13 +260,13 @@ impl GroupCoordinator {
             protocol_type: None,
             protocol: None,
             leader: None,
-            members: BTreeMap::new(),
-            pending_members: BTreeMap::new(),
+            members: VecMap::new(),
+            pending_members: VecMap::new(),
             join_timer: None,
             new_member_added: false,
-            pending_sync: BTreeSet::new(),
+            pending_sync: VecSet::new(),
             sync_deadline_ms: None,
-            committed: BTreeMap::new(),
+            committed: VecMap::new(),
             committed_version: 0,
             rng_state: rng_seed,
             join_seq: 0,
@@ -442,15 +442,15 @@ impl GroupCoordinator {
         self.leader.as_deref()
     }
     /// Members by id.
-    pub fn members(&self) -> &BTreeMap<String, GroupMember> {
+    pub fn members(&self) -> &VecMap<String, GroupMember> {
         &self.members
     }
     /// Members that got MEMBER_ID_REQUIRED and must rejoin, with their expiry.
-    pub fn pending_members(&self) -> &BTreeMap<String, u64> {
+    pub fn pending_members(&self) -> &VecMap<String, u64> {
         &self.pending_members
     }
     /// Committed offsets.
-    pub fn committed(&self) -> &BTreeMap<TopicPartition, CommittedOffset> {
+    pub fn committed(&self) -> &VecMap<TopicPartition, CommittedOffset> {
         &self.committed
     }
 
@@ -571,12 +571,12 @@ impl GroupCoordinator {
 
     /// `ClassicGroup.selectProtocol`: candidates are protocols every member supports; each member
     /// votes for its first candidate; most votes wins (ties: smallest name).
-    pub fn select_protocol(members: &BTreeMap<String, GroupMember>) -> Option<String> {
-        let mut candidates: Option<BTreeSet<String>> = None;
+    pub fn select_protocol(members: &VecMap<String, GroupMember>) -> Option<String> {
+        let mut candidates: Option<VecSet<String>> = None;
         for m in members.values() {
             // `extend` (one insert per item) rather than `collect`, which would sort with its
             // own monomorphised copy of the standard sort (wasm size).
-            let mut names = BTreeSet::new();
+            let mut names = VecSet::new();
             names.extend(m.protocols.iter().map(|p| p.name.clone()));
             candidates = Some(match candidates {
                 None => names,
@@ -587,7 +587,7 @@ impl GroupCoordinator {
             });
         }
         let candidates = candidates?;
-        let mut votes: BTreeMap<String, usize> = BTreeMap::new();
+        let mut votes: VecMap<String, usize> = VecMap::new();
         for m in members.values() {
             if let Some(v) = m.vote(&candidates) {
                 *votes.entry(v).or_insert(0) += 1;
@@ -1127,7 +1127,7 @@ impl GroupCoordinator {
                     m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
                 }
                 if self.leader.as_deref() == Some(member_id) {
-                    let mut given: BTreeMap<&str, &Vec<TopicPartition>> = BTreeMap::new();
+                    let mut given: VecMap<&str, &Vec<TopicPartition>> = VecMap::new();
                     for a in assignments {
                         given.insert(a.member_id.as_str(), &a.partitions);
                     }

@@ -6,7 +6,7 @@
 //! owner per partition per group at every instant, generations never decrease, committed
 //! offsets and positions within `[log start, HW]`, legal state transitions.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use super::accounting::{lag_rows, DeliveryLedger, LagRow, OwnershipTimeline};
 use super::client::{AssignFn, ConsumerClient, ConsumerConfig, PartitionOffsets, PartitionSource};
@@ -21,8 +21,8 @@ use super::GroupError;
 /// high watermark is the log end (everything is "replicated" at once).
 #[derive(Debug, Clone, Default)]
 pub struct FakeLog {
-    topics: BTreeMap<String, u32>,
-    records: BTreeMap<TopicPartition, Vec<RecordId>>,
+    topics: VecMap<String, u32>,
+    records: VecMap<TopicPartition, Vec<RecordId>>,
 }
 
 impl FakeLog {
@@ -101,8 +101,8 @@ pub struct GroupWorld {
     coordinator: GroupCoordinator,
     retired: Vec<GroupCoordinator>,
     coordinator_available: bool,
-    clients: BTreeMap<String, ConsumerClient>,
-    queue: BTreeMap<(u64, u64), Message>,
+    clients: VecMap<String, ConsumerClient>,
+    queue: VecMap<(u64, u64), Message>,
     seq: u64,
     /// The fake partitions.
     pub log: FakeLog,
@@ -117,7 +117,7 @@ pub struct GroupWorld {
     checked_transitions: usize,
     violations: Vec<String>,
     steps: u64,
-    reset_floor: BTreeMap<TopicPartition, i64>,
+    reset_floor: VecMap<TopicPartition, i64>,
 }
 
 impl GroupWorld {
@@ -137,8 +137,8 @@ impl GroupWorld {
             coordinator,
             retired: Vec::new(),
             coordinator_available: true,
-            clients: BTreeMap::new(),
-            queue: BTreeMap::new(),
+            clients: VecMap::new(),
+            queue: VecMap::new(),
             seq: 0,
             log: FakeLog::new(topics),
             offsets_log: Vec::new(),
@@ -152,7 +152,7 @@ impl GroupWorld {
             checked_transitions: 0,
             violations: Vec::new(),
             steps: 0,
-            reset_floor: BTreeMap::new(),
+            reset_floor: VecMap::new(),
         })
     }
 
@@ -171,7 +171,7 @@ impl GroupWorld {
         self.clients.get(client_id)
     }
     /// All consumers.
-    pub fn clients(&self) -> &BTreeMap<String, ConsumerClient> {
+    pub fn clients(&self) -> &VecMap<String, ConsumerClient> {
         &self.clients
     }
     /// Ownership timeline.
@@ -221,18 +221,18 @@ impl GroupWorld {
 
     /// Lag table.
     pub fn lag(&self) -> Vec<LagRow> {
-        let hws: BTreeMap<TopicPartition, i64> = self
+        let hws: VecMap<TopicPartition, i64> = self
             .log
             .partitions()
             .map(|tp| (tp.clone(), self.log.high_watermark(tp).unwrap_or(0)))
             .collect();
-        let committed: BTreeMap<TopicPartition, i64> = self
+        let committed: VecMap<TopicPartition, i64> = self
             .coordinator
             .committed()
             .iter()
             .map(|(tp, c)| (tp.clone(), c.offset))
             .collect();
-        let mut positions = BTreeMap::new();
+        let mut positions = VecMap::new();
         for c in self.clients.values() {
             for (tp, p) in c.positions() {
                 if c.assignment().contains(tp) {

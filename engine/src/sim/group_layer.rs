@@ -15,6 +15,7 @@
 //! Simplifications: GroupMetadata values are kept by the layer (the log layer stores offset
 //! commits only); a commit is acknowledged before its append is replicated.
 
+use crate::vecmap::VecMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -203,9 +204,9 @@ fn group_err(e: GroupError) -> SimError {
 /// Adapter from the group layer's [`crate::group::AssignFn`] to [`assign::assign`].
 pub fn kafka_assignor(
     strategy: &str,
-    topics: &BTreeMap<String, u32>,
+    topics: &VecMap<String, u32>,
     members: &[MemberSubscription],
-) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
+) -> Result<VecMap<String, Vec<(String, u32)>>, String> {
     let strategy = match strategy {
         "range" => Strategy::Range,
         "roundrobin" => Strategy::Roundrobin,
@@ -318,8 +319,8 @@ impl ConsumerRuntime {
 /// All groups and consumers of a Sim.
 #[derive(Clone, Debug, Default)]
 pub struct GroupLayer {
-    groups: BTreeMap<String, GroupRuntime>,
-    consumers: BTreeMap<String, ConsumerRuntime>,
+    groups: VecMap<String, GroupRuntime>,
+    consumers: VecMap<String, ConsumerRuntime>,
     /// `client.id` of each consumer slot ([`ConsumerRuntime::slot`]).
     consumer_names: Vec<String>,
     /// Rank of each slot's `client.id` among all consumers (the order of `consumers`).
@@ -338,18 +339,18 @@ pub struct GroupLayer {
     violations: Vec<String>,
     messages_dropped: u64,
     /// Per (group, partition): offset below which losses were already counted.
-    loss_checked: BTreeMap<String, BTreeMap<TopicPartition, u64>>,
+    loss_checked: VecMap<String, VecMap<TopicPartition, u64>>,
     /// Per (group, partition): highest `auto.offset.reset` target; records below it were
     /// skipped on purpose and are not losses.
-    reset_floor: BTreeMap<String, BTreeMap<TopicPartition, u64>>,
+    reset_floor: VecMap<String, VecMap<TopicPartition, u64>>,
     /// Records below the committed offsets that were never processed, per group.
-    losses: BTreeMap<String, u64>,
+    losses: VecMap<String, u64>,
     /// A commit or an ownership change happened since the last loss accounting.
     losses_dirty: bool,
     /// Per (group, topic, partition, key): highest offset processed for the first time.
-    key_last_offset: BTreeMap<String, BTreeMap<TopicPartition, BTreeMap<u32, i64>>>,
+    key_last_offset: VecMap<String, VecMap<TopicPartition, VecMap<u32, i64>>>,
     /// Records processed (first time) after a later record of the same key, per group.
-    ordering_violations: BTreeMap<String, u64>,
+    ordering_violations: VecMap<String, u64>,
 }
 
 impl GroupLayer {
@@ -554,7 +555,7 @@ impl GroupLayer {
     }
 
     fn consumer_mut<'a>(
-        consumers: &'a mut BTreeMap<String, ConsumerRuntime>,
+        consumers: &'a mut VecMap<String, ConsumerRuntime>,
         client_id: &str,
     ) -> Result<&'a mut ConsumerRuntime, SimError> {
         consumers
@@ -898,7 +899,7 @@ impl GroupLayer {
             // Partitions this pass leaves below their committed offset.
             let mut unsettled = 0usize;
             // Lowest offset still in a member's batch, per partition; built on first need.
-            let mut pending: Option<BTreeMap<&TopicPartition, u64>> = None;
+            let mut pending: Option<VecMap<&TopicPartition, u64>> = None;
             let floors = reset_floor.get(gid.as_str());
             let checked_of_group = loss_checked.get(gid.as_str());
             let processed = ledger.processed_ids(gid);
@@ -938,7 +939,7 @@ impl GroupLayer {
                     continue;
                 };
                 let pending = pending.get_or_insert_with(|| {
-                    let mut m: BTreeMap<&TopicPartition, u64> = BTreeMap::new();
+                    let mut m: VecMap<&TopicPartition, u64> = VecMap::new();
                     for x in consumers.values().filter(|x| x.group_id == *gid) {
                         for r in x.client.pending_batch() {
                             let o = r.offset.max(0) as u64;
@@ -979,7 +980,7 @@ impl GroupLayer {
             }
             if !newly_checked.is_empty() {
                 if !loss_checked.contains_key(gid.as_str()) {
-                    loss_checked.insert(gid.clone(), BTreeMap::new());
+                    loss_checked.insert(gid.clone(), VecMap::new());
                 }
                 if let Some(m) = loss_checked.get_mut(gid.as_str()) {
                     for (tp, until) in newly_checked {
@@ -1087,7 +1088,7 @@ impl GroupLayer {
                     .and_then(|g| g.coordinator.as_mut())
                 {
                     Some(c) if c.broker_id() == *b => {
-                        let mut before: BTreeMap<TopicPartition, Option<CommittedOffset>> = BTreeMap::new();
+                        let mut before: VecMap<TopicPartition, Option<CommittedOffset>> = VecMap::new();
                         if let Request::OffsetCommit { offsets, .. } = req {
                             before.extend(offsets.iter().map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned())));
                         }
@@ -1128,10 +1129,10 @@ impl GroupLayer {
         ctx: &mut Ctx,
         cluster: &mut Cluster,
         gid: &str,
-        before: BTreeMap<TopicPartition, Option<CommittedOffset>>,
+        before: VecMap<TopicPartition, Option<CommittedOffset>>,
         out: Vec<Output>,
     ) -> Vec<Output> {
-        let mut failed: BTreeMap<TopicPartition, ErrorCode> = BTreeMap::new();
+        let mut failed: VecMap<TopicPartition, ErrorCode> = VecMap::new();
         let mut rest = Vec::with_capacity(out.len());
         for o in out {
             match o {
@@ -1524,7 +1525,7 @@ impl GroupLayer {
             return Err(v.clone());
         }
         for gid in self.groups.keys() {
-            let mut seen: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            let mut seen: VecMap<&TopicPartition, &str> = VecMap::new();
             for c in self.consumers.values().filter(|c| c.group_id == *gid) {
                 if self.ownership.is_fenced(gid, c.client.client_id()) {
                     continue;

@@ -1,6 +1,6 @@
 //! Helpers shared by the group-protocol test files.
 
-use std::collections::BTreeMap;
+use grouplab_engine::vecmap::VecMap;
 
 use grouplab_engine::group::client::MemberSubscription;
 use grouplab_engine::Sim;
@@ -29,10 +29,10 @@ pub fn advance_checked(
 #[allow(dead_code)]
 pub fn tiny_range(
     _strategy: &str,
-    topics: &BTreeMap<String, u32>,
+    topics: &VecMap<String, u32>,
     members: &[MemberSubscription],
-) -> Result<BTreeMap<String, Vec<(String, u32)>>, String> {
-    let mut out: BTreeMap<String, Vec<(String, u32)>> = members
+) -> Result<VecMap<String, Vec<(String, u32)>>, String> {
+    let mut out: VecMap<String, Vec<(String, u32)>> = members
         .iter()
         .map(|m| (m.member_id.clone(), Vec::new()))
         .collect();
