@@ -1378,7 +1378,7 @@ impl GroupLayer {
                     lifecycle: format!("{:?}", c.lifecycle()),
                     member_state: c.state().name().to_string(),
                     generation: c.generation_id(),
-                    protocol: format!("{:?}", c.rebalance_protocol()).to_lowercase(),
+                    protocol: format!("{:?}", c.rebalance_protocol()).to_ascii_lowercase(),
                     coordinator: c.coordinator(),
                     assigned,
                     positions,
