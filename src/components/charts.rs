@@ -3,7 +3,7 @@
 //! delivery counters (processed, duplicates, lost) over time. Data: the model's bounded samples
 //! and the engine's ownership timeline.
 
-use super::ViewContext;
+use super::{use_keyed_effect, EffectKey, ViewContext};
 use crate::model::Sample;
 use crate::state::LabContext;
 use grouplab_engine::{GroupView, OwnershipView};
@@ -170,11 +170,12 @@ pub fn charts_panel() -> Html {
         let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
         let playing = state.lab.borrow().playing;
         let per_partition = *per_partition;
-        use_effect_with((sample_count, now / 250, group_id.clone(), view.groups.len(), playing, per_partition), move |_| {
+        let key = format!("{sample_count} {} {} {playing} {per_partition} {group_id}", now / 250, view.groups.len());
+        use_keyed_effect(EffectKey::Key(key), Box::new(move || {
             // While playing, charts redraw at most every 400 ms of real time.
             let real = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
             if playing && real - *last_draw.borrow() < 400.0 {
-                return;
+                return Box::new(|| ());
             }
             *last_draw.borrow_mut() = real;
             let lab = state.lab.borrow();
@@ -210,7 +211,8 @@ pub fn charts_panel() -> Html {
             if let Some(g) = view.groups.iter().find(|g| g.group_id == group_id) {
                 let _ = draw_ownership("chart-ownership", g, view.now_ms);
             }
-        });
+            Box::new(|| ())
+        }));
     }
     let on_pick = {
         let picked = picked.clone();

@@ -1,6 +1,6 @@
 //! Export to a JSON file, import it back, and a shareable link (`#s=` + base64url).
 
-use super::forms::Menu;
+use super::forms::menu;
 use crate::persist;
 use crate::state::{Action, LabContext};
 use gloo::file::callbacks::FileReader;
@@ -68,22 +68,21 @@ pub fn file_menu() -> Html {
             link.set(format!("{base}#{fragment}"));
         })
     };
-    html! {
-        <Menu label="File" testid="menu-file">
-            <div class="form">
-                <button onclick={export} data-testid="export" aria-label="Export simulation to a JSON file">{ "Export JSON" }</button>
-                <label class="file-button">
-                    <span>{ "Import JSON…" }</span>
-                    <input type="file" accept="application/json,.json" onchange={import} data-testid="import" aria-label="Import simulation from a JSON file" />
+    let body = html! {
+        <div class="form">
+            <button onclick={export} data-testid="export" aria-label="Export simulation to a JSON file">{ "Export JSON" }</button>
+            <label class="file-button">
+                <span>{ "Import JSON…" }</span>
+                <input type="file" accept="application/json,.json" onchange={import} data-testid="import" aria-label="Import simulation from a JSON file" />
+            </label>
+            <button onclick={share} data-testid="share" aria-label="Put the simulation in the page URL">{ "Share link" }</button>
+            if !link.is_empty() {
+                <label class="field">
+                    <span>{ "Link (copy it)" }</span>
+                    <input readonly=true value={(*link).clone()} data-testid="share-link" />
                 </label>
-                <button onclick={share} data-testid="share" aria-label="Put the simulation in the page URL">{ "Share link" }</button>
-                if !link.is_empty() {
-                    <label class="field">
-                        <span>{ "Link (copy it)" }</span>
-                        <input readonly=true value={(*link).clone()} data-testid="share-link" />
-                    </label>
-                }
-            </div>
-        </Menu>
-    }
+            }
+        </div>
+    };
+    menu("File", "menu-file", body)
 }

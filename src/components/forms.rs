@@ -2,7 +2,7 @@
 //! the engine, e.g. `topic::validate_topic_name`), then dry-runs the command on a copy of the
 //! simulation; a rejection is shown next to the field it concerns and nothing changes.
 
-use super::ViewContext;
+use super::{input_value, option, select_value, ViewContext};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::command::Acks;
@@ -72,33 +72,16 @@ pub fn topic_error_field(e: &SimError) -> &'static str {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct FieldProps {
-    pub id: &'static str,
-    pub label: AttrValue,
-    pub value: AttrValue,
-    pub errors: Errors,
-    pub oninput: Callback<String>,
-    #[prop_or(AttrValue::Static("text"))]
-    pub kind: AttrValue,
-    #[prop_or_default]
-    pub title: AttrValue,
-}
-
-/// A labelled input with its error message right next to it.
-#[function_component(Field)]
-pub fn field(props: &FieldProps) -> Html {
-    let error = props.errors.get(props.id).cloned();
-    let err_id = format!("{}-error", props.id);
-    let oninput = {
-        let cb = props.oninput.clone();
-        Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
-    };
+/// A labelled input with its error message right next to it (`kind`: the input's `type`;
+/// `title`: the label's tooltip, `""` for none).
+pub fn field(id: &'static str, label: &'static str, kind: &'static str, title: &'static str, value: &str, errors: &Errors, oninput: Callback<String>) -> Html {
+    let error = errors.get(id).cloned();
+    let err_id = format!("{id}-error");
     html! {
-        <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for={props.id} title={props.title.clone()}>{ props.label.clone() }</label>
-            <input id={props.id} type={props.kind.clone()} value={props.value.clone()} {oninput}
-                aria-invalid={error.is_some().to_string()} aria-describedby={error.as_ref().map(|_| err_id.clone())} />
+        <div class={if error.is_some() { "field invalid" } else { "field" }}>
+            <label for={id} {title}>{ label }</label>
+            <input {id} type={kind} value={value.to_string()} oninput={input_value(oninput)}
+                aria-invalid={if error.is_some() { "true" } else { "false" }} aria-describedby={error.as_ref().map(|_| err_id.clone())} />
             if let Some(e) = error {
                 <span class="field-error" id={err_id.clone()} data-testid={err_id} role="alert">{ e }</span>
             }
@@ -106,32 +89,19 @@ pub fn field(props: &FieldProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct SelectProps {
-    pub id: &'static str,
-    pub label: AttrValue,
-    pub value: AttrValue,
-    pub options: Vec<(String, String)>,
-    pub onchange: Callback<String>,
-    #[prop_or_default]
-    pub title: AttrValue,
-}
-
-/// A labelled select of (value, text) options.
-#[function_component(Select)]
-pub fn select(props: &SelectProps) -> Html {
-    let onchange = {
-        let cb = props.onchange.clone();
-        Callback::from(move |e: Event| cb.emit(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
-    };
+/// A labelled select (`options`: [`option`]s; `title`: the label's tooltip, `""` for none).
+pub fn select_field(id: &'static str, label: &'static str, title: &'static str, onchange: Callback<String>, options: Html) -> Html {
     html! {
         <div class="field">
-            <label for={props.id} title={props.title.clone()}>{ props.label.clone() }</label>
-            <select id={props.id} {onchange}>
-                { for props.options.iter().map(|(v, t)| html! { <option value={v.clone()} selected={*v == props.value.as_str()}>{ t.clone() }</option> }) }
-            </select>
+            <label for={id} {title}>{ label }</label>
+            <select {id} onchange={select_value(onchange)}>{ options }</select>
         </div>
     }
+}
+
+/// The `<option>`s of `choices` (value, text), the one whose value is `value` selected.
+pub fn options(choices: &[(&str, &str)], value: &str) -> Html {
+    choices.iter().map(|(v, t)| option(v, t, *v == value)).collect()
 }
 
 fn set(handle: &UseStateHandle<String>) -> Callback<String> {
@@ -158,20 +128,12 @@ fn try_apply(state: &LabContext, command: Command, errors: &UseStateHandle<Error
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct MenuProps {
-    pub label: AttrValue,
-    pub testid: AttrValue,
-    pub children: Html,
-}
-
 /// A disclosure button opening a small panel (keyboard-accessible by nature).
-#[function_component(Menu)]
-pub fn menu(props: &MenuProps) -> Html {
+pub fn menu(label: &'static str, testid: &'static str, body: Html) -> Html {
     html! {
-        <details class="menu" data-testid={props.testid.clone()}>
-            <summary>{ props.label.clone() }</summary>
-            <div class="menu-body">{ props.children.clone() }</div>
+        <details class="menu" data-testid={testid}>
+            <summary>{ label }</summary>
+            <div class="menu-body">{ body }</div>
         </details>
     }
 }
@@ -217,23 +179,26 @@ pub fn create_topic_form() -> Html {
             }
         })
     };
-    html! {
-        <Menu label="+ Topic" testid="menu-topic">
-            <form class="form" aria-label="Create topic" {onsubmit} data-testid="create-topic">
-                <Field id="topic-name" label="Name" value={(*name).clone()} errors={(*errors).clone()} oninput={on_name}
-                    title="Letters, digits, '.', '_' and '-'; at most 249 characters" />
-                <Field id="topic-partitions" label="Partitions" kind="number" value={(*partitions).clone()} errors={(*errors).clone()} oninput={set(&partitions)} />
-                <Field id="topic-rf" label="Replication factor" kind="number" value={(*rf).clone()} errors={(*errors).clone()} oninput={set(&rf)}
-                    title="How many brokers hold a copy of each partition (≤ live brokers)" />
-                if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
-                <button class="primary" type="submit">{ "Create topic" }</button>
-            </form>
-        </Menu>
-    }
+    let body = html! {
+        <form class="form" aria-label="Create topic" {onsubmit} data-testid="create-topic">
+            { field("topic-name", "Name", "text", "Letters, digits, '.', '_' and '-'; at most 249 characters", &name, &errors, on_name) }
+            { field("topic-partitions", "Partitions", "number", "", &partitions, &errors, set(&partitions)) }
+            { field("topic-rf", "Replication factor", "number", "How many brokers hold a copy of each partition (≤ live brokers)", &rf, &errors, set(&rf)) }
+            if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Create topic" }</button>
+        </form>
+    };
+    menu("+ Topic", "menu-topic", body)
 }
 
-fn user_topics(view: &grouplab_engine::View) -> Vec<(String, String)> {
-    view.topics.iter().filter(|t| !t.internal).map(|t| (t.name.clone(), t.name.clone())).collect()
+/// Names of the topics that are not internal.
+fn user_topics(view: &grouplab_engine::View) -> Vec<String> {
+    view.topics.iter().filter(|t| !t.internal).map(|t| t.name.clone()).collect()
+}
+
+/// One `<option>` per topic, `chosen` selected.
+fn topic_options(topics: &[String], chosen: &str) -> Html {
+    topics.iter().map(|t| option(t, t, t == chosen)).collect()
 }
 
 /// `AddProducer`: topic, rate, number of distinct keys, acks.
@@ -247,7 +212,7 @@ pub fn add_producer_form() -> Html {
     let keys = use_state(|| "10".to_string());
     let acks = use_state(|| "all".to_string());
     let errors = use_state(Errors::new);
-    let chosen = if topic.is_empty() { topics.first().map(|t| t.0.clone()).unwrap_or_default() } else { (*topic).clone() };
+    let chosen = if topic.is_empty() { topics.first().cloned().unwrap_or_default() } else { (*topic).clone() };
     let onsubmit = {
         let (state, rate, keys, acks, errors, chosen) = (state.clone(), rate.clone(), keys.clone(), acks.clone(), errors.clone(), chosen.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -272,20 +237,17 @@ pub fn add_producer_form() -> Html {
             }
         })
     };
-    html! {
-        <Menu label="+ Producer" testid="menu-producer">
-            <form class="form" aria-label="Add producer" {onsubmit} data-testid="add-producer">
-                <Select id="producer-topic" label="Topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
-                <Field id="producer-rate" label="Records per second" kind="number" value={(*rate).clone()} errors={(*errors).clone()} oninput={set(&rate)} />
-                <Field id="producer-keys" label="Distinct keys (0 = null keys)" kind="number" value={(*keys).clone()} errors={(*errors).clone()} oninput={set(&keys)}
-                    title="Keyed records go to partition murmur2(key) % partitions; null keys use the sticky partitioner" />
-                <Select id="producer-acks" label="acks" value={(*acks).clone()} onchange={set(&acks)}
-                    options={vec![("all".into(), "all".into()), ("1".into(), "1".into()), ("0".into(), "0".into())]} />
-                if let Some(e) = errors.get("") { <p class="field-error" role="alert" data-testid="producer-error">{ e.clone() }</p> }
-                <button class="primary" type="submit">{ "Start producer" }</button>
-            </form>
-        </Menu>
-    }
+    let body = html! {
+        <form class="form" aria-label="Add producer" {onsubmit} data-testid="add-producer">
+            { select_field("producer-topic", "Topic", "", set(&topic), topic_options(&topics, &chosen)) }
+            { field("producer-rate", "Records per second", "number", "", &rate, &errors, set(&rate)) }
+            { field("producer-keys", "Distinct keys (0 = null keys)", "number", "Keyed records go to partition murmur2(key) % partitions; null keys use the sticky partitioner", &keys, &errors, set(&keys)) }
+            { select_field("producer-acks", "acks", "", set(&acks), options(&[("all", "all"), ("1", "1"), ("0", "0")], &acks)) }
+            if let Some(e) = errors.get("") { <p class="field-error" role="alert" data-testid="producer-error">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Start producer" }</button>
+        </form>
+    };
+    menu("+ Producer", "menu-producer", body)
 }
 
 /// Values of the strategy select: Kafka's default list first, then each assignor alone.
@@ -331,7 +293,7 @@ pub fn add_group_form() -> Html {
     let max_poll = use_state(|| "300000".to_string());
     let processing = use_state(|| "1".to_string());
     let errors = use_state(Errors::new);
-    let chosen = if topic.is_empty() { topics.first().map(|t| t.0.clone()).unwrap_or_default() } else { (*topic).clone() };
+    let chosen = if topic.is_empty() { topics.first().cloned().unwrap_or_default() } else { (*topic).clone() };
     let existing: Vec<String> = view.view.groups.iter().map(|g| g.group_id.clone()).collect();
     let onsubmit = {
         let (state, group_id, errors, chosen) = (state.clone(), group_id.clone(), errors.clone(), chosen.clone());
@@ -377,27 +339,24 @@ pub fn add_group_form() -> Html {
             }
         })
     };
-    let opts = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-    html! {
-        <Menu label="+ Group" testid="menu-group">
-            <form class="form two" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
-                <Field id="group-id" label="group.id" value={(*group_id).clone()} errors={(*errors).clone()} oninput={set(&group_id)} />
-                <Select id="group-topic" label="Subscribed topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
-                <Select id="group-strategy" label="partition.assignment.strategy" value={(*strategy).clone()} options={opts(&STRATEGY_CHOICES)} onchange={set(&strategy)}
-                    title="Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves" />
-                <Select id="group-commit" label="Commit mode" value={(*commit).clone()} onchange={set(&commit)}
-                    options={opts(&[("auto", "auto (enable.auto.commit=true)"), ("manual_after", "commit after processing (at least once)"), ("manual_before", "commit before processing (at most once)")])} />
-                <Select id="group-reset" label="auto.offset.reset" value={(*reset).clone()} onchange={set(&reset)}
-                    options={opts(&[("latest", "latest"), ("earliest", "earliest"), ("none", "none")])} />
-                <Field id="group-session" label="session.timeout.ms" kind="number" value={(*session).clone()} errors={(*errors).clone()} oninput={set(&session)} />
-                <Field id="group-heartbeat" label="heartbeat.interval.ms" kind="number" value={(*heartbeat).clone()} errors={(*errors).clone()} oninput={set(&heartbeat)} />
-                <Field id="group-max-poll" label="max.poll.interval.ms" kind="number" value={(*max_poll).clone()} errors={(*errors).clone()} oninput={set(&max_poll)} />
-                <Field id="group-processing" label="Processing ms per record" kind="number" value={(*processing).clone()} errors={(*errors).clone()} oninput={set(&processing)} />
-                if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
-                <button class="primary" type="submit">{ "Create group" }</button>
-            </form>
-        </Menu>
-    }
+    let body = html! {
+        <form class="form two" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
+            { field("group-id", "group.id", "text", "", &group_id, &errors, set(&group_id)) }
+            { select_field("group-topic", "Subscribed topic", "", set(&topic), topic_options(&topics, &chosen)) }
+            { select_field("group-strategy", "partition.assignment.strategy", "Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves",
+                set(&strategy), options(&STRATEGY_CHOICES, &strategy)) }
+            { select_field("group-commit", "Commit mode", "", set(&commit),
+                options(&[("auto", "auto (enable.auto.commit=true)"), ("manual_after", "commit after processing (at least once)"), ("manual_before", "commit before processing (at most once)")], &commit)) }
+            { select_field("group-reset", "auto.offset.reset", "", set(&reset), options(&[("latest", "latest"), ("earliest", "earliest"), ("none", "none")], &reset)) }
+            { field("group-session", "session.timeout.ms", "number", "", &session, &errors, set(&session)) }
+            { field("group-heartbeat", "heartbeat.interval.ms", "number", "", &heartbeat, &errors, set(&heartbeat)) }
+            { field("group-max-poll", "max.poll.interval.ms", "number", "", &max_poll, &errors, set(&max_poll)) }
+            { field("group-processing", "Processing ms per record", "number", "", &processing, &errors, set(&processing)) }
+            if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Create group" }</button>
+        </form>
+    };
+    menu("+ Group", "menu-group", body)
 }
 
 #[cfg(test)]

@@ -105,13 +105,18 @@ pub fn group_card(props: &GroupCardProps) -> Html {
             </div>
             <div class="members">
                 { for g.consumers.iter().enumerate().take(limit).map(|(i, c)| {
-                    let member = g.members.iter().find(|m| !c.member_id.is_empty() && m.member_id == c.member_id).cloned();
-                    html! {
-                        <ConsumerCard key={c.client_id.clone()} group={g.group_id.clone()} consumer={c.clone()} member={member} colour={member_colour(i)}
-                            leader={!c.member_id.is_empty() && g.leader.as_deref() == Some(c.member_id.as_str())}
-                            selected={selected.as_deref() == Some(c.client_id.as_str())} now_ms={now} timeouts={timeouts}
-                            on_command={on_command.clone()} on_select={on_select.clone()} />
-                    }
+                    consumer_card(&ConsumerCard {
+                        group: &g.group_id,
+                        consumer: c,
+                        member: g.members.iter().find(|m| !c.member_id.is_empty() && m.member_id == c.member_id),
+                        colour: member_colour(i),
+                        leader: !c.member_id.is_empty() && g.leader.as_deref() == Some(c.member_id.as_str()),
+                        selected: selected.as_deref() == Some(c.client_id.as_str()),
+                        now_ms: now,
+                        timeouts,
+                        on_command: &on_command,
+                        on_select: &on_select,
+                    })
                 }) }
             </div>
             if g.consumers.len() > PAGE_SIZE {
@@ -160,22 +165,23 @@ pub fn timer_arc(label: &'static str, key: &'static str, fraction: Option<f64>, 
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ConsumerCardProps {
-    pub group: String,
-    pub consumer: ConsumerView,
-    pub member: Option<MemberView>,
+/// One consumer's card: what it shows and the callbacks its buttons use.
+pub struct ConsumerCard<'a> {
+    pub group: &'a str,
+    pub consumer: &'a ConsumerView,
+    pub member: Option<&'a MemberView>,
     pub colour: String,
     pub leader: bool,
     pub selected: bool,
     pub now_ms: u64,
     pub timeouts: Timeouts,
-    pub on_command: Callback<grouplab_engine::Command>,
-    pub on_select: Callback<String>,
+    pub on_command: &'a Callback<grouplab_engine::Command>,
+    pub on_select: &'a Callback<String>,
 }
 
-#[function_component(ConsumerCard)]
-pub fn consumer_card(props: &ConsumerCardProps) -> Html {
+/// A consumer card (a plain function rather than a component: the cards re-render with their
+/// group card anyway, as the clock in their props changes on every tick).
+pub fn consumer_card(props: &ConsumerCard) -> Html {
     let c = &props.consumer;
     let cmd = |command: grouplab_engine::Command| {
         let on = props.on_command.clone();
@@ -202,15 +208,15 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
     };
     let lifecycle = c.lifecycle.to_lowercase();
     let alive = lifecycle == "running";
-    let m = props.member.as_ref();
+    let m = props.member;
     let now = props.now_ms;
     let t = props.timeouts;
     let session = m.and_then(|m| m.session_deadline_ms);
     let heartbeat = m.and_then(|m| m.heartbeat_due_ms).filter(|_| lifecycle == "running" || lifecycle == "stalled");
     let poll = m.and_then(|m| m.poll_deadline_ms);
     html! {
-        <div class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
-            data-testid="consumer-card" data-group={props.group.clone()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
+        <div key={c.client_id.clone()} class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
+            data-testid="consumer-card" data-group={props.group.to_string()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
             data-member-state={c.member_state.clone()} onclick={select} onfocusin={select_on_focus}>
             <span class="cid">{ term("client id", html! { <>{ c.client_id.clone() }</> }) }
                 if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }

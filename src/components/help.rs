@@ -1,15 +1,11 @@
 //! The help dialog: what GroupLab is and every keyboard shortcut.
 
-use super::glossary::DialogProps;
 use crate::shortcuts::SHORTCUTS;
 use yew::prelude::*;
 
-#[function_component(HelpDialog)]
-pub fn help_dialog(props: &DialogProps) -> Html {
-    let close = {
-        let on_close = props.on_close.clone();
-        Callback::from(move |_| on_close.emit(()))
-    };
+/// The help dialog (a plain function: it has no state of its own); `on_close` closes it.
+pub fn help_dialog(on_close: Callback<()>) -> Html {
+    let close = Callback::from(move |_| on_close.emit(()));
     html! {
         <div class="overlay" onclick={close.clone()}>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="help-title" data-testid="help"

@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::model::{Lab, SavedLab, SAVED_FORMAT, SAVED_VERSION};
+use super::{use_keyed_effect, EffectKey};
 use crate::state::{Action, LabContext};
 
 /// What the start-page picker shows about a bundled lesson without loading it.
@@ -285,11 +286,15 @@ pub fn lesson_area() -> Html {
     let hint_due = use_state(|| None::<(String, usize)>);
     {
         let current = (*active).as_ref().map(|a| (a.id.clone(), a.step));
+        let key = current.as_ref().map_or(String::new(), |(id, n)| format!("{n} {id}"));
         let hint_due = hint_due.clone();
-        use_effect_with(current, move |current| {
-            let timeout = current.clone().map(|key| gloo::timers::callback::Timeout::new(HINT_DELAY_MS, move || hint_due.set(Some(key))));
-            move || drop(timeout)
-        });
+        use_keyed_effect(
+            EffectKey::Key(key),
+            Box::new(move || {
+                let timeout = current.map(|key| gloo::timers::callback::Timeout::new(HINT_DELAY_MS, move || hint_due.set(Some(key))));
+                Box::new(move || drop(timeout))
+            }),
+        );
     }
 
     let start = {
@@ -337,7 +342,7 @@ pub fn lesson_area() -> Html {
     {
         let open_bundled = open_bundled.clone();
         let error = error.clone();
-        use_effect_with((), move |_| {
+        use_keyed_effect(EffectKey::Key(String::new()), Box::new(move || {
             let follow = move || {
                 let hash = current_hash();
                 if *LAST_HASH.with(|h| h.borrow().clone()) == hash {
@@ -352,8 +357,8 @@ pub fn lesson_area() -> Html {
             };
             follow();
             let listener = web_sys::window().map(|w| gloo::events::EventListener::new(&w, "hashchange", move |_| follow()));
-            move || drop(listener)
-        });
+            Box::new(move || drop(listener))
+        }));
     }
 
     let error_html = match (&*error, *loading) {

@@ -6,7 +6,7 @@
 
 use super::forms::{parse_number, Errors};
 use super::glossary::term;
-use super::{member_colour, ViewContext, PAGE_SIZE};
+use super::{member_colour, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::sim::records::RecordView;
@@ -321,17 +321,23 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
         // (sampled to the strip's columns) and one putImageData.
         let (strip, state, topic, partition) = (strip.clone(), state.clone(), props.topic.clone(), p.partition);
         let (start, leo, hw, scale) = (p.log_start_offset, p.log_end_offset, p.high_watermark, props.scale);
-        use_effect_with((ctx.version, props.colour.clone(), scale), move |(_, by, _)| {
-            let lab = state.lab.borrow();
-            let records = lab.sim.records(&topic, partition, start, leo, RECORD_COLUMNS);
-            let times: Vec<u32> = match by {
-                RecordColour::Processed(group) => records.iter().map(|r| lab.sim.times_processed(group, r)).collect(),
-                _ => Vec::new(),
-            };
-            let sampled = records.len() == RECORD_COLUMNS;
-            let pixels = record_pixels(&records, scale, hw, by, sampled, &times);
-            draw_strip(&strip, &pixels);
-        });
+        let by = props.colour.clone();
+        let key = format!("{} {scale} {}", ctx.version, by.value());
+        use_keyed_effect(
+            EffectKey::Key(key),
+            Box::new(move || {
+                let lab = state.lab.borrow();
+                let records = lab.sim.records(&topic, partition, start, leo, RECORD_COLUMNS);
+                let times: Vec<u32> = match &by {
+                    RecordColour::Processed(group) => records.iter().map(|r| lab.sim.times_processed(group, r)).collect(),
+                    _ => Vec::new(),
+                };
+                let sampled = records.len() == RECORD_COLUMNS;
+                let pixels = record_pixels(&records, scale, hw, &by, sampled, &times);
+                draw_strip(&strip, &pixels);
+                Box::new(|| ())
+            }),
+        );
     }
     let pct = |o: u64| format!("{:.3}%", 100.0 * o as f64 / props.scale as f64);
     let id = format!("{}-{}", props.topic, p.partition);
