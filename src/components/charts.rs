@@ -3,7 +3,7 @@
 //! delivery counters (processed, duplicates, lost) over time. Data: the model's bounded samples
 //! and the engine's ownership timeline.
 
-use super::{use_keyed_effect, EffectKey, ViewContext};
+use super::{option, select_value, set, use_keyed_effect, EffectKey, ViewContext};
 use crate::model::Sample;
 use crate::state::LabContext;
 use grouplab_engine::{GroupView, OwnershipView};
@@ -214,10 +214,6 @@ pub fn charts_panel() -> Html {
             Box::new(|| ())
         }));
     }
-    let on_pick = {
-        let picked = picked.clone();
-        Callback::from(move |e: Event| picked.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
-    };
     let toggle_partitions = {
         let per_partition = per_partition.clone();
         Callback::from(move |e: Event| per_partition.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
@@ -229,8 +225,8 @@ pub fn charts_panel() -> Html {
         <section class="panel" aria-labelledby="charts-title" data-testid="charts">
             <h2 id="charts-title">{ "Over time" }
                 <label class="small muted">{ "group " }
-                    <select onchange={on_pick} aria-label="Group shown in the charts">
-                        { for view.groups.iter().map(|g| html! { <option value={g.group_id.clone()} selected={g.group_id == group_id}>{ g.group_id.clone() }</option> }) }
+                    <select onchange={select_value(set(&picked))} aria-label="Group shown in the charts">
+                        { for view.groups.iter().map(|g| option(&g.group_id, &g.group_id, g.group_id == group_id)) }
                     </select>
                 </label>
                 <label class="small muted"><input type="checkbox" checked={*per_partition} onchange={toggle_partitions} data-testid="lag-per-partition" />{ " lag per partition" }</label>

@@ -2,6 +2,7 @@
 //! filterable by group, member, partition and kind; clicking a line moves the timeline there.
 
 use super::toolbar::format_time;
+use super::{input_value, option, select_value};
 use crate::model::{LoggedEvent, EVENT_LOG_CAPACITY};
 use crate::state::{Action, LabContext};
 use std::collections::BTreeSet;
@@ -80,8 +81,7 @@ pub fn event_log() -> Html {
             filter.set(x);
         })
     };
-    let text_input = |cb: Callback<String>| Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()));
-    let select_input = |cb: Callback<String>| Callback::from(move |e: Event| cb.emit(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()));
+    let (text_input, select_input) = (input_value, select_value);
     let detail = {
         let filter = filter.clone();
         Callback::from(move |e: Event| {
@@ -96,14 +96,14 @@ pub fn event_log() -> Html {
             <div class="filters">
                 <label>{ "Group " }
                     <select onchange={select_input(update(|f, v| f.group = v))} aria-label="Filter by group" data-testid="filter-group">
-                        <option value="" selected={filter.group.is_empty()}>{ "all" }</option>
-                        { for groups.iter().map(|g| html! { <option value={g.clone()} selected={filter.group == *g}>{ g.clone() }</option> }) }
+                        { option("", "all", filter.group.is_empty()) }
+                        { for groups.iter().map(|g| option(g, g, filter.group == *g)) }
                     </select>
                 </label>
                 <label>{ "Kind " }
                     <select onchange={select_input(update(|f, v| f.kind = v))} aria-label="Filter by kind" data-testid="filter-kind">
-                        <option value="" selected={filter.kind.is_empty()}>{ "all" }</option>
-                        { for kinds.iter().map(|k| html! { <option value={k.clone()} selected={filter.kind == *k}>{ k.clone() }</option> }) }
+                        { option("", "all", filter.kind.is_empty()) }
+                        { for kinds.iter().map(|k| option(k, k, filter.kind == *k)) }
                     </select>
                 </label>
                 <label>{ "Member " }<input type="search" class="narrow" value={filter.member.clone()} oninput={text_input(update(|f, v| f.member = v))} aria-label="Filter by member or client id" data-testid="filter-member" /></label>

@@ -2,7 +2,7 @@
 //! the engine, e.g. `topic::validate_topic_name`), then dry-runs the command on a copy of the
 //! simulation; a rejection is shown next to the field it concerns and nothing changes.
 
-use super::{input_value, option, select_value, ViewContext};
+use super::{input_value, option, select_value, set, ViewContext};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::command::Acks;
@@ -102,11 +102,6 @@ pub fn select_field(id: &'static str, label: &'static str, title: &'static str, 
 /// The `<option>`s of `choices` (value, text), the one whose value is `value` selected.
 pub fn options(choices: &[(&str, &str)], value: &str) -> Html {
     choices.iter().map(|(v, t)| option(v, t, *v == value)).collect()
-}
-
-fn set(handle: &UseStateHandle<String>) -> Callback<String> {
-    let handle = handle.clone();
-    Callback::from(move |v: String| handle.set(v))
 }
 
 /// Dry-runs `command`; on success applies it and returns true, else records the error under the

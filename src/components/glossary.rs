@@ -1,5 +1,6 @@
 //! Tooltips on Kafka terms and the glossary panel (data in [`crate::glossary`]).
 
+use super::{input_value, set};
 use crate::glossary::{tooltip, TERMS};
 use yew::prelude::*;
 
@@ -40,10 +41,6 @@ pub fn glossary_dialog(props: &DialogProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_| on_close.emit(()))
     };
-    let oninput = {
-        let filter = filter.clone();
-        Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
-    };
     let needle = filter.to_lowercase();
     html! {
         <div class="overlay" onclick={close.clone()}>
@@ -51,7 +48,7 @@ pub fn glossary_dialog(props: &DialogProps) -> Html {
                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2 id="glossary-title">{ "Glossary" }<button class="close" aria-label="Close glossary" onclick={close}>{ "×" }</button></h2>
                 <label class="visually-hidden" for="glossary-filter">{ "Filter terms" }</label>
-                <input id="glossary-filter" type="search" placeholder="Filter terms…" value={(*filter).clone()} {oninput} />
+                <input id="glossary-filter" type="search" placeholder="Filter terms…" value={(*filter).clone()} oninput={input_value(set(&filter))} />
                 <dl class="glossary">
                     { for TERMS.iter().filter(|e| needle.is_empty() || e.term.to_lowercase().contains(&needle) || e.meaning.to_lowercase().contains(&needle)).map(|e| html! {
                         <div class="entry">

@@ -3,7 +3,7 @@
 //! actions on them. Large groups are paged.
 
 use super::glossary::term;
-use super::{member_colour, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
+use super::{member_colour, option, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::{ConsumerView, GroupView, MemberView};
@@ -62,10 +62,6 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     };
     let current_strategy = g.strategies.join(", ");
     let chosen_strategy = if strategy.is_empty() { current_strategy.clone() } else { (*strategy).clone() };
-    let on_strategy = {
-        let strategy = strategy.clone();
-        Callback::from(move |e: Event| strategy.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
-    };
     let apply_strategy = {
         let (state, id, chosen) = (state.clone(), g.group_id.clone(), chosen_strategy.clone());
         Callback::from(move |_| state.dispatch(Action::Apply(actions::set_group_strategy(&id, &chosen))))
@@ -96,9 +92,9 @@ pub fn group_card(props: &GroupCardProps) -> Html {
             <div class="group-actions">
                 <button class="primary" onclick={add} aria-label={format!("Add consumer to {}", g.group_id)} title="a">{ "Add consumer" }</button>
                 <label for={strategy_id.clone()} class="small muted">{ "strategy" }</label>
-                <select id={strategy_id} onchange={on_strategy}>
-                    { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| html! { <option value={*v} selected={*v == chosen_strategy}>{ *v }</option> }) }
-                    if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { <option value={current_strategy.clone()} selected={chosen_strategy == current_strategy}>{ current_strategy.clone() }</option> }
+                <select id={strategy_id} onchange={select_value(set(&strategy))}>
+                    { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| option(v, v, *v == chosen_strategy)) }
+                    if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { { option(&current_strategy, &current_strategy, chosen_strategy == current_strategy) } }
                 </select>
                 <button onclick={apply_strategy} aria-label={format!("Set strategy of {}", g.group_id)}
                     title="partition.assignment.strategy for consumers started or restarted from now on">{ "Set strategy" }</button>

@@ -79,7 +79,7 @@ pub struct KafkaTablesProps {
 #[function_component(KafkaTables)]
 pub fn kafka_tables(props: &KafkaTablesProps) -> Html {
     let ctx = use_context::<ViewContext>().expect("view context");
-    let tab = use_state(|| 0u8);
+    let tab = use_state(|| 0usize);
     let open = use_state(|| false);
     let view: &View = &ctx.view;
     let Some(g) = view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
@@ -87,7 +87,7 @@ pub fn kafka_tables(props: &KafkaTablesProps) -> Html {
         let open = open.clone();
         Callback::from(move |e: Event| open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open()))
     };
-    let pick = |i: u8| {
+    let pick = |i: usize| {
         let tab = tab.clone();
         Callback::from(move |_: MouseEvent| tab.set(i))
     };
@@ -98,10 +98,10 @@ pub fn kafka_tables(props: &KafkaTablesProps) -> Html {
             if *open {
                 <div role="tablist" aria-label="kafka-consumer-groups.sh output" class="tabs">
                     { for flags.iter().enumerate().map(|(i, f)| html! {
-                        <button role="tab" aria-selected={(*tab == i as u8).to_string()} onclick={pick(i as u8)}>{ *f }</button>
+                        <button role="tab" aria-selected={(*tab == i).to_string()} onclick={pick(i)}>{ *f }</button>
                     }) }
                 </div>
-                <pre class="cmd">{ format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[*tab as usize]) }</pre>
+                <pre class="cmd">{ format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[*tab]) }</pre>
                 if let Some(w) = warning(g) { <p class="cli-warning" data-testid="cli-warning">{ w }</p> }
                 { match *tab {
                     0 => table(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"], &describe_rows(g), "cli-describe"),

@@ -205,6 +205,11 @@ struct Active {
     show_answer: bool,
 }
 
+/// Which lesson step a hint timer is for.
+fn hint_key(a: &Active) -> String {
+    format!("{} {}", a.step, a.id)
+}
+
 /// Real milliseconds a "your turn" step waits before showing its hint by itself.
 pub const HINT_DELAY_MS: u32 = 20_000;
 
@@ -277,19 +282,18 @@ pub fn lesson_area() -> Html {
     let imported = use_state(Vec::<(String, Rc<Lesson>)>::new);
     let active = use_state(|| None::<Active>);
     let error = use_state(|| None::<String>);
-    let loading = use_state(|| None::<&'static str>);
+    let loading = use_state(|| None::<String>);
     // Bundled lessons fetched so far (each file is fetched once per page).
     let fetched = use_mut_ref(Vec::<(String, Rc<Lesson>)>::new);
     let open = use_state(|| true);
     let readers = use_mut_ref(Vec::<gloo::file::callbacks::FileReader>::new);
     // The hint of a "your turn" step shows by itself after HINT_DELAY_MS of real time.
-    let hint_due = use_state(|| None::<(String, usize)>);
+    let hint_due = use_state(|| None::<String>);
     {
-        let current = (*active).as_ref().map(|a| (a.id.clone(), a.step));
-        let key = current.as_ref().map_or(String::new(), |(id, n)| format!("{n} {id}"));
+        let current = (*active).as_ref().map(hint_key);
         let hint_due = hint_due.clone();
         use_keyed_effect(
-            EffectKey::Key(key),
+            EffectKey::Key(current.clone().unwrap_or_default()),
             Box::new(move || {
                 let timeout = current.map(|key| gloo::timers::callback::Timeout::new(HINT_DELAY_MS, move || hint_due.set(Some(key))));
                 Box::new(move || drop(timeout))
@@ -320,7 +324,7 @@ pub fn lesson_area() -> Html {
                 start.emit((info.id.to_string(), l.clone(), n));
                 return;
             }
-            loading.set(Some(info.title));
+            loading.set(Some(info.title.to_string()));
             let (start, error, loading, fetched) = (start.clone(), error.clone(), loading.clone(), fetched.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let result = fetch_lesson(info.id).await;
@@ -361,7 +365,7 @@ pub fn lesson_area() -> Html {
         }));
     }
 
-    let error_html = match (&*error, *loading) {
+    let error_html = match (&*error, &*loading) {
         (_, Some(title)) => html! { <p class="concept" role="status" data-testid="lesson-loading">{ format!("Loading the lesson \u{201c}{title}\u{201d}\u{2026}") }</p> },
         (Some(e), None) => html! { <p class="wrong" role="alert" data-testid="lesson-error">{ e.clone() }</p> },
         (None, None) => html! {},
@@ -513,7 +517,7 @@ pub fn lesson_area() -> Html {
         Advance::OnAction(_) if !done => html! {
             <>
                 <span>{ "Your turn." }</span>
-                if a.show_hint || hint_due.as_ref().is_some_and(|(id, n)| *id == a.id && *n == a.step) {
+                if a.show_hint || hint_due.as_ref() == Some(&hint_key(&a)) {
                     <span class="hint" data-testid="lesson-hint">{ step.hint.clone().unwrap_or_default() }</span>
                 } else {
                     <button onclick={update(|b, _| b.show_hint = true, None)}>{ "Hint" }</button>

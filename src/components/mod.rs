@@ -56,6 +56,12 @@ pub fn input_value(cb: Callback<String>) -> Callback<InputEvent> {
     Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
 }
 
+/// A callback that stores the string it is given in `handle`.
+pub fn set(handle: &UseStateHandle<String>) -> Callback<String> {
+    let handle = handle.clone();
+    Callback::from(move |v: String| handle.set(v))
+}
+
 /// A `change` handler that passes the select's new value to `cb`.
 pub fn select_value(cb: Callback<String>) -> Callback<Event> {
     Callback::from(move |e: Event| cb.emit(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))

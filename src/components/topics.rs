@@ -6,7 +6,7 @@
 
 use super::forms::{parse_number, Errors};
 use super::glossary::term;
-use super::{member_colour, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
+use super::{input_value, member_colour, option, select_value, set, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::sim::records::RecordView;
@@ -154,28 +154,26 @@ pub fn markers(view: &View, topic: &str, partition: u32) -> (Vec<Marker>, Vec<(u
 pub fn topics_panel() -> Html {
     let ctx = use_context::<ViewContext>().expect("view context");
     let view = ctx.view.clone();
-    let colour = use_state(|| RecordColour::Key);
-    let on_colour = {
-        let colour = colour.clone();
-        Callback::from(move |e: Event| colour.set(RecordColour::parse(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value())))
-    };
+    // The select's value (see `RecordColour::value`).
+    let colour = use_state(|| "key".to_string());
+    let record_colour = RecordColour::parse(&colour);
     html! {
         <section class="panel stack" aria-labelledby="topics-title">
             <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", html! { <>{ "start" }</> }) }{ " · " }
                 { term("high watermark", html! { <>{ "HW" }</> }) }{ " · " }{ term("log end offset", html! { <>{ "LEO" }</> }) }</small></h2>
             <label class="record-colour" title="Each record on a ruler is a coloured tick: by key (records with the same key always land in the same partition: murmur2(key) % partitions), or by the producer that wrote it. Grey: null key (sticky partitioner). Pale: above the high watermark. Or by how many times a group processed each record: green once, orange twice or more (at-least-once: after a crash or a rebalance, records after the last committed offset are processed again).">
                 { "Colour records by " }
-                <select onchange={on_colour} aria-label="Colour records by" data-testid="record-colour">
-                    <option value="key" selected={*colour == RecordColour::Key}>{ "key" }</option>
-                    <option value="producer" selected={*colour == RecordColour::Producer}>{ "producer" }</option>
+                <select onchange={select_value(set(&colour))} aria-label="Colour records by" data-testid="record-colour">
+                    { option("key", "key", record_colour == RecordColour::Key) }
+                    { option("producer", "producer", record_colour == RecordColour::Producer) }
                     { for view.groups.iter().map(|g| {
                         let c = RecordColour::Processed(g.group_id.clone());
-                        html! { <option value={c.value()} selected={*colour == c}>{ format!("times processed by {}", g.group_id) }</option> }
+                        option(&c.value(), &format!("times processed by {}", g.group_id), record_colour == c)
                     }) }
-                    <option value="off" selected={*colour == RecordColour::Off}>{ "nothing" }</option>
+                    { option("off", "nothing", record_colour == RecordColour::Off) }
                 </select>
             </label>
-            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} colour={(*colour).clone()} /> }) }
+            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} colour={record_colour.clone()} /> }) }
             if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with + Topic." }</p> }
         </section>
     }
@@ -232,10 +230,6 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
             errors.set(map);
         })
     };
-    let on_grow = {
-        let grow_to = grow_to.clone();
-        Callback::from(move |e: InputEvent| grow_to.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
-    };
     let grow_id = format!("grow-{}", t.name);
     let grow_err = errors.get("grow").cloned();
     let producers: Vec<&ProducerView> = view.producers.iter().filter(|p| p.topic == t.name && p.active).collect();
@@ -256,7 +250,7 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                 <form class="inline" onsubmit={add_partitions} aria-label={format!("Add partitions to {}", t.name)}>
                     <label for={grow_id.clone()}>{ "Partitions →" }</label>
                     <input id={grow_id.clone()} type="number" class="narrow" placeholder={(t.partitions.len() + 1).to_string()} value={(*grow_to).clone()}
-                        oninput={on_grow} aria-invalid={grow_err.is_some().to_string()} aria-describedby={grow_err.as_ref().map(|_| format!("{grow_id}-error"))} />
+                        oninput={input_value(set(&grow_to))} aria-invalid={grow_err.is_some().to_string()} aria-describedby={grow_err.as_ref().map(|_| format!("{grow_id}-error"))} />
                     <button type="submit">{ "Add partitions" }</button>
                     if let Some(e) = grow_err { <span class="field-error" id={format!("{grow_id}-error")} data-testid="grow-error" role="alert">{ e }</span> }
                 </form>
