@@ -17,6 +17,7 @@ pub mod topics;
 use grouplab_engine::View;
 use std::rc::Rc;
 use yew::prelude::*;
+use yew::virtual_dom::VText;
 
 /// Okabe–Ito palette index for the n-th consumer of a group (CSS variables `--c0`…`--c7`).
 pub fn member_colour(index: usize) -> String {
@@ -46,9 +47,40 @@ pub const CARD_PAGE_SIZE: usize = 12;
 // Small shared pieces of markup and event plumbing. They are plain functions (not components,
 // not generic) so their code exists once in the wasm however often they are used.
 
+/// `Some(s)` unless `s` is empty: an attribute given as `""` is left out.
+fn non_empty(s: &'static str) -> Option<&'static str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// A text node. (A `String` or `&str` given to `html!` as `{ x }` is copied by `ToString`
+/// first; text that is an [`AttrValue`] already is not. Static text: `AttrValue::Static`.)
+pub fn text(t: AttrValue) -> Html {
+    VText::new(t).into()
+}
+
+/// `<tag>text</tag>` with a `class`, `title` and `data-testid` (each left out when empty).
+pub fn leaf(tag: &'static str, class: &'static str, title: AttrValue, testid: &'static str, text: AttrValue) -> Html {
+    let title = (!title.is_empty()).then_some(title);
+    html! { <@{tag} class={non_empty(class)} {title} data-testid={non_empty(testid)}>{ self::text(text) }</@> }
+}
+
+/// `<tag class=..>text</tag>` (`class` left out when empty).
+pub fn text_tag(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
+    leaf(tag, class, AttrValue::default(), "", text)
+}
+
+/// A `<button>`; `class`, `label` (its `aria-label`), `title` and `testid` are left out when
+/// empty.
+pub fn button(class: &'static str, text: AttrValue, label: AttrValue, title: &'static str, testid: &'static str, disabled: bool, onclick: Callback<MouseEvent>) -> Html {
+    let label = (!label.is_empty()).then_some(label);
+    html! {
+        <button class={non_empty(class)} aria-label={label} title={non_empty(title)} data-testid={non_empty(testid)} {disabled} {onclick}>{ self::text(text) }</button>
+    }
+}
+
 /// An `<option>` of a select.
 pub fn option(value: &str, text: &str, selected: bool) -> Html {
-    html! { <option value={value.to_string()} {selected}>{ text.to_string() }</option> }
+    html! { <option value={value.to_string()} {selected}>{ self::text(text.to_string().into()) }</option> }
 }
 
 /// An `input` handler that passes the input's new value to `cb`.
