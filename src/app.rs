@@ -4,13 +4,13 @@
 
 use crate::actions;
 use crate::components::charts::ChartsPanel;
-use crate::components::cluster::ClusterPanel;
+use crate::components::cluster::cluster_panel;
 use crate::components::event_log::EventLog;
 use crate::components::glossary::GlossaryDialog;
-use crate::components::groups::{crash_target, GroupsPanel};
+use crate::components::groups::{crash_target, groups_panel};
 use crate::components::help::help_dialog;
 use crate::components::lesson::LessonArea;
-use crate::components::toolbar::Toolbar;
+use crate::components::toolbar::{toolbar, ToolbarProps};
 use crate::components::topics::TopicsPanel;
 use crate::components::{use_keyed_effect, EffectKey, ViewContext};
 use crate::model::{default_scenario, Lab, ADVANCE_STEP_MS};
@@ -204,16 +204,16 @@ pub fn app(props: &AppProps) -> Html {
         <ContextProvider<LabContext> context={state.clone()}>
         <ContextProvider<ViewContext> context={view_ctx}>
             <div class="app" data-testid="app-ready">
-                <Toolbar on_help={toggle(&help)} on_glossary={toggle(&glossary)} on_theme={toggle(&dark)} dark={*dark} />
-                <ErrorBanner />
+                { toolbar(&state, ToolbarProps { on_help: toggle(&help), on_glossary: toggle(&glossary), on_theme: toggle(&dark), dark: *dark }) }
+                { error_banner(&state) }
                 <LessonArea />
                 <main class="grid">
                     <div class="stack">
-                        <ClusterPanel />
+                        { cluster_panel(&state, &view) }
                         <TopicsPanel />
                     </div>
                     <div class="stack">
-                        <GroupsPanel />
+                        { groups_panel(&view) }
                         <ChartsPanel />
                         <EventLog />
                     </div>
@@ -264,9 +264,8 @@ fn run_shortcut(s: Shortcut, state: &LabContext, help: &UseStateHandle<bool>, gl
     }
 }
 
-#[function_component(ErrorBanner)]
-fn error_banner() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+/// The error message, if any, with a button that dismisses it.
+fn error_banner(state: &LabContext) -> Html {
     let error = state.lab.borrow().error.clone();
     let dismiss = {
         let state = state.clone();

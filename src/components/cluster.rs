@@ -3,7 +3,6 @@
 //! `coordinator_partition(group.id)` of `__consumer_offsets`, as Kafka's `FindCoordinator` says.
 
 use super::glossary::term;
-use super::ViewContext;
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::hash::coordinator_partition;
@@ -58,11 +57,8 @@ pub fn coordinators(view: &View) -> Vec<(String, u32, Option<u32>)> {
         .collect()
 }
 
-#[function_component(ClusterPanel)]
-pub fn cluster_panel() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
-    let ctx = use_context::<ViewContext>().expect("view context");
-    let view = &ctx.view;
+/// The cluster panel (a plain function: it has no state; the root renders it with every view).
+pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
     let coords = coordinators(view);
     let act = |cmd: grouplab_engine::Command| {
         let state = state.clone();

@@ -6,6 +6,8 @@ use super::{input_value, option, select_value, set, ViewContext};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::command::Acks;
+use grouplab_engine::group::client::{AutoOffsetReset, CommitMode};
+use grouplab_engine::sim::group_layer::GroupConfig;
 use grouplab_engine::topic::validate_topic_name;
 use grouplab_engine::{Command, SimError};
 use yew::prelude::*;
@@ -254,6 +256,34 @@ pub const STRATEGY_CHOICES: [(&str, &str); 5] = [
     ("cooperative-sticky", "cooperative-sticky (cooperative)"),
 ];
 
+/// Values of the commit-mode select (`CommitMode`'s serde names).
+pub const COMMIT_CHOICES: [(&str, &str); 3] = [
+    ("auto", "auto (enable.auto.commit=true)"),
+    ("manual_after", "commit after processing (at least once)"),
+    ("manual_before", "commit before processing (at most once)"),
+];
+
+/// Values of the `auto.offset.reset` select.
+pub const RESET_CHOICES: [(&str, &str); 3] = [("latest", "latest"), ("earliest", "earliest"), ("none", "none")];
+
+/// The commit mode a value of [`COMMIT_CHOICES`] names.
+pub fn commit_mode(value: &str) -> CommitMode {
+    match value {
+        "manual_after" => CommitMode::ManualAfter,
+        "manual_before" => CommitMode::ManualBefore,
+        _ => CommitMode::Auto,
+    }
+}
+
+/// The `auto.offset.reset` a value of [`RESET_CHOICES`] names.
+pub fn auto_offset_reset(value: &str) -> AutoOffsetReset {
+    match value {
+        "earliest" => AutoOffsetReset::Earliest,
+        "none" => AutoOffsetReset::None,
+        _ => AutoOffsetReset::Latest,
+    }
+}
+
 /// Checks the timing fields of the group form the way the broker and client would:
 /// `group.min.session.timeout.ms` (6000) ≤ session timeout ≤ `group.max.session.timeout.ms`
 /// (1800000), heartbeat interval below the session timeout.
@@ -312,22 +342,15 @@ pub fn add_group_form() -> Html {
                 return;
             }
             let Some((s, h, p, t)) = timing else { return };
-            let parsed: Result<grouplab_engine::sim::group_layer::GroupConfig, _> = serde_json::from_value(serde_json::json!({
-                "partition.assignment.strategy": actions::split_strategies(&strategy),
-                "session.timeout.ms": s,
-                "heartbeat.interval.ms": h,
-                "max.poll.interval.ms": p,
-                "processing_time_ms": t,
-                "commit_mode": *commit,
-                "auto.offset.reset": *reset,
-            }));
-            let config = match parsed {
-                Ok(c) => c,
-                Err(e) => {
-                    map.insert("", format!("invalid group config: {e}"));
-                    errors.set(map);
-                    return;
-                }
+            let config = GroupConfig {
+                assignment_strategies: actions::split_strategies(&strategy),
+                session_timeout_ms: s,
+                heartbeat_interval_ms: h,
+                max_poll_interval_ms: p,
+                processing_time_ms: t,
+                commit_mode: commit_mode(&commit),
+                auto_offset_reset: auto_offset_reset(&reset),
+                ..GroupConfig::default()
             };
             if try_apply(&state, actions::create_group(&id, &chosen, config), &errors, |_| "group-id") {
                 group_id.set(String::new());
@@ -340,9 +363,8 @@ pub fn add_group_form() -> Html {
             { select_field("group-topic", "Subscribed topic", "", set(&topic), topic_options(&topics, &chosen)) }
             { select_field("group-strategy", "partition.assignment.strategy", "Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves",
                 set(&strategy), options(&STRATEGY_CHOICES, &strategy)) }
-            { select_field("group-commit", "Commit mode", "", set(&commit),
-                options(&[("auto", "auto (enable.auto.commit=true)"), ("manual_after", "commit after processing (at least once)"), ("manual_before", "commit before processing (at most once)")], &commit)) }
-            { select_field("group-reset", "auto.offset.reset", "", set(&reset), options(&[("latest", "latest"), ("earliest", "earliest"), ("none", "none")], &reset)) }
+            { select_field("group-commit", "Commit mode", "", set(&commit), options(&COMMIT_CHOICES, &commit)) }
+            { select_field("group-reset", "auto.offset.reset", "", set(&reset), options(&RESET_CHOICES, &reset)) }
             { field("group-session", "session.timeout.ms", "number", "", &session, &errors, set(&session)) }
             { field("group-heartbeat", "heartbeat.interval.ms", "number", "", &heartbeat, &errors, set(&heartbeat)) }
             { field("group-max-poll", "max.poll.interval.ms", "number", "", &max_poll, &errors, set(&max_poll)) }
@@ -391,6 +413,18 @@ mod tests {
             }))
             .unwrap();
             assert_eq!(c.assignment_strategies, actions::split_strategies(value));
+        }
+    }
+
+    /// The selects' values are the engine's own config names, and each maps to its mode.
+    #[test]
+    fn commit_and_reset_choices_name_the_engine_values() {
+        for (value, _) in COMMIT_CHOICES {
+            assert_eq!(serde_json::to_value(commit_mode(value)).unwrap(), value);
+        }
+        for (value, _) in RESET_CHOICES {
+            assert_eq!(serde_json::to_value(auto_offset_reset(value)).unwrap(), value);
+            assert_eq!(auto_offset_reset(value).name(), value);
         }
     }
 

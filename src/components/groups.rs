@@ -6,16 +6,15 @@ use super::glossary::term;
 use super::{member_colour, option, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
 use crate::state::{Action, LabContext};
-use grouplab_engine::{ConsumerView, GroupView, MemberView};
+use grouplab_engine::{ConsumerView, GroupView, MemberView, View};
 use yew::prelude::*;
 
-#[function_component(GroupsPanel)]
-pub fn groups_panel() -> Html {
-    let ctx = use_context::<ViewContext>().expect("view context");
+/// The consumer groups (a plain function: it has no state; the root renders it with every view).
+pub fn groups_panel(view: &View) -> Html {
     html! {
         <section class="stack" aria-label="Consumer groups">
-            { for ctx.view.groups.iter().map(|g| html! { <GroupCard key={g.group_id.clone()} group={g.group_id.clone()} /> }) }
-            if ctx.view.groups.is_empty() { <div class="panel muted">{ "No consumer group yet: create one with + Group." }</div> }
+            { for view.groups.iter().map(|g| html! { <GroupCard key={g.group_id.clone()} group={g.group_id.clone()} /> }) }
+            if view.groups.is_empty() { <div class="panel muted">{ "No consumer group yet: create one with + Group." }</div> }
         </section>
     }
 }

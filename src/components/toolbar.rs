@@ -31,7 +31,7 @@ pub fn slider_to_speed(position: f64) -> f64 {
     ((raw / unit).round() * unit).clamp(MIN_SPEED, MAX_SPEED)
 }
 
-#[derive(Properties, PartialEq)]
+/// What the page toolbar opens and switches.
 pub struct ToolbarProps {
     pub on_help: Callback<()>,
     pub on_glossary: Callback<()>,
@@ -39,9 +39,8 @@ pub struct ToolbarProps {
     pub dark: bool,
 }
 
-#[function_component(Toolbar)]
-pub fn toolbar(props: &ToolbarProps) -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+/// The header (a plain function: it has no state; the root renders it with every change).
+pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
     let (now_ms, playing, speed, horizon_ms, in_past, events, measured) = {
         let lab = state.lab.borrow();
         (lab.now_ms(), lab.playing, lab.speed, lab.horizon_ms, lab.in_past(), lab.events.len(), lab.measured_speed)
