@@ -106,7 +106,7 @@ pub fn app(props: &AppProps) -> Html {
         let lab = state.lab.clone();
         use_memo(version, move |_| Rc::new(lab.borrow().view()))
     };
-    let view_ctx = ViewContext { version, view: (*view).clone() };
+    let view_ctx = ViewContext { version, view: (*view).clone(), state: state.clone() };
 
     // The play clock.
     {
@@ -201,7 +201,6 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |_: ()| h.set(!*h))
     };
     html! {
-        <ContextProvider<LabContext> context={state.clone()}>
         <ContextProvider<ViewContext> context={view_ctx}>
             <div class="app" data-testid="app-ready">
                 { toolbar(&state, ToolbarProps { on_help: toggle(&help), on_glossary: toggle(&glossary), on_theme: toggle(&dark), dark: *dark }) }
@@ -222,7 +221,6 @@ pub fn app(props: &AppProps) -> Html {
                 if *glossary { <GlossaryDialog on_close={toggle(&glossary)} /> }
             </div>
         </ContextProvider<ViewContext>>
-        </ContextProvider<LabContext>>
     }
 }
 

@@ -9,7 +9,6 @@
 
 use super::{option, select_value, set, use_keyed_effect, EffectKey, ViewContext};
 use crate::model::Sample;
-use crate::state::LabContext;
 use grouplab_engine::{GroupView, OwnershipView};
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
@@ -271,8 +270,8 @@ fn partition_series(samples: &[Sample], group: &str, index: usize) -> Vec<(f64, 
 
 #[function_component(ChartsPanel)]
 pub fn charts_panel() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let ctx = use_context::<ViewContext>().expect("view context");
+    let state = ctx.state.clone();
     let picked = use_state(String::new);
     let per_partition = use_state(|| false);
     let view = ctx.view.clone();

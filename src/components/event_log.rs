@@ -4,7 +4,7 @@
 use super::toolbar::format_time;
 use super::{input_value, option, select_value};
 use crate::model::{LoggedEvent, EVENT_LOG_CAPACITY};
-use crate::state::{Action, LabContext};
+use crate::state::Action;
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
@@ -46,9 +46,9 @@ impl Filter {
 
 #[function_component(EventLog)]
 pub fn event_log() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
-    let filter = use_state(Filter::default);
     let ctx = use_context::<super::ViewContext>().expect("view context");
+    let state = ctx.state.clone();
+    let filter = use_state(Filter::default);
     let group_clients: Vec<String> = ctx
         .view
         .groups

@@ -2,7 +2,7 @@
 
 use super::forms::menu;
 use crate::persist;
-use crate::state::{Action, LabContext};
+use crate::state::Action;
 use gloo::file::callbacks::FileReader;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -22,7 +22,7 @@ fn download(name: &str, text: &str) -> Result<(), String> {
 
 #[function_component(FileMenu)]
 pub fn file_menu() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+    let state = use_context::<super::ViewContext>().expect("view context").state;
     let reader = use_mut_ref(|| None::<FileReader>);
     let link = use_state(String::new);
     let export = {

@@ -138,7 +138,7 @@ pub fn menu(label: &'static str, testid: &'static str, body: Html) -> Html {
 /// `CreateTopics`: name (Kafka's rules, checked as you type), partitions, replication factor.
 #[function_component(CreateTopicForm)]
 pub fn create_topic_form() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+    let state = use_context::<ViewContext>().expect("view context").state;
     let name = use_state(String::new);
     let partitions = use_state(|| "3".to_string());
     let rf = use_state(|| "3".to_string());
@@ -201,8 +201,8 @@ fn topic_options(topics: &[String], chosen: &str) -> Html {
 /// `AddProducer`: topic, rate, number of distinct keys, acks.
 #[function_component(AddProducerForm)]
 pub fn add_producer_form() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let view = use_context::<ViewContext>().expect("view context");
+    let state = view.state.clone();
     let topics = user_topics(&view.view);
     let topic = use_state(String::new);
     let rate = use_state(|| "10".to_string());
@@ -305,8 +305,8 @@ pub fn check_group_timing(session: &str, heartbeat: &str, max_poll: &str, proces
 /// cooperative —, commit mode, `auto.offset.reset`, timeouts).
 #[function_component(AddGroupForm)]
 pub fn add_group_form() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let view = use_context::<ViewContext>().expect("view context");
+    let state = view.state.clone();
     let topics = user_topics(&view.view);
     let group_id = use_state(String::new);
     let topic = use_state(String::new);

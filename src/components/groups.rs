@@ -5,7 +5,7 @@
 use super::glossary::term;
 use super::{member_colour, option, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
-use crate::state::{Action, LabContext};
+use crate::state::Action;
 use grouplab_engine::{ConsumerView, GroupView, MemberView, View};
 use yew::prelude::*;
 
@@ -26,8 +26,8 @@ pub struct GroupCardProps {
 
 #[function_component(GroupCard)]
 pub fn group_card(props: &GroupCardProps) -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let ctx = use_context::<ViewContext>().expect("view context");
+    let state = ctx.state.clone();
     let show_all = use_state(|| false);
     let strategy = use_state(String::new);
     let Some(g) = ctx.view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };

@@ -233,15 +233,18 @@ fn progress_key(id: &str) -> String {
     format!("grouplab.lesson.{id}")
 }
 
+/// The furthest step reached in lesson `id` (stored as the JSON number, e.g. `3`; read and
+/// written as raw text: a number's JSON is its digits, and this keeps serde out of it).
 fn furthest_step(id: &str) -> usize {
     use gloo::storage::{LocalStorage, Storage};
-    LocalStorage::get::<usize>(progress_key(id)).unwrap_or(0)
+    let stored = LocalStorage::raw().get_item(&progress_key(id)).ok().flatten();
+    stored.and_then(|s| s.trim().parse().ok()).unwrap_or(0)
 }
 
 fn remember_step(id: &str, step: usize) {
     use gloo::storage::{LocalStorage, Storage};
     if step > furthest_step(id) {
-        let _ = LocalStorage::set(progress_key(id), step);
+        let _ = LocalStorage::raw().set_item(&progress_key(id), &step.to_string());
     }
 }
 
@@ -278,7 +281,7 @@ fn enter(lab_ctx: &LabContext, id: &str, lesson: &Rc<Lesson>, n: usize) -> Resul
 /// Lesson picker (no lesson running) or narration panel (a lesson running).
 #[function_component(LessonArea)]
 pub fn lesson_area() -> Html {
-    let lab_ctx = use_context::<LabContext>().expect("lab context");
+    let lab_ctx = use_context::<super::ViewContext>().expect("view context").state;
     let imported = use_state(Vec::<(String, Rc<Lesson>)>::new);
     let active = use_state(|| None::<Active>);
     let error = use_state(|| None::<String>);

@@ -1,5 +1,5 @@
-//! Leaf components take plain data and `Callback`s; panels read the shared contexts
-//! ([`crate::state::LabContext`] to act, [`ViewContext`] to render).
+//! Leaf components take plain data and `Callback`s; panels read the shared context
+//! ([`ViewContext`]: the state to act on and the view to render).
 
 pub mod charts;
 pub mod cluster;
@@ -24,13 +24,17 @@ pub fn member_colour(index: usize) -> String {
     format!("var(--c{})", index % 8)
 }
 
-/// The view of the simulation, computed once per state version and shared by every panel.
+/// The one context every panel reads: the shared state (to act) and its view, computed once per
+/// state version. (One context type, not two: each costs its own copy of yew's context code.)
 #[derive(Clone)]
 pub struct ViewContext {
-    /// State version it was computed at (equality is by version: views can be large).
+    /// State version it was computed at (equality is by version: views can be large, and the
+    /// state changes exactly when its version does).
     pub version: u64,
     /// The view.
     pub view: Rc<View>,
+    /// The shared state.
+    pub state: crate::state::LabContext,
 }
 
 impl PartialEq for ViewContext {

@@ -8,7 +8,7 @@ use super::forms::{parse_number, Errors};
 use super::glossary::term;
 use super::{input_value, member_colour, option, select_value, set, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
 use crate::actions;
-use crate::state::{Action, LabContext};
+use crate::state::Action;
 use grouplab_engine::sim::records::RecordView;
 use grouplab_engine::{GroupView, PartitionView, ProducerView, View};
 use wasm_bindgen::JsCast;
@@ -188,8 +188,8 @@ pub struct TopicCardProps {
 
 #[function_component(TopicCard)]
 pub fn topic_card(props: &TopicCardProps) -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let ctx = use_context::<ViewContext>().expect("view context");
+    let state = ctx.state.clone();
     let page = use_state(|| 0usize);
     let grow_to = use_state(String::new);
     let errors = use_state(Errors::new);
@@ -306,7 +306,7 @@ pub struct PartitionRowProps {
 #[function_component(PartitionRow)]
 pub fn partition_row(props: &PartitionRowProps) -> Html {
     let ctx = use_context::<ViewContext>().expect("view context");
-    let state = use_context::<LabContext>().expect("lab context");
+    let state = ctx.state.clone();
     let view = &ctx.view;
     let p = &props.partition;
     let strip = use_node_ref();
