@@ -2,6 +2,7 @@
 //! brokers greyed, and each group's coordinator marked on its broker — the leader of partition
 //! `coordinator_partition(group.id)` of `__consumer_offsets`, as Kafka's `FindCoordinator` says.
 
+use super::button;
 use super::glossary::term;
 use crate::actions;
 use crate::state::{Action, LabContext};
@@ -81,11 +82,11 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
                             </div>
                             <div class="muted small">
                                 { format!("{} replicas · leads {} · ", replicas.len(), leaders) }
-                                { term("__consumer_offsets", html! { <>{ format!("{internal} offsets replicas ({internal_leaders} led)") }</> }) }
+                                { term("__consumer_offsets", format!("{internal} offsets replicas ({internal_leaders} led)").into()) }
                             </div>
                             { for mine.iter().map(|(g, p, _)| html! {
                                 <div class="coord" data-testid="coordinator" data-group={g.clone()}>
-                                    { "★ " }{ term("group coordinator", html! { <>{ "coordinator" }</> }) }{ format!(" of {g} (__consumer_offsets-{p})") }
+                                    { "★ " }{ term("group coordinator", AttrValue::Static("coordinator")) }{ format!(" of {g} (__consumer_offsets-{p})") }
                                 </div>
                             }) }
                             <div class="replicas">
@@ -99,10 +100,12 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
                             </div>
                             <div class="actions">
                                 if b.alive {
-                                    <button class="danger" onclick={act(actions::crash_broker(b.id))} aria-label={format!("Crash broker {}", b.id)} title="kill -9: the controller fences it after broker.session.timeout.ms">{ "Crash" }</button>
-                                    <button onclick={act(actions::shutdown_broker(b.id))} aria-label={format!("Shut down broker {}", b.id)} title="Controlled shutdown: leadership moves away first">{ "Shut down" }</button>
+                                    { button("danger", AttrValue::Static("Crash"), format!("Crash broker {}", b.id).into(),
+                                        "kill -9: the controller fences it after broker.session.timeout.ms", "", false, act(actions::crash_broker(b.id))) }
+                                    { button("", AttrValue::Static("Shut down"), format!("Shut down broker {}", b.id).into(),
+                                        "Controlled shutdown: leadership moves away first", "", false, act(actions::shutdown_broker(b.id))) }
                                 } else {
-                                    <button class="primary" onclick={act(actions::restart_broker(b.id))} aria-label={format!("Restart broker {}", b.id)}>{ "Restart" }</button>
+                                    { button("primary", AttrValue::Static("Restart"), format!("Restart broker {}", b.id).into(), "", "", false, act(actions::restart_broker(b.id))) }
                                 }
                             </div>
                         </div>
@@ -111,7 +114,7 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
             </div>
             <p class="legend muted small">
                 <span class="rchip leader">{ "leader" }</span>{ " " }<span class="rchip">{ "follower" }</span>{ " " }
-                <span class="rchip out">{ "out of " }</span>{ term("ISR", html! { "ISR" }) }
+                <span class="rchip out">{ "out of " }</span>{ term("ISR", AttrValue::Static("ISR")) }
             </p>
         </section>
     }

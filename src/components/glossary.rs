@@ -17,11 +17,17 @@ pub struct TermProps {
 #[function_component(Term)]
 pub fn term_component(props: &TermProps) -> Html {
     let body = if props.children == Html::default() { html! { { props.term } } } else { props.children.clone() };
-    term(props.term, body)
+    term_html(props.term, body)
 }
 
-/// The same as [`Term`] as a plain function (no component overhead: used in big lists).
-pub fn term(key: &'static str, body: Html) -> Html {
+/// The same as [`Term`] as a plain function (no component overhead: used in big lists), for
+/// a term shown as `text`.
+pub fn term(key: &'static str, text: AttrValue) -> Html {
+    term_html(key, super::text(text))
+}
+
+/// [`term`] with any markup as the text shown.
+pub fn term_html(key: &'static str, body: Html) -> Html {
     let tip = tooltip(key);
     html! {
         <span class="term" tabindex="0" title={tip.clone()} data-tip={tip} data-term={key}>{ body }</span>

@@ -2,8 +2,8 @@
 //! (client id, member id, assigned partitions in the member's colour, idle when none) and the
 //! actions on them. Large groups are paged.
 
-use super::glossary::term;
-use super::{member_colour, option, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
+use super::glossary::{term, term_html};
+use super::{button, member_colour, option, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
 use crate::state::Action;
 use grouplab_engine::{ConsumerView, GroupView, MemberView, View};
@@ -70,17 +70,17 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     html! {
         <div class="panel" data-testid="group-panel" data-group={g.group_id.clone()} data-state={g.state.clone()} data-generation={g.generation.to_string()}>
             <h2>
-                { term("consumer group", html! { <>{ format!("Group {}", g.group_id) }</> }) }
-                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), html! { <>{ g.state.clone() }</> }) }</span>
-                <small>{ term("generation", html! { <>{ format!("generation {}", g.generation) }</> }) }</small>
+                { term("consumer group", format!("Group {}", g.group_id).into()) }
+                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), g.state.clone().into()) }</span>
+                <small>{ term("generation", format!("generation {}", g.generation).into()) }</small>
             </h2>
             <p class="muted small group-facts">
-                { term("assignment strategy", html! { <>{ format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())) }</> }) }
+                { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())).into()) }
                 { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
-                { term("group leader", html! { <>{ format!("leader {}", leader_client.unwrap_or_else(|| "–".into())) }</> }) }
+                { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into())).into()) }
                 { " · " }
-                { term("group coordinator", html! { <>{ format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())) }</> }) }
-                { " · " }{ term("session timeout", html! { <>{ format!("session.timeout.ms {}", timeouts.session_ms) }</> }) }
+                { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())).into()) }
+                { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms).into()) }
             </p>
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
                 { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
@@ -155,7 +155,7 @@ pub fn timer_arc(label: &'static str, key: &'static str, fraction: Option<f64>, 
                 <circle class="track" cx="12" cy="12" r="10" />
                 <circle class="fill" cx="12" cy="12" r="10" stroke-dasharray={format!("{:.2} {:.2}", f * C, C)} transform="rotate(-90 12 12)" />
             </svg>
-            { term(key, html! { label }) }
+            { term(key, AttrValue::Static(label)) }
         </span>
     }
 }
@@ -213,7 +213,7 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
         <div key={c.client_id.clone()} class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
             data-testid="consumer-card" data-group={props.group.to_string()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
             data-member-state={c.member_state.clone()} onclick={select} onfocusin={select_on_focus}>
-            <span class="cid">{ term("client id", html! { <>{ c.client_id.clone() }</> }) }
+            <span class="cid">{ term("client id", c.client_id.clone().into()) }
                 if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
                 <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
             <span class="mid" title="Member id given by the group coordinator">
@@ -222,7 +222,7 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
                 if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
             <div class="parts">
                 if c.assigned.is_empty() && alive {
-                    { term("idle consumer", html! { <><span class="idle">{ "idle" }</span></> }) }
+                    { term_html("idle consumer", html! { <span class="idle">{ "idle" }</span> }) }
                 }
                 { for c.assigned.iter().map(|(tp, p)| {
                     let pos = c.positions.iter().find(|(t2, p2, _)| t2 == tp && p2 == p).map(|x| x.2);
@@ -236,17 +236,17 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
             </div>
             <div class="actions">
                 if alive || lifecycle == "stalled" {
-                    <button class="danger" onclick={cmd(actions::crash_consumer(&c.client_id))} aria-label={format!("Crash consumer {}", c.client_id)}
-                        title="kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms">{ "Crash" }</button>
-                    <button onclick={cmd(actions::close_consumer(&c.client_id))} aria-label={format!("Close consumer {}", c.client_id)}
-                        title="close(): commits, sends LeaveGroup, partitions move at once">{ "Close" }</button>
+                    { button("danger", AttrValue::Static("Crash"), format!("Crash consumer {}", c.client_id).into(),
+                        "kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms", "", false, cmd(actions::crash_consumer(&c.client_id))) }
+                    { button("", AttrValue::Static("Close"), format!("Close consumer {}", c.client_id).into(),
+                        "close(): commits, sends LeaveGroup, partitions move at once", "", false, cmd(actions::close_consumer(&c.client_id))) }
                 }
                 if alive {
-                    <button onclick={cmd(actions::stall_consumer(&c.client_id))} aria-label={format!("Stall consumer {}", c.client_id)}
-                        title="Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms">{ "Stall" }</button>
+                    { button("", AttrValue::Static("Stall"), format!("Stall consumer {}", c.client_id).into(),
+                        "Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms", "", false, cmd(actions::stall_consumer(&c.client_id))) }
                 } else {
-                    <button class="primary" onclick={cmd(actions::restart_consumer(&c.client_id))} aria-label={format!("Restart consumer {}", c.client_id)}
-                        title="Start it again (same client.id, new member) or resume a stalled one">{ if lifecycle == "stalled" { "Resume" } else { "Restart" } }</button>
+                    { button("primary", AttrValue::Static(if lifecycle == "stalled" { "Resume" } else { "Restart" }), format!("Restart consumer {}", c.client_id).into(),
+                        "Start it again (same client.id, new member) or resume a stalled one", "", false, cmd(actions::restart_consumer(&c.client_id))) }
                 }
             </div>
         </div>
