@@ -3,7 +3,7 @@
 //! actions on them. Large groups are paged.
 
 use super::glossary::{term, term_html};
-use super::{button, member_colour, option, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
+use super::{button, leaf, member_colour, option, text, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
 use crate::state::Action;
 use grouplab_engine::{ConsumerView, GroupView, MemberView, View};
@@ -76,27 +76,29 @@ pub fn group_card(props: &GroupCardProps) -> Html {
             </h2>
             <p class="muted small group-facts">
                 { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())).into()) }
-                { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
+                { text(format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode).into()) }
                 { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into())).into()) }
                 { " · " }
                 { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())).into()) }
                 { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms).into()) }
             </p>
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
-                { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
-                <span class={classes!((g.delivery.duplicates > 0).then_some("warn"))} title="Records processed more than once (at-least-once after a crash or rebalance)">{ format!("processed twice or more: {}", g.delivery.duplicates) }</span>
+                { text(format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct).into()) }
+                { leaf("span", if g.delivery.duplicates > 0 { "warn" } else { "" }, AttrValue::Static("Records processed more than once (at-least-once after a crash or rebalance)"), "",
+                    format!("processed twice or more: {}", g.delivery.duplicates).into()) }
                 { " · " }
-                <span class={classes!((g.delivery.losses > 0).then_some("bad"))} title="Records below a committed offset that were never processed (at-most-once)">{ format!("lost: {}", g.delivery.losses) }</span>
+                { leaf("span", if g.delivery.losses > 0 { "bad" } else { "" }, AttrValue::Static("Records below a committed offset that were never processed (at-most-once)"), "",
+                    format!("lost: {}", g.delivery.losses).into()) }
             </p>
             <div class="group-actions">
-                <button class="primary" onclick={add} aria-label={format!("Add consumer to {}", g.group_id)} title="a">{ "Add consumer" }</button>
+                { button("primary", AttrValue::Static("Add consumer"), format!("Add consumer to {}", g.group_id).into(), "a", "", false, add) }
                 <label for={strategy_id.clone()} class="small muted">{ "strategy" }</label>
                 <select id={strategy_id} onchange={select_value(set(&strategy))}>
                     { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| option(v, v, *v == chosen_strategy)) }
                     if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { { option(&current_strategy, &current_strategy, chosen_strategy == current_strategy) } }
                 </select>
-                <button onclick={apply_strategy} aria-label={format!("Set strategy of {}", g.group_id)}
-                    title="partition.assignment.strategy for consumers started or restarted from now on">{ "Set strategy" }</button>
+                { button("", AttrValue::Static("Set strategy"), format!("Set strategy of {}", g.group_id).into(),
+                    "partition.assignment.strategy for consumers started or restarted from now on", "", false, apply_strategy) }
             </div>
             <div class="members">
                 { for g.consumers.iter().enumerate().take(limit).map(|(i, c)| {
@@ -115,7 +117,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                 }) }
             </div>
             if g.consumers.len() > PAGE_SIZE {
-                <button class="small" onclick={toggle}>{ if *show_all { "Show fewer".to_string() } else { format!("Show all {} consumers", g.consumers.len()) } }</button>
+                { button("small", if *show_all { AttrValue::Static("Show fewer") } else { format!("Show all {} consumers", g.consumers.len()).into() }, AttrValue::default(), "", "", false, toggle) }
             }
             <super::kafka_tables::KafkaTables group={g.group_id.clone()} />
         </div>
@@ -214,19 +216,19 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
             data-testid="consumer-card" data-group={props.group.to_string()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
             data-member-state={c.member_state.clone()} onclick={select} onfocusin={select_on_focus}>
             <span class="cid">{ term("client id", c.client_id.clone().into()) }
-                if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
-                <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
-            <span class="mid" title="Member id given by the group coordinator">
-                { if c.member_id.is_empty() { "not in the group".to_string() } else { c.member_id.clone() } }</span>
-            <span class="small muted">{ format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol) }
-                if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
+                if props.leader { { leaf("span", "leader-tag", AttrValue::Static("Group leader: computes the assignment"), "", AttrValue::Static(" ★ leader")) } }
+                <span class={classes!("life", lifecycle.clone())}>{ text(format!(" {}", c.lifecycle).into()) }</span></span>
+            { leaf("span", "mid", AttrValue::Static("Member id given by the group coordinator"), "",
+                if c.member_id.is_empty() { AttrValue::Static("not in the group") } else { c.member_id.clone().into() }) }
+            <span class="small muted">{ text(format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol).into()) }
+                if c.fenced { { leaf("span", "bad", AttrValue::Static("Removed by the coordinator, has not noticed yet"), "", AttrValue::Static(" · zombie")) } }</span>
             <div class="parts">
                 if c.assigned.is_empty() && alive {
                     { term_html("idle consumer", html! { <span class="idle">{ "idle" }</span> }) }
                 }
                 { for c.assigned.iter().map(|(tp, p)| {
                     let pos = c.positions.iter().find(|(t2, p2, _)| t2 == tp && p2 == p).map(|x| x.2);
-                    html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ format!("{tp}-{p}") }</span> }
+                    html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ text(format!("{tp}-{p}").into()) }</span> }
                 }) }
             </div>
             <div class="arcs">

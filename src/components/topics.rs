@@ -6,7 +6,7 @@
 
 use super::forms::{parse_number, Errors};
 use super::glossary::term;
-use super::{input_value, member_colour, option, select_value, set, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
+use super::{button, input_value, leaf, member_colour, text, text_tag, option, select_value, set, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::Action;
 use grouplab_engine::sim::records::RecordView;
@@ -240,13 +240,13 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
     html! {
         <div class="topic" data-testid="topic" data-topic={t.name.clone()}>
             <h3>
-                { format!("Topic {}", t.name) }
-                <small>{ format!("{} partitions · ", t.partitions.len()) }{ term("replication factor", format!("RF {rf}").into()) }
+                { text(format!("Topic {}", t.name).into()) }
+                <small>{ text(format!("{} partitions · ", t.partitions.len()).into()) }{ term("replication factor", format!("RF {rf}").into()) }
                     { " · " }{ term("min.insync.replicas", format!("min.insync.replicas {}", t.min_insync_replicas).into()) }
-                    { format!(" · {}", t.cleanup_policy) }</small>
+                    { text(format!(" · {}", t.cleanup_policy).into()) }</small>
             </h3>
             <div class="topic-actions">
-                <button onclick={produce} aria-label={format!("Produce 10 records to {}", t.name)}>{ "Produce 10" }</button>
+                { button("", AttrValue::Static("Produce 10"), format!("Produce 10 records to {}", t.name).into(), "", "", false, produce) }
                 <form class="inline" onsubmit={add_partitions} aria-label={format!("Add partitions to {}", t.name)}>
                     <label for={grow_id.clone()}>{ "Partitions →" }</label>
                     <input id={grow_id.clone()} type="number" class="narrow" placeholder={(t.partitions.len() + 1).to_string()} value={(*grow_to).clone()}
@@ -263,8 +263,8 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                     html! {
                         <span class="producer" data-testid="producer">
                             { term("producer", p.producer_id.clone().into()) }
-                            { format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }) }
-                            <button class="small" onclick={stop} aria-label={format!("Stop producer {}", p.producer_id)}>{ "Stop" }</button>
+                            { text(format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }).into()) }
+                            { button("small", AttrValue::Static("Stop"), format!("Stop producer {}", p.producer_id).into(), "", "", false, stop) }
                         </span>
                     }
                 }) }
@@ -274,9 +274,9 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
             }) }
             if pages > 1 {
                 <nav class="pager" aria-label={format!("Partitions of {}", t.name)}>
-                    <button onclick={go(page_now.saturating_sub(1))} disabled={page_now == 0} aria-label="Previous partitions">{ "‹" }</button>
-                    <span>{ format!("partitions {}–{} of {}", page_now * PAGE_SIZE, ((page_now + 1) * PAGE_SIZE).min(t.partitions.len()) - 1, t.partitions.len()) }</span>
-                    <button onclick={go((page_now + 1).min(pages - 1))} disabled={page_now + 1 >= pages} aria-label="Next partitions">{ "›" }</button>
+                    { button("", AttrValue::Static("‹"), AttrValue::Static("Previous partitions"), "", "", page_now == 0, go(page_now.saturating_sub(1))) }
+                    { text_tag("span", "", format!("partitions {}–{} of {}", page_now * PAGE_SIZE, ((page_now + 1) * PAGE_SIZE).min(t.partitions.len()) - 1, t.partitions.len()).into()) }
+                    { button("", AttrValue::Static("›"), AttrValue::Static("Next partitions"), "", "", page_now + 1 >= pages, go((page_now + 1).min(pages - 1))) }
                 </nav>
             }
         </div>
@@ -341,8 +341,8 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
     html! {
         <div class={classes!("partition", p.leader.is_none().then_some("offline"))} data-testid="partition" data-partition={id.clone()}
             data-hw={p.high_watermark.to_string()} data-leo={p.log_end_offset.to_string()}>
-            <span class="name" title={format!("{leader}, ISR [{}]", isr.join(","))}>{ format!("P{}", p.partition) }
-                <small>{ format!(" {} · isr {}", if let Some(l) = p.leader { format!("L{l}") } else { "offline".into() }, isr.join(",")) }</small></span>
+            <span class="name" title={format!("{leader}, ISR [{}]", isr.join(","))}>{ text(format!("P{}", p.partition).into()) }
+                { text_tag("small", "", format!(" {} · isr {}", if let Some(l) = p.leader { format!("L{l}") } else { "offline".into() }, isr.join(",")).into()) }</span>
             <div class="log" role="img"
                 aria-label={format!("{id}: log start {}, high watermark {}, log end {}", p.log_start_offset, p.high_watermark, p.log_end_offset)}>
                 if p.log_start_offset > 0 {
@@ -361,11 +361,15 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                 }) }
             </div>
             <span class="offsets">
-                <span title="Log start offset">{ p.log_start_offset }</span>{ " · " }
-                <span title="High watermark">{ format!("HW {}", p.high_watermark) }</span>{ " · " }
-                <span title="Log end offset: the offset the next record will get">{ format!("LEO {}", p.log_end_offset) }</span>
-                if p.compacted_records > 0 { <span title="Records removed by the log cleaner (cleanup.policy=compact)">{ format!(" · compacted {}", p.compacted_records) }</span> }
-                if p.lost_records > 0 { <span class="lost" title="Records lost by an unclean election or truncation">{ format!(" · lost {}", p.lost_records) }</span> }
+                { leaf("span", "", AttrValue::Static("Log start offset"), "", p.log_start_offset.to_string().into()) }{ " · " }
+                { leaf("span", "", AttrValue::Static("High watermark"), "", format!("HW {}", p.high_watermark).into()) }{ " · " }
+                { leaf("span", "", AttrValue::Static("Log end offset: the offset the next record will get"), "", format!("LEO {}", p.log_end_offset).into()) }
+                if p.compacted_records > 0 {
+                    { leaf("span", "", AttrValue::Static("Records removed by the log cleaner (cleanup.policy=compact)"), "", format!(" · compacted {}", p.compacted_records).into()) }
+                }
+                if p.lost_records > 0 {
+                    { leaf("span", "lost", AttrValue::Static("Records lost by an unclean election or truncation"), "", format!(" · lost {}", p.lost_records).into()) }
+                }
                 { for view.groups.iter().map(|g| {
                     let owner = owner_of(g, &props.topic, p.partition);
                     let (name, colour) = owner.clone().unwrap_or_default();
@@ -375,7 +379,7 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                             data-testid="partition-owner" data-group={g.group_id.clone()}
                             data-partition={id.clone()} data-owner={name.clone()}
                             title={format!("Owner of {id} in group {}", g.group_id)}>
-                            { if name.is_empty() { "–".to_string() } else { name } }
+                            { text(if name.is_empty() { AttrValue::Static("–") } else { name.into() }) }
                         </span>
                     }
                 }) }
