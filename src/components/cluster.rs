@@ -2,7 +2,7 @@
 //! brokers greyed, and each group's coordinator marked on its broker — the leader of partition
 //! `coordinator_partition(group.id)` of `__consumer_offsets`, as Kafka's `FindCoordinator` says.
 
-use super::button;
+use super::{button, leaf, text, text_tag};
 use super::glossary::term;
 use crate::actions;
 use crate::state::{Action, LabContext};
@@ -67,36 +67,40 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
     };
     html! {
         <section class="panel" aria-labelledby="cluster-title" data-testid="cluster">
-            <h2 id="cluster-title">{ "Cluster" }<small>{ format!("{} brokers", view.brokers.len()) }</small></h2>
+            <h2 id="cluster-title">{ "Cluster" }{ text_tag("small", "", format!("{} brokers", view.brokers.len()).into()) }</h2>
             <div class="brokers">
                 { for view.brokers.iter().map(|b| {
                     let (replicas, internal, internal_leaders) = hosted(view, b.id);
                     let leaders = replicas.iter().filter(|r| r.leader).count();
-                    let status = if !b.alive { "down" } else if b.fenced { "fenced" } else { "up" };
+                    let (status, badge) = if !b.alive { ("down", "badge down") } else if b.fenced { ("fenced", "badge fenced") } else { ("up", "badge up") };
                     let mine: Vec<_> = coords.iter().filter(|c| c.2 == Some(b.id)).collect();
                     html! {
                         <div class={classes!("broker", (!b.alive).then_some("down"))} data-testid="broker" data-broker={b.id.to_string()} data-status={status}>
                             <div class="broker-head">
-                                <strong>{ format!("Broker {}", b.id) }</strong>
-                                <span class={classes!("badge", status)}>{ status }</span>
+                                { text_tag("strong", "", format!("Broker {}", b.id).into()) }
+                                { text_tag("span", badge, AttrValue::Static(status)) }
                             </div>
                             <div class="muted small">
-                                { format!("{} replicas · leads {} · ", replicas.len(), leaders) }
+                                { text(format!("{} replicas · leads {} · ", replicas.len(), leaders).into()) }
                                 { term("__consumer_offsets", format!("{internal} offsets replicas ({internal_leaders} led)").into()) }
                             </div>
                             { for mine.iter().map(|(g, p, _)| html! {
                                 <div class="coord" data-testid="coordinator" data-group={g.clone()}>
-                                    { "★ " }{ term("group coordinator", AttrValue::Static("coordinator")) }{ format!(" of {g} (__consumer_offsets-{p})") }
+                                    { "★ " }{ term("group coordinator", AttrValue::Static("coordinator")) }{ text(format!(" of {g} (__consumer_offsets-{p})").into()) }
                                 </div>
                             }) }
                             <div class="replicas">
-                                { for replicas.iter().take(MAX_CHIPS).map(|r| html! {
-                                    <span class={classes!("rchip", r.leader.then_some("leader"), (!r.in_isr).then_some("out"))}
-                                        title={format!("{}-{}: {}{}", r.topic, r.partition, if r.leader { "leader" } else { "follower" }, if r.in_isr { ", in ISR" } else { ", NOT in ISR" })}>
-                                        { format!("{}-{}", r.topic, r.partition) }
-                                    </span>
+                                { for replicas.iter().take(MAX_CHIPS).map(|r| {
+                                    let class = match (r.leader, r.in_isr) {
+                                        (true, true) => "rchip leader",
+                                        (true, false) => "rchip leader out",
+                                        (false, true) => "rchip",
+                                        (false, false) => "rchip out",
+                                    };
+                                    let title = format!("{}-{}: {}{}", r.topic, r.partition, if r.leader { "leader" } else { "follower" }, if r.in_isr { ", in ISR" } else { ", NOT in ISR" });
+                                    leaf("span", class, title.into(), "", format!("{}-{}", r.topic, r.partition).into())
                                 }) }
-                                if replicas.len() > MAX_CHIPS { <span class="muted small">{ format!("+{} more", replicas.len() - MAX_CHIPS) }</span> }
+                                if replicas.len() > MAX_CHIPS { { text_tag("span", "muted small", format!("+{} more", replicas.len() - MAX_CHIPS).into()) } }
                             </div>
                             <div class="actions">
                                 if b.alive {

@@ -1,5 +1,6 @@
 //! Export to a JSON file, import it back, and a shareable link (`#s=` + base64url).
 
+use super::button;
 use super::forms::menu;
 use crate::persist;
 use crate::state::Action;
@@ -70,12 +71,12 @@ pub fn file_menu() -> Html {
     };
     let body = html! {
         <div class="form">
-            <button onclick={export} data-testid="export" aria-label="Export simulation to a JSON file">{ "Export JSON" }</button>
+            { button("", AttrValue::Static("Export JSON"), AttrValue::Static("Export simulation to a JSON file"), "", "export", false, export) }
             <label class="file-button">
                 <span>{ "Import JSON…" }</span>
                 <input type="file" accept="application/json,.json" onchange={import} data-testid="import" aria-label="Import simulation from a JSON file" />
             </label>
-            <button onclick={share} data-testid="share" aria-label="Put the simulation in the page URL">{ "Share link" }</button>
+            { button("", AttrValue::Static("Share link"), AttrValue::Static("Put the simulation in the page URL"), "", "share", false, share) }
             if !link.is_empty() {
                 <label class="field">
                     <span>{ "Link (copy it)" }</span>

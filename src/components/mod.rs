@@ -17,7 +17,7 @@ pub mod topics;
 use grouplab_engine::View;
 use std::rc::Rc;
 use yew::prelude::*;
-use yew::virtual_dom::VText;
+use yew::virtual_dom::{AttributeOrProperty, Attributes, VTag, VText};
 
 /// Okabe–Ito palette index for the n-th consumer of a group (CSS variables `--c0`…`--c7`).
 pub fn member_colour(index: usize) -> String {
@@ -51,9 +51,19 @@ pub const CARD_PAGE_SIZE: usize = 12;
 // Small shared pieces of markup and event plumbing. They are plain functions (not components,
 // not generic) so their code exists once in the wasm however often they are used.
 
-/// `Some(s)` unless `s` is empty: an attribute given as `""` is left out.
-fn non_empty(s: &'static str) -> Option<&'static str> {
-    (!s.is_empty()).then_some(s)
+/// An attribute value, `None` (attribute left out) when empty.
+pub fn attr(value: AttrValue) -> Option<AttributeOrProperty> {
+    (!value.is_empty()).then_some(AttributeOrProperty::Attribute(value))
+}
+
+/// `<tag>` with the attributes `keys` (their `values`, `None` to leave one out) and one text
+/// child. Built directly rather than by `html!`: a dynamic `class` in `html!` goes through
+/// yew's `Classes` set on every render.
+pub fn element(tag: &'static str, keys: &'static [&'static str], values: Box<[Option<AttributeOrProperty>]>, text: AttrValue) -> VTag {
+    let mut el = VTag::new(AttrValue::Static(tag));
+    el.set_attributes(Attributes::Dynamic { keys, values });
+    el.add_child(VText::new(text).into());
+    el
 }
 
 /// A text node. (A `String` or `&str` given to `html!` as `{ x }` is copied by `ToString`
@@ -64,8 +74,8 @@ pub fn text(t: AttrValue) -> Html {
 
 /// `<tag>text</tag>` with a `class`, `title` and `data-testid` (each left out when empty).
 pub fn leaf(tag: &'static str, class: &'static str, title: AttrValue, testid: &'static str, text: AttrValue) -> Html {
-    let title = (!title.is_empty()).then_some(title);
-    html! { <@{tag} class={non_empty(class)} {title} data-testid={non_empty(testid)}>{ self::text(text) }</@> }
+    let values = Box::new([attr(AttrValue::Static(class)), attr(title), attr(AttrValue::Static(testid))]);
+    element(tag, &["class", "title", "data-testid"], values, text).into()
 }
 
 /// `<tag class=..>text</tag>` (`class` left out when empty).
@@ -76,10 +86,16 @@ pub fn text_tag(tag: &'static str, class: &'static str, text: AttrValue) -> Html
 /// A `<button>`; `class`, `label` (its `aria-label`), `title` and `testid` are left out when
 /// empty.
 pub fn button(class: &'static str, text: AttrValue, label: AttrValue, title: &'static str, testid: &'static str, disabled: bool, onclick: Callback<MouseEvent>) -> Html {
-    let label = (!label.is_empty()).then_some(label);
-    html! {
-        <button class={non_empty(class)} aria-label={label} title={non_empty(title)} data-testid={non_empty(testid)} {disabled} {onclick}>{ self::text(text) }</button>
-    }
+    let disabled = AttrValue::Static(if disabled { "disabled" } else { "" });
+    let values = Box::new([attr(AttrValue::Static(class)), attr(label), attr(AttrValue::Static(title)), attr(AttrValue::Static(testid)), attr(disabled)]);
+    let mut el = element("button", &["class", "aria-label", "title", "data-testid", "disabled"], values, text);
+    on_click(&mut el, onclick);
+    el.into()
+}
+
+/// Sets the `click` handler of an element made by [`element`].
+pub fn on_click(el: &mut VTag, onclick: Callback<MouseEvent>) {
+    el.set_listeners(Box::new([Some(Rc::new(yew::html::onclick::Wrapper::new(onclick)))]));
 }
 
 /// An `<option>` of a select.
