@@ -30,6 +30,9 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     let state = ctx.state.clone();
     let show_all = use_state(|| false);
     let strategy = use_state(String::new);
+    // The group's `kafka-consumer-groups.sh` panel: unfolded, and which output.
+    let cli_tab = use_state(|| 0usize);
+    let cli_open = use_state(|| false);
     let Some(g) = ctx.view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
     let (selected, config) = {
         let lab = state.lab.borrow();
@@ -119,7 +122,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
             if g.consumers.len() > PAGE_SIZE {
                 { button("small", if *show_all { AttrValue::Static("Show fewer") } else { format!("Show all {} consumers", g.consumers.len()).into() }, AttrValue::default(), "", "", false, toggle) }
             }
-            <super::kafka_tables::KafkaTables group={g.group_id.clone()} />
+            { super::kafka_tables::kafka_tables(g, &cli_tab, &cli_open) }
         </div>
     }
 }

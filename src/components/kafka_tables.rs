@@ -2,8 +2,8 @@
 //! `--describe --state` print for a group, with the CLI's warnings
 //! ("Consumer group 'g' is rebalancing." / "Consumer group 'g' has no active members.").
 
-use super::{leaf, text, text_tag, ViewContext};
-use grouplab_engine::{GroupView, View};
+use super::{leaf, text, text_tag};
+use grouplab_engine::GroupView;
 use yew::prelude::*;
 
 /// Rows shown at most (the CLI prints all; a note counts the rest).
@@ -72,18 +72,10 @@ fn table(head: &[&'static str], rows: &[&[String]], testid: &'static str) -> Htm
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct KafkaTablesProps {
-    pub group: String,
-}
-
-#[function_component(KafkaTables)]
-pub fn kafka_tables(props: &KafkaTablesProps) -> Html {
-    let ctx = use_context::<ViewContext>().expect("view context");
-    let tab = use_state(|| 0usize);
-    let open = use_state(|| false);
-    let view: &View = &ctx.view;
-    let Some(g) = view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
+/// The CLI panel of group `g`: `open` says whether it is unfolded, `tab` which output it shows
+/// (the group card keeps both). A plain function, not a component: one fewer copy of yew's
+/// component code.
+pub fn kafka_tables(g: &GroupView, tab: &UseStateHandle<usize>, open: &UseStateHandle<bool>) -> Html {
     let toggle = {
         let open = open.clone();
         Callback::from(move |e: Event| open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open()))
@@ -96,15 +88,15 @@ pub fn kafka_tables(props: &KafkaTablesProps) -> Html {
     html! {
         <details class="cli-panel" ontoggle={toggle} data-testid="kafka-tables">
             <summary>{ "kafka-consumer-groups.sh" }</summary>
-            if *open {
+            if **open {
                 <div role="tablist" aria-label="kafka-consumer-groups.sh output" class="tabs">
                     { for flags.iter().enumerate().map(|(i, f)| html! {
-                        <button role="tab" aria-selected={if *tab == i { "true" } else { "false" }} onclick={pick(i)}>{ text(AttrValue::Static(f)) }</button>
+                        <button role="tab" aria-selected={if **tab == i { "true" } else { "false" }} onclick={pick(i)}>{ text(AttrValue::Static(f)) }</button>
                     }) }
                 </div>
-                { text_tag("pre", "cmd", format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[*tab]).into()) }
+                { text_tag("pre", "cmd", format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[**tab]).into()) }
                 if let Some(w) = warning(g) { { leaf("p", "cli-warning", AttrValue::default(), "cli-warning", w.into()) } }
-                { match *tab {
+                { match **tab {
                     0 => {
                         let rows = describe_rows(g);
                         let rows: Vec<&[String]> = rows.iter().map(|r| &r[..]).collect();
