@@ -84,7 +84,7 @@ const FONT: &str = "12px sans-serif";
 /// Returns the step and the values.
 pub fn ticks(lo: f64, hi: f64, n: usize) -> (f64, Vec<f64>) {
     let span = hi - lo;
-    if !(span > 0.0) || !span.is_finite() {
+    if !span.is_finite() || span <= 0.0 {
         return (1.0, vec![lo]);
     }
     let rough = span / n.max(1) as f64;
