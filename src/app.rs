@@ -4,15 +4,15 @@
 
 use crate::actions;
 use crate::components::charts::ChartsPanel;
-use crate::components::cluster::ClusterPanel;
+use crate::components::cluster::cluster_panel;
 use crate::components::event_log::EventLog;
 use crate::components::glossary::GlossaryDialog;
-use crate::components::groups::{crash_target, GroupsPanel};
-use crate::components::help::HelpDialog;
+use crate::components::groups::{crash_target, groups_panel};
+use crate::components::help::help_dialog;
 use crate::components::lesson::LessonArea;
-use crate::components::toolbar::Toolbar;
+use crate::components::toolbar::{toolbar, ToolbarProps};
 use crate::components::topics::TopicsPanel;
-use crate::components::ViewContext;
+use crate::components::{button, text_tag, use_keyed_effect, EffectKey, ViewContext};
 use crate::model::{default_scenario, Lab, ADVANCE_STEP_MS};
 use crate::persist;
 use crate::shortcuts::{shortcut_for, Shortcut};
@@ -91,35 +91,47 @@ pub fn app(props: &AppProps) -> Html {
     state.pacer.borrow_mut().render_started_ms = Some(crate::state::real_now_ms());
     {
         let pacer = state.pacer.clone();
-        use_effect(move || {
-            let started = pacer.borrow_mut().render_started_ms.take();
-            if let Some(started) = started {
-                pacer.borrow_mut().record_render(crate::state::real_now_ms() - started);
-            }
-        });
+        use_keyed_effect(
+            EffectKey::Always,
+            Box::new(move || {
+                let started = pacer.borrow_mut().render_started_ms.take();
+                if let Some(started) = started {
+                    pacer.borrow_mut().record_render(crate::state::real_now_ms() - started);
+                }
+                Box::new(|| ())
+            }),
+        );
     }
     let view = {
         let lab = state.lab.clone();
         use_memo(version, move |_| Rc::new(lab.borrow().view()))
     };
-    let view_ctx = ViewContext { version, view: (*view).clone() };
+    let view_ctx = ViewContext { version, view: (*view).clone(), state: state.clone() };
 
     // The play clock.
     {
         let state = state.clone();
-        use_effect_with((), move |_| {
-            let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::default();
-            schedule_frame(state, slot.clone(), Rc::default());
-            move || drop(slot.borrow_mut().take())
-        });
+        use_keyed_effect(
+            EffectKey::Key(String::new()),
+            Box::new(move || {
+                let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::default();
+                schedule_frame(state, slot.clone(), Rc::default());
+                Box::new(move || drop(slot.borrow_mut().take()))
+            }),
+        );
     }
     // Theme on <html data-theme>.
-    use_effect_with(*dark, |dark| {
-        if let Some(root) = gloo::utils::document().document_element() {
-            let _ = root.set_attribute("data-theme", if *dark { "dark" } else { "light" });
-        }
-        let _ = LocalStorage::set(persist::THEME_KEY, if *dark { "dark" } else { "light" });
-    });
+    let theme = if *dark { "dark" } else { "light" };
+    use_keyed_effect(
+        EffectKey::Key(theme.to_string()),
+        Box::new(move || {
+            if let Some(root) = gloo::utils::document().document_element() {
+                let _ = root.set_attribute("data-theme", theme);
+            }
+            let _ = LocalStorage::set(persist::THEME_KEY, theme);
+            Box::new(|| ())
+        }),
+    );
     // Save the simulation when the person acts, pauses, or every 5 simulated seconds.
     {
         let lab = state.lab.clone();
@@ -127,15 +139,19 @@ pub fn app(props: &AppProps) -> Html {
             let l = lab.borrow();
             (l.applied.len(), l.playing, l.now_ms() / 5_000)
         };
-        use_effect_with((applied, playing, now_bucket), move |_| {
-            let json = persist::export_json(&lab.borrow());
-            let _ = LocalStorage::set(persist::STORAGE_KEY, json);
-        });
+        use_keyed_effect(
+            EffectKey::Key(format!("{applied} {playing} {now_bucket}")),
+            Box::new(move || {
+                let json = persist::export_json(&lab.borrow());
+                let _ = LocalStorage::set(persist::STORAGE_KEY, json);
+                Box::new(|| ())
+            }),
+        );
     }
     // A shared link pasted into the address bar.
     {
         let state = state.clone();
-        use_effect_with((), move |_| {
+        use_keyed_effect(EffectKey::Key(String::new()), Box::new(move || {
             let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
                 let hash = gloo::utils::window().location().hash().unwrap_or_default();
                 let current = format!("#{}", persist::share_fragment(&state.lab.borrow()));
@@ -148,13 +164,13 @@ pub fn app(props: &AppProps) -> Html {
                     None => {}
                 }
             });
-            move || drop(listener)
-        });
+            Box::new(move || drop(listener))
+        }));
     }
     // Keyboard shortcuts (re-registered when the dialogs/theme change so it sees their values).
     {
         let (state, help, glossary, dark) = (state.clone(), help.clone(), glossary.clone(), dark.clone());
-        use_effect_with((*help, *glossary, *dark), move |_| {
+        use_keyed_effect(EffectKey::Key(format!("{} {} {}", *help, *glossary, *dark)), Box::new(move || {
             let options = gloo::events::EventListenerOptions::enable_prevent_default();
             let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |event| {
                 let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
@@ -177,36 +193,34 @@ pub fn app(props: &AppProps) -> Html {
                 event.prevent_default();
                 run_shortcut(shortcut, &state, &help, &glossary, &dark);
             });
-            move || drop(listener)
-        });
+            Box::new(move || drop(listener))
+        }));
     }
     let toggle = |h: &UseStateHandle<bool>| {
         let h = h.clone();
         Callback::from(move |_: ()| h.set(!*h))
     };
     html! {
-        <ContextProvider<LabContext> context={state.clone()}>
         <ContextProvider<ViewContext> context={view_ctx}>
             <div class="app" data-testid="app-ready">
-                <Toolbar on_help={toggle(&help)} on_glossary={toggle(&glossary)} on_theme={toggle(&dark)} dark={*dark} />
-                <ErrorBanner />
+                { toolbar(&state, ToolbarProps { on_help: toggle(&help), on_glossary: toggle(&glossary), on_theme: toggle(&dark), dark: *dark }) }
+                { error_banner(&state) }
                 <LessonArea />
                 <main class="grid">
                     <div class="stack">
-                        <ClusterPanel />
+                        { cluster_panel(&state, &view) }
                         <TopicsPanel />
                     </div>
                     <div class="stack">
-                        <GroupsPanel />
+                        { groups_panel(&view) }
                         <ChartsPanel />
                         <EventLog />
                     </div>
                 </main>
-                if *help { <HelpDialog on_close={toggle(&help)} /> }
+                if *help { { help_dialog(toggle(&help)) } }
                 if *glossary { <GlossaryDialog on_close={toggle(&glossary)} /> }
             </div>
         </ContextProvider<ViewContext>>
-        </ContextProvider<LabContext>>
     }
 }
 
@@ -248,9 +262,8 @@ fn run_shortcut(s: Shortcut, state: &LabContext, help: &UseStateHandle<bool>, gl
     }
 }
 
-#[function_component(ErrorBanner)]
-fn error_banner() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+/// The error message, if any, with a button that dismisses it.
+fn error_banner(state: &LabContext) -> Html {
     let error = state.lab.borrow().error.clone();
     let dismiss = {
         let state = state.clone();
@@ -260,8 +273,8 @@ fn error_banner() -> Html {
         None => html! {},
         Some(message) => html! {
             <div class="error-banner" role="alert" data-testid="error">
-                <span>{ message }</span>
-                <button aria-label="Dismiss error" onclick={dismiss}>{ "×" }</button>
+                { text_tag("span", "", message.into()) }
+                { button("", AttrValue::Static("×"), AttrValue::Static("Dismiss error"), "", "", false, dismiss) }
             </div>
         },
     }

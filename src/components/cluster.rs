@@ -2,8 +2,8 @@
 //! brokers greyed, and each group's coordinator marked on its broker — the leader of partition
 //! `coordinator_partition(group.id)` of `__consumer_offsets`, as Kafka's `FindCoordinator` says.
 
+use super::{button, leaf, text, text_tag};
 use super::glossary::term;
-use super::ViewContext;
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::hash::coordinator_partition;
@@ -58,11 +58,8 @@ pub fn coordinators(view: &View) -> Vec<(String, u32, Option<u32>)> {
         .collect()
 }
 
-#[function_component(ClusterPanel)]
-pub fn cluster_panel() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
-    let ctx = use_context::<ViewContext>().expect("view context");
-    let view = &ctx.view;
+/// The cluster panel (a plain function: it has no state; the root renders it with every view).
+pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
     let coords = coordinators(view);
     let act = |cmd: grouplab_engine::Command| {
         let state = state.clone();
@@ -70,43 +67,49 @@ pub fn cluster_panel() -> Html {
     };
     html! {
         <section class="panel" aria-labelledby="cluster-title" data-testid="cluster">
-            <h2 id="cluster-title">{ "Cluster" }<small>{ format!("{} brokers", view.brokers.len()) }</small></h2>
+            <h2 id="cluster-title">{ "Cluster" }{ text_tag("small", "", format!("{} brokers", view.brokers.len()).into()) }</h2>
             <div class="brokers">
                 { for view.brokers.iter().map(|b| {
                     let (replicas, internal, internal_leaders) = hosted(view, b.id);
                     let leaders = replicas.iter().filter(|r| r.leader).count();
-                    let status = if !b.alive { "down" } else if b.fenced { "fenced" } else { "up" };
+                    let (status, badge) = if !b.alive { ("down", "badge down") } else if b.fenced { ("fenced", "badge fenced") } else { ("up", "badge up") };
                     let mine: Vec<_> = coords.iter().filter(|c| c.2 == Some(b.id)).collect();
                     html! {
                         <div class={classes!("broker", (!b.alive).then_some("down"))} data-testid="broker" data-broker={b.id.to_string()} data-status={status}>
                             <div class="broker-head">
-                                <strong>{ format!("Broker {}", b.id) }</strong>
-                                <span class={classes!("badge", status)}>{ status }</span>
+                                { text_tag("strong", "", format!("Broker {}", b.id).into()) }
+                                { text_tag("span", badge, AttrValue::Static(status)) }
                             </div>
                             <div class="muted small">
-                                { format!("{} replicas · leads {} · ", replicas.len(), leaders) }
-                                { term("__consumer_offsets", html! { <>{ format!("{internal} offsets replicas ({internal_leaders} led)") }</> }) }
+                                { text(format!("{} replicas · leads {} · ", replicas.len(), leaders).into()) }
+                                { term("__consumer_offsets", format!("{internal} offsets replicas ({internal_leaders} led)").into()) }
                             </div>
                             { for mine.iter().map(|(g, p, _)| html! {
                                 <div class="coord" data-testid="coordinator" data-group={g.clone()}>
-                                    { "★ " }{ term("group coordinator", html! { <>{ "coordinator" }</> }) }{ format!(" of {g} (__consumer_offsets-{p})") }
+                                    { "★ " }{ term("group coordinator", AttrValue::Static("coordinator")) }{ text(format!(" of {g} (__consumer_offsets-{p})").into()) }
                                 </div>
                             }) }
                             <div class="replicas">
-                                { for replicas.iter().take(MAX_CHIPS).map(|r| html! {
-                                    <span class={classes!("rchip", r.leader.then_some("leader"), (!r.in_isr).then_some("out"))}
-                                        title={format!("{}-{}: {}{}", r.topic, r.partition, if r.leader { "leader" } else { "follower" }, if r.in_isr { ", in ISR" } else { ", NOT in ISR" })}>
-                                        { format!("{}-{}", r.topic, r.partition) }
-                                    </span>
+                                { for replicas.iter().take(MAX_CHIPS).map(|r| {
+                                    let class = match (r.leader, r.in_isr) {
+                                        (true, true) => "rchip leader",
+                                        (true, false) => "rchip leader out",
+                                        (false, true) => "rchip",
+                                        (false, false) => "rchip out",
+                                    };
+                                    let title = format!("{}-{}: {}{}", r.topic, r.partition, if r.leader { "leader" } else { "follower" }, if r.in_isr { ", in ISR" } else { ", NOT in ISR" });
+                                    leaf("span", class, title.into(), "", format!("{}-{}", r.topic, r.partition).into())
                                 }) }
-                                if replicas.len() > MAX_CHIPS { <span class="muted small">{ format!("+{} more", replicas.len() - MAX_CHIPS) }</span> }
+                                if replicas.len() > MAX_CHIPS { { text_tag("span", "muted small", format!("+{} more", replicas.len() - MAX_CHIPS).into()) } }
                             </div>
                             <div class="actions">
                                 if b.alive {
-                                    <button class="danger" onclick={act(actions::crash_broker(b.id))} aria-label={format!("Crash broker {}", b.id)} title="kill -9: the controller fences it after broker.session.timeout.ms">{ "Crash" }</button>
-                                    <button onclick={act(actions::shutdown_broker(b.id))} aria-label={format!("Shut down broker {}", b.id)} title="Controlled shutdown: leadership moves away first">{ "Shut down" }</button>
+                                    { button("danger", AttrValue::Static("Crash"), format!("Crash broker {}", b.id).into(),
+                                        "kill -9: the controller fences it after broker.session.timeout.ms", "", false, act(actions::crash_broker(b.id))) }
+                                    { button("", AttrValue::Static("Shut down"), format!("Shut down broker {}", b.id).into(),
+                                        "Controlled shutdown: leadership moves away first", "", false, act(actions::shutdown_broker(b.id))) }
                                 } else {
-                                    <button class="primary" onclick={act(actions::restart_broker(b.id))} aria-label={format!("Restart broker {}", b.id)}>{ "Restart" }</button>
+                                    { button("primary", AttrValue::Static("Restart"), format!("Restart broker {}", b.id).into(), "", "", false, act(actions::restart_broker(b.id))) }
                                 }
                             </div>
                         </div>
@@ -115,7 +118,7 @@ pub fn cluster_panel() -> Html {
             </div>
             <p class="legend muted small">
                 <span class="rchip leader">{ "leader" }</span>{ " " }<span class="rchip">{ "follower" }</span>{ " " }
-                <span class="rchip out">{ "out of " }</span>{ term("ISR", html! { "ISR" }) }
+                <span class="rchip out">{ "out of " }</span>{ term("ISR", AttrValue::Static("ISR")) }
             </p>
         </section>
     }

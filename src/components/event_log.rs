@@ -2,8 +2,9 @@
 //! filterable by group, member, partition and kind; clicking a line moves the timeline there.
 
 use super::toolbar::format_time;
+use super::{attr, element, text_tag, input_value, on_click, option, select_value};
 use crate::model::{LoggedEvent, EVENT_LOG_CAPACITY};
-use crate::state::{Action, LabContext};
+use crate::state::Action;
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
@@ -45,9 +46,9 @@ impl Filter {
 
 #[function_component(EventLog)]
 pub fn event_log() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
-    let filter = use_state(Filter::default);
     let ctx = use_context::<super::ViewContext>().expect("view context");
+    let state = ctx.state.clone();
+    let filter = use_state(Filter::default);
     let group_clients: Vec<String> = ctx
         .view
         .groups
@@ -80,8 +81,7 @@ pub fn event_log() -> Html {
             filter.set(x);
         })
     };
-    let text_input = |cb: Callback<String>| Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()));
-    let select_input = |cb: Callback<String>| Callback::from(move |e: Event| cb.emit(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()));
+    let (text_input, select_input) = (input_value, select_value);
     let detail = {
         let filter = filter.clone();
         Callback::from(move |e: Event| {
@@ -92,18 +92,18 @@ pub fn event_log() -> Html {
     };
     html! {
         <section class="panel" aria-labelledby="log-title" data-testid="event-log">
-            <h2 id="log-title">{ "Event log" }<small>{ format!("last {} of at most {EVENT_LOG_CAPACITY} · click a line to go there", total) }</small></h2>
+            <h2 id="log-title">{ "Event log" }{ text_tag("small", "", format!("last {} of at most {EVENT_LOG_CAPACITY} · click a line to go there", total).into()) }</h2>
             <div class="filters">
                 <label>{ "Group " }
                     <select onchange={select_input(update(|f, v| f.group = v))} aria-label="Filter by group" data-testid="filter-group">
-                        <option value="" selected={filter.group.is_empty()}>{ "all" }</option>
-                        { for groups.iter().map(|g| html! { <option value={g.clone()} selected={filter.group == *g}>{ g.clone() }</option> }) }
+                        { option("", "all", filter.group.is_empty()) }
+                        { for groups.iter().map(|g| option(g, g, filter.group == *g)) }
                     </select>
                 </label>
                 <label>{ "Kind " }
                     <select onchange={select_input(update(|f, v| f.kind = v))} aria-label="Filter by kind" data-testid="filter-kind">
-                        <option value="" selected={filter.kind.is_empty()}>{ "all" }</option>
-                        { for kinds.iter().map(|k| html! { <option value={k.clone()} selected={filter.kind == *k}>{ k.clone() }</option> }) }
+                        { option("", "all", filter.kind.is_empty()) }
+                        { for kinds.iter().map(|k| option(k, k, filter.kind == *k)) }
                     </select>
                 </label>
                 <label>{ "Member " }<input type="search" class="narrow" value={filter.member.clone()} oninput={text_input(update(|f, v| f.member = v))} aria-label="Filter by member or client id" data-testid="filter-member" /></label>
@@ -114,12 +114,17 @@ pub fn event_log() -> Html {
                 { for lines.into_iter().map(|(seq, at, kind, text)| {
                     let state = state.clone();
                     let go = Callback::from(move |_| state.dispatch(Action::Seek(at)));
-                    html! {
-                        <li key={seq}>
-                            <button class={classes!("line", (at == now).then_some("now"))} data-kind={kind} data-testid="log-line" data-at={at.to_string()} onclick={go}
-                                aria-label={format!("Go to {}: {}", format_time(at), text)}>{ text }</button>
-                        </li>
-                    }
+                    // The line's button is built directly (200 of them per render): see `element`.
+                    let values = Box::new([
+                        attr(AttrValue::Static(if at == now { "line now" } else { "line" })),
+                        attr(kind.into()),
+                        attr(AttrValue::Static("log-line")),
+                        attr(at.to_string().into()),
+                        attr(format!("Go to {}: {}", format_time(at), text).into()),
+                    ]);
+                    let mut line = element("button", &["class", "data-kind", "data-testid", "data-at", "aria-label"], values, text.into());
+                    on_click(&mut line, go);
+                    html! { <li key={seq}>{ Html::from(line) }</li> }
                 }) }
             </ol>
         </section>

@@ -1,8 +1,9 @@
 //! Export to a JSON file, import it back, and a shareable link (`#s=` + base64url).
 
-use super::forms::Menu;
+use super::button;
+use super::forms::menu;
 use crate::persist;
-use crate::state::{Action, LabContext};
+use crate::state::Action;
 use gloo::file::callbacks::FileReader;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -22,7 +23,7 @@ fn download(name: &str, text: &str) -> Result<(), String> {
 
 #[function_component(FileMenu)]
 pub fn file_menu() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+    let state = use_context::<super::ViewContext>().expect("view context").state;
     let reader = use_mut_ref(|| None::<FileReader>);
     let link = use_state(String::new);
     let export = {
@@ -68,22 +69,21 @@ pub fn file_menu() -> Html {
             link.set(format!("{base}#{fragment}"));
         })
     };
-    html! {
-        <Menu label="File" testid="menu-file">
-            <div class="form">
-                <button onclick={export} data-testid="export" aria-label="Export simulation to a JSON file">{ "Export JSON" }</button>
-                <label class="file-button">
-                    <span>{ "Import JSON…" }</span>
-                    <input type="file" accept="application/json,.json" onchange={import} data-testid="import" aria-label="Import simulation from a JSON file" />
+    let body = html! {
+        <div class="form">
+            { button("", AttrValue::Static("Export JSON"), AttrValue::Static("Export simulation to a JSON file"), "", "export", false, export) }
+            <label class="file-button">
+                <span>{ "Import JSON…" }</span>
+                <input type="file" accept="application/json,.json" onchange={import} data-testid="import" aria-label="Import simulation from a JSON file" />
+            </label>
+            { button("", AttrValue::Static("Share link"), AttrValue::Static("Put the simulation in the page URL"), "", "share", false, share) }
+            if !link.is_empty() {
+                <label class="field">
+                    <span>{ "Link (copy it)" }</span>
+                    <input readonly=true value={(*link).clone()} data-testid="share-link" />
                 </label>
-                <button onclick={share} data-testid="share" aria-label="Put the simulation in the page URL">{ "Share link" }</button>
-                if !link.is_empty() {
-                    <label class="field">
-                        <span>{ "Link (copy it)" }</span>
-                        <input readonly=true value={(*link).clone()} data-testid="share-link" />
-                    </label>
-                }
-            </div>
-        </Menu>
-    }
+            }
+        </div>
+    };
+    menu("File", "menu-file", body)
 }

@@ -2,10 +2,12 @@
 //! the engine, e.g. `topic::validate_topic_name`), then dry-runs the command on a copy of the
 //! simulation; a rejection is shown next to the field it concerns and nothing changes.
 
-use super::ViewContext;
+use super::{input_value, option, select_value, set, ViewContext};
 use crate::actions;
 use crate::state::{Action, LabContext};
 use grouplab_engine::command::Acks;
+use grouplab_engine::group::client::{AutoOffsetReset, CommitMode};
+use grouplab_engine::sim::group_layer::GroupConfig;
 use grouplab_engine::topic::validate_topic_name;
 use grouplab_engine::{Command, SimError};
 use yew::prelude::*;
@@ -72,33 +74,16 @@ pub fn topic_error_field(e: &SimError) -> &'static str {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct FieldProps {
-    pub id: &'static str,
-    pub label: AttrValue,
-    pub value: AttrValue,
-    pub errors: Errors,
-    pub oninput: Callback<String>,
-    #[prop_or(AttrValue::Static("text"))]
-    pub kind: AttrValue,
-    #[prop_or_default]
-    pub title: AttrValue,
-}
-
-/// A labelled input with its error message right next to it.
-#[function_component(Field)]
-pub fn field(props: &FieldProps) -> Html {
-    let error = props.errors.get(props.id).cloned();
-    let err_id = format!("{}-error", props.id);
-    let oninput = {
-        let cb = props.oninput.clone();
-        Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
-    };
+/// A labelled input with its error message right next to it (`kind`: the input's `type`;
+/// `title`: the label's tooltip, `""` for none).
+pub fn field(id: &'static str, label: &'static str, kind: &'static str, title: &'static str, value: &str, errors: &Errors, oninput: Callback<String>) -> Html {
+    let error = errors.get(id).cloned();
+    let err_id = format!("{id}-error");
     html! {
-        <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for={props.id} title={props.title.clone()}>{ props.label.clone() }</label>
-            <input id={props.id} type={props.kind.clone()} value={props.value.clone()} {oninput}
-                aria-invalid={error.is_some().to_string()} aria-describedby={error.as_ref().map(|_| err_id.clone())} />
+        <div class={if error.is_some() { "field invalid" } else { "field" }}>
+            <label for={id} {title}>{ label }</label>
+            <input {id} type={kind} value={value.to_string()} oninput={input_value(oninput)}
+                aria-invalid={if error.is_some() { "true" } else { "false" }} aria-describedby={error.as_ref().map(|_| err_id.clone())} />
             if let Some(e) = error {
                 <span class="field-error" id={err_id.clone()} data-testid={err_id} role="alert">{ e }</span>
             }
@@ -106,37 +91,19 @@ pub fn field(props: &FieldProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct SelectProps {
-    pub id: &'static str,
-    pub label: AttrValue,
-    pub value: AttrValue,
-    pub options: Vec<(String, String)>,
-    pub onchange: Callback<String>,
-    #[prop_or_default]
-    pub title: AttrValue,
-}
-
-/// A labelled select of (value, text) options.
-#[function_component(Select)]
-pub fn select(props: &SelectProps) -> Html {
-    let onchange = {
-        let cb = props.onchange.clone();
-        Callback::from(move |e: Event| cb.emit(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
-    };
+/// A labelled select (`options`: [`option`]s; `title`: the label's tooltip, `""` for none).
+pub fn select_field(id: &'static str, label: &'static str, title: &'static str, onchange: Callback<String>, options: Html) -> Html {
     html! {
         <div class="field">
-            <label for={props.id} title={props.title.clone()}>{ props.label.clone() }</label>
-            <select id={props.id} {onchange}>
-                { for props.options.iter().map(|(v, t)| html! { <option value={v.clone()} selected={*v == props.value.as_str()}>{ t.clone() }</option> }) }
-            </select>
+            <label for={id} {title}>{ label }</label>
+            <select {id} onchange={select_value(onchange)}>{ options }</select>
         </div>
     }
 }
 
-fn set(handle: &UseStateHandle<String>) -> Callback<String> {
-    let handle = handle.clone();
-    Callback::from(move |v: String| handle.set(v))
+/// The `<option>`s of `choices` (value, text), the one whose value is `value` selected.
+pub fn options(choices: &[(&str, &str)], value: &str) -> Html {
+    choices.iter().map(|(v, t)| option(v, t, *v == value)).collect()
 }
 
 /// Dry-runs `command`; on success applies it and returns true, else records the error under the
@@ -158,20 +125,12 @@ fn try_apply(state: &LabContext, command: Command, errors: &UseStateHandle<Error
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct MenuProps {
-    pub label: AttrValue,
-    pub testid: AttrValue,
-    pub children: Html,
-}
-
 /// A disclosure button opening a small panel (keyboard-accessible by nature).
-#[function_component(Menu)]
-pub fn menu(props: &MenuProps) -> Html {
+pub fn menu(label: &'static str, testid: &'static str, body: Html) -> Html {
     html! {
-        <details class="menu" data-testid={props.testid.clone()}>
-            <summary>{ props.label.clone() }</summary>
-            <div class="menu-body">{ props.children.clone() }</div>
+        <details class="menu" data-testid={testid}>
+            <summary>{ label }</summary>
+            <div class="menu-body">{ body }</div>
         </details>
     }
 }
@@ -179,7 +138,7 @@ pub fn menu(props: &MenuProps) -> Html {
 /// `CreateTopics`: name (Kafka's rules, checked as you type), partitions, replication factor.
 #[function_component(CreateTopicForm)]
 pub fn create_topic_form() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+    let state = use_context::<ViewContext>().expect("view context").state;
     let name = use_state(String::new);
     let partitions = use_state(|| "3".to_string());
     let rf = use_state(|| "3".to_string());
@@ -217,37 +176,40 @@ pub fn create_topic_form() -> Html {
             }
         })
     };
-    html! {
-        <Menu label="+ Topic" testid="menu-topic">
-            <form class="form" aria-label="Create topic" {onsubmit} data-testid="create-topic">
-                <Field id="topic-name" label="Name" value={(*name).clone()} errors={(*errors).clone()} oninput={on_name}
-                    title="Letters, digits, '.', '_' and '-'; at most 249 characters" />
-                <Field id="topic-partitions" label="Partitions" kind="number" value={(*partitions).clone()} errors={(*errors).clone()} oninput={set(&partitions)} />
-                <Field id="topic-rf" label="Replication factor" kind="number" value={(*rf).clone()} errors={(*errors).clone()} oninput={set(&rf)}
-                    title="How many brokers hold a copy of each partition (≤ live brokers)" />
-                if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
-                <button class="primary" type="submit">{ "Create topic" }</button>
-            </form>
-        </Menu>
-    }
+    let body = html! {
+        <form class="form" aria-label="Create topic" {onsubmit} data-testid="create-topic">
+            { field("topic-name", "Name", "text", "Letters, digits, '.', '_' and '-'; at most 249 characters", &name, &errors, on_name) }
+            { field("topic-partitions", "Partitions", "number", "", &partitions, &errors, set(&partitions)) }
+            { field("topic-rf", "Replication factor", "number", "How many brokers hold a copy of each partition (≤ live brokers)", &rf, &errors, set(&rf)) }
+            if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Create topic" }</button>
+        </form>
+    };
+    menu("+ Topic", "menu-topic", body)
 }
 
-fn user_topics(view: &grouplab_engine::View) -> Vec<(String, String)> {
-    view.topics.iter().filter(|t| !t.internal).map(|t| (t.name.clone(), t.name.clone())).collect()
+/// Names of the topics that are not internal.
+fn user_topics(view: &grouplab_engine::View) -> Vec<String> {
+    view.topics.iter().filter(|t| !t.internal).map(|t| t.name.clone()).collect()
+}
+
+/// One `<option>` per topic, `chosen` selected.
+fn topic_options(topics: &[String], chosen: &str) -> Html {
+    topics.iter().map(|t| option(t, t, t == chosen)).collect()
 }
 
 /// `AddProducer`: topic, rate, number of distinct keys, acks.
 #[function_component(AddProducerForm)]
 pub fn add_producer_form() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let view = use_context::<ViewContext>().expect("view context");
+    let state = view.state.clone();
     let topics = user_topics(&view.view);
     let topic = use_state(String::new);
     let rate = use_state(|| "10".to_string());
     let keys = use_state(|| "10".to_string());
     let acks = use_state(|| "all".to_string());
     let errors = use_state(Errors::new);
-    let chosen = if topic.is_empty() { topics.first().map(|t| t.0.clone()).unwrap_or_default() } else { (*topic).clone() };
+    let chosen = if topic.is_empty() { topics.first().cloned().unwrap_or_default() } else { (*topic).clone() };
     let onsubmit = {
         let (state, rate, keys, acks, errors, chosen) = (state.clone(), rate.clone(), keys.clone(), acks.clone(), errors.clone(), chosen.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -272,20 +234,17 @@ pub fn add_producer_form() -> Html {
             }
         })
     };
-    html! {
-        <Menu label="+ Producer" testid="menu-producer">
-            <form class="form" aria-label="Add producer" {onsubmit} data-testid="add-producer">
-                <Select id="producer-topic" label="Topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
-                <Field id="producer-rate" label="Records per second" kind="number" value={(*rate).clone()} errors={(*errors).clone()} oninput={set(&rate)} />
-                <Field id="producer-keys" label="Distinct keys (0 = null keys)" kind="number" value={(*keys).clone()} errors={(*errors).clone()} oninput={set(&keys)}
-                    title="Keyed records go to partition murmur2(key) % partitions; null keys use the sticky partitioner" />
-                <Select id="producer-acks" label="acks" value={(*acks).clone()} onchange={set(&acks)}
-                    options={vec![("all".into(), "all".into()), ("1".into(), "1".into()), ("0".into(), "0".into())]} />
-                if let Some(e) = errors.get("") { <p class="field-error" role="alert" data-testid="producer-error">{ e.clone() }</p> }
-                <button class="primary" type="submit">{ "Start producer" }</button>
-            </form>
-        </Menu>
-    }
+    let body = html! {
+        <form class="form" aria-label="Add producer" {onsubmit} data-testid="add-producer">
+            { select_field("producer-topic", "Topic", "", set(&topic), topic_options(&topics, &chosen)) }
+            { field("producer-rate", "Records per second", "number", "", &rate, &errors, set(&rate)) }
+            { field("producer-keys", "Distinct keys (0 = null keys)", "number", "Keyed records go to partition murmur2(key) % partitions; null keys use the sticky partitioner", &keys, &errors, set(&keys)) }
+            { select_field("producer-acks", "acks", "", set(&acks), options(&[("all", "all"), ("1", "1"), ("0", "0")], &acks)) }
+            if let Some(e) = errors.get("") { <p class="field-error" role="alert" data-testid="producer-error">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Start producer" }</button>
+        </form>
+    };
+    menu("+ Producer", "menu-producer", body)
 }
 
 /// Values of the strategy select: Kafka's default list first, then each assignor alone.
@@ -296,6 +255,34 @@ pub const STRATEGY_CHOICES: [(&str, &str); 5] = [
     ("sticky", "sticky (eager)"),
     ("cooperative-sticky", "cooperative-sticky (cooperative)"),
 ];
+
+/// Values of the commit-mode select (`CommitMode`'s serde names).
+pub const COMMIT_CHOICES: [(&str, &str); 3] = [
+    ("auto", "auto (enable.auto.commit=true)"),
+    ("manual_after", "commit after processing (at least once)"),
+    ("manual_before", "commit before processing (at most once)"),
+];
+
+/// Values of the `auto.offset.reset` select.
+pub const RESET_CHOICES: [(&str, &str); 3] = [("latest", "latest"), ("earliest", "earliest"), ("none", "none")];
+
+/// The commit mode a value of [`COMMIT_CHOICES`] names.
+pub fn commit_mode(value: &str) -> CommitMode {
+    match value {
+        "manual_after" => CommitMode::ManualAfter,
+        "manual_before" => CommitMode::ManualBefore,
+        _ => CommitMode::Auto,
+    }
+}
+
+/// The `auto.offset.reset` a value of [`RESET_CHOICES`] names.
+pub fn auto_offset_reset(value: &str) -> AutoOffsetReset {
+    match value {
+        "earliest" => AutoOffsetReset::Earliest,
+        "none" => AutoOffsetReset::None,
+        _ => AutoOffsetReset::Latest,
+    }
+}
 
 /// Checks the timing fields of the group form the way the broker and client would:
 /// `group.min.session.timeout.ms` (6000) ≤ session timeout ≤ `group.max.session.timeout.ms`
@@ -318,8 +305,8 @@ pub fn check_group_timing(session: &str, heartbeat: &str, max_poll: &str, proces
 /// cooperative —, commit mode, `auto.offset.reset`, timeouts).
 #[function_component(AddGroupForm)]
 pub fn add_group_form() -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let view = use_context::<ViewContext>().expect("view context");
+    let state = view.state.clone();
     let topics = user_topics(&view.view);
     let group_id = use_state(String::new);
     let topic = use_state(String::new);
@@ -331,7 +318,7 @@ pub fn add_group_form() -> Html {
     let max_poll = use_state(|| "300000".to_string());
     let processing = use_state(|| "1".to_string());
     let errors = use_state(Errors::new);
-    let chosen = if topic.is_empty() { topics.first().map(|t| t.0.clone()).unwrap_or_default() } else { (*topic).clone() };
+    let chosen = if topic.is_empty() { topics.first().cloned().unwrap_or_default() } else { (*topic).clone() };
     let existing: Vec<String> = view.view.groups.iter().map(|g| g.group_id.clone()).collect();
     let onsubmit = {
         let (state, group_id, errors, chosen) = (state.clone(), group_id.clone(), errors.clone(), chosen.clone());
@@ -355,49 +342,38 @@ pub fn add_group_form() -> Html {
                 return;
             }
             let Some((s, h, p, t)) = timing else { return };
-            let parsed: Result<grouplab_engine::sim::group_layer::GroupConfig, _> = serde_json::from_value(serde_json::json!({
-                "partition.assignment.strategy": actions::split_strategies(&strategy),
-                "session.timeout.ms": s,
-                "heartbeat.interval.ms": h,
-                "max.poll.interval.ms": p,
-                "processing_time_ms": t,
-                "commit_mode": *commit,
-                "auto.offset.reset": *reset,
-            }));
-            let config = match parsed {
-                Ok(c) => c,
-                Err(e) => {
-                    map.insert("", format!("invalid group config: {e}"));
-                    errors.set(map);
-                    return;
-                }
+            let config = GroupConfig {
+                assignment_strategies: actions::split_strategies(&strategy),
+                session_timeout_ms: s,
+                heartbeat_interval_ms: h,
+                max_poll_interval_ms: p,
+                processing_time_ms: t,
+                commit_mode: commit_mode(&commit),
+                auto_offset_reset: auto_offset_reset(&reset),
+                ..GroupConfig::default()
             };
             if try_apply(&state, actions::create_group(&id, &chosen, config), &errors, |_| "group-id") {
                 group_id.set(String::new());
             }
         })
     };
-    let opts = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-    html! {
-        <Menu label="+ Group" testid="menu-group">
-            <form class="form two" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
-                <Field id="group-id" label="group.id" value={(*group_id).clone()} errors={(*errors).clone()} oninput={set(&group_id)} />
-                <Select id="group-topic" label="Subscribed topic" value={chosen.clone()} options={topics} onchange={set(&topic)} />
-                <Select id="group-strategy" label="partition.assignment.strategy" value={(*strategy).clone()} options={opts(&STRATEGY_CHOICES)} onchange={set(&strategy)}
-                    title="Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves" />
-                <Select id="group-commit" label="Commit mode" value={(*commit).clone()} onchange={set(&commit)}
-                    options={opts(&[("auto", "auto (enable.auto.commit=true)"), ("manual_after", "commit after processing (at least once)"), ("manual_before", "commit before processing (at most once)")])} />
-                <Select id="group-reset" label="auto.offset.reset" value={(*reset).clone()} onchange={set(&reset)}
-                    options={opts(&[("latest", "latest"), ("earliest", "earliest"), ("none", "none")])} />
-                <Field id="group-session" label="session.timeout.ms" kind="number" value={(*session).clone()} errors={(*errors).clone()} oninput={set(&session)} />
-                <Field id="group-heartbeat" label="heartbeat.interval.ms" kind="number" value={(*heartbeat).clone()} errors={(*errors).clone()} oninput={set(&heartbeat)} />
-                <Field id="group-max-poll" label="max.poll.interval.ms" kind="number" value={(*max_poll).clone()} errors={(*errors).clone()} oninput={set(&max_poll)} />
-                <Field id="group-processing" label="Processing ms per record" kind="number" value={(*processing).clone()} errors={(*errors).clone()} oninput={set(&processing)} />
-                if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
-                <button class="primary" type="submit">{ "Create group" }</button>
-            </form>
-        </Menu>
-    }
+    let body = html! {
+        <form class="form two" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
+            { field("group-id", "group.id", "text", "", &group_id, &errors, set(&group_id)) }
+            { select_field("group-topic", "Subscribed topic", "", set(&topic), topic_options(&topics, &chosen)) }
+            { select_field("group-strategy", "partition.assignment.strategy", "Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves",
+                set(&strategy), options(&STRATEGY_CHOICES, &strategy)) }
+            { select_field("group-commit", "Commit mode", "", set(&commit), options(&COMMIT_CHOICES, &commit)) }
+            { select_field("group-reset", "auto.offset.reset", "", set(&reset), options(&RESET_CHOICES, &reset)) }
+            { field("group-session", "session.timeout.ms", "number", "", &session, &errors, set(&session)) }
+            { field("group-heartbeat", "heartbeat.interval.ms", "number", "", &heartbeat, &errors, set(&heartbeat)) }
+            { field("group-max-poll", "max.poll.interval.ms", "number", "", &max_poll, &errors, set(&max_poll)) }
+            { field("group-processing", "Processing ms per record", "number", "", &processing, &errors, set(&processing)) }
+            if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Create group" }</button>
+        </form>
+    };
+    menu("+ Group", "menu-group", body)
 }
 
 #[cfg(test)]
@@ -437,6 +413,18 @@ mod tests {
             }))
             .unwrap();
             assert_eq!(c.assignment_strategies, actions::split_strategies(value));
+        }
+    }
+
+    /// The selects' values are the engine's own config names, and each maps to its mode.
+    #[test]
+    fn commit_and_reset_choices_name_the_engine_values() {
+        for (value, _) in COMMIT_CHOICES {
+            assert_eq!(serde_json::to_value(commit_mode(value)).unwrap(), value);
+        }
+        for (value, _) in RESET_CHOICES {
+            assert_eq!(serde_json::to_value(auto_offset_reset(value)).unwrap(), value);
+            assert_eq!(auto_offset_reset(value).name(), value);
         }
     }
 

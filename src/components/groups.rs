@@ -2,20 +2,19 @@
 //! (client id, member id, assigned partitions in the member's colour, idle when none) and the
 //! actions on them. Large groups are paged.
 
-use super::glossary::term;
-use super::{member_colour, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
+use super::glossary::{term, term_html};
+use super::{button, leaf, member_colour, option, text, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
-use crate::state::{Action, LabContext};
-use grouplab_engine::{ConsumerView, GroupView, MemberView};
+use crate::state::Action;
+use grouplab_engine::{ConsumerView, GroupView, MemberView, View};
 use yew::prelude::*;
 
-#[function_component(GroupsPanel)]
-pub fn groups_panel() -> Html {
-    let ctx = use_context::<ViewContext>().expect("view context");
+/// The consumer groups (a plain function: it has no state; the root renders it with every view).
+pub fn groups_panel(view: &View) -> Html {
     html! {
         <section class="stack" aria-label="Consumer groups">
-            { for ctx.view.groups.iter().map(|g| html! { <GroupCard key={g.group_id.clone()} group={g.group_id.clone()} /> }) }
-            if ctx.view.groups.is_empty() { <div class="panel muted">{ "No consumer group yet: create one with + Group." }</div> }
+            { for view.groups.iter().map(|g| html! { <GroupCard key={g.group_id.clone()} group={g.group_id.clone()} /> }) }
+            if view.groups.is_empty() { <div class="panel muted">{ "No consumer group yet: create one with + Group." }</div> }
         </section>
     }
 }
@@ -27,10 +26,13 @@ pub struct GroupCardProps {
 
 #[function_component(GroupCard)]
 pub fn group_card(props: &GroupCardProps) -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let ctx = use_context::<ViewContext>().expect("view context");
+    let state = ctx.state.clone();
     let show_all = use_state(|| false);
     let strategy = use_state(String::new);
+    // The group's `kafka-consumer-groups.sh` panel: unfolded, and which output.
+    let cli_tab = use_state(|| 0usize);
+    let cli_open = use_state(|| false);
     let Some(g) = ctx.view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
     let (selected, config) = {
         let lab = state.lab.borrow();
@@ -62,10 +64,6 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     };
     let current_strategy = g.strategies.join(", ");
     let chosen_strategy = if strategy.is_empty() { current_strategy.clone() } else { (*strategy).clone() };
-    let on_strategy = {
-        let strategy = strategy.clone();
-        Callback::from(move |e: Event| strategy.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
-    };
     let apply_strategy = {
         let (state, id, chosen) = (state.clone(), g.group_id.clone(), chosen_strategy.clone());
         Callback::from(move |_| state.dispatch(Action::Apply(actions::set_group_strategy(&id, &chosen))))
@@ -75,49 +73,56 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     html! {
         <div class="panel" data-testid="group-panel" data-group={g.group_id.clone()} data-state={g.state.clone()} data-generation={g.generation.to_string()}>
             <h2>
-                { term("consumer group", html! { <>{ format!("Group {}", g.group_id) }</> }) }
-                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), html! { <>{ g.state.clone() }</> }) }</span>
-                <small>{ term("generation", html! { <>{ format!("generation {}", g.generation) }</> }) }</small>
+                { term("consumer group", format!("Group {}", g.group_id).into()) }
+                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), g.state.clone().into()) }</span>
+                <small>{ term("generation", format!("generation {}", g.generation).into()) }</small>
             </h2>
             <p class="muted small group-facts">
-                { term("assignment strategy", html! { <>{ format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())) }</> }) }
-                { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
-                { term("group leader", html! { <>{ format!("leader {}", leader_client.unwrap_or_else(|| "–".into())) }</> }) }
+                { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())).into()) }
+                { text(format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode).into()) }
+                { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into())).into()) }
                 { " · " }
-                { term("group coordinator", html! { <>{ format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())) }</> }) }
-                { " · " }{ term("session timeout", html! { <>{ format!("session.timeout.ms {}", timeouts.session_ms) }</> }) }
+                { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())).into()) }
+                { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms).into()) }
             </p>
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
-                { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
-                <span class={classes!((g.delivery.duplicates > 0).then_some("warn"))} title="Records processed more than once (at-least-once after a crash or rebalance)">{ format!("processed twice or more: {}", g.delivery.duplicates) }</span>
+                { text(format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct).into()) }
+                { leaf("span", if g.delivery.duplicates > 0 { "warn" } else { "" }, AttrValue::Static("Records processed more than once (at-least-once after a crash or rebalance)"), "",
+                    format!("processed twice or more: {}", g.delivery.duplicates).into()) }
                 { " · " }
-                <span class={classes!((g.delivery.losses > 0).then_some("bad"))} title="Records below a committed offset that were never processed (at-most-once)">{ format!("lost: {}", g.delivery.losses) }</span>
+                { leaf("span", if g.delivery.losses > 0 { "bad" } else { "" }, AttrValue::Static("Records below a committed offset that were never processed (at-most-once)"), "",
+                    format!("lost: {}", g.delivery.losses).into()) }
             </p>
             <div class="group-actions">
-                <button class="primary" onclick={add} aria-label={format!("Add consumer to {}", g.group_id)} title="a">{ "Add consumer" }</button>
+                { button("primary", AttrValue::Static("Add consumer"), format!("Add consumer to {}", g.group_id).into(), "a", "", false, add) }
                 <label for={strategy_id.clone()} class="small muted">{ "strategy" }</label>
-                <select id={strategy_id} onchange={on_strategy}>
-                    { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| html! { <option value={*v} selected={*v == chosen_strategy}>{ *v }</option> }) }
-                    if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { <option value={current_strategy.clone()} selected={chosen_strategy == current_strategy}>{ current_strategy.clone() }</option> }
+                <select id={strategy_id} onchange={select_value(set(&strategy))}>
+                    { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| option(v, v, *v == chosen_strategy)) }
+                    if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { { option(&current_strategy, &current_strategy, chosen_strategy == current_strategy) } }
                 </select>
-                <button onclick={apply_strategy} aria-label={format!("Set strategy of {}", g.group_id)}
-                    title="partition.assignment.strategy for consumers started or restarted from now on">{ "Set strategy" }</button>
+                { button("", AttrValue::Static("Set strategy"), format!("Set strategy of {}", g.group_id).into(),
+                    "partition.assignment.strategy for consumers started or restarted from now on", "", false, apply_strategy) }
             </div>
             <div class="members">
                 { for g.consumers.iter().enumerate().take(limit).map(|(i, c)| {
-                    let member = g.members.iter().find(|m| !c.member_id.is_empty() && m.member_id == c.member_id).cloned();
-                    html! {
-                        <ConsumerCard key={c.client_id.clone()} group={g.group_id.clone()} consumer={c.clone()} member={member} colour={member_colour(i)}
-                            leader={!c.member_id.is_empty() && g.leader.as_deref() == Some(c.member_id.as_str())}
-                            selected={selected.as_deref() == Some(c.client_id.as_str())} now_ms={now} timeouts={timeouts}
-                            on_command={on_command.clone()} on_select={on_select.clone()} />
-                    }
+                    consumer_card(&ConsumerCard {
+                        group: &g.group_id,
+                        consumer: c,
+                        member: g.members.iter().find(|m| !c.member_id.is_empty() && m.member_id == c.member_id),
+                        colour: member_colour(i),
+                        leader: !c.member_id.is_empty() && g.leader.as_deref() == Some(c.member_id.as_str()),
+                        selected: selected.as_deref() == Some(c.client_id.as_str()),
+                        now_ms: now,
+                        timeouts,
+                        on_command: &on_command,
+                        on_select: &on_select,
+                    })
                 }) }
             </div>
             if g.consumers.len() > PAGE_SIZE {
-                <button class="small" onclick={toggle}>{ if *show_all { "Show fewer".to_string() } else { format!("Show all {} consumers", g.consumers.len()) } }</button>
+                { button("small", if *show_all { AttrValue::Static("Show fewer") } else { format!("Show all {} consumers", g.consumers.len()).into() }, AttrValue::default(), "", "", false, toggle) }
             }
-            <super::kafka_tables::KafkaTables group={g.group_id.clone()} />
+            { super::kafka_tables::kafka_tables(g, &cli_tab, &cli_open) }
         </div>
     }
 }
@@ -155,27 +160,28 @@ pub fn timer_arc(label: &'static str, key: &'static str, fraction: Option<f64>, 
                 <circle class="track" cx="12" cy="12" r="10" />
                 <circle class="fill" cx="12" cy="12" r="10" stroke-dasharray={format!("{:.2} {:.2}", f * C, C)} transform="rotate(-90 12 12)" />
             </svg>
-            { term(key, html! { label }) }
+            { term(key, AttrValue::Static(label)) }
         </span>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ConsumerCardProps {
-    pub group: String,
-    pub consumer: ConsumerView,
-    pub member: Option<MemberView>,
+/// One consumer's card: what it shows and the callbacks its buttons use.
+pub struct ConsumerCard<'a> {
+    pub group: &'a str,
+    pub consumer: &'a ConsumerView,
+    pub member: Option<&'a MemberView>,
     pub colour: String,
     pub leader: bool,
     pub selected: bool,
     pub now_ms: u64,
     pub timeouts: Timeouts,
-    pub on_command: Callback<grouplab_engine::Command>,
-    pub on_select: Callback<String>,
+    pub on_command: &'a Callback<grouplab_engine::Command>,
+    pub on_select: &'a Callback<String>,
 }
 
-#[function_component(ConsumerCard)]
-pub fn consumer_card(props: &ConsumerCardProps) -> Html {
+/// A consumer card (a plain function rather than a component: the cards re-render with their
+/// group card anyway, as the clock in their props changes on every tick).
+pub fn consumer_card(props: &ConsumerCard) -> Html {
     let c = &props.consumer;
     let cmd = |command: grouplab_engine::Command| {
         let on = props.on_command.clone();
@@ -202,30 +208,30 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
     };
     let lifecycle = c.lifecycle.to_lowercase();
     let alive = lifecycle == "running";
-    let m = props.member.as_ref();
+    let m = props.member;
     let now = props.now_ms;
     let t = props.timeouts;
     let session = m.and_then(|m| m.session_deadline_ms);
     let heartbeat = m.and_then(|m| m.heartbeat_due_ms).filter(|_| lifecycle == "running" || lifecycle == "stalled");
     let poll = m.and_then(|m| m.poll_deadline_ms);
     html! {
-        <div class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
-            data-testid="consumer-card" data-group={props.group.clone()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
+        <div key={c.client_id.clone()} class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
+            data-testid="consumer-card" data-group={props.group.to_string()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
             data-member-state={c.member_state.clone()} onclick={select} onfocusin={select_on_focus}>
-            <span class="cid">{ term("client id", html! { <>{ c.client_id.clone() }</> }) }
-                if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
-                <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
-            <span class="mid" title="Member id given by the group coordinator">
-                { if c.member_id.is_empty() { "not in the group".to_string() } else { c.member_id.clone() } }</span>
-            <span class="small muted">{ format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol) }
-                if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
+            <span class="cid">{ term("client id", c.client_id.clone().into()) }
+                if props.leader { { leaf("span", "leader-tag", AttrValue::Static("Group leader: computes the assignment"), "", AttrValue::Static(" ★ leader")) } }
+                <span class={classes!("life", lifecycle.clone())}>{ text(format!(" {}", c.lifecycle).into()) }</span></span>
+            { leaf("span", "mid", AttrValue::Static("Member id given by the group coordinator"), "",
+                if c.member_id.is_empty() { AttrValue::Static("not in the group") } else { c.member_id.clone().into() }) }
+            <span class="small muted">{ text(format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol).into()) }
+                if c.fenced { { leaf("span", "bad", AttrValue::Static("Removed by the coordinator, has not noticed yet"), "", AttrValue::Static(" · zombie")) } }</span>
             <div class="parts">
                 if c.assigned.is_empty() && alive {
-                    { term("idle consumer", html! { <><span class="idle">{ "idle" }</span></> }) }
+                    { term_html("idle consumer", html! { <span class="idle">{ "idle" }</span> }) }
                 }
                 { for c.assigned.iter().map(|(tp, p)| {
                     let pos = c.positions.iter().find(|(t2, p2, _)| t2 == tp && p2 == p).map(|x| x.2);
-                    html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ format!("{tp}-{p}") }</span> }
+                    html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ text(format!("{tp}-{p}").into()) }</span> }
                 }) }
             </div>
             <div class="arcs">
@@ -235,17 +241,17 @@ pub fn consumer_card(props: &ConsumerCardProps) -> Html {
             </div>
             <div class="actions">
                 if alive || lifecycle == "stalled" {
-                    <button class="danger" onclick={cmd(actions::crash_consumer(&c.client_id))} aria-label={format!("Crash consumer {}", c.client_id)}
-                        title="kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms">{ "Crash" }</button>
-                    <button onclick={cmd(actions::close_consumer(&c.client_id))} aria-label={format!("Close consumer {}", c.client_id)}
-                        title="close(): commits, sends LeaveGroup, partitions move at once">{ "Close" }</button>
+                    { button("danger", AttrValue::Static("Crash"), format!("Crash consumer {}", c.client_id).into(),
+                        "kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms", "", false, cmd(actions::crash_consumer(&c.client_id))) }
+                    { button("", AttrValue::Static("Close"), format!("Close consumer {}", c.client_id).into(),
+                        "close(): commits, sends LeaveGroup, partitions move at once", "", false, cmd(actions::close_consumer(&c.client_id))) }
                 }
                 if alive {
-                    <button onclick={cmd(actions::stall_consumer(&c.client_id))} aria-label={format!("Stall consumer {}", c.client_id)}
-                        title="Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms">{ "Stall" }</button>
+                    { button("", AttrValue::Static("Stall"), format!("Stall consumer {}", c.client_id).into(),
+                        "Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms", "", false, cmd(actions::stall_consumer(&c.client_id))) }
                 } else {
-                    <button class="primary" onclick={cmd(actions::restart_consumer(&c.client_id))} aria-label={format!("Restart consumer {}", c.client_id)}
-                        title="Start it again (same client.id, new member) or resume a stalled one">{ if lifecycle == "stalled" { "Resume" } else { "Restart" } }</button>
+                    { button("primary", AttrValue::Static(if lifecycle == "stalled" { "Resume" } else { "Restart" }), format!("Restart consumer {}", c.client_id).into(),
+                        "Start it again (same client.id, new member) or resume a stalled one", "", false, cmd(actions::restart_consumer(&c.client_id))) }
                 }
             </div>
         </div>

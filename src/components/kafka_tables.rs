@@ -2,8 +2,8 @@
 //! `--describe --state` print for a group, with the CLI's warnings
 //! ("Consumer group 'g' is rebalancing." / "Consumer group 'g' has no active members.").
 
-use super::ViewContext;
-use grouplab_engine::{GroupView, View};
+use super::{leaf, text, text_tag};
+use grouplab_engine::GroupView;
 use yew::prelude::*;
 
 /// Rows shown at most (the CLI prints all; a note counts the rest).
@@ -57,37 +57,30 @@ pub fn state_row(g: &GroupView) -> [String; 5] {
     [g.group_id.clone(), coordinator, g.protocol.clone().unwrap_or_default(), g.state.clone(), g.members.len().to_string()]
 }
 
-fn table<const N: usize>(head: [&str; N], rows: &[[String; N]], testid: &str) -> Html {
+/// The CLI's table: column names, rows (at most [`MAX_ROWS`], then a count of the rest).
+fn table(head: &[&'static str], rows: &[&[String]], testid: &'static str) -> Html {
     html! {
         <div class="cli-scroll">
-            <table class="cli" data-testid={testid.to_string()}>
-                <thead><tr>{ for head.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr></thead>
+            <table class="cli" data-testid={testid}>
+                <thead><tr>{ for head.iter().map(|h| html! { <th scope="col">{ text(AttrValue::Static(h)) }</th> }) }</tr></thead>
                 <tbody>
-                    { for rows.iter().take(MAX_ROWS).map(|r| html! { <tr>{ for r.iter().map(|c| html! { <td>{ c.clone() }</td> }) }</tr> }) }
+                    { for rows.iter().take(MAX_ROWS).map(|r| html! { <tr>{ for r.iter().map(|c| text_tag("td", "", c.clone().into())) }</tr> }) }
                 </tbody>
             </table>
-            if rows.len() > MAX_ROWS { <p class="muted small">{ format!("… {} more rows", rows.len() - MAX_ROWS) }</p> }
+            if rows.len() > MAX_ROWS { { text_tag("p", "muted small", format!("… {} more rows", rows.len() - MAX_ROWS).into()) } }
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct KafkaTablesProps {
-    pub group: String,
-}
-
-#[function_component(KafkaTables)]
-pub fn kafka_tables(props: &KafkaTablesProps) -> Html {
-    let ctx = use_context::<ViewContext>().expect("view context");
-    let tab = use_state(|| 0u8);
-    let open = use_state(|| false);
-    let view: &View = &ctx.view;
-    let Some(g) = view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
+/// The CLI panel of group `g`: `open` says whether it is unfolded, `tab` which output it shows
+/// (the group card keeps both). A plain function, not a component: one fewer copy of yew's
+/// component code.
+pub fn kafka_tables(g: &GroupView, tab: &UseStateHandle<usize>, open: &UseStateHandle<bool>) -> Html {
     let toggle = {
         let open = open.clone();
         Callback::from(move |e: Event| open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open()))
     };
-    let pick = |i: u8| {
+    let pick = |i: usize| {
         let tab = tab.clone();
         Callback::from(move |_: MouseEvent| tab.set(i))
     };
@@ -95,18 +88,26 @@ pub fn kafka_tables(props: &KafkaTablesProps) -> Html {
     html! {
         <details class="cli-panel" ontoggle={toggle} data-testid="kafka-tables">
             <summary>{ "kafka-consumer-groups.sh" }</summary>
-            if *open {
+            if **open {
                 <div role="tablist" aria-label="kafka-consumer-groups.sh output" class="tabs">
                     { for flags.iter().enumerate().map(|(i, f)| html! {
-                        <button role="tab" aria-selected={(*tab == i as u8).to_string()} onclick={pick(i as u8)}>{ *f }</button>
+                        <button role="tab" aria-selected={if **tab == i { "true" } else { "false" }} onclick={pick(i)}>{ text(AttrValue::Static(f)) }</button>
                     }) }
                 </div>
-                <pre class="cmd">{ format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[*tab as usize]) }</pre>
-                if let Some(w) = warning(g) { <p class="cli-warning" data-testid="cli-warning">{ w }</p> }
-                { match *tab {
-                    0 => table(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"], &describe_rows(g), "cli-describe"),
-                    1 => table(["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"], &member_rows(g), "cli-members"),
-                    _ => table(["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"], &[state_row(g)], "cli-state"),
+                { text_tag("pre", "cmd", format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[**tab]).into()) }
+                if let Some(w) = warning(g) { { leaf("p", "cli-warning", AttrValue::default(), "cli-warning", w.into()) } }
+                { match **tab {
+                    0 => {
+                        let rows = describe_rows(g);
+                        let rows: Vec<&[String]> = rows.iter().map(|r| &r[..]).collect();
+                        table(&["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"], &rows, "cli-describe")
+                    }
+                    1 => {
+                        let rows = member_rows(g);
+                        let rows: Vec<&[String]> = rows.iter().map(|r| &r[..]).collect();
+                        table(&["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"], &rows, "cli-members")
+                    }
+                    _ => table(&["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"], &[&state_row(g)[..]], "cli-state"),
                 } }
             }
         </details>

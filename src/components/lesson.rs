@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::model::{Lab, SavedLab, SAVED_FORMAT, SAVED_VERSION};
+use super::{button, leaf, text_tag, use_keyed_effect, EffectKey};
 use crate::state::{Action, LabContext};
 
 /// What the start-page picker shows about a bundled lesson without loading it.
@@ -204,6 +205,11 @@ struct Active {
     show_answer: bool,
 }
 
+/// Which lesson step a hint timer is for.
+fn hint_key(a: &Active) -> String {
+    format!("{} {}", a.step, a.id)
+}
+
 /// Real milliseconds a "your turn" step waits before showing its hint by itself.
 pub const HINT_DELAY_MS: u32 = 20_000;
 
@@ -227,15 +233,18 @@ fn progress_key(id: &str) -> String {
     format!("grouplab.lesson.{id}")
 }
 
+/// The furthest step reached in lesson `id` (stored as the JSON number, e.g. `3`; read and
+/// written as raw text: a number's JSON is its digits, and this keeps serde out of it).
 fn furthest_step(id: &str) -> usize {
     use gloo::storage::{LocalStorage, Storage};
-    LocalStorage::get::<usize>(progress_key(id)).unwrap_or(0)
+    let stored = LocalStorage::raw().get_item(&progress_key(id)).ok().flatten();
+    stored.and_then(|s| s.trim().parse().ok()).unwrap_or(0)
 }
 
 fn remember_step(id: &str, step: usize) {
     use gloo::storage::{LocalStorage, Storage};
     if step > furthest_step(id) {
-        let _ = LocalStorage::set(progress_key(id), step);
+        let _ = LocalStorage::raw().set_item(&progress_key(id), &step.to_string());
     }
 }
 
@@ -272,24 +281,27 @@ fn enter(lab_ctx: &LabContext, id: &str, lesson: &Rc<Lesson>, n: usize) -> Resul
 /// Lesson picker (no lesson running) or narration panel (a lesson running).
 #[function_component(LessonArea)]
 pub fn lesson_area() -> Html {
-    let lab_ctx = use_context::<LabContext>().expect("lab context");
+    let lab_ctx = use_context::<super::ViewContext>().expect("view context").state;
     let imported = use_state(Vec::<(String, Rc<Lesson>)>::new);
     let active = use_state(|| None::<Active>);
     let error = use_state(|| None::<String>);
-    let loading = use_state(|| None::<&'static str>);
+    let loading = use_state(|| None::<String>);
     // Bundled lessons fetched so far (each file is fetched once per page).
     let fetched = use_mut_ref(Vec::<(String, Rc<Lesson>)>::new);
     let open = use_state(|| true);
     let readers = use_mut_ref(Vec::<gloo::file::callbacks::FileReader>::new);
     // The hint of a "your turn" step shows by itself after HINT_DELAY_MS of real time.
-    let hint_due = use_state(|| None::<(String, usize)>);
+    let hint_due = use_state(|| None::<String>);
     {
-        let current = (*active).as_ref().map(|a| (a.id.clone(), a.step));
+        let current = (*active).as_ref().map(hint_key);
         let hint_due = hint_due.clone();
-        use_effect_with(current, move |current| {
-            let timeout = current.clone().map(|key| gloo::timers::callback::Timeout::new(HINT_DELAY_MS, move || hint_due.set(Some(key))));
-            move || drop(timeout)
-        });
+        use_keyed_effect(
+            EffectKey::Key(current.clone().unwrap_or_default()),
+            Box::new(move || {
+                let timeout = current.map(|key| gloo::timers::callback::Timeout::new(HINT_DELAY_MS, move || hint_due.set(Some(key))));
+                Box::new(move || drop(timeout))
+            }),
+        );
     }
 
     let start = {
@@ -315,7 +327,7 @@ pub fn lesson_area() -> Html {
                 start.emit((info.id.to_string(), l.clone(), n));
                 return;
             }
-            loading.set(Some(info.title));
+            loading.set(Some(info.title.to_string()));
             let (start, error, loading, fetched) = (start.clone(), error.clone(), loading.clone(), fetched.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let result = fetch_lesson(info.id).await;
@@ -337,7 +349,7 @@ pub fn lesson_area() -> Html {
     {
         let open_bundled = open_bundled.clone();
         let error = error.clone();
-        use_effect_with((), move |_| {
+        use_keyed_effect(EffectKey::Key(String::new()), Box::new(move || {
             let follow = move || {
                 let hash = current_hash();
                 if *LAST_HASH.with(|h| h.borrow().clone()) == hash {
@@ -352,11 +364,11 @@ pub fn lesson_area() -> Html {
             };
             follow();
             let listener = web_sys::window().map(|w| gloo::events::EventListener::new(&w, "hashchange", move |_| follow()));
-            move || drop(listener)
-        });
+            Box::new(move || drop(listener))
+        }));
     }
 
-    let error_html = match (&*error, *loading) {
+    let error_html = match (&*error, &*loading) {
         (_, Some(title)) => html! { <p class="concept" role="status" data-testid="lesson-loading">{ format!("Loading the lesson \u{201c}{title}\u{201d}\u{2026}") }</p> },
         (Some(e), None) => html! { <p class="wrong" role="alert" data-testid="lesson-error">{ e.clone() }</p> },
         (None, None) => html! {},
@@ -399,53 +411,56 @@ pub fn lesson_area() -> Html {
             let open = open.clone();
             Callback::from(move |_| open.set(!*open))
         };
-        // One picker entry: id, title, concept, step count and how to open step `n`.
-        let item = |id: &str, title: &str, concept: &str, steps: usize, open: Callback<usize>| {
-            let reached = furthest_step(id).min(steps.saturating_sub(1));
-            let (open0, resume) = (open.clone(), open);
-            html! {
-                <li data-testid="lesson-item" data-lesson={id.to_string()}>
-                    <strong>{ title.to_string() }</strong>
-                    <p class="concept">{ concept.to_string() }</p>
-                    <div class="row">
-                        <button class="primary" aria-label={format!("Start lesson {title}")}
-                            onclick={Callback::from(move |_| open0.emit(0))}>{ "Start" }</button>
-                        if reached > 0 {
-                            <button onclick={Callback::from(move |_| resume.emit(reached))}>{ format!("Resume at step {}", reached + 1) }</button>
-                        }
-                        <progress max={steps.to_string()} value={(reached + usize::from(reached > 0)).to_string()}
-                            aria-label={format!("Progress in {title}")}></progress>
-                    </div>
-                </li>
-            }
-        };
         let bundled = BUNDLED.iter().map(|info| {
             let open_bundled = open_bundled.clone();
-            item(info.id, info.title, info.concept, info.steps, Callback::from(move |n| open_bundled.emit((info, n))))
+            picker_item(info.id, info.title, info.concept, info.steps, Callback::from(move |n| open_bundled.emit((info, n))))
         });
         let imported_items = imported.iter().map(|(id, l)| {
             let start = start.clone();
             let (id2, l2) = (id.clone(), l.clone());
-            item(id, &l.title, &l.concept, l.steps.len(), Callback::from(move |n| start.emit((id2.clone(), l2.clone(), n))))
+            picker_item(id, &l.title, &l.concept, l.steps.len(), Callback::from(move |n| start.emit((id2.clone(), l2.clone(), n))))
         });
-        let items = bundled.chain(imported_items).collect::<Vec<_>>();
+        let items = bundled.chain(imported_items).collect::<Html>();
         return html! {
             <section class="lessons panel" aria-label="Lessons" data-testid="lesson-picker">
                 <style>{ LESSON_CSS }</style>
-                <h2>{ "Lessons" } <small>{ "guided tours over the live simulation" }</small>
-                    <button onclick={toggle} aria-expanded={(*open).to_string()}>{ if *open { "Hide" } else { "Show" } }</button></h2>
+                <h2>{ "Lessons" }{ text_tag("small", "", AttrValue::Static("guided tours over the live simulation")) }
+                    <button onclick={toggle} aria-expanded={if *open { "true" } else { "false" }}>{ if *open { "Hide" } else { "Show" } }</button></h2>
                 { error_html }
                 if *open {
-                    <ul class="picker">{ for items }</ul>
+                    <ul class="picker">{ items }</ul>
                     <p class="row"><label>{ "Import a lesson file: " }
                         <input type="file" accept=".json,application/json" onchange={on_import} data-testid="lesson-import" /></label></p>
                 }
             </section>
         };
     };
+    lesson_panel(&lab_ctx, &active, &start, &hint_due, &a, error_html)
+}
 
-    // A lesson is running.
-    let lesson = a.lesson.clone();
+/// One picker entry: id, title, concept, step count and how to open step `n`.
+fn picker_item(id: &str, title: &str, concept: &str, steps: usize, open: Callback<usize>) -> Html {
+    let reached = furthest_step(id).min(steps.saturating_sub(1));
+    let (open0, resume) = (open.clone(), open);
+    html! {
+        <li data-testid="lesson-item" data-lesson={id.to_string()}>
+            { text_tag("strong", "", title.to_string().into()) }
+            { text_tag("p", "concept", concept.to_string().into()) }
+            <div class="row">
+                { button("primary", AttrValue::Static("Start"), format!("Start lesson {title}").into(), "", "", false, Callback::from(move |_| open0.emit(0))) }
+                if reached > 0 {
+                    { button("", format!("Resume at step {}", reached + 1).into(), AttrValue::default(), "", "", false, Callback::from(move |_| resume.emit(reached))) }
+                }
+                <progress max={steps.to_string()} value={(reached + usize::from(reached > 0)).to_string()}
+                    aria-label={format!("Progress in {title}")}></progress>
+            </div>
+        </li>
+    }
+}
+
+/// The narration panel of the running lesson `a`.
+fn lesson_panel(lab_ctx: &LabContext, active: &UseStateHandle<Option<Active>>, start: &Callback<(String, Rc<Lesson>, usize)>, hint_due: &UseStateHandle<Option<String>>, a: &Active, error_html: Html) -> Html {
+    let lesson = &a.lesson;
     let total = lesson.steps.len();
     let step = &lesson.steps[a.step];
     let (now_ms, learner_acted) = {
@@ -468,16 +483,7 @@ pub fn lesson_area() -> Html {
         Advance::OnAction(c) => serde_json::to_string(c).ok(),
         _ => None,
     };
-
-    let go = |n: usize| {
-        let start = start.clone();
-        let (id, l) = (a.id.clone(), a.lesson.clone());
-        Callback::from(move |_: MouseEvent| start.emit((id.clone(), l.clone(), n)))
-    };
-    let advance_by = |ms: u64| {
-        let lab_ctx = lab_ctx.clone();
-        Callback::from(move |_: MouseEvent| lab_ctx.dispatch(Action::AdvanceBy(ms)))
-    };
+    let go = |n: usize| go_to_step(start, a, n);
     let leave = {
         let active = active.clone();
         Callback::from(move |_: MouseEvent| {
@@ -485,37 +491,29 @@ pub fn lesson_area() -> Html {
             active.set(None);
         })
     };
-    let update = |f: fn(&mut Active, Option<String>), v: Option<String>| {
-        let active = active.clone();
-        let a = a.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut b = a.clone();
-            f(&mut b, v.clone());
-            active.set(Some(b));
-        })
-    };
+    let none = AttrValue::default;
 
     let waiting = match &step.advance {
         Advance::Next => html! {},
         Advance::AfterMs(ms) if !done => {
             let left = a.started_ms.saturating_add(*ms).saturating_sub(now_ms);
-            html! { <button onclick={advance_by(left)} data-testid="lesson-play">{ format!("▶ Play {} s", left.div_ceil(1000)) }</button> }
+            button("", format!("▶ Play {} s", left.div_ceil(1000)).into(), none(), "", "lesson-play", false, advance_by(lab_ctx, left))
         }
         Advance::OnEvent { .. } if !done => match a.event_at_ms {
-            Some(t) => html! { <button onclick={advance_by(t.saturating_sub(now_ms))} data-testid="lesson-play">{ "▶ Play until it happens" }</button> },
-            None => html! { <span class="hint">{ "The simulation went another way; restart this step." }</span> },
+            Some(t) => button("", AttrValue::Static("▶ Play until it happens"), none(), "", "lesson-play", false, advance_by(lab_ctx, t.saturating_sub(now_ms))),
+            None => text_tag("span", "hint", AttrValue::Static("The simulation went another way; restart this step.")),
         },
         Advance::OnAction(_) if !done => html! {
             <>
-                <span>{ "Your turn." }</span>
-                if a.show_hint || hint_due.as_ref().is_some_and(|(id, n)| *id == a.id && *n == a.step) {
-                    <span class="hint" data-testid="lesson-hint">{ step.hint.clone().unwrap_or_default() }</span>
+                { text_tag("span", "", AttrValue::Static("Your turn.")) }
+                if a.show_hint || hint_due.as_ref() == Some(&hint_key(a)) {
+                    { leaf("span", "hint", none(), "lesson-hint", step.hint.clone().unwrap_or_default().into()) }
                 } else {
-                    <button onclick={update(|b, _| b.show_hint = true, None)}>{ "Hint" }</button>
+                    { button("", AttrValue::Static("Hint"), none(), "", "", false, update(active, a, |b, _| b.show_hint = true, None)) }
                 }
             </>
         },
-        _ => html! { <span class="right" data-testid="lesson-step-done">{ "✓ done" }</span> },
+        _ => leaf("span", "right", none(), "lesson-step-done", AttrValue::Static("✓ done")),
     };
 
     let question = step.question.as_ref().map(|q| {
@@ -529,27 +527,27 @@ pub fn lesson_area() -> Html {
         let choices = q.choices.iter().map(|c| {
             let pressed = a.choice.as_deref() == Some(c.as_str());
             html! {
-                <button aria-pressed={pressed.to_string()} disabled={revealed}
-                    onclick={update(|b, v| b.choice = v, Some(c.clone()))}>{ c.clone() }</button>
+                <button aria-pressed={if pressed { "true" } else { "false" }} disabled={revealed}
+                    onclick={update(active, a, |b, v| b.choice = v, Some(c.clone()))}>{ c.clone() }</button>
             }
         });
         html! {
             <div class="question" data-testid="lesson-question">
-                <p><strong>{ q.prompt.clone() }</strong></p>
+                <p>{ text_tag("strong", "", q.prompt.clone().into()) }</p>
                 <div class="row choices" role="group" aria-label="Choices">{ for choices }</div>
                 if let Some(ans) = answer {
                     <p data-testid="lesson-answer" data-answer={ans.clone()}>
-                        { "The engine says: " }<strong>{ ans.clone() }</strong>{ " " }
+                        { "The engine says: " }{ text_tag("strong", "", ans.clone().into()) }{ " " }
                         { match &a.choice {
-                            Some(c) if *c == ans => html! { <span class="right">{ "— you were right." }</span> },
-                            Some(_) => html! { <span class="wrong">{ "— not what you picked." }</span> },
+                            Some(c) if *c == ans => text_tag("span", "right", AttrValue::Static("— you were right.")),
+                            Some(_) => text_tag("span", "wrong", AttrValue::Static("— not what you picked.")),
                             None => html! {},
                         } }
                     </p>
                 } else if done {
-                    <button onclick={update(|b, _| b.show_answer = true, None)}>{ "Show the answer" }</button>
+                    { button("", AttrValue::Static("Show the answer"), none(), "", "", false, update(active, a, |b, _| b.show_answer = true, None)) }
                 } else {
-                    <p class="concept">{ "Pick an answer, then let the simulation run to see." }</p>
+                    { text_tag("p", "concept", AttrValue::Static("Pick an answer, then let the simulation run to see.")) }
                 }
             </div>
         }
@@ -564,35 +562,59 @@ pub fn lesson_area() -> Html {
     let step_buttons = (0..total).map(|i| {
         html! {
             <li><button onclick={go(i)} aria-label={format!("Go to step {}", i + 1)}
-                aria-current={if i == a.step { Some(AttrValue::from("step")) } else { None }}>{ i + 1 }</button></li>
+                aria-current={(i == a.step).then_some("step")}>{ i + 1 }</button></li>
         }
     });
 
     html! {
         <section class="lessons panel" aria-label="Lesson" data-testid="lesson-panel" data-lesson={a.id.clone()}
-            data-step={(a.step + 1).to_string()} data-done={done.to_string()}
+            data-step={(a.step + 1).to_string()} data-done={if done { "true" } else { "false" }}
             data-total={total.to_string()} data-action={action_json}>
             <style>{ LESSON_CSS }{ highlight_style }</style>
             <h2>{ lesson.title.clone() }
-                <small data-testid="lesson-progress">{ format!("step {} of {}", a.step + 1, total) }</small>
+                { leaf("small", "", none(), "lesson-progress", format!("step {} of {}", a.step + 1, total).into()) }
                 <progress max={total.to_string()} value={(a.step + 1).to_string()} aria-label="Lesson progress"></progress>
             </h2>
             { error_html }
             <ol class="steps" aria-label="Steps">{ for step_buttons }</ol>
-            <p class="narration" data-testid="lesson-narration">{ step.narration.clone() }</p>
+            { leaf("p", "narration", none(), "lesson-narration", step.narration.clone().into()) }
             { for question }
             <div class="row">
-                <button onclick={go(a.step.saturating_sub(1))} disabled={a.step == 0}>{ "◀ Back" }</button>
+                { button("", AttrValue::Static("◀ Back"), none(), "", "", a.step == 0, go(a.step.saturating_sub(1))) }
                 { waiting }
                 if last {
-                    <button class="primary" onclick={leave.clone()} data-testid="lesson-finish">{ "Free playground" }</button>
+                    { button("primary", AttrValue::Static("Free playground"), none(), "", "lesson-finish", false, leave.clone()) }
                 } else {
-                    <button class="primary" onclick={go(a.step + 1)} disabled={!done} data-testid="lesson-next">{ "Next ▶" }</button>
+                    { button("primary", AttrValue::Static("Next ▶"), none(), "", "lesson-next", !done, go(a.step + 1)) }
                 }
-                <button onclick={leave} aria-label="Leave the lesson">{ "Leave lesson" }</button>
+                { button("", AttrValue::Static("Leave lesson"), AttrValue::Static("Leave the lesson"), "", "", false, leave) }
             </div>
         </section>
     }
+}
+
+/// Opens step `n` of the running lesson.
+fn go_to_step(start: &Callback<(String, Rc<Lesson>, usize)>, a: &Active, n: usize) -> Callback<MouseEvent> {
+    let start = start.clone();
+    let (id, l) = (a.id.clone(), a.lesson.clone());
+    Callback::from(move |_: MouseEvent| start.emit((id.clone(), l.clone(), n)))
+}
+
+/// Plays `ms` of simulated time.
+fn advance_by(lab_ctx: &LabContext, ms: u64) -> Callback<MouseEvent> {
+    let lab_ctx = lab_ctx.clone();
+    Callback::from(move |_: MouseEvent| lab_ctx.dispatch(Action::AdvanceBy(ms)))
+}
+
+/// Changes the running lesson's panel state with `f` (given `v`).
+fn update(active: &UseStateHandle<Option<Active>>, a: &Active, f: fn(&mut Active, Option<String>), v: Option<String>) -> Callback<MouseEvent> {
+    let active = active.clone();
+    let a = a.clone();
+    Callback::from(move |_: MouseEvent| {
+        let mut b = a.clone();
+        f(&mut b, v.clone());
+        active.set(Some(b));
+    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! toolbar of actions (forms, file menu, theme, glossary, help).
 
 use super::file_menu::FileMenu;
+use super::{button, leaf, text};
 use super::forms::{AddGroupForm, AddProducerForm, CreateTopicForm};
 use crate::model::{ADVANCE_STEP_MS, MAX_SPEED, MIN_SPEED};
 use crate::state::{Action, LabContext};
@@ -31,7 +32,7 @@ pub fn slider_to_speed(position: f64) -> f64 {
     ((raw / unit).round() * unit).clamp(MIN_SPEED, MAX_SPEED)
 }
 
-#[derive(Properties, PartialEq)]
+/// What the page toolbar opens and switches.
 pub struct ToolbarProps {
     pub on_help: Callback<()>,
     pub on_glossary: Callback<()>,
@@ -39,9 +40,8 @@ pub struct ToolbarProps {
     pub dark: bool,
 }
 
-#[function_component(Toolbar)]
-pub fn toolbar(props: &ToolbarProps) -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
+/// The header (a plain function: it has no state; the root renders it with every change).
+pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
     let (now_ms, playing, speed, horizon_ms, in_past, events, measured) = {
         let lab = state.lab.borrow();
         (lab.now_ms(), lab.playing, lab.speed, lab.horizon_ms, lab.in_past(), lab.events.len(), lab.measured_speed)
@@ -83,15 +83,12 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
             <div class="row">
                 <h1>{ "Group" }<span>{ "Lab" }</span></h1>
                 <div class="toolbar" role="toolbar" aria-label="Simulated time">
-                    <button class="primary play" onclick={dispatch(|| Action::TogglePlay)} data-testid="play"
-                        aria-label={ if playing { "Pause" } else { "Play" } } title="Space">
-                        { if playing { "❚❚ Pause" } else { "▶ Play" } }
-                    </button>
-                    <button onclick={back} aria-label="Rewind 1 s" title="← : rewind one second">{ "« 1 s" }</button>
-                    <button onclick={dispatch(|| Action::Step)} aria-label="Step to next event"
-                        title="→ : jump to the next scheduled event">{ "Step ›" }</button>
-                    <button onclick={dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))} aria-label="Advance 1 s"
-                        title="Move simulated time forward by one second">{ "+1 s" }</button>
+                    { button("primary play", AttrValue::Static(if playing { "❚❚ Pause" } else { "▶ Play" }), AttrValue::Static(if playing { "Pause" } else { "Play" }),
+                        "Space", "play", false, dispatch(|| Action::TogglePlay)) }
+                    { button("", AttrValue::Static("« 1 s"), AttrValue::Static("Rewind 1 s"), "← : rewind one second", "", false, back) }
+                    { button("", AttrValue::Static("Step ›"), AttrValue::Static("Step to next event"), "→ : jump to the next scheduled event", "", false, dispatch(|| Action::Step)) }
+                    { button("", AttrValue::Static("+1 s"), AttrValue::Static("Advance 1 s"), "Move simulated time forward by one second", "", false,
+                        dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))) }
                     <label class="speed">
                         <span>{ "Speed" }</span>
                         <input type="range" min="-1" max="3" step="0.05" value={speed.log10().to_string()}
@@ -100,29 +97,28 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
                     </label>
                 </div>
                 <div class="toolbar end" role="toolbar" aria-label="Page">
-                    <button onclick={cb(&props.on_theme)} aria-label={ if props.dark { "Switch to light theme" } else { "Switch to dark theme" } }
-                        title="t" data-testid="theme">{ if props.dark { "☀ Light" } else { "☾ Dark" } }</button>
-                    <button onclick={cb(&props.on_glossary)} aria-label="Open glossary" title="g">{ "Glossary" }</button>
-                    <button onclick={cb(&props.on_help)} aria-label="Keyboard shortcuts and help" title="?">{ "?" }</button>
+                    { button("", AttrValue::Static(if props.dark { "☀ Light" } else { "☾ Dark" }),
+                        AttrValue::Static(if props.dark { "Switch to light theme" } else { "Switch to dark theme" }), "t", "theme", false, cb(&props.on_theme)) }
+                    { button("", AttrValue::Static("Glossary"), AttrValue::Static("Open glossary"), "g", "", false, cb(&props.on_glossary)) }
+                    { button("", AttrValue::Static("?"), AttrValue::Static("Keyboard shortcuts and help"), "?", "", false, cb(&props.on_help)) }
                 </div>
             </div>
             <div class="row timeline">
-                <span class="clock" data-testid="clock" title="Simulated time since the start">{ format_time(now_ms) }</span>
+                { leaf("span", "clock", AttrValue::Static("Simulated time since the start"), "clock", format_time(now_ms).into()) }
                 <input class="scrubber" type="range" min="0" max={horizon_ms.max(1).to_string()} step="1" value={now_ms.to_string()}
                     aria-label="Timeline: drag to rewind" aria-valuetext={format_time(now_ms)} oninput={on_seek} data-testid="scrubber" />
                 <span class="status" data-testid="status">
-                    { if playing { format!("▶ playing at {}", format_speed(speed)) } else { "❚❚ paused".to_string() } }
+                    { text(if playing { format!("▶ playing at {}", format_speed(speed)).into() } else { AttrValue::Static("❚❚ paused") }) }
                     if let Some(reached) = measured.filter(|m| playing && *m < 0.9 * speed) {
-                        <span class="warn" data-testid="measured-speed"
-                            title="This simulation is too large for the asked speed in this browser: time runs as fast as the engine can go while the page stays responsive">
-                            { format!(" (reaching {})", format_speed(reached)) }
-                        </span>
+                        { leaf("span", "warn",
+                            AttrValue::Static("This simulation is too large for the asked speed in this browser: time runs as fast as the engine can go while the page stays responsive"),
+                            "measured-speed", format!(" (reaching {})", format_speed(reached)).into()) }
                     }
-                    { format!(" · end {} · {} events", format_time(horizon_ms), events) }
+                    { text(format!(" · end {} · {} events", format_time(horizon_ms), events).into()) }
                 </span>
                 if in_past {
                     <span class="past" data-testid="past-banner">{ "Viewing the past: acting now discards the later timeline" }
-                        <button onclick={to_live} aria-label="Jump to the end of the timeline">{ "live »" }</button>
+                        { button("", AttrValue::Static("live »"), AttrValue::Static("Jump to the end of the timeline"), "", "", false, to_live) }
                     </span>
                 }
             </div>

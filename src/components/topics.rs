@@ -6,9 +6,9 @@
 
 use super::forms::{parse_number, Errors};
 use super::glossary::term;
-use super::{member_colour, ViewContext, PAGE_SIZE};
+use super::{button, input_value, leaf, member_colour, text, text_tag, option, select_value, set, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
 use crate::actions;
-use crate::state::{Action, LabContext};
+use crate::state::Action;
 use grouplab_engine::sim::records::RecordView;
 use grouplab_engine::{GroupView, PartitionView, ProducerView, View};
 use wasm_bindgen::JsCast;
@@ -154,28 +154,26 @@ pub fn markers(view: &View, topic: &str, partition: u32) -> (Vec<Marker>, Vec<(u
 pub fn topics_panel() -> Html {
     let ctx = use_context::<ViewContext>().expect("view context");
     let view = ctx.view.clone();
-    let colour = use_state(|| RecordColour::Key);
-    let on_colour = {
-        let colour = colour.clone();
-        Callback::from(move |e: Event| colour.set(RecordColour::parse(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value())))
-    };
+    // The select's value (see `RecordColour::value`).
+    let colour = use_state(|| "key".to_string());
+    let record_colour = RecordColour::parse(&colour);
     html! {
         <section class="panel stack" aria-labelledby="topics-title">
-            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", html! { <>{ "start" }</> }) }{ " · " }
-                { term("high watermark", html! { <>{ "HW" }</> }) }{ " · " }{ term("log end offset", html! { <>{ "LEO" }</> }) }</small></h2>
+            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", AttrValue::Static("start")) }{ " · " }
+                { term("high watermark", AttrValue::Static("HW")) }{ " · " }{ term("log end offset", AttrValue::Static("LEO")) }</small></h2>
             <label class="record-colour" title="Each record on a ruler is a coloured tick: by key (records with the same key always land in the same partition: murmur2(key) % partitions), or by the producer that wrote it. Grey: null key (sticky partitioner). Pale: above the high watermark. Or by how many times a group processed each record: green once, orange twice or more (at-least-once: after a crash or a rebalance, records after the last committed offset are processed again).">
                 { "Colour records by " }
-                <select onchange={on_colour} aria-label="Colour records by" data-testid="record-colour">
-                    <option value="key" selected={*colour == RecordColour::Key}>{ "key" }</option>
-                    <option value="producer" selected={*colour == RecordColour::Producer}>{ "producer" }</option>
+                <select onchange={select_value(set(&colour))} aria-label="Colour records by" data-testid="record-colour">
+                    { option("key", "key", record_colour == RecordColour::Key) }
+                    { option("producer", "producer", record_colour == RecordColour::Producer) }
                     { for view.groups.iter().map(|g| {
                         let c = RecordColour::Processed(g.group_id.clone());
-                        html! { <option value={c.value()} selected={*colour == c}>{ format!("times processed by {}", g.group_id) }</option> }
+                        option(&c.value(), &format!("times processed by {}", g.group_id), record_colour == c)
                     }) }
-                    <option value="off" selected={*colour == RecordColour::Off}>{ "nothing" }</option>
+                    { option("off", "nothing", record_colour == RecordColour::Off) }
                 </select>
             </label>
-            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} colour={(*colour).clone()} /> }) }
+            { for view.topics.iter().filter(|t| !t.internal).map(|t| html! { <TopicCard key={t.name.clone()} topic={t.name.clone()} colour={record_colour.clone()} /> }) }
             if view.topics.iter().all(|t| t.internal) { <p class="muted">{ "No topic yet: create one with + Topic." }</p> }
         </section>
     }
@@ -190,8 +188,8 @@ pub struct TopicCardProps {
 
 #[function_component(TopicCard)]
 pub fn topic_card(props: &TopicCardProps) -> Html {
-    let state = use_context::<LabContext>().expect("lab context");
     let ctx = use_context::<ViewContext>().expect("view context");
+    let state = ctx.state.clone();
     let page = use_state(|| 0usize);
     let grow_to = use_state(String::new);
     let errors = use_state(Errors::new);
@@ -232,10 +230,6 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
             errors.set(map);
         })
     };
-    let on_grow = {
-        let grow_to = grow_to.clone();
-        Callback::from(move |e: InputEvent| grow_to.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
-    };
     let grow_id = format!("grow-{}", t.name);
     let grow_err = errors.get("grow").cloned();
     let producers: Vec<&ProducerView> = view.producers.iter().filter(|p| p.topic == t.name && p.active).collect();
@@ -246,17 +240,17 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
     html! {
         <div class="topic" data-testid="topic" data-topic={t.name.clone()}>
             <h3>
-                { format!("Topic {}", t.name) }
-                <small>{ format!("{} partitions · ", t.partitions.len()) }{ term("replication factor", html! { <>{ format!("RF {rf}") }</> }) }
-                    { " · " }{ term("min.insync.replicas", html! { <>{ format!("min.insync.replicas {}", t.min_insync_replicas) }</> }) }
-                    { format!(" · {}", t.cleanup_policy) }</small>
+                { text(format!("Topic {}", t.name).into()) }
+                <small>{ text(format!("{} partitions · ", t.partitions.len()).into()) }{ term("replication factor", format!("RF {rf}").into()) }
+                    { " · " }{ term("min.insync.replicas", format!("min.insync.replicas {}", t.min_insync_replicas).into()) }
+                    { text(format!(" · {}", t.cleanup_policy).into()) }</small>
             </h3>
             <div class="topic-actions">
-                <button onclick={produce} aria-label={format!("Produce 10 records to {}", t.name)}>{ "Produce 10" }</button>
+                { button("", AttrValue::Static("Produce 10"), format!("Produce 10 records to {}", t.name).into(), "", "", false, produce) }
                 <form class="inline" onsubmit={add_partitions} aria-label={format!("Add partitions to {}", t.name)}>
                     <label for={grow_id.clone()}>{ "Partitions →" }</label>
                     <input id={grow_id.clone()} type="number" class="narrow" placeholder={(t.partitions.len() + 1).to_string()} value={(*grow_to).clone()}
-                        oninput={on_grow} aria-invalid={grow_err.is_some().to_string()} aria-describedby={grow_err.as_ref().map(|_| format!("{grow_id}-error"))} />
+                        oninput={input_value(set(&grow_to))} aria-invalid={grow_err.is_some().to_string()} aria-describedby={grow_err.as_ref().map(|_| format!("{grow_id}-error"))} />
                     <button type="submit">{ "Add partitions" }</button>
                     if let Some(e) = grow_err { <span class="field-error" id={format!("{grow_id}-error")} data-testid="grow-error" role="alert">{ e }</span> }
                 </form>
@@ -268,9 +262,9 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                     };
                     html! {
                         <span class="producer" data-testid="producer">
-                            { term("producer", html! { <>{ p.producer_id.clone() }</> }) }
-                            { format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }) }
-                            <button class="small" onclick={stop} aria-label={format!("Stop producer {}", p.producer_id)}>{ "Stop" }</button>
+                            { term("producer", p.producer_id.clone().into()) }
+                            { text(format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }).into()) }
+                            { button("small", AttrValue::Static("Stop"), format!("Stop producer {}", p.producer_id).into(), "", "", false, stop) }
                         </span>
                     }
                 }) }
@@ -280,9 +274,9 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
             }) }
             if pages > 1 {
                 <nav class="pager" aria-label={format!("Partitions of {}", t.name)}>
-                    <button onclick={go(page_now.saturating_sub(1))} disabled={page_now == 0} aria-label="Previous partitions">{ "‹" }</button>
-                    <span>{ format!("partitions {}–{} of {}", page_now * PAGE_SIZE, ((page_now + 1) * PAGE_SIZE).min(t.partitions.len()) - 1, t.partitions.len()) }</span>
-                    <button onclick={go((page_now + 1).min(pages - 1))} disabled={page_now + 1 >= pages} aria-label="Next partitions">{ "›" }</button>
+                    { button("", AttrValue::Static("‹"), AttrValue::Static("Previous partitions"), "", "", page_now == 0, go(page_now.saturating_sub(1))) }
+                    { text_tag("span", "", format!("partitions {}–{} of {}", page_now * PAGE_SIZE, ((page_now + 1) * PAGE_SIZE).min(t.partitions.len()) - 1, t.partitions.len()).into()) }
+                    { button("", AttrValue::Static("›"), AttrValue::Static("Next partitions"), "", "", page_now + 1 >= pages, go((page_now + 1).min(pages - 1))) }
                 </nav>
             }
         </div>
@@ -312,7 +306,7 @@ pub struct PartitionRowProps {
 #[function_component(PartitionRow)]
 pub fn partition_row(props: &PartitionRowProps) -> Html {
     let ctx = use_context::<ViewContext>().expect("view context");
-    let state = use_context::<LabContext>().expect("lab context");
+    let state = ctx.state.clone();
     let view = &ctx.view;
     let p = &props.partition;
     let strip = use_node_ref();
@@ -321,17 +315,23 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
         // (sampled to the strip's columns) and one putImageData.
         let (strip, state, topic, partition) = (strip.clone(), state.clone(), props.topic.clone(), p.partition);
         let (start, leo, hw, scale) = (p.log_start_offset, p.log_end_offset, p.high_watermark, props.scale);
-        use_effect_with((ctx.version, props.colour.clone(), scale), move |(_, by, _)| {
-            let lab = state.lab.borrow();
-            let records = lab.sim.records(&topic, partition, start, leo, RECORD_COLUMNS);
-            let times: Vec<u32> = match by {
-                RecordColour::Processed(group) => records.iter().map(|r| lab.sim.times_processed(group, r)).collect(),
-                _ => Vec::new(),
-            };
-            let sampled = records.len() == RECORD_COLUMNS;
-            let pixels = record_pixels(&records, scale, hw, by, sampled, &times);
-            draw_strip(&strip, &pixels);
-        });
+        let by = props.colour.clone();
+        let key = format!("{} {scale} {}", ctx.version, by.value());
+        use_keyed_effect(
+            EffectKey::Key(key),
+            Box::new(move || {
+                let lab = state.lab.borrow();
+                let records = lab.sim.records(&topic, partition, start, leo, RECORD_COLUMNS);
+                let times: Vec<u32> = match &by {
+                    RecordColour::Processed(group) => records.iter().map(|r| lab.sim.times_processed(group, r)).collect(),
+                    _ => Vec::new(),
+                };
+                let sampled = records.len() == RECORD_COLUMNS;
+                let pixels = record_pixels(&records, scale, hw, &by, sampled, &times);
+                draw_strip(&strip, &pixels);
+                Box::new(|| ())
+            }),
+        );
     }
     let pct = |o: u64| format!("{:.3}%", 100.0 * o as f64 / props.scale as f64);
     let id = format!("{}-{}", props.topic, p.partition);
@@ -341,8 +341,8 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
     html! {
         <div class={classes!("partition", p.leader.is_none().then_some("offline"))} data-testid="partition" data-partition={id.clone()}
             data-hw={p.high_watermark.to_string()} data-leo={p.log_end_offset.to_string()}>
-            <span class="name" title={format!("{leader}, ISR [{}]", isr.join(","))}>{ format!("P{}", p.partition) }
-                <small>{ format!(" {} · isr {}", if let Some(l) = p.leader { format!("L{l}") } else { "offline".into() }, isr.join(",")) }</small></span>
+            <span class="name" title={format!("{leader}, ISR [{}]", isr.join(","))}>{ text(format!("P{}", p.partition).into()) }
+                { text_tag("small", "", format!(" {} · isr {}", if let Some(l) = p.leader { format!("L{l}") } else { "offline".into() }, isr.join(",")).into()) }</span>
             <div class="log" role="img"
                 aria-label={format!("{id}: log start {}, high watermark {}, log end {}", p.log_start_offset, p.high_watermark, p.log_end_offset)}>
                 if p.log_start_offset > 0 {
@@ -361,11 +361,15 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                 }) }
             </div>
             <span class="offsets">
-                <span title="Log start offset">{ p.log_start_offset }</span>{ " · " }
-                <span title="High watermark">{ format!("HW {}", p.high_watermark) }</span>{ " · " }
-                <span title="Log end offset: the offset the next record will get">{ format!("LEO {}", p.log_end_offset) }</span>
-                if p.compacted_records > 0 { <span title="Records removed by the log cleaner (cleanup.policy=compact)">{ format!(" · compacted {}", p.compacted_records) }</span> }
-                if p.lost_records > 0 { <span class="lost" title="Records lost by an unclean election or truncation">{ format!(" · lost {}", p.lost_records) }</span> }
+                { leaf("span", "", AttrValue::Static("Log start offset"), "", p.log_start_offset.to_string().into()) }{ " · " }
+                { leaf("span", "", AttrValue::Static("High watermark"), "", format!("HW {}", p.high_watermark).into()) }{ " · " }
+                { leaf("span", "", AttrValue::Static("Log end offset: the offset the next record will get"), "", format!("LEO {}", p.log_end_offset).into()) }
+                if p.compacted_records > 0 {
+                    { leaf("span", "", AttrValue::Static("Records removed by the log cleaner (cleanup.policy=compact)"), "", format!(" · compacted {}", p.compacted_records).into()) }
+                }
+                if p.lost_records > 0 {
+                    { leaf("span", "lost", AttrValue::Static("Records lost by an unclean election or truncation"), "", format!(" · lost {}", p.lost_records).into()) }
+                }
                 { for view.groups.iter().map(|g| {
                     let owner = owner_of(g, &props.topic, p.partition);
                     let (name, colour) = owner.clone().unwrap_or_default();
@@ -375,7 +379,7 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                             data-testid="partition-owner" data-group={g.group_id.clone()}
                             data-partition={id.clone()} data-owner={name.clone()}
                             title={format!("Owner of {id} in group {}", g.group_id)}>
-                            { if name.is_empty() { "–".to_string() } else { name } }
+                            { text(if name.is_empty() { AttrValue::Static("–") } else { name.into() }) }
                         </span>
                     }
                 }) }
