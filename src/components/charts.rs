@@ -3,15 +3,18 @@
 //! counters (processed, duplicates, lost) over time. Data: the model's bounded samples and the
 //! engine's ownership timeline.
 //!
-//! The drawing is a small hand-written plotter (caption, grid, axes, tick labels, lines, legend,
-//! lanes) straight on `CanvasRenderingContext2d`: a charting library compiled into the wasm
-//! cost about 19 KB gzip for these three charts.
+//! The charts are drawn by `plotters` on its `plotters-canvas` backend, through the drawing
+//! area's primitives (paths, rectangles, text). The chart layout — caption, grid, axes, tick
+//! labels, legend, lanes — is this module's own [`Plot`] rather than plotters' `ChartBuilder`
+//! and mesh: those generic layers cost about 16 KB gzip of wasm for these three charts.
 
 use super::{option, select_value, set, use_keyed_effect, EffectKey, ViewContext};
 use crate::model::Sample;
 use grouplab_engine::{GroupView, OwnershipView};
-use wasm_bindgen::JsCast;
-use web_sys::CanvasRenderingContext2d;
+use plotters::coord::Shift;
+use plotters::prelude::{Color, DrawingArea, FontDesc, FontFamily, FontStyle, IntoDrawingArea, PathElement, RGBColor, Rectangle, ShapeStyle, Text, TextStyle};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_canvas::CanvasBackend;
 use yew::prelude::*;
 
 /// An RGB colour.
@@ -19,9 +22,9 @@ use yew::prelude::*;
 pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {
-    /// CSS `rgba()` of this colour at `alpha`.
-    pub fn css(self, alpha: f64) -> String {
-        format!("rgba({},{},{},{alpha})", self.0, self.1, self.2)
+    /// A plotters shape style of this colour at `alpha`: filled, or stroked `width` pixels wide.
+    fn style(self, alpha: f64, filled: bool, width: u32) -> ShapeStyle {
+        ShapeStyle { color: RGBColor(self.0, self.1, self.2).mix(alpha), filled, stroke_width: width }
     }
 }
 
@@ -77,8 +80,6 @@ pub type Line = (String, Rgb, Vec<(f64, f64)>);
 const MARGIN: f64 = 6.0;
 /// Height of the caption line and of the x tick labels.
 const TEXT_ROW: f64 = 22.0;
-/// Font of captions, labels and legends.
-const FONT: &str = "12px sans-serif";
 
 /// Round tick values covering `lo..=hi`, about `n` of them: steps of 1, 2 or 5 × 10^k.
 /// Returns the step and the values.
@@ -101,9 +102,9 @@ pub fn tick_label(value: f64, step: f64) -> String {
     format!("{value:.decimals$}")
 }
 
-/// One chart on a canvas: its context, colours, plot area (pixels) and value ranges.
+/// One chart on a canvas: its plotters drawing area, colours, plot area (pixels) and value ranges.
 struct Plot {
-    ctx: CanvasRenderingContext2d,
+    area: DrawingArea<CanvasBackend, Shift>,
     theme: Theme,
     left: f64,
     top: f64,
@@ -117,16 +118,13 @@ impl Plot {
     /// Clears the canvas `id`, writes `caption` on top and lays out the plot area, with `y_labels`
     /// pixels on the left for the y tick labels. `None` when the canvas is not in the page.
     fn new(id: &str, caption: &str, y_labels: f64, x: (f64, f64), y: (f64, f64)) -> Option<Plot> {
-        let canvas: web_sys::HtmlCanvasElement = gloo::utils::document().get_element_by_id(id)?.dyn_into().ok()?;
-        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-        let (width, height) = (f64::from(canvas.width()), f64::from(canvas.height()));
+        let area = CanvasBackend::new(id)?.into_drawing_area();
+        let (width, height) = area.dim_in_pixel();
+        let (width, height) = (f64::from(width), f64::from(height));
         let theme = theme();
-        ctx.set_fill_style_str(&theme.bg.css(1.0));
-        ctx.fill_rect(0.0, 0.0, width, height);
-        ctx.set_font(FONT);
-        ctx.set_text_baseline("middle");
-        let plot = Plot { ctx, theme, left: MARGIN + y_labels, top: MARGIN + TEXT_ROW, right: width - MARGIN, bottom: height - MARGIN - TEXT_ROW, x, y };
-        plot.text(caption, width / 2.0, MARGIN + TEXT_ROW / 2.0, "center");
+        area.fill(&RGBColor(theme.bg.0, theme.bg.1, theme.bg.2)).ok()?;
+        let plot = Plot { area, theme, left: MARGIN + y_labels, top: MARGIN + TEXT_ROW, right: width - MARGIN, bottom: height - MARGIN - TEXT_ROW, x, y };
+        plot.text(caption, width / 2.0, MARGIN + TEXT_ROW / 2.0, HPos::Center);
         Some(plot)
     }
 
@@ -140,49 +138,58 @@ impl Plot {
         self.bottom - (y - self.y.0) / (self.y.1 - self.y.0) * (self.bottom - self.top)
     }
 
-    fn text(&self, text: &str, x: f64, y: f64, align: &str) {
-        self.ctx.set_fill_style_str(&self.theme.fg.css(1.0));
-        self.ctx.set_text_align(align);
-        let _ = self.ctx.fill_text(text, x, y);
+    /// `text` in 12 px sans-serif, vertically centred on `y`, aligned on `x` as `align` says.
+    fn text(&self, text: &str, x: f64, y: f64, align: HPos) {
+        let fg = self.theme.fg;
+        let colour = RGBColor(fg.0, fg.1, fg.2);
+        let style = TextStyle::from(FontDesc::new(FontFamily::SansSerif, 12.0, FontStyle::Normal))
+            .color(&colour)
+            .pos(Pos::new(align, VPos::Center));
+        let _ = self.area.draw(&Text::new(text, (x as i32, y as i32), style));
+    }
+
+    /// A polyline through `points` (pixels).
+    fn path(&self, points: Vec<(i32, i32)>, style: ShapeStyle) {
+        let _ = self.area.draw(&PathElement::new(points, style));
     }
 
     /// A straight line from (x0, y0) to (x1, y1), in pixels.
-    fn segment(&self, x0: f64, y0: f64, x1: f64, y1: f64, colour: &str, width: f64) {
-        self.ctx.set_stroke_style_str(colour);
-        self.ctx.set_line_width(width);
-        self.ctx.begin_path();
-        self.ctx.move_to(x0, y0);
-        self.ctx.line_to(x1, y1);
-        self.ctx.stroke();
+    fn segment(&self, x0: f64, y0: f64, x1: f64, y1: f64, style: ShapeStyle) {
+        self.path(vec![(x0 as i32, y0 as i32), (x1 as i32, y1 as i32)], style);
     }
 
-    /// Vertical grid lines and x tick labels (about ten), light lines between them, and the axes.
+    /// A rectangle between two corners (pixels).
+    fn rect(&self, x0: f64, y0: f64, x1: f64, y1: f64, style: ShapeStyle) {
+        let _ = self.area.draw(&Rectangle::new([(x0 as i32, y0 as i32), (x1 as i32, y1 as i32)], style));
+    }
+
+/// Vertical grid lines and x tick labels (about ten), light lines between them, and the axes.
     /// With `y_grid`, horizontal grid lines and y tick labels too (formatted `{:.0}`).
     fn mesh(&self, y_grid: bool) {
         let fg = self.theme.fg;
-        let (light, bold) = (fg.css(0.06), fg.css(0.12));
+        let (light, bold) = (fg.style(0.06, false, 1), fg.style(0.12, false, 1));
         let (step, xs) = ticks(self.x.0, self.x.1, 10);
         for x in ticks(self.x.0, self.x.1, 50).1 {
-            self.segment(self.px(x), self.top, self.px(x), self.bottom, &light, 1.0);
+            self.segment(self.px(x), self.top, self.px(x), self.bottom, light);
         }
         for x in xs {
             let p = self.px(x);
-            self.segment(p, self.top, p, self.bottom, &bold, 1.0);
-            self.text(&tick_label(x, step), p, self.bottom + TEXT_ROW / 2.0, "center");
+            self.segment(p, self.top, p, self.bottom, bold);
+            self.text(&tick_label(x, step), p, self.bottom + TEXT_ROW / 2.0, HPos::Center);
         }
         if y_grid {
             for y in ticks(self.y.0, self.y.1, 50).1 {
-                self.segment(self.left, self.py(y), self.right, self.py(y), &light, 1.0);
+                self.segment(self.left, self.py(y), self.right, self.py(y), light);
             }
             for y in ticks(self.y.0, self.y.1, 10).1 {
                 let p = self.py(y);
-                self.segment(self.left, p, self.right, p, &bold, 1.0);
-                self.text(&format!("{y:.0}"), self.left - 4.0, p, "right");
+                self.segment(self.left, p, self.right, p, bold);
+                self.text(&format!("{y:.0}"), self.left - 4.0, p, HPos::Right);
             }
         }
-        let axis = fg.css(0.5);
-        self.segment(self.left, self.top, self.left, self.bottom, &axis, 1.0);
-        self.segment(self.left, self.bottom, self.right, self.bottom, &axis, 1.0);
+        let axis = fg.style(0.5, false, 1);
+        self.segment(self.left, self.top, self.left, self.bottom, axis);
+        self.segment(self.left, self.bottom, self.right, self.bottom, axis);
     }
 }
 
@@ -193,23 +200,24 @@ fn draw_lines(canvas: &str, title: &str, series: &[Line], x_end: f64) {
     let x_start = series.iter().flat_map(|s| s.2.first().map(|p| p.0)).fold(x_end, f64::min);
     let Some(plot) = Plot::new(canvas, title, 44.0, (x_start, x_end.max(x_start + 1.0)), (0.0, y_max)) else { return };
     plot.mesh(true);
-    // Lines stay inside the plot area (a sample later than `x_end` is cut off).
-    plot.ctx.save();
-    plot.ctx.begin_path();
-    plot.ctx.rect(plot.left, plot.top, plot.right - plot.left, plot.bottom - plot.top);
-    plot.ctx.clip();
+    // Lines stay inside the plot area: a sample later than the end is cut at the end.
+    let x_max = plot.x.1;
     for (_, colour, points) in series {
-        let Some(((x0, y0), rest)) = points.split_first() else { continue };
-        plot.ctx.set_stroke_style_str(&colour.css(1.0));
-        plot.ctx.set_line_width(2.0);
-        plot.ctx.begin_path();
-        plot.ctx.move_to(plot.px(*x0), plot.py(*y0));
-        for (x, y) in rest {
-            plot.ctx.line_to(plot.px(*x), plot.py(*y));
+        let mut pixels = Vec::with_capacity(points.len());
+        let mut last: Option<(f64, f64)> = None;
+        for &(x, y) in points {
+            if x > x_max {
+                if let Some((lx, ly)) = last {
+                    let cut = ly + (y - ly) * (x_max - lx) / (x - lx);
+                    pixels.push((plot.px(x_max) as i32, plot.py(cut) as i32));
+                }
+                break;
+            }
+            pixels.push((plot.px(x) as i32, plot.py(y) as i32));
+            last = Some((x, y));
         }
-        plot.ctx.stroke();
+        plot.path(pixels, colour.style(1.0, false, 2));
     }
-    plot.ctx.restore();
     if series.is_empty() {
         return;
     }
@@ -218,16 +226,14 @@ fn draw_lines(canvas: &str, title: &str, series: &[Line], x_end: f64) {
     let chars = series.iter().map(|s| s.0.chars().count()).max().unwrap_or(0) as f64;
     let (w, h) = (chars * 7.0 + 50.0, series.len() as f64 * row + 12.0);
     let (x, y) = (plot.right - w - 10.0, (plot.top + plot.bottom - h) / 2.0);
-    plot.ctx.set_fill_style_str(&plot.theme.bg.css(0.8));
-    plot.ctx.fill_rect(x, y, w, h);
-    plot.ctx.set_stroke_style_str(&plot.theme.fg.css(0.3));
-    plot.ctx.set_line_width(1.0);
-    plot.ctx.stroke_rect(x, y, w, h);
+    plot.rect(x, y, x + w, y + h, plot.theme.bg.style(0.8, true, 0));
+    plot.rect(x, y, x + w, y + h, plot.theme.fg.style(0.3, false, 1));
     for (i, (name, colour, _)) in series.iter().enumerate() {
         let ry = y + 6.0 + row * (i as f64 + 0.5);
-        plot.segment(x + 10.0, ry, x + 24.0, ry, &colour.css(1.0), 2.0);
-        plot.text(name, x + 40.0, ry, "left");
+        plot.segment(x + 10.0, ry, x + 24.0, ry, colour.style(1.0, false, 2));
+        plot.text(name, x + 40.0, ry, HPos::Left);
     }
+    let _ = plot.area.present();
 }
 
 /// One lane per partition (at most [`MAX_LANES`]), a bar in the owner's colour for each owned
@@ -244,10 +250,9 @@ fn draw_ownership(canvas: &str, group: &GroupView, now_ms: u64) {
         let (y0, y1) = (plot.py(i as f64 + 0.15), plot.py(i as f64 + 0.85));
         for (a, b, idx) in lane_intervals(lane, group, now_ms) {
             let (x0, x1) = (plot.px(a as f64 / 1000.0), plot.px(b as f64 / 1000.0));
-            plot.ctx.set_fill_style_str(&PALETTE[idx % 8].css(1.0));
-            plot.ctx.fill_rect(x0, y1, x1 - x0, y0 - y1);
+            plot.rect(x0, y1, x1, y0, PALETTE[idx % 8].style(1.0, true, 0));
         }
-        plot.text(&format!("{}-{}", lane.topic, lane.partition), plot.left - 4.0, plot.py(i as f64 + 0.5), "right");
+        plot.text(&format!("{}-{}", lane.topic, lane.partition), plot.left - 4.0, plot.py(i as f64 + 0.5), HPos::Right);
     }
 }
 
