@@ -5,7 +5,7 @@ use super::toolbar::format_time;
 use super::{attr, element, text_tag, input_value, on_click, option, select_value};
 use crate::model::{LoggedEvent, EVENT_LOG_CAPACITY};
 use crate::state::Action;
-use std::collections::BTreeSet;
+use grouplab_engine::vecmap::VecSet;
 use yew::prelude::*;
 
 /// Lines rendered at most (the newest matching ones).
@@ -59,9 +59,9 @@ pub fn event_log() -> Html {
     let (lines, kinds, groups, total, now) = {
         let lab = state.lab.borrow();
         // `extend`, not `collect`: no extra copy of the standard sort in the wasm.
-        let mut kinds = BTreeSet::new();
+        let mut kinds = VecSet::new();
         kinds.extend(lab.events.iter().map(|e| e.meta().kind.clone()));
-        let mut groups = BTreeSet::new();
+        let mut groups = VecSet::new();
         groups.extend(ctx.view.groups.iter().map(|g| g.group_id.clone()));
         let lines: Vec<(u64, u64, String, String)> = lab
             .events

@@ -359,9 +359,10 @@ struct General<'m, 'a> {
     current: Vec<Option<Vec<Tp>>>,
     /// currentPartitionConsumer, by global partition index.
     partition_consumer: Vec<Option<usize>>,
-    /// sortedCurrentSubscriptions: (assignment size, id rank, member).
-    /// A `BTreeSet`, not a `VecSet`: it churns on every move.
-    sorted: BTreeSet<(usize, usize, usize)>,
+    /// sortedCurrentSubscriptions: (assignment size, id rank, member), packed by [`pack`] into one
+    /// `u128` that orders as the tuple would. A `BTreeSet`, not a `VecSet`: it churns on every
+    /// move; `u128` keys share their `BTreeSet` code with the engine's timer queues.
+    sorted: BTreeSet<u128>,
     movements: Movements,
     revocation_required: bool,
     /// Java `TopicPartition.hashCode()` inputs: `String.hashCode()` per topic.
@@ -410,8 +411,16 @@ impl<'m, 'a> General<'m, 'a> {
         self.current[m].as_ref().map(Vec::len)
     }
 
-    fn key(&self, m: usize) -> Option<(usize, usize, usize)> {
-        self.size(m).map(|s| (s, self.model.id_rank[m], m))
+    fn key(&self, m: usize) -> Option<u128> {
+        self.size(m).map(|s| pack(s, self.model.id_rank[m], m))
+    }
+
+    /// The members in `sorted` order, with their assignment sizes: (size, member).
+    fn sorted_members(&self) -> impl DoubleEndedIterator<Item = (usize, usize)> + '_ {
+        self.sorted.iter().map(|&k| {
+            let (size, _, m) = unpack(k);
+            (size, m)
+        })
     }
 
     fn unsort(&mut self, m: usize) {
@@ -485,14 +494,14 @@ impl<'m, 'a> General<'m, 'a> {
         unassigned: &mut Vec<Tp>,
     ) -> Result<(), AssignError> {
         let model = self.model;
-        let initializing = self.sorted.last().is_none_or(|&(size, _, _)| size == 0);
+        let initializing = self.sorted_members().next_back().is_none_or(|(size, _)| size == 0);
 
         // maybeAssign (no rack matching)
         for &tp in unassigned.iter() {
             if self.topic_consumers[tp.0 as usize].is_empty() {
                 continue;
             }
-            let target = self.sorted.iter().map(|&(_, _, m)| m).find(|&m| model.subscribes(m, tp.0));
+            let target = self.sorted_members().map(|(_, m)| m).find(|&m| model.subscribes(m, tp.0));
             if let Some(m) = target {
                 self.unsort(m);
                 if let Some(list) = self.current[m].as_mut() {
@@ -543,14 +552,14 @@ impl<'m, 'a> General<'m, 'a> {
     }
 
     fn is_balanced(&self) -> bool {
-        let (Some(&(min, _, _)), Some(&(max, _, _))) = (self.sorted.first(), self.sorted.last()) else {
+        let (Some((min, _)), Some((max, _))) = (self.sorted_members().next(), self.sorted_members().next_back()) else {
             return true;
         };
         if min + 1 >= max {
             return true;
         }
         let model = self.model;
-        for &(size, _, m) in &self.sorted {
+        for (size, m) in self.sorted_members() {
             if size == self.max_size[m] {
                 continue;
             }
@@ -617,7 +626,7 @@ impl<'m, 'a> General<'m, 'a> {
 
     fn reassign(&mut self, tp: Tp) {
         let model = self.model;
-        let target = self.sorted.iter().map(|&(_, _, m)| m).find(|&m| model.subscribes(m, tp.0));
+        let target = self.sorted_members().map(|(_, m)| m).find(|&m| model.subscribes(m, tp.0));
         if let Some(m) = target {
             self.reassign_to(tp, m);
         }
@@ -698,3 +707,16 @@ fn partitions_transferring_ownership(model: &Model<'_>, assignment: &[Vec<Tp>]) 
     added.retain(|&(tp, _)| revoked[model.global(tp)]);
     added
 }
+
+/// (assignment size, id rank, member) as one `u128` ordered like the tuple: size in the high 64
+/// bits, then rank and member in 32 bits each (both are member indexes, far below 2^32).
+fn pack(size: usize, rank: usize, member: usize) -> u128 {
+    debug_assert!(rank <= u32::MAX as usize && member <= u32::MAX as usize);
+    (size as u128) << 64 | (rank as u128) << 32 | member as u128
+}
+
+/// The inverse of [`pack`].
+fn unpack(key: u128) -> (usize, usize, usize) {
+    ((key >> 64) as usize, (key >> 32) as u32 as usize, key as u32 as usize)
+}
+

@@ -333,7 +333,8 @@ pub struct GroupLayer {
     queue: BTreeMap<u128, Message>,
     seq: u64,
     next_client_n: u32,
-    scheduled: BTreeSet<u64>,
+    /// `u128`, not `u64`: shares its `BTreeSet` code with `consumer_due`.
+    scheduled: BTreeSet<u128>,
     ownership: OwnershipTimeline,
     ledger: DeliveryLedger,
     violations: Vec<String>,
@@ -809,18 +810,18 @@ impl GroupLayer {
             .scheduled
             .iter()
             .next()
-            .is_some_and(|first| *first <= d)
+            .is_some_and(|first| *first <= u128::from(d))
         {
             return;
         }
-        self.scheduled.insert(d);
+        self.scheduled.insert(u128::from(d));
         ctx.timers.schedule(d, Timer::Group { id: 0, kind: 0 });
     }
 
     /// A `Timer::Group` fired: deliver due messages and run due timeouts.
     pub fn on_timer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) {
         let now = ctx.now_ms;
-        self.scheduled.retain(|t| *t > now);
+        self.scheduled.retain(|t| *t > u128::from(now));
         self.sync_coordinators(ctx, cluster);
         for _ in 0..MAX_STEPS_PER_WAKEUP {
             if self.queue.first_key_value().is_some_and(|(&k, _)| unpack(k).0 <= now) {
