@@ -2,9 +2,14 @@
 //!
 //! Ties at the same deadline fire in insertion order (`seq`), which keeps runs deterministic.
 //! The key is packed into one `u128` (`deadline_ms` in the high half) so ordering is a single
-//! integer comparison (tuple comparisons are slow in wasm builds optimised for size).
+//! integer comparison (tuple comparisons are slow in wasm builds optimised for size). The keys
+//! live in a `BTreeSet<u128>` (the same set type as the group layer's deadline sets, so the wasm
+//! holds one copy of its code) and the timers beside them, by `seq`, in a small sorted
+//! [`VecMap`]: few timers are ever pending (one per broker fetcher, producer and housekeeping
+//! task, plus the group layer's wake-ups).
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
+use std::collections::BTreeSet;
 
 /// Internal events the simulation schedules for itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,8 +33,10 @@ pub enum Timer {
 /// Bounded timer queue.
 #[derive(Clone, Debug, Default)]
 pub struct Timers {
-    /// Key: `deadline_ms << 64 | seq`.
-    queue: BTreeMap<u128, Timer>,
+    /// Firing order: `deadline_ms << 64 | seq`.
+    queue: BTreeSet<u128>,
+    /// The pending timers by `seq`.
+    timers: VecMap<u64, Timer>,
     next_seq: u64,
 }
 
@@ -53,21 +60,24 @@ impl Timers {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.insert(pack(deadline_ms, seq), timer);
+        self.queue.insert(pack(deadline_ms, seq));
+        self.timers.insert(seq, timer);
         true
     }
     /// Earliest deadline.
     pub fn next_deadline_ms(&self) -> Option<u64> {
-        self.queue.first_key_value().map(|(&k, _)| unpack(k).0)
+        self.queue.first().map(|&k| unpack(k).0)
     }
     /// Pop the earliest timer if due at or before `now_ms`.
     pub fn pop_due(&mut self, now_ms: u64) -> Option<(u64, Timer)> {
-        let (&k, _) = self.queue.first_key_value()?;
-        let d = unpack(k).0;
+        let (d, seq) = unpack(*self.queue.first()?);
         if d > now_ms {
             return None;
         }
-        self.queue.pop_first().map(|(_, t)| (d, t))
+        self.queue.pop_first();
+        let timer = self.timers.remove(&seq);
+        debug_assert!(timer.is_some(), "timer {seq} queued without its entry");
+        timer.map(|t| (d, t))
     }
     /// Number of pending timers.
     pub fn len(&self) -> usize {
@@ -79,9 +89,9 @@ impl Timers {
     }
     /// Iterate in firing order (for hashing).
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64, &Timer)> {
-        self.queue.iter().map(|(&k, t)| {
+        self.queue.iter().filter_map(|&k| {
             let (d, seq) = unpack(k);
-            (d, seq, t)
+            self.timers.get(&seq).map(|t| (d, seq, t))
         })
     }
     /// Sequence counter (for hashing).
