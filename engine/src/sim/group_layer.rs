@@ -16,7 +16,7 @@
 //! commits only); a commit is acknowledged before its append is replicated.
 
 use crate::vecmap::VecMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -271,6 +271,71 @@ fn unpack(key: u128) -> (u64, u64) {
     ((key >> 64) as u64, key as u64)
 }
 
+/// Bits of a [`MessageQueue`] key's low half that hold the message's slot.
+const SLOT_BITS: u32 = 20;
+const _: () = assert!(MAX_MESSAGES < 1 << SLOT_BITS);
+
+/// In-flight messages in delivery order: `(deliver_at_ms, seq)`, ties in sending order.
+///
+/// The order lives in a `BTreeSet<u128>` of keys `deliver_at_ms << 64 | seq << 20 | slot` (the
+/// same set type as the layer's other deadline sets, so the wasm holds one copy of its code)
+/// and the messages in a slab of slots reused through a free list: no second ordered map over
+/// `Message`. `seq` stays below 2^44 (sixteen trillion messages).
+#[derive(Clone, Debug, Default)]
+struct MessageQueue {
+    order: BTreeSet<u128>,
+    slots: Vec<Option<Message>>,
+    free: Vec<u32>,
+}
+
+impl MessageQueue {
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn push(&mut self, deliver_at_ms: u64, seq: u64, m: Message) {
+        debug_assert!(seq < 1 << (64 - SLOT_BITS), "message seq overflow");
+        let slot = match self.free.pop() {
+            Some(slot) => slot as usize,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        debug_assert!(self.slots[slot].is_none(), "slot {slot} in use");
+        self.slots[slot] = Some(m);
+        self.order.insert(pack(deliver_at_ms, seq << SLOT_BITS | slot as u64));
+    }
+
+    /// Delivery time of the next message.
+    fn next_at_ms(&self) -> Option<u64> {
+        self.order.first().map(|&k| unpack(k).0)
+    }
+
+    /// The next message if it is due at `now_ms`.
+    fn pop_due(&mut self, now_ms: u64) -> Option<Message> {
+        let (at_ms, low) = unpack(*self.order.first()?);
+        if at_ms > now_ms {
+            return None;
+        }
+        self.order.pop_first();
+        let slot = (low & ((1 << SLOT_BITS) - 1)) as usize;
+        self.free.push(slot as u32);
+        let m = self.slots.get_mut(slot).and_then(Option::take);
+        debug_assert!(m.is_some(), "queued slot {slot} empty");
+        m
+    }
+
+    /// `(deliver_at_ms, seq, message)` in delivery order.
+    fn iter(&self) -> impl Iterator<Item = (u64, u64, &Message)> {
+        self.order.iter().filter_map(|&k| {
+            let (at_ms, low) = unpack(k);
+            let slot = (low & ((1 << SLOT_BITS) - 1)) as usize;
+            self.slots.get(slot)?.as_ref().map(|m| (at_ms, low >> SLOT_BITS, m))
+        })
+    }
+}
+
 #[derive(Clone, Debug)]
 struct GroupRuntime {
     config: GroupConfig,
@@ -329,8 +394,8 @@ pub struct GroupLayer {
     /// consumers and the layer's next deadline costs O(log n) instead of a scan.
     /// Keys are `pack(deadline_ms, slot)`.
     consumer_due: BTreeSet<u128>,
-    /// In-flight messages keyed by `pack(deliver_at_ms, seq)`.
-    queue: BTreeMap<u128, Message>,
+    /// In-flight messages by `(deliver_at_ms, seq)`.
+    queue: MessageQueue,
     seq: u64,
     next_client_n: u32,
     /// `u128`, not `u64`: shares its `BTreeSet` code with `consumer_due`.
@@ -751,7 +816,7 @@ impl GroupLayer {
     pub fn next_deadline_ms(&self) -> Option<u64> {
         #[cfg(debug_assertions)]
         self.debug_check_deadline_cache();
-        let q = self.queue.first_key_value().map(|(&k, _)| unpack(k).0);
+        let q = self.queue.next_at_ms();
         let c = self
             .groups
             .values()
@@ -824,10 +889,8 @@ impl GroupLayer {
         self.scheduled.retain(|t| *t > u128::from(now));
         self.sync_coordinators(ctx, cluster);
         for _ in 0..MAX_STEPS_PER_WAKEUP {
-            if self.queue.first_key_value().is_some_and(|(&k, _)| unpack(k).0 <= now) {
-                if let Some((_, msg)) = self.queue.pop_first() {
-                    self.deliver(ctx, cluster, msg);
-                }
+            if let Some(msg) = self.queue.pop_due(now) {
+                self.deliver(ctx, cluster, msg);
                 continue;
             }
             let mut any = false;
@@ -1027,7 +1090,7 @@ impl GroupLayer {
         }
         m.deliver_at_ms = m.deliver_at_ms.max(now);
         self.seq += 1;
-        self.queue.insert(pack(m.deliver_at_ms, self.seq), m);
+        self.queue.push(m.deliver_at_ms, self.seq, m);
     }
 
     fn deliver(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, msg: Message) {
@@ -1584,8 +1647,7 @@ impl GroupLayer {
                 h.u64(*o as u64);
             }
         }
-        for (&k, m) in &self.queue {
-            let (d, seq) = unpack(k);
+        for (d, seq, m) in self.queue.iter() {
             h.u64(d);
             h.u64(seq);
             h.u64(m.correlation_id);
