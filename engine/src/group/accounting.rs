@@ -9,7 +9,7 @@
 //!   HW − position.
 
 use crate::vecmap::{VecMap, VecSet};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -314,9 +314,14 @@ impl OwnershipTimeline {
 }
 
 /// How many times each record was processed, per group.
+///
+/// Per group, one `BTreeSet<u128>` of keys `record_id << 32 | times`: a record appears at most
+/// once, and its count is read with a range over its id. (A `BTreeMap<RecordId, u32>` would
+/// compile a whole second ordered-map type into the wasm; the `u128` set type is the engine's
+/// timer and deadline set.)
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryLedger {
-    counts: VecMap<String, BTreeMap<RecordId, u32>>,
+    counts: VecMap<String, BTreeSet<u128>>,
     /// Per group: (total processings, duplicate processings), kept incrementally.
     totals: VecMap<String, (u64, u64)>,
 }
@@ -337,15 +342,20 @@ impl DeliveryLedger {
     pub fn count_processed(&mut self, group_id: &str, record_id: RecordId) -> u32 {
         // Look groups up by `&str`; allocate the key only for a new group.
         if !self.counts.contains_key(group_id) {
-            self.counts.insert(group_id.to_string(), BTreeMap::new());
+            self.counts.insert(group_id.to_string(), BTreeSet::new());
         }
         if !self.totals.contains_key(group_id) {
             self.totals.insert(group_id.to_string(), (0, 0));
         }
         let Some(counts) = self.counts.get_mut(group_id) else { return 0 };
-        let c = counts.entry(record_id).or_insert(0);
-        *c = c.saturating_add(1);
-        let times = *c;
+        let times = match ProcessedIds(counts).entry(record_id) {
+            Some(key) => {
+                counts.remove(&key);
+                (key as u32).saturating_add(1)
+            }
+            None => 1,
+        };
+        counts.insert(u128::from(record_id) << 32 | u128::from(times));
         let Some(t) = self.totals.get_mut(group_id) else { return times };
         t.0 += 1;
         if times > 1 {
@@ -370,14 +380,13 @@ impl DeliveryLedger {
     pub fn times_processed(&self, group_id: &str, record_id: RecordId) -> u32 {
         self.counts
             .get(group_id)
-            .and_then(|m| m.get(&record_id))
-            .copied()
-            .unwrap_or(0)
+            .and_then(|m| ProcessedIds(m).entry(record_id))
+            .map_or(0, |key| key as u32)
     }
 
     /// The records a group processed, with their processing counts.
-    pub fn processed_ids(&self, group_id: &str) -> Option<&BTreeMap<RecordId, u32>> {
-        self.counts.get(group_id)
+    pub fn processed_ids(&self, group_id: &str) -> Option<ProcessedIds<'_>> {
+        self.counts.get(group_id).map(ProcessedIds)
     }
 
     /// Extra processings (sum over records of `times − 1`).
@@ -401,6 +410,33 @@ impl DeliveryLedger {
             .into_iter()
             .filter(|id| self.times_processed(group_id, *id) == 0)
             .count() as u64
+    }
+}
+
+/// The records one group processed (see [`DeliveryLedger::processed_ids`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessedIds<'a>(&'a BTreeSet<u128>);
+
+impl ProcessedIds<'_> {
+    /// The ledger key (`record_id << 32 | times`) of `record_id`, if it was processed.
+    fn entry(&self, record_id: RecordId) -> Option<u128> {
+        let lo = u128::from(record_id) << 32;
+        self.0.range(lo..=lo | u128::from(u32::MAX)).next().copied()
+    }
+
+    /// Whether the group processed `record_id` at least once.
+    pub fn contains_key(&self, record_id: &RecordId) -> bool {
+        self.entry(*record_id).is_some()
+    }
+
+    /// Distinct records processed.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none was processed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
