@@ -33,7 +33,7 @@ use serde_json::{Map, Value};
 
 use crate::command::Command;
 use crate::error::SimError;
-use crate::event::Event;
+use crate::event::{Event, FieldValue};
 use crate::scenario::{advance_draining, Scenario, TimedCommand};
 use crate::sim::{Sim, SimConfig};
 use crate::view::View;
@@ -1010,9 +1010,36 @@ pub fn json_subset(pattern: &Value, value: &Value) -> bool {
     }
 }
 
-/// Whether an event matches an `on_event` pattern.
+/// Whether an event matches an `on_event` pattern: [`json_subset`] of the pattern and the
+/// event's JSON, decided on the event's [`FieldValue`]s without building that JSON (which kept
+/// the derived `Serialize` of [`Event`] into `serde_json::Value` in the wasm).
 pub fn event_matches(pattern: &Value, event: &Event) -> bool {
-    serde_json::to_value(event).is_ok_and(|v| json_subset(pattern, &v))
+    field_matches(pattern, FieldValue::Event(event), false)
+}
+
+/// Whether `pattern` matches the JSON value `field` stands for: [`json_subset`] when `exact` is
+/// false, `==` (as inside arrays) when it is true. Numbers compare as `serde_json::Number` does:
+/// integers by value, a float never equals an integer.
+fn field_matches(pattern: &Value, field: FieldValue<'_>, exact: bool) -> bool {
+    match pattern {
+        Value::Null => !exact || field.is_null(),
+        Value::Bool(b) => matches!(field, FieldValue::Bool(x) if x == b),
+        Value::String(s) => field.as_str() == Some(s),
+        Value::Number(n) => {
+            let n = n.as_u64().map(i128::from).or_else(|| n.as_i64().map(i128::from));
+            n.is_some() && field.as_integer() == n
+        }
+        Value::Array(items) => match field {
+            FieldValue::Ids(ids) => items.len() == ids.len() && items.iter().zip(ids).all(|(p, id)| field_matches(p, FieldValue::U32(id), true)),
+            FieldValue::Partitions(tps) => {
+                items.len() == tps.len() && items.iter().zip(tps).all(|(p, tp)| field_matches(p, FieldValue::Partition(tp), true))
+            }
+            _ => false,
+        },
+        Value::Object(keys) => field.key_count().is_some_and(|n| {
+            (!exact || keys.len() == n) && keys.iter().all(|(k, p)| field.member(k).is_some_and(|f| field_matches(p, f, exact)))
+        }),
+    }
 }
 
 /// Whether a learner's command satisfies an `on_action` step: same type, and every non-null
