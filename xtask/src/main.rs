@@ -276,6 +276,7 @@ fn dist() -> Result<String, String> {
     run(cmd("cargo").args(["fetch"]))?;
     run(cmd("trunk").args(["build", "--release"]))?;
     // The JS glue is minified by terser (trunk's minifier cannot parse it), SRI hash updated.
+    println!("note: trunk's \"Failed to minify JS\" warning above is expected; terser minifies the JS glue now");
     run(cmd("node").arg(root().join("xtask/minify.mjs")).arg(root().join("dist")))?;
     let sizes = bundle_sizes(&root().join("dist"))?;
     println!("{sizes}");
