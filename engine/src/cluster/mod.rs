@@ -491,9 +491,8 @@ impl Cluster {
         let brokers = self.live_brokers();
         let n = brokers.len() as u64;
         let (start_index, mut next_shift) = fixed_start.unwrap_or_else(|| (ctx.rng.below(n), ctx.rng.below(n)));
-        let mut current = first_partition as u64;
         let mut out = Vec::with_capacity(count as usize);
-        for _ in 0..count {
+        for current in u64::from(first_partition)..u64::from(first_partition) + u64::from(count) {
             if current > 0 && current.is_multiple_of(n) {
                 next_shift += 1;
             }
@@ -506,7 +505,6 @@ impl Cluster {
                 replicas.push(brokers[idx]);
             }
             out.push(replicas);
-            current += 1;
         }
         out
     }
