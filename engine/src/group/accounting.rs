@@ -428,16 +428,6 @@ impl ProcessedIds<'_> {
     pub fn contains_key(&self, record_id: &RecordId) -> bool {
         self.entry(*record_id).is_some()
     }
-
-    /// Distinct records processed.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether none was processed.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// One row of a group's lag table.

@@ -36,7 +36,7 @@ use crate::group::protocol::{
 };
 use crate::group::{GroupError, GroupEvent};
 use crate::sim::ctx::Ctx;
-use crate::sim::timers::Timer;
+use crate::sim::timers::{pack, unpack, Timer};
 use crate::sim::Fnv;
 use crate::view::{
     ConsumerView, DeliveryView, GroupView, LagView, MemberView, OwnershipChangeView, OwnershipView,
@@ -261,16 +261,6 @@ impl PartitionSource for ClusterSource<'_> {
     }
 }
 
-/// `(time_ms, n)` packed into one `u128` ordered like the tuple (one integer comparison).
-fn pack(time_ms: u64, n: u64) -> u128 {
-    (u128::from(time_ms) << 64) | u128::from(n)
-}
-
-/// Inverse of [`pack`].
-fn unpack(key: u128) -> (u64, u64) {
-    ((key >> 64) as u64, key as u64)
-}
-
 /// Bits of a [`MessageQueue`] key's low half that hold the message's slot.
 const SLOT_BITS: u32 = 20;
 const _: () = assert!(MAX_MESSAGES < 1 << SLOT_BITS);
@@ -312,6 +302,11 @@ impl MessageQueue {
         self.order.first().map(|&k| unpack(k).0)
     }
 
+    /// The slot held in the low half of a key.
+    fn slot(low: u64) -> usize {
+        (low & ((1 << SLOT_BITS) - 1)) as usize
+    }
+
     /// The next message if it is due at `now_ms`.
     fn pop_due(&mut self, now_ms: u64) -> Option<Message> {
         let (at_ms, low) = unpack(*self.order.first()?);
@@ -319,7 +314,7 @@ impl MessageQueue {
             return None;
         }
         self.order.pop_first();
-        let slot = (low & ((1 << SLOT_BITS) - 1)) as usize;
+        let slot = Self::slot(low);
         self.free.push(slot as u32);
         let m = self.slots.get_mut(slot).and_then(Option::take);
         debug_assert!(m.is_some(), "queued slot {slot} empty");
@@ -330,8 +325,7 @@ impl MessageQueue {
     fn iter(&self) -> impl Iterator<Item = (u64, u64, &Message)> {
         self.order.iter().filter_map(|&k| {
             let (at_ms, low) = unpack(k);
-            let slot = (low & ((1 << SLOT_BITS) - 1)) as usize;
-            self.slots.get(slot)?.as_ref().map(|m| (at_ms, low >> SLOT_BITS, m))
+            self.slots.get(Self::slot(low))?.as_ref().map(|m| (at_ms, low >> SLOT_BITS, m))
         })
     }
 }

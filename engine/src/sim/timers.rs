@@ -40,11 +40,15 @@ pub struct Timers {
     next_seq: u64,
 }
 
-fn pack(deadline_ms: u64, seq: u64) -> u128 {
-    (u128::from(deadline_ms) << 64) | u128::from(seq)
+/// `(time_ms, n)` packed into one `u128` ordered like the tuple (one integer comparison): the
+/// key of every time-ordered `BTreeSet<u128>` of the simulation (timers, group-layer deadlines
+/// and messages).
+pub(crate) fn pack(time_ms: u64, n: u64) -> u128 {
+    (u128::from(time_ms) << 64) | u128::from(n)
 }
 
-fn unpack(key: u128) -> (u64, u64) {
+/// Inverse of [`pack`].
+pub(crate) fn unpack(key: u128) -> (u64, u64) {
     ((key >> 64) as u64, key as u64)
 }
 
