@@ -1,8 +1,8 @@
 //! Builders for the engine commands the UI sends (one place that knows their shapes).
 
-use grouplab_engine::command::{Acks, KeySpec};
-use grouplab_engine::sim::group_layer::GroupConfig;
-use grouplab_engine::topic::TopicConfig;
+use grouplab_engine::api::command::{Acks, KeySpec};
+use grouplab_engine::group::GroupConfig;
+use grouplab_engine::kafka::topic::TopicConfig;
 use grouplab_engine::Command;
 
 /// `AddConsumer` with Kafka's default `client.id`.

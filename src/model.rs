@@ -424,7 +424,7 @@ impl Lab {
     pub fn new(scenario: Scenario) -> Result<Lab, SimError> {
         let sim = Sim::new(scenario.config.clone())?;
         let mut script = scenario.commands.clone();
-        grouplab_engine::sort::sort_by_key(&mut script, |c| c.at_ms);
+        grouplab_engine::kernel::sort::sort_by_key(&mut script, |c| c.at_ms);
         let mut lab = Lab {
             scenario,
             applied: Vec::new(),
@@ -849,7 +849,7 @@ pub fn group_lag_with(group: &grouplab_engine::GroupView, log_start: impl Fn(&st
 }
 
 /// The consumer config each group was created with (from the scenario and applied commands).
-pub fn group_config(lab: &Lab, group_id: &str) -> grouplab_engine::sim::group_layer::GroupConfig {
+pub fn group_config(lab: &Lab, group_id: &str) -> grouplab_engine::group::GroupConfig {
     lab.script
         .iter()
         .chain(lab.applied.iter())
@@ -866,9 +866,9 @@ pub fn group_config(lab: &Lab, group_id: &str) -> grouplab_engine::sim::group_la
 pub fn replay(scenario: &Scenario, applied: &[TimedCommand]) -> Result<Sim, SimError> {
     let mut sim = Sim::new(scenario.config.clone())?;
     let mut script = scenario.commands.clone();
-    grouplab_engine::sort::sort_by_key(&mut script, |c| c.at_ms);
+    grouplab_engine::kernel::sort::sort_by_key(&mut script, |c| c.at_ms);
     let mut all: Vec<&TimedCommand> = script.iter().chain(applied).collect();
-    grouplab_engine::sort::sort_by_key(&mut all, |c| c.at_ms);
+    grouplab_engine::kernel::sort::sort_by_key(&mut all, |c| c.at_ms);
     for tc in all {
         if tc.at_ms > sim.now_ms() {
             sim.advance_to(tc.at_ms);
@@ -987,8 +987,8 @@ mod tests {
             producer_id: None,
             topic: "orders".into(),
             rate_per_sec: 10_000,
-            keys: grouplab_engine::command::KeySpec::None,
-            acks: grouplab_engine::command::Acks::All,
+            keys: grouplab_engine::api::command::KeySpec::None,
+            acks: grouplab_engine::api::command::Acks::All,
         };
         lab.apply(heavy).unwrap();
         lab.advance_by(100_000);

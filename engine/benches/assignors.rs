@@ -2,7 +2,7 @@
 //! 1,000 members with identical subscriptions (Kafka's constrained path), from scratch and
 //! after one member leaves (owned = the previous assignment, next generation).
 
-use grouplab_engine::vecmap::VecMap;
+use grouplab_engine::kernel::vecmap::VecMap;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use grouplab_engine::assign::{assign, MemberSubscription, Strategy};

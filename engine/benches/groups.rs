@@ -10,12 +10,12 @@
 //!   (the UI calls it on every render).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use grouplab_engine::command::{Acks, KeySpec};
+use grouplab_engine::api::command::{Acks, KeySpec};
 use grouplab_engine::group::coordinator::GroupState;
 use grouplab_engine::group::GroupEvent;
-use grouplab_engine::sim::group_layer::GroupConfig;
-use grouplab_engine::topic::TopicConfig;
-use grouplab_engine::{Command, Event, Scenario, Sim, SimConfig, TimedCommand};
+use grouplab_engine::group::GroupConfig;
+use grouplab_engine::kafka::topic::TopicConfig;
+use grouplab_engine::{Command, Scenario, Sim, SimConfig, TimedCommand};
 
 const MEMBERS: usize = 200;
 
@@ -47,7 +47,7 @@ fn until_stable(sim: &mut Sim, limit_ms: u64) -> u64 {
         sim.step();
         let mut stable = false;
         while let Some(e) = sim.poll_event() {
-            if let Event::Group { event: GroupEvent::StateChanged { to: GroupState::Stable, .. }, .. } = e {
+            if let Some(GroupEvent::StateChanged { to: GroupState::Stable, .. }) = e.group() {
                 stable = true;
             }
         }

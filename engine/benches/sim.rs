@@ -7,8 +7,8 @@
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use grouplab_engine::command::{Acks, KeySpec};
-use grouplab_engine::topic::TopicConfig;
+use grouplab_engine::api::command::{Acks, KeySpec};
+use grouplab_engine::kafka::topic::TopicConfig;
 use grouplab_engine::{Command, Sim, SimConfig};
 
 const RATE_PER_PRODUCER: u32 = 20_000;

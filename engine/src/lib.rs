@@ -80,25 +80,23 @@
 //! counted); retained records over all replicas ≤ `max_retained_records` (default 30,000,000;
 //! beyond it appends fail with `KAFKA_STORAGE_ERROR`); pending timers ≤ 1,000,000.
 
-pub mod assign;
+// Layers, lowest first; a module may use only modules of its own or a lower layer (the
+// `architecture` test enforces it): kernel → kafka → cluster → {producer, group, assign} → api →
+// sim → run → lesson.
+pub mod kernel;
+pub mod kafka;
 pub mod cluster;
-pub mod command;
-pub mod error;
-pub mod event;
+pub mod producer;
 pub mod group;
-pub mod hash;
-pub mod lesson;
-pub mod rng;
-pub mod scenario;
+pub mod assign;
+pub mod api;
 pub mod sim;
-pub mod sort;
-pub mod topic;
-pub mod vecmap;
-pub mod view;
+pub mod run;
+pub mod lesson;
 
-pub use command::Command;
-pub use error::SimError;
-pub use event::Event;
-pub use scenario::{Scenario, TimedCommand};
+pub use api::command::Command;
+pub use api::event::{Event, EventKind};
+pub use api::view::*;
+pub use kafka::error::SimError;
+pub use run::scenario::{Scenario, TimedCommand};
 pub use sim::{Sim, SimConfig};
-pub use view::*;

@@ -5,7 +5,7 @@
 //! [`check`]; a proptest then asserts the always-properties, completeness and balance on random
 //! groups for every strategy. `GROUPLAB_PROPTEST_CASES` raises the proptest case count.
 
-use grouplab_engine::vecmap::{VecMap, VecSet};
+use grouplab_engine::kernel::vecmap::{VecMap, VecSet};
 use std::path::{Path, PathBuf};
 
 use grouplab_engine::assign::{

@@ -7,7 +7,7 @@
 
 mod common;
 use common::tiny_range;
-use grouplab_engine::vecmap::VecMap;
+use grouplab_engine::kernel::vecmap::VecMap;
 
 use grouplab_engine::group::client::{
     AutoOffsetReset, CommitMode, ConsumerConfig,

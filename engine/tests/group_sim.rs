@@ -2,8 +2,8 @@
 //! `__consumer_offsets` leader, commits appended there, coordinator failover on broker death,
 //! real fetches up to the HW, and the group view.
 
-use grouplab_engine::command::Acks;
-use grouplab_engine::sim::group_layer::GroupConfig;
+use grouplab_engine::api::command::Acks;
+use grouplab_engine::group::GroupConfig;
 use grouplab_engine::{Command, GroupView, Sim, SimConfig};
 
 fn sim_with_topic(seed: u64, partitions: u32) -> Sim {
@@ -77,7 +77,7 @@ fn coordinator_is_the_offsets_partition_leader_and_commits_land_there() {
     assert_eq!(g.state, "Stable");
     // FACTS.md: my-group → __consumer_offsets partition 12.
     assert_eq!(
-        grouplab_engine::hash::coordinator_partition("my-group", 50),
+        grouplab_engine::kafka::hash::coordinator_partition("my-group", 50),
         12
     );
     assert_eq!(

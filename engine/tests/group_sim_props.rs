@@ -7,10 +7,10 @@
 //! Default: 200 sequences. More with `GROUPLAB_PROPTEST_CASES=N`.
 
 mod common;
-use grouplab_engine::vecmap::VecMap;
+use grouplab_engine::kernel::vecmap::VecMap;
 
-use grouplab_engine::command::Acks;
-use grouplab_engine::sim::group_layer::GroupConfig;
+use grouplab_engine::api::command::Acks;
+use grouplab_engine::group::GroupConfig;
 use grouplab_engine::{Command, Sim, SimConfig};
 use proptest::prelude::*;
 

@@ -1,10 +1,11 @@
 //! The Kafka log layer through the public API: validation messages, replication, ISR,
 //! elections, retention, compaction, the partitioner and the group-layer hooks.
 
-use grouplab_engine::command::{Acks, KeySpec};
-use grouplab_engine::sim::ctx::Ctx;
-use grouplab_engine::topic::{CleanupPolicy, TopicConfig};
-use grouplab_engine::{Command, Event, Sim, SimConfig, SimError};
+use grouplab_engine::producer::{Acks, KeySpec};
+use grouplab_engine::kafka::topic::{CleanupPolicy, TopicConfig};
+use grouplab_engine::cluster::event::ClusterEvent;
+use grouplab_engine::producer::ProducerEvent;
+use grouplab_engine::{Command, Event, EventKind, Sim, SimConfig, SimError};
 
 fn sim3() -> Sim {
     Sim::new(SimConfig { seed: 11, offsets_topic_num_partitions: 5, ..SimConfig::default() }).unwrap()
@@ -101,7 +102,7 @@ fn not_enough_replicas_for_acks_all() {
     assert_eq!(pv.appended, 0);
     assert_eq!(pv.failed, pv.sent);
     assert!(pv.failed >= 99);
-    assert!(drain(&mut sim).iter().any(|e| matches!(e, Event::ProduceFailed { error, .. } if error == "NOT_ENOUGH_REPLICAS")));
+    assert!(drain(&mut sim).iter().any(|e| matches!(&e.kind, EventKind::Producer(ProducerEvent::ProduceFailed { error, .. }) if error == "NOT_ENOUGH_REPLICAS")));
 }
 
 #[test]
@@ -116,7 +117,7 @@ fn slow_follower_leaves_isr_and_rejoins() {
     assert!(part(&sim, "t", 0).isr.contains(&slow), "still within replica.lag.time.max.ms");
     sim.advance_to(50_000);
     assert!(!part(&sim, "t", 0).isr.contains(&slow), "dropped after replica.lag.time.max.ms");
-    assert!(drain(&mut sim).iter().any(|e| matches!(e, Event::IsrShrink { removed, .. } if *removed == slow)));
+    assert!(drain(&mut sim).iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::IsrShrink { removed, .. }) if *removed == slow)));
     // HW keeps advancing with the remaining ISR.
     let hw1 = part(&sim, "t", 0).high_watermark;
     sim.advance_to(55_000);
@@ -193,8 +194,8 @@ fn unclean_election_loses_exactly_the_tail() {
     assert_eq!(p.lost_records, 7);
     assert_eq!(p.lost_acknowledged, 7);
     let events = drain(&mut sim);
-    assert!(events.iter().any(|e| matches!(e, Event::LeaderElected { unclean: true, .. })));
-    assert!(events.iter().any(|e| matches!(e, Event::RecordsLost { first_offset: 10, last_offset: 16, count: 7, .. })));
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::LeaderElected { unclean: true, .. }))));
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::RecordsLost { first_offset: 10, last_offset: 16, count: 7, .. }))));
     let lost = &sim.cluster().topic("t").unwrap().partitions[0].lost;
     assert_eq!(lost.iter().map(|l| l.offset).collect::<Vec<_>>(), (10..17).collect::<Vec<_>>());
     // New data at offset 10 under the new epoch; the old leader truncates when it returns.
@@ -202,7 +203,7 @@ fn unclean_election_loses_exactly_the_tail() {
     sim.apply(Command::RestartBroker { broker: leader }).unwrap();
     sim.advance_to(5_000);
     let events = drain(&mut sim);
-    assert!(events.iter().any(|e| matches!(e, Event::Truncated { broker, from_leo: 17, to_offset: 10, .. } if *broker == leader)), "{events:?}");
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::Truncated { broker, from_leo: 17, to_offset: 10, .. }) if *broker == leader)), "{events:?}");
     let p = part(&sim, "t", 0);
     assert!(p.replica_states.iter().all(|r| r.log_end_offset == 13));
     let c = sim.cluster().topic("t").unwrap();
@@ -223,7 +224,7 @@ fn retention_deletes_whole_segments_below_hw() {
     assert_eq!(p.high_watermark, 55);
     assert_eq!(p.log_start_offset, 30, "segments [0,10),[10,20),[20,30) deleted; 25 records kept");
     assert!(p.replica_states.iter().all(|r| r.log_start_offset == 30), "{:?}", p.replica_states);
-    assert!(drain(&mut sim).iter().any(|e| matches!(e, Event::RetentionDeleted { from: 0, to: 30, segments: 3, .. })));
+    assert!(drain(&mut sim).iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::RetentionDeleted { from: 0, to: 30, segments: 3, .. }))));
     // Time-based.
     let mut sim = Sim::new(SimConfig { seed: 1, offsets_topic_num_partitions: 1, log_retention_check_interval_ms: 1_000, ..SimConfig::default() }).unwrap();
     create(&mut sim, "t", 1, 1, TopicConfig { retention_ms: 10_000, segment_ms: 1_000, ..Default::default() }).unwrap();
@@ -261,7 +262,7 @@ fn compaction_keeps_latest_value_per_key_outside_active_segment() {
     assert_eq!(&offs[..4], &[6, 7, 8, 9]);
     assert_eq!(offs.len(), 4 + 10);
     assert_eq!(part(&sim, "c", 0).compacted_records, 6);
-    assert!(drain(&mut sim).iter().any(|e| matches!(e, Event::Compacted { removed: 6, cleaned_up_to: 10, .. })));
+    assert!(drain(&mut sim).iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::Compacted { removed: 6, cleaned_up_to: 10, .. }))));
     sim.check_invariants().unwrap();
 }
 
@@ -284,27 +285,14 @@ fn keyed_records_follow_murmur2_and_null_keys_stick_per_batch() {
 }
 
 #[test]
-fn offset_commits_round_trip_through_consumer_offsets() {
+fn records_are_read_up_to_the_high_watermark() {
     let mut sim = sim3();
     create(&mut sim, "orders", 2, 3, TopicConfig::default()).unwrap();
-    let coordinator = sim.cluster().coordinator_for("my-group");
-    assert!(coordinator.is_some());
-    // Drive the cluster API the way the group layer will.
-    {
-        let (cluster, ctx): (_, &mut Ctx) = sim.cluster_and_ctx_mut();
-        cluster.append_offset_commit(ctx, "my-group", "orders", 1, 42).unwrap();
-        cluster.append_offset_commit(ctx, "my-group", "orders", 1, 43).unwrap();
-        cluster.append_offset_commit(ctx, "other", "orders", 0, 7).unwrap();
-    }
-    assert!(sim.cluster().committed_offsets("my-group").is_empty(), "not yet below the HW");
     sim.advance_to(1_000);
-    let committed = sim.cluster().committed_offsets("my-group");
-    assert_eq!(committed.get(&("orders".to_string(), 1)), Some(&43));
-    assert_eq!(committed.len(), 1);
     // Records of a partition between an offset and the HW.
     sim.apply(Command::Produce { topic: "orders".into(), count: 5, key: Some("k".into()), acks: Acks::All }).unwrap();
     sim.advance_to(2_000);
-    let p = grouplab_engine::hash::partition_for_key("k", 2);
+    let p = grouplab_engine::kafka::hash::partition_for_key("k", 2);
     let recs = sim.cluster().read("orders", p, 2, 10).unwrap();
     assert_eq!(recs.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![2, 3, 4]);
     assert_eq!(sim.cluster().high_watermark("orders", p), Some(5));

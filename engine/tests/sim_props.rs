@@ -4,10 +4,10 @@
 //! Default: 1,000 sequences. More with `GROUPLAB_PROPTEST_CASES=N`.
 
 mod common;
-use grouplab_engine::vecmap::VecMap;
+use grouplab_engine::kernel::vecmap::VecMap;
 
-use grouplab_engine::command::{Acks, KeySpec};
-use grouplab_engine::topic::TopicConfig;
+use grouplab_engine::api::command::{Acks, KeySpec};
+use grouplab_engine::kafka::topic::TopicConfig;
 use grouplab_engine::{Command, Sim, SimConfig};
 use proptest::prelude::*;
 
@@ -41,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
                     unclean_leader_election_enable: unclean,
                     retention_ms,
                     segment_bytes: 2_000,
-                    cleanup_policy: if compact { grouplab_engine::topic::CleanupPolicy::Compact } else { Default::default() },
+                    cleanup_policy: if compact { grouplab_engine::kafka::topic::CleanupPolicy::Compact } else { Default::default() },
                     ..Default::default()
                 },
             })

@@ -1,6 +1,6 @@
 //! Phase-1 vertical slice: the public API end to end, and determinism.
 
-use grouplab_engine::command::{Acks, KeySpec};
+use grouplab_engine::api::command::{Acks, KeySpec};
 use grouplab_engine::{Command, Sim, SimConfig};
 
 fn orders_sim(seed: u64) -> Sim {

@@ -6,8 +6,8 @@ use super::{button, leaf, text, text_tag};
 use super::glossary::term;
 use crate::actions;
 use crate::state::{Action, LabContext};
-use grouplab_engine::hash::coordinator_partition;
-use grouplab_engine::topic::CONSUMER_OFFSETS;
+use grouplab_engine::kafka::hash::coordinator_partition;
+use grouplab_engine::kafka::topic::CONSUMER_OFFSETS;
 use grouplab_engine::View;
 use yew::prelude::*;
 

@@ -5,7 +5,7 @@ use super::toolbar::format_time;
 use super::{attr, element, text_tag, input_value, on_click, option, select_value};
 use crate::model::{LoggedEvent, EVENT_LOG_CAPACITY};
 use crate::state::Action;
-use grouplab_engine::vecmap::VecSet;
+use grouplab_engine::kernel::vecmap::VecSet;
 use yew::prelude::*;
 
 /// Lines rendered at most (the newest matching ones).

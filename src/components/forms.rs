@@ -5,10 +5,10 @@
 use super::{input_value, option, select_value, set, ViewContext};
 use crate::actions;
 use crate::state::{Action, LabContext};
-use grouplab_engine::command::Acks;
+use grouplab_engine::api::command::Acks;
 use grouplab_engine::group::client::{AutoOffsetReset, CommitMode};
-use grouplab_engine::sim::group_layer::GroupConfig;
-use grouplab_engine::topic::validate_topic_name;
+use grouplab_engine::group::GroupConfig;
+use grouplab_engine::kafka::topic::validate_topic_name;
 use grouplab_engine::{Command, SimError};
 use yew::prelude::*;
 
@@ -407,7 +407,7 @@ mod tests {
     #[test]
     fn strategy_choices_parse_into_a_group_config() {
         for (value, _) in STRATEGY_CHOICES {
-            let c: grouplab_engine::sim::group_layer::GroupConfig = serde_json::from_value(serde_json::json!({
+            let c: grouplab_engine::group::GroupConfig = serde_json::from_value(serde_json::json!({
                 "partition.assignment.strategy": actions::split_strategies(value),
                 "commit_mode": "manual_after", "auto.offset.reset": "earliest"
             }))

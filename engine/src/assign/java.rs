@@ -145,7 +145,7 @@ impl JavaHashOrder {
             .iter()
             .map(|e| (self.bucket(e.1), e.2, e.0))
             .collect();
-        crate::sort::sort(&mut v);
+        crate::kernel::sort::sort(&mut v);
         v.into_iter().map(|(_, _, k)| k).collect()
     }
 }
@@ -182,7 +182,7 @@ pub fn hash_map_order(hashes: &[i32]) -> Vec<usize> {
     }
     let mut order: Vec<usize> = (0..hashes.len()).collect();
     // Stable sort: ties (same bucket) keep insertion order.
-    crate::sort::sort_by_key(&mut order, |&i| (spread(hashes[i]) as usize) & (capacity - 1));
+    crate::kernel::sort::sort_by_key(&mut order, |&i| (spread(hashes[i]) as usize) & (capacity - 1));
     order
 }
 
@@ -195,7 +195,7 @@ pub fn int_hash_set_order(values: &[u32]) -> Vec<u32> {
     let capacity = wanted.next_power_of_two();
     let mut order: Vec<u32> = values.to_vec();
     // Stable: equal buckets keep insertion order.
-    crate::sort::sort_by_key(&mut order, |&v| (spread(v as i32) as usize) & (capacity - 1));
+    crate::kernel::sort::sort_by_key(&mut order, |&v| (spread(v as i32) as usize) & (capacity - 1));
     order
 }
 

@@ -32,7 +32,7 @@
 //! Java `HashMap` iteration order the order is *computed* ([`java`]).
 
 use std::cmp::Ordering;
-use crate::vecmap::VecMap;
+use crate::kernel::vecmap::VecMap;
 use std::fmt;
 
 pub mod java;
@@ -248,7 +248,7 @@ impl<'a> Model<'a> {
         // Members usually share subscriptions: work is reused while a member's topic list
         // equals the previous member's.
         let same_as_previous = |i: usize| i > 0 && members[i].topics == members[i - 1].topics;
-        let mut union: crate::vecmap::VecSet<&str> = crate::vecmap::VecSet::new();
+        let mut union: crate::kernel::vecmap::VecSet<&str> = crate::kernel::vecmap::VecSet::new();
         for (i, m) in members.iter().enumerate() {
             if !same_as_previous(i) {
                 union.extend(
@@ -257,7 +257,7 @@ impl<'a> Model<'a> {
             }
         }
         let mut subscribed: Vec<&str> = union.into_iter().collect();
-        crate::sort::sort_by(&mut subscribed, |a, b| java::string_cmp(a, b));
+        crate::kernel::sort::sort_by(&mut subscribed, |a, b| java::string_cmp(a, b));
         let topic_counts: Vec<u32> = subscribed.iter().map(|t| topics[*t]).collect();
         let mut topic_offsets = Vec::with_capacity(topic_counts.len());
         let mut total = 0usize;
@@ -280,11 +280,11 @@ impl<'a> Model<'a> {
                 continue;
             }
             let mut v: Vec<u32> = m.topics.iter().filter_map(|t| index_of(t)).collect();
-            crate::sort::sort(&mut v);
+            crate::kernel::sort::sort(&mut v);
             v.dedup();
             member_topics.push(v);
             let mut raw: Vec<&str> = m.topics.iter().map(String::as_str).collect();
-            crate::sort::sort_by(&mut raw, |a, b| java::string_cmp(a, b));
+            crate::kernel::sort::sort_by(&mut raw, |a, b| java::string_cmp(a, b));
             raw.dedup();
             member_raw_topics.push(raw);
         }
@@ -301,7 +301,7 @@ impl<'a> Model<'a> {
             })
             .collect();
         let mut by_id: Vec<usize> = (0..members.len()).collect();
-        crate::sort::sort_by(&mut by_id, |&a, &b| java::string_cmp(&members[a].id, &members[b].id));
+        crate::kernel::sort::sort_by(&mut by_id, |&a, &b| java::string_cmp(&members[a].id, &members[b].id));
         let mut id_rank = vec![0; members.len()];
         for (rank, &m) in by_id.iter().enumerate() {
             id_rank[m] = rank;
@@ -345,7 +345,7 @@ impl<'a> Model<'a> {
     /// Stable, like `Collections.sort`.
     pub fn member_info_order(&self, subset: &mut [usize]) {
         let members = self.members;
-        crate::sort::sort_by(subset, |&a, &b| member_info_cmp(&members[a], &members[b]));
+        crate::kernel::sort::sort_by(subset, |&a, &b| member_info_cmp(&members[a], &members[b]));
     }
 
     /// Java `HashMap<String, _>` iteration order of the members, inserted in input order.
@@ -362,7 +362,7 @@ impl<'a> Model<'a> {
                 .into_iter()
                 .map(|(t, p)| (self.topic_names[t as usize].to_string(), p))
                 .collect();
-            crate::sort::sort(&mut list);
+            crate::kernel::sort::sort(&mut list);
             out.insert(self.members[m].id.clone(), list);
         }
         out
@@ -392,7 +392,7 @@ fn validate(topics: &VecMap<String, u32>, members: &[MemberSubscription]) -> Res
         return Err(AssignError::TooManyOwnedClaims { count: claims, max: MAX_OWNED_CLAIMS });
     }
     let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-    crate::sort::sort(&mut ids);
+    crate::kernel::sort::sort(&mut ids);
     if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
         return Err(AssignError::DuplicateMemberId { id: w[0].to_string() });
     }

@@ -33,7 +33,7 @@
 //! pure function, so the assignor instance's `maxGeneration` field (which in Kafka survives
 //! between rebalances of the same leader) is recomputed per call.
 
-use crate::vecmap::VecMap;
+use crate::kernel::vecmap::VecMap;
 use std::collections::{BTreeSet, VecDeque};
 
 use super::java::{self, JavaHashOrder};
@@ -186,7 +186,7 @@ impl<'m, 'a> Constrained<'m, 'a> {
         // assignOwnedPartitions
         for &m in order {
             let mut owned: Vec<Tp> = self.prev.owned[m].clone();
-            crate::sort::sort_by_key(&mut owned, |&(t, p)| (p, t));
+            crate::kernel::sort::sort_by_key(&mut owned, |&(t, p)| (p, t));
             owned.retain(|&tp| !self.prev.multi[model.global(tp)]);
             let keep = if owned.len() < min_quota {
                 under.push(m);
@@ -220,8 +220,8 @@ impl<'m, 'a> Constrained<'m, 'a> {
                 }
             }
         }
-        crate::sort::sort_by_key(&mut under, |&m| model.id_rank[m]);
-        crate::sort::sort_by_key(exactly_min.make_contiguous(), |&m| model.id_rank[m]);
+        crate::kernel::sort::sort_by_key(&mut under, |&m| model.id_rank[m]);
+        crate::kernel::sort::sort_by_key(exactly_min.make_contiguous(), |&m| model.id_rank[m]);
 
         // assignRoundRobin: `cursor` emulates a LinkedList iterator over `under`.
         let mut cursor = 0usize;
@@ -473,7 +473,7 @@ impl<'m, 'a> General<'m, 'a> {
 
         // sortedAllPartitions: topics by number of potential consumers, then name.
         let mut topics: Vec<u32> = (0..model.num_topics() as u32).collect();
-        crate::sort::sort_by_key(&mut topics, |&t| (self.topic_consumers[t as usize].len(), t));
+        crate::kernel::sort::sort_by_key(&mut topics, |&t| (self.topic_consumers[t as usize].len(), t));
         let mut sorted_all: Vec<Tp> = Vec::with_capacity(model.total_partitions);
         for &t in &topics {
             sorted_all.extend((0..model.topic_counts[t as usize]).map(|p| (t, p)));
@@ -663,7 +663,7 @@ impl<'m, 'a> General<'m, 'a> {
 /// `getBalanceScore`: sum of |size(a) - size(b)| over all pairs of participating members.
 fn balance_score(current: &[Option<Vec<Tp>>]) -> i64 {
     let mut sizes: Vec<i64> = current.iter().flatten().map(|l| l.len() as i64).collect();
-    crate::sort::sort(&mut sizes);
+    crate::kernel::sort::sort(&mut sizes);
     let k = sizes.len() as i64;
     sizes
         .iter()

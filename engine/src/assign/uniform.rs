@@ -36,14 +36,14 @@ pub(crate) fn assign(model: &Model<'_>) -> Result<Vec<Vec<Tp>>, AssignError> {
         return Ok(out);
     }
     let mut order: Vec<usize> = (0..n).collect();
-    crate::sort::sort_by_key(&mut order, |&m| model.id_rank[m]);
+    crate::kernel::sort::sort_by_key(&mut order, |&m| model.id_rank[m]);
 
     // Current assignment without double claims, each list sorted by (topic, partition).
     let mut taken = vec![false; model.total_partitions];
     let mut current: Vec<Vec<Tp>> = vec![Vec::new(); n];
     for &m in &order {
         let mut owned = model.member_owned[m].clone();
-        crate::sort::sort(&mut owned);
+        crate::kernel::sort::sort(&mut owned);
         owned.dedup();
         for tp in owned {
             let g = model.global(tp);
@@ -164,7 +164,7 @@ impl<'m, 'a> Heterogeneous<'m, 'a> {
     /// Topics by partitions per subscriber (descending, exact), subscribers (ascending), name.
     fn sort_topics(&self, topics: &mut [u32]) {
         let key = |t: u32| (u64::from(self.model.topic_counts[t as usize]), self.subscribers[t as usize].len() as u64);
-        crate::sort::sort_by(topics, |&a, &b| {
+        crate::kernel::sort::sort_by(topics, |&a, &b| {
             let ((pa, sa), (pb, sb)) = (key(a), key(b));
             (pb * sa).cmp(&(pa * sb)).then(sa.cmp(&sb)).then(a.cmp(&b))
         });
@@ -249,7 +249,7 @@ impl<'m, 'a> Heterogeneous<'m, 'a> {
         // Partitions grouped by owner (unowned first, like Java's -1), then by number.
         let mut partitions: Vec<u32> = (0..count).collect();
         let owner_key = |owners: &[Option<usize>], p: u32| owners[model.global((t, p))].map_or(-1i64, |o| o as i64);
-        crate::sort::sort_by_key(&mut partitions, |&p| (owner_key(&self.owners, p), p));
+        crate::kernel::sort::sort_by_key(&mut partitions, |&p| (owner_key(&self.owners, p), p));
         let mut start: Vec<Option<usize>> = vec![None; self.members.len()];
         let mut end: Vec<usize> = vec![0; self.members.len()];
         for (i, &p) in partitions.iter().enumerate() {
@@ -307,7 +307,7 @@ impl Balancer {
     fn initialize(&mut self, members: &[usize], sizes: &[usize]) -> usize {
         self.sorted.clear();
         self.sorted.extend_from_slice(members);
-        crate::sort::sort_by_key(&mut self.sorted, |&m| (sizes[m], m));
+        crate::kernel::sort::sort_by_key(&mut self.sorted, |&m| (sizes[m], m));
         let (Some(&first), Some(&last)) = (self.sorted.first(), self.sorted.last()) else {
             return 0;
         };

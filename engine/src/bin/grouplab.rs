@@ -12,7 +12,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use grouplab_engine::hash::{coordinator_partition, partition_for_key};
+use grouplab_engine::kafka::hash::{coordinator_partition, partition_for_key};
 use grouplab_engine::Scenario;
 
 const USAGE: &str = "usage:

@@ -15,16 +15,17 @@
 //!
 //! Exactness notes (what is simplified) are in the crate docs.
 
+pub mod event;
 pub mod log;
 
-use crate::vecmap::VecMap;
+use crate::kernel::vecmap::VecMap;
 
-use crate::command::Acks;
-use crate::error::SimError;
-use crate::event::Event;
-use crate::sim::ctx::Ctx;
-use crate::sim::timers::Timer;
-use crate::topic::{self, TopicConfig};
+use crate::api::command::Acks;
+use crate::kafka::error::SimError;
+pub use event::ClusterEvent;
+use crate::kernel::Ctx;
+use crate::kernel::{Outbox, Timers};
+use crate::kafka::topic::{self, TopicConfig};
 
 pub use log::{Log, Record, Segment, NO_KEY};
 
@@ -76,6 +77,23 @@ pub struct ClusterConfig {
     pub min_cleanable_dirty_ratio_percent: u64,
     /// Cap on records held by all replica logs together.
     pub max_retained_records: u64,
+    /// Report per-batch detail events (append, fetch, HW).
+    pub detail_events: bool,
+}
+
+/// The log layer's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClusterTimer {
+    /// A follower broker's replica fetcher runs (one fetch to every leader it follows).
+    Fetch { broker: u32 },
+    /// The leaders' `isr-expiration` task (`maybeShrinkIsr`, every `replica.lag.time.max.ms / 2`).
+    IsrExpiration,
+    /// The controller's broker session for `broker` (incarnation `epoch`) expires: fence it.
+    Fence { broker: u32, incarnation: u32 },
+    /// Log retention check (`log.retention.check.interval.ms`).
+    Retention,
+    /// Log cleaner pass (`log.cleaner.backoff.ms`).
+    Cleaner,
 }
 
 /// One broker.
@@ -89,7 +107,7 @@ pub struct Broker {
     pub fenced: bool,
     /// Per-broker fetch delay override.
     pub fetch_delay_ms: Option<u64>,
-    /// A `Timer::Fetch` is pending for it.
+    /// A `ClusterTimer::Fetch` is pending for it.
     pub fetch_scheduled: bool,
     /// Incremented on each crash so stale `Fence` timers are ignored.
     pub incarnation: u32,
@@ -181,7 +199,7 @@ impl Partition {
     }
     fn sort_isr(&mut self) {
         let order = &self.replicas;
-        crate::sort::sort_by_key(&mut self.isr, |b| order.iter().position(|x| x == b).unwrap_or(usize::MAX));
+        crate::kernel::sort::sort_by_key(&mut self.isr, |b| order.iter().position(|x| x == b).unwrap_or(usize::MAX));
         self.isr.dedup();
     }
 }
@@ -271,6 +289,10 @@ pub struct Cluster {
     /// does not follow it (leader, offline, not a replica); [`Cluster::wake_partition`] sets
     /// it again before any change to the partition.
     fetch_active: Vec<Vec<Vec<u64>>>,
+    /// This machine's timers.
+    timers: Timers<ClusterTimer>,
+    /// This machine's output.
+    out: Outbox<ClusterEvent>,
 }
 
 /// Outcome of a successful append.
@@ -302,7 +324,44 @@ impl Cluster {
             scratch: Vec::new(),
             fetch_round_ms: vec![0; brokers as usize],
             fetch_active: vec![Vec::new(); brokers as usize],
+            timers: Timers::default(),
+            out: Outbox::default(),
         }
+    }
+
+    // ----------------------------------------------------------------- driving (sans-IO)
+
+    /// Key (`pack(deadline_ms, seq)`) of this machine's earliest timer.
+    pub fn next_timeout_key(&self) -> Option<u128> {
+        self.timers.next_key()
+    }
+
+    /// Earliest deadline of this machine's timers.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        self.timers.next_deadline_ms()
+    }
+
+    /// Handles the earliest timer if it is due at `ctx.now_ms`. Returns whether one fired.
+    pub fn handle_timeout(&mut self, ctx: &mut Ctx) -> bool {
+        let Some((_, timer)) = self.timers.pop_due(ctx.now_ms) else { return false };
+        match timer {
+            ClusterTimer::Fetch { broker } => self.on_fetch(ctx, broker),
+            ClusterTimer::IsrExpiration => self.on_isr_expiration(ctx),
+            ClusterTimer::Fence { broker, incarnation } => self.on_fence_timer(ctx, broker, incarnation),
+            ClusterTimer::Retention => self.on_retention(ctx),
+            ClusterTimer::Cleaner => self.on_cleaner(ctx),
+        }
+        true
+    }
+
+    /// This machine's pending timers in firing order `(deadline_ms, seq, timer)`.
+    pub fn timers(&self) -> impl Iterator<Item = (u64, u64, &ClusterTimer)> {
+        self.timers.iter()
+    }
+
+    /// This machine's output, oldest first.
+    pub fn outbox(&mut self) -> &mut Outbox<ClusterEvent> {
+        &mut self.out
     }
 
     // ----------------------------------------------------------------- lookups
@@ -348,7 +407,7 @@ impl Cluster {
     /// `abs(hashCode(group)) % partitions`.
     pub fn coordinator_for(&self, group_id: &str) -> Option<u32> {
         let t = self.topic(topic::CONSUMER_OFFSETS)?;
-        let p = crate::hash::coordinator_partition(group_id, t.partitions.len() as u32);
+        let p = crate::kafka::hash::coordinator_partition(group_id, t.partitions.len() as u32);
         t.partitions[p as usize].leader.filter(|&b| self.broker_alive(b))
     }
     /// Intern a key, `None` if the key cap is reached.
@@ -554,7 +613,7 @@ impl Cluster {
         self.topics.push(Topic { name: name.to_string(), internal, config, replication_factor, partitions: parts });
         self.topic_index.insert(name.to_string(), id);
         self.activate_new_partitions(id, 0);
-        ctx.emit(Event::TopicCreated { at_ms: ctx.now_ms, topic: name.to_string(), partitions, replication_factor });
+        self.out.push(ctx, ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
         Ok(id)
     }
 
@@ -601,7 +660,7 @@ impl Cluster {
             .collect();
         self.topics[tid].partitions.extend(new);
         self.activate_new_partitions(tid, current as usize);
-        ctx.emit(Event::PartitionsCreated { at_ms: ctx.now_ms, topic: topic_name.to_string(), from: current, to: count });
+        self.out.push(ctx, ClusterEvent::PartitionsCreated { topic: topic_name.to_string(), from: current, to: count });
         Ok(())
     }
 
@@ -652,9 +711,8 @@ impl Cluster {
         log.append(records, seg_records, seg_ms);
         let n = records.len() as u64;
         self.total_records += n;
-        if ctx.events.detail {
-            ctx.emit(Event::Appended {
-                at_ms: ctx.now_ms,
+        if self.config.detail_events {
+            self.out.push(ctx, ClusterEvent::Appended {
                 topic: self.topics[tid].name.clone(),
                 partition: p as u32,
                 leader,
@@ -694,7 +752,7 @@ impl Cluster {
         offset: u64,
     ) -> Result<Appended, AppendError> {
         let tid = self.topic_id(topic::CONSUMER_OFFSETS).ok_or(AppendError::UnknownTopicOrPartition)?;
-        let p = crate::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;
+        let p = crate::kafka::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;
         let pid = self.producer_by_name("__group_coordinator").ok_or(AppendError::UnknownTopicOrPartition)?;
         self.check_append(tid, p, Acks::All, true)?;
         let key = self.intern_key(&Self::offset_commit_key(group_id, topic, partition)).ok_or(AppendError::KafkaStorageError)?;
@@ -709,7 +767,7 @@ impl Cluster {
     pub fn committed_offsets(&self, group_id: &str) -> VecMap<(String, u32), u64> {
         let mut out = VecMap::new();
         let Some(t) = self.topic(topic::CONSUMER_OFFSETS) else { return out };
-        let p = crate::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
+        let p = crate::kafka::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
         let Some(log) = t.partitions[p].leader_log() else { return out };
         let prefix = format!("offset:{}:{group_id}:", group_id.len());
         for r in log.slice(log.log_start_offset(), log.high_watermark(), usize::MAX) {
@@ -735,14 +793,14 @@ impl Cluster {
         let br = &mut self.brokers[b as usize];
         if br.alive && !br.fetch_scheduled {
             br.fetch_scheduled = true;
-            ctx.schedule_in(delay, Timer::Fetch { broker: b });
+            self.timers.schedule_in(ctx, delay, ClusterTimer::Fetch { broker: b });
         }
     }
 
     fn ensure_isr_expiration(&mut self, ctx: &mut Ctx) {
         if !self.isr_expiration_scheduled {
             self.isr_expiration_scheduled = true;
-            ctx.schedule_in((self.config.replica_lag_time_max_ms / 2).max(1), Timer::IsrExpiration);
+            self.timers.schedule_in(ctx, (self.config.replica_lag_time_max_ms / 2).max(1), ClusterTimer::IsrExpiration);
         }
     }
 
@@ -752,11 +810,11 @@ impl Cluster {
             && (cfg.retention_ms >= 0 || cfg.retention_bytes >= 0 || cfg.retention_records >= 0);
         if deletes && !self.retention_scheduled {
             self.retention_scheduled = true;
-            ctx.schedule_in(self.config.log_retention_check_interval_ms.max(1), Timer::Retention);
+            self.timers.schedule_in(ctx, self.config.log_retention_check_interval_ms.max(1), ClusterTimer::Retention);
         }
         if cfg.cleanup_policy.compacts() && !self.cleaner_scheduled {
             self.cleaner_scheduled = true;
-            ctx.schedule_in(self.config.log_cleaner_backoff_ms.max(1), Timer::Cleaner);
+            self.timers.schedule_in(ctx, self.config.log_cleaner_backoff_ms.max(1), ClusterTimer::Cleaner);
         }
     }
 
@@ -777,7 +835,7 @@ impl Cluster {
     }
 
     /// Timer: broker `b`'s replica fetcher runs one round.
-    pub fn on_fetch(&mut self, ctx: &mut Ctx, b: u32) {
+    fn on_fetch(&mut self, ctx: &mut Ctx, b: u32) {
         let Some(br) = self.brokers.get_mut(b as usize) else { return };
         br.fetch_scheduled = false;
         if !br.alive {
@@ -842,10 +900,10 @@ impl Cluster {
         if again {
             let d = self.fetch_delay(b);
             self.brokers[b as usize].fetch_scheduled = true;
-            ctx.schedule_in(d, Timer::Fetch { broker: b });
+            self.timers.schedule_in(ctx, d, ClusterTimer::Fetch { broker: b });
         } else if backoff {
             self.brokers[b as usize].fetch_scheduled = true;
-            ctx.schedule_in(self.config.replica_fetch_backoff_ms.max(1), Timer::Fetch { broker: b });
+            self.timers.schedule_in(ctx, self.config.replica_fetch_backoff_ms.max(1), ClusterTimer::Fetch { broker: b });
         }
     }
 
@@ -948,7 +1006,7 @@ impl Cluster {
         let now = ctx.now_ms;
         let lag_max = self.config.replica_lag_time_max_ms;
         let max_records = self.config.replica_fetch_max_records.max(1) as usize;
-        let detail = ctx.events.detail;
+        let detail = self.config.detail_events;
         let Topic { name: topic_name, partitions, .. } = &mut self.topics[tid];
         let part = &mut partitions[p];
         let follower_broker = part.replicas[fi];
@@ -959,8 +1017,7 @@ impl Cluster {
             if to < from_leo {
                 let removed = part.logs[fi].truncate_to(to);
                 self.total_records -= removed.len() as u64;
-                ctx.emit(Event::Truncated {
-                    at_ms: now,
+                self.out.push(ctx, ClusterEvent::Truncated {
                     topic: topic_name.clone(),
                     partition: p as u32,
                     broker: follower_broker,
@@ -976,8 +1033,7 @@ impl Cluster {
         if part.logs[fi].log_end_offset() < leader_start {
             let removed = part.logs[fi].truncate_fully_and_start_at(leader_start);
             self.total_records -= removed;
-            ctx.emit(Event::Truncated {
-                at_ms: now,
+            self.out.push(ctx, ClusterEvent::Truncated {
                 topic: topic_name.clone(),
                 partition: p as u32,
                 broker: follower_broker,
@@ -988,8 +1044,7 @@ impl Cluster {
             let from_leo = part.logs[fi].log_end_offset();
             let removed = part.logs[fi].truncate_to(leader_leo);
             self.total_records -= removed.len() as u64;
-            ctx.emit(Event::Truncated {
-                at_ms: now,
+            self.out.push(ctx, ClusterEvent::Truncated {
                 topic: topic_name.clone(),
                 partition: p as u32,
                 broker: follower_broker,
@@ -1019,8 +1074,7 @@ impl Cluster {
             part.isr.push(follower_broker);
             part.sort_isr();
             part.partition_epoch += 1;
-            ctx.emit(Event::IsrExpand {
-                at_ms: now,
+            self.out.push(ctx, ClusterEvent::IsrExpand {
                 topic: topic_name.clone(),
                 partition: p as u32,
                 added: follower_broker,
@@ -1053,8 +1107,7 @@ impl Cluster {
             self.total_records -= removed;
         }
         if got > 0 && detail {
-            ctx.emit(Event::Replicated {
-                at_ms: now,
+            self.out.push(ctx, ClusterEvent::Replicated {
                 topic: self.topics[tid].name.clone(),
                 partition: p as u32,
                 broker: follower_broker,
@@ -1130,9 +1183,8 @@ impl Cluster {
             let d = wait.max(self.fetch_delay(b));
             self.wake_fetcher_after(ctx, b, d);
         }
-        if ctx.events.detail {
-            ctx.emit(Event::HighWatermark {
-                at_ms: now,
+        if self.config.detail_events {
+            self.out.push(ctx, ClusterEvent::HighWatermark {
                 topic: self.topics[tid].name.clone(),
                 partition: p as u32,
                 from: old,
@@ -1142,7 +1194,7 @@ impl Cluster {
     }
 
     /// Timer: `isr-expiration` (`Partition.maybeShrinkIsr` on every leader).
-    pub fn on_isr_expiration(&mut self, ctx: &mut Ctx) {
+    fn on_isr_expiration(&mut self, ctx: &mut Ctx) {
         self.isr_expiration_scheduled = false;
         let now = ctx.now_ms;
         let lag_max = self.config.replica_lag_time_max_ms;
@@ -1178,7 +1230,7 @@ impl Cluster {
                 for b in out {
                     part.isr.retain(|&x| x != b);
                     part.partition_epoch += 1;
-                    ctx.emit(Event::IsrShrink { at_ms: now, topic: name.clone(), partition: p as u32, removed: b, isr: part.isr.clone() });
+                    self.out.push(ctx, ClusterEvent::IsrShrink { topic: name.clone(), partition: p as u32, removed: b, isr: part.isr.clone() });
                 }
                 self.maybe_increment_hw(ctx, tid, p);
             }
@@ -1244,7 +1296,7 @@ impl Cluster {
                 };
             }
         }
-        ctx.emit(Event::LeaderElected { at_ms: now, topic: name, partition: p as u32, leader: new_leader, leader_epoch: epoch, unclean });
+        self.out.push(ctx, ClusterEvent::LeaderElected { topic: name, partition: p as u32, leader: new_leader, leader_epoch: epoch, unclean });
         if let Some(nl) = new_leader {
             let replicas = self.topics[tid].partitions[p].replicas.clone();
             for b in replicas {
@@ -1293,8 +1345,7 @@ impl Cluster {
         part.lost_committed += committed;
         let room = MAX_LOST_RECORDED.saturating_sub(part.lost.len());
         part.lost.extend(entries.into_iter().take(room));
-        ctx.emit(Event::RecordsLost {
-            at_ms: ctx.now_ms,
+        self.out.push(ctx, ClusterEvent::RecordsLost {
             topic: name,
             partition: p as u32,
             first_offset: lost[0].offset,
@@ -1310,8 +1361,7 @@ impl Cluster {
         if part.isr.contains(&b) && part.isr.len() > 1 {
             part.isr.retain(|&x| x != b);
             part.partition_epoch += 1;
-            ctx.emit(Event::IsrShrink {
-                at_ms: ctx.now_ms,
+            self.out.push(ctx, ClusterEvent::IsrShrink {
                 topic: self.topics[tid].name.clone(),
                 partition: p as u32,
                 removed: b,
@@ -1329,7 +1379,7 @@ impl Cluster {
         }
         self.brokers[b as usize].fenced = true;
         self.wake_broker_partitions(b);
-        ctx.emit(Event::BrokerFenced { at_ms: ctx.now_ms, broker: b });
+        self.out.push(ctx, ClusterEvent::BrokerFenced { broker: b });
         for tid in 0..self.topics.len() {
             for p in 0..self.topics[tid].partitions.len() {
                 let part = &self.topics[tid].partitions[p];
@@ -1366,13 +1416,13 @@ impl Cluster {
         br.incarnation += 1;
         let inc = br.incarnation;
         self.wake_broker_partitions(b);
-        ctx.emit(Event::BrokerDown { at_ms: ctx.now_ms, broker: b, clean: false });
-        ctx.schedule_in(self.config.broker_session_timeout_ms, Timer::Fence { broker: b, incarnation: inc });
+        self.out.push(ctx, ClusterEvent::BrokerDown { broker: b, clean: false });
+        self.timers.schedule_in(ctx, self.config.broker_session_timeout_ms, ClusterTimer::Fence { broker: b, incarnation: inc });
         Ok(())
     }
 
     /// Timer: session of a crashed broker expired.
-    pub fn on_fence_timer(&mut self, ctx: &mut Ctx, b: u32, incarnation: u32) {
+    fn on_fence_timer(&mut self, ctx: &mut Ctx, b: u32, incarnation: u32) {
         let Some(br) = self.brokers.get(b as usize) else { return };
         if br.alive || br.incarnation != incarnation {
             return;
@@ -1394,7 +1444,7 @@ impl Cluster {
         br.alive = false;
         br.fetch_scheduled = false;
         br.incarnation += 1;
-        ctx.emit(Event::BrokerDown { at_ms: ctx.now_ms, broker: b, clean: true });
+        self.out.push(ctx, ClusterEvent::BrokerDown { broker: b, clean: true });
         Ok(())
     }
 
@@ -1414,7 +1464,7 @@ impl Cluster {
         br.alive = true;
         br.fenced = false;
         br.incarnation += 1;
-        ctx.emit(Event::BrokerUp { at_ms: ctx.now_ms, broker: b });
+        self.out.push(ctx, ClusterEvent::BrokerUp { broker: b });
         for tid in 0..self.topics.len() {
             for p in 0..self.topics[tid].partitions.len() {
                 let part = &mut self.topics[tid].partitions[p];
@@ -1446,7 +1496,7 @@ impl Cluster {
     // ----------------------------------------------------------------- retention / cleaner
 
     /// Timer: retention check on every replica of every `delete` topic (`deleteOldSegments`).
-    pub fn on_retention(&mut self, ctx: &mut Ctx) {
+    fn on_retention(&mut self, ctx: &mut Ctx) {
         self.retention_scheduled = false;
         let now = ctx.now_ms;
         let rsize = self.config.record_size_bytes.max(1);
@@ -1511,8 +1561,7 @@ impl Cluster {
                         let removed = log.advance_log_start(upto);
                         self.total_records -= removed;
                         if leader == Some(broker) {
-                            ctx.emit(Event::RetentionDeleted {
-                                at_ms: now,
+                            self.out.push(ctx, ClusterEvent::RetentionDeleted {
                                 topic: tname.clone(),
                                 partition: p as u32,
                                 from,
@@ -1529,14 +1578,14 @@ impl Cluster {
             let iv = self.config.log_retention_check_interval_ms.max(1);
             let periods = due.saturating_sub(now).div_ceil(iv).max(1);
             self.retention_scheduled = true;
-            ctx.schedule_in(periods.saturating_mul(iv), Timer::Retention);
+            self.timers.schedule_in(ctx, periods.saturating_mul(iv), ClusterTimer::Retention);
         }
     }
 
     /// Timer: log cleaner pass over compacted topics. Cleans the part below the first
     /// uncleanable offset (`min(active segment base, HW)`) when the dirty ratio ≥
     /// `min.cleanable.dirty.ratio`.
-    pub fn on_cleaner(&mut self, ctx: &mut Ctx) {
+    fn on_cleaner(&mut self, ctx: &mut Ctx) {
         self.cleaner_scheduled = false;
         let key_space = self.keys.len();
         let ratio = self.config.min_cleanable_dirty_ratio_percent;
@@ -1572,8 +1621,7 @@ impl Cluster {
                     self.total_records -= removed;
                     if leader == Some(broker) {
                         part.compacted_records += removed;
-                        ctx.emit(Event::Compacted {
-                            at_ms: ctx.now_ms,
+                        self.out.push(ctx, ClusterEvent::Compacted {
                             topic: tname.clone(),
                             partition: p as u32,
                             removed,
@@ -1592,7 +1640,7 @@ impl Cluster {
             .any(|t| t.partitions.iter().any(|p| p.logs.iter().any(|l| !l.is_empty())));
         if has_data {
             self.cleaner_scheduled = true;
-            ctx.schedule_in(self.config.log_cleaner_backoff_ms.max(1), Timer::Cleaner);
+            self.timers.schedule_in(ctx, self.config.log_cleaner_backoff_ms.max(1), ClusterTimer::Cleaner);
         }
     }
 
@@ -1664,7 +1712,7 @@ impl Cluster {
     }
 
     /// Feed a canonical encoding of the cluster state to `h`.
-    pub fn hash_into(&self, h: &mut crate::sim::Fnv) {
+    pub fn hash_into(&self, h: &mut crate::kernel::Fnv) {
         for b in &self.brokers {
             h.u64(b.id as u64);
             h.u64(b.alive as u64);
@@ -1723,9 +1771,6 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::SplitMix64;
-    use crate::sim::ctx::EventQueue;
-    use crate::sim::timers::Timers;
 
     fn cfg() -> ClusterConfig {
         ClusterConfig {
@@ -1740,7 +1785,39 @@ mod tests {
             log_cleaner_backoff_ms: 15_000,
             min_cleanable_dirty_ratio_percent: 50,
             max_retained_records: 1_000_000,
+            detail_events: true,
         }
+    }
+
+    /// Runs the cluster's own timers up to `until_ms`.
+    fn run_until(cluster: &mut Cluster, ctx: &mut Ctx, until_ms: u64) {
+        while let Some(d) = cluster.next_deadline_ms().filter(|&d| d <= until_ms) {
+            ctx.now_ms = ctx.now_ms.max(d);
+            assert!(cluster.handle_timeout(ctx));
+        }
+        ctx.now_ms = until_ms;
+    }
+
+    /// The group layer's hooks: commits are appended to `__consumer_offsets` and read back
+    /// once below the HW; records of a partition are read up to the HW.
+    #[test]
+    fn offset_commits_round_trip_through_consumer_offsets() {
+        let mut ctx = Ctx::new(11);
+        let mut c = Cluster::new(3, cfg());
+        let offsets = TopicConfig { cleanup_policy: topic::CleanupPolicy::Compact, ..TopicConfig::default() };
+        c.create_topic(&mut ctx, topic::CONSUMER_OFFSETS, 5, 3, offsets, true).unwrap();
+        c.register_producer("__group_coordinator".into(), Acks::All).unwrap();
+        c.create_topic(&mut ctx, "orders", 2, 3, TopicConfig::default(), false).unwrap();
+        assert!(c.coordinator_for("my-group").is_some());
+        c.append_offset_commit(&mut ctx, "my-group", "orders", 1, 42).unwrap();
+        c.append_offset_commit(&mut ctx, "my-group", "orders", 1, 43).unwrap();
+        c.append_offset_commit(&mut ctx, "other", "orders", 0, 7).unwrap();
+        assert!(c.committed_offsets("my-group").is_empty(), "not yet below the HW");
+        run_until(&mut c, &mut ctx, 1_000);
+        let committed = c.committed_offsets("my-group");
+        assert_eq!(committed.get(&("orders".to_string(), 1)), Some(&43));
+        assert_eq!(committed.len(), 1);
+        assert!(c.outbox().pop().is_some(), "the appends were reported");
     }
 
     #[test]
@@ -1748,7 +1825,7 @@ mod tests {
         // Expected assignment of Kafka's AdminUtils rack-unaware test: 5 brokers, 10
         // partitions, RF 3, fixed start index 0 (and shift 0).
         let cluster = Cluster::new(5, cfg());
-        let mut ctx = Ctx { now_ms: 0, timers: Timers::default(), events: EventQueue::new(10, true), rng: SplitMix64::new(1) };
+        let mut ctx = Ctx::new(1);
         let got = cluster.place_replicas(&mut ctx, 0, 10, 3, Some((0, 0)));
         let expected: Vec<Vec<u32>> = vec![
             vec![0, 1, 2],

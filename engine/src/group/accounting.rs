@@ -8,7 +8,7 @@
 //! * [`LagRow`]: `kafka-consumer-groups.sh --describe` style lag: HW − committed offset, and
 //!   HW − position.
 
-use crate::vecmap::{VecMap, VecSet};
+use crate::kernel::vecmap::{VecMap, VecSet};
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};

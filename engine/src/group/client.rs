@@ -16,7 +16,7 @@
 //! Ownership ends as soon as the consumer knows it is out of the group (lost partitions are
 //! reported when the error arrives, not at the next `poll`).
 
-use crate::vecmap::{VecMap, VecSet};
+use crate::kernel::vecmap::{VecMap, VecSet};
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};

@@ -12,7 +12,7 @@
 //! Deterministic choices where Kafka iterates a `HashMap`: the leader is the earliest-joined
 //! remaining member; a protocol vote tie goes to the name that sorts first.
 
-use crate::vecmap::{VecMap, VecSet};
+use crate::kernel::vecmap::{VecMap, VecSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -7,14 +7,14 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::coordinator::GroupState;
 use super::protocol::{fmt_partitions, ErrorCode, TopicPartition};
-use crate::event::FieldValue;
 
 /// One notable thing in a group's life.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum GroupEvent {
     /// The coordinator changed the group state.
     StateChanged {
@@ -243,96 +243,6 @@ pub enum GroupEvent {
     },
 }
 
-impl GroupEvent {
-    /// The event's JSON shape without building it: its serde tag (the variant name, the key of
-    /// the externally tagged object) followed by its field names, space-separated, and the
-    /// field values in that order (declaration order, as the derived `Serialize` writes them).
-    /// See [`FieldValue::member`].
-    pub fn fields(&self) -> (&'static str, Vec<FieldValue<'_>>) {
-        use FieldValue::{Bool, Error, OptStr, Partition, Partitions, State, Str, Usize, I32, I64, U32, U64};
-        match self {
-            GroupEvent::StateChanged { group_id, from, to } => ("StateChanged group_id from to", vec![Str(group_id), State(from), State(to)]),
-            GroupEvent::JoinGroupReceived { group_id, member_id, client_id } => {
-                ("JoinGroupReceived group_id member_id client_id", vec![Str(group_id), Str(member_id), Str(client_id)])
-            }
-            GroupEvent::MemberIdRequired { group_id, member_id } => ("MemberIdRequired group_id member_id", vec![Str(group_id), Str(member_id)]),
-            GroupEvent::MemberAdded { group_id, member_id } => ("MemberAdded group_id member_id", vec![Str(group_id), Str(member_id)]),
-            GroupEvent::HeartbeatExpired { group_id, member_id, session_timeout_ms } => (
-                "HeartbeatExpired group_id member_id session_timeout_ms",
-                vec![Str(group_id), Str(member_id), U64(session_timeout_ms)],
-            ),
-            GroupEvent::MemberRemoved { group_id, member_id, reason } => {
-                ("MemberRemoved group_id member_id reason", vec![Str(group_id), Str(member_id), Str(reason)])
-            }
-            GroupEvent::RebalanceStarted { group_id, generation_id, reason } => {
-                ("RebalanceStarted group_id generation_id reason", vec![Str(group_id), I32(generation_id), Str(reason)])
-            }
-            GroupEvent::GenerationStarted { group_id, generation_id, protocol, leader, members } => (
-                "GenerationStarted group_id generation_id protocol leader members",
-                vec![Str(group_id), I32(generation_id), OptStr(protocol), OptStr(leader), Usize(members)],
-            ),
-            GroupEvent::RebalanceCompleted { group_id, generation_id } => {
-                ("RebalanceCompleted group_id generation_id", vec![Str(group_id), I32(generation_id)])
-            }
-            GroupEvent::JoinGroupSent { client_id, member_id, owned } => {
-                ("JoinGroupSent client_id member_id owned", vec![Str(client_id), Str(member_id), Partitions(owned)])
-            }
-            GroupEvent::JoinedGeneration { client_id, member_id, generation_id, leader, protocol } => (
-                "JoinedGeneration client_id member_id generation_id leader protocol",
-                vec![Str(client_id), Str(member_id), I32(generation_id), Bool(leader), Str(protocol)],
-            ),
-            GroupEvent::SyncedGeneration { client_id, generation_id, assignment } => {
-                ("SyncedGeneration client_id generation_id assignment", vec![Str(client_id), I32(generation_id), Partitions(assignment)])
-            }
-            GroupEvent::RequestFailed { client_id, api, error } => ("RequestFailed client_id api error", vec![Str(client_id), Str(api), Error(error)]),
-            GroupEvent::Revoked { client_id, partitions, lost } => {
-                ("Revoked client_id partitions lost", vec![Str(client_id), Partitions(partitions), Bool(lost)])
-            }
-            GroupEvent::Assigned { client_id, partitions } => ("Assigned client_id partitions", vec![Str(client_id), Partitions(partitions)]),
-            GroupEvent::Committed { group_id, member_id, tp, offset } => {
-                ("Committed group_id member_id tp offset", vec![Str(group_id), Str(member_id), Partition(tp), I64(offset)])
-            }
-            GroupEvent::OffsetReset { client_id, tp, offset, policy, reason } => (
-                "OffsetReset client_id tp offset policy reason",
-                vec![Str(client_id), Partition(tp), I64(offset), Str(policy), Str(reason)],
-            ),
-            GroupEvent::NoOffsetForPartition { client_id, tp } => ("NoOffsetForPartition client_id tp", vec![Str(client_id), Partition(tp)]),
-            GroupEvent::PollTimeoutExpired { client_id, member_id, since_last_poll_ms } => (
-                "PollTimeoutExpired client_id member_id since_last_poll_ms",
-                vec![Str(client_id), Str(member_id), U64(since_last_poll_ms)],
-            ),
-            GroupEvent::CoordinatorDiscovered { client_id, broker_id } => {
-                ("CoordinatorDiscovered client_id broker_id", vec![Str(client_id), U32(broker_id)])
-            }
-            GroupEvent::CoordinatorUnknown { client_id, reason } => ("CoordinatorUnknown client_id reason", vec![Str(client_id), Str(reason)]),
-            GroupEvent::CoordinatorMoved { group_id, broker_id, loaded } => {
-                ("CoordinatorMoved group_id broker_id loaded", vec![Str(group_id), U32(broker_id), Bool(loaded)])
-            }
-            GroupEvent::Lifecycle { client_id, what } => ("Lifecycle client_id what", vec![Str(client_id), Str(what)]),
-            GroupEvent::CommitNotPersisted { group_id, tp, offset, error } => {
-                ("CommitNotPersisted group_id tp offset error", vec![Str(group_id), Partition(tp), I64(offset), Str(error)])
-            }
-            GroupEvent::AssignmentFailed { client_id, error } => ("AssignmentFailed client_id error", vec![Str(client_id), Str(error)]),
-        }
-    }
-}
-
-/// The serde name of an [`ErrorCode`]: its Rust variant name ([`ErrorCode::name`] is Kafka's).
-pub(crate) fn error_code_variant(e: ErrorCode) -> &'static str {
-    match e {
-        ErrorCode::None => "None",
-        ErrorCode::RebalanceInProgress => "RebalanceInProgress",
-        ErrorCode::IllegalGeneration => "IllegalGeneration",
-        ErrorCode::UnknownMemberId => "UnknownMemberId",
-        ErrorCode::MemberIdRequired => "MemberIdRequired",
-        ErrorCode::NotCoordinator => "NotCoordinator",
-        ErrorCode::CoordinatorNotAvailable => "CoordinatorNotAvailable",
-        ErrorCode::InconsistentGroupProtocol => "InconsistentGroupProtocol",
-        ErrorCode::InvalidSessionTimeout => "InvalidSessionTimeout",
-        ErrorCode::GroupIdNotFound => "GroupIdNotFound",
-    }
-}
-
 impl fmt::Display for GroupEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -438,9 +348,10 @@ mod tests {
     use super::*;
     use crate::group::GroupState;
 
-    /// The names the field view uses for the unit enums are the ones serde writes.
+    /// Unit enums serialize as Kafka names them: error codes as `REBALANCE_IN_PROGRESS`, group
+    /// states as `PreparingRebalance`.
     #[test]
-    fn enum_names_are_the_serde_names() {
+    fn enum_names_are_kafkas() {
         use ErrorCode as E;
         let all = [
             E::None,
@@ -455,33 +366,20 @@ mod tests {
             E::GroupIdNotFound,
         ];
         for e in all {
-            assert_eq!(serde_json::to_value(e).unwrap(), error_code_variant(e), "{e:?}");
-            assert_eq!(FieldValue::Error(&e).as_str(), Some(error_code_variant(e)));
+            assert_eq!(serde_json::to_value(e).unwrap(), e.name(), "{e:?}");
         }
         for s in [GroupState::Empty, GroupState::PreparingRebalance, GroupState::CompletingRebalance, GroupState::Stable, GroupState::Dead] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.name(), "{s:?}");
         }
     }
 
-    /// Every field name listed is a key of the serialized variant and the other way round.
+    /// Group events are tagged like every other event: `{"type": "<snake_case>", fields...}`.
     #[test]
-    fn shapes_name_the_serialized_fields() {
+    fn tagged_like_every_event() {
         let e = GroupEvent::GenerationStarted { group_id: "g".into(), generation_id: 3, protocol: Some("range".into()), leader: None, members: 2 };
-        let (shape, values) = e.fields();
-        let v = serde_json::to_value(&e).unwrap();
-        let inner = v["GenerationStarted"].as_object().unwrap();
-        let names: Vec<&str> = shape.split(' ').skip(1).collect();
-        assert_eq!(shape.split(' ').next(), Some("GenerationStarted"));
-        assert_eq!(names.len(), values.len());
-        assert_eq!(names.len(), inner.len());
-        for (name, value) in names.iter().zip(&values) {
-            let json = &inner[*name];
-            match json {
-                serde_json::Value::String(s) => assert_eq!(value.as_str(), Some(s.as_str()), "{name}"),
-                serde_json::Value::Number(n) => assert_eq!(value.as_integer(), n.as_u64().map(i128::from), "{name}"),
-                serde_json::Value::Null => assert!(value.is_null(), "{name}"),
-                other => panic!("unexpected {other} for {name}"),
-            }
-        }
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"type":"generation_started","group_id":"g","generation_id":3,"protocol":"range","leader":null,"members":2}"#
+        );
     }
 }

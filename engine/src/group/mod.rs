@@ -12,8 +12,8 @@
 //!
 //! Everything is driven by `handle_message(now_ms, msg)` / `handle_timeout(now_ms)` returning
 //! [`protocol::Output`]s, plus `next_deadline_ms()`. No clocks, no randomness except
-//! caller-seeded, ordered collections only. `crate::sim::group_layer` wires these machines
-//! into the full simulation (coordinator on the `__consumer_offsets` leader, real fetches).
+//! caller-seeded, ordered collections only. The simulation's group layer (`sim::group_layer`)
+//! wires these machines into the full simulation (coordinator on the `__consumer_offsets` leader, real fetches).
 //!
 //! ## Fidelity notes
 //!
@@ -32,6 +32,7 @@
 
 pub mod accounting;
 pub mod client;
+pub mod config;
 pub mod coordinator;
 pub mod event;
 pub mod protocol;
@@ -44,6 +45,7 @@ pub use client::{
     AssignFn, AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
     MemberState, MemberSubscription, PartitionOffsets, PartitionSource, RebalanceProtocol,
 };
+pub use config::GroupConfig;
 pub use coordinator::{CoordinatorConfig, GroupCoordinator, GroupState};
 pub use event::GroupEvent;
 pub use protocol::{

@@ -47,6 +47,7 @@ pub fn fmt_partitions(partitions: &[TopicPartition]) -> String {
 
 /// Kafka protocol error codes used by the classic group protocol (`Errors.java` names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// `NONE`: success.
     None,
@@ -517,7 +518,7 @@ pub fn producer_record_id(producer_id: u32, sequence: u32) -> RecordId {
 }
 
 /// Everything a group state machine can ask its driver to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Output {
     /// Deliver this message at `message.deliver_at_ms`.
     Send(Message),

@@ -6,7 +6,7 @@
 //! owner per partition per group at every instant, generations never decrease, committed
 //! offsets and positions within `[log start, HW]`, legal state transitions.
 
-use crate::vecmap::VecMap;
+use crate::kernel::vecmap::VecMap;
 
 use super::accounting::{lag_rows, DeliveryLedger, LagRow, OwnershipTimeline};
 use super::client::{AssignFn, ConsumerClient, ConsumerConfig, PartitionOffsets, PartitionSource};

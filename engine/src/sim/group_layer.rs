@@ -15,30 +15,26 @@
 //! Simplifications: GroupMetadata values are kept by the layer (the log layer stores offset
 //! commits only); a commit is acknowledged before its append is replicated.
 
-use crate::vecmap::VecMap;
+use crate::kernel::vecmap::VecMap;
 use std::collections::BTreeSet;
-
-use serde::{Deserialize, Serialize};
 
 use crate::assign::{self, Strategy};
 use crate::cluster::{AppendError, Cluster};
-use crate::error::SimError;
-use crate::event::Event;
+use crate::kafka::error::SimError;
 use crate::group::accounting::{DeliveryLedger, OwnershipLane, OwnershipTimeline};
 use crate::group::client::{
-    AutoOffsetReset, ClientLifecycle, CommitMode, ConsumerClient, ConsumerConfig,
+    ClientLifecycle, ConsumerClient,
     MemberSubscription, PartitionOffsets, PartitionSource,
 };
-use crate::group::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
+use crate::group::coordinator::{CommittedOffset, GroupCoordinator};
 use crate::group::protocol::{
     producer_record_id, Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId,
     Request, Response, TopicPartition,
 };
-use crate::group::{GroupError, GroupEvent};
-use crate::sim::ctx::Ctx;
-use crate::sim::timers::{pack, unpack, Timer};
-use crate::sim::Fnv;
-use crate::view::{
+use crate::group::config::{group_err, validate_strategies};
+use crate::group::{GroupConfig, GroupError, GroupEvent};
+use crate::kernel::{pack, unpack, Ctx, Fnv, Outbox, Timers};
+use crate::api::view::{
     ConsumerView, DeliveryView, GroupView, LagView, MemberView, OwnershipChangeView, OwnershipView,
 };
 
@@ -52,154 +48,6 @@ pub const MAX_MESSAGES: usize = 1_000_000;
 pub const MAX_STEPS_PER_WAKEUP: usize = 1_000_000;
 /// Ownership changes per partition shown in a view.
 pub const MAX_OWNERSHIP_IN_VIEW: usize = 100;
-
-/// Assignor names a consumer may list in `partition.assignment.strategy`.
-pub const CLIENT_STRATEGIES: [&str; 4] = ["range", "roundrobin", "sticky", "cooperative-sticky"];
-
-/// Group-wide settings for the consumers GroupLab starts in a group (Kafka names).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct GroupConfig {
-    /// `partition.assignment.strategy` (default `[range, cooperative-sticky]`).
-    #[serde(rename = "partition.assignment.strategy")]
-    pub assignment_strategies: Vec<String>,
-    /// `session.timeout.ms` (45000).
-    #[serde(rename = "session.timeout.ms")]
-    pub session_timeout_ms: u64,
-    /// `heartbeat.interval.ms` (3000).
-    #[serde(rename = "heartbeat.interval.ms")]
-    pub heartbeat_interval_ms: u64,
-    /// `max.poll.interval.ms` (300000).
-    #[serde(rename = "max.poll.interval.ms")]
-    pub max_poll_interval_ms: u64,
-    /// `max.poll.records` (500).
-    #[serde(rename = "max.poll.records")]
-    pub max_poll_records: u32,
-    /// `auto` (`enable.auto.commit=true`), `manual_after` or `manual_before`.
-    pub commit_mode: CommitMode,
-    /// `auto.commit.interval.ms` (5000).
-    #[serde(rename = "auto.commit.interval.ms")]
-    pub auto_commit_interval_ms: u64,
-    /// `auto.offset.reset` (`latest`).
-    #[serde(rename = "auto.offset.reset")]
-    pub auto_offset_reset: AutoOffsetReset,
-    /// Application time per record (default 1 ms).
-    pub processing_time_ms: u64,
-    /// One-way client↔broker latency (default 5 ms).
-    pub network_latency_ms: u64,
-    /// `group.initial.rebalance.delay.ms` (3000).
-    #[serde(rename = "group.initial.rebalance.delay.ms")]
-    pub initial_rebalance_delay_ms: u64,
-    /// Worker threads per consumer (1: thread per consumer; N > 1: one consumer feeding a pool
-    /// of N workers, see [`ConsumerConfig::worker_threads`]).
-    pub worker_threads: u32,
-}
-
-impl Default for GroupConfig {
-    fn default() -> Self {
-        let c = ConsumerConfig::new("x", "x", &["x"]);
-        GroupConfig {
-            assignment_strategies: c.assignment_strategies,
-            session_timeout_ms: c.session_timeout_ms,
-            heartbeat_interval_ms: c.heartbeat_interval_ms,
-            max_poll_interval_ms: c.max_poll_interval_ms,
-            max_poll_records: c.max_poll_records,
-            commit_mode: c.commit_mode,
-            auto_commit_interval_ms: c.auto_commit_interval_ms,
-            auto_offset_reset: c.auto_offset_reset,
-            processing_time_ms: c.processing_time_ms,
-            network_latency_ms: c.network_latency_ms,
-            initial_rebalance_delay_ms: CoordinatorConfig::default().initial_rebalance_delay_ms,
-            worker_threads: c.worker_threads,
-        }
-    }
-}
-
-impl GroupConfig {
-    fn consumer_config(
-        &self,
-        client_id: &str,
-        group_id: &str,
-        topics: &[String],
-    ) -> ConsumerConfig {
-        let mut c = ConsumerConfig::new(client_id, group_id, &[]);
-        c.topics = topics.to_vec();
-        c.assignment_strategies = self.assignment_strategies.clone();
-        c.session_timeout_ms = self.session_timeout_ms;
-        c.heartbeat_interval_ms = self.heartbeat_interval_ms;
-        c.max_poll_interval_ms = self.max_poll_interval_ms;
-        c.max_poll_records = self.max_poll_records;
-        c.commit_mode = self.commit_mode;
-        c.auto_commit_interval_ms = self.auto_commit_interval_ms;
-        c.auto_offset_reset = self.auto_offset_reset;
-        c.processing_time_ms = self.processing_time_ms;
-        c.network_latency_ms = self.network_latency_ms;
-        c.worker_threads = self.worker_threads;
-        c
-    }
-
-    fn coordinator_config(&self) -> CoordinatorConfig {
-        CoordinatorConfig {
-            initial_rebalance_delay_ms: self.initial_rebalance_delay_ms,
-            network_latency_ms: self.network_latency_ms,
-            ..CoordinatorConfig::default()
-        }
-    }
-
-    fn validate(&self) -> Result<(), SimError> {
-        validate_strategies(&self.assignment_strategies)?;
-        if self.processing_time_ms > 3_600_000 || self.network_latency_ms > 60_000 {
-            return Err(SimError::InvalidConfig(
-                "processing_time_ms must be ≤ 3600000 and network_latency_ms ≤ 60000".into(),
-            ));
-        }
-        if self.initial_rebalance_delay_ms > 3_600_000 {
-            return Err(SimError::InvalidConfig(
-                "group.initial.rebalance.delay.ms must be ≤ 3600000".into(),
-            ));
-        }
-        let cc = CoordinatorConfig::default();
-        if self.session_timeout_ms < cc.min_session_timeout_ms
-            || self.session_timeout_ms > cc.max_session_timeout_ms
-        {
-            return Err(SimError::InvalidConfig(format!(
-                "session.timeout.ms ({}) must be within group.min.session.timeout.ms ({}) and group.max.session.timeout.ms ({}) (INVALID_SESSION_TIMEOUT)",
-                self.session_timeout_ms, cc.min_session_timeout_ms, cc.max_session_timeout_ms
-            )));
-        }
-        self.consumer_config("c", "g", &["t".to_string()])
-            .validate()
-            .map_err(group_err)
-    }
-}
-
-fn validate_strategies(s: &[String]) -> Result<(), SimError> {
-    if s.is_empty() {
-        return Err(SimError::InvalidConfig(
-            "partition.assignment.strategy must not be empty".into(),
-        ));
-    }
-    for name in s {
-        if !CLIENT_STRATEGIES.contains(&name.as_str()) {
-            return Err(SimError::InvalidConfig(format!(
-                "unknown partition.assignment.strategy '{name}' (known: {})",
-                CLIENT_STRATEGIES.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn group_err(e: GroupError) -> SimError {
-    match e {
-        GroupError::InvalidConfig(s) => SimError::InvalidConfig(s),
-        GroupError::UnknownClient(s) => SimError::UnknownClient(format!("no consumer '{s}'")),
-        GroupError::DuplicateClient(s) => {
-            SimError::DuplicateClient(format!("consumer '{s}' already exists"))
-        }
-        other => SimError::InvalidRequest(other.to_string()),
-    }
-}
 
 /// Adapter from the group layer's [`crate::group::AssignFn`] to [`assign::assign`].
 pub fn kafka_assignor(
@@ -411,6 +259,10 @@ pub struct GroupLayer {
     key_last_offset: VecMap<String, VecMap<TopicPartition, VecMap<u32, i64>>>,
     /// Records processed (first time) after a later record of the same key, per group.
     ordering_violations: VecMap<String, u64>,
+    /// The layer's one wake-up timer (at its next deadline).
+    timers: Timers<()>,
+    /// Events of the groups' coordinators and consumers.
+    out: Outbox<GroupEvent>,
 }
 
 impl GroupLayer {
@@ -477,7 +329,7 @@ impl GroupLayer {
                 g.subscription.push(t);
             }
         }
-        crate::sort::sort(&mut g.subscription);
+        crate::kernel::sort::sort(&mut g.subscription);
         self.sync_coordinators(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
@@ -576,7 +428,7 @@ impl GroupLayer {
                 subscription.push(t.clone());
             }
         }
-        crate::sort::sort(&mut subscription);
+        crate::kernel::sort::sort(&mut subscription);
         let g = self
             .groups
             .entry(group_id.clone())
@@ -711,13 +563,10 @@ impl GroupLayer {
                 })?;
                 c.client = client;
                 c.refresh_deadline(&mut self.consumer_due);
-                ctx.emit(Event::Group {
-                    at_ms: now,
-                    event: GroupEvent::Lifecycle {
+                self.out.push_at(ctx, now, GroupEvent::Lifecycle {
                         client_id: client_id.to_string(),
                         what: "restarted".into(),
-                    },
-                });
+                    });
                 self.reschedule(ctx);
                 Ok(())
             }
@@ -859,7 +708,7 @@ impl GroupLayer {
         }
     }
 
-    /// Makes sure a `Timer::Group` fires at the next deadline.
+    /// Makes sure the wake-up timer fires at the next deadline.
     pub fn reschedule(&mut self, ctx: &mut Ctx) {
         let Some(d) = self.next_deadline_ms() else {
             return;
@@ -874,11 +723,35 @@ impl GroupLayer {
             return;
         }
         self.scheduled.insert(u128::from(d));
-        ctx.timers.schedule(d, Timer::Group { id: 0, kind: 0 });
+        self.timers.schedule(ctx, d, ());
     }
 
-    /// A `Timer::Group` fired: deliver due messages and run due timeouts.
-    pub fn on_timer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) {
+    /// Key (`pack(deadline_ms, seq)`) of the layer's wake-up timer.
+    pub fn next_timeout_key(&self) -> Option<u128> {
+        self.timers.next_key()
+    }
+
+    /// Handles the wake-up if it is due at `ctx.now_ms`. Returns whether it fired.
+    pub fn handle_timeout(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) -> bool {
+        if self.timers.pop_due(ctx.now_ms).is_none() {
+            return false;
+        }
+        self.on_timer(ctx, cluster);
+        true
+    }
+
+    /// Pending wake-ups in firing order `(deadline_ms, seq)`.
+    pub fn timers(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.timers.iter().map(|(d, seq, _)| (d, seq))
+    }
+
+    /// The layer's output, oldest first.
+    pub fn outbox(&mut self) -> &mut Outbox<GroupEvent> {
+        &mut self.out
+    }
+
+    /// The wake-up fired: deliver due messages and run due timeouts.
+    fn on_timer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) {
         let now = ctx.now_ms;
         self.scheduled.retain(|t| *t > u128::from(now));
         self.sync_coordinators(ctx, cluster);
@@ -916,7 +789,7 @@ impl GroupLayer {
                 .collect();
             if due_slots.len() > 1 {
                 // Ranks are unique (client ids are), so a stable sort orders exactly like an unstable one.
-                crate::sort::sort_by_key(&mut due_slots, |&s| self.consumer_rank[s as usize]);
+                crate::kernel::sort::sort_by_key(&mut due_slots, |&s| self.consumer_rank[s as usize]);
             }
             for slot in due_slots {
                 let src = ClusterSource { cluster: &*cluster };
@@ -1206,15 +1079,12 @@ impl GroupLayer {
                             }
                             _ => ErrorCode::CoordinatorNotAvailable,
                         };
-                        ctx.emit(Event::Group {
-                            at_ms: ctx.now_ms,
-                            event: GroupEvent::CommitNotPersisted {
+                        self.out.push(ctx, GroupEvent::CommitNotPersisted {
                                 group_id: group_id.clone(),
                                 tp: tp.clone(),
                                 offset,
                                 error: e.name().to_string(),
-                            },
-                        });
+                            });
                         failed.insert(tp, mapped);
                     }
                 }
@@ -1300,7 +1170,7 @@ impl GroupLayer {
                             .or_insert(0);
                         *floor = (*floor).max((*offset).max(0) as u64);
                     }
-                    ctx.emit(Event::Group { at_ms, event });
+                    self.out.push_at(ctx, at_ms, event);
                     continue;
                 }
                 other => other,
@@ -1319,15 +1189,12 @@ impl GroupLayer {
                     if let Err(e) =
                         cluster.append_offset_commit(ctx, group_id, &tp.topic, tp.partition, value)
                     {
-                        ctx.emit(Event::Group {
-                            at_ms: ctx.now_ms,
-                            event: GroupEvent::CommitNotPersisted {
+                        self.out.push(ctx, GroupEvent::CommitNotPersisted {
                                 group_id: group_id.clone(),
                                 tp: tp.clone(),
                                 offset: *offset,
                                 error: e.name().to_string(),
-                            },
-                        });
+                            });
                     }
                 }
                 Output::Processed { group_id, tp, offset, record_id, .. } => {

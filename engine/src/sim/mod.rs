@@ -3,25 +3,20 @@
 //! [`Sim::apply`] handles input (commands), [`Sim::advance_to`] / [`Sim::step`] handle
 //! timeouts, [`Sim::poll_event`] drains output. Nothing here reads a clock or an OS RNG.
 
-pub mod ctx;
-pub mod producer;
 pub mod group_layer;
-pub mod timers;
 pub mod records;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{limits, AppendError, Cluster, ClusterConfig, Record, NO_KEY};
-use crate::command::{Acks, Command};
-use crate::error::SimError;
-use crate::event::Event;
-use crate::rng::SplitMix64;
-use crate::topic::{CleanupPolicy, TopicConfig, CONSUMER_OFFSETS};
-use crate::view::*;
-use ctx::{Ctx, EventQueue};
-use producer::Producer;
+use crate::api::command::Command;
+use crate::api::event::{Event, EventKind};
+use crate::api::view::*;
+use crate::cluster::{limits, Cluster, ClusterConfig, ClusterTimer};
+use crate::kafka::error::SimError;
+use crate::kafka::topic::{CleanupPolicy, TopicConfig, CONSUMER_OFFSETS};
+use crate::kernel::{Ctx, EventQueue, Fnv};
+use crate::producer::{acks_str, Acks, ProducerSettings, Producers};
 use group_layer::GroupLayer;
-use timers::{Timer, Timers};
 
 /// Simulation configuration. Field names with dots are Kafka's config names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,66 +139,24 @@ impl SimConfig {
     }
 }
 
-/// FNV-1a 64-bit over a canonical byte encoding (little-endian integers, length-prefixed
-/// strings). Same result natively and in wasm32.
-#[derive(Clone, Copy, Debug)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    /// Feed bytes.
-    pub fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= x as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    /// Feed a u64.
-    pub fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
-    }
-    /// Feed a string (length-prefixed).
-    pub fn str(&mut self, s: &str) {
-        self.u64(s.len() as u64);
-        self.bytes(s.as_bytes());
-    }
-    /// The hash.
-    pub fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// The simulation.
+/// The simulation: the machines (log layer, producers, group layer), the kernel context they
+/// share, and the merged output queue.
 #[derive(Clone, Debug)]
 pub struct Sim {
     config: SimConfig,
     ctx: Ctx,
+    events: EventQueue<Event>,
     cluster: Cluster,
-    producers: Vec<Producer>,
+    producers: Producers,
     groups: GroupLayer,
-    console_producers: [Option<u32>; 3],
 }
 
-fn acks_idx(a: Acks) -> usize {
-    match a {
-        Acks::Zero => 0,
-        Acks::One => 1,
-        Acks::All => 2,
-    }
-}
-
-/// Kafka's spelling of `acks`.
-pub fn acks_str(a: Acks) -> &'static str {
-    match a {
-        Acks::Zero => "0",
-        Acks::One => "1",
-        Acks::All => "all",
-    }
+/// The machine whose timer is due first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Machine {
+    Cluster,
+    Producers,
+    Groups,
 }
 
 impl Sim {
@@ -222,13 +175,9 @@ impl Sim {
             log_cleaner_backoff_ms: config.log_cleaner_backoff_ms,
             min_cleanable_dirty_ratio_percent: config.min_cleanable_dirty_ratio_percent,
             max_retained_records: config.max_retained_records,
+            detail_events: config.detail_events,
         };
-        let mut ctx = Ctx {
-            now_ms: 0,
-            timers: Timers::default(),
-            events: EventQueue::new(config.event_queue_capacity, config.detail_events),
-            rng: SplitMix64::new(config.seed),
-        };
+        let mut ctx = Ctx::new(config.seed);
         let mut cluster = Cluster::new(config.brokers, cc);
         let rf = config.offsets_topic_replication_factor.min(config.brokers as u16);
         let offsets_cfg = TopicConfig {
@@ -240,7 +189,15 @@ impl Sim {
         cluster.create_topic(&mut ctx, CONSUMER_OFFSETS, config.offsets_topic_num_partitions, rf, offsets_cfg, true)?;
         // The group coordinator writes offset commits with acks=all.
         cluster.register_producer("__group_coordinator".into(), Acks::All)?;
-        Ok(Sim { config, ctx, cluster, producers: Vec::new(), groups: GroupLayer::default(), console_producers: [None; 3] })
+        let settings = ProducerSettings {
+            tick_ms: config.producer_tick_ms,
+            batch_size: config.batch_size,
+            record_size_bytes: config.record_size_bytes,
+        };
+        let events = EventQueue::new(config.event_queue_capacity);
+        let mut sim = Sim { config, ctx, events, cluster, producers: Producers::new(settings), groups: GroupLayer::default() };
+        sim.collect_outputs();
+        Ok(sim)
     }
 
     /// The configuration.
@@ -255,25 +212,17 @@ impl Sim {
     pub fn cluster(&self) -> &Cluster {
         &self.cluster
     }
-    /// The log layer, for the group layer (append offset commits, etc.).
-    pub fn cluster_mut(&mut self) -> &mut Cluster {
-        &mut self.cluster
-    }
-
-    /// The log layer together with the clock/timers/output context, for layers built on top
-    /// (the group coordinator appends offset commits with it).
-    pub fn cluster_and_ctx_mut(&mut self) -> (&mut Cluster, &mut Ctx) {
-        (&mut self.cluster, &mut self.ctx)
-    }
-
     /// Apply a command now. On `Err`, nothing changed.
     pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
-        self.apply_inner(cmd)?;
-        // Broker changes may move group coordinators.
-        if self.groups.sync_coordinators(&mut self.ctx, &mut self.cluster) {
-            self.groups.reschedule(&mut self.ctx);
+        let applied = self.apply_inner(cmd);
+        if applied.is_ok() {
+            // Broker changes may move group coordinators.
+            if self.groups.sync_coordinators(&mut self.ctx, &mut self.cluster) {
+                self.groups.reschedule(&mut self.ctx);
+            }
         }
-        Ok(())
+        self.collect_outputs();
+        applied
     }
 
     fn apply_inner(&mut self, cmd: Command) -> Result<(), SimError> {
@@ -287,19 +236,13 @@ impl Sim {
                 self.groups.on_metadata_change(&mut self.ctx);
                 Ok(())
             }
-            Command::Produce { topic, count, key, acks } => self.produce_now(&topic, count, key.as_deref(), acks),
+            Command::Produce { topic, count, key, acks } => {
+                self.producers.produce_once(&mut self.ctx, &mut self.cluster, &topic, count, key.as_deref(), acks)
+            }
             Command::AddProducer { producer_id, topic, rate_per_sec, keys, acks } => {
-                producer::add_producer(self, producer_id, topic, rate_per_sec, keys, acks)
+                self.producers.add(&mut self.ctx, &mut self.cluster, producer_id, topic, rate_per_sec, keys, acks)
             }
-            Command::RemoveProducer { producer_id } => {
-                let p = self
-                    .producers
-                    .iter_mut()
-                    .find(|p| p.active && p.name == producer_id)
-                    .ok_or_else(|| SimError::UnknownClient(format!("no running producer '{producer_id}'")))?;
-                p.active = false;
-                Ok(())
-            }
+            Command::RemoveProducer { producer_id } => self.producers.remove(&producer_id),
             Command::CrashBroker { broker } => self.cluster.crash_broker(&mut self.ctx, broker),
             Command::ShutdownBroker { broker } => self.cluster.shutdown_broker(&mut self.ctx, broker),
             Command::RestartBroker { broker } => self.cluster.restart_broker(&mut self.ctx, broker),
@@ -328,96 +271,9 @@ impl Sim {
         }
     }
 
-    /// One-shot produce through the default partitioner (console-producer identity per acks).
-    fn produce_now(&mut self, topic: &str, count: u32, key: Option<&str>, acks: Acks) -> Result<(), SimError> {
-        let tid = self
-            .cluster
-            .topic_id(topic)
-            .ok_or_else(|| SimError::UnknownTopicOrPartition(format!("Topic {topic} not present in metadata")))?;
-        if self.cluster.topics[tid].internal {
-            return Err(SimError::InvalidRequest(format!("cannot produce to internal topic {topic}")));
-        }
-        if count == 0 || count > limits::MAX_PRODUCE_COUNT {
-            return Err(SimError::LimitExceeded(format!(
-                "produce count must be in 1..={} (got {count})",
-                limits::MAX_PRODUCE_COUNT
-            )));
-        }
-        let n = self.cluster.topics[tid].partitions.len() as u32;
-        // Plan: keyed → one partition; null key → sticky batches of batch.size bytes over
-        // random partitions with a leader (planned with a cloned RNG, committed on success).
-        let per_batch = (self.config.batch_size / self.config.record_size_bytes).max(1);
-        let mut rng = self.ctx.rng.clone();
-        let mut plan: Vec<(u32, u64)> = Vec::new();
-        match key {
-            Some(k) => plan.push((crate::hash::partition_for_key(k, n), count as u64)),
-            None => {
-                let available: Vec<u32> = (0..n).filter(|&p| self.cluster.topics[tid].partitions[p as usize].leader.is_some()).collect();
-                let pool: Vec<u32> = if available.is_empty() { (0..n).collect() } else { available };
-                let mut left = count as u64;
-                while left > 0 {
-                    let p = pool[rng.below(pool.len() as u64) as usize];
-                    let c = left.min(per_batch);
-                    plan.push((p, c));
-                    left -= c;
-                }
-            }
-        }
-        for &(p, _) in &plan {
-            if let Err(e) = self.cluster.check_append(tid, p as usize, acks, key.is_some()) {
-                return Err(produce_error(e, topic, p));
-            }
-        }
-        if self.cluster.total_records() + (count as u64) * self.cluster.topics[tid].replication_factor as u64 > self.config.max_retained_records {
-            return Err(produce_error(AppendError::KafkaStorageError, topic, plan[0].0));
-        }
-        let key_id = match key {
-            Some(k) => self
-                .cluster
-                .intern_key(k)
-                .ok_or_else(|| SimError::LimitExceeded(format!("at most {} distinct keys", limits::MAX_KEYS)))?,
-            None => NO_KEY,
-        };
-        let pid = match self.console_producers[acks_idx(acks)] {
-            Some(p) => p,
-            None => {
-                let name = match acks {
-                    Acks::All => "console-producer".to_string(),
-                    a => format!("console-producer-acks{}", acks_str(a)),
-                };
-                let id = self.cluster.register_producer(name, acks)?;
-                self.console_producers[acks_idx(acks)] = Some(id);
-                id
-            }
-        };
-        self.ctx.rng = rng;
-        let mut buf = Vec::new();
-        for (p, c) in plan {
-            buf.clear();
-            let seq0 = self.cluster.producers[pid as usize].next_sequence;
-            for i in 0..c {
-                buf.push(Record {
-                    offset: 0,
-                    timestamp_ms: 0,
-                    value: 0,
-                    producer_id: pid,
-                    sequence: seq0.wrapping_add(i as u32),
-                    key: key_id,
-                    leader_epoch: 0,
-                });
-            }
-            self.cluster.producers[pid as usize].next_sequence = seq0.wrapping_add(c as u32);
-            // Checked above; append re-checks and cannot fail differently within one command.
-            if self.cluster.append(&mut self.ctx, tid, p as usize, acks, &mut buf).is_ok() && acks == Acks::One {
-                self.cluster.producers[pid as usize].acknowledged += c;
-            }
-        }
-        Ok(())
-    }
-
     /// Process every due internal event up to `now_ms` and set the clock to it.
     pub fn advance_to(&mut self, now_ms: u64) {
-        while let Some(d) = self.ctx.timers.next_deadline_ms() {
+        while let Some(d) = self.next_deadline_ms() {
             if d > now_ms {
                 break;
             }
@@ -430,43 +286,75 @@ impl Sim {
 
     /// Earliest pending internal deadline.
     pub fn next_deadline_ms(&self) -> Option<u64> {
-        self.ctx.timers.next_deadline_ms()
+        self.next_timer().map(|(key, _)| crate::kernel::unpack(key).0)
     }
 
     /// Jump to the next deadline and process everything due then. Returns the new time.
     pub fn step(&mut self) -> Option<u64> {
-        let d = self.ctx.timers.next_deadline_ms()?;
+        let d = self.next_deadline_ms()?;
         self.advance_to(d.max(self.ctx.now_ms));
         Some(self.ctx.now_ms)
     }
 
+    /// The machine holding the earliest timer (deadline, then scheduling order) and its key.
+    fn next_timer(&self) -> Option<(u128, Machine)> {
+        [
+            self.cluster.next_timeout_key().map(|k| (k, Machine::Cluster)),
+            self.producers.next_timeout_key().map(|k| (k, Machine::Producers)),
+            self.groups.next_timeout_key().map(|k| (k, Machine::Groups)),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|&(k, _)| k)
+    }
+
     fn fire_next(&mut self) {
-        let Some((d, timer)) = self.ctx.timers.pop_due(u64::MAX) else { return };
+        let Some((key, machine)) = self.next_timer() else { return };
+        let d = crate::kernel::unpack(key).0;
         if d > self.ctx.now_ms {
             self.ctx.now_ms = d;
         }
-        match timer {
-            Timer::Fetch { broker } => self.cluster.on_fetch(&mut self.ctx, broker),
-            Timer::IsrExpiration => self.cluster.on_isr_expiration(&mut self.ctx),
-            Timer::Fence { broker, incarnation } => self.cluster.on_fence_timer(&mut self.ctx, broker, incarnation),
-            Timer::Retention => self.cluster.on_retention(&mut self.ctx),
-            Timer::Cleaner => self.cluster.on_cleaner(&mut self.ctx),
-            Timer::ProducerTick { producer } => producer::on_tick(self, producer),
-            Timer::Group { .. } => self.groups.on_timer(&mut self.ctx, &mut self.cluster),
-        }
+        let fired = match machine {
+            Machine::Cluster => self.cluster.handle_timeout(&mut self.ctx),
+            Machine::Producers => self.producers.handle_timeout(&mut self.ctx, &mut self.cluster),
+            Machine::Groups => self.groups.handle_timeout(&mut self.ctx, &mut self.cluster),
+        };
+        debug_assert!(fired, "the earliest timer is due");
         if self.groups.sync_coordinators(&mut self.ctx, &mut self.cluster) {
             self.groups.reschedule(&mut self.ctx);
+        }
+        self.collect_outputs();
+    }
+
+    /// Moves every machine's output into the one event queue, in the order it was emitted.
+    fn collect_outputs(&mut self) {
+        loop {
+            let stamps = [
+                self.cluster.outbox().first_stamp(),
+                self.producers.outbox().first_stamp(),
+                self.groups.outbox().first_stamp(),
+            ];
+            let Some((i, _)) = stamps.iter().enumerate().filter_map(|(i, s)| s.map(|s| (i, s))).min_by_key(|&(_, s)| s) else {
+                return;
+            };
+            let (at_ms, kind) = match i {
+                0 => self.cluster.outbox().pop().map(|(at, e)| (at, EventKind::Cluster(e))),
+                1 => self.producers.outbox().pop().map(|(at, e)| (at, EventKind::Producer(e))),
+                _ => self.groups.outbox().pop().map(|(at, e)| (at, EventKind::Group(e))),
+            }
+            .expect("a stamp was there");
+            self.events.push(Event { at_ms, kind });
         }
     }
 
     /// Next output event (oldest first).
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.ctx.events.pop()
+        self.events.pop()
     }
 
     /// Events dropped because the output queue overflowed.
     pub fn events_dropped(&self) -> u64 {
-        self.ctx.events.dropped()
+        self.events.dropped()
     }
 
     /// Plain-data snapshot.
@@ -534,6 +422,7 @@ impl Sim {
             groups: self.groups.views(c),
             producers: self
                 .producers
+                .list
                 .iter()
                 .map(|p| {
                     let ident = &c.producers[p.identity as usize];
@@ -550,7 +439,7 @@ impl Sim {
                     }
                 })
                 .collect(),
-            events_dropped: self.ctx.events.dropped(),
+            events_dropped: self.events.dropped(),
         }
     }
 
@@ -559,29 +448,35 @@ impl Sim {
         let mut h = Fnv::default();
         h.u64(self.ctx.now_ms);
         h.u64(self.ctx.rng.state());
-        h.u64(self.ctx.timers.next_seq());
-        for (d, seq, t) in self.ctx.timers.iter() {
+        h.u64(self.ctx.next_timer_seq());
+        // Every machine's timers, in one firing order: (deadline, seq, machine code, a, b).
+        let mut timers: Vec<(u64, u64, u64, u64, u64)> = Vec::new();
+        for (d, seq, t) in self.cluster.timers() {
+            let (a, b, c) = match *t {
+                ClusterTimer::Fetch { broker } => (1, broker as u64, 0),
+                ClusterTimer::IsrExpiration => (2, 0, 0),
+                ClusterTimer::Fence { broker, incarnation } => (3, broker as u64, incarnation as u64),
+                ClusterTimer::Retention => (4, 0, 0),
+                ClusterTimer::Cleaner => (5, 0, 0),
+            };
+            timers.push((d, seq, a, b, c));
+        }
+        timers.extend(self.producers.timers().map(|(d, seq, &p)| (d, seq, 6, u64::from(p), 0)));
+        timers.extend(self.groups.timers().map(|(d, seq)| (d, seq, 7, 0, 0)));
+        crate::kernel::sort::sort_by_key(&mut timers, |&(d, seq, ..)| crate::kernel::pack(d, seq));
+        for (d, seq, a, b, c) in timers {
             h.u64(d);
             h.u64(seq);
-            let (a, b, c) = match *t {
-                Timer::Fetch { broker } => (1, broker as u64, 0),
-                Timer::IsrExpiration => (2, 0, 0),
-                Timer::Fence { broker, incarnation } => (3, broker as u64, incarnation as u64),
-                Timer::Retention => (4, 0, 0),
-                Timer::Cleaner => (5, 0, 0),
-                Timer::ProducerTick { producer } => (6, producer as u64, 0),
-                Timer::Group { id, kind } => (7, id as u64, kind as u64),
-            };
             h.u64(a);
             h.u64(b);
             h.u64(c);
         }
         self.cluster.hash_into(&mut h);
-        for p in &self.producers {
+        for p in &self.producers.list {
             p.hash_into(&mut h);
         }
         self.groups.hash_into(&mut h);
-        h.u64(self.ctx.events.dropped());
+        h.u64(self.events.dropped());
         h.finish()
     }
 
@@ -595,16 +490,3 @@ impl Sim {
     }
 }
 
-fn produce_error(e: AppendError, topic: &str, partition: u32) -> SimError {
-    let message = match e {
-        AppendError::NotEnoughReplicas => format!(
-            "Messages are rejected since there are fewer in-sync replicas than required for {topic}-{partition}"
-        ),
-        AppendError::NotLeaderOrFollower => format!("{topic}-{partition} has no leader (offline)"),
-        AppendError::NetworkException => format!("the leader of {topic}-{partition} is not reachable"),
-        AppendError::KafkaStorageError => "GroupLab's retained-record cap (max_retained_records) is reached".to_string(),
-        AppendError::InvalidRecord => format!("Compacted topic cannot accept message without key in topic partition {topic}-{partition}."),
-        AppendError::UnknownTopicOrPartition => format!("{topic}-{partition} does not exist"),
-    };
-    SimError::ProduceRejected { error: e.name().to_string(), message }
-}

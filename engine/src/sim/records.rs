@@ -95,8 +95,8 @@ impl Sim {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{Acks, Command, KeySpec};
-    use crate::topic::TopicConfig;
+    use crate::api::command::{Acks, Command, KeySpec};
+    use crate::kafka::topic::TopicConfig;
     use crate::{Sim, SimConfig};
 
     fn sim_with(records: u32, keys: KeySpec) -> Sim {

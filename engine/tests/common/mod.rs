@@ -1,6 +1,6 @@
 //! Helpers shared by the group-protocol test files.
 
-use grouplab_engine::vecmap::VecMap;
+use grouplab_engine::kernel::vecmap::VecMap;
 
 use grouplab_engine::group::client::MemberSubscription;
 use grouplab_engine::Sim;

@@ -8,7 +8,7 @@
 //! * `"next"` — the learner clicks Next;
 //! * `{"after_ms": 45000}` — that much simulated time passes;
 //! * `{"on_event": {...}, "within_ms": 60000}` — an engine [`Event`] whose JSON contains the
-//!   pattern happens (a recursive subset match, e.g. `{"type": "group_rebalanced", "group_id":
+//!   pattern happens (a recursive subset match, e.g. `{"type": "rebalance_completed", "group_id":
 //!   "g"}`), at the latest `within_ms` after the step starts;
 //! * `{"on_action": {command}}` — the learner performs a command matching the given one (every
 //!   non-null field equal); the step's `hint` tells them how.
@@ -31,12 +31,12 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::command::Command;
-use crate::error::SimError;
-use crate::event::{Event, FieldValue};
-use crate::scenario::{advance_draining, Scenario, TimedCommand};
+use crate::api::command::Command;
+use crate::kafka::error::SimError;
+use crate::api::event::Event;
+use crate::run::scenario::{advance_draining, Scenario, TimedCommand};
 use crate::sim::{Sim, SimConfig};
-use crate::view::View;
+use crate::api::view::View;
 
 /// Steps per lesson.
 pub const MAX_STEPS: usize = 200;
@@ -48,6 +48,9 @@ pub const MAX_FACTS: usize = 100;
 pub const MAX_CHOICES: usize = 20;
 /// Longest simulated wait a step may ask for (one simulated day).
 pub const MAX_WAIT_MS: u64 = 86_400_000;
+/// What an `on_event` pattern in the format before group events were flattened is told.
+const OLD_GROUP_PATTERN: &str = "`on_event` uses the old group-event format {\"type\": \"group\", \"event\": {\"RebalanceCompleted\": {...}}}; group events are now tagged like every event: {\"type\": \"rebalance_completed\", \"group_id\": ...} (snake_case type, fields beside it)";
+
 /// Default `within_ms` of an `on_event` step (ten simulated minutes).
 pub const DEFAULT_WITHIN_MS: u64 = 600_000;
 /// Events kept in a headless trace; later ones are counted only.
@@ -489,8 +492,9 @@ fn parse_advance(v: &Value) -> Result<Advance, String> {
                     return Err(format!("`on_event` must be an object (an event pattern), found {}", json_kind(p)));
                 };
                 match pm.get("type") {
+                    Some(Value::String(t)) if t == "group" && pm.contains_key("event") => return Err(OLD_GROUP_PATTERN.into()),
                     Some(Value::String(_)) => {}
-                    _ => return Err("`on_event` needs a string `type` (an event kind, e.g. \"group_rebalanced\")".into()),
+                    _ => return Err("`on_event` needs a string `type` (an event kind, e.g. \"rebalance_completed\")".into()),
                 }
                 check_pattern_depth(p, 0)?;
                 let within_ms = match m.get("within_ms") {
@@ -920,7 +924,7 @@ impl Query {
 }
 
 /// `(topic, partition, gap_ms)` of a group's ownership timeline (empty when the view has none).
-fn ownership_gaps(g: &crate::view::GroupView) -> Result<Vec<(String, u32, u64)>, String> {
+fn ownership_gaps(g: &crate::api::view::GroupView) -> Result<Vec<(String, u32, u64)>, String> {
     let v = serde_json::to_value(g).map_err(|e| e.to_string())?;
     let rows = v.get("ownership").and_then(Value::as_array).ok_or_else(|| format!("group '{}' has no ownership timeline", g.group_id))?;
     Ok(rows
@@ -934,7 +938,7 @@ fn ownership_gaps(g: &crate::view::GroupView) -> Result<Vec<(String, u32, u64)>,
 }
 
 /// A field of a group's view by dotted path.
-fn group_field(g: &crate::view::GroupView, field: &str) -> Result<QueryValue, String> {
+fn group_field(g: &crate::api::view::GroupView, field: &str) -> Result<QueryValue, String> {
     let v = serde_json::to_value(g).map_err(|e| e.to_string())?;
     json_path(&v, field).ok_or_else(|| format!("group '{}' has no field '{field}'", g.group_id))
 }
@@ -1011,44 +1015,15 @@ pub fn json_subset(pattern: &Value, value: &Value) -> bool {
 }
 
 /// Whether an event matches an `on_event` pattern: [`json_subset`] of the pattern and the
-/// event's JSON, decided on the event's [`FieldValue`]s without building that JSON (which kept
-/// the derived `Serialize` of [`Event`] into `serde_json::Value` in the wasm).
+/// event's JSON (`{"at_ms": …, "type": "rebalance_completed", "group_id": …}`).
 pub fn event_matches(pattern: &Value, event: &Event) -> bool {
-    field_matches(pattern, FieldValue::Event(event), false)
-}
-
-/// Whether `pattern` matches the JSON value `field` stands for: [`json_subset`] when `exact` is
-/// false, `==` (as inside arrays) when it is true. Numbers compare as `serde_json::Number` does:
-/// integers by value, a float never equals an integer.
-fn field_matches(pattern: &Value, field: FieldValue<'_>, exact: bool) -> bool {
-    match pattern {
-        Value::Null => !exact || field.is_null(),
-        Value::Bool(b) => matches!(field, FieldValue::Bool(x) if x == b),
-        Value::String(s) => field.as_str() == Some(s),
-        Value::Number(n) => {
-            let n = n.as_u64().map(i128::from).or_else(|| n.as_i64().map(i128::from));
-            n.is_some() && field.as_integer() == n
-        }
-        Value::Array(items) => match field {
-            FieldValue::Ids(ids) => items.len() == ids.len() && items.iter().zip(ids).all(|(p, id)| field_matches(p, FieldValue::U32(id), true)),
-            FieldValue::Partitions(tps) => {
-                items.len() == tps.len() && items.iter().zip(tps).all(|(p, tp)| field_matches(p, FieldValue::Partition(tp), true))
-            }
-            _ => false,
-        },
-        Value::Object(keys) => field.key_count().is_some_and(|n| {
-            (!exact || keys.len() == n) && keys.iter().all(|(k, p)| field.member(k).is_some_and(|f| field_matches(p, f, exact)))
-        }),
-    }
+    serde_json::to_value(event).is_ok_and(|v| json_subset(pattern, &v))
 }
 
 /// Whether a learner's command satisfies an `on_action` step: same type, and every non-null
 /// field of the expected command equal.
 pub fn action_matches(expected: &Command, done: &Command) -> bool {
-    // Through the JSON text rather than `to_value`: the text serializer is compiled in anyway
-    // (saved files), so the wasm needs no second serializer for `Command`.
-    let as_value = |c: &Command| serde_json::to_string(c).ok().and_then(|s| serde_json::from_str::<Value>(&s).ok());
-    match (as_value(expected), as_value(done)) {
+    match (serde_json::to_value(expected).ok(), serde_json::to_value(done).ok()) {
         (Some(e), Some(d)) => json_subset(&e, &d),
         _ => false,
     }
@@ -1100,7 +1075,7 @@ fn wait_for_event(sim: &mut Sim, pattern: &Value, deadline_ms: u64, trace: &mut 
                 let mut found = None;
                 while let Some(e) = sim.poll_event() {
                     if found.is_none() && event_matches(pattern, &e) {
-                        found = Some((e.at_ms(), e.clone()));
+                        found = Some((e.at_ms, e.clone()));
                     }
                     trace.push(e);
                 }
@@ -1110,7 +1085,7 @@ fn wait_for_event(sim: &mut Sim, pattern: &Value, deadline_ms: u64, trace: &mut 
         let mut found = None;
         while let Some(e) = sim.poll_event() {
             if found.is_none() && event_matches(pattern, &e) {
-                found = Some((e.at_ms(), e.clone()));
+                found = Some((e.at_ms, e.clone()));
             }
             trace.push(e);
         }
@@ -1425,6 +1400,22 @@ mod tests {
     }
 
     #[test]
+    fn old_group_event_patterns_are_refused_with_the_new_format() {
+        let e = lesson(r#"[{"narration":"a","advance":{"on_event":{"type":"group","event":{"RebalanceCompleted":{"group_id":"g"}}}}}]"#).unwrap_err();
+        assert!(e.problem.contains("old group-event format") && e.problem.contains("rebalance_completed"), "{e}");
+    }
+
+    #[test]
+    fn group_event_patterns_match_the_flat_json() {
+        use crate::group::GroupEvent;
+        let e = Event { at_ms: 5, kind: crate::api::event::EventKind::Group(GroupEvent::RebalanceCompleted { group_id: "g".into(), generation_id: 2 }) };
+        assert!(event_matches(&serde_json::json!({"type": "rebalance_completed", "group_id": "g"}), &e));
+        assert!(event_matches(&serde_json::json!({"type": "rebalance_completed", "generation_id": 2, "at_ms": 5}), &e));
+        assert!(!event_matches(&serde_json::json!({"type": "rebalance_completed", "group_id": "h"}), &e));
+        assert!(!event_matches(&serde_json::json!({"type": "rebalance_started"}), &e));
+    }
+
+    #[test]
     fn on_event_waits_and_times_out() {
         let l = lesson(r#"[{"narration":"crash","advance":{"on_event":{"type":"broker_fenced","broker":1},"within_ms":20000},"commands":[{"type":"crash_broker","broker":1}],
                           "expect":[{"time_ms_between":[9000,9000]}]}]"#).unwrap();
@@ -1454,7 +1445,7 @@ mod tests {
         let run = LessonRun::start(&l).unwrap();
         let (at, e) = predict_event(run.sim(), &serde_json::json!({"type":"broker_fenced"}), 60_000).unwrap();
         assert_eq!(at, 9_000);
-        assert!(matches!(e, Event::BrokerFenced { broker: 2, .. }));
+        assert!(matches!(e.cluster(), Some(crate::cluster::ClusterEvent::BrokerFenced { broker: 2 })));
         assert_eq!(run.sim().now_ms(), 0, "prediction must not move the real clock");
     }
 }

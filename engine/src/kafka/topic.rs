@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::SimError;
+use crate::kafka::error::SimError;
 
 /// Name of the group-metadata topic (`Topic.GROUP_METADATA_TOPIC_NAME`).
 pub const CONSUMER_OFFSETS: &str = "__consumer_offsets";

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::Command;
-use crate::error::SimError;
-use crate::event::Event;
+use crate::api::command::Command;
+use crate::kafka::error::SimError;
+use crate::api::event::Event;
 use crate::sim::{Sim, SimConfig};
 
 /// A command to apply at simulated time `at_ms`.
@@ -59,7 +59,7 @@ impl Scenario {
         let mut events = Vec::new();
         let mut rejected = Vec::new();
         let mut order: Vec<usize> = (0..self.commands.len()).collect();
-        crate::sort::sort_by_key(&mut order, |&i| self.commands[i].at_ms);
+        crate::kernel::sort::sort_by_key(&mut order, |&i| self.commands[i].at_ms);
         for i in order {
             let tc = &self.commands[i];
             advance_draining(&mut sim, tc.at_ms, &mut events);

@@ -1,6 +1,6 @@
 //! Small ordered maps and sets kept in one sorted `Vec`.
 //!
-//! Not a Kafka concept: like [`crate::sort`], this module exists to keep the WebAssembly bundle
+//! Not a Kafka concept: like [`crate::kernel::sort`], this module exists to keep the WebAssembly bundle
 //! small. `std::collections::BTreeMap` compiles its node-splitting insert, rebalancing remove,
 //! clone and drop code once per key/value type, and the engine has dozens of such types (maps of
 //! members, partitions, offsets, lanes…), almost all of them small: a group's members, a
@@ -246,7 +246,7 @@ impl<K: Ord, V> VecMap<K, V> {
     /// Builds the map from entries in any order; for a repeated key the last value wins.
     fn from_entries(mut entries: Vec<(K, V)>) -> Self {
         if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
-            crate::sort::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+            crate::kernel::sort::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
             // Stable sort: among equal keys the last one given is last; keep it.
             let mut out: Vec<(K, V)> = Vec::with_capacity(entries.len());
             for e in entries {
@@ -499,7 +499,7 @@ impl<T: Ord> VecSet<T> {
     /// The values in either set, in order, each once.
     pub fn union<'a>(&'a self, other: &'a VecSet<T>) -> impl Iterator<Item = &'a T> {
         let mut all: Vec<&'a T> = self.iter().chain(other.iter()).collect();
-        crate::sort::sort(&mut all);
+        crate::kernel::sort::sort(&mut all);
         all.dedup();
         all.into_iter()
     }
@@ -618,7 +618,7 @@ mod tests {
     /// and range queries.
     #[test]
     fn map_matches_btreemap() {
-        let mut rng = crate::rng::SplitMix64::new(7);
+        let mut rng = crate::kernel::rng::SplitMix64::new(7);
         let mut a: VecMap<u32, u64> = VecMap::new();
         let mut b: BTreeMap<u32, u64> = BTreeMap::new();
         for step in 0..5_000u64 {

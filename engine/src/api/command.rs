@@ -1,0 +1,196 @@
+//! User input to the simulation ([`crate::Sim::apply`]).
+//!
+//! Serialized as an internally tagged JSON object, e.g.
+//! `{"type":"create_topic","name":"orders","partitions":6,"replication_factor":3}`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::group::GroupConfig;
+use crate::kafka::topic::TopicConfig;
+pub use crate::producer::{Acks, KeySpec};
+
+/// A command given to the simulation: `{"type": "<snake_case name>", fields...}`. Optional
+/// fields may be left out; an unknown field is refused, naming it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// `CreateTopics`: a topic with `partitions` partitions, each with `replication_factor` replicas.
+    CreateTopic {
+        /// Topic name, validated like `Topic.validate`.
+        name: String,
+        /// Number of partitions (≥ 1).
+        partitions: u32,
+        /// Replicas per partition (≤ live brokers).
+        replication_factor: u16,
+        /// Topic configs with Kafka's names.
+        #[serde(default)]
+        config: TopicConfig,
+    },
+    /// `CreatePartitions`: grow the topic to `count` partitions in total (never shrink).
+    CreatePartitions {
+        /// Topic name.
+        topic: String,
+        /// New total partition count.
+        count: u32,
+    },
+    /// Produce `count` records right now through Kafka's default partitioner.
+    Produce {
+        /// Topic name.
+        topic: String,
+        /// Number of records.
+        count: u32,
+        /// Record key (null when absent).
+        key: Option<String>,
+        /// `acks` of this one-shot producer (default `all`).
+        #[serde(default)]
+        acks: Acks,
+    },
+    /// Start a simulated producer writing `rate_per_sec` records per second.
+    AddProducer {
+        /// `client.id`; default `producer-<n>` like Kafka.
+        producer_id: Option<String>,
+        /// Topic name.
+        topic: String,
+        /// Records per second (integer).
+        rate_per_sec: u32,
+        /// Keys of the produced records.
+        #[serde(default)]
+        keys: KeySpec,
+        /// `acks` (default `all`).
+        #[serde(default)]
+        acks: Acks,
+    },
+    /// Stop a simulated producer.
+    RemoveProducer {
+        /// Its `client.id`.
+        producer_id: String,
+    },
+    /// Hard crash (kill -9) of a broker. The controller fences it after
+    /// `broker.session.timeout.ms`.
+    CrashBroker {
+        /// Broker id.
+        broker: u32,
+    },
+    /// Controlled shutdown: leadership moves away first, then the broker stops.
+    ShutdownBroker {
+        /// Broker id.
+        broker: u32,
+    },
+    /// Restart a stopped broker; its replicas truncate and catch up.
+    RestartBroker {
+        /// Broker id.
+        broker: u32,
+    },
+    /// Make a broker's replica fetchers slower (`None` restores the cluster default).
+    SetBrokerDelay {
+        /// Broker id.
+        broker: u32,
+        /// Delay between a follower fetch and the next (ms).
+        fetch_delay_ms: Option<u64>,
+    },
+    /// Declare a consumer group and its subscription (phase-1 slice group).
+    CreateGroup {
+        /// `group.id`.
+        group_id: String,
+        /// Subscribed topics.
+        topics: Vec<String>,
+        /// Settings of the consumers started in the group (Kafka names; defaults when absent).
+        #[serde(default)]
+        config: GroupConfig,
+    },
+    /// A consumer joins a group. `topics`, when non-empty, sets/extends the group's subscription.
+    AddConsumer {
+        /// `group.id`.
+        group_id: String,
+        /// `client.id`; default `consumer-<group>-<n>` like Kafka.
+        client_id: Option<String>,
+        /// Topics to subscribe to (optional when the group was created with `create_group`).
+        #[serde(default)]
+        topics: Vec<String>,
+    },
+    /// A consumer process dies without leaving the group.
+    CrashConsumer {
+        /// Its `client.id`.
+        client_id: String,
+    },
+    /// A consumer calls `close()` and leaves the group.
+    CloseConsumer {
+        /// Its `client.id`.
+        client_id: String,
+    },
+    /// Processing of a consumer gets stuck: `poll` stops, heartbeats continue, so it leaves the
+    /// group when `max.poll.interval.ms` expires.
+    StallConsumer {
+        /// `client.id`.
+        client_id: String,
+    },
+    /// Restart a crashed or closed consumer (new member, same `client.id`), or resume a stalled one.
+    RestartConsumer {
+        /// `client.id`.
+        client_id: String,
+    },
+    /// `partition.assignment.strategy` for consumers started or restarted in the group from now on.
+    SetGroupStrategy {
+        /// Group.
+        group_id: String,
+        /// Assignor names in preference order (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+        strategies: Vec<String>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Command> {
+        vec![
+            Command::CreateTopic { name: "t".into(), partitions: 3, replication_factor: 2, config: TopicConfig::default() },
+            Command::CreatePartitions { topic: "t".into(), count: 4 },
+            Command::Produce { topic: "t".into(), count: 5, key: Some("k".into()), acks: Acks::Zero },
+            Command::AddProducer { producer_id: Some("p".into()), topic: "t".into(), rate_per_sec: 7, keys: KeySpec::Fixed(vec!["a".into()]), acks: Acks::One },
+            Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 1, keys: KeySpec::Random { count: 3 }, acks: Acks::All },
+            Command::RemoveProducer { producer_id: "p".into() },
+            Command::CrashBroker { broker: 1 },
+            Command::ShutdownBroker { broker: 2 },
+            Command::RestartBroker { broker: 3 },
+            Command::SetBrokerDelay { broker: 1, fetch_delay_ms: Some(250) },
+            Command::CreateGroup { group_id: "g".into(), topics: vec!["t".into()], config: Default::default() },
+            Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![] },
+            Command::CrashConsumer { client_id: "C1".into() },
+            Command::CloseConsumer { client_id: "C1".into() },
+            Command::StallConsumer { client_id: "C1".into() },
+            Command::RestartConsumer { client_id: "C1".into() },
+            Command::SetGroupStrategy { group_id: "g".into(), strategies: vec!["range".into()] },
+        ]
+    }
+
+    /// Every command reads back what it writes.
+    #[test]
+    fn every_command_round_trips() {
+        for c in all() {
+            let json = serde_json::to_string(&c).unwrap();
+            assert!(json.starts_with("{\"type\":\""), "{json}");
+            let back: Command = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, c, "{json}");
+        }
+    }
+
+    /// Optional fields may be left out; mistakes, unknown fields included, are named.
+    #[test]
+    fn defaults_and_mistakes() {
+        let c: Command = serde_json::from_str(r#"{"topic":"t","key":null,"type":"produce","count":2}"#).unwrap();
+        assert_eq!(c, Command::Produce { topic: "t".into(), count: 2, key: None, acks: Acks::All });
+        let c: Command = serde_json::from_str(r#"{"type":"add_producer","topic":"t","rate_per_sec":10,"keys":{"random":{"count":5}},"acks":"1"}"#).unwrap();
+        assert_eq!(c, Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 10, keys: KeySpec::Random { count: 5 }, acks: Acks::One });
+        assert_eq!(serde_json::to_string(&Command::CrashBroker { broker: 1 }).unwrap(), r#"{"type":"crash_broker","broker":1}"#);
+        let err = |s: &str| serde_json::from_str::<Command>(s).unwrap_err().to_string();
+        assert!(err(r#"{"type":"produce","topic":"t"}"#).contains("missing field `count`"));
+        assert!(err(r#"{"topic":"t"}"#).contains("missing field `type`"));
+        assert!(err(r#"{"type":"explode"}"#).contains("unknown variant `explode`"));
+        assert!(err(r#"{"type":"produce","topic":"t","count":2,"extra":true}"#).contains("unknown field `extra`"));
+        assert!(err(r#"{"type":"crash_broker","broker":-1}"#).contains("invalid value"));
+        assert!(err(r#"{"type":"create_topic","name":"t","partitions":1,"replication_factor":70000}"#).contains("70000"));
+        assert!(err(r#"{"type":"produce","topic":"t","count":1,"acks":"2"}"#).contains("unknown variant `2`"));
+        assert!(err("[1]").contains("invalid type"));
+    }
+}

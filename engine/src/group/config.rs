@@ -1,0 +1,163 @@
+//! The settings of a consumer group as a scenario gives them (`create_group`'s `config`, Kafka
+//! names), turned into the client and coordinator configs of the group machines.
+
+use serde::{Deserialize, Serialize};
+
+use super::client::{AutoOffsetReset, CommitMode, ConsumerConfig};
+use super::coordinator::CoordinatorConfig;
+use super::GroupError;
+use crate::kafka::error::SimError;
+
+/// Assignor names a consumer may list in `partition.assignment.strategy`.
+pub const CLIENT_STRATEGIES: [&str; 4] = ["range", "roundrobin", "sticky", "cooperative-sticky"];
+
+/// Group-wide settings for the consumers GroupLab starts in a group (Kafka names).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupConfig {
+    /// `partition.assignment.strategy` (default `[range, cooperative-sticky]`).
+    #[serde(rename = "partition.assignment.strategy")]
+    pub assignment_strategies: Vec<String>,
+    /// `session.timeout.ms` (45000).
+    #[serde(rename = "session.timeout.ms")]
+    pub session_timeout_ms: u64,
+    /// `heartbeat.interval.ms` (3000).
+    #[serde(rename = "heartbeat.interval.ms")]
+    pub heartbeat_interval_ms: u64,
+    /// `max.poll.interval.ms` (300000).
+    #[serde(rename = "max.poll.interval.ms")]
+    pub max_poll_interval_ms: u64,
+    /// `max.poll.records` (500).
+    #[serde(rename = "max.poll.records")]
+    pub max_poll_records: u32,
+    /// `auto` (`enable.auto.commit=true`), `manual_after` or `manual_before`.
+    pub commit_mode: CommitMode,
+    /// `auto.commit.interval.ms` (5000).
+    #[serde(rename = "auto.commit.interval.ms")]
+    pub auto_commit_interval_ms: u64,
+    /// `auto.offset.reset` (`latest`).
+    #[serde(rename = "auto.offset.reset")]
+    pub auto_offset_reset: AutoOffsetReset,
+    /// Application time per record (default 1 ms).
+    pub processing_time_ms: u64,
+    /// One-way client↔broker latency (default 5 ms).
+    pub network_latency_ms: u64,
+    /// `group.initial.rebalance.delay.ms` (3000).
+    #[serde(rename = "group.initial.rebalance.delay.ms")]
+    pub initial_rebalance_delay_ms: u64,
+    /// Worker threads per consumer (1: thread per consumer; N > 1: one consumer feeding a pool
+    /// of N workers, see [`ConsumerConfig::worker_threads`]).
+    pub worker_threads: u32,
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        let c = ConsumerConfig::new("x", "x", &["x"]);
+        GroupConfig {
+            assignment_strategies: c.assignment_strategies,
+            session_timeout_ms: c.session_timeout_ms,
+            heartbeat_interval_ms: c.heartbeat_interval_ms,
+            max_poll_interval_ms: c.max_poll_interval_ms,
+            max_poll_records: c.max_poll_records,
+            commit_mode: c.commit_mode,
+            auto_commit_interval_ms: c.auto_commit_interval_ms,
+            auto_offset_reset: c.auto_offset_reset,
+            processing_time_ms: c.processing_time_ms,
+            network_latency_ms: c.network_latency_ms,
+            initial_rebalance_delay_ms: CoordinatorConfig::default().initial_rebalance_delay_ms,
+            worker_threads: c.worker_threads,
+        }
+    }
+}
+
+impl GroupConfig {
+    /// The client config of one consumer `client_id` of the group.
+    pub fn consumer_config(
+        &self,
+        client_id: &str,
+        group_id: &str,
+        topics: &[String],
+    ) -> ConsumerConfig {
+        let mut c = ConsumerConfig::new(client_id, group_id, &[]);
+        c.topics = topics.to_vec();
+        c.assignment_strategies = self.assignment_strategies.clone();
+        c.session_timeout_ms = self.session_timeout_ms;
+        c.heartbeat_interval_ms = self.heartbeat_interval_ms;
+        c.max_poll_interval_ms = self.max_poll_interval_ms;
+        c.max_poll_records = self.max_poll_records;
+        c.commit_mode = self.commit_mode;
+        c.auto_commit_interval_ms = self.auto_commit_interval_ms;
+        c.auto_offset_reset = self.auto_offset_reset;
+        c.processing_time_ms = self.processing_time_ms;
+        c.network_latency_ms = self.network_latency_ms;
+        c.worker_threads = self.worker_threads;
+        c
+    }
+
+    /// The coordinator settings the group asks for.
+    pub fn coordinator_config(&self) -> CoordinatorConfig {
+        CoordinatorConfig {
+            initial_rebalance_delay_ms: self.initial_rebalance_delay_ms,
+            network_latency_ms: self.network_latency_ms,
+            ..CoordinatorConfig::default()
+        }
+    }
+
+    /// Checks every setting (Kafka's messages).
+    pub fn validate(&self) -> Result<(), SimError> {
+        validate_strategies(&self.assignment_strategies)?;
+        if self.processing_time_ms > 3_600_000 || self.network_latency_ms > 60_000 {
+            return Err(SimError::InvalidConfig(
+                "processing_time_ms must be ≤ 3600000 and network_latency_ms ≤ 60000".into(),
+            ));
+        }
+        if self.initial_rebalance_delay_ms > 3_600_000 {
+            return Err(SimError::InvalidConfig(
+                "group.initial.rebalance.delay.ms must be ≤ 3600000".into(),
+            ));
+        }
+        let cc = CoordinatorConfig::default();
+        if self.session_timeout_ms < cc.min_session_timeout_ms
+            || self.session_timeout_ms > cc.max_session_timeout_ms
+        {
+            return Err(SimError::InvalidConfig(format!(
+                "session.timeout.ms ({}) must be within group.min.session.timeout.ms ({}) and group.max.session.timeout.ms ({}) (INVALID_SESSION_TIMEOUT)",
+                self.session_timeout_ms, cc.min_session_timeout_ms, cc.max_session_timeout_ms
+            )));
+        }
+        self.consumer_config("c", "g", &["t".to_string()])
+            .validate()
+            .map_err(group_err)
+    }
+}
+
+/// Checks a `partition.assignment.strategy` list.
+pub fn validate_strategies(s: &[String]) -> Result<(), SimError> {
+    if s.is_empty() {
+        return Err(SimError::InvalidConfig(
+            "partition.assignment.strategy must not be empty".into(),
+        ));
+    }
+    for name in s {
+        if !CLIENT_STRATEGIES.contains(&name.as_str()) {
+            return Err(SimError::InvalidConfig(format!(
+                "unknown partition.assignment.strategy '{name}' (known: {})",
+                CLIENT_STRATEGIES.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A group machine's input error as the engine's error.
+pub fn group_err(e: GroupError) -> SimError {
+    match e {
+        GroupError::InvalidConfig(s) => SimError::InvalidConfig(s),
+        GroupError::UnknownClient(s) => SimError::UnknownClient(format!("no consumer '{s}'")),
+        GroupError::DuplicateClient(s) => {
+            SimError::DuplicateClient(format!("consumer '{s}' already exists"))
+        }
+        other => SimError::InvalidRequest(other.to_string()),
+    }
+}
+
