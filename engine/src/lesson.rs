@@ -533,6 +533,8 @@ impl Fact {
             if a > b {
                 return Err(format!("`time_ms_between` [{a}, {b}] is empty"));
             }
+            // The clock never gets there, so the fact could never hold.
+            crate::bounds::check_horizon("time_ms_between[0]", a)?;
             return Ok(Fact { query: Query::TimeMs, check: Check { min: Some(a), max: Some(b), ..Check::default() } });
         }
         let mut rest = match body {
@@ -731,6 +733,7 @@ impl Lesson {
         let steps = raw_steps.iter().enumerate().map(|(i, s)| parse_step(s).map_err(|p| err(Some(i), p))).collect::<Result<Vec<_>, _>>()?;
         // The config must be one the engine accepts, so a bad file is refused at load time.
         Sim::new(header.config.clone()).map_err(|e| err(None, format!("config: {e}")))?;
+        check_lesson_horizon(&header.commands, header.run_until_ms, &steps).map_err(|e| err(None, e))?;
         Ok(Lesson {
             file: file.to_string(),
             name: header.name,
@@ -744,6 +747,12 @@ impl Lesson {
         })
     }
 
+    /// Times past the horizon ([`crate::bounds::MAX_HORIZON_MS`]): a setup command's `at_ms`,
+    /// `run_until_ms`, or steps whose waits, each as long as it may last, end past it.
+    pub fn check_horizon(&self) -> Result<(), LessonError> {
+        check_lesson_horizon(&self.commands, self.run_until_ms, &self.steps).map_err(|problem| LessonError { file: self.file.clone(), step: None, problem })
+    }
+
     /// The lesson's setup as a plain scenario (what the learner gets as a playground).
     pub fn scenario(&self) -> Scenario {
         Scenario {
@@ -754,6 +763,12 @@ impl Lesson {
             run_until_ms: self.run_until_ms,
         }
     }
+}
+
+/// The setup's times and the steps' worst-case waits against the horizon (see [`crate::bounds`]).
+fn check_lesson_horizon(commands: &[TimedCommand], run_until_ms: Option<u64>, steps: &[Step]) -> Result<(), String> {
+    crate::bounds::check_scenario_times(commands, run_until_ms)?;
+    crate::bounds::check_step_waits(crate::bounds::scenario_end_ms(commands, run_until_ms), steps)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1144,6 +1159,7 @@ pub struct LessonRun {
 impl LessonRun {
     /// Builds the setup (the lesson's scenario commands, then `run_until_ms`) and enters step 1.
     pub fn start(lesson: &Lesson) -> Result<LessonRun, LessonError> {
+        lesson.check_horizon()?;
         let scenario = lesson.scenario();
         let run = scenario.run().map_err(|e| LessonError { file: lesson.file.clone(), step: None, problem: format!("config: {e}") })?;
         if let Some((i, e)) = run.rejected.first() {
