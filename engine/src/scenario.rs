@@ -9,6 +9,7 @@ use crate::sim::{Sim, SimConfig};
 
 /// A command to apply at simulated time `at_ms`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimedCommand {
     /// When to apply it.
     pub at_ms: u64,
@@ -16,8 +17,10 @@ pub struct TimedCommand {
     pub command: Command,
 }
 
-/// A reproducible experiment.
+/// A reproducible experiment. Unknown fields are refused (here and in the configs), so a
+/// misspelt key is an error rather than silently ignored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short name.
     pub name: String,

@@ -56,9 +56,10 @@ pub const MAX_OWNERSHIP_IN_VIEW: usize = 100;
 /// Assignor names a consumer may list in `partition.assignment.strategy`.
 pub const CLIENT_STRATEGIES: [&str; 4] = ["range", "roundrobin", "sticky", "cooperative-sticky"];
 
-/// Group-wide settings for the consumers GroupLab starts in a group (Kafka names).
+/// Group-wide settings for the consumers GroupLab starts in a group (Kafka names). Unknown
+/// names (`group.instance.id`, a typo) are refused rather than silently ignored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct GroupConfig {
     /// `partition.assignment.strategy` (default `[range, cooperative-sticky]`).
     #[serde(rename = "partition.assignment.strategy")]

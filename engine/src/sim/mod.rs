@@ -23,9 +23,10 @@ use producer::Producer;
 use group_layer::GroupLayer;
 use timers::{Timer, Timers};
 
-/// Simulation configuration. Field names with dots are Kafka's config names.
+/// Simulation configuration. Field names with dots are Kafka's config names; unknown ones are
+/// refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SimConfig {
     /// Seed of the one RNG.
     pub seed: u64,
