@@ -124,7 +124,7 @@ impl Progress {
     /// Called after every engine deadline; looks at the clock every 256 calls.
     fn tick(&mut self, now_ms: u64, end_ms: u64) {
         self.calls = self.calls.wrapping_add(1);
-        if self.calls % 256 != 0 {
+        if !self.calls.is_multiple_of(256) {
             return;
         }
         let t = Instant::now();
