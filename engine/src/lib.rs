@@ -29,6 +29,7 @@
 //! * [`group`] — Kafka's classic consumer-group protocol as sans-IO state machines (coordinator,
 //!   consumer client, ownership timeline, delivery ledger, lag).
 //! * [`assign`] — Kafka's partition assignors.
+//! * [`bounds`] — the simulated-time horizon of scenario and lesson files.
 //!
 //! ## What is modelled, and how exactly
 //!
@@ -78,7 +79,9 @@
 //! `KeySpec` ≤ 100,000; distinct keys ≤ 1,000,000; producer identities ≤ 10,000; groups ≤ 1,000;
 //! members per group ≤ 1,000; event queue ≤ 10,000,000 (default 100,000, oldest dropped and
 //! counted); retained records over all replicas ≤ `max_retained_records` (default 30,000,000;
-//! beyond it appends fail with `KAFKA_STORAGE_ERROR`); pending timers ≤ 1,000,000.
+//! beyond it appends fail with `KAFKA_STORAGE_ERROR`); pending timers ≤ 1,000,000; simulated time a
+//! scenario or lesson may reach ≤ one week ([`run::bounds::MAX_HORIZON_MS`], refused when the file
+//! is parsed).
 
 // Layers, lowest first; a module may use only modules of its own or a lower layer (the
 // `architecture` test enforces it): kernel → kafka → cluster → {producer, group, assign} → api →

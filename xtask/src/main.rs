@@ -4,7 +4,8 @@
 //! - `test`  — install what is missing, then run every test layer: native workspace tests,
 //!   wasm-bindgen tests in headless Chromium, a release `trunk build` served from `dist/` by a
 //!   plain static server with Playwright end-to-end tests against it; print the bundle sizes and
-//!   a closing `N passed, N failed` line over all layers.
+//!   a closing `N passed, N failed` line over all layers. A release bundle over
+//!   [`BUNDLE_BUDGET_GZIP`] counts as a failed test.
 //! - `bench` — criterion benchmarks (natively) and the in-browser timed run.
 //! - `dist`  — the release bundle only, with its sizes.
 //!
@@ -227,7 +228,8 @@ fn test(args: &[String]) -> Result<(), String> {
     } else {
         match dist() {
             Err(why) => tally.layer("release build (trunk)", 0, 1, &format!("  — {why}")),
-            Ok(sizes) => {
+            Ok((sizes, gzip_total)) => {
+                let budget = check_bundle_budget(gzip_total);
                 let server = serve_static::start(&root().join("dist"))?;
                 let mut c = cmd(&root().join("node_modules/.bin/playwright").display().to_string());
                 c.args(["test", "--config", "tests/e2e/playwright.config.mjs"])
@@ -238,6 +240,10 @@ fn test(args: &[String]) -> Result<(), String> {
                 let (p, f) = playwright_counts(&out);
                 let f = if ok { f } else { f.max(1) };
                 tally.layer("e2e (Playwright)", p, f, "");
+                match budget {
+                    Ok(_) => tally.layer("bundle size (gzip budget)", 1, 0, ""),
+                    Err(_) => tally.layer("bundle size (gzip budget)", 0, 1, "  — over budget, see below"),
+                }
                 tally.lines.push(sizes);
             }
         }
@@ -269,8 +275,9 @@ fn native_state_hash() -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Builds the release bundle into `dist/` and returns a size table.
-fn dist() -> Result<String, String> {
+/// Builds the release bundle into `dist/` and returns a size table (ending with the figure
+/// against [`BUNDLE_BUDGET_GZIP`]) and the total gzip size in bytes.
+fn dist() -> Result<(String, usize), String> {
     let report = tools::ensure(tools::Need { browser: false });
     report.require(&["wasm32 target", "trunk", "wasm-bindgen", "npm packages"])?;
     run(cmd("cargo").args(["fetch"]))?;
@@ -278,9 +285,35 @@ fn dist() -> Result<String, String> {
     // The JS glue is minified by terser (trunk's minifier cannot parse it), SRI hash updated.
     println!("note: trunk's \"Failed to minify JS\" warning above is expected; terser minifies the JS glue now");
     run(cmd("node").arg(root().join("xtask/minify.mjs")).arg(root().join("dist")))?;
-    let sizes = bundle_sizes(&root().join("dist"))?;
+    let (sizes, gzip_total) = bundle_sizes(&root().join("dist"))?;
     println!("{sizes}");
-    Ok(sizes)
+    Ok((sizes, gzip_total))
+}
+
+/// Most the release bundle (wasm + JS + CSS, gzip) may weigh: 500 KB in the unit the size table
+/// prints, KB = 1024 bytes (so 512,000 bytes). `cargo xtask test` counts a bigger bundle as a
+/// failed test.
+const BUNDLE_BUDGET_GZIP: usize = 500 * 1024;
+
+/// The total gzip size against [`BUNDLE_BUDGET_GZIP`], as a line for the size table: `Ok` when
+/// within it (exactly at the budget is within), `Err` when over.
+fn check_bundle_budget(gzip_total: usize) -> Result<String, String> {
+    let kb = |b: usize| b as f64 / 1024.0;
+    if gzip_total <= BUNDLE_BUDGET_GZIP {
+        Ok(format!(
+            "  budget {:>8.1} KB gzip: {:.1} KB is within ({:.1} KB left)",
+            kb(BUNDLE_BUDGET_GZIP),
+            kb(gzip_total),
+            kb(BUNDLE_BUDGET_GZIP - gzip_total)
+        ))
+    } else {
+        Err(format!(
+            "  budget {:>8.1} KB gzip: {:.1} KB is OVER by {:.1} KB ({gzip_total} > {BUNDLE_BUDGET_GZIP} bytes)",
+            kb(BUNDLE_BUDGET_GZIP),
+            kb(gzip_total),
+            kb(gzip_total - BUNDLE_BUDGET_GZIP)
+        ))
+    }
 }
 
 fn gzip_len(bytes: &[u8]) -> usize {
@@ -291,7 +324,7 @@ fn gzip_len(bytes: &[u8]) -> usize {
     enc.finish().expect("in-memory gzip").len()
 }
 
-fn bundle_sizes(dist: &Path) -> Result<String, String> {
+fn bundle_sizes(dist: &Path) -> Result<(String, usize), String> {
     let mut rows = vec!["Release bundle (dist/):".to_string()];
     let (mut raw_total, mut gz_total) = (0usize, 0usize);
     for ext in ["wasm", "js", "css"] {
@@ -313,7 +346,8 @@ fn bundle_sizes(dist: &Path) -> Result<String, String> {
         raw_total as f64 / 1024.0,
         gz_total as f64 / 1024.0
     ));
-    Ok(rows.join("\n"))
+    rows.push(check_bundle_budget(gz_total).unwrap_or_else(|over| over));
+    Ok((rows.join("\n"), gz_total))
 }
 
 /// Criterion benchmarks natively, then the timed runs in headless Chromium against `dist/`
@@ -348,6 +382,31 @@ mod tests {
     fn playwright_counts_reads_summary_lines() {
         let out = "  ✓  1 ok\n  3 passed (4.2s)\n  1 failed\n  1 flaky";
         assert_eq!(playwright_counts(out), (3, 2));
+    }
+
+    #[test]
+    fn bundle_budget_is_500_kb_of_1024_bytes_and_inclusive() {
+        assert_eq!(BUNDLE_BUDGET_GZIP, 512_000);
+        let under = check_bundle_budget(400 * 1024).unwrap();
+        assert!(under.contains("500.0 KB gzip: 400.0 KB is within (100.0 KB left)"), "{under}");
+        let at = check_bundle_budget(BUNDLE_BUDGET_GZIP).unwrap();
+        assert!(at.contains("within (0.0 KB left)"), "{at}");
+        let over = check_bundle_budget(BUNDLE_BUDGET_GZIP + 1).unwrap_err();
+        assert!(over.contains("500.0 KB is OVER by 0.0 KB (512001 > 512000 bytes)"), "{over}");
+        let over = check_bundle_budget(600 * 1024).unwrap_err();
+        assert!(over.contains("OVER by 100.0 KB"), "{over}");
+    }
+
+    #[test]
+    fn bundle_sizes_end_with_the_budget_line() {
+        let dir = std::env::temp_dir().join(format!("xtask-bundle-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("app.wasm"), vec![0u8; 4096]).unwrap();
+        std::fs::write(dir.join("app.js"), "console.log(1)").unwrap();
+        let (table, gz) = bundle_sizes(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(gz > 0 && gz < 1024, "{gz}");
+        assert!(table.lines().last().unwrap().contains("within"), "{table}");
     }
 
     #[test]

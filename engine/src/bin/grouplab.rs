@@ -7,10 +7,13 @@
 //! grouplab run LESSON.json                          event trace, then each step's checked facts
 //! grouplab assign < CASE.json                        {"assignment": {...}} of one assignor case
 //! ```
-//! Usage errors exit with status 2; a scenario that cannot start exits with 1.
+//! Usage errors (including a file refused when parsed: unknown field, time past the one-week
+//! horizon) exit with status 2; a scenario that cannot start exits with 1. `run` and `hash`
+//! report their progress on stderr once a second when a scenario takes more than 2 s.
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use grouplab_engine::kafka::hash::{coordinator_partition, partition_for_key};
 use grouplab_engine::Scenario;
@@ -94,6 +97,64 @@ fn cmd_coordinator(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Wall time after which a run starts reporting its progress on stderr.
+const PROGRESS_AFTER: Duration = Duration::from_secs(2);
+/// Wall time between two progress lines.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// `grouplab: simulated 120.0 s of 600.0 s (20%)`.
+fn progress_line(now_ms: u64, end_ms: u64) -> String {
+    let percent = if end_ms == 0 { 100 } else { u128::from(now_ms.min(end_ms)) * 100 / u128::from(end_ms) };
+    format!("grouplab: simulated {:.1} s of {:.1} s ({percent}%)", now_ms as f64 / 1000.0, end_ms as f64 / 1000.0)
+}
+
+/// Prints [`progress_line`] on stderr while a long scenario runs. The wall clock is read here,
+/// in the binary: the engine only calls back with simulated times.
+struct Progress {
+    next_report: Instant,
+    calls: u32,
+    printed: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress { next_report: Instant::now() + PROGRESS_AFTER, calls: 0, printed: false }
+    }
+
+    /// Called after every engine deadline; looks at the clock every 256 calls.
+    fn tick(&mut self, now_ms: u64, end_ms: u64) {
+        self.calls = self.calls.wrapping_add(1);
+        if !self.calls.is_multiple_of(256) {
+            return;
+        }
+        let t = Instant::now();
+        if t >= self.next_report {
+            eprintln!("{}", progress_line(now_ms, end_ms));
+            self.printed = true;
+            self.next_report = t + PROGRESS_EVERY;
+        }
+    }
+
+    /// Closes the report with the 100% line, if any line was printed.
+    fn finish(&self, end_ms: u64) {
+        if self.printed {
+            eprintln!("{}", progress_line(end_ms, end_ms));
+        }
+    }
+}
+
+/// [`Scenario::run`] with progress on stderr when it takes more than [`PROGRESS_AFTER`].
+fn run_reporting(scenario: &Scenario) -> Result<grouplab_engine::run::scenario::ScenarioRun, grouplab_engine::SimError> {
+    let mut progress = Progress::new();
+    let mut end = 0;
+    let run = scenario.run_with_progress(&mut |now_ms, end_ms| {
+        end = end_ms;
+        progress.tick(now_ms, end_ms);
+    });
+    progress.finish(end);
+    run
+}
+
 fn cmd_run(args: &[String]) -> ExitCode {
     if args.len() != 1 {
         return usage_error("run: exactly one SCENARIO.json");
@@ -109,7 +170,7 @@ fn cmd_run(args: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    let run = match scenario.run() {
+    let run = match run_reporting(&scenario) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("grouplab: scenario cannot start: {e}");
@@ -203,7 +264,7 @@ fn cmd_hash(args: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    match scenario.run() {
+    match run_reporting(&scenario) {
         Ok(run) => {
             println!("{:016x}", run.sim.state_hash());
             ExitCode::SUCCESS
@@ -251,5 +312,18 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         other => usage_error(&format!("unknown subcommand '{other}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_line;
+
+    #[test]
+    fn progress_lines_read_in_seconds_and_percent() {
+        assert_eq!(progress_line(120_000, 600_000), "grouplab: simulated 120.0 s of 600.0 s (20%)");
+        assert_eq!(progress_line(0, 0), "grouplab: simulated 0.0 s of 0.0 s (100%)");
+        assert_eq!(progress_line(604_800_000, 604_800_000), "grouplab: simulated 604800.0 s of 604800.0 s (100%)");
+        assert_eq!(progress_line(1_060, 3_000), "grouplab: simulated 1.1 s of 3.0 s (35%)");
     }
 }

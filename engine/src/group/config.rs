@@ -13,7 +13,7 @@ pub const CLIENT_STRATEGIES: [&str; 4] = ["range", "roundrobin", "sticky", "coop
 
 /// Group-wide settings for the consumers GroupLab starts in a group (Kafka names).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct GroupConfig {
     /// `partition.assignment.strategy` (default `[range, cooperative-sticky]`).
     #[serde(rename = "partition.assignment.strategy")]

@@ -95,9 +95,9 @@ impl CleanupPolicy {
     }
 }
 
-/// Per-topic configuration, Kafka's names and defaults.
+/// Per-topic configuration, Kafka's names and defaults. Unknown names are refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TopicConfig {
     /// `min.insync.replicas` (default 1).
     #[serde(rename = "min.insync.replicas")]

@@ -34,6 +34,7 @@ use serde_json::{Map, Value};
 use crate::api::command::Command;
 use crate::kafka::error::SimError;
 use crate::api::event::Event;
+use crate::run::bounds::MAX_HORIZON_MS;
 use crate::run::scenario::{advance_draining, Scenario, TimedCommand};
 use crate::sim::{Sim, SimConfig};
 use crate::api::view::View;
@@ -537,6 +538,8 @@ impl Fact {
             if a > b {
                 return Err(format!("`time_ms_between` [{a}, {b}] is empty"));
             }
+            // The clock never gets there, so the fact could never hold.
+            crate::run::bounds::check_horizon("time_ms_between[0]", a)?;
             return Ok(Fact { query: Query::TimeMs, check: Check { min: Some(a), max: Some(b), ..Check::default() } });
         }
         let mut rest = match body {
@@ -735,6 +738,7 @@ impl Lesson {
         let steps = raw_steps.iter().enumerate().map(|(i, s)| parse_step(s).map_err(|p| err(Some(i), p))).collect::<Result<Vec<_>, _>>()?;
         // The config must be one the engine accepts, so a bad file is refused at load time.
         Sim::new(header.config.clone()).map_err(|e| err(None, format!("config: {e}")))?;
+        check_lesson_horizon(&header.commands, header.run_until_ms, &steps).map_err(|e| err(None, e))?;
         Ok(Lesson {
             file: file.to_string(),
             name: header.name,
@@ -748,6 +752,12 @@ impl Lesson {
         })
     }
 
+    /// Times past the horizon ([`crate::run::bounds::MAX_HORIZON_MS`]): a setup command's `at_ms`,
+    /// `run_until_ms`, or steps whose waits, each as long as it may last, end past it.
+    pub fn check_horizon(&self) -> Result<(), LessonError> {
+        check_lesson_horizon(&self.commands, self.run_until_ms, &self.steps).map_err(|problem| LessonError { file: self.file.clone(), step: None, problem })
+    }
+
     /// The lesson's setup as a plain scenario (what the learner gets as a playground).
     pub fn scenario(&self) -> Scenario {
         Scenario {
@@ -758,6 +768,12 @@ impl Lesson {
             run_until_ms: self.run_until_ms,
         }
     }
+}
+
+/// The setup's times and the steps' worst-case waits against the horizon (see [`crate::run::bounds`]).
+fn check_lesson_horizon(commands: &[TimedCommand], run_until_ms: Option<u64>, steps: &[Step]) -> Result<(), String> {
+    crate::run::bounds::check_scenario_times(commands, run_until_ms)?;
+    check_step_waits(crate::run::bounds::scenario_end_ms(commands, run_until_ms), steps)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1119,6 +1135,7 @@ pub struct LessonRun {
 impl LessonRun {
     /// Builds the setup (the lesson's scenario commands, then `run_until_ms`) and enters step 1.
     pub fn start(lesson: &Lesson) -> Result<LessonRun, LessonError> {
+        lesson.check_horizon()?;
         let scenario = lesson.scenario();
         let run = scenario.run().map_err(|e| LessonError { file: lesson.file.clone(), step: None, problem: format!("config: {e}") })?;
         if let Some((i, e)) = run.rejected.first() {
@@ -1316,6 +1333,29 @@ pub fn run_headless(lesson: &Lesson) -> Result<Report, LessonError> {
     }
     let view = run.sim.view();
     Ok(Report { title: lesson.title.clone(), steps, events: run.trace, events_dropped: run.trace_dropped, view })
+}
+
+/// Checks that the steps of a lesson whose setup ends at `setup_end_ms` cannot take the clock
+/// past the horizon, assuming every wait lasts as long as it may (`after_ms`, or the whole
+/// `within_ms` of an `on_event` step; `next` and `on_action` steps take no simulated time).
+/// The error names the step's field (`steps[i].advance.after_ms`, `steps[i].advance.within_ms`).
+pub fn check_step_waits(setup_end_ms: u64, steps: &[Step]) -> Result<(), String> {
+    let mut at = setup_end_ms;
+    for (i, step) in steps.iter().enumerate() {
+        let (field, wait) = match &step.advance {
+            Advance::AfterMs(ms) => ("after_ms", *ms),
+            Advance::OnEvent { within_ms, .. } => ("within_ms", *within_ms),
+            Advance::Next | Advance::OnAction(_) => continue,
+        };
+        let end = at.saturating_add(wait);
+        if end > MAX_HORIZON_MS {
+            return Err(format!(
+                "steps[{i}].advance.{field}: {wait} ms from {at} ms (the latest the step can start) ends at {end} ms, beyond the simulation's horizon of {MAX_HORIZON_MS} ms (one week)"
+            ));
+        }
+        at = end;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

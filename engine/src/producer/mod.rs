@@ -38,7 +38,7 @@ pub enum Acks {
 
 /// Which keys a simulated producer attaches to its records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum KeySpec {
     /// Null keys: the built-in sticky partitioner (KIP-794) places them.
     #[default]

@@ -9,6 +9,7 @@ use crate::sim::{Sim, SimConfig};
 
 /// A command to apply at simulated time `at_ms`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimedCommand {
     /// When to apply it.
     pub at_ms: u64,
@@ -16,8 +17,10 @@ pub struct TimedCommand {
     pub command: Command,
 }
 
-/// A reproducible experiment.
+/// A reproducible experiment. Unknown fields are refused (here and in the configs), so a
+/// misspelt key is an error rather than silently ignored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short name.
     pub name: String,
@@ -47,14 +50,28 @@ pub struct ScenarioRun {
 }
 
 impl Scenario {
-    /// Parse from JSON.
+    /// Parse from JSON. Times past the horizon ([`super::bounds::MAX_HORIZON_MS`]) are refused,
+    /// naming the field.
     pub fn from_json(s: &str) -> Result<Scenario, String> {
-        serde_json::from_str(s).map_err(|e| format!("invalid scenario JSON: {e}"))
+        let scenario: Scenario = serde_json::from_str(s).map_err(|e| format!("invalid scenario JSON: {e}"))?;
+        super::bounds::check_scenario_times(&scenario.commands, scenario.run_until_ms).map_err(|e| format!("invalid scenario: {e}"))?;
+        Ok(scenario)
     }
 
     /// Run headless: advance to each command's time, apply it (rejections are collected, not
-    /// fatal), then advance to `run_until_ms`.
+    /// fatal), then advance to `run_until_ms`. A time past the horizon
+    /// ([`super::bounds::MAX_HORIZON_MS`]) is refused with [`SimError::LimitExceeded`].
     pub fn run(&self) -> Result<ScenarioRun, SimError> {
+        self.run_with_progress(&mut |_, _| {})
+    }
+
+    /// [`Scenario::run`], calling `progress(now_ms, end_ms)` after every processed deadline
+    /// (`end_ms` is when the run will end). The engine reads no clock: the caller decides
+    /// whether and when to report (the CLI does after a few seconds of wall time).
+    pub fn run_with_progress(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<ScenarioRun, SimError> {
+        super::bounds::check_scenario_times(&self.commands, self.run_until_ms).map_err(SimError::LimitExceeded)?;
+        let end_ms = super::bounds::scenario_end_ms(&self.commands, self.run_until_ms);
+        let mut progress = |now_ms: u64| progress(now_ms, end_ms);
         let mut sim = Sim::new(self.config.clone())?;
         let mut events = Vec::new();
         let mut rejected = Vec::new();
@@ -62,7 +79,7 @@ impl Scenario {
         crate::kernel::sort::sort_by_key(&mut order, |&i| self.commands[i].at_ms);
         for i in order {
             let tc = &self.commands[i];
-            advance_draining(&mut sim, tc.at_ms, &mut events);
+            advance_draining_with_progress(&mut sim, tc.at_ms, &mut events, &mut progress);
             if let Err(e) = sim.apply(tc.command.clone()) {
                 rejected.push((i, e));
             }
@@ -71,7 +88,7 @@ impl Scenario {
             }
         }
         if let Some(end) = self.run_until_ms {
-            advance_draining(&mut sim, end, &mut events);
+            advance_draining_with_progress(&mut sim, end, &mut events, &mut progress);
         }
         while let Some(e) = sim.poll_event() {
             events.push(e);
@@ -83,6 +100,11 @@ impl Scenario {
 /// Advance to `until_ms` one deadline at a time, draining events after each so the bounded
 /// output queue never overflows.
 pub fn advance_draining(sim: &mut Sim, until_ms: u64, events: &mut Vec<Event>) {
+    advance_draining_with_progress(sim, until_ms, events, &mut |_| {});
+}
+
+/// [`advance_draining`], calling `progress(now_ms)` after every processed deadline.
+pub fn advance_draining_with_progress(sim: &mut Sim, until_ms: u64, events: &mut Vec<Event>, progress: &mut dyn FnMut(u64)) {
     while let Some(d) = sim.next_deadline_ms() {
         if d > until_ms {
             break;
@@ -91,6 +113,7 @@ pub fn advance_draining(sim: &mut Sim, until_ms: u64, events: &mut Vec<Event>) {
         while let Some(e) = sim.poll_event() {
             events.push(e);
         }
+        progress(sim.now_ms());
     }
     sim.advance_to(until_ms);
     while let Some(e) = sim.poll_event() {

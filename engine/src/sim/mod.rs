@@ -18,9 +18,10 @@ use crate::kernel::{Ctx, EventQueue, Fnv};
 use crate::producer::{acks_str, Acks, ProducerSettings, Producers};
 use group_layer::GroupLayer;
 
-/// Simulation configuration. Field names with dots are Kafka's config names.
+/// Simulation configuration. Field names with dots are Kafka's config names; unknown ones are
+/// refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SimConfig {
     /// Seed of the one RNG.
     pub seed: u64,
