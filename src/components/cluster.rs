@@ -81,11 +81,11 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
                             </div>
                             <div class="muted small">
                                 { format!("{} replicas · leads {} · ", replicas.len(), leaders) }
-                                { term("__consumer_offsets", format!("{internal} offsets replicas ({internal_leaders} led)").into()) }
+                                { term("__consumer_offsets", format!("{internal} offsets replicas ({internal_leaders} led)")) }
                             </div>
                             { for mine.iter().map(|(g, p, _)| html! {
                                 <div class="coord" data-testid="coordinator" data-group={g.clone()}>
-                                    { "★ " }{ term("group coordinator", AttrValue::Static("coordinator")) }{ format!(" of {g} (__consumer_offsets-{p})") }
+                                    { "★ " }{ term("group coordinator", "coordinator") }{ format!(" of {g} (__consumer_offsets-{p})") }
                                 </div>
                             }) }
                             <div class="replicas">
@@ -118,7 +118,7 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
             </div>
             <p class="legend muted small">
                 <span class="rchip leader">{ "leader" }</span>{ " " }<span class="rchip">{ "follower" }</span>{ " " }
-                <span class="rchip out">{ "out of " }</span>{ term("ISR", AttrValue::Static("ISR")) }
+                <span class="rchip out">{ "out of " }</span>{ term("ISR", "ISR") }
             </p>
         </section>
     }

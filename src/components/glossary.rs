@@ -22,8 +22,8 @@ pub fn term_component(props: &TermProps) -> Html {
 
 /// The same as [`Term`] as a plain function (no component overhead: used in big lists), for
 /// a term shown as `text`.
-pub fn term(key: &'static str, text: AttrValue) -> Html {
-    term_html(key, html! { { text } })
+pub fn term(key: &'static str, text: impl Into<AttrValue>) -> Html {
+    term_html(key, html! { { text.into() } })
 }
 
 /// [`term`] with any markup as the text shown.

@@ -73,17 +73,17 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     html! {
         <div class="panel" data-testid="group-panel" data-group={g.group_id.clone()} data-state={g.state.clone()} data-generation={g.generation.to_string()}>
             <h2>
-                { term("consumer group", format!("Group {}", g.group_id).into()) }
-                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), g.state.clone().into()) }</span>
-                <small>{ term("generation", format!("generation {}", g.generation).into()) }</small>
+                { term("consumer group", format!("Group {}", g.group_id)) }
+                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), g.state.clone()) }</span>
+                <small>{ term("generation", format!("generation {}", g.generation)) }</small>
             </h2>
             <p class="muted small group-facts">
-                { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())).into()) }
+                { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into()))) }
                 { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
-                { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into())).into()) }
+                { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into()))) }
                 { " · " }
-                { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())).into()) }
-                { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms).into()) }
+                { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string()))) }
+                { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms)) }
             </p>
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
                 { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
@@ -162,7 +162,7 @@ pub fn timer_arc(label: &'static str, key: &'static str, fraction: Option<f64>, 
                 <circle class="track" cx="12" cy="12" r="10" />
                 <circle class="fill" cx="12" cy="12" r="10" stroke-dasharray={format!("{:.2} {:.2}", f * C, C)} transform="rotate(-90 12 12)" />
             </svg>
-            { term(key, AttrValue::Static(label)) }
+            { term(key, label) }
         </span>
     }
 }
@@ -220,7 +220,7 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
         <div key={c.client_id.clone()} class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
             data-testid="consumer-card" data-group={props.group.to_string()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
             data-member-state={c.member_state.clone()} onclick={select} onfocusin={select_on_focus}>
-            <span class="cid">{ term("client id", c.client_id.clone().into()) }
+            <span class="cid">{ term("client id", c.client_id.clone()) }
                 if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
                 <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
             <span class="mid" title="Member id given by the group coordinator">

@@ -159,8 +159,8 @@ pub fn topics_panel() -> Html {
     let record_colour = RecordColour::parse(&colour);
     html! {
         <section class="panel stack" aria-labelledby="topics-title">
-            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", AttrValue::Static("start")) }{ " · " }
-                { term("high watermark", AttrValue::Static("HW")) }{ " · " }{ term("log end offset", AttrValue::Static("LEO")) }</small></h2>
+            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", "start") }{ " · " }
+                { term("high watermark", "HW") }{ " · " }{ term("log end offset", "LEO") }</small></h2>
             <label class="record-colour" title="Each record on a ruler is a coloured tick: by key (records with the same key always land in the same partition: murmur2(key) % partitions), or by the producer that wrote it. Grey: null key (sticky partitioner). Pale: above the high watermark. Or by how many times a group processed each record: green once, orange twice or more (at-least-once: after a crash or a rebalance, records after the last committed offset are processed again).">
                 { "Colour records by " }
                 <select onchange={select_value(set(&colour))} aria-label="Colour records by" data-testid="record-colour">
@@ -241,8 +241,8 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
         <div class="topic" data-testid="topic" data-topic={t.name.clone()}>
             <h3>
                 { format!("Topic {}", t.name) }
-                <small>{ format!("{} partitions · ", t.partitions.len()) }{ term("replication factor", format!("RF {rf}").into()) }
-                    { " · " }{ term("min.insync.replicas", format!("min.insync.replicas {}", t.min_insync_replicas).into()) }
+                <small>{ format!("{} partitions · ", t.partitions.len()) }{ term("replication factor", format!("RF {rf}")) }
+                    { " · " }{ term("min.insync.replicas", format!("min.insync.replicas {}", t.min_insync_replicas)) }
                     { format!(" · {}", t.cleanup_policy) }</small>
             </h3>
             <div class="topic-actions">
@@ -262,7 +262,7 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                     };
                     html! {
                         <span class="producer" data-testid="producer">
-                            { term("producer", p.producer_id.clone().into()) }
+                            { term("producer", p.producer_id.clone()) }
                             { format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }) }
                             <button class="small" aria-label={format!("Stop producer {}", p.producer_id)} onclick={stop}>{ "Stop" }</button>
                         </span>
