@@ -12,7 +12,7 @@ use crate::components::help::help_dialog;
 use crate::components::lesson::LessonArea;
 use crate::components::toolbar::{toolbar, ToolbarProps};
 use crate::components::topics::TopicsPanel;
-use crate::components::{button, text_tag, use_keyed_effect, EffectKey, ViewContext};
+use crate::components::{use_keyed_effect, EffectKey, ViewContext};
 use crate::model::{default_scenario, Lab, ADVANCE_STEP_MS};
 use crate::persist;
 use crate::shortcuts::{shortcut_for, Shortcut};
@@ -273,8 +273,8 @@ fn error_banner(state: &LabContext) -> Html {
         None => html! {},
         Some(message) => html! {
             <div class="error-banner" role="alert" data-testid="error">
-                { text_tag("span", "", message.into()) }
-                { button("", AttrValue::Static("×"), AttrValue::Static("Dismiss error"), "", "", false, dismiss) }
+                <span>{ message }</span>
+                <button aria-label="Dismiss error" onclick={dismiss}>{ "×" }</button>
             </div>
         },
     }

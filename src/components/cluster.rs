@@ -2,7 +2,6 @@
 //! brokers greyed, and each group's coordinator marked on its broker — the leader of partition
 //! `coordinator_partition(group.id)` of `__consumer_offsets`, as Kafka's `FindCoordinator` says.
 
-use super::{button, leaf, text, text_tag};
 use super::glossary::term;
 use crate::actions;
 use crate::state::{Action, LabContext};
@@ -67,7 +66,7 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
     };
     html! {
         <section class="panel" aria-labelledby="cluster-title" data-testid="cluster">
-            <h2 id="cluster-title">{ "Cluster" }{ text_tag("small", "", format!("{} brokers", view.brokers.len()).into()) }</h2>
+            <h2 id="cluster-title">{ "Cluster" }<small>{ format!("{} brokers", view.brokers.len()) }</small></h2>
             <div class="brokers">
                 { for view.brokers.iter().map(|b| {
                     let (replicas, internal, internal_leaders) = hosted(view, b.id);
@@ -77,16 +76,16 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
                     html! {
                         <div class={classes!("broker", (!b.alive).then_some("down"))} data-testid="broker" data-broker={b.id.to_string()} data-status={status}>
                             <div class="broker-head">
-                                { text_tag("strong", "", format!("Broker {}", b.id).into()) }
-                                { text_tag("span", badge, AttrValue::Static(status)) }
+                                <strong>{ format!("Broker {}", b.id) }</strong>
+                                <span class={badge}>{ status }</span>
                             </div>
                             <div class="muted small">
-                                { text(format!("{} replicas · leads {} · ", replicas.len(), leaders).into()) }
-                                { term("__consumer_offsets", format!("{internal} offsets replicas ({internal_leaders} led)").into()) }
+                                { format!("{} replicas · leads {} · ", replicas.len(), leaders) }
+                                { term("__consumer_offsets", format!("{internal} offsets replicas ({internal_leaders} led)")) }
                             </div>
                             { for mine.iter().map(|(g, p, _)| html! {
                                 <div class="coord" data-testid="coordinator" data-group={g.clone()}>
-                                    { "★ " }{ term("group coordinator", AttrValue::Static("coordinator")) }{ text(format!(" of {g} (__consumer_offsets-{p})").into()) }
+                                    { "★ " }{ term("group coordinator", "coordinator") }{ format!(" of {g} (__consumer_offsets-{p})") }
                                 </div>
                             }) }
                             <div class="replicas">
@@ -98,18 +97,19 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
                                         (false, false) => "rchip out",
                                     };
                                     let title = format!("{}-{}: {}{}", r.topic, r.partition, if r.leader { "leader" } else { "follower" }, if r.in_isr { ", in ISR" } else { ", NOT in ISR" });
-                                    leaf("span", class, title.into(), "", format!("{}-{}", r.topic, r.partition).into())
+                                    html! { <span {class} {title}>{ format!("{}-{}", r.topic, r.partition) }</span> }
                                 }) }
-                                if replicas.len() > MAX_CHIPS { { text_tag("span", "muted small", format!("+{} more", replicas.len() - MAX_CHIPS).into()) } }
+                                if replicas.len() > MAX_CHIPS { <span class="muted small">{ format!("+{} more", replicas.len() - MAX_CHIPS) }</span> }
                             </div>
                             <div class="actions">
                                 if b.alive {
-                                    { button("danger", AttrValue::Static("Crash"), format!("Crash broker {}", b.id).into(),
-                                        "kill -9: the controller fences it after broker.session.timeout.ms", "", false, act(actions::crash_broker(b.id))) }
-                                    { button("", AttrValue::Static("Shut down"), format!("Shut down broker {}", b.id).into(),
-                                        "Controlled shutdown: leadership moves away first", "", false, act(actions::shutdown_broker(b.id))) }
+                                    <button class="danger" aria-label={format!("Crash broker {}", b.id)}
+                                        title="kill -9: the controller fences it after broker.session.timeout.ms"
+                                        onclick={act(actions::crash_broker(b.id))}>{ "Crash" }</button>
+                                    <button aria-label={format!("Shut down broker {}", b.id)} title="Controlled shutdown: leadership moves away first"
+                                        onclick={act(actions::shutdown_broker(b.id))}>{ "Shut down" }</button>
                                 } else {
-                                    { button("primary", AttrValue::Static("Restart"), format!("Restart broker {}", b.id).into(), "", "", false, act(actions::restart_broker(b.id))) }
+                                    <button class="primary" aria-label={format!("Restart broker {}", b.id)} onclick={act(actions::restart_broker(b.id))}>{ "Restart" }</button>
                                 }
                             </div>
                         </div>
@@ -118,7 +118,7 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
             </div>
             <p class="legend muted small">
                 <span class="rchip leader">{ "leader" }</span>{ " " }<span class="rchip">{ "follower" }</span>{ " " }
-                <span class="rchip out">{ "out of " }</span>{ term("ISR", AttrValue::Static("ISR")) }
+                <span class="rchip out">{ "out of " }</span>{ term("ISR", "ISR") }
             </p>
         </section>
     }

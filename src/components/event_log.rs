@@ -2,7 +2,7 @@
 //! filterable by group, member, partition and kind; clicking a line moves the timeline there.
 
 use super::toolbar::format_time;
-use super::{attr, element, text_tag, input_value, on_click, option, select_value};
+use super::{input_value, option, select_value};
 use crate::model::{LoggedEvent, EVENT_LOG_CAPACITY};
 use crate::state::Action;
 use grouplab_engine::kernel::vecmap::VecSet;
@@ -92,7 +92,7 @@ pub fn event_log() -> Html {
     };
     html! {
         <section class="panel" aria-labelledby="log-title" data-testid="event-log">
-            <h2 id="log-title">{ "Event log" }{ text_tag("small", "", format!("last {} of at most {EVENT_LOG_CAPACITY} · click a line to go there", total).into()) }</h2>
+            <h2 id="log-title">{ "Event log" }<small>{ format!("last {} of at most {EVENT_LOG_CAPACITY} · click a line to go there", total) }</small></h2>
             <div class="filters">
                 <label>{ "Group " }
                     <select onchange={select_input(update(|f, v| f.group = v))} aria-label="Filter by group" data-testid="filter-group">
@@ -114,17 +114,12 @@ pub fn event_log() -> Html {
                 { for lines.into_iter().map(|(seq, at, kind, text)| {
                     let state = state.clone();
                     let go = Callback::from(move |_| state.dispatch(Action::Seek(at)));
-                    // The line's button is built directly (200 of them per render): see `element`.
-                    let values = Box::new([
-                        attr(AttrValue::Static(if at == now { "line now" } else { "line" })),
-                        attr(kind.into()),
-                        attr(AttrValue::Static("log-line")),
-                        attr(at.to_string().into()),
-                        attr(format!("Go to {}: {}", format_time(at), text).into()),
-                    ]);
-                    let mut line = element("button", &["class", "data-kind", "data-testid", "data-at", "aria-label"], values, text.into());
-                    on_click(&mut line, go);
-                    html! { <li key={seq}>{ Html::from(line) }</li> }
+                    html! {
+                        <li key={seq}>
+                            <button class={if at == now { "line now" } else { "line" }} data-kind={kind} data-testid="log-line" data-at={at.to_string()}
+                                aria-label={format!("Go to {}: {}", format_time(at), text)} onclick={go}>{ text }</button>
+                        </li>
+                    }
                 }) }
             </ol>
         </section>

@@ -1,6 +1,5 @@
 //! Export to a JSON file, import it back, and a shareable link (`#s=` + base64url).
 
-use super::button;
 use super::forms::menu;
 use crate::persist;
 use crate::state::Action;
@@ -71,12 +70,12 @@ pub fn file_menu() -> Html {
     };
     let body = html! {
         <div class="form">
-            { button("", AttrValue::Static("Export JSON"), AttrValue::Static("Export simulation to a JSON file"), "", "export", false, export) }
+            <button aria-label="Export simulation to a JSON file" data-testid="export" onclick={export}>{ "Export JSON" }</button>
             <label class="file-button">
                 <span>{ "Import JSON…" }</span>
                 <input type="file" accept="application/json,.json" onchange={import} data-testid="import" aria-label="Import simulation from a JSON file" />
             </label>
-            { button("", AttrValue::Static("Share link"), AttrValue::Static("Put the simulation in the page URL"), "", "share", false, share) }
+            <button aria-label="Put the simulation in the page URL" data-testid="share" onclick={share}>{ "Share link" }</button>
             if !link.is_empty() {
                 <label class="field">
                     <span>{ "Link (copy it)" }</span>

@@ -1,6 +1,6 @@
 //! Tooltips on Kafka terms and the glossary panel (data in [`crate::glossary`]).
 
-use super::{button, input_value, set, text, text_tag};
+use super::{input_value, set};
 use crate::glossary::{tooltip, TERMS};
 use yew::prelude::*;
 
@@ -22,8 +22,8 @@ pub fn term_component(props: &TermProps) -> Html {
 
 /// The same as [`Term`] as a plain function (no component overhead: used in big lists), for
 /// a term shown as `text`.
-pub fn term(key: &'static str, text: AttrValue) -> Html {
-    term_html(key, super::text(text))
+pub fn term(key: &'static str, text: impl Into<AttrValue>) -> Html {
+    term_html(key, html! { { text.into() } })
 }
 
 /// [`term`] with any markup as the text shown.
@@ -52,15 +52,15 @@ pub fn glossary_dialog(props: &DialogProps) -> Html {
         <div class="overlay" onclick={close.clone()}>
             <div class="dialog wide" role="dialog" aria-modal="true" aria-labelledby="glossary-title" data-testid="glossary"
                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
-                <h2 id="glossary-title">{ "Glossary" }{ button("close", AttrValue::Static("×"), AttrValue::Static("Close glossary"), "", "", false, close) }</h2>
+                <h2 id="glossary-title">{ "Glossary" }<button class="close" aria-label="Close glossary" onclick={close}>{ "×" }</button></h2>
                 <label class="visually-hidden" for="glossary-filter">{ "Filter terms" }</label>
                 <input id="glossary-filter" type="search" placeholder="Filter terms…" value={(*filter).clone()} oninput={input_value(set(&filter))} />
                 <dl class="glossary">
                     { for TERMS.iter().filter(|e| needle.is_empty() || e.term.to_lowercase().contains(&needle) || e.meaning.to_lowercase().contains(&needle)).map(|e| html! {
                         <div class="entry">
-                            { text_tag("dt", "", AttrValue::Static(e.term)) }
-                            <dd>{ text(AttrValue::Static(e.meaning)) }
-                                if !e.config.is_empty() { <div class="config">{ "Config: " }{ text_tag("code", "", AttrValue::Static(e.config)) }</div> }
+                            <dt>{ e.term }</dt>
+                            <dd>{ e.meaning }
+                                if !e.config.is_empty() { <div class="config">{ "Config: " }<code>{ e.config }</code></div> }
                             </dd>
                         </div>
                     }) }

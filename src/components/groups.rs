@@ -3,7 +3,7 @@
 //! actions on them. Large groups are paged.
 
 use super::glossary::{term, term_html};
-use super::{button, leaf, member_colour, option, text, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
+use super::{member_colour, option, select_value, set, ViewContext, CARD_PAGE_SIZE as PAGE_SIZE};
 use crate::actions;
 use crate::state::Action;
 use grouplab_engine::{ConsumerView, GroupView, MemberView, View};
@@ -73,35 +73,35 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     html! {
         <div class="panel" data-testid="group-panel" data-group={g.group_id.clone()} data-state={g.state.clone()} data-generation={g.generation.to_string()}>
             <h2>
-                { term("consumer group", format!("Group {}", g.group_id).into()) }
-                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), g.state.clone().into()) }</span>
-                <small>{ term("generation", format!("generation {}", g.generation).into()) }</small>
+                { term("consumer group", format!("Group {}", g.group_id)) }
+                <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), g.state.clone()) }</span>
+                <small>{ term("generation", format!("generation {}", g.generation)) }</small>
             </h2>
             <p class="muted small group-facts">
-                { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into())).into()) }
-                { text(format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode).into()) }
-                { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into())).into()) }
+                { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into()))) }
+                { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
+                { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into()))) }
                 { " · " }
-                { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string())).into()) }
-                { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms).into()) }
+                { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string()))) }
+                { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms)) }
             </p>
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
-                { text(format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct).into()) }
-                { leaf("span", if g.delivery.duplicates > 0 { "warn" } else { "" }, AttrValue::Static("Records processed more than once (at-least-once after a crash or rebalance)"), "",
-                    format!("processed twice or more: {}", g.delivery.duplicates).into()) }
+                { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
+                <span class={(g.delivery.duplicates > 0).then_some("warn")} title="Records processed more than once (at-least-once after a crash or rebalance)">
+                    { format!("processed twice or more: {}", g.delivery.duplicates) }</span>
                 { " · " }
-                { leaf("span", if g.delivery.losses > 0 { "bad" } else { "" }, AttrValue::Static("Records below a committed offset that were never processed (at-most-once)"), "",
-                    format!("lost: {}", g.delivery.losses).into()) }
+                <span class={(g.delivery.losses > 0).then_some("bad")} title="Records below a committed offset that were never processed (at-most-once)">
+                    { format!("lost: {}", g.delivery.losses) }</span>
             </p>
             <div class="group-actions">
-                { button("primary", AttrValue::Static("Add consumer"), format!("Add consumer to {}", g.group_id).into(), "a", "", false, add) }
+                <button class="primary" aria-label={format!("Add consumer to {}", g.group_id)} title="a" onclick={add}>{ "Add consumer" }</button>
                 <label for={strategy_id.clone()} class="small muted">{ "strategy" }</label>
                 <select id={strategy_id} onchange={select_value(set(&strategy))}>
                     { for super::forms::STRATEGY_CHOICES.iter().map(|(v, _)| option(v, v, *v == chosen_strategy)) }
                     if !super::forms::STRATEGY_CHOICES.iter().any(|(v, _)| *v == current_strategy) { { option(&current_strategy, &current_strategy, chosen_strategy == current_strategy) } }
                 </select>
-                { button("", AttrValue::Static("Set strategy"), format!("Set strategy of {}", g.group_id).into(),
-                    "partition.assignment.strategy for consumers started or restarted from now on", "", false, apply_strategy) }
+                <button aria-label={format!("Set strategy of {}", g.group_id)}
+                    title="partition.assignment.strategy for consumers started or restarted from now on" onclick={apply_strategy}>{ "Set strategy" }</button>
             </div>
             <div class="members">
                 { for g.consumers.iter().enumerate().take(limit).map(|(i, c)| {
@@ -120,7 +120,9 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                 }) }
             </div>
             if g.consumers.len() > PAGE_SIZE {
-                { button("small", if *show_all { AttrValue::Static("Show fewer") } else { format!("Show all {} consumers", g.consumers.len()).into() }, AttrValue::default(), "", "", false, toggle) }
+                <button class="small" onclick={toggle}>
+                    if *show_all { { "Show fewer" } } else { { format!("Show all {} consumers", g.consumers.len()) } }
+                </button>
             }
             { super::kafka_tables::kafka_tables(g, &cli_tab, &cli_open) }
         </div>
@@ -160,7 +162,7 @@ pub fn timer_arc(label: &'static str, key: &'static str, fraction: Option<f64>, 
                 <circle class="track" cx="12" cy="12" r="10" />
                 <circle class="fill" cx="12" cy="12" r="10" stroke-dasharray={format!("{:.2} {:.2}", f * C, C)} transform="rotate(-90 12 12)" />
             </svg>
-            { term(key, AttrValue::Static(label)) }
+            { term(key, label) }
         </span>
     }
 }
@@ -218,20 +220,20 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
         <div key={c.client_id.clone()} class={classes!("member", lifecycle.clone(), props.selected.then_some("selected"), c.fenced.then_some("zombie"))} style={format!("--mc:{}", props.colour)}
             data-testid="consumer-card" data-group={props.group.to_string()} data-client-id={c.client_id.clone()} data-status={lifecycle.clone()}
             data-member-state={c.member_state.clone()} onclick={select} onfocusin={select_on_focus}>
-            <span class="cid">{ term("client id", c.client_id.clone().into()) }
-                if props.leader { { leaf("span", "leader-tag", AttrValue::Static("Group leader: computes the assignment"), "", AttrValue::Static(" ★ leader")) } }
-                <span class={classes!("life", lifecycle.clone())}>{ text(format!(" {}", c.lifecycle).into()) }</span></span>
-            { leaf("span", "mid", AttrValue::Static("Member id given by the group coordinator"), "",
-                if c.member_id.is_empty() { AttrValue::Static("not in the group") } else { c.member_id.clone().into() }) }
-            <span class="small muted">{ text(format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol).into()) }
-                if c.fenced { { leaf("span", "bad", AttrValue::Static("Removed by the coordinator, has not noticed yet"), "", AttrValue::Static(" · zombie")) } }</span>
+            <span class="cid">{ term("client id", c.client_id.clone()) }
+                if props.leader { <span class="leader-tag" title="Group leader: computes the assignment">{ " ★ leader" }</span> }
+                <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
+            <span class="mid" title="Member id given by the group coordinator">
+                { if c.member_id.is_empty() { "not in the group" } else { &c.member_id } }</span>
+            <span class="small muted">{ format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol) }
+                if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
             <div class="parts">
                 if c.assigned.is_empty() && alive {
                     { term_html("idle consumer", html! { <span class="idle">{ "idle" }</span> }) }
                 }
                 { for c.assigned.iter().map(|(tp, p)| {
                     let pos = c.positions.iter().find(|(t2, p2, _)| t2 == tp && p2 == p).map(|x| x.2);
-                    html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ text(format!("{tp}-{p}").into()) }</span> }
+                    html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ format!("{tp}-{p}") }</span> }
                 }) }
             </div>
             <div class="arcs">
@@ -241,17 +243,20 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
             </div>
             <div class="actions">
                 if alive || lifecycle == "stalled" {
-                    { button("danger", AttrValue::Static("Crash"), format!("Crash consumer {}", c.client_id).into(),
-                        "kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms", "", false, cmd(actions::crash_consumer(&c.client_id))) }
-                    { button("", AttrValue::Static("Close"), format!("Close consumer {}", c.client_id).into(),
-                        "close(): commits, sends LeaveGroup, partitions move at once", "", false, cmd(actions::close_consumer(&c.client_id))) }
+                    <button class="danger" aria-label={format!("Crash consumer {}", c.client_id)}
+                        title="kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms"
+                        onclick={cmd(actions::crash_consumer(&c.client_id))}>{ "Crash" }</button>
+                    <button aria-label={format!("Close consumer {}", c.client_id)} title="close(): commits, sends LeaveGroup, partitions move at once"
+                        onclick={cmd(actions::close_consumer(&c.client_id))}>{ "Close" }</button>
                 }
                 if alive {
-                    { button("", AttrValue::Static("Stall"), format!("Stall consumer {}", c.client_id).into(),
-                        "Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms", "", false, cmd(actions::stall_consumer(&c.client_id))) }
+                    <button aria-label={format!("Stall consumer {}", c.client_id)}
+                        title="Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms"
+                        onclick={cmd(actions::stall_consumer(&c.client_id))}>{ "Stall" }</button>
                 } else {
-                    { button("primary", AttrValue::Static(if lifecycle == "stalled" { "Resume" } else { "Restart" }), format!("Restart consumer {}", c.client_id).into(),
-                        "Start it again (same client.id, new member) or resume a stalled one", "", false, cmd(actions::restart_consumer(&c.client_id))) }
+                    <button class="primary" aria-label={format!("Restart consumer {}", c.client_id)}
+                        title="Start it again (same client.id, new member) or resume a stalled one"
+                        onclick={cmd(actions::restart_consumer(&c.client_id))}>{ if lifecycle == "stalled" { "Resume" } else { "Restart" } }</button>
                 }
             </div>
         </div>

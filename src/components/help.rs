@@ -1,6 +1,5 @@
 //! The help dialog: what GroupLab is and every keyboard shortcut.
 
-use super::{button, text_tag};
 use crate::shortcuts::SHORTCUTS;
 use yew::prelude::*;
 
@@ -11,12 +10,12 @@ pub fn help_dialog(on_close: Callback<()>) -> Html {
         <div class="overlay" onclick={close.clone()}>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="help-title" data-testid="help"
                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
-                <h2 id="help-title">{ "Keyboard shortcuts" }{ button("close", AttrValue::Static("×"), AttrValue::Static("Close help"), "", "", false, close) }</h2>
+                <h2 id="help-title">{ "Keyboard shortcuts" }<button class="close" aria-label="Close help" onclick={close}>{ "×" }</button></h2>
                 <p class="muted">{ "Produce records, add consumers to a group, crash one and watch its partitions move after the session timeout. Drag the timeline to rewind; acting in the past forks the timeline." }</p>
                 <table class="shortcuts">
                     <thead><tr><th scope="col">{ "Key" }</th><th scope="col">{ "Action" }</th></tr></thead>
                     <tbody>
-                        { for SHORTCUTS.iter().map(|(k, d, _)| html! { <tr><td>{ text_tag("kbd", "", AttrValue::Static(k)) }</td>{ text_tag("td", "", AttrValue::Static(d)) }</tr> }) }
+                        { for SHORTCUTS.iter().map(|(k, d, _)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *d }</td></tr> }) }
                     </tbody>
                 </table>
             </div>

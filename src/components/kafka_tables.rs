@@ -2,7 +2,6 @@
 //! `--describe --state` print for a group, with the CLI's warnings
 //! ("Consumer group 'g' is rebalancing." / "Consumer group 'g' has no active members.").
 
-use super::{leaf, text, text_tag};
 use grouplab_engine::GroupView;
 use yew::prelude::*;
 
@@ -62,12 +61,12 @@ fn table(head: &[&'static str], rows: &[&[String]], testid: &'static str) -> Htm
     html! {
         <div class="cli-scroll">
             <table class="cli" data-testid={testid}>
-                <thead><tr>{ for head.iter().map(|h| html! { <th scope="col">{ text(AttrValue::Static(h)) }</th> }) }</tr></thead>
+                <thead><tr>{ for head.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr></thead>
                 <tbody>
-                    { for rows.iter().take(MAX_ROWS).map(|r| html! { <tr>{ for r.iter().map(|c| text_tag("td", "", c.clone().into())) }</tr> }) }
+                    { for rows.iter().take(MAX_ROWS).map(|r| html! { <tr>{ for r.iter().map(|c| html! { <td>{ c }</td> }) }</tr> }) }
                 </tbody>
             </table>
-            if rows.len() > MAX_ROWS { { text_tag("p", "muted small", format!("… {} more rows", rows.len() - MAX_ROWS).into()) } }
+            if rows.len() > MAX_ROWS { <p class="muted small">{ format!("… {} more rows", rows.len() - MAX_ROWS) }</p> }
         </div>
     }
 }
@@ -91,11 +90,11 @@ pub fn kafka_tables(g: &GroupView, tab: &UseStateHandle<usize>, open: &UseStateH
             if **open {
                 <div role="tablist" aria-label="kafka-consumer-groups.sh output" class="tabs">
                     { for flags.iter().enumerate().map(|(i, f)| html! {
-                        <button role="tab" aria-selected={if **tab == i { "true" } else { "false" }} onclick={pick(i)}>{ text(AttrValue::Static(f)) }</button>
+                        <button role="tab" aria-selected={if **tab == i { "true" } else { "false" }} onclick={pick(i)}>{ *f }</button>
                     }) }
                 </div>
-                { text_tag("pre", "cmd", format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[**tab]).into()) }
-                if let Some(w) = warning(g) { { leaf("p", "cli-warning", AttrValue::default(), "cli-warning", w.into()) } }
+                <pre class="cmd">{ format!("$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group {} {}", g.group_id, flags[**tab]) }</pre>
+                if let Some(w) = warning(g) { <p class="cli-warning" data-testid="cli-warning">{ w }</p> }
                 { match **tab {
                     0 => {
                         let rows = describe_rows(g);

@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::model::{Lab, SavedLab, SAVED_FORMAT, SAVED_VERSION};
-use super::{button, leaf, text_tag, use_keyed_effect, EffectKey};
+use super::{use_keyed_effect, EffectKey};
 use crate::state::{Action, LabContext};
 
 /// What the start-page picker shows about a bundled lesson without loading it.
@@ -424,7 +424,7 @@ pub fn lesson_area() -> Html {
         return html! {
             <section class="lessons panel" aria-label="Lessons" data-testid="lesson-picker">
                 <style>{ LESSON_CSS }</style>
-                <h2>{ "Lessons" }{ text_tag("small", "", AttrValue::Static("guided tours over the live simulation")) }
+                <h2>{ "Lessons" }<small>{ "guided tours over the live simulation" }</small>
                     <button onclick={toggle} aria-expanded={if *open { "true" } else { "false" }}>{ if *open { "Hide" } else { "Show" } }</button></h2>
                 { error_html }
                 if *open {
@@ -444,12 +444,12 @@ fn picker_item(id: &str, title: &str, concept: &str, steps: usize, open: Callbac
     let (open0, resume) = (open.clone(), open);
     html! {
         <li data-testid="lesson-item" data-lesson={id.to_string()}>
-            { text_tag("strong", "", title.to_string().into()) }
-            { text_tag("p", "concept", concept.to_string().into()) }
+            <strong>{ title }</strong>
+            <p class="concept">{ concept }</p>
             <div class="row">
-                { button("primary", AttrValue::Static("Start"), format!("Start lesson {title}").into(), "", "", false, Callback::from(move |_| open0.emit(0))) }
+                <button class="primary" aria-label={format!("Start lesson {title}")} onclick={Callback::from(move |_| open0.emit(0))}>{ "Start" }</button>
                 if reached > 0 {
-                    { button("", format!("Resume at step {}", reached + 1).into(), AttrValue::default(), "", "", false, Callback::from(move |_| resume.emit(reached))) }
+                    <button onclick={Callback::from(move |_| resume.emit(reached))}>{ format!("Resume at step {}", reached + 1) }</button>
                 }
                 <progress max={steps.to_string()} value={(reached + usize::from(reached > 0)).to_string()}
                     aria-label={format!("Progress in {title}")}></progress>
@@ -491,29 +491,27 @@ fn lesson_panel(lab_ctx: &LabContext, active: &UseStateHandle<Option<Active>>, s
             active.set(None);
         })
     };
-    let none = AttrValue::default;
-
     let waiting = match &step.advance {
         Advance::Next => html! {},
         Advance::AfterMs(ms) if !done => {
             let left = a.started_ms.saturating_add(*ms).saturating_sub(now_ms);
-            button("", format!("▶ Play {} s", left.div_ceil(1000)).into(), none(), "", "lesson-play", false, advance_by(lab_ctx, left))
+            html! { <button data-testid="lesson-play" onclick={advance_by(lab_ctx, left)}>{ format!("▶ Play {} s", left.div_ceil(1000)) }</button> }
         }
         Advance::OnEvent { .. } if !done => match a.event_at_ms {
-            Some(t) => button("", AttrValue::Static("▶ Play until it happens"), none(), "", "lesson-play", false, advance_by(lab_ctx, t.saturating_sub(now_ms))),
-            None => text_tag("span", "hint", AttrValue::Static("The simulation went another way; restart this step.")),
+            Some(t) => html! { <button data-testid="lesson-play" onclick={advance_by(lab_ctx, t.saturating_sub(now_ms))}>{ "▶ Play until it happens" }</button> },
+            None => html! { <span class="hint">{ "The simulation went another way; restart this step." }</span> },
         },
         Advance::OnAction(_) if !done => html! {
             <>
-                { text_tag("span", "", AttrValue::Static("Your turn.")) }
+                <span>{ "Your turn." }</span>
                 if a.show_hint || hint_due.as_ref() == Some(&hint_key(a)) {
-                    { leaf("span", "hint", none(), "lesson-hint", step.hint.clone().unwrap_or_default().into()) }
+                    <span class="hint" data-testid="lesson-hint">{ step.hint.as_deref().unwrap_or_default() }</span>
                 } else {
-                    { button("", AttrValue::Static("Hint"), none(), "", "", false, update(active, a, |b, _| b.show_hint = true, None)) }
+                    <button onclick={update(active, a, |b, _| b.show_hint = true, None)}>{ "Hint" }</button>
                 }
             </>
         },
-        _ => leaf("span", "right", none(), "lesson-step-done", AttrValue::Static("✓ done")),
+        _ => html! { <span class="right" data-testid="lesson-step-done">{ "✓ done" }</span> },
     };
 
     let question = step.question.as_ref().map(|q| {
@@ -533,21 +531,21 @@ fn lesson_panel(lab_ctx: &LabContext, active: &UseStateHandle<Option<Active>>, s
         });
         html! {
             <div class="question" data-testid="lesson-question">
-                <p>{ text_tag("strong", "", q.prompt.clone().into()) }</p>
+                <p><strong>{ &q.prompt }</strong></p>
                 <div class="row choices" role="group" aria-label="Choices">{ for choices }</div>
                 if let Some(ans) = answer {
                     <p data-testid="lesson-answer" data-answer={ans.clone()}>
-                        { "The engine says: " }{ text_tag("strong", "", ans.clone().into()) }{ " " }
+                        { "The engine says: " }<strong>{ &ans }</strong>{ " " }
                         { match &a.choice {
-                            Some(c) if *c == ans => text_tag("span", "right", AttrValue::Static("— you were right.")),
-                            Some(_) => text_tag("span", "wrong", AttrValue::Static("— not what you picked.")),
+                            Some(c) if *c == ans => html! { <span class="right">{ "— you were right." }</span> },
+                            Some(_) => html! { <span class="wrong">{ "— not what you picked." }</span> },
                             None => html! {},
                         } }
                     </p>
                 } else if done {
-                    { button("", AttrValue::Static("Show the answer"), none(), "", "", false, update(active, a, |b, _| b.show_answer = true, None)) }
+                    <button onclick={update(active, a, |b, _| b.show_answer = true, None)}>{ "Show the answer" }</button>
                 } else {
-                    { text_tag("p", "concept", AttrValue::Static("Pick an answer, then let the simulation run to see.")) }
+                    <p class="concept">{ "Pick an answer, then let the simulation run to see." }</p>
                 }
             </div>
         }
@@ -572,22 +570,22 @@ fn lesson_panel(lab_ctx: &LabContext, active: &UseStateHandle<Option<Active>>, s
             data-total={total.to_string()} data-action={action_json}>
             <style>{ LESSON_CSS }{ highlight_style }</style>
             <h2>{ lesson.title.clone() }
-                { leaf("small", "", none(), "lesson-progress", format!("step {} of {}", a.step + 1, total).into()) }
+                <small data-testid="lesson-progress">{ format!("step {} of {}", a.step + 1, total) }</small>
                 <progress max={total.to_string()} value={(a.step + 1).to_string()} aria-label="Lesson progress"></progress>
             </h2>
             { error_html }
             <ol class="steps" aria-label="Steps">{ for step_buttons }</ol>
-            { leaf("p", "narration", none(), "lesson-narration", step.narration.clone().into()) }
+            <p class="narration" data-testid="lesson-narration">{ &step.narration }</p>
             { for question }
             <div class="row">
-                { button("", AttrValue::Static("◀ Back"), none(), "", "", a.step == 0, go(a.step.saturating_sub(1))) }
+                <button disabled={a.step == 0} onclick={go(a.step.saturating_sub(1))}>{ "◀ Back" }</button>
                 { waiting }
                 if last {
-                    { button("primary", AttrValue::Static("Free playground"), none(), "", "lesson-finish", false, leave.clone()) }
+                    <button class="primary" data-testid="lesson-finish" onclick={leave.clone()}>{ "Free playground" }</button>
                 } else {
-                    { button("primary", AttrValue::Static("Next ▶"), none(), "", "lesson-next", !done, go(a.step + 1)) }
+                    <button class="primary" data-testid="lesson-next" disabled={!done} onclick={go(a.step + 1)}>{ "Next ▶" }</button>
                 }
-                { button("", AttrValue::Static("Leave lesson"), AttrValue::Static("Leave the lesson"), "", "", false, leave) }
+                <button aria-label="Leave the lesson" onclick={leave}>{ "Leave lesson" }</button>
             </div>
         </section>
     }

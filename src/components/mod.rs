@@ -17,7 +17,6 @@ pub mod topics;
 use grouplab_engine::View;
 use std::rc::Rc;
 use yew::prelude::*;
-use yew::virtual_dom::{AttributeOrProperty, Attributes, VTag, VText};
 
 /// Okabe–Ito palette index for the n-th consumer of a group (CSS variables `--c0`…`--c7`).
 pub fn member_colour(index: usize) -> String {
@@ -51,56 +50,9 @@ pub const CARD_PAGE_SIZE: usize = 12;
 // Small shared pieces of markup and event plumbing. They are plain functions (not components,
 // not generic) so their code exists once in the wasm however often they are used.
 
-/// An attribute value, `None` (attribute left out) when empty.
-pub fn attr(value: AttrValue) -> Option<AttributeOrProperty> {
-    (!value.is_empty()).then_some(AttributeOrProperty::Attribute(value))
-}
-
-/// `<tag>` with the attributes `keys` (their `values`, `None` to leave one out) and one text
-/// child. Built directly rather than by `html!`: a dynamic `class` in `html!` goes through
-/// yew's `Classes` set on every render.
-pub fn element(tag: &'static str, keys: &'static [&'static str], values: Box<[Option<AttributeOrProperty>]>, text: AttrValue) -> VTag {
-    let mut el = VTag::new(AttrValue::Static(tag));
-    el.set_attributes(Attributes::Dynamic { keys, values });
-    el.add_child(VText::new(text).into());
-    el
-}
-
-/// A text node. (A `String` or `&str` given to `html!` as `{ x }` is copied by `ToString`
-/// first; text that is an [`AttrValue`] already is not. Static text: `AttrValue::Static`.)
-pub fn text(t: AttrValue) -> Html {
-    VText::new(t).into()
-}
-
-/// `<tag>text</tag>` with a `class`, `title` and `data-testid` (each left out when empty).
-pub fn leaf(tag: &'static str, class: &'static str, title: AttrValue, testid: &'static str, text: AttrValue) -> Html {
-    let values = Box::new([attr(AttrValue::Static(class)), attr(title), attr(AttrValue::Static(testid))]);
-    element(tag, &["class", "title", "data-testid"], values, text).into()
-}
-
-/// `<tag class=..>text</tag>` (`class` left out when empty).
-pub fn text_tag(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
-    leaf(tag, class, AttrValue::default(), "", text)
-}
-
-/// A `<button>`; `class`, `label` (its `aria-label`), `title` and `testid` are left out when
-/// empty.
-pub fn button(class: &'static str, text: AttrValue, label: AttrValue, title: &'static str, testid: &'static str, disabled: bool, onclick: Callback<MouseEvent>) -> Html {
-    let disabled = AttrValue::Static(if disabled { "disabled" } else { "" });
-    let values = Box::new([attr(AttrValue::Static(class)), attr(label), attr(AttrValue::Static(title)), attr(AttrValue::Static(testid)), attr(disabled)]);
-    let mut el = element("button", &["class", "aria-label", "title", "data-testid", "disabled"], values, text);
-    on_click(&mut el, onclick);
-    el.into()
-}
-
-/// Sets the `click` handler of an element made by [`element`].
-pub fn on_click(el: &mut VTag, onclick: Callback<MouseEvent>) {
-    el.set_listeners(Box::new([Some(Rc::new(yew::html::onclick::Wrapper::new(onclick)))]));
-}
-
 /// An `<option>` of a select.
 pub fn option(value: &str, text: &str, selected: bool) -> Html {
-    html! { <option value={value.to_string()} {selected}>{ self::text(text.to_string().into()) }</option> }
+    html! { <option value={value.to_string()} {selected}>{ text }</option> }
 }
 
 /// An `input` handler that passes the input's new value to `cb`.

@@ -2,7 +2,6 @@
 //! toolbar of actions (forms, file menu, theme, glossary, help).
 
 use super::file_menu::FileMenu;
-use super::{button, leaf, text};
 use super::forms::{AddGroupForm, AddProducerForm, CreateTopicForm};
 use crate::model::{ADVANCE_STEP_MS, MAX_SPEED, MIN_SPEED};
 use crate::state::{Action, LabContext};
@@ -83,12 +82,12 @@ pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
             <div class="row">
                 <h1>{ "Group" }<span>{ "Lab" }</span></h1>
                 <div class="toolbar" role="toolbar" aria-label="Simulated time">
-                    { button("primary play", AttrValue::Static(if playing { "❚❚ Pause" } else { "▶ Play" }), AttrValue::Static(if playing { "Pause" } else { "Play" }),
-                        "Space", "play", false, dispatch(|| Action::TogglePlay)) }
-                    { button("", AttrValue::Static("« 1 s"), AttrValue::Static("Rewind 1 s"), "← : rewind one second", "", false, back) }
-                    { button("", AttrValue::Static("Step ›"), AttrValue::Static("Step to next event"), "→ : jump to the next scheduled event", "", false, dispatch(|| Action::Step)) }
-                    { button("", AttrValue::Static("+1 s"), AttrValue::Static("Advance 1 s"), "Move simulated time forward by one second", "", false,
-                        dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))) }
+                    <button class="primary play" aria-label={if playing { "Pause" } else { "Play" }} title="Space" data-testid="play"
+                        onclick={dispatch(|| Action::TogglePlay)}>{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
+                    <button aria-label="Rewind 1 s" title="← : rewind one second" onclick={back}>{ "« 1 s" }</button>
+                    <button aria-label="Step to next event" title="→ : jump to the next scheduled event" onclick={dispatch(|| Action::Step)}>{ "Step ›" }</button>
+                    <button aria-label="Advance 1 s" title="Move simulated time forward by one second"
+                        onclick={dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))}>{ "+1 s" }</button>
                     <label class="speed">
                         <span>{ "Speed" }</span>
                         <input type="range" min="-1" max="3" step="0.05" value={speed.log10().to_string()}
@@ -97,28 +96,28 @@ pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
                     </label>
                 </div>
                 <div class="toolbar end" role="toolbar" aria-label="Page">
-                    { button("", AttrValue::Static(if props.dark { "☀ Light" } else { "☾ Dark" }),
-                        AttrValue::Static(if props.dark { "Switch to light theme" } else { "Switch to dark theme" }), "t", "theme", false, cb(&props.on_theme)) }
-                    { button("", AttrValue::Static("Glossary"), AttrValue::Static("Open glossary"), "g", "", false, cb(&props.on_glossary)) }
-                    { button("", AttrValue::Static("?"), AttrValue::Static("Keyboard shortcuts and help"), "?", "", false, cb(&props.on_help)) }
+                    <button aria-label={if props.dark { "Switch to light theme" } else { "Switch to dark theme" }} title="t" data-testid="theme"
+                        onclick={cb(&props.on_theme)}>{ if props.dark { "☀ Light" } else { "☾ Dark" } }</button>
+                    <button aria-label="Open glossary" title="g" onclick={cb(&props.on_glossary)}>{ "Glossary" }</button>
+                    <button aria-label="Keyboard shortcuts and help" title="?" onclick={cb(&props.on_help)}>{ "?" }</button>
                 </div>
             </div>
             <div class="row timeline">
-                { leaf("span", "clock", AttrValue::Static("Simulated time since the start"), "clock", format_time(now_ms).into()) }
+                <span class="clock" title="Simulated time since the start" data-testid="clock">{ format_time(now_ms) }</span>
                 <input class="scrubber" type="range" min="0" max={horizon_ms.max(1).to_string()} step="1" value={now_ms.to_string()}
                     aria-label="Timeline: drag to rewind" aria-valuetext={format_time(now_ms)} oninput={on_seek} data-testid="scrubber" />
                 <span class="status" data-testid="status">
-                    { text(if playing { format!("▶ playing at {}", format_speed(speed)).into() } else { AttrValue::Static("❚❚ paused") }) }
+                    if playing { { format!("▶ playing at {}", format_speed(speed)) } } else { { "❚❚ paused" } }
                     if let Some(reached) = measured.filter(|m| playing && *m < 0.9 * speed) {
-                        { leaf("span", "warn",
-                            AttrValue::Static("This simulation is too large for the asked speed in this browser: time runs as fast as the engine can go while the page stays responsive"),
-                            "measured-speed", format!(" (reaching {})", format_speed(reached)).into()) }
+                        <span class="warn" data-testid="measured-speed"
+                            title="This simulation is too large for the asked speed in this browser: time runs as fast as the engine can go while the page stays responsive">
+                            { format!(" (reaching {})", format_speed(reached)) }</span>
                     }
-                    { text(format!(" · end {} · {} events", format_time(horizon_ms), events).into()) }
+                    { format!(" · end {} · {} events", format_time(horizon_ms), events) }
                 </span>
                 if in_past {
                     <span class="past" data-testid="past-banner">{ "Viewing the past: acting now discards the later timeline" }
-                        { button("", AttrValue::Static("live »"), AttrValue::Static("Jump to the end of the timeline"), "", "", false, to_live) }
+                        <button aria-label="Jump to the end of the timeline" onclick={to_live}>{ "live »" }</button>
                     </span>
                 }
             </div>

@@ -6,7 +6,7 @@
 
 use super::forms::{parse_number, Errors};
 use super::glossary::term;
-use super::{button, input_value, leaf, member_colour, text, text_tag, option, select_value, set, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
+use super::{input_value, member_colour, option, select_value, set, use_keyed_effect, EffectKey, ViewContext, PAGE_SIZE};
 use crate::actions;
 use crate::state::Action;
 use grouplab_engine::sim::records::RecordView;
@@ -159,8 +159,8 @@ pub fn topics_panel() -> Html {
     let record_colour = RecordColour::parse(&colour);
     html! {
         <section class="panel stack" aria-labelledby="topics-title">
-            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", AttrValue::Static("start")) }{ " · " }
-                { term("high watermark", AttrValue::Static("HW")) }{ " · " }{ term("log end offset", AttrValue::Static("LEO")) }</small></h2>
+            <h2 id="topics-title">{ "Topics" }<small>{ "partition logs: " }{ term("log start offset", "start") }{ " · " }
+                { term("high watermark", "HW") }{ " · " }{ term("log end offset", "LEO") }</small></h2>
             <label class="record-colour" title="Each record on a ruler is a coloured tick: by key (records with the same key always land in the same partition: murmur2(key) % partitions), or by the producer that wrote it. Grey: null key (sticky partitioner). Pale: above the high watermark. Or by how many times a group processed each record: green once, orange twice or more (at-least-once: after a crash or a rebalance, records after the last committed offset are processed again).">
                 { "Colour records by " }
                 <select onchange={select_value(set(&colour))} aria-label="Colour records by" data-testid="record-colour">
@@ -240,13 +240,13 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
     html! {
         <div class="topic" data-testid="topic" data-topic={t.name.clone()}>
             <h3>
-                { text(format!("Topic {}", t.name).into()) }
-                <small>{ text(format!("{} partitions · ", t.partitions.len()).into()) }{ term("replication factor", format!("RF {rf}").into()) }
-                    { " · " }{ term("min.insync.replicas", format!("min.insync.replicas {}", t.min_insync_replicas).into()) }
-                    { text(format!(" · {}", t.cleanup_policy).into()) }</small>
+                { format!("Topic {}", t.name) }
+                <small>{ format!("{} partitions · ", t.partitions.len()) }{ term("replication factor", format!("RF {rf}")) }
+                    { " · " }{ term("min.insync.replicas", format!("min.insync.replicas {}", t.min_insync_replicas)) }
+                    { format!(" · {}", t.cleanup_policy) }</small>
             </h3>
             <div class="topic-actions">
-                { button("", AttrValue::Static("Produce 10"), format!("Produce 10 records to {}", t.name).into(), "", "", false, produce) }
+                <button aria-label={format!("Produce 10 records to {}", t.name)} onclick={produce}>{ "Produce 10" }</button>
                 <form class="inline" onsubmit={add_partitions} aria-label={format!("Add partitions to {}", t.name)}>
                     <label for={grow_id.clone()}>{ "Partitions →" }</label>
                     <input id={grow_id.clone()} type="number" class="narrow" placeholder={(t.partitions.len() + 1).to_string()} value={(*grow_to).clone()}
@@ -262,9 +262,9 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                     };
                     html! {
                         <span class="producer" data-testid="producer">
-                            { term("producer", p.producer_id.clone().into()) }
-                            { text(format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }).into()) }
-                            { button("small", AttrValue::Static("Stop"), format!("Stop producer {}", p.producer_id).into(), "", "", false, stop) }
+                            { term("producer", p.producer_id.clone()) }
+                            { format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }) }
+                            <button class="small" aria-label={format!("Stop producer {}", p.producer_id)} onclick={stop}>{ "Stop" }</button>
                         </span>
                     }
                 }) }
@@ -274,9 +274,9 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
             }) }
             if pages > 1 {
                 <nav class="pager" aria-label={format!("Partitions of {}", t.name)}>
-                    { button("", AttrValue::Static("‹"), AttrValue::Static("Previous partitions"), "", "", page_now == 0, go(page_now.saturating_sub(1))) }
-                    { text_tag("span", "", format!("partitions {}–{} of {}", page_now * PAGE_SIZE, ((page_now + 1) * PAGE_SIZE).min(t.partitions.len()) - 1, t.partitions.len()).into()) }
-                    { button("", AttrValue::Static("›"), AttrValue::Static("Next partitions"), "", "", page_now + 1 >= pages, go((page_now + 1).min(pages - 1))) }
+                    <button aria-label="Previous partitions" disabled={page_now == 0} onclick={go(page_now.saturating_sub(1))}>{ "‹" }</button>
+                    <span>{ format!("partitions {}–{} of {}", page_now * PAGE_SIZE, ((page_now + 1) * PAGE_SIZE).min(t.partitions.len()) - 1, t.partitions.len()) }</span>
+                    <button aria-label="Next partitions" disabled={page_now + 1 >= pages} onclick={go((page_now + 1).min(pages - 1))}>{ "›" }</button>
                 </nav>
             }
         </div>
@@ -341,8 +341,8 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
     html! {
         <div class={classes!("partition", p.leader.is_none().then_some("offline"))} data-testid="partition" data-partition={id.clone()}
             data-hw={p.high_watermark.to_string()} data-leo={p.log_end_offset.to_string()}>
-            <span class="name" title={format!("{leader}, ISR [{}]", isr.join(","))}>{ text(format!("P{}", p.partition).into()) }
-                { text_tag("small", "", format!(" {} · isr {}", if let Some(l) = p.leader { format!("L{l}") } else { "offline".into() }, isr.join(",")).into()) }</span>
+            <span class="name" title={format!("{leader}, ISR [{}]", isr.join(","))}>{ format!("P{}", p.partition) }
+                <small>{ format!(" {} · isr {}", if let Some(l) = p.leader { format!("L{l}") } else { "offline".into() }, isr.join(",")) }</small></span>
             <div class="log" role="img"
                 aria-label={format!("{id}: log start {}, high watermark {}, log end {}", p.log_start_offset, p.high_watermark, p.log_end_offset)}>
                 if p.log_start_offset > 0 {
@@ -361,14 +361,14 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                 }) }
             </div>
             <span class="offsets">
-                { leaf("span", "", AttrValue::Static("Log start offset"), "", p.log_start_offset.to_string().into()) }{ " · " }
-                { leaf("span", "", AttrValue::Static("High watermark"), "", format!("HW {}", p.high_watermark).into()) }{ " · " }
-                { leaf("span", "", AttrValue::Static("Log end offset: the offset the next record will get"), "", format!("LEO {}", p.log_end_offset).into()) }
+                <span title="Log start offset">{ p.log_start_offset }</span>{ " · " }
+                <span title="High watermark">{ format!("HW {}", p.high_watermark) }</span>{ " · " }
+                <span title="Log end offset: the offset the next record will get">{ format!("LEO {}", p.log_end_offset) }</span>
                 if p.compacted_records > 0 {
-                    { leaf("span", "", AttrValue::Static("Records removed by the log cleaner (cleanup.policy=compact)"), "", format!(" · compacted {}", p.compacted_records).into()) }
+                    <span title="Records removed by the log cleaner (cleanup.policy=compact)">{ format!(" · compacted {}", p.compacted_records) }</span>
                 }
                 if p.lost_records > 0 {
-                    { leaf("span", "lost", AttrValue::Static("Records lost by an unclean election or truncation"), "", format!(" · lost {}", p.lost_records).into()) }
+                    <span class="lost" title="Records lost by an unclean election or truncation">{ format!(" · lost {}", p.lost_records) }</span>
                 }
                 { for view.groups.iter().map(|g| {
                     let owner = owner_of(g, &props.topic, p.partition);
@@ -379,7 +379,7 @@ pub fn partition_row(props: &PartitionRowProps) -> Html {
                             data-testid="partition-owner" data-group={g.group_id.clone()}
                             data-partition={id.clone()} data-owner={name.clone()}
                             title={format!("Owner of {id} in group {}", g.group_id)}>
-                            { text(if name.is_empty() { AttrValue::Static("–") } else { name.into() }) }
+                            { if name.is_empty() { "–" } else { &name } }
                         </span>
                     }
                 }) }
