@@ -19,7 +19,6 @@
 use std::cell::OnceCell;
 use std::collections::VecDeque;
 
-use grouplab_engine::group::GroupEvent;
 use grouplab_engine::{Command, Event, Scenario, Sim, SimError, TimedCommand, View};
 use serde::{Deserialize, Serialize};
 
@@ -103,217 +102,28 @@ impl LoggedEvent {
     }
 }
 
-/// Extracts the filter fields of an event (kind, group, member/client, partition, broker).
-/// Group-protocol events are opened up so they filter like the others.
+/// Extracts the filter fields of an event from its JSON (every event, cluster or group, is
+/// `{"at_ms", "type", fields...}` with the same field names for the same things): `type`,
+/// `group_id`, the member (`member_id`, `client_id`, `producer`), the partition (`topic` +
+/// `partition`, or `tp`), several partitions (`partitions`, `owned`, `assignment`) and the broker
+/// (`broker`, `broker_id`, a numeric `leader`).
 pub fn event_meta(event: &Event) -> EventMeta {
-    let tp = |topic: &str, partition: u32| Some(format!("{topic}-{partition}"));
-    let mut m = EventMeta::default();
-    let kind = match event {
-        Event::TopicCreated { .. } => "topic_created",
-        Event::PartitionsCreated { .. } => "partitions_created",
-        Event::Appended { topic, partition, leader, .. } => {
-            m.partition = tp(topic, *partition);
-            m.broker = Some(u64::from(*leader));
-            "appended"
-        }
-        Event::Replicated { topic, partition, broker, .. } => {
-            m.partition = tp(topic, *partition);
-            m.broker = Some(u64::from(*broker));
-            "replicated"
-        }
-        Event::HighWatermark { topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            "high_watermark"
-        }
-        Event::IsrShrink { topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            "isr_shrink"
-        }
-        Event::IsrExpand { topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            "isr_expand"
-        }
-        Event::LeaderElected { topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            "leader_elected"
-        }
-        Event::BrokerDown { broker, .. } => {
-            m.broker = Some(u64::from(*broker));
-            "broker_down"
-        }
-        Event::BrokerFenced { broker, .. } => {
-            m.broker = Some(u64::from(*broker));
-            "broker_fenced"
-        }
-        Event::BrokerUp { broker, .. } => {
-            m.broker = Some(u64::from(*broker));
-            "broker_up"
-        }
-        Event::Truncated { topic, partition, broker, .. } => {
-            m.partition = tp(topic, *partition);
-            m.broker = Some(u64::from(*broker));
-            "truncated"
-        }
-        Event::RecordsLost { topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            "records_lost"
-        }
-        Event::RetentionDeleted { topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            "retention_deleted"
-        }
-        Event::Compacted { topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            "compacted"
-        }
-        Event::ProduceFailed { producer, topic, partition, .. } => {
-            m.partition = tp(topic, *partition);
-            m.member.push(producer.clone());
-            "produce_failed"
-        }
-        Event::MemberJoined { group_id, member_id, client_id, .. } => {
-            m.group = Some(group_id.clone());
-            m.member = vec![member_id.clone(), client_id.clone()];
-            "member_joined"
-        }
-        Event::MemberLeft { group_id, member_id, .. } => {
-            m.group = Some(group_id.clone());
-            m.member.push(member_id.clone());
-            "member_left"
-        }
-        Event::GroupRebalanced { group_id, .. } => {
-            m.group = Some(group_id.clone());
-            "group_rebalanced"
-        }
-        Event::Group { event, .. } => group_event_meta(event, &mut m),
-    };
-    m.kind = kind.to_string();
-    m
-}
-
-fn group_event_meta(event: &GroupEvent, m: &mut EventMeta) -> &'static str {
-    use GroupEvent as G;
-    let group = |m: &mut EventMeta, g: &str| m.group = Some(g.to_string());
-    let member = |m: &mut EventMeta, x: &str| m.member.push(x.to_string());
-    match event {
-        G::StateChanged { group_id, .. } => {
-            group(m, group_id);
-            "state_changed"
-        }
-        G::JoinGroupReceived { group_id, member_id, client_id } => {
-            group(m, group_id);
-            member(m, member_id);
-            member(m, client_id);
-            "join_group_received"
-        }
-        G::MemberIdRequired { group_id, member_id } => {
-            group(m, group_id);
-            member(m, member_id);
-            "member_id_required"
-        }
-        G::MemberAdded { group_id, member_id } => {
-            group(m, group_id);
-            member(m, member_id);
-            "member_added"
-        }
-        G::HeartbeatExpired { group_id, member_id, .. } => {
-            group(m, group_id);
-            member(m, member_id);
-            "heartbeat_expired"
-        }
-        G::MemberRemoved { group_id, member_id, .. } => {
-            group(m, group_id);
-            member(m, member_id);
-            "member_removed"
-        }
-        G::RebalanceStarted { group_id, .. } => {
-            group(m, group_id);
-            "rebalance_started"
-        }
-        G::GenerationStarted { group_id, .. } => {
-            group(m, group_id);
-            "generation_started"
-        }
-        G::RebalanceCompleted { group_id, .. } => {
-            group(m, group_id);
-            "rebalance_completed"
-        }
-        G::JoinGroupSent { client_id, member_id, .. } => {
-            member(m, client_id);
-            member(m, member_id);
-            "join_group_sent"
-        }
-        G::JoinedGeneration { client_id, member_id, .. } => {
-            member(m, client_id);
-            member(m, member_id);
-            "joined_generation"
-        }
-        G::SyncedGeneration { client_id, .. } => {
-            member(m, client_id);
-            "synced_generation"
-        }
-        G::RequestFailed { client_id, .. } => {
-            member(m, client_id);
-            "request_failed"
-        }
-        G::Revoked { client_id, partitions, .. } => {
-            member(m, client_id);
-            m.partitions = partitions.iter().map(|p| format!("{}-{}", p.topic, p.partition)).collect();
-            "revoked"
-        }
-        G::Assigned { client_id, partitions } => {
-            member(m, client_id);
-            m.partitions = partitions.iter().map(|p| format!("{}-{}", p.topic, p.partition)).collect();
-            "assigned"
-        }
-        G::Committed { group_id, member_id, tp, .. } => {
-            group(m, group_id);
-            member(m, member_id);
-            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
-            "committed"
-        }
-        G::OffsetReset { client_id, tp, .. } => {
-            member(m, client_id);
-            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
-            "offset_reset"
-        }
-        G::NoOffsetForPartition { client_id, tp } => {
-            member(m, client_id);
-            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
-            "no_offset_for_partition"
-        }
-        G::PollTimeoutExpired { client_id, member_id, .. } => {
-            member(m, client_id);
-            member(m, member_id);
-            "poll_timeout_expired"
-        }
-        G::CoordinatorDiscovered { client_id, broker_id } => {
-            member(m, client_id);
-            m.broker = Some(u64::from(*broker_id));
-            "coordinator_discovered"
-        }
-        G::CoordinatorUnknown { client_id, .. } => {
-            member(m, client_id);
-            "coordinator_unknown"
-        }
-        G::CoordinatorMoved { group_id, broker_id, .. } => {
-            group(m, group_id);
-            m.broker = Some(u64::from(*broker_id));
-            "coordinator_moved"
-        }
-        G::Lifecycle { client_id, .. } => {
-            member(m, client_id);
-            "lifecycle"
-        }
-        G::CommitNotPersisted { group_id, tp, .. } => {
-            group(m, group_id);
-            m.partition = Some(format!("{}-{}", tp.topic, tp.partition));
-            "commit_not_persisted"
-        }
-        G::AssignmentFailed { client_id, .. } => {
-            member(m, client_id);
-            "assignment_failed"
-        }
+    use serde_json::Value;
+    let Ok(Value::Object(j)) = serde_json::to_value(event) else { return EventMeta::default() };
+    let text = |k: &str| j.get(k).and_then(Value::as_str).map(str::to_string);
+    let tp = |v: &Value| Some(format!("{}-{}", v.get("topic")?.as_str()?, v.get("partition")?.as_u64()?));
+    EventMeta {
+        kind: text("type").unwrap_or_default(),
+        group: text("group_id"),
+        member: ["member_id", "client_id", "producer"].into_iter().filter_map(text).collect(),
+        partition: tp(&Value::Object(j.clone())).or_else(|| j.get("tp").and_then(tp)),
+        partitions: ["partitions", "owned", "assignment"]
+            .iter()
+            .filter_map(|k| j.get(*k).and_then(Value::as_array))
+            .flatten()
+            .filter_map(tp)
+            .collect(),
+        broker: ["broker", "broker_id", "leader"].iter().find_map(|k| j.get(*k).and_then(Value::as_u64)),
     }
 }
 
@@ -952,7 +762,7 @@ mod tests {
         assert_eq!(lab.sim.state_hash(), hash_mid, "rewound state equals the state first lived then");
         assert!(lab.in_past());
         assert_eq!(lab.horizon_ms, end);
-        assert!(lab.events.iter().all(|e| e.event.at_ms() <= 7_321), "no event from the future in the log");
+        assert!(lab.events.iter().all(|e| e.event.at_ms <= 7_321), "no event from the future in the log");
         let seqs: Vec<u64> = lab.events.iter().map(|e| e.seq).collect();
         assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "event log stays contiguous");
 
@@ -1074,16 +884,26 @@ mod tests {
 
     #[test]
     fn event_meta_reads_group_member_and_partition() {
-        let e = Event::MemberJoined { at_ms: 1, group_id: "g".into(), member_id: "m-1".into(), client_id: "c".into() };
-        let m = event_meta(&e);
-        assert_eq!(m.kind, "member_joined");
+        use grouplab_engine::cluster::ClusterEvent;
+        use grouplab_engine::group::{GroupEvent, TopicPartition};
+        use grouplab_engine::EventKind;
+        let group = |g: GroupEvent| Event { at_ms: 1, kind: EventKind::Group(g) };
+        let m = event_meta(&group(GroupEvent::JoinGroupReceived { group_id: "g".into(), member_id: "m-1".into(), client_id: "c".into() }));
+        assert_eq!(m.kind, "join_group_received");
         assert_eq!(m.group.as_deref(), Some("g"));
         assert_eq!(m.member, vec!["m-1".to_string(), "c".to_string()]);
-        let e = Event::HighWatermark { at_ms: 1, topic: "orders".into(), partition: 3, from: 1, to: 2 };
-        assert_eq!(event_meta(&e).partition.as_deref(), Some("orders-3"));
-        let e = Event::Group { at_ms: 1, event: GroupEvent::MemberAdded { group_id: "g".into(), member_id: "m-2".into() } };
-        let m = event_meta(&e);
+        let hw = ClusterEvent::HighWatermark { topic: "orders".into(), partition: 3, from: 1, to: 2 };
+        let m = event_meta(&Event { at_ms: 1, kind: EventKind::Cluster(hw) });
+        assert_eq!((m.kind.as_str(), m.partition.as_deref(), m.broker), ("high_watermark", Some("orders-3"), None));
+        let m = event_meta(&group(GroupEvent::MemberAdded { group_id: "g".into(), member_id: "m-2".into() }));
         assert_eq!((m.kind.as_str(), m.group.as_deref(), m.member.as_slice()), ("member_added", Some("g"), &["m-2".to_string()][..]));
+        let tp = TopicPartition { topic: "t".into(), partition: 1 };
+        let m = event_meta(&group(GroupEvent::Committed { group_id: "g".into(), member_id: "m".into(), tp: tp.clone(), offset: 4 }));
+        assert_eq!(m.partition.as_deref(), Some("t-1"));
+        let m = event_meta(&group(GroupEvent::Assigned { client_id: "c".into(), partitions: vec![tp] }));
+        assert_eq!(m.partitions, vec!["t-1".to_string()]);
+        let m = event_meta(&group(GroupEvent::CoordinatorMoved { group_id: "g".into(), broker_id: 2, loaded: true }));
+        assert_eq!(m.broker, Some(2));
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub fn event_log() -> Html {
             .rev()
             .filter(|e| filter.matches(e, &group_clients))
             .take(MAX_LINES)
-            .map(|e| (e.seq, e.event.at_ms(), e.meta().kind.clone(), e.event.to_string()))
+            .map(|e| (e.seq, e.event.at_ms, e.meta().kind.clone(), e.event.to_string()))
             .collect();
         (lines, kinds, groups, lab.events.len(), lab.now_ms())
     };

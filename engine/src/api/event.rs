@@ -79,10 +79,21 @@ mod tests {
 
     #[test]
     fn display_one_line() {
-        let hw = ClusterEvent::HighWatermark { topic: "orders".into(), partition: 3, from: 12, to: 15 };
-        let e = Event { at_ms: 12_345, kind: EventKind::Cluster(hw) };
+        let hw = ClusterEvent::HighWatermark {
+            topic: "orders".into(),
+            partition: 3,
+            from: 12,
+            to: 15,
+        };
+        let e = Event {
+            at_ms: 12_345,
+            kind: EventKind::Cluster(hw),
+        };
         assert_eq!(e.to_string(), "t=12.345s HW p=orders-3 12->15");
-        let e = Event { at_ms: 5, kind: EventKind::Cluster(ClusterEvent::BrokerDown { broker: 1, clean: false }) };
+        let e = Event {
+            at_ms: 5,
+            kind: EventKind::Cluster(ClusterEvent::BrokerDown { broker: 1, clean: false }),
+        };
         assert_eq!(e.to_string(), "t=0.005s BROKER-DOWN b=1 (crash)");
         assert!(!e.to_string().contains('\n'));
     }
@@ -90,11 +101,21 @@ mod tests {
     /// One flat snake_case tagging for every kind, time first.
     #[test]
     fn json_is_flat_and_tagged() {
-        let e = Event { at_ms: 7, kind: EventKind::Cluster(ClusterEvent::BrokerFenced { broker: 2 }) };
+        let e = Event {
+            at_ms: 7,
+            kind: EventKind::Cluster(ClusterEvent::BrokerFenced { broker: 2 }),
+        };
         assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"at_ms":7,"type":"broker_fenced","broker":2}"#);
         assert_eq!(e.type_name(), "broker_fenced");
-        let g = GroupEvent::StateChanged { group_id: "g".into(), from: GroupState::Empty, to: GroupState::PreparingRebalance };
-        let e = Event { at_ms: 9, kind: EventKind::Group(g) };
+        let g = GroupEvent::StateChanged {
+            group_id: "g".into(),
+            from: GroupState::Empty,
+            to: GroupState::PreparingRebalance,
+        };
+        let e = Event {
+            at_ms: 9,
+            kind: EventKind::Group(g),
+        };
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
             r#"{"at_ms":9,"type":"state_changed","group_id":"g","from":"Empty","to":"PreparingRebalance"}"#

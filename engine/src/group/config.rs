@@ -72,12 +72,7 @@ impl Default for GroupConfig {
 
 impl GroupConfig {
     /// The client config of one consumer `client_id` of the group.
-    pub fn consumer_config(
-        &self,
-        client_id: &str,
-        group_id: &str,
-        topics: &[String],
-    ) -> ConsumerConfig {
+    pub fn consumer_config(&self, client_id: &str, group_id: &str, topics: &[String]) -> ConsumerConfig {
         let mut c = ConsumerConfig::new(client_id, group_id, &[]);
         c.topics = topics.to_vec();
         c.assignment_strategies = self.assignment_strategies.clone();
@@ -112,31 +107,23 @@ impl GroupConfig {
             ));
         }
         if self.initial_rebalance_delay_ms > 3_600_000 {
-            return Err(SimError::InvalidConfig(
-                "group.initial.rebalance.delay.ms must be ≤ 3600000".into(),
-            ));
+            return Err(SimError::InvalidConfig("group.initial.rebalance.delay.ms must be ≤ 3600000".into()));
         }
         let cc = CoordinatorConfig::default();
-        if self.session_timeout_ms < cc.min_session_timeout_ms
-            || self.session_timeout_ms > cc.max_session_timeout_ms
-        {
+        if self.session_timeout_ms < cc.min_session_timeout_ms || self.session_timeout_ms > cc.max_session_timeout_ms {
             return Err(SimError::InvalidConfig(format!(
                 "session.timeout.ms ({}) must be within group.min.session.timeout.ms ({}) and group.max.session.timeout.ms ({}) (INVALID_SESSION_TIMEOUT)",
                 self.session_timeout_ms, cc.min_session_timeout_ms, cc.max_session_timeout_ms
             )));
         }
-        self.consumer_config("c", "g", &["t".to_string()])
-            .validate()
-            .map_err(group_err)
+        self.consumer_config("c", "g", &["t".to_string()]).validate().map_err(group_err)
     }
 }
 
 /// Checks a `partition.assignment.strategy` list.
 pub fn validate_strategies(s: &[String]) -> Result<(), SimError> {
     if s.is_empty() {
-        return Err(SimError::InvalidConfig(
-            "partition.assignment.strategy must not be empty".into(),
-        ));
+        return Err(SimError::InvalidConfig("partition.assignment.strategy must not be empty".into()));
     }
     for name in s {
         if !CLIENT_STRATEGIES.contains(&name.as_str()) {
@@ -154,10 +141,7 @@ pub fn group_err(e: GroupError) -> SimError {
     match e {
         GroupError::InvalidConfig(s) => SimError::InvalidConfig(s),
         GroupError::UnknownClient(s) => SimError::UnknownClient(format!("no consumer '{s}'")),
-        GroupError::DuplicateClient(s) => {
-            SimError::DuplicateClient(format!("consumer '{s}' already exists"))
-        }
+        GroupError::DuplicateClient(s) => SimError::DuplicateClient(format!("consumer '{s}' already exists")),
         other => SimError::InvalidRequest(other.to_string()),
     }
 }
-

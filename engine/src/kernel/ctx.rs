@@ -22,7 +22,12 @@ pub struct Ctx {
 impl Ctx {
     /// Time 0, the RNG seeded with `seed`.
     pub fn new(seed: u64) -> Ctx {
-        Ctx { now_ms: 0, rng: SplitMix64::new(seed), next_timer_seq: 0, next_stamp: 0 }
+        Ctx {
+            now_ms: 0,
+            rng: SplitMix64::new(seed),
+            next_timer_seq: 0,
+            next_stamp: 0,
+        }
     }
     /// Takes the next timer sequence number.
     pub fn take_timer_seq(&mut self) -> u64 {
@@ -91,7 +96,11 @@ pub struct EventQueue<E> {
 impl<E> EventQueue<E> {
     /// Queue holding at most `capacity` items (at least 1).
     pub fn new(capacity: usize) -> Self {
-        EventQueue { queue: VecDeque::new(), capacity: capacity.max(1), dropped: 0 }
+        EventQueue {
+            queue: VecDeque::new(),
+            capacity: capacity.max(1),
+            dropped: 0,
+        }
     }
     /// Push, dropping the oldest on overflow.
     pub fn push(&mut self, e: E) {

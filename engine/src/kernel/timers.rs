@@ -40,7 +40,10 @@ pub struct Timers<T> {
 
 impl<T> Default for Timers<T> {
     fn default() -> Self {
-        Timers { queue: BTreeSet::new(), timers: VecMap::new() }
+        Timers {
+            queue: BTreeSet::new(),
+            timers: VecMap::new(),
+        }
     }
 }
 

@@ -61,6 +61,21 @@ pub fn acks_str(a: Acks) -> &'static str {
     }
 }
 
+/// What `AddProducer` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerSpec {
+    /// `client.id`; default `producer-<n>` like Kafka.
+    pub producer_id: Option<String>,
+    /// Topic name.
+    pub topic: String,
+    /// Records per second.
+    pub rate_per_sec: u32,
+    /// Keys of the produced records.
+    pub keys: KeySpec,
+    /// `acks`.
+    pub acks: Acks,
+}
+
 /// How simulated producers batch (from the simulation config).
 #[derive(Clone, Copy, Debug)]
 pub struct ProducerSettings {
@@ -142,7 +157,13 @@ impl Producer {
 impl Producers {
     /// No producers yet.
     pub fn new(settings: ProducerSettings) -> Producers {
-        Producers { settings, list: Vec::new(), timers: Timers::default(), out: Outbox::default(), console: [None; 3] }
+        Producers {
+            settings,
+            list: Vec::new(),
+            timers: Timers::default(),
+            out: Outbox::default(),
+            console: [None; 3],
+        }
     }
 
     /// Key (`pack(deadline_ms, seq)`) of the earliest timer.
@@ -178,221 +199,235 @@ impl Producers {
         Ok(())
     }
 
-/// `AddProducer`.
-pub fn add(
-    &mut self,
-    ctx: &mut Ctx,
-    cluster: &mut Cluster,
-    producer_id: Option<String>,
-    topic: String,
-    rate_per_sec: u32,
-    keys: KeySpec,
-    acks: Acks,
-) -> Result<(), SimError> {
-    let tid = cluster
-        .topic_id(&topic)
-        .ok_or_else(|| SimError::UnknownTopicOrPartition(format!("Topic {topic} not present in metadata")))?;
-    if cluster.topics[tid].internal {
-        return Err(SimError::InvalidRequest(format!("cannot produce to internal topic {topic}")));
-    }
-    if rate_per_sec > limits::MAX_RATE_PER_SEC {
-        return Err(SimError::LimitExceeded(format!(
-            "rate_per_sec {rate_per_sec} exceeds {}",
-            limits::MAX_RATE_PER_SEC
-        )));
-    }
-    let name = match producer_id {
-        Some(n) => {
-            if n.is_empty() {
-                return Err(SimError::InvalidConfig("producer_id must not be empty".into()));
-            }
-            n
+    /// `AddProducer`: starts a producer writing `spec.rate_per_sec` records per second.
+    pub fn add(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, spec: ProducerSpec) -> Result<(), SimError> {
+        let ProducerSpec {
+            producer_id,
+            topic,
+            rate_per_sec,
+            keys,
+            acks,
+        } = spec;
+        let tid = cluster
+            .topic_id(&topic)
+            .ok_or_else(|| SimError::UnknownTopicOrPartition(format!("Topic {topic} not present in metadata")))?;
+        if cluster.topics[tid].internal {
+            return Err(SimError::InvalidRequest(format!("cannot produce to internal topic {topic}")));
         }
-        None => format!("producer-{}", self.list.len() + 1),
-    };
-    if self.list.iter().any(|p| p.active && p.name == name) {
-        return Err(SimError::DuplicateClient(format!("producer '{name}' is already running")));
-    }
-    let key_strings: Vec<String> = match &keys {
-        KeySpec::None => Vec::new(),
-        KeySpec::Fixed(v) => {
-            if v.is_empty() || v.len() > limits::MAX_KEYSPEC_KEYS as usize {
-                return Err(SimError::LimitExceeded(format!(
-                    "fixed keys must number 1..={}",
-                    limits::MAX_KEYSPEC_KEYS
-                )));
-            }
-            v.clone()
+        if rate_per_sec > limits::MAX_RATE_PER_SEC {
+            return Err(SimError::LimitExceeded(format!(
+                "rate_per_sec {rate_per_sec} exceeds {}",
+                limits::MAX_RATE_PER_SEC
+            )));
         }
-        KeySpec::Random { count } => {
-            if *count == 0 || *count > limits::MAX_KEYSPEC_KEYS {
-                return Err(SimError::LimitExceeded(format!(
-                    "random key count must be in 1..={}",
-                    limits::MAX_KEYSPEC_KEYS
-                )));
+        let name = match producer_id {
+            Some(n) => {
+                if n.is_empty() {
+                    return Err(SimError::InvalidConfig("producer_id must not be empty".into()));
+                }
+                n
             }
-            (0..*count).map(|i| format!("key-{i}")).collect()
-        }
-    };
-    if key_strings.is_empty() && cluster.topics[tid].config.cleanup_policy.compacts() {
-        return Err(SimError::ProduceRejected {
-            error: "INVALID_RECORD".into(),
-            message: format!("Compacted topic cannot accept message without key in topic {topic}."),
-        });
-    }
-    let new_keys = key_strings.iter().filter(|k| cluster.key_str_id(k).is_none()).count();
-    if cluster.key_count() + new_keys > limits::MAX_KEYS {
-        return Err(SimError::LimitExceeded(format!("at most {} distinct keys", limits::MAX_KEYS)));
-    }
-    if cluster.producers.len() >= limits::MAX_PRODUCERS {
-        return Err(SimError::LimitExceeded(format!("at most {} producers", limits::MAX_PRODUCERS)));
-    }
-    // All checks passed: mutate.
-    let key_ids: Vec<u32> = key_strings.iter().map(|k| cluster.intern_key(k).expect("checked cap")).collect();
-    let identity = cluster.register_producer(name.clone(), acks)?;
-    let idx = self.list.len() as u32;
-    self.list.push(Producer {
-        name,
-        identity,
-        topic: tid,
-        rate_per_sec,
-        acks,
-        keys: key_ids,
-        key_partitions: Vec::new(),
-        partitions_cached: 0,
-        random_keys: matches!(keys, KeySpec::Random { .. }),
-        key_cursor: 0,
-        sticky: None,
-        sticky_records: 0,
-        carry_milli: 0,
-        last_error: Vec::new(),
-        buffers: Vec::new(),
-        active: true,
-        sent: 0,
-        appended: 0,
-        failed: 0,
-    });
-    self.timers.schedule_in(ctx, self.settings.tick_ms, idx);
-    Ok(())
-}
-
-/// Timer: producer `idx` sends one tick worth of records.
-fn on_tick(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, idx: u32) {
-    let tick = self.settings.tick_ms;
-    let per_batch = (self.settings.batch_size / self.settings.record_size_bytes).max(1);
-    let Some(p) = self.list.get_mut(idx as usize) else { return };
-    if !p.active {
-        return;
-    }
-    let tid = p.topic;
-    let nparts = cluster.topics[tid].partitions.len() as u32;
-    // Records this tick (integer arithmetic with carry so any rate is exact on average).
-    let milli = p.carry_milli + p.rate_per_sec as u64 * tick;
-    let count = milli / 1000;
-    p.carry_milli = milli % 1000;
-    if p.partitions_cached != nparts && !p.keys.is_empty() {
-        p.key_partitions = p
-            .keys
-            .iter()
-            .map(|&k| crate::kafka::hash::partition_for_key(cluster.key_str(k).unwrap_or(""), nparts))
-            .collect();
-        p.partitions_cached = nparts;
-    }
-    let mut per_part = std::mem::take(&mut p.buffers);
-    per_part.resize_with(nparts as usize, Vec::new);
-    for b in per_part.iter_mut() {
-        b.clear();
-    }
-    let pid = p.identity;
-    let mut seq = cluster.producers[pid as usize].next_sequence;
-    for _ in 0..count {
-        let (key, part) = if p.keys.is_empty() {
-            let need_new = match p.sticky {
-                None => true,
-                Some(s) => p.sticky_records >= per_batch || s >= nparts,
-            };
-            if need_new {
-                let parts = &cluster.topics[tid].partitions;
-                let n_avail = parts.iter().filter(|x| x.leader.is_some()).count() as u64;
-                let choice = if n_avail == 0 {
-                    ctx.rng.below(nparts as u64) as u32
-                } else {
-                    // The k-th partition with a leader, k uniform.
-                    let k = ctx.rng.below(n_avail) as usize;
-                    parts.iter().enumerate().filter(|(_, x)| x.leader.is_some()).nth(k).map_or(0, |(i, _)| i as u32)
-                };
-                p.sticky = Some(choice);
-                p.sticky_records = 0;
-            }
-            p.sticky_records += 1;
-            (NO_KEY, p.sticky.expect("set above"))
-        } else {
-            let ki = if p.random_keys {
-                ctx.rng.below(p.keys.len() as u64) as usize
-            } else {
-                let k = p.key_cursor;
-                p.key_cursor = (p.key_cursor + 1) % p.keys.len();
-                k
-            };
-            (p.keys[ki], p.key_partitions[ki])
+            None => format!("producer-{}", self.list.len() + 1),
         };
-        per_part[part as usize].push(Record {
-            offset: 0,
-            timestamp_ms: 0,
-            value: 0,
-            producer_id: pid,
-            sequence: seq,
-            key,
-            leader_epoch: 0,
+        if self.list.iter().any(|p| p.active && p.name == name) {
+            return Err(SimError::DuplicateClient(format!("producer '{name}' is already running")));
+        }
+        let key_strings: Vec<String> = match &keys {
+            KeySpec::None => Vec::new(),
+            KeySpec::Fixed(v) => {
+                if v.is_empty() || v.len() > limits::MAX_KEYSPEC_KEYS as usize {
+                    return Err(SimError::LimitExceeded(format!(
+                        "fixed keys must number 1..={}",
+                        limits::MAX_KEYSPEC_KEYS
+                    )));
+                }
+                v.clone()
+            }
+            KeySpec::Random { count } => {
+                if *count == 0 || *count > limits::MAX_KEYSPEC_KEYS {
+                    return Err(SimError::LimitExceeded(format!(
+                        "random key count must be in 1..={}",
+                        limits::MAX_KEYSPEC_KEYS
+                    )));
+                }
+                (0..*count).map(|i| format!("key-{i}")).collect()
+            }
+        };
+        if key_strings.is_empty() && cluster.topics[tid].config.cleanup_policy.compacts() {
+            return Err(SimError::ProduceRejected {
+                error: "INVALID_RECORD".into(),
+                message: format!("Compacted topic cannot accept message without key in topic {topic}."),
+            });
+        }
+        let new_keys = key_strings.iter().filter(|k| cluster.key_str_id(k).is_none()).count();
+        if cluster.key_count() + new_keys > limits::MAX_KEYS {
+            return Err(SimError::LimitExceeded(format!("at most {} distinct keys", limits::MAX_KEYS)));
+        }
+        if cluster.producers.len() >= limits::MAX_PRODUCERS {
+            return Err(SimError::LimitExceeded(format!("at most {} producers", limits::MAX_PRODUCERS)));
+        }
+        // All checks passed: mutate.
+        let key_ids: Vec<u32> = key_strings.iter().map(|k| cluster.intern_key(k).expect("checked cap")).collect();
+        let identity = cluster.register_producer(name.clone(), acks)?;
+        let idx = self.list.len() as u32;
+        self.list.push(Producer {
+            name,
+            identity,
+            topic: tid,
+            rate_per_sec,
+            acks,
+            keys: key_ids,
+            key_partitions: Vec::new(),
+            partitions_cached: 0,
+            random_keys: matches!(keys, KeySpec::Random { .. }),
+            key_cursor: 0,
+            sticky: None,
+            sticky_records: 0,
+            carry_milli: 0,
+            last_error: Vec::new(),
+            buffers: Vec::new(),
+            active: true,
+            sent: 0,
+            appended: 0,
+            failed: 0,
         });
-        seq = seq.wrapping_add(1);
+        self.timers.schedule_in(ctx, self.settings.tick_ms, idx);
+        Ok(())
     }
-    cluster.producers[pid as usize].next_sequence = seq;
-    p.sent += count;
-    let acks = p.acks;
-    let name = p.name.clone();
-    let mut appended = 0u64;
-    let mut failed = 0u64;
-    let mut last_error = std::mem::take(&mut p.last_error);
-    last_error.resize(nparts as usize, None);
-    for (part, recs) in per_part.iter_mut().enumerate() {
-        if recs.is_empty() {
-            continue;
+
+    /// Timer: producer `idx` sends one tick worth of records.
+    fn on_tick(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, idx: u32) {
+        let tick = self.settings.tick_ms;
+        let per_batch = (self.settings.batch_size / self.settings.record_size_bytes).max(1);
+        let Some(p) = self.list.get_mut(idx as usize) else { return };
+        if !p.active {
+            return;
         }
-        let n = recs.len() as u64;
-        match cluster.append(ctx, tid, part, acks, recs) {
-            Ok(_) => {
-                appended += n;
-                last_error[part] = None;
-                if acks == Acks::One {
-                    cluster.producers[pid as usize].acknowledged += n;
+        let tid = p.topic;
+        let nparts = cluster.topics[tid].partitions.len() as u32;
+        // Records this tick (integer arithmetic with carry so any rate is exact on average).
+        let milli = p.carry_milli + p.rate_per_sec as u64 * tick;
+        let count = milli / 1000;
+        p.carry_milli = milli % 1000;
+        if p.partitions_cached != nparts && !p.keys.is_empty() {
+            p.key_partitions = p
+                .keys
+                .iter()
+                .map(|&k| crate::kafka::hash::partition_for_key(cluster.key_str(k).unwrap_or(""), nparts))
+                .collect();
+            p.partitions_cached = nparts;
+        }
+        let mut per_part = std::mem::take(&mut p.buffers);
+        per_part.resize_with(nparts as usize, Vec::new);
+        for b in per_part.iter_mut() {
+            b.clear();
+        }
+        let pid = p.identity;
+        let mut seq = cluster.producers[pid as usize].next_sequence;
+        for _ in 0..count {
+            let (key, part) = if p.keys.is_empty() {
+                let need_new = match p.sticky {
+                    None => true,
+                    Some(s) => p.sticky_records >= per_batch || s >= nparts,
+                };
+                if need_new {
+                    let parts = &cluster.topics[tid].partitions;
+                    let n_avail = parts.iter().filter(|x| x.leader.is_some()).count() as u64;
+                    let choice = if n_avail == 0 {
+                        ctx.rng.below(nparts as u64) as u32
+                    } else {
+                        // The k-th partition with a leader, k uniform.
+                        let k = ctx.rng.below(n_avail) as usize;
+                        parts
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, x)| x.leader.is_some())
+                            .nth(k)
+                            .map_or(0, |(i, _)| i as u32)
+                    };
+                    p.sticky = Some(choice);
+                    p.sticky_records = 0;
+                }
+                p.sticky_records += 1;
+                (NO_KEY, p.sticky.expect("set above"))
+            } else {
+                let ki = if p.random_keys {
+                    ctx.rng.below(p.keys.len() as u64) as usize
+                } else {
+                    let k = p.key_cursor;
+                    p.key_cursor = (p.key_cursor + 1) % p.keys.len();
+                    k
+                };
+                (p.keys[ki], p.key_partitions[ki])
+            };
+            per_part[part as usize].push(Record {
+                offset: 0,
+                timestamp_ms: 0,
+                value: 0,
+                producer_id: pid,
+                sequence: seq,
+                key,
+                leader_epoch: 0,
+            });
+            seq = seq.wrapping_add(1);
+        }
+        cluster.producers[pid as usize].next_sequence = seq;
+        p.sent += count;
+        let acks = p.acks;
+        let name = p.name.clone();
+        let mut appended = 0u64;
+        let mut failed = 0u64;
+        let mut last_error = std::mem::take(&mut p.last_error);
+        last_error.resize(nparts as usize, None);
+        for (part, recs) in per_part.iter_mut().enumerate() {
+            if recs.is_empty() {
+                continue;
+            }
+            let n = recs.len() as u64;
+            match cluster.append(ctx, tid, part, acks, recs) {
+                Ok(_) => {
+                    appended += n;
+                    last_error[part] = None;
+                    if acks == Acks::One {
+                        cluster.producers[pid as usize].acknowledged += n;
+                    }
+                }
+                Err(e) => {
+                    failed += n;
+                    if last_error[part] == Some(e) {
+                        continue;
+                    }
+                    last_error[part] = Some(e);
+                    self.out.push(
+                        ctx,
+                        ProducerEvent::ProduceFailed {
+                            producer: name.clone(),
+                            topic: cluster.topics[tid].name.clone(),
+                            partition: part as u32,
+                            count: n,
+                            error: e.name().to_string(),
+                        },
+                    );
                 }
             }
-            Err(e) => {
-                failed += n;
-                if last_error[part] == Some(e) {
-                    continue;
-                }
-                last_error[part] = Some(e);
-                self.out.push(ctx, ProducerEvent::ProduceFailed {
-                    producer: name.clone(),
-                    topic: cluster.topics[tid].name.clone(),
-                    partition: part as u32,
-                    count: n,
-                    error: e.name().to_string(),
-                });
-            }
         }
+        let p = &mut self.list[idx as usize];
+        p.buffers = per_part;
+        p.last_error = last_error;
+        p.appended += appended;
+        p.failed += failed;
+        self.timers.schedule_in(ctx, tick, idx);
     }
-    let p = &mut self.list[idx as usize];
-    p.buffers = per_part;
-    p.last_error = last_error;
-    p.appended += appended;
-    p.failed += failed;
-    self.timers.schedule_in(ctx, tick, idx);
-}
     /// One-shot produce through the default partitioner (console-producer identity per acks).
-    pub fn produce_once(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, topic: &str, count: u32, key: Option<&str>, acks: Acks) -> Result<(), SimError> {
+    pub fn produce_once(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        topic: &str,
+        count: u32,
+        key: Option<&str>,
+        acks: Acks,
+    ) -> Result<(), SimError> {
         let tid = cluster
             .topic_id(topic)
             .ok_or_else(|| SimError::UnknownTopicOrPartition(format!("Topic {topic} not present in metadata")))?;
@@ -475,7 +510,6 @@ fn on_tick(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, idx: u32) {
         }
         Ok(())
     }
-
 }
 
 fn acks_idx(a: Acks) -> usize {
@@ -488,14 +522,17 @@ fn acks_idx(a: Acks) -> usize {
 
 fn produce_error(e: AppendError, topic: &str, partition: u32) -> SimError {
     let message = match e {
-        AppendError::NotEnoughReplicas => format!(
-            "Messages are rejected since there are fewer in-sync replicas than required for {topic}-{partition}"
-        ),
+        AppendError::NotEnoughReplicas => {
+            format!("Messages are rejected since there are fewer in-sync replicas than required for {topic}-{partition}")
+        }
         AppendError::NotLeaderOrFollower => format!("{topic}-{partition} has no leader (offline)"),
         AppendError::NetworkException => format!("the leader of {topic}-{partition} is not reachable"),
         AppendError::KafkaStorageError => "GroupLab's retained-record cap (max_retained_records) is reached".to_string(),
         AppendError::InvalidRecord => format!("Compacted topic cannot accept message without key in topic partition {topic}-{partition}."),
         AppendError::UnknownTopicOrPartition => format!("{topic}-{partition} does not exist"),
     };
-    SimError::ProduceRejected { error: e.name().to_string(), message }
+    SimError::ProduceRejected {
+        error: e.name().to_string(),
+        message,
+    }
 }

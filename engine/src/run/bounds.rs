@@ -15,7 +15,9 @@ pub const MAX_HORIZON_MS: u64 = 7 * 24 * 3_600_000;
 /// `Err` naming `field` when the time `ms` lies past [`MAX_HORIZON_MS`].
 pub fn check_horizon(field: &str, ms: u64) -> Result<(), String> {
     if ms > MAX_HORIZON_MS {
-        return Err(format!("{field}: {ms} ms is beyond the simulation's horizon of {MAX_HORIZON_MS} ms (one week)"));
+        return Err(format!(
+            "{field}: {ms} ms is beyond the simulation's horizon of {MAX_HORIZON_MS} ms (one week)"
+        ));
     }
     Ok(())
 }
@@ -53,11 +55,18 @@ mod tests {
 
     #[test]
     fn scenario_end_is_the_latest_time() {
-        let tc = |at_ms| TimedCommand { at_ms, command: crate::Command::CrashBroker { broker: 0 } };
+        let tc = |at_ms| TimedCommand {
+            at_ms,
+            command: crate::Command::CrashBroker { broker: 0 },
+        };
         assert_eq!(scenario_end_ms(&[], None), 0);
         assert_eq!(scenario_end_ms(&[tc(5), tc(3)], Some(4)), 5);
         assert_eq!(scenario_end_ms(&[tc(5)], Some(40)), 40);
-        assert!(check_scenario_times(&[tc(5), tc(MAX_HORIZON_MS + 1)], None).unwrap_err().starts_with("commands[1].at_ms: "));
-        assert!(check_scenario_times(&[tc(5)], Some(u64::MAX)).unwrap_err().starts_with("run_until_ms: 18446744073709551615 ms"));
+        assert!(check_scenario_times(&[tc(5), tc(MAX_HORIZON_MS + 1)], None)
+            .unwrap_err()
+            .starts_with("commands[1].at_ms: "));
+        assert!(check_scenario_times(&[tc(5)], Some(u64::MAX))
+            .unwrap_err()
+            .starts_with("run_until_ms: 18446744073709551615 ms"));
     }
 }

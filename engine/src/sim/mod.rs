@@ -15,7 +15,7 @@ use crate::cluster::{limits, Cluster, ClusterConfig, ClusterTimer};
 use crate::kafka::error::SimError;
 use crate::kafka::topic::{CleanupPolicy, TopicConfig, CONSUMER_OFFSETS};
 use crate::kernel::{Ctx, EventQueue, Fnv};
-use crate::producer::{acks_str, Acks, ProducerSettings, Producers};
+use crate::producer::{acks_str, Acks, ProducerSettings, ProducerSpec, Producers};
 use group_layer::GroupLayer;
 
 /// Simulation configuration. Field names with dots are Kafka's config names; unknown ones are
@@ -241,7 +241,8 @@ impl Sim {
                 self.producers.produce_once(&mut self.ctx, &mut self.cluster, &topic, count, key.as_deref(), acks)
             }
             Command::AddProducer { producer_id, topic, rate_per_sec, keys, acks } => {
-                self.producers.add(&mut self.ctx, &mut self.cluster, producer_id, topic, rate_per_sec, keys, acks)
+                let spec = ProducerSpec { producer_id, topic, rate_per_sec, keys, acks };
+                self.producers.add(&mut self.ctx, &mut self.cluster, spec)
             }
             Command::RemoveProducer { producer_id } => self.producers.remove(&producer_id),
             Command::CrashBroker { broker } => self.cluster.crash_broker(&mut self.ctx, broker),
