@@ -58,7 +58,7 @@ fn a_command_at_49_days_is_refused_naming_it() {
 fn times_up_to_the_horizon_parse() {
     let s = Scenario::from_json(&scenario_json(&[0, MAX_HORIZON_MS], Some(MAX_HORIZON_MS))).unwrap();
     assert_eq!(s.run_until_ms, Some(MAX_HORIZON_MS));
-    assert_eq!(grouplab_engine::run::bounds::scenario_end_ms(&s.commands, s.run_until_ms), MAX_HORIZON_MS);
+    assert_eq!(grouplab_engine::run::scenario::scenario_end_ms(&s.commands, s.run_until_ms), MAX_HORIZON_MS);
 }
 
 #[test]

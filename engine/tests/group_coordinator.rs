@@ -3,10 +3,8 @@
 use grouplab_engine::group::coordinator::{
     CoordinatorConfig, GroupCoordinator, GroupState, JoinTimer,
 };
-use grouplab_engine::group::protocol::{
-    Body, CoordinatorRecord, Endpoint, ErrorCode, JoinProtocol, Message, OffsetCommitEntry, Output,
-    Request, Response, Subscription, SyncAssignment, TopicPartition,
-};
+use grouplab_engine::group::protocol::{Body, CoordinatorRecord, Endpoint, ErrorCode, JoinProtocol, Message, OffsetCommitEntry, Request, Response, Subscription, SyncAssignment, TopicPartition};
+use grouplab_engine::group::output::Output;
 
 fn msg(from: &str, corr: u64, req: Request) -> Message {
     Message {

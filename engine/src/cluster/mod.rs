@@ -20,7 +20,7 @@ pub mod log;
 
 use crate::kernel::vecmap::VecMap;
 
-use crate::api::command::Acks;
+use serde::{Deserialize, Serialize};
 use crate::kafka::error::SimError;
 pub use event::ClusterEvent;
 use crate::kernel::Ctx;
@@ -79,6 +79,23 @@ pub struct ClusterConfig {
     pub max_retained_records: u64,
     /// Report per-batch detail events (append, fetch, HW).
     pub detail_events: bool,
+}
+
+/// The `acks` of a produce request (`ProducerConfig.ACKS_CONFIG`), which decides when the leader
+/// acknowledges it. Producer setting (`ProducerConfig.ACKS_CONFIG`); Kafka's default since 3.0 is `all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, PartialOrd, Ord)]
+pub enum Acks {
+    /// `acks=0`: fire and forget, never acknowledged.
+    #[serde(rename = "0")]
+    Zero,
+    /// `acks=1`: acknowledged once the leader appended the record.
+    #[serde(rename = "1")]
+    One,
+    /// `acks=all` (`-1`): acknowledged once the high watermark passed the record; rejected with
+    /// `NOT_ENOUGH_REPLICAS` when the ISR is smaller than `min.insync.replicas`.
+    #[default]
+    #[serde(rename = "all")]
+    All,
 }
 
 /// The log layer's timers.

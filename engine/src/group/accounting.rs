@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::protocol::{Output, RecordId, TopicPartition};
+use super::protocol::{RecordId, TopicPartition};
+use super::output::Output;
 
 /// One ownership change of a partition in a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

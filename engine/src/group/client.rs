@@ -23,10 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use super::coordinator::CONSUMER_PROTOCOL_TYPE;
 use super::event::GroupEvent;
-use super::protocol::{
-    Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry,
-    Output, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition,
-};
+use super::protocol::{Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition};
+use super::output::Output;
 use super::GroupError;
 
 /// A member's subscription as handed to an assignor

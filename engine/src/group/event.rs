@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::coordinator::GroupState;
+use super::state::GroupState;
 use super::protocol::{fmt_partitions, ErrorCode, TopicPartition};
 
 /// One notable thing in a group's life.

@@ -11,7 +11,7 @@
 //!   fake partition source, a message queue and a clock), used by tests and usable as a sandbox.
 //!
 //! Everything is driven by `handle_message(now_ms, msg)` / `handle_timeout(now_ms)` returning
-//! [`protocol::Output`]s, plus `next_deadline_ms()`. No clocks, no randomness except
+//! [`output::Output`]s, plus `next_deadline_ms()`. No clocks, no randomness except
 //! caller-seeded, ordered collections only. The simulation's group layer (`sim::group_layer`)
 //! wires these machines into the full simulation (coordinator on the `__consumer_offsets` leader, real fetches).
 //!
@@ -35,7 +35,9 @@ pub mod client;
 pub mod config;
 pub mod coordinator;
 pub mod event;
+pub mod output;
 pub mod protocol;
+pub mod state;
 pub mod world;
 
 use std::fmt;
@@ -46,11 +48,11 @@ pub use client::{
     MemberState, MemberSubscription, PartitionOffsets, PartitionSource, RebalanceProtocol,
 };
 pub use config::GroupConfig;
-pub use coordinator::{CoordinatorConfig, GroupCoordinator, GroupState};
+pub use coordinator::{CoordinatorConfig, GroupCoordinator};
 pub use event::GroupEvent;
-pub use protocol::{
-    CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, TopicPartition,
-};
+pub use output::Output;
+pub use protocol::{CoordinatorRecord, Endpoint, ErrorCode, Message, RecordId, TopicPartition};
+pub use state::GroupState;
 
 /// Errors for invalid input to the group state machines (never Kafka protocol errors, which are
 /// [`ErrorCode`]s inside responses).

@@ -12,7 +12,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::event::GroupEvent;
 
 /// A topic partition, printed like Kafka's `TopicPartition.toString()` (`topic-0`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -517,71 +516,3 @@ pub fn producer_record_id(producer_id: u32, sequence: u32) -> RecordId {
     (u64::from(producer_id) << 32) | u64::from(sequence)
 }
 
-/// Everything a group state machine can ask its driver to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum Output {
-    /// Deliver this message at `message.deliver_at_ms`.
-    Send(Message),
-    /// Append this record to the group's `__consumer_offsets` partition.
-    AppendRecord(CoordinatorRecord),
-    /// The application finished processing one record.
-    Processed {
-        /// Group.
-        group_id: String,
-        /// Consumer.
-        client_id: String,
-        /// Partition.
-        tp: TopicPartition,
-        /// Offset of the record.
-        offset: i64,
-        /// Caller-given record identity.
-        record_id: RecordId,
-        /// When processing finished.
-        at_ms: u64,
-    },
-    /// The consumer now owns these partitions (`onPartitionsAssigned`).
-    Assigned {
-        /// Group.
-        group_id: String,
-        /// Consumer.
-        client_id: String,
-        /// Newly owned partitions.
-        partitions: Vec<TopicPartition>,
-        /// When.
-        at_ms: u64,
-    },
-    /// The consumer no longer owns these partitions (`onPartitionsRevoked`, or
-    /// `onPartitionsLost` when `lost`; a crash also ends ownership).
-    Revoked {
-        /// Group.
-        group_id: String,
-        /// Consumer.
-        client_id: String,
-        /// Partitions given up.
-        partitions: Vec<TopicPartition>,
-        /// Lost (not cleanly revoked).
-        lost: bool,
-        /// When.
-        at_ms: u64,
-    },
-    /// The coordinator removed a member (session expiry, rebalance timeout, LeaveGroup): from
-    /// now on the group treats its partitions as free even if the consumer (a zombie) has not
-    /// noticed yet.
-    MemberRemoved {
-        /// Group.
-        group_id: String,
-        /// `client.id` of the member.
-        client_id: String,
-        /// Member id removed.
-        member_id: String,
-        /// When.
-        at_ms: u64,
-    },
-    /// Something worth showing happened.
-    Event {
-        /// When.
-        at_ms: u64,
-        /// What.
-        event: GroupEvent,
-    },
-}

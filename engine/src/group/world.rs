@@ -11,10 +11,8 @@ use crate::kernel::vecmap::VecMap;
 use super::accounting::{lag_rows, DeliveryLedger, LagRow, OwnershipTimeline};
 use super::client::{AssignFn, ConsumerClient, ConsumerConfig, PartitionOffsets, PartitionSource};
 use super::coordinator::{CoordinatorConfig, GroupCoordinator};
-use super::protocol::{
-    Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId, Request, Response,
-    TopicPartition,
-};
+use super::protocol::{Body, CoordinatorRecord, Endpoint, ErrorCode, Message, RecordId, Request, Response, TopicPartition};
+use super::output::Output;
 use super::GroupError;
 
 /// An in-memory partition log: records are identities appended at increasing offsets; the

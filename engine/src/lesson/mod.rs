@@ -772,8 +772,8 @@ impl Lesson {
 
 /// The setup's times and the steps' worst-case waits against the horizon (see [`crate::run::bounds`]).
 fn check_lesson_horizon(commands: &[TimedCommand], run_until_ms: Option<u64>, steps: &[Step]) -> Result<(), String> {
-    crate::run::bounds::check_scenario_times(commands, run_until_ms)?;
-    check_step_waits(crate::run::bounds::scenario_end_ms(commands, run_until_ms), steps)
+    crate::run::scenario::check_scenario_times(commands, run_until_ms)?;
+    check_step_waits(crate::run::scenario::scenario_end_ms(commands, run_until_ms), steps)
 }
 
 // ---------------------------------------------------------------------------------------------

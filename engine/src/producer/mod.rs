@@ -15,26 +15,11 @@ pub mod event;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::cluster::Acks;
 use crate::cluster::{limits, AppendError, Cluster, Record, NO_KEY};
 use crate::kafka::error::SimError;
 use crate::kernel::{Ctx, Fnv, Outbox, Timers};
 pub use event::ProducerEvent;
-
-/// Producer `acks` setting (`ProducerConfig.ACKS_CONFIG`); Kafka's default since 3.0 is `all`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, PartialOrd, Ord)]
-pub enum Acks {
-    /// `acks=0`: fire and forget, never acknowledged.
-    #[serde(rename = "0")]
-    Zero,
-    /// `acks=1`: acknowledged once the leader appended the record.
-    #[serde(rename = "1")]
-    One,
-    /// `acks=all` (`-1`): acknowledged once the high watermark passed the record; rejected with
-    /// `NOT_ENOUGH_REPLICAS` when the ISR is smaller than `min.insync.replicas`.
-    #[default]
-    #[serde(rename = "all")]
-    All,
-}
 
 /// Which keys a simulated producer attaches to its records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

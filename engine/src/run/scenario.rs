@@ -54,7 +54,7 @@ impl Scenario {
     /// naming the field.
     pub fn from_json(s: &str) -> Result<Scenario, String> {
         let scenario: Scenario = serde_json::from_str(s).map_err(|e| format!("invalid scenario JSON: {e}"))?;
-        super::bounds::check_scenario_times(&scenario.commands, scenario.run_until_ms).map_err(|e| format!("invalid scenario: {e}"))?;
+        check_scenario_times(&scenario.commands, scenario.run_until_ms).map_err(|e| format!("invalid scenario: {e}"))?;
         Ok(scenario)
     }
 
@@ -69,8 +69,8 @@ impl Scenario {
     /// (`end_ms` is when the run will end). The engine reads no clock: the caller decides
     /// whether and when to report (the CLI does after a few seconds of wall time).
     pub fn run_with_progress(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<ScenarioRun, SimError> {
-        super::bounds::check_scenario_times(&self.commands, self.run_until_ms).map_err(SimError::LimitExceeded)?;
-        let end_ms = super::bounds::scenario_end_ms(&self.commands, self.run_until_ms);
+        check_scenario_times(&self.commands, self.run_until_ms).map_err(SimError::LimitExceeded)?;
+        let end_ms = scenario_end_ms(&self.commands, self.run_until_ms);
         let mut progress = |now_ms: u64| progress(now_ms, end_ms);
         let mut sim = Sim::new(self.config.clone())?;
         let mut events = Vec::new();
@@ -97,6 +97,23 @@ impl Scenario {
     }
 }
 
+/// Checks every command's `at_ms` (named `commands[i].at_ms`) and `run_until_ms`.
+pub fn check_scenario_times(commands: &[TimedCommand], run_until_ms: Option<u64>) -> Result<(), String> {
+    for (i, tc) in commands.iter().enumerate() {
+        super::bounds::check_horizon(&format!("commands[{i}].at_ms"), tc.at_ms)?;
+    }
+    if let Some(end) = run_until_ms {
+        super::bounds::check_horizon("run_until_ms", end)?;
+    }
+    Ok(())
+}
+
+/// Simulated time at which a scenario run ends: its last command or `run_until_ms`, whichever
+/// is later (as [`crate::Scenario::run`] plays it).
+pub fn scenario_end_ms(commands: &[TimedCommand], run_until_ms: Option<u64>) -> u64 {
+    commands.iter().map(|tc| tc.at_ms).chain(run_until_ms).max().unwrap_or(0)
+}
+
 /// Advance to `until_ms` one deadline at a time, draining events after each so the bounded
 /// output queue never overflows.
 pub fn advance_draining(sim: &mut Sim, until_ms: u64, events: &mut Vec<Event>) {
@@ -118,5 +135,28 @@ pub fn advance_draining_with_progress(sim: &mut Sim, until_ms: u64, events: &mut
     sim.advance_to(until_ms);
     while let Some(e) = sim.poll_event() {
         events.push(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::super::bounds::MAX_HORIZON_MS;
+
+    #[test]
+    fn scenario_end_is_the_latest_time() {
+        let tc = |at_ms| TimedCommand {
+            at_ms,
+            command: crate::Command::CrashBroker { broker: 0 },
+        };
+        assert_eq!(scenario_end_ms(&[], None), 0);
+        assert_eq!(scenario_end_ms(&[tc(5), tc(3)], Some(4)), 5);
+        assert_eq!(scenario_end_ms(&[tc(5)], Some(40)), 40);
+        assert!(check_scenario_times(&[tc(5), tc(MAX_HORIZON_MS + 1)], None)
+            .unwrap_err()
+            .starts_with("commands[1].at_ms: "));
+        assert!(check_scenario_times(&[tc(5)], Some(u64::MAX))
+            .unwrap_err()
+            .starts_with("run_until_ms: 18446744073709551615 ms"));
     }
 }

@@ -27,10 +27,8 @@ use crate::group::client::{
     MemberSubscription, PartitionOffsets, PartitionSource,
 };
 use crate::group::coordinator::{CommittedOffset, GroupCoordinator};
-use crate::group::protocol::{
-    producer_record_id, Body, CoordinatorRecord, Endpoint, ErrorCode, Message, Output, RecordId,
-    Request, Response, TopicPartition,
-};
+use crate::group::protocol::{producer_record_id, Body, CoordinatorRecord, Endpoint, ErrorCode, Message, RecordId, Request, Response, TopicPartition};
+use crate::group::output::Output;
 use crate::group::config::{group_err, validate_strategies};
 use crate::group::{GroupConfig, GroupError, GroupEvent};
 use crate::kernel::{pack, unpack, Ctx, Fnv, Outbox, Timers};
