@@ -35,7 +35,8 @@ use crate::api::command::Command;
 use crate::kafka::error::SimError;
 use crate::api::event::Event;
 use crate::run::bounds::MAX_HORIZON_MS;
-use crate::run::scenario::{advance_draining, Scenario, TimedCommand};
+use crate::run::scenario::{scenario_end_ms, Scenario};
+use crate::run::timeline::{Collect, TimedCommand, Timeline};
 use crate::sim::{Sim, SimConfig};
 use crate::api::view::View;
 
@@ -1122,9 +1123,10 @@ fn wait_for_event(sim: &mut Sim, pattern: &Value, deadline_ms: u64, trace: &mut 
 pub struct LessonRun {
     lesson: Lesson,
     sim: Sim,
+    /// The setup's commands, then every staging and learner command (the one replay).
+    timeline: Timeline,
     step: usize,
     step_started_ms: u64,
-    applied: Vec<TimedCommand>,
     trace: Vec<Event>,
     trace_dropped: u64,
     /// Events since the current step started (for `on_event` steps whose event the staging
@@ -1137,15 +1139,19 @@ impl LessonRun {
     pub fn start(lesson: &Lesson) -> Result<LessonRun, LessonError> {
         lesson.check_horizon()?;
         let scenario = lesson.scenario();
-        let run = scenario.run().map_err(|e| LessonError { file: lesson.file.clone(), step: None, problem: format!("config: {e}") })?;
-        if let Some((i, e)) = run.rejected.first() {
-            return Err(LessonError { file: lesson.file.clone(), step: None, problem: format!("setup command #{i} rejected: {e}") });
+        let config_error = |e: SimError| LessonError { file: lesson.file.clone(), step: None, problem: format!("config: {e}") };
+        let mut sim = Sim::new(scenario.config.clone()).map_err(config_error)?;
+        let mut timeline = Timeline::new(scenario.commands.clone());
+        let mut setup = Collect::default();
+        timeline.advance(&mut sim, scenario_end_ms(&scenario.commands, scenario.run_until_ms), &mut setup);
+        if let Some(r) = setup.rejected.first() {
+            return Err(LessonError { file: lesson.file.clone(), step: None, problem: format!("setup command #{} rejected: {}", r.index, r.error) });
         }
-        let mut trace = run.events;
+        let mut trace = setup.events;
         let trace_dropped = trace.len().saturating_sub(MAX_TRACE_EVENTS) as u64;
         trace.truncate(MAX_TRACE_EVENTS);
-        let now = run.sim.now_ms();
-        let mut r = LessonRun { lesson: lesson.clone(), sim: run.sim, step: 0, step_started_ms: now, applied: Vec::new(), trace, trace_dropped, step_events: Vec::new() };
+        let now = sim.now_ms();
+        let mut r = LessonRun { lesson: lesson.clone(), sim, timeline, step: 0, step_started_ms: now, trace, trace_dropped, step_events: Vec::new() };
         r.enter_step()?;
         Ok(r)
     }
@@ -1188,7 +1194,7 @@ impl LessonRun {
     }
     /// Commands applied after the setup (staging and learner actions), with their times.
     pub fn applied(&self) -> &[TimedCommand] {
-        &self.applied
+        self.timeline.applied()
     }
 
     fn err(&self, problem: String) -> LessonError {
@@ -1217,9 +1223,7 @@ impl LessonRun {
         self.step_events.clear();
         let commands = self.step().commands.clone();
         for (i, c) in commands.into_iter().enumerate() {
-            let at_ms = self.sim.now_ms();
-            self.sim.apply(c.clone()).map_err(|e| self.err(format!("commands[{i}] rejected: {e}")))?;
-            self.applied.push(TimedCommand { at_ms, command: c });
+            self.timeline.apply(&mut self.sim, c).map_err(|e| self.err(format!("commands[{i}] rejected: {e}")))?;
             self.drain();
         }
         Ok(())
@@ -1227,9 +1231,7 @@ impl LessonRun {
 
     /// Applies a learner's command now. Returns whether it completes an `on_action` step.
     pub fn learner_apply(&mut self, command: Command) -> Result<bool, SimError> {
-        let at_ms = self.sim.now_ms();
-        self.sim.apply(command.clone())?;
-        self.applied.push(TimedCommand { at_ms, command: command.clone() });
+        self.timeline.apply(&mut self.sim, command.clone())?;
         self.drain();
         Ok(matches!(&self.step().advance, Advance::OnAction(want) if action_matches(want, &command)))
     }
@@ -1241,9 +1243,9 @@ impl LessonRun {
             Advance::Next => Ok("next".into()),
             Advance::AfterMs(ms) => {
                 let until = self.step_started_ms.saturating_add(ms).max(self.sim.now_ms());
-                let mut events = Vec::new();
-                advance_draining(&mut self.sim, until, &mut events);
-                for e in events {
+                let mut seen = Collect::default();
+                self.timeline.advance(&mut self.sim, until, &mut seen);
+                for e in seen.events {
                     self.record(e);
                 }
                 Ok(format!("after {ms} ms"))
@@ -1283,7 +1285,7 @@ impl LessonRun {
             Advance::Next => false,
             Advance::AfterMs(ms) => self.sim.now_ms() >= self.step_started_ms.saturating_add(*ms),
             Advance::OnEvent { pattern, .. } => self.step_events.iter().any(|e| event_matches(pattern, e)),
-            Advance::OnAction(want) => self.applied.iter().any(|tc| tc.at_ms >= self.step_started_ms && action_matches(want, &tc.command)),
+            Advance::OnAction(want) => self.timeline.applied().iter().any(|tc| tc.at_ms >= self.step_started_ms && action_matches(want, &tc.command)),
         }
     }
 

@@ -3,3 +3,4 @@
 
 pub mod bounds;
 pub mod scenario;
+pub mod timeline;

@@ -2,20 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::command::Command;
 use crate::kafka::error::SimError;
 use crate::api::event::Event;
 use crate::sim::{Sim, SimConfig};
 
-/// A command to apply at simulated time `at_ms`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimedCommand {
-    /// When to apply it.
-    pub at_ms: u64,
-    /// What to apply.
-    pub command: Command,
-}
+pub use super::timeline::TimedCommand;
+use super::timeline::{Collect, Observer, Rejected, Timeline};
 
 /// A reproducible experiment. Unknown fields are refused (here and in the configs), so a
 /// misspelt key is an error rather than silently ignored.
@@ -71,29 +63,30 @@ impl Scenario {
     pub fn run_with_progress(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<ScenarioRun, SimError> {
         check_scenario_times(&self.commands, self.run_until_ms).map_err(SimError::LimitExceeded)?;
         let end_ms = scenario_end_ms(&self.commands, self.run_until_ms);
-        let mut progress = |now_ms: u64| progress(now_ms, end_ms);
         let mut sim = Sim::new(self.config.clone())?;
-        let mut events = Vec::new();
-        let mut rejected = Vec::new();
-        let mut order: Vec<usize> = (0..self.commands.len()).collect();
-        crate::kernel::sort::sort_by_key(&mut order, |&i| self.commands[i].at_ms);
-        for i in order {
-            let tc = &self.commands[i];
-            advance_draining_with_progress(&mut sim, tc.at_ms, &mut events, &mut progress);
-            if let Err(e) = sim.apply(tc.command.clone()) {
-                rejected.push((i, e));
+        let mut timeline = Timeline::new(self.commands.clone());
+        struct Run<'a> {
+            seen: Collect,
+            progress: &'a mut dyn FnMut(u64, u64),
+            end_ms: u64,
+        }
+        impl Observer for Run<'_> {
+            fn event(&mut self, event: Event) {
+                self.seen.event(event);
             }
-            while let Some(e) = sim.poll_event() {
-                events.push(e);
+            fn rejected(&mut self, rejected: Rejected) {
+                self.seen.rejected(rejected);
+            }
+            fn keep_going(&mut self, now_ms: u64) -> bool {
+                (self.progress)(now_ms, self.end_ms);
+                true
             }
         }
-        if let Some(end) = self.run_until_ms {
-            advance_draining_with_progress(&mut sim, end, &mut events, &mut progress);
-        }
-        while let Some(e) = sim.poll_event() {
-            events.push(e);
-        }
-        Ok(ScenarioRun { sim, events, rejected })
+        let mut run = Run { seen: Collect::default(), progress, end_ms };
+        timeline.advance(&mut sim, end_ms, &mut run);
+        (run.progress)(sim.now_ms(), end_ms);
+        let rejected = run.seen.rejected.into_iter().map(|r| (r.index, r.error)).collect();
+        Ok(ScenarioRun { sim, events: run.seen.events, rejected })
     }
 }
 
@@ -112,30 +105,6 @@ pub fn check_scenario_times(commands: &[TimedCommand], run_until_ms: Option<u64>
 /// is later (as [`crate::Scenario::run`] plays it).
 pub fn scenario_end_ms(commands: &[TimedCommand], run_until_ms: Option<u64>) -> u64 {
     commands.iter().map(|tc| tc.at_ms).chain(run_until_ms).max().unwrap_or(0)
-}
-
-/// Advance to `until_ms` one deadline at a time, draining events after each so the bounded
-/// output queue never overflows.
-pub fn advance_draining(sim: &mut Sim, until_ms: u64, events: &mut Vec<Event>) {
-    advance_draining_with_progress(sim, until_ms, events, &mut |_| {});
-}
-
-/// [`advance_draining`], calling `progress(now_ms)` after every processed deadline.
-pub fn advance_draining_with_progress(sim: &mut Sim, until_ms: u64, events: &mut Vec<Event>, progress: &mut dyn FnMut(u64)) {
-    while let Some(d) = sim.next_deadline_ms() {
-        if d > until_ms {
-            break;
-        }
-        sim.step();
-        while let Some(e) = sim.poll_event() {
-            events.push(e);
-        }
-        progress(sim.now_ms());
-    }
-    sim.advance_to(until_ms);
-    while let Some(e) = sim.poll_event() {
-        events.push(e);
-    }
 }
 
 #[cfg(test)]
