@@ -137,7 +137,7 @@ pub fn app(props: &AppProps) -> Html {
         let lab = state.lab.clone();
         let (applied, playing, now_bucket) = {
             let l = lab.borrow();
-            (l.applied.len(), l.playing, l.now_ms() / 5_000)
+            (l.applied().len(), l.playing, l.now_ms() / 5_000)
         };
         use_keyed_effect(
             EffectKey::Key(format!("{applied} {playing} {now_bucket}")),

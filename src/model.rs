@@ -19,6 +19,7 @@
 use std::cell::OnceCell;
 use std::collections::VecDeque;
 
+use grouplab_engine::run::timeline::{Cursor, Observer, Rejected, Timeline};
 use grouplab_engine::{Command, Event, Scenario, Sim, SimError, TimedCommand, View};
 use serde::{Deserialize, Serialize};
 
@@ -163,18 +164,47 @@ struct Snapshot {
     at_ms: u64,
     /// [`snapshot_weight`] when taken.
     weight: u64,
-    script_cursor: usize,
-    applied_cursor: usize,
+    cursor: Cursor,
     event_seq: u64,
     sim: Sim,
+}
+
+/// How the lab hears its replay: events into the log ring, rejections as messages, and the
+/// real-time budget of the frame.
+struct LabObserver<'a> {
+    events: &'a mut VecDeque<LoggedEvent>,
+    next_seq: &'a mut u64,
+    errors: &'a mut Vec<String>,
+    keep_going: &'a mut dyn FnMut() -> bool,
+}
+
+impl<'a> LabObserver<'a> {
+    fn new(events: &'a mut VecDeque<LoggedEvent>, next_seq: &'a mut u64, errors: &'a mut Vec<String>, keep_going: &'a mut dyn FnMut() -> bool) -> Self {
+        LabObserver { events, next_seq, errors, keep_going }
+    }
+}
+
+impl Observer for LabObserver<'_> {
+    fn event(&mut self, event: Event) {
+        self.events.push_back(LoggedEvent::new(*self.next_seq, event));
+        *self.next_seq += 1;
+        if self.events.len() > EVENT_LOG_CAPACITY {
+            self.events.pop_front();
+        }
+    }
+    fn rejected(&mut self, r: Rejected) {
+        let label = if r.scripted { "scenario command" } else { "command" };
+        self.errors.push(format!("{label} #{} at {} ms: {}", r.index, r.at_ms, r.error));
+    }
+    fn keep_going(&mut self, _now_ms: u64) -> bool {
+        (self.keep_going)()
+    }
 }
 
 /// The simulation, its script and its history.
 pub struct Lab {
     /// The scenario the lab started from (its commands are the script's base).
     pub scenario: Scenario,
-    /// Commands applied by the person, in time order.
-    pub applied: Vec<TimedCommand>,
     /// The live simulation.
     pub sim: Sim,
     /// Playing (the app's clock advances time).
@@ -194,16 +224,16 @@ pub struct Lab {
     /// Speed actually reached while playing (simulated ms per real ms), measured by the UI over
     /// the last second; below `speed` when the simulation is too big for the asked speed.
     pub measured_speed: Option<f64>,
-    /// Scenario commands sorted by time (stable).
-    script: Vec<TimedCommand>,
-    script_cursor: usize,
-    applied_cursor: usize,
+    /// The scenario's commands and the person's, replayed through the engine's one replay.
+    timeline: Timeline,
     next_seq: u64,
     snapshots: Vec<Snapshot>,
     snapshot_interval_ms: u64,
     sample_interval_ms: u64,
     /// Scripted commands the engine rejected during the last replay (index, message).
     pub script_errors: Vec<String>,
+    /// The engine's error for the last command the person applied, if it was rejected.
+    pub rejected: Option<SimError>,
 }
 
 /// The whole simulation as a file: scenario + applied commands + seed (+ where the person was).
@@ -232,12 +262,11 @@ pub const SAVED_VERSION: u32 = 1;
 impl Lab {
     /// Builds a lab at time 0 with the scenario's commands due at time 0 applied.
     pub fn new(scenario: Scenario) -> Result<Lab, SimError> {
+        grouplab_engine::run::scenario::check_scenario_times(&scenario.commands, scenario.run_until_ms).map_err(SimError::LimitExceeded)?;
         let sim = Sim::new(scenario.config.clone())?;
-        let mut script = scenario.commands.clone();
-        grouplab_engine::kernel::sort::sort_by_key(&mut script, |c| c.at_ms);
+        let timeline = Timeline::new(scenario.commands.clone());
         let mut lab = Lab {
             scenario,
-            applied: Vec::new(),
             sim,
             playing: false,
             speed: 10.0,
@@ -247,14 +276,13 @@ impl Lab {
             events: VecDeque::new(),
             samples: Vec::new(),
             measured_speed: None,
-            script,
-            script_cursor: 0,
-            applied_cursor: 0,
+            timeline,
             next_seq: 0,
             snapshots: Vec::new(),
             snapshot_interval_ms: SNAPSHOT_INTERVAL_MS,
             sample_interval_ms: SAMPLE_INTERVAL_MS,
             script_errors: Vec::new(),
+            rejected: None,
         };
         lab.advance_to(0);
         if let Some(first) = lab.script_errors.first() {
@@ -289,7 +317,7 @@ impl Lab {
         if !lab.script_errors.is_empty() {
             return Err(format!("scenario rejected: {}", lab.script_errors[0]));
         }
-        lab.applied = saved.applied;
+        lab.timeline.set_applied(saved.applied);
         lab.advance_to(saved.now_ms);
         if let Some(first) = lab.script_errors.first() {
             return Err(format!("replay failed: {first}"));
@@ -305,7 +333,7 @@ impl Lab {
             version: SAVED_VERSION,
             seed: self.scenario.config.seed,
             scenario: self.scenario.clone(),
-            applied: self.applied[..self.applied_cursor].to_vec(),
+            applied: self.timeline.applied()[..self.timeline.cursor().applied].to_vec(),
             now_ms: self.now_ms(),
         }
     }
@@ -322,41 +350,42 @@ impl Lab {
 
     /// True when looking at the past of this timeline (acting now discards the future).
     pub fn in_past(&self) -> bool {
-        self.now_ms() < self.horizon_ms || self.applied_cursor < self.applied.len()
+        self.now_ms() < self.horizon_ms || self.timeline.has_future()
     }
 
-    /// Checks a command against a copy of the simulation without changing anything.
-    pub fn check(&self, command: &Command) -> Result<(), SimError> {
-        self.sim.clone().apply(command.clone())
+    /// The commands the person applied, in time order (some may lie ahead when in the past).
+    pub fn applied(&self) -> &[TimedCommand] {
+        self.timeline.applied()
     }
 
-    /// Applies a command now. On error nothing changes and the message is kept for display.
-    /// In the past, a successful command forks the timeline: the person's later commands go.
+    /// Applies a command now (the engine's `apply` is atomic: on error nothing changes, and the
+    /// error is kept in [`Lab::error`] and [`Lab::rejected`] for display). In the past, a
+    /// successful command forks the timeline: the person's later commands go.
     pub fn apply(&mut self, command: Command) -> Result<(), String> {
-        let at_ms = self.sim.now_ms();
-        match self.sim.apply(command.clone()) {
+        let in_past = self.in_past();
+        match self.timeline.apply(&mut self.sim, command) {
             Ok(()) => {
-                if self.in_past() {
+                if in_past {
                     self.fork();
                 }
-                self.applied.push(TimedCommand { at_ms, command });
-                self.applied_cursor = self.applied.len();
                 self.error = None;
+                self.rejected = None;
                 self.drain_events();
                 Ok(())
             }
             Err(e) => {
                 let message = e.to_string();
                 self.error = Some(message.clone());
+                self.rejected = Some(e);
                 Err(message)
             }
         }
     }
 
-    /// Discards the future of the timeline (commands not yet replayed, later snapshots/samples).
+    /// Discards the future of the timeline (later snapshots and samples; the timeline dropped
+    /// the commands not yet replayed).
     fn fork(&mut self) {
         let now = self.now_ms();
-        self.applied.truncate(self.applied_cursor);
         self.snapshots.retain(|s| s.at_ms <= now);
         self.samples.retain(|s| s.at_ms <= now);
         self.horizon_ms = now;
@@ -366,40 +395,6 @@ impl Lab {
     pub fn advance_by(&mut self, delta_ms: u64) {
         let target = self.sim.now_ms().saturating_add(delta_ms);
         self.advance_to(target);
-    }
-
-    fn next_command_ms(&self) -> Option<u64> {
-        let a = self.script.get(self.script_cursor).map(|c| c.at_ms);
-        let b = self.applied.get(self.applied_cursor).map(|c| c.at_ms);
-        match (a, b) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// Applies every scripted command due at or before now (scenario first on equal times).
-    fn apply_due_commands(&mut self) {
-        let now = self.now_ms();
-        loop {
-            let a = self.script.get(self.script_cursor).filter(|c| c.at_ms <= now).map(|c| c.at_ms);
-            let b = self.applied.get(self.applied_cursor).filter(|c| c.at_ms <= now).map(|c| c.at_ms);
-            let from_script = match (a, b) {
-                (None, None) => break,
-                (Some(a), Some(b)) => a <= b,
-                (a, _) => a.is_some(),
-            };
-            let (command, label) = if from_script {
-                self.script_cursor += 1;
-                (self.script[self.script_cursor - 1].command.clone(), format!("scenario command #{}", self.script_cursor - 1))
-            } else {
-                self.applied_cursor += 1;
-                (self.applied[self.applied_cursor - 1].command.clone(), format!("command #{}", self.applied_cursor - 1))
-            };
-            if let Err(e) = self.sim.apply(command) {
-                self.script_errors.push(format!("{label} at {} ms: {e}", now));
-            }
-            self.drain_events();
-        }
     }
 
     /// Moves time to `target_ms` (never back), replaying scripted commands at their times and
@@ -412,49 +407,26 @@ impl Lab {
     /// events) as soon as `keep_going` returns false — the UI passes a real-time budget so a big
     /// simulation never freezes the page; it then simply runs slower than asked.
     pub fn advance_within(&mut self, target_ms: u64, keep_going: &mut dyn FnMut() -> bool) {
-        self.apply_due_commands();
+        // Time stops at the simulation's horizon (one simulated week), as for scenario files.
+        let target_ms = target_ms.min(grouplab_engine::run::bounds::MAX_HORIZON_MS);
+        self.timeline.apply_due(&mut self.sim, &mut LabObserver::new(&mut self.events, &mut self.next_seq, &mut self.script_errors, keep_going));
         self.record_checkpoints();
         // Every iteration moves time forward to the next stop, so this loop is bounded by the
-        // number of stops (commands, snapshots, samples) up to the target.
+        // number of stops (snapshots, samples) up to the target.
         while self.now_ms() < target_ms {
             if !keep_going() {
                 break;
             }
             let now = self.now_ms();
-            let mut stop = target_ms;
-            if let Some(c) = self.next_command_ms() {
-                stop = stop.min(c.max(now + 1));
-            }
-            stop = stop.min(next_multiple(now, self.sample_interval_ms));
-            stop = stop.min(next_multiple(now, self.snapshot_interval_ms));
-            if !self.advance_engine_to(stop, keep_going) {
+            let stop = target_ms.min(next_multiple(now, self.sample_interval_ms)).min(next_multiple(now, self.snapshot_interval_ms));
+            let mut observer = LabObserver::new(&mut self.events, &mut self.next_seq, &mut self.script_errors, keep_going);
+            if !self.timeline.advance(&mut self.sim, stop, &mut observer) {
                 self.horizon_ms = self.horizon_ms.max(self.now_ms());
                 return;
             }
-            self.apply_due_commands();
             self.record_checkpoints();
         }
         self.horizon_ms = self.horizon_ms.max(self.now_ms());
-    }
-
-    /// Advances the engine deadline by deadline so its bounded event queue is drained often.
-    /// Returns false when `keep_going` stopped it before `stop_ms` (checked every 8 steps).
-    fn advance_engine_to(&mut self, stop_ms: u64, keep_going: &mut dyn FnMut() -> bool) -> bool {
-        for i in 0..1_000_000u32 {
-            match self.sim.next_deadline_ms() {
-                Some(d) if d <= stop_ms => {
-                    if i % 8 == 7 && d > self.now_ms() && !keep_going() {
-                        return false;
-                    }
-                    self.sim.step();
-                    self.drain_events();
-                }
-                _ => break,
-            }
-        }
-        self.sim.advance_to(stop_ms);
-        self.drain_events();
-        true
     }
 
     fn record_checkpoints(&mut self) {
@@ -474,8 +446,7 @@ impl Lab {
             self.snapshots.push(Snapshot {
                 at_ms: now,
                 weight,
-                script_cursor: self.script_cursor,
-                applied_cursor: self.applied_cursor,
+                cursor: self.timeline.cursor(),
                 event_seq: self.next_seq,
                 sim: self.sim.clone(),
             });
@@ -526,20 +497,11 @@ impl Lab {
     /// processes it; work due right now is done first and does not count as a step.
     pub fn step(&mut self) {
         let start = self.now_ms();
-        for _ in 0..1_000 {
-            let next = match (self.sim.next_deadline_ms(), self.next_command_ms()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            let Some(t) = next else { return };
-            if t <= start {
-                self.sim.step();
-                self.drain_events();
-                self.apply_due_commands();
-                continue;
-            }
-            self.advance_to(t);
-            return;
+        let mut always = || true;
+        self.timeline.advance(&mut self.sim, start, &mut LabObserver::new(&mut self.events, &mut self.next_seq, &mut self.script_errors, &mut always));
+        let next = [self.sim.next_deadline_ms(), self.timeline.next_command_ms()].into_iter().flatten().min();
+        if let Some(t) = next {
+            self.advance_to(t.max(start));
         }
     }
 
@@ -554,8 +516,7 @@ impl Lab {
         match snap {
             Some(s) => {
                 self.sim = s.sim;
-                self.script_cursor = s.script_cursor;
-                self.applied_cursor = s.applied_cursor;
+                self.timeline.rewind(s.cursor);
                 self.next_seq = s.event_seq;
                 while self.events.back().is_some_and(|e| e.seq >= s.event_seq) {
                     self.events.pop_back();
@@ -566,8 +527,7 @@ impl Lab {
                 // No snapshot (cannot happen after `new`, which snapshots time 0): start over.
                 if let Ok(sim) = Sim::new(self.scenario.config.clone()) {
                     self.sim = sim;
-                    self.script_cursor = 0;
-                    self.applied_cursor = 0;
+                    self.timeline.rewind(Cursor::default());
                     self.next_seq = 0;
                     self.events.clear();
                     self.samples.clear();
@@ -580,13 +540,10 @@ impl Lab {
     }
 
     fn drain_events(&mut self) {
-        for _ in 0..10_000_000 {
-            let Some(e) = self.sim.poll_event() else { break };
-            self.events.push_back(LoggedEvent::new(self.next_seq, e));
-            self.next_seq += 1;
-            if self.events.len() > EVENT_LOG_CAPACITY {
-                self.events.pop_front();
-            }
+        let mut always = || true;
+        let mut observer = LabObserver::new(&mut self.events, &mut self.next_seq, &mut self.script_errors, &mut always);
+        while let Some(e) = self.sim.poll_event() {
+            observer.event(e);
         }
     }
 
@@ -630,7 +587,7 @@ impl std::fmt::Debug for Lab {
         f.debug_struct("Lab")
             .field("scenario", &self.scenario.name)
             .field("now_ms", &self.now_ms())
-            .field("applied", &self.applied.len())
+            .field("applied", &self.applied().len())
             .field("horizon_ms", &self.horizon_ms)
             .finish()
     }
@@ -656,37 +613,6 @@ pub fn group_lag_with(group: &grouplab_engine::GroupView, log_start: impl Fn(&st
         .iter()
         .map(|row| row.committed_lag.unwrap_or_else(|| row.high_watermark.saturating_sub(log_start(&row.topic, row.partition))))
         .sum()
-}
-
-/// The consumer config each group was created with (from the scenario and applied commands).
-pub fn group_config(lab: &Lab, group_id: &str) -> grouplab_engine::group::GroupConfig {
-    lab.script
-        .iter()
-        .chain(lab.applied.iter())
-        .rev()
-        .find_map(|c| match &c.command {
-            Command::CreateGroup { group_id: g, config, .. } if g == group_id => Some(config.clone()),
-            _ => None,
-        })
-        .unwrap_or_default()
-}
-
-/// Rebuilds a simulation from a scenario and the commands applied after it, at the time of the
-/// last command.
-pub fn replay(scenario: &Scenario, applied: &[TimedCommand]) -> Result<Sim, SimError> {
-    let mut sim = Sim::new(scenario.config.clone())?;
-    let mut script = scenario.commands.clone();
-    grouplab_engine::kernel::sort::sort_by_key(&mut script, |c| c.at_ms);
-    let mut all: Vec<&TimedCommand> = script.iter().chain(applied).collect();
-    grouplab_engine::kernel::sort::sort_by_key(&mut all, |c| c.at_ms);
-    for tc in all {
-        if tc.at_ms > sim.now_ms() {
-            sim.advance_to(tc.at_ms);
-        }
-        sim.apply(tc.command.clone())?;
-    }
-    while sim.poll_event().is_some() {}
-    Ok(sim)
 }
 
 /// The scenario a fresh page starts with: three brokers, a topic `orders` with six partitions,
@@ -722,11 +648,11 @@ mod tests {
             "type": "create_topic", "name": "bad name!", "partitions": 3, "replication_factor": 1
         }))
         .unwrap();
-        assert!(lab.check(&bad).is_err());
         assert!(lab.apply(bad).is_err());
         assert_eq!(lab.sim.state_hash(), before);
         assert!(lab.error.as_deref().unwrap_or("").contains("bad name!"));
-        assert!(lab.applied.is_empty());
+        assert!(matches!(lab.rejected, Some(SimError::InvalidTopic(_))), "{:?}", lab.rejected);
+        assert!(lab.applied().is_empty());
     }
 
     #[test]
@@ -736,9 +662,13 @@ mod tests {
             lab.apply(add_consumer("my-group")).unwrap();
             lab.advance_by(2_500);
         }
-        let mut again = replay(&lab.scenario, &lab.applied).unwrap();
-        again.advance_to(lab.now_ms());
-        assert_eq!(again.state_hash(), lab.sim.state_hash());
+        let again = Lab::restore(lab.to_saved()).unwrap();
+        assert_eq!(again.sim.state_hash(), lab.sim.state_hash());
+        // The same commands as a scenario, through the engine's replay alone.
+        let mut scenario = lab.scenario.clone();
+        scenario.commands.extend(lab.applied().iter().cloned());
+        scenario.run_until_ms = Some(lab.now_ms());
+        assert_eq!(scenario.run().unwrap().sim.state_hash(), lab.sim.state_hash());
     }
 
     #[test]
@@ -779,11 +709,11 @@ mod tests {
         lab.advance_by(10_000);
         lab.apply(add_consumer("my-group")).unwrap();
         lab.advance_by(10_000);
-        assert_eq!(lab.applied.len(), 2);
+        assert_eq!(lab.applied().len(), 2);
         lab.seek(5_000);
         lab.apply(crate::actions::produce("orders", 3)).unwrap();
-        assert_eq!(lab.applied.len(), 2, "the later add_consumer was discarded, the produce kept");
-        assert!(matches!(lab.applied[1].command, Command::Produce { .. }));
+        assert_eq!(lab.applied().len(), 2, "the later add_consumer was discarded, the produce kept");
+        assert!(matches!(lab.applied()[1].command, Command::Produce { .. }));
         assert_eq!(lab.horizon_ms, 5_000);
         assert!(!lab.in_past());
         lab.advance_by(30_000);
@@ -808,7 +738,7 @@ mod tests {
         assert!(lab.snapshot_count() >= 2, "time 0 and a later snapshot stay");
         let hash_at_40s = {
             let mut other = Lab::new(default_scenario()).unwrap();
-            other.apply(lab.applied[0].command.clone()).unwrap();
+            other.apply(lab.applied()[0].command.clone()).unwrap();
             other.advance_by(40_000);
             other.sim.state_hash()
         };
@@ -904,6 +834,23 @@ mod tests {
         assert_eq!(m.partitions, vec!["t-1".to_string()]);
         let m = event_meta(&group(GroupEvent::CoordinatorMoved { group_id: "g".into(), broker_id: 2, loaded: true }));
         assert_eq!(m.broker, Some(2));
+    }
+
+    #[test]
+    fn time_stops_at_the_horizon_and_a_scenario_past_it_is_refused() {
+        use grouplab_engine::run::bounds::MAX_HORIZON_MS;
+        // A quiet one-broker cluster, so a simulated week is quick.
+        let quiet: Scenario = serde_json::from_value(serde_json::json!({
+            "name": "quiet", "config": {"brokers": 1, "offsets.topic.num.partitions": 1}
+        }))
+        .unwrap();
+        let mut lab = Lab::new(quiet).unwrap();
+        lab.advance_to(u64::MAX);
+        assert_eq!(lab.now_ms(), MAX_HORIZON_MS);
+        let mut far = default_scenario();
+        far.commands.push(TimedCommand { at_ms: MAX_HORIZON_MS + 1, command: add_consumer("my-group") });
+        let err = Lab::new(far).unwrap_err().to_string();
+        assert!(err.contains("at_ms") && err.contains("horizon"), "{err}");
     }
 
     #[test]

@@ -311,6 +311,14 @@ impl Reducible for LabState {
 /// The context every panel reads.
 pub type LabContext = UseReducerHandle<LabState>;
 
+/// Applies `command` now through the reducer and tells whether the engine took it. The engine's
+/// `apply` is atomic (a rejected command changes nothing), so a form can simply try and show the
+/// error under the field; yew's reducer runs synchronously inside `dispatch`.
+pub fn apply_command(state: &LabContext, command: grouplab_engine::Command) -> Result<(), grouplab_engine::SimError> {
+    state.dispatch(Action::Apply(command));
+    state.lab.borrow().rejected.clone().map_or(Ok(()), Err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,10 @@
 //! Forms that create things: topic, producer, group. Each checks its fields (Kafka's rules via
-//! the engine, e.g. `topic::validate_topic_name`), then dry-runs the command on a copy of the
-//! simulation; a rejection is shown next to the field it concerns and nothing changes.
+//! the engine, e.g. `topic::validate_topic_name`), then applies the command: the engine's apply
+//! is atomic, so a rejection changes nothing and is shown next to the field it concerns.
 
 use super::{input_value, option, select_value, set, ViewContext};
 use crate::actions;
-use crate::state::{Action, LabContext};
+use crate::state::LabContext;
 use grouplab_engine::api::command::Acks;
 use grouplab_engine::group::client::{AutoOffsetReset, CommitMode};
 use grouplab_engine::group::GroupConfig;
@@ -106,13 +106,11 @@ pub fn options(choices: &[(&str, &str)], value: &str) -> Html {
     choices.iter().map(|(v, t)| option(v, t, *v == value)).collect()
 }
 
-/// Dry-runs `command`; on success applies it and returns true, else records the error under the
-/// field `field_of` names.
+/// Applies `command` (atomic: a rejected one changes nothing) and returns true, or records the
+/// error under the field `field_of` names.
 fn try_apply(state: &LabContext, command: Command, errors: &UseStateHandle<Errors>, field_of: fn(&SimError) -> &'static str) -> bool {
-    let checked = state.lab.borrow().check(&command);
-    match checked {
+    match crate::state::apply_command(state, command) {
         Ok(()) => {
-            state.dispatch(Action::Apply(command));
             errors.set(Errors::new());
             true
         }

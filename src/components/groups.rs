@@ -34,10 +34,8 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     let cli_tab = use_state(|| 0usize);
     let cli_open = use_state(|| false);
     let Some(g) = ctx.view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
-    let (selected, config) = {
-        let lab = state.lab.borrow();
-        (lab.selected.clone(), crate::model::group_config(&lab, &g.group_id))
-    };
+    let selected = state.lab.borrow().selected.clone();
+    let config = &g.config;
     let timeouts = Timeouts {
         session_ms: config.session_timeout_ms,
         heartbeat_ms: config.heartbeat_interval_ms,
@@ -62,7 +60,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
         let show_all = show_all.clone();
         Callback::from(move |_| show_all.set(!*show_all))
     };
-    let current_strategy = g.strategies.join(", ");
+    let current_strategy = g.config.assignment_strategies.join(", ");
     let chosen_strategy = if strategy.is_empty() { current_strategy.clone() } else { (*strategy).clone() };
     let apply_strategy = {
         let (state, id, chosen) = (state.clone(), g.group_id.clone(), chosen_strategy.clone());
@@ -79,7 +77,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
             </h2>
             <p class="muted small group-facts">
                 { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into()))) }
-                { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), g.commit_mode) }
+                { format!(" ({}) · subscribed to {} · commit {} · ", g.protocol_type, g.subscription.join(", "), format!("{:?}", g.config.commit_mode)) }
                 { term("group leader", format!("leader {}", leader_client.unwrap_or_else(|| "–".into()))) }
                 { " · " }
                 { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string()))) }

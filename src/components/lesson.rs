@@ -466,7 +466,7 @@ fn lesson_panel(lab_ctx: &LabContext, active: &UseStateHandle<Option<Active>>, s
     let (now_ms, learner_acted) = {
         let lab = lab_ctx.lab.borrow();
         let acted = match &step.advance {
-            Advance::OnAction(want) => lab.applied.get(a.applied_at_entry..).is_some_and(|xs| xs.iter().any(|tc| action_matches(want, &tc.command))),
+            Advance::OnAction(want) => lab.applied().get(a.applied_at_entry..).is_some_and(|xs| xs.iter().any(|tc| action_matches(want, &tc.command))),
             _ => false,
         };
         (lab.now_ms(), acted)

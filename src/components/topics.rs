@@ -215,10 +215,8 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                 }
                 Ok(n) => {
                     let cmd = actions::create_partitions(&name, n);
-                    let checked = state.lab.borrow().check(&cmd);
-                    match checked {
+                    match crate::state::apply_command(&state, cmd) {
                         Ok(()) => {
-                            state.dispatch(Action::Apply(cmd));
                             grow_to.set(String::new());
                         }
                         Err(e) => {

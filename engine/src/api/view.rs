@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::group::GroupConfig;
+
 /// The whole simulation at `now_ms`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct View {
@@ -112,10 +114,8 @@ pub struct GroupView {
     pub subscription: Vec<String>,
     /// Coordinator broker (leader of the group's `__consumer_offsets` partition).
     pub coordinator: Option<u32>,
-    /// `partition.assignment.strategy` for consumers started in this group.
-    pub strategies: Vec<String>,
-    /// Commit mode of consumers started in this group (`Auto`, `ManualAfter`, `ManualBefore`).
-    pub commit_mode: String,
+    /// The group's settings (Kafka names), which consumers started in it from now on use.
+    pub config: GroupConfig,
     /// Every consumer started in this group, including crashed and closed ones.
     pub consumers: Vec<ConsumerView>,
     /// Lag table: HW − committed and HW − position per partition.
