@@ -201,7 +201,7 @@ impl Timeline {
             let mut steps = 0u32;
             while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= stop) {
                 steps += 1;
-                if steps % STEPS_PER_QUESTION == 0 && d > sim.now_ms() && !observer.keep_going(sim.now_ms()) {
+                if steps.is_multiple_of(STEPS_PER_QUESTION) && d > sim.now_ms() && !observer.keep_going(sim.now_ms()) {
                     return false;
                 }
                 sim.step();
