@@ -297,3 +297,24 @@ fn records_are_read_up_to_the_high_watermark() {
     assert_eq!(recs.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![2, 3, 4]);
     assert_eq!(sim.cluster().high_watermark("orders", p), Some(5));
 }
+
+/// `set_producer_rate`: one enum variant and its handler; the JSON form comes from the derive.
+#[test]
+fn a_producer_rate_can_change_while_it_runs() {
+    let mut sim = sim3();
+    create(&mut sim, "clicks", 3, 3, TopicConfig::default()).unwrap();
+    let add: Command = serde_json::from_str(r#"{"type":"add_producer","producer_id":"p","topic":"clicks","rate_per_sec":100}"#).unwrap();
+    sim.apply(add).unwrap();
+    sim.advance_to(10_000);
+    let sent = |sim: &Sim| sim.view().producers[0].sent;
+    assert_eq!(sent(&sim), 1_000);
+    let faster: Command = serde_json::from_str(r#"{"type":"set_producer_rate","producer_id":"p","rate_per_sec":1000}"#).unwrap();
+    sim.apply(faster).unwrap();
+    sim.advance_to(20_000);
+    assert_eq!(sent(&sim), 11_000);
+    let unknown = Command::SetProducerRate { producer_id: "nobody".into(), rate_per_sec: 1 };
+    let before = sim.state_hash();
+    assert!(matches!(sim.apply(unknown), Err(SimError::UnknownClient(_))));
+    assert!(matches!(sim.apply(Command::SetProducerRate { producer_id: "p".into(), rate_per_sec: u32::MAX }), Err(SimError::LimitExceeded(_))));
+    assert_eq!(sim.state_hash(), before, "a rejected command changes nothing");
+}

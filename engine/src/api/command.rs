@@ -65,6 +65,13 @@ pub enum Command {
         /// Its `client.id`.
         producer_id: String,
     },
+    /// Change a running producer's rate (a traffic spike, or a lull).
+    SetProducerRate {
+        /// Its `client.id`.
+        producer_id: String,
+        /// New records per second (integer).
+        rate_per_sec: u32,
+    },
     /// Hard crash (kill -9) of a broker. The controller fences it after
     /// `broker.session.timeout.ms`.
     CrashBroker {
@@ -150,6 +157,7 @@ mod tests {
             Command::AddProducer { producer_id: Some("p".into()), topic: "t".into(), rate_per_sec: 7, keys: KeySpec::Fixed(vec!["a".into()]), acks: Acks::One },
             Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 1, keys: KeySpec::Random { count: 3 }, acks: Acks::All },
             Command::RemoveProducer { producer_id: "p".into() },
+            Command::SetProducerRate { producer_id: "p".into(), rate_per_sec: 9 },
             Command::CrashBroker { broker: 1 },
             Command::ShutdownBroker { broker: 2 },
             Command::RestartBroker { broker: 3 },

@@ -173,14 +173,28 @@ impl Producers {
         &mut self.out
     }
 
-    /// `RemoveProducer`: stops the running producer `producer_id`.
-    pub fn remove(&mut self, producer_id: &str) -> Result<(), SimError> {
-        let p = self
-            .list
+    /// `SetProducerRate`: the running producer `producer_id` sends `rate_per_sec` from its next
+    /// batch on.
+    pub fn set_rate(&mut self, producer_id: &str, rate_per_sec: u32) -> Result<(), SimError> {
+        if rate_per_sec > limits::MAX_RATE_PER_SEC {
+            return Err(SimError::LimitExceeded(format!("rate_per_sec {rate_per_sec} exceeds {}", limits::MAX_RATE_PER_SEC)));
+        }
+        let p = self.running(producer_id)?;
+        p.rate_per_sec = rate_per_sec;
+        Ok(())
+    }
+
+    /// The running producer `producer_id`.
+    fn running(&mut self, producer_id: &str) -> Result<&mut Producer, SimError> {
+        self.list
             .iter_mut()
             .find(|p| p.active && p.name == producer_id)
-            .ok_or_else(|| SimError::UnknownClient(format!("no running producer '{producer_id}'")))?;
-        p.active = false;
+            .ok_or_else(|| SimError::UnknownClient(format!("no running producer '{producer_id}'")))
+    }
+
+    /// `RemoveProducer`: stops the running producer `producer_id`.
+    pub fn remove(&mut self, producer_id: &str) -> Result<(), SimError> {
+        self.running(producer_id)?.active = false;
         Ok(())
     }
 

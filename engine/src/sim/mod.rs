@@ -245,6 +245,7 @@ impl Sim {
                 self.producers.add(&mut self.ctx, &mut self.cluster, spec)
             }
             Command::RemoveProducer { producer_id } => self.producers.remove(&producer_id),
+            Command::SetProducerRate { producer_id, rate_per_sec } => self.producers.set_rate(&producer_id, rate_per_sec),
             Command::CrashBroker { broker } => self.cluster.crash_broker(&mut self.ctx, broker),
             Command::ShutdownBroker { broker } => self.cluster.shutdown_broker(&mut self.ctx, broker),
             Command::RestartBroker { broker } => self.cluster.restart_broker(&mut self.ctx, broker),
