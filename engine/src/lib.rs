@@ -41,7 +41,7 @@
 //!   the data, as in Kafka. `lastCaughtUpTimeMs` follows `Replica.updateFetchState`.
 //! * **High watermark**: min LEO over the leader, the ISR and followers caught up within
 //!   `replica.lag.time.max.ms`; never moves back under one leader; does not advance while the
-//!   ISR is smaller than `min.insync.replicas` (the `isUnderMinIsr` guard of
+//!   ISR is smaller than `min.insync.replicas` capped at the replica count (`effectiveMinIsr`; the `isUnderMinIsr` guard of
 //!   `maybeIncrementLeaderHW`, FACTS.md §6). acks=all records are acknowledged when the HW
 //!   passes them; acks=1 on append; acks=0 never.
 //! * **ISR**: shrink by the leader's `isr-expiration` task (every `replica.lag.time.max.ms / 2`)

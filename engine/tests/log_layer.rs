@@ -318,3 +318,23 @@ fn a_producer_rate_can_change_while_it_runs() {
     assert!(matches!(sim.apply(Command::SetProducerRate { producer_id: "p".into(), rate_per_sec: u32::MAX }), Err(SimError::LimitExceeded(_))));
     assert_eq!(sim.state_hash(), before, "a rejected command changes nothing");
 }
+
+/// Kafka 4.x `Partition.effectiveMinIsr`: `min.insync.replicas` above the replication factor is
+/// capped at it, so acks=all writes succeed and the HW advances once all replicas are in sync
+/// (the engine used to block them forever).
+#[test]
+fn min_insync_replicas_above_the_replication_factor_is_capped_at_it() {
+    let mut sim = sim3();
+    let config = TopicConfig { min_insync_replicas: 3, ..TopicConfig::default() };
+    create(&mut sim, "audit", 1, 2, config).unwrap();
+    sim.apply(Command::Produce { topic: "audit".into(), count: 5, key: None, acks: Acks::All }).unwrap();
+    sim.advance_to(2_000);
+    assert_eq!(part(&sim, "audit", 0).high_watermark, 5);
+    // With a replica out of the ISR, the effective minimum (2) is not met: NOT_ENOUGH_REPLICAS.
+    let follower = part(&sim, "audit", 0).replicas.into_iter().find(|&b| Some(b) != part(&sim, "audit", 0).leader).unwrap();
+    sim.apply(Command::CrashBroker { broker: follower }).unwrap();
+    sim.advance_to(60_000);
+    assert_eq!(part(&sim, "audit", 0).isr.len(), 1);
+    let err = sim.apply(Command::Produce { topic: "audit".into(), count: 1, key: None, acks: Acks::All }).unwrap_err();
+    assert!(matches!(err, SimError::ProduceRejected { ref error, .. } if error == "NOT_ENOUGH_REPLICAS"), "{err}");
+}

@@ -336,13 +336,13 @@ impl Cluster {
     }
 
     /// `Partition.maybeIncrementLeaderHW`: HW = min LEO over the leader, ISR members and
-    /// followers caught up within `replica.lag.time.max.ms`; only while ISR ≥
-    /// `min.insync.replicas` (KIP-966 `isUnderMinIsr` guard); only forward.
+    /// followers caught up within `replica.lag.time.max.ms`; only while ISR ≥ the effective
+    /// `min.insync.replicas` (`isUnderMinIsr` guard, [`super::effective_min_isr`]); only forward.
     pub fn maybe_increment_hw(&mut self, ctx: &mut Ctx, tid: usize, p: usize) {
         let now = ctx.now_ms;
         let lag_max = self.config.replica_lag_time_max_ms;
-        let min_isr = self.topics[tid].config.min_insync_replicas as usize;
         let part = &self.topics[tid].partitions[p];
+        let min_isr = super::effective_min_isr(self.topics[tid].config.min_insync_replicas, part.replicas.len());
         let Some(leader) = part.leader else { return };
         if part.isr.len() < min_isr {
             return;

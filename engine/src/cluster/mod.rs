@@ -106,6 +106,13 @@ pub enum Acks {
     All,
 }
 
+/// `Partition.effectiveMinIsr`: `min.insync.replicas` capped at the partition's replica count, so
+/// a topic whose `min.insync.replicas` exceeds its replication factor still takes acks=all
+/// writes once every replica is in sync (Kafka 4.x; FACTS-4x §11).
+pub fn effective_min_isr(min_insync_replicas: u16, replicas: usize) -> usize {
+    usize::from(min_insync_replicas).min(replicas)
+}
+
 /// The log layer's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClusterTimer {
@@ -699,7 +706,7 @@ impl Cluster {
         if t.config.cleanup_policy.compacts() && !keyed {
             return Err(AppendError::InvalidRecord);
         }
-        if acks == Acks::All && part.isr.len() < t.config.min_insync_replicas as usize {
+        if acks == Acks::All && part.isr.len() < effective_min_isr(t.config.min_insync_replicas, part.replicas.len()) {
             return Err(AppendError::NotEnoughReplicas);
         }
         if self.total_records >= self.config.max_retained_records {

@@ -151,7 +151,7 @@ impl TopicConfig {
                 self.min_insync_replicas
             )));
         }
-        let _ = replication_factor; // Kafka allows min.insync.replicas > RF (produce then fails).
+        let _ = replication_factor; // Kafka allows min.insync.replicas > RF (the effective value is capped at RF).
         if self.retention_ms < -1 {
             return Err(SimError::InvalidConfig(format!(
                 "Invalid value {} for configuration retention.ms: Value must be at least -1",
