@@ -15,6 +15,11 @@
 //! connection's messages in order, so a commit sent before a JoinGroup/LeaveGroup is applied first.
 //! Ownership ends as soon as the consumer knows it is out of the group (lost partitions are
 //! reported when the error arrives, not at the next `poll`).
+//!
+//! This file holds the consumer, its configuration, lifecycle, timers and the coordinator
+//! protocol (join/sync/heartbeat/leave/commit); `fetcher.rs` holds positions, `auto.offset.reset`,
+//! the fetch and the poll loop's hand-off of records; `workers.rs` the processing of fetched records
+//! (the application thread's batch and the `worker_threads` pool).
 
 use crate::kernel::vecmap::{VecMap, VecSet};
 use std::collections::VecDeque;
@@ -26,6 +31,11 @@ use super::event::GroupEvent;
 use super::protocol::{Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition};
 use super::output::Output;
 use super::GroupError;
+
+mod fetcher;
+mod workers;
+
+pub use fetcher::FetchedRecord;
 
 /// A member's subscription as handed to an assignor
 /// (`ConsumerPartitionAssignor.Subscription` + member id).
@@ -308,17 +318,6 @@ struct Inflight {
     generation_id: i32,
     /// Offsets of an OffsetCommit, to know what was acknowledged.
     offsets: Vec<(TopicPartition, i64)>,
-}
-
-/// A record handed to the application by `poll`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FetchedRecord {
-    /// Partition.
-    pub tp: TopicPartition,
-    /// Offset.
-    pub offset: i64,
-    /// Identity.
-    pub record_id: RecordId,
 }
 
 /// Bound of the inner poll loop per `handle_timeout` call.
@@ -928,89 +927,6 @@ impl ConsumerClient {
         self.reset_generation(now_ms, true, out);
     }
 
-    /// The output saying the consumer configured by `cfg` finished processing `r` at `at_ms`
-    /// (takes the config, not `self`, so it can be called while the pool is being drained).
-    fn processed(cfg: &ConsumerConfig, r: FetchedRecord, at_ms: u64) -> Output {
-        Output::Processed {
-            group_id: cfg.group_id.clone(),
-            client_id: cfg.client_id.clone(),
-            tp: r.tp,
-            offset: r.offset,
-            record_id: r.record_id,
-            at_ms,
-        }
-    }
-
-    fn process_due(&mut self, now_ms: u64, out: &mut Vec<Output>) {
-        while !self.batch.is_empty() && self.next_record_done_ms <= now_ms {
-            let Some(r) = self.batch.pop_front() else {
-                break;
-            };
-            let at_ms = self.next_record_done_ms;
-            out.push(Self::processed(&self.cfg, r, at_ms));
-            if self.batch.is_empty() {
-                self.after_batch(at_ms, out);
-            } else {
-                self.next_record_done_ms = at_ms.saturating_add(self.cfg.processing_time_ms);
-            }
-        }
-        self.pool_due(now_ms, out);
-    }
-
-    /// Worker-pool mode: hands records to the first free worker, in poll order.
-    fn pool_submit(&mut self, now_ms: u64, records: Vec<FetchedRecord>) {
-        let n = self.cfg.worker_threads.max(1) as usize;
-        self.workers_free_ms.resize(n, now_ms);
-        for r in records {
-            let (w, free) = self
-                .workers_free_ms
-                .iter()
-                .copied()
-                .enumerate()
-                .min_by_key(|&(i, t)| (t, i))
-                .unwrap_or((0, now_ms));
-            // Per-record cost 1..=4 × processing_time_ms, fixed by the record's place in its log.
-            let mix = (r.offset as u64 ^ (u64::from(r.tp.partition) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let cost = self.cfg.processing_time_ms.saturating_mul(1 + (mix >> 62));
-            let done = free.max(now_ms).saturating_add(cost.max(1));
-            self.workers_free_ms[w] = done;
-            self.pool_seq += 1;
-            let key = (done, self.pool_seq);
-            let at = self.pool.partition_point(|(d, q, _)| (*d, *q) < key);
-            self.pool.insert(at, (done, self.pool_seq, r));
-        }
-        // Keep polling unless max.poll.records records already wait in the pool.
-        self.next_poll_ms = if self.pool.len() >= self.cfg.max_poll_records as usize { None } else { Some(now_ms) };
-    }
-
-    /// Worker-pool mode: records whose processing finished by `now_ms`.
-    fn pool_due(&mut self, now_ms: u64, out: &mut Vec<Output>) {
-        let due = self.pool.partition_point(|(d, _, _)| *d <= now_ms);
-        if due == 0 {
-            return;
-        }
-        let mut last_ms = now_ms;
-        for (at_ms, _, r) in self.pool.drain(..due) {
-            last_ms = at_ms;
-            out.push(Self::processed(&self.cfg, r, at_ms));
-        }
-        if self.pool.is_empty() {
-            self.after_batch(last_ms, out);
-        } else if self.next_poll_ms.is_none() && self.pool.len() < (self.cfg.max_poll_records as usize).div_ceil(2) {
-            self.next_poll_ms = Some(last_ms);
-        }
-    }
-
-    fn after_batch(&mut self, at_ms: u64, out: &mut Vec<Output>) {
-        if self.cfg.commit_mode == CommitMode::ManualAfter {
-            self.commit_sync(at_ms, out);
-        }
-        self.next_poll_ms = Some(at_ms);
-        if self.closing {
-            self.do_close(at_ms, true, out);
-        }
-    }
-
     /// `commitSync()` from the application: only possible in a stable generation.
     fn commit_sync(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         if self.state == MemberState::Stable
@@ -1119,157 +1035,7 @@ impl ConsumerClient {
             };
             self.send(now_ms, req, out);
         }
-        let records = self.fetch(now_ms, env, out);
-        if records.is_empty() {
-            return;
-        }
-        if self.cfg.commit_mode == CommitMode::ManualBefore {
-            self.commit_sync(now_ms, out);
-        }
-        if self.cfg.worker_threads > 1 {
-            self.pool_submit(now_ms, records);
-            return;
-        }
-        self.batch = records.into();
-        self.next_poll_ms = None;
-        self.next_record_done_ms = now_ms.saturating_add(self.cfg.processing_time_ms);
-    }
-
-    fn reset_position(
-        &mut self,
-        now_ms: u64,
-        tp: &TopicPartition,
-        reason: &str,
-        env: &dyn PartitionSource,
-        out: &mut Vec<Output>,
-    ) {
-        let Some(bounds) = env.offsets(tp) else {
-            return;
-        };
-        let target = match self.cfg.auto_offset_reset {
-            AutoOffsetReset::Earliest => bounds.log_start_offset,
-            AutoOffsetReset::Latest => bounds.high_watermark,
-            AutoOffsetReset::None => {
-                self.positions.remove(tp);
-                self.no_offset.insert(tp.clone());
-                self.event(
-                    now_ms,
-                    GroupEvent::NoOffsetForPartition {
-                        client_id: self.cfg.client_id.clone(),
-                        tp: tp.clone(),
-                    },
-                    out,
-                );
-                return;
-            }
-        };
-        self.positions.insert(tp.clone(), target);
-        self.event(
-            now_ms,
-            GroupEvent::OffsetReset {
-                client_id: self.cfg.client_id.clone(),
-                tp: tp.clone(),
-                offset: target,
-                policy: self.cfg.auto_offset_reset.name().into(),
-                reason: reason.into(),
-            },
-            out,
-        );
-    }
-
-    fn fetch(
-        &mut self,
-        now_ms: u64,
-        env: &dyn PartitionSource,
-        out: &mut Vec<Output>,
-    ) -> Vec<FetchedRecord> {
-        // Owned partitions with a position (assignment and positions share the key order, so
-        // a merge join finds them without lookups).
-        let mut n_owned = 0usize;
-        let mut busy = false;
-        {
-            let mut pos_iter = self.positions.iter().peekable();
-            for tp in &self.assignment {
-                let pos = loop {
-                    match pos_iter.peek() {
-                        Some((k, _)) if *k < tp => {
-                            pos_iter.next();
-                        }
-                        Some((k, p)) if *k == tp => break Some(**p),
-                        _ => break None,
-                    }
-                };
-                let Some(pos) = pos else { continue };
-                if self.no_offset.contains(tp) {
-                    continue;
-                }
-                n_owned += 1;
-                // Work to do: records below the HW, or a position out of range.
-                if !busy {
-                    if let Some(b) = env.offsets(tp) {
-                        busy = pos < b.high_watermark || pos < b.log_start_offset || pos > b.high_watermark;
-                    }
-                }
-            }
-        }
-        if n_owned == 0 {
-            return Vec::new();
-        }
-        if !busy {
-            // Every owned partition is at its HW: the fetch returns nothing and moves nothing.
-            self.fetch_cursor = self.fetch_cursor.wrapping_add(1);
-            return Vec::new();
-        }
-        // `reset_position` below does not read the assignment: lend it out for the loop.
-        let assignment = std::mem::take(&mut self.assignment);
-        let mut owned: Vec<&TopicPartition> = Vec::with_capacity(n_owned);
-        owned.extend(
-            assignment
-                .iter()
-                .filter(|tp| self.positions.contains_key(*tp) && !self.no_offset.contains(*tp)),
-        );
-        let start = self.fetch_cursor % owned.len();
-        owned.rotate_left(start);
-        self.fetch_cursor = self.fetch_cursor.wrapping_add(1);
-        let mut records = Vec::new();
-        let max = self.cfg.max_poll_records as usize;
-        for tp in owned {
-            if records.len() >= max {
-                break;
-            }
-            let Some(bounds) = env.offsets(tp) else {
-                continue;
-            };
-            let Some(mut pos) = self.positions.get(tp).copied() else {
-                continue;
-            };
-            if pos < bounds.log_start_offset || pos > bounds.high_watermark {
-                self.reset_position(now_ms, tp, "offset out of range", env, out);
-                match self.positions.get(tp) {
-                    Some(p) => pos = *p,
-                    None => continue,
-                }
-            }
-            let before = pos;
-            while pos < bounds.high_watermark && records.len() < max {
-                let Some(record_id) = env.record_id(tp, pos) else {
-                    break;
-                };
-                records.push(FetchedRecord {
-                    tp: tp.clone(),
-                    offset: pos,
-                    record_id,
-                });
-                pos += 1;
-            }
-            if pos != before {
-                if let Some(p) = self.positions.get_mut(tp) {
-                    *p = pos;
-                }
-            }
-        }
-        self.assignment = assignment;
-        records
+        self.poll_for_fetches(now_ms, env, out);
     }
 
     /// `onJoinPrepare`: auto commit, then eager revokes everything; cooperative keeps its
