@@ -1,0 +1,718 @@
+//! The Sim's consumer-group layer: Kafka's classic group protocol ([`crate::group`]) wired to
+//! the simulated cluster.
+//!
+//! * Each group's coordinator lives on the leader of its `__consumer_offsets` partition
+//!   (`abs(hashCode(group.id)) % offsets.topic.num.partitions`, [`Cluster::coordinator_for`]).
+//!   When that leader moves (broker crash, fencing, restart), the old coordinator unloads the
+//!   group (Dead, NOT_COORDINATOR) and the new leader loads it: committed offsets from the
+//!   `__consumer_offsets` records below the HW, and the last GroupMetadata value.
+//! * Offset commits are appended to that compacted partition with acks=all.
+//! * Consumers fetch from the real partitions' live leaders, never past the HW; record
+//!   identity is (producer id, sequence).
+//! * Requests to a dead broker get no answer (the client's `request.timeout.ms` expires);
+//!   requests to a live broker that does not coordinate the group get NOT_COORDINATOR.
+//!
+//! Simplifications: GroupMetadata values are kept by the layer (the log layer stores offset
+//! commits only); a commit is acknowledged before its append is replicated.
+//!
+//! Files: this one holds the layer's state, its commands and its timers; `network.rs` the
+//! in-flight messages and their delivery, `placement.rs` where coordinators live and how commits
+//! are persisted, `audit.rs` delivery accounting and invariants, `view.rs` the group views.
+
+use crate::kernel::vecmap::VecMap;
+use std::collections::BTreeSet;
+
+use crate::assign::{self, Strategy};
+use crate::cluster::Cluster;
+use crate::kafka::error::SimError;
+use crate::group::client::{ClientLifecycle, ConsumerClient, MemberSubscription};
+use crate::group::coordinator::GroupCoordinator;
+use crate::group::protocol::CoordinatorRecord;
+use crate::group::output::Output;
+use crate::group::config::{group_err, validate_strategies};
+use crate::group::{GroupConfig, GroupError, GroupEvent};
+use crate::kernel::{pack, unpack, Ctx, Fnv, Outbox, Timers};
+
+mod audit;
+mod network;
+mod placement;
+mod view;
+
+use audit::Audit;
+use network::MessageQueue;
+pub use network::ClusterSource;
+
+/// Groups.
+pub const MAX_GROUPS: usize = 1_000;
+/// Consumers per group.
+pub const MAX_MEMBERS: usize = 1_000;
+/// Messages in flight.
+pub const MAX_MESSAGES: usize = 1_000_000;
+/// Steps processed in one wakeup (livelock guard).
+pub const MAX_STEPS_PER_WAKEUP: usize = 1_000_000;
+/// Ownership changes per partition shown in a view.
+pub const MAX_OWNERSHIP_IN_VIEW: usize = 100;
+
+/// Adapter from the group layer's [`crate::group::AssignFn`] to [`assign::assign`].
+pub fn kafka_assignor(
+    strategy: &str,
+    topics: &VecMap<String, u32>,
+    members: &[MemberSubscription],
+) -> Result<VecMap<String, Vec<(String, u32)>>, String> {
+    let strategy = match strategy {
+        "range" => Strategy::Range,
+        "roundrobin" => Strategy::Roundrobin,
+        "sticky" => Strategy::Sticky,
+        "cooperative-sticky" => Strategy::CooperativeSticky,
+        other => return Err(format!("unknown assignor {other}")),
+    };
+    let subs: Vec<assign::MemberSubscription> = members
+        .iter()
+        .map(|m| assign::MemberSubscription {
+            id: m.member_id.clone(),
+            topics: m.topics.clone(),
+            owned: m.owned_partitions.clone(),
+            generation: (m.generation_id >= 0).then_some(m.generation_id),
+            instance_id: None,
+            rack: None,
+        })
+        .collect();
+    assign::assign(strategy, topics, &subs).map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Debug)]
+struct GroupRuntime {
+    config: GroupConfig,
+    subscription: Vec<String>,
+    coordinator: Option<GroupCoordinator>,
+    metadata: Option<CoordinatorRecord>,
+    /// Cached [`GroupCoordinator::next_deadline_ms`] of `coordinator`, refreshed after every
+    /// change of the coordinator (it depends on the coordinator's state only).
+    coordinator_deadline_ms: Option<u64>,
+    /// [`GroupCoordinator::committed_version`] at which every committed offset of the group was
+    /// already checked for losses (`None`: not known to be settled).
+    losses_settled: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+struct ConsumerRuntime {
+    group_id: String,
+    topics: Vec<String>,
+    client: ConsumerClient,
+    /// Stable index of this consumer in [`GroupLayer::consumer_due`] (consumers are never
+    /// removed, so slots are never reused).
+    slot: u32,
+    /// Cached [`ConsumerClient::next_deadline_ms`], mirrored in [`GroupLayer::consumer_due`].
+    deadline_ms: Option<u64>,
+}
+
+impl ConsumerRuntime {
+    /// Re-reads the client's next deadline after a change of the client and keeps the due
+    /// index in sync. The deadline depends on the client's own state only, so refreshing
+    /// after each `&mut` call keeps the cache exact.
+    fn refresh_deadline(&mut self, due: &mut BTreeSet<u128>) {
+        let d = self.client.next_deadline_ms();
+        if d == self.deadline_ms {
+            return;
+        }
+        if let Some(old) = self.deadline_ms {
+            due.remove(&pack(old, u64::from(self.slot)));
+        }
+        if let Some(new) = d {
+            due.insert(pack(new, u64::from(self.slot)));
+        }
+        self.deadline_ms = d;
+    }
+}
+
+/// All groups and consumers of a Sim.
+#[derive(Clone, Debug, Default)]
+pub struct GroupLayer {
+    groups: VecMap<String, GroupRuntime>,
+    consumers: VecMap<String, ConsumerRuntime>,
+    /// `client.id` of each consumer slot ([`ConsumerRuntime::slot`]).
+    consumer_names: Vec<String>,
+    /// Rank of each slot's `client.id` among all consumers (the order of `consumers`).
+    consumer_rank: Vec<u32>,
+    /// Timer index: `(next deadline, slot)` of every consumer that has one, so finding due
+    /// consumers and the layer's next deadline costs O(log n) instead of a scan.
+    /// Keys are `pack(deadline_ms, slot)`.
+    consumer_due: BTreeSet<u128>,
+    /// In-flight messages by `(deliver_at_ms, seq)`, with the last `seq` and the dropped count.
+    queue: MessageQueue,
+    next_client_n: u32,
+    /// `u128`, not `u64`: shares its `BTreeSet` code with `consumer_due`.
+    scheduled: BTreeSet<u128>,
+    /// Delivery ledger, ownership timeline, losses, key order and violations.
+    audit: Audit,
+    /// The layer's one wake-up timer (at its next deadline).
+    timers: Timers<()>,
+    /// Events of the groups' coordinators and consumers.
+    out: Outbox<GroupEvent>,
+}
+
+impl GroupLayer {
+    fn validate_topics(cluster: &Cluster, topics: &[String]) -> Result<(), SimError> {
+        for t in topics {
+            if cluster.topic(t).is_none() {
+                return Err(SimError::UnknownTopicOrPartition(format!(
+                    "Topic {t} not present in metadata"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_group_id(group_id: &str) -> Result<(), SimError> {
+        if group_id.is_empty() {
+            return Err(SimError::InvalidRequest(
+                "group.id must not be empty (INVALID_GROUP_ID)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn ensure_group_capacity(&self, group_id: &str) -> Result<(), SimError> {
+        if !self.groups.contains_key(group_id) && self.groups.len() >= MAX_GROUPS {
+            return Err(SimError::LimitExceeded(format!(
+                "at most {MAX_GROUPS} groups"
+            )));
+        }
+        Ok(())
+    }
+
+    fn new_group(config: GroupConfig) -> GroupRuntime {
+        GroupRuntime {
+            config,
+            subscription: Vec::new(),
+            coordinator: None,
+            metadata: None,
+            coordinator_deadline_ms: None,
+            losses_settled: None,
+        }
+    }
+
+    /// `CreateGroup`: creates (or updates the subscription and config of) a group.
+    pub fn create_group(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        group_id: String,
+        topics: Vec<String>,
+        config: GroupConfig,
+    ) -> Result<(), SimError> {
+        Self::check_group_id(&group_id)?;
+        Self::validate_topics(&*cluster, &topics)?;
+        config.validate()?;
+        self.ensure_group_capacity(&group_id)?;
+        let g = self
+            .groups
+            .entry(group_id)
+            .or_insert_with(|| Self::new_group(GroupConfig::default()));
+        g.config = config;
+        for t in topics {
+            if !g.subscription.contains(&t) {
+                g.subscription.push(t);
+            }
+        }
+        crate::kernel::sort::sort(&mut g.subscription);
+        self.sync_coordinators(ctx, cluster);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    /// `SetGroupStrategy`: the `partition.assignment.strategy` of consumers started (or
+    /// restarted) from now on; running consumers keep theirs, as in a Kafka rolling upgrade.
+    pub fn set_group_strategy(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        strategies: Vec<String>,
+    ) -> Result<(), SimError> {
+        validate_strategies(&strategies)?;
+        let g = self.groups.get_mut(group_id).ok_or_else(|| {
+            SimError::InvalidRequest(format!("no group '{group_id}' (GROUP_ID_NOT_FOUND)"))
+        })?;
+        g.config.assignment_strategies = strategies;
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Next default `client.id` and its sequence number (not yet reserved).
+    fn next_client_id(&self, group_id: &str) -> (String, u32) {
+        // Kafka: "consumer-" + groupId + "-" + CONSUMER_CLIENT_ID_SEQUENCE (JVM-global, from 1).
+        let mut n = self.next_client_n + 1;
+        while self.consumers.contains_key(&format!("consumer-{group_id}-{n}")) {
+            n += 1;
+        }
+        (format!("consumer-{group_id}-{n}"), n)
+    }
+
+    /// `AddConsumer`: starts a consumer (it finds the coordinator and joins on its first poll).
+    /// Empty `topics` subscribes to the group's topics.
+    pub fn add_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        group_id: String,
+        client_id: Option<String>,
+        topics: Vec<String>,
+    ) -> Result<(), SimError> {
+        Self::check_group_id(&group_id)?;
+        Self::validate_topics(&*cluster, &topics)?;
+        if let Some(c) = &client_id {
+            if c.is_empty() {
+                return Err(SimError::InvalidConfig(
+                    "client_id must not be empty".into(),
+                ));
+            }
+            if self.consumers.contains_key(c) {
+                return Err(SimError::DuplicateClient(format!(
+                    "consumer '{c}' already exists"
+                )));
+            }
+        }
+        self.ensure_group_capacity(&group_id)?;
+        let members = self
+            .consumers
+            .values()
+            .filter(|c| c.group_id == group_id)
+            .count();
+        if members >= MAX_MEMBERS {
+            return Err(SimError::LimitExceeded(format!(
+                "at most {MAX_MEMBERS} members per group"
+            )));
+        }
+        let existing = self.groups.get(&group_id);
+        let mut subscription: Vec<String> =
+            existing.map(|g| g.subscription.clone()).unwrap_or_default();
+        let consumer_topics = if topics.is_empty() {
+            subscription.clone()
+        } else {
+            topics.clone()
+        };
+        if consumer_topics.is_empty() {
+            return Err(SimError::InvalidRequest(format!(
+                "consumer of group '{group_id}' has no topics to subscribe to"
+            )));
+        }
+        let config = existing.map(|g| g.config.clone()).unwrap_or_default();
+        let (client_id, sequence) = match client_id {
+            Some(c) => (c, None),
+            None => {
+                let (c, n) = self.next_client_id(&group_id);
+                (c, Some(n))
+            }
+        };
+        let cfg = config.consumer_config(&client_id, &group_id, &consumer_topics);
+        let client = ConsumerClient::new(cfg, kafka_assignor, ctx.now_ms).map_err(group_err)?;
+        if let Some(n) = sequence {
+            self.next_client_n = n;
+        }
+        for t in &consumer_topics {
+            if !subscription.contains(t) {
+                subscription.push(t.clone());
+            }
+        }
+        crate::kernel::sort::sort(&mut subscription);
+        let g = self
+            .groups
+            .entry(group_id.clone())
+            .or_insert_with(|| Self::new_group(config));
+        g.subscription = subscription;
+        let slot = self.consumer_names.len() as u32;
+        self.consumer_names.push(client_id.clone());
+        self.rank_consumers();
+        let mut rt = ConsumerRuntime {
+            group_id,
+            topics: consumer_topics,
+            client,
+            slot,
+            deadline_ms: None,
+        };
+        rt.refresh_deadline(&mut self.consumer_due);
+        self.consumers.insert(client_id, rt);
+        self.sync_coordinators(ctx, cluster);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    /// Ranks the consumer just added (the last slot) in [`Self::consumer_rank`]: later
+    /// `client.id`s move up by one. Names are unique.
+    fn rank_consumers(&mut self) {
+        let Some((new, older)) = self.consumer_names.split_last() else { return };
+        let mut rank = 0u32;
+        for (slot, name) in older.iter().enumerate() {
+            if name < new {
+                rank += 1;
+            } else {
+                self.consumer_rank[slot] += 1;
+            }
+        }
+        self.consumer_rank.push(rank);
+    }
+
+    fn consumer_mut<'a>(
+        consumers: &'a mut VecMap<String, ConsumerRuntime>,
+        client_id: &str,
+    ) -> Result<&'a mut ConsumerRuntime, SimError> {
+        consumers
+            .get_mut(client_id)
+            .ok_or_else(|| SimError::UnknownClient(format!("no consumer '{client_id}'")))
+    }
+
+    /// Runs one lifecycle call on a consumer's client and routes what it outputs.
+    fn client_action(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+        action: fn(&mut ConsumerClient, u64) -> Result<Vec<Output>, GroupError>,
+    ) -> Result<(), SimError> {
+        let now = ctx.now_ms;
+        let c = Self::consumer_mut(&mut self.consumers, client_id)?;
+        let gid = c.group_id.clone();
+        let out = action(&mut c.client, now).map_err(group_err)?;
+        c.refresh_deadline(&mut self.consumer_due);
+        self.apply_outputs(ctx, cluster, &gid, out);
+        self.reschedule(ctx);
+        Ok(())
+    }
+
+    /// `CrashConsumer`: silent from now on; the group notices at session expiry.
+    pub fn crash_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        self.client_action(ctx, cluster, client_id, ConsumerClient::crash)
+    }
+
+    /// `CloseConsumer`: commit (auto commit), revoke, LeaveGroup.
+    pub fn close_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        self.client_action(ctx, cluster, client_id, ConsumerClient::close)
+    }
+
+    /// `StallConsumer`: processing gets stuck; heartbeats continue.
+    pub fn stall_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        self.client_action(ctx, cluster, client_id, ConsumerClient::stall)
+    }
+
+    /// `RestartConsumer`: a crashed or closed consumer starts again (new member, same
+    /// `client.id`, the group's current config); a stalled one resumes processing.
+    pub fn restart_consumer(
+        &mut self,
+        ctx: &mut Ctx,
+        cluster: &mut Cluster,
+        client_id: &str,
+    ) -> Result<(), SimError> {
+        let now = ctx.now_ms;
+        let (gid, topics, lifecycle) = {
+            let c = Self::consumer_mut(&mut self.consumers, client_id)?;
+            (c.group_id.clone(), c.topics.clone(), c.client.lifecycle())
+        };
+        match lifecycle {
+            ClientLifecycle::Running => Err(SimError::InvalidRequest(format!(
+                "consumer '{client_id}' is running; nothing to restart"
+            ))),
+            ClientLifecycle::Stalled => {
+                let c = self.consumers.get_mut(client_id).ok_or_else(|| {
+                    SimError::UnknownClient(format!("no consumer '{client_id}'"))
+                })?;
+                let out = c.client.resume(now).map_err(group_err)?;
+                c.refresh_deadline(&mut self.consumer_due);
+                self.apply_outputs(ctx, cluster, &gid, out);
+                self.reschedule(ctx);
+                Ok(())
+            }
+            ClientLifecycle::Crashed | ClientLifecycle::Closed => {
+                let config = self
+                    .groups
+                    .get(&gid)
+                    .map(|g| g.config.clone())
+                    .unwrap_or_default();
+                let cfg = config.consumer_config(client_id, &gid, &topics);
+                let client = ConsumerClient::new(cfg, kafka_assignor, now).map_err(group_err)?;
+                let c = self.consumers.get_mut(client_id).ok_or_else(|| {
+                    SimError::UnknownClient(format!("no consumer '{client_id}'"))
+                })?;
+                c.client = client;
+                c.refresh_deadline(&mut self.consumer_due);
+                self.out.push_at(ctx, now, GroupEvent::Lifecycle {
+                        client_id: client_id.to_string(),
+                        what: "restarted".into(),
+                    });
+                self.reschedule(ctx);
+                Ok(())
+            }
+        }
+    }
+
+    /// Partition counts changed: each group's leader notices and rejoins.
+    pub fn on_metadata_change(&mut self, ctx: &mut Ctx) {
+        for c in self.consumers.values_mut() {
+            if c.client.is_leader() {
+                c.client.request_rejoin();
+                c.refresh_deadline(&mut self.consumer_due);
+            }
+        }
+        self.reschedule(ctx);
+    }
+
+    // ----- time -----
+
+    /// Earliest time the layer has work.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        #[cfg(debug_assertions)]
+        self.debug_check_deadline_cache();
+        let q = self.queue.next_at_ms();
+        let c = self
+            .groups
+            .values()
+            .filter_map(|g| g.coordinator_deadline_ms)
+            .min();
+        let cl = self.consumer_due.first().map(|&k| unpack(k).0);
+        [q, c, cl].into_iter().flatten().min()
+    }
+
+    /// Debug builds: the cached deadlines equal what the state machines report.
+    #[cfg(debug_assertions)]
+    fn debug_check_deadline_cache(&self) {
+        for (gid, g) in &self.groups {
+            debug_assert_eq!(
+                g.coordinator_deadline_ms,
+                g.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms),
+                "stale coordinator deadline of group {gid}"
+            );
+        }
+        let mut n = 0;
+        for (id, c) in &self.consumers {
+            debug_assert_eq!(c.deadline_ms, c.client.next_deadline_ms(), "stale deadline of {id}");
+            debug_assert_eq!(self.consumer_names.get(c.slot as usize), Some(id));
+            if let Some(d) = c.deadline_ms {
+                debug_assert!(self.consumer_due.contains(&pack(d, u64::from(c.slot))));
+                n += 1;
+            }
+        }
+        debug_assert_eq!(n, self.consumer_due.len());
+        debug_assert_eq!(self.consumer_rank.len(), self.consumer_names.len());
+        for b in 1..self.consumer_names.len() {
+            let a = b - 1;
+            debug_assert_eq!(
+                self.consumer_names[a] < self.consumer_names[b],
+                self.consumer_rank[a] < self.consumer_rank[b],
+                "stale consumer rank"
+            );
+        }
+    }
+
+    /// Re-reads a group's coordinator deadline after the coordinator changed.
+    fn refresh_coordinator_deadline(&mut self, gid: &str) {
+        if let Some(g) = self.groups.get_mut(gid) {
+            g.coordinator_deadline_ms =
+                g.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms);
+        }
+    }
+
+    /// Makes sure the wake-up timer fires at the next deadline.
+    pub fn reschedule(&mut self, ctx: &mut Ctx) {
+        let Some(d) = self.next_deadline_ms() else {
+            return;
+        };
+        let d = d.max(ctx.now_ms);
+        if self
+            .scheduled
+            .iter()
+            .next()
+            .is_some_and(|first| *first <= u128::from(d))
+        {
+            return;
+        }
+        self.scheduled.insert(u128::from(d));
+        self.timers.schedule(ctx, d, ());
+    }
+
+    /// Key (`pack(deadline_ms, seq)`) of the layer's wake-up timer.
+    pub fn next_timeout_key(&self) -> Option<u128> {
+        self.timers.next_key()
+    }
+
+    /// Handles the wake-up if it is due at `ctx.now_ms`. Returns whether it fired.
+    pub fn handle_timeout(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) -> bool {
+        if self.timers.pop_due(ctx.now_ms).is_none() {
+            return false;
+        }
+        self.on_timer(ctx, cluster);
+        true
+    }
+
+    /// Pending wake-ups in firing order `(deadline_ms, seq)`.
+    pub fn timers(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.timers.iter().map(|(d, seq, _)| (d, seq))
+    }
+
+    /// The layer's output, oldest first.
+    pub fn outbox(&mut self) -> &mut Outbox<GroupEvent> {
+        &mut self.out
+    }
+
+    /// The wake-up fired: deliver due messages and run due timeouts.
+    fn on_timer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) {
+        let now = ctx.now_ms;
+        self.scheduled.retain(|t| *t > u128::from(now));
+        self.sync_coordinators(ctx, cluster);
+        for _ in 0..MAX_STEPS_PER_WAKEUP {
+            if let Some(msg) = self.queue.pop_due(now) {
+                self.deliver(ctx, cluster, msg);
+                continue;
+            }
+            let mut any = false;
+            let gids: Vec<String> = self
+                .groups
+                .iter()
+                .filter(|(_, g)| g.coordinator_deadline_ms.is_some_and(|d| d <= now))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for gid in gids {
+                let out = match self
+                    .groups
+                    .get_mut(&gid)
+                    .and_then(|g| g.coordinator.as_mut())
+                {
+                    Some(c) => c.handle_timeout(now),
+                    None => continue,
+                };
+                self.refresh_coordinator_deadline(&gid);
+                any = true;
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            // Due consumers from the timer index, handled in `client.id` order (the order of
+            // `self.consumers`), as a scan of every consumer would.
+            let mut due_slots: Vec<u32> = self
+                .consumer_due
+                .range(..=pack(now, u64::MAX))
+                .map(|&k| unpack(k).1 as u32)
+                .collect();
+            if due_slots.len() > 1 {
+                // Ranks are unique (client ids are), so a stable sort orders exactly like an unstable one.
+                crate::kernel::sort::sort_by_key(&mut due_slots, |&s| self.consumer_rank[s as usize]);
+            }
+            for slot in due_slots {
+                let src = ClusterSource { cluster: &*cluster };
+                let Some(c) = self.consumers.get_mut(&self.consumer_names[slot as usize]) else {
+                    continue;
+                };
+                let out = c.client.handle_timeout(now, &src);
+                c.refresh_deadline(&mut self.consumer_due);
+                any = true;
+                if !out.is_empty() {
+                    let gid = c.group_id.clone();
+                    self.apply_outputs(ctx, cluster, &gid, out);
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+        if self.audit.losses_dirty {
+            self.audit.losses_dirty = false;
+            self.account_losses(cluster);
+        }
+        self.reschedule(ctx);
+    }
+
+    /// Routes what a coordinator or a client output: messages to the network, GroupMetadata to
+    /// the group, offset commits to `__consumer_offsets`, events to the outbox, processing and
+    /// ownership changes to the audit.
+    pub(super) fn apply_outputs(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, outputs: Vec<Output>) {
+        for o in outputs {
+            match o {
+                Output::Send(m) => self.enqueue(ctx.now_ms, m),
+                Output::AppendRecord(r @ CoordinatorRecord::GroupMetadata { .. }) => {
+                    if let Some(g) = self.groups.get_mut(gid) {
+                        g.metadata = Some(r);
+                    }
+                }
+                Output::AppendRecord(CoordinatorRecord::OffsetCommit { group_id, tp, offset, .. }) => {
+                    // Not an OffsetCommit's answer (see `persist_commits`): a failed append is
+                    // only reported, as `CommitNotPersisted`.
+                    let _ = self.append_commit(ctx, cluster, &group_id, &tp, offset);
+                }
+                Output::Event { at_ms, event } => {
+                    if let GroupEvent::OffsetReset { tp, offset, .. } = &event {
+                        self.audit.offset_reset(gid, tp, *offset);
+                    }
+                    self.out.push_at(ctx, at_ms, event);
+                }
+                Output::Processed { group_id, tp, offset, record_id, .. } => self.audit.processed(cluster, &group_id, &tp, offset, record_id),
+                o @ (Output::Assigned { .. } | Output::Revoked { .. }) => self.audit.ownership_changed(&o),
+                Output::MemberRemoved { group_id, client_id, member_id, at_ms } => {
+                    let current = self.consumers.get(&client_id).is_some_and(|c| c.client.member_id() == member_id);
+                    if current {
+                        self.audit.ownership.fence(&group_id, &client_id, at_ms);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl GroupLayer {
+    /// Hash canonical state.
+    pub fn hash_into(&self, h: &mut Fnv) {
+        h.u64(u64::from(self.next_client_n));
+        h.u64(self.queue.seq());
+        h.u64(self.queue.dropped());
+        for (gid, g) in &self.groups {
+            h.str(gid);
+            for t in &g.subscription {
+                h.str(t);
+            }
+            if let Some(c) = &g.coordinator {
+                h.u64(u64::from(c.broker_id()));
+                h.str(c.state().name());
+                h.u64(c.generation_id() as u64);
+                for (id, m) in c.members() {
+                    h.str(id);
+                    h.u64(m.session_deadline_ms);
+                    h.u64(m.assignment.len() as u64);
+                }
+                for (tp, o) in c.committed() {
+                    h.str(&tp.topic);
+                    h.u64(u64::from(tp.partition));
+                    h.u64(o.offset as u64);
+                }
+            }
+            h.u64(self.audit.ledger.total_processed(gid));
+            h.u64(self.audit.ledger.distinct_processed(gid));
+        }
+        for (id, c) in &self.consumers {
+            h.str(id);
+            h.str(c.client.member_id());
+            h.u64(c.client.generation_id() as u64);
+            h.str(c.client.state().name());
+            h.u64(c.client.pending_records() as u64);
+            for (tp, o) in c.client.positions() {
+                h.str(&tp.topic);
+                h.u64(u64::from(tp.partition));
+                h.u64(*o as u64);
+            }
+        }
+        for (d, seq, m) in self.queue.iter() {
+            h.u64(d);
+            h.u64(seq);
+            h.u64(m.correlation_id);
+        }
+    }
+}

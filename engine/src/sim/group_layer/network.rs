@@ -1,0 +1,227 @@
+//! The group layer's network: the in-flight messages between consumers and brokers, ordered by
+//! delivery time, and their delivery to a coordinator or a consumer. Requests to a dead broker get
+//! no answer (the client's `request.timeout.ms` expires); requests to a live broker that does not
+//! coordinate the group get NOT_COORDINATOR. Consumers fetch from the cluster through
+//! [`ClusterSource`].
+
+use crate::cluster::Cluster;
+use crate::group::client::{PartitionOffsets, PartitionSource};
+use crate::group::coordinator::CommittedOffset;
+use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Request, Response, TopicPartition};
+use crate::kernel::vecmap::VecMap;
+use crate::kernel::{pack, unpack, Ctx};
+use std::collections::BTreeSet;
+
+use super::{GroupLayer, MAX_MESSAGES};
+
+/// The simulated cluster as consumers see it.
+pub struct ClusterSource<'a> {
+    /// The cluster.
+    pub cluster: &'a Cluster,
+}
+
+impl PartitionSource for ClusterSource<'_> {
+    fn partition_count(&self, topic: &str) -> Option<u32> {
+        self.cluster.topic(topic).map(|t| t.partitions.len() as u32)
+    }
+    fn offsets(&self, tp: &TopicPartition) -> Option<PartitionOffsets> {
+        let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
+        let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
+        let log = p.log_of(leader)?;
+        Some(PartitionOffsets {
+            log_start_offset: log.log_start_offset() as i64,
+            high_watermark: log.high_watermark() as i64,
+        })
+    }
+    fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
+        let offset = u64::try_from(offset).ok()?;
+        let r = self.cluster.read(&tp.topic, tp.partition, offset, 1)?.first()?;
+        (r.offset == offset).then(|| producer_record_id(r.producer_id, r.sequence))
+    }
+}
+
+/// Bits of a [`MessageQueue`] key's low half that hold the message's slot.
+const SLOT_BITS: u32 = 20;
+const _: () = assert!(MAX_MESSAGES < 1 << SLOT_BITS);
+
+/// In-flight messages in delivery order: `(deliver_at_ms, seq)`, ties in sending order, with the
+/// sequence of the last message sent and the count of messages dropped at [`MAX_MESSAGES`].
+///
+/// The order lives in a `BTreeSet<u128>` of keys `deliver_at_ms << 64 | seq << 20 | slot` (the
+/// same set type as the layer's other deadline sets, so the wasm holds one copy of its code)
+/// and the messages in a slab of slots reused through a free list: no second ordered map over
+/// `Message`. `seq` stays below 2^44 (sixteen trillion messages).
+#[derive(Clone, Debug, Default)]
+pub(super) struct MessageQueue {
+    order: BTreeSet<u128>,
+    slots: Vec<Option<Message>>,
+    free: Vec<u32>,
+    /// Sequence number of the last message sent.
+    seq: u64,
+    /// Messages dropped because [`MAX_MESSAGES`] were in flight.
+    dropped: u64,
+}
+
+impl MessageQueue {
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Sequence number of the last message sent.
+    pub(super) fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Messages dropped because [`MAX_MESSAGES`] were in flight.
+    pub(super) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Queues a message (never delivered before `now`), or drops it if [`MAX_MESSAGES`] are in flight.
+    fn send(&mut self, now: u64, mut m: Message) {
+        if self.len() >= MAX_MESSAGES {
+            self.dropped += 1;
+            return;
+        }
+        m.deliver_at_ms = m.deliver_at_ms.max(now);
+        self.seq += 1;
+        self.push(m.deliver_at_ms, self.seq, m);
+    }
+
+    fn push(&mut self, deliver_at_ms: u64, seq: u64, m: Message) {
+        debug_assert!(seq < 1 << (64 - SLOT_BITS), "message seq overflow");
+        let slot = match self.free.pop() {
+            Some(slot) => slot as usize,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        debug_assert!(self.slots[slot].is_none(), "slot {slot} in use");
+        self.slots[slot] = Some(m);
+        self.order.insert(pack(deliver_at_ms, seq << SLOT_BITS | slot as u64));
+    }
+
+    /// Delivery time of the next message.
+    pub(super) fn next_at_ms(&self) -> Option<u64> {
+        self.order.first().map(|&k| unpack(k).0)
+    }
+
+    /// The slot held in the low half of a key.
+    fn slot(low: u64) -> usize {
+        (low & ((1 << SLOT_BITS) - 1)) as usize
+    }
+
+    /// The next message if it is due at `now_ms`.
+    pub(super) fn pop_due(&mut self, now_ms: u64) -> Option<Message> {
+        let (at_ms, low) = unpack(*self.order.first()?);
+        if at_ms > now_ms {
+            return None;
+        }
+        self.order.pop_first();
+        let slot = Self::slot(low);
+        self.free.push(slot as u32);
+        let m = self.slots.get_mut(slot).and_then(Option::take);
+        debug_assert!(m.is_some(), "queued slot {slot} empty");
+        m
+    }
+
+    /// `(deliver_at_ms, seq, message)` in delivery order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (u64, u64, &Message)> {
+        self.order.iter().filter_map(|&k| {
+            let (at_ms, low) = unpack(k);
+            self.slots.get(Self::slot(low))?.as_ref().map(|m| (at_ms, low >> SLOT_BITS, m))
+        })
+    }
+}
+
+impl GroupLayer {
+    /// Answers a request: the response arrives after `latency_ms`.
+    fn respond(&mut self, now: u64, from: Endpoint, to: Endpoint, corr: u64, latency_ms: u64, resp: Response) {
+        self.enqueue(
+            now,
+            Message {
+                from,
+                to,
+                correlation_id: corr,
+                sent_at_ms: now,
+                deliver_at_ms: now.saturating_add(latency_ms),
+                body: Body::Response(resp),
+            },
+        );
+    }
+
+    /// Sends a message: it is delivered at its `deliver_at_ms` (not before `now`).
+    pub(super) fn enqueue(&mut self, now: u64, m: Message) {
+        self.queue.send(now, m);
+    }
+
+    /// Delivers a due message: to a consumer's client, to the bootstrap broker (FindCoordinator)
+    /// or to a group's coordinator (NOT_COORDINATOR from any other live broker, no answer from a
+    /// dead one). An OffsetCommit is persisted before it is answered.
+    pub(super) fn deliver(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, msg: Message) {
+        let now = ctx.now_ms;
+        match (&msg.to, &msg.body) {
+            (Endpoint::Client(c), _) => {
+                let src = ClusterSource { cluster: &*cluster };
+                let (gid, out) = match self.consumers.get_mut(c) {
+                    Some(rt) => {
+                        let out = rt.client.handle_message(now, &msg, &src);
+                        rt.refresh_deadline(&mut self.consumer_due);
+                        (rt.group_id.clone(), out)
+                    }
+                    None => return,
+                };
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            (Endpoint::AnyBroker, Body::Request(req)) => {
+                // The bootstrap broker answers FindCoordinator if any broker is up.
+                let Some(bootstrap) = cluster.brokers.iter().find(|b| b.alive).map(|b| b.id) else {
+                    return;
+                };
+                let gid = req.group_id().to_string();
+                let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
+                let resp = match self.groups.get(&gid).and_then(|g| g.coordinator.as_ref()) {
+                    Some(c) => Response::FindCoordinator {
+                        error: ErrorCode::None,
+                        coordinator_id: Some(c.broker_id()),
+                    },
+                    None => Response::FindCoordinator {
+                        error: ErrorCode::CoordinatorNotAvailable,
+                        coordinator_id: None,
+                    },
+                };
+                self.respond(now, Endpoint::Broker(bootstrap), msg.from.clone(), msg.correlation_id, latency, resp);
+            }
+            (Endpoint::Broker(b), Body::Request(req)) => {
+                if !cluster.broker_alive(*b) {
+                    return; // no answer from a dead broker
+                }
+                let gid = req.group_id().to_string();
+                let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
+                let out = match self.groups.get_mut(&gid).and_then(|g| g.coordinator.as_mut()) {
+                    Some(c) if c.broker_id() == *b => {
+                        let mut before: VecMap<TopicPartition, Option<CommittedOffset>> = VecMap::new();
+                        if let Request::OffsetCommit { offsets, .. } = req {
+                            before.extend(offsets.iter().map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned())));
+                        }
+                        let out = c.handle_message(now, &msg);
+                        self.refresh_coordinator_deadline(&gid);
+                        if before.is_empty() {
+                            out
+                        } else {
+                            self.persist_commits(ctx, cluster, &gid, before, out)
+                        }
+                    }
+                    _ => {
+                        let resp = req.error_response(ErrorCode::NotCoordinator);
+                        self.respond(now, Endpoint::Broker(*b), msg.from.clone(), msg.correlation_id, latency, resp);
+                        return;
+                    }
+                };
+                self.apply_outputs(ctx, cluster, &gid, out);
+            }
+            _ => {}
+        }
+    }
+}

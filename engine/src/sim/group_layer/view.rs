@@ -1,0 +1,270 @@
+//! [`GroupView`]s: each group's coordinator, members and consumers, lag and ownership per
+//! partition of its subscription, and delivery counts.
+
+use crate::api::view::{ConsumerView, DeliveryView, GroupView, LagView, MemberView, OwnershipChangeView, OwnershipView};
+use crate::cluster::{Cluster, Topic};
+use crate::group::accounting::OwnershipLane;
+use crate::group::client::ConsumerClient;
+use crate::group::coordinator::GroupCoordinator;
+use crate::group::protocol::{CoordinatorRecord, TopicPartition};
+
+use super::{GroupLayer, GroupRuntime, MAX_OWNERSHIP_IN_VIEW};
+
+/// A group's clients in `client.id` order, by `client.id`.
+type Clients<'a> = [(&'a str, &'a ConsumerClient)];
+
+/// Partitions of a group's subscription, densely indexed: topic `i` of `topics` covers indices
+/// `base[i]..base[i] + partitions`. The subscription is sorted, so this order is the
+/// `TopicPartition` order.
+struct Partitions<'a> {
+    topics: Vec<(&'a str, &'a Topic)>,
+    base: Vec<usize>,
+    n: usize,
+}
+
+impl<'a> Partitions<'a> {
+    fn of(cluster: &'a Cluster, subscription: &'a [String]) -> Self {
+        let topics: Vec<(&str, &Topic)> = subscription
+            .iter()
+            .filter_map(|t| cluster.topic(t).map(|topic| (t.as_str(), topic)))
+            .collect();
+        let mut base = Vec::with_capacity(topics.len());
+        let mut n = 0usize;
+        for (_, topic) in &topics {
+            base.push(n);
+            n += topic.partitions.len();
+        }
+        Partitions { topics, base, n }
+    }
+
+    fn index_of(&self, topic: &str, partition: u32) -> Option<usize> {
+        let i = self.topics.iter().position(|(t, _)| *t == topic)?;
+        ((partition as usize) < self.topics[i].1.partitions.len()).then(|| self.base[i] + partition as usize)
+    }
+}
+
+impl GroupLayer {
+    /// Views, sorted by group id.
+    pub fn views(&self, cluster: &Cluster) -> Vec<GroupView> {
+        self.groups.iter().map(|(gid, g)| self.group_view(cluster, gid, g)).collect()
+    }
+
+    fn group_view(&self, cluster: &Cluster, gid: &str, g: &GroupRuntime) -> GroupView {
+        let coord = g.coordinator.as_ref();
+        // The group's clients in `client.id` order (the order of `self.consumers`).
+        let clients: Vec<(&str, &ConsumerClient)> = self
+            .consumers
+            .iter()
+            .filter(|(_, c)| c.group_id == gid)
+            .map(|(id, c)| (id.as_str(), &c.client))
+            .collect();
+        let members = coord.map(|c| member_views(c, &clients)).unwrap_or_default();
+        let fenced: Vec<bool> = clients.iter().map(|(_, c)| self.audit.ownership.is_fenced(gid, c.client_id())).collect();
+        let consumers = consumer_views(&clients, &fenced);
+        let (lag, ownership) = self.partition_views(cluster, gid, g, &clients, &fenced);
+        let delivery = self.delivery_view(gid);
+        let (meta_generation, meta_protocol, meta_leader) = match &g.metadata {
+            Some(CoordinatorRecord::GroupMetadata {
+                generation_id,
+                protocol,
+                leader,
+                ..
+            }) => (*generation_id, protocol.clone(), leader.clone()),
+            _ => (0, None, None),
+        };
+        GroupView {
+            group_id: gid.to_string(),
+            state: coord.map_or_else(|| "Unknown".to_string(), |c| c.state().name().to_string()),
+            generation: coord.map_or(meta_generation, GroupCoordinator::generation_id),
+            protocol_type: coord.and_then(|c| c.protocol_type()).unwrap_or("consumer").to_string(),
+            protocol: coord.map_or(meta_protocol, |c| c.protocol().map(str::to_string)),
+            leader: coord.map_or(meta_leader, |c| c.leader().map(str::to_string)),
+            members,
+            subscription: g.subscription.clone(),
+            coordinator: coord.map(GroupCoordinator::broker_id),
+            config: g.config.clone(),
+            consumers,
+            lag,
+            delivery,
+            ownership,
+        }
+    }
+
+    /// Lag and ownership history of each partition of the group's subscription.
+    fn partition_views(
+        &self,
+        cluster: &Cluster,
+        gid: &str,
+        g: &GroupRuntime,
+        clients: &Clients<'_>,
+        fenced: &[bool],
+    ) -> (Vec<LagView>, Vec<OwnershipView>) {
+        let parts = Partitions::of(cluster, &g.subscription);
+        let committed = committed_offsets(cluster, gid, g.coordinator.as_ref(), &parts);
+        let positions = owner_positions(clients, fenced, &parts);
+        let lanes = self.ownership_lanes(gid, &parts);
+        let n = parts.n;
+        let mut lag = Vec::with_capacity(n);
+        let mut ownership = Vec::with_capacity(n);
+        for (ti, (t, topic)) in parts.topics.iter().enumerate() {
+            for (p, part) in topic.partitions.iter().enumerate() {
+                let i = parts.base[ti] + p;
+                let hw = part.leader_log().map_or(0, |l| l.high_watermark());
+                let c = committed[i];
+                let pos = positions[i];
+                let lane = lanes[i];
+                lag.push(LagView {
+                    topic: t.to_string(),
+                    partition: p as u32,
+                    high_watermark: hw,
+                    committed: c.map(|c| c.max(0) as u64),
+                    position: pos.map(|p| p.max(0) as u64),
+                    owner: lane.and_then(OwnershipLane::owner).map(str::to_string),
+                    committed_lag: c.map(|c| hw.saturating_sub(c.max(0) as u64)),
+                    position_lag: pos.map(|p| hw.saturating_sub(p.max(0) as u64)),
+                });
+                let h = lane.map_or(&[][..], OwnershipLane::changes);
+                let from = h.len().saturating_sub(MAX_OWNERSHIP_IN_VIEW);
+                let mut changes = Vec::with_capacity(h.len() - from);
+                changes.extend(h[from..].iter().map(|c| OwnershipChangeView {
+                    at_ms: c.at_ms,
+                    owner: c.owner.clone(),
+                }));
+                ownership.push(OwnershipView {
+                    topic: t.to_string(),
+                    partition: p as u32,
+                    changes,
+                    gap_ms: lane.map_or(0, OwnershipLane::gap_ms),
+                });
+            }
+        }
+        (lag, ownership)
+    }
+
+    /// Ownership lanes per partition.
+    fn ownership_lanes<'a>(&'a self, gid: &str, parts: &Partitions<'_>) -> Vec<Option<&'a OwnershipLane>> {
+        let mut lanes: Vec<Option<&OwnershipLane>> = vec![None; parts.n];
+        if let Some(m) = self.audit.ownership.lanes(gid) {
+            for (ti, (t, topic)) in parts.topics.iter().enumerate() {
+                let from = TopicPartition::new(*t, 0);
+                for (tp, lane) in m.range(from..).take_while(|(tp, _)| tp.topic == *t) {
+                    if (tp.partition as usize) < topic.partitions.len() {
+                        lanes[parts.base[ti] + tp.partition as usize] = Some(lane);
+                    }
+                }
+            }
+        }
+        lanes
+    }
+
+    /// Records processed, duplicates, losses and key-order violations of a group.
+    fn delivery_view(&self, gid: &str) -> DeliveryView {
+        let a = &self.audit;
+        DeliveryView {
+            processed: a.ledger.total_processed(gid),
+            distinct: a.ledger.distinct_processed(gid),
+            duplicates: a.ledger.duplicates(gid),
+            losses: a.losses.get(gid).copied().unwrap_or(0),
+            ordering_violations: a.ordering_violations.get(gid).copied().unwrap_or(0),
+        }
+    }
+}
+
+/// The coordinator's members, with their clients' heartbeat and poll deadlines.
+fn member_views(c: &GroupCoordinator, clients: &Clients<'_>) -> Vec<MemberView> {
+    let client_by_id = |id: &str| clients.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| clients[i].1);
+    let leader = c.leader();
+    c.members()
+        .values()
+        .map(|m| {
+            let client = client_by_id(m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
+            let mut assigned = Vec::with_capacity(m.assignment.len());
+            assigned.extend(m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)));
+            MemberView {
+                member_id: m.member_id.clone(),
+                client_id: m.client_id.clone(),
+                assigned,
+                status: if m.awaiting_join.is_some() {
+                    "awaiting JoinGroup response".to_string()
+                } else if m.awaiting_sync.is_some() {
+                    "awaiting SyncGroup response".to_string()
+                } else {
+                    "member".to_string()
+                },
+                is_leader: leader == Some(m.member_id.as_str()),
+                session_deadline_ms: (m.awaiting_join.is_none() && m.awaiting_sync.is_none()).then_some(m.session_deadline_ms),
+                heartbeat_due_ms: client.map(|cl| cl.next_heartbeat_ms()),
+                poll_deadline_ms: client.map(|cl| cl.poll_deadline_ms()),
+            }
+        })
+        .collect()
+}
+
+/// The group's consumers as their clients see themselves.
+fn consumer_views(clients: &Clients<'_>, fenced: &[bool]) -> Vec<ConsumerView> {
+    clients
+        .iter()
+        .zip(fenced)
+        .map(|(&(_, c), &fenced)| {
+            let mut assigned = Vec::with_capacity(c.assignment().len());
+            assigned.extend(c.assignment().iter().map(|tp| (tp.topic.clone(), tp.partition)));
+            let mut positions = Vec::with_capacity(c.positions().len());
+            positions.extend(c.positions().iter().map(|(tp, o)| (tp.topic.clone(), tp.partition, *o)));
+            ConsumerView {
+                client_id: c.client_id().to_string(),
+                member_id: c.member_id().to_string(),
+                lifecycle: format!("{:?}", c.lifecycle()),
+                member_state: c.state().name().to_string(),
+                generation: c.generation_id(),
+                protocol: format!("{:?}", c.rebalance_protocol()).to_ascii_lowercase(),
+                coordinator: c.coordinator(),
+                assigned,
+                positions,
+                pending_records: c.pending_records() as u64,
+                last_poll_ms: c.last_poll_ms(),
+                fenced,
+            }
+        })
+        .collect()
+}
+
+/// Committed offset per partition: the coordinator's cache, or `__consumer_offsets` while no
+/// coordinator has the group loaded.
+fn committed_offsets(cluster: &Cluster, gid: &str, coord: Option<&GroupCoordinator>, parts: &Partitions<'_>) -> Vec<Option<i64>> {
+    let mut committed: Vec<Option<i64>> = vec![None; parts.n];
+    match coord {
+        Some(c) => {
+            for (tp, o) in c.committed() {
+                if let Some(i) = parts.index_of(&tp.topic, tp.partition) {
+                    committed[i] = Some(o.offset);
+                }
+            }
+        }
+        None => {
+            for ((t, p), o) in cluster.committed_offsets(gid) {
+                if let Some(i) = parts.index_of(&t, p) {
+                    committed[i] = Some(o as i64);
+                }
+            }
+        }
+    }
+    committed
+}
+
+/// Position of the (non-fenced) owner per partition; a later client overrides.
+fn owner_positions(clients: &Clients<'_>, fenced: &[bool], parts: &Partitions<'_>) -> Vec<Option<i64>> {
+    let mut positions: Vec<Option<i64>> = vec![None; parts.n];
+    for (&(_, c), &fenced) in clients.iter().zip(fenced) {
+        if fenced {
+            continue;
+        }
+        for tp in c.assignment() {
+            if let Some(p) = c.positions().get(tp) {
+                if let Some(i) = parts.index_of(&tp.topic, tp.partition) {
+                    positions[i] = Some(*p);
+                }
+            }
+        }
+    }
+    positions
+}
