@@ -474,3 +474,39 @@ fn group_rebalance_scenario_file() {
     let lines: Vec<String> = run.events.iter().map(ToString::to_string).collect();
     assert!(lines.iter().any(|l| l.contains("heartbeat expired")));
 }
+
+/// `ClassicKafkaConsumer.poll` does not wait for a rebalance before `pollForFetches`: while a
+/// rebalance is held open (here by a member stuck in processing, until its
+/// `max.poll.interval.ms`), a cooperative member keeps processing the partitions it retains
+/// (KIP-429, `ConsumerCoordinator.onJoinPrepare` revokes only under eager), an eager member
+/// revoked everything and processes nothing. The engine used to stop every member until the
+/// group was Stable again.
+#[test]
+fn during_a_held_open_rebalance_cooperative_members_keep_processing_and_eager_ones_do_not() {
+    for (strategy, keeps_processing) in [("cooperative-sticky", true), ("range", false)] {
+        let mut sim = sim_with_topic(8, 6);
+        let config = GroupConfig { assignment_strategies: vec![strategy.into()], max_poll_interval_ms: 30_000, ..GroupConfig::default() };
+        create_group(&mut sim, "g", config);
+        add(&mut sim, "g", "A");
+        add(&mut sim, "g", "B");
+        sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 50, keys: Default::default(), acks: Acks::All }).unwrap();
+        sim.advance_to(15_000);
+        assert_eq!(group(&sim, "g").state, "Stable");
+        sim.apply(Command::StallConsumer { client_id: "B".into() }).unwrap();
+        add(&mut sim, "g", "C");
+        sim.advance_to(20_000);
+        let before = group(&sim, "g").delivery.processed;
+        sim.advance_to(35_000);
+        let g = group(&sim, "g");
+        assert_eq!(g.state, "PreparingRebalance", "{strategy}: B holds the rebalance open");
+        let a = g.consumers.iter().find(|c| c.client_id == "A").unwrap();
+        let processed = g.delivery.processed - before;
+        if keeps_processing {
+            assert_eq!(a.assigned.len(), 3, "{strategy}: A keeps its partitions");
+            assert!(processed > 200, "{strategy}: A processed {processed} records in 15 s");
+        } else {
+            assert!(a.assigned.is_empty(), "{strategy}: A revoked everything");
+            assert_eq!(processed, 0, "{strategy}: nobody processes");
+        }
+    }
+}

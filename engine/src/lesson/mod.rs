@@ -167,6 +167,9 @@ pub enum Query {
     Owner { group: String, topic: String, partition: u32 },
     /// Number of partitions assigned to `client` in `group`.
     OwnedCount { group: String, client: String },
+    /// Partitions the consumer itself owns and reads now (its own assignment: during a
+    /// rebalance an eager member has revoked everything, a cooperative one keeps what it retains).
+    Reading { group: String, client: String },
     /// Members of `group` with no partition.
     IdleConsumers { group: String },
     /// Members of `group`.
@@ -243,6 +246,7 @@ pub enum Query {
 const QUERY_KINDS: &[(&str, &[&str])] = &[
     ("owner", &["group", "topic", "partition"]),
     ("owned_count", &["group", "client"]),
+    ("reading", &["group", "client"]),
     ("idle_consumers", &["group"]),
     ("members", &["group"]),
     ("generation", &["group"]),
@@ -815,6 +819,7 @@ impl Query {
             Ok(match kind {
                 "owner" => Query::Owner { group: q.string("group")?, topic: q.string("topic")?, partition: q.u32("partition")? },
                 "owned_count" => Query::OwnedCount { group: q.string("group")?, client: q.string("client")? },
+                "reading" => Query::Reading { group: q.string("group")?, client: q.string("client")? },
                 "idle_consumers" => Query::IdleConsumers { group: q.string("group")? },
                 "members" => Query::Members { group: q.string("group")? },
                 "generation" => Query::Generation { group: q.string("group")? },
@@ -876,6 +881,10 @@ impl Query {
             Query::OwnedCount { group: g, client } => {
                 let m = group(g)?.members.iter().find(|m| m.client_id == *client).ok_or_else(|| format!("no member '{client}' in group '{g}'"))?;
                 Num(m.assigned.len() as u64)
+            }
+            Query::Reading { group: g, client } => {
+                let c = group(g)?.consumers.iter().find(|c| c.client_id == *client).ok_or_else(|| format!("no consumer '{client}' in group '{g}'"))?;
+                Num(c.assigned.len() as u64)
             }
             Query::IdleConsumers { group: g } => Num(group(g)?.members.iter().filter(|m| m.assigned.is_empty()).count() as u64),
             Query::Members { group: g } => Num(group(g)?.members.len() as u64),
@@ -980,6 +989,7 @@ impl fmt::Display for Query {
         match self {
             Query::Owner { group, topic, partition } => write!(f, "owner of {topic}-{partition} in {group}"),
             Query::OwnedCount { group, client } => write!(f, "partitions of {client} in {group}"),
+            Query::Reading { group, client } => write!(f, "partitions {client} of {group} reads"),
             Query::IdleConsumers { group } => write!(f, "idle consumers in {group}"),
             Query::Members { group } => write!(f, "members of {group}"),
             Query::Generation { group } => write!(f, "generation of {group}"),

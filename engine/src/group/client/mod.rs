@@ -990,8 +990,21 @@ impl ConsumerClient {
                 };
                 self.send(now_ms, req, out);
             }
-            return;
+        } else {
+            self.poll_coordinator(now_ms, out);
         }
+        // `ClassicKafkaConsumer.poll` does not wait for the group (`updateAssignmentMetadataIfNeeded(
+        // timer, false)`) before `pollForFetches`: the owned partitions that have a position keep
+        // being consumed while a rebalance is in progress (a cooperative member's retained
+        // partitions, KIP-429; an eager member revoked everything in `onJoinPrepare`) and while
+        // the coordinator is unknown.
+        self.poll_for_fetches(now_ms, env, out);
+    }
+
+    /// `ConsumerCoordinator.poll` with a known coordinator: join or rejoin when needed; in a
+    /// stable generation, the auto commit and the committed offsets of partitions without a
+    /// position (a rebalance in progress returns before the auto commit).
+    fn poll_coordinator(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         match self.state {
             MemberState::Unjoined => {
                 self.on_join_prepare(now_ms, out);
@@ -1035,7 +1048,6 @@ impl ConsumerClient {
             };
             self.send(now_ms, req, out);
         }
-        self.poll_for_fetches(now_ms, env, out);
     }
 
     /// `onJoinPrepare`: auto commit, then eager revokes everything; cooperative keeps its
