@@ -77,6 +77,8 @@ impl PartitionSource for FakeLog {
         self.records.get(tp).map(|v| PartitionOffsets {
             log_start_offset: 0,
             high_watermark: v.len() as i64,
+            log_end_offset: v.len() as i64,
+            leader_epoch: 0,
         })
     }
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {

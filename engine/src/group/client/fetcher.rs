@@ -3,7 +3,7 @@
 //! owned partitions) and the poll loop's hand-off of the fetched records to the application
 //! (one batch on the application thread, or the worker pool).
 
-use super::{AutoOffsetReset, CommitMode, ConsumerClient, PartitionSource};
+use super::{AutoOffsetReset, CommitMode, ConsumerClient, PartitionOffsets, PartitionSource};
 use crate::group::event::GroupEvent;
 use crate::group::output::Output;
 use crate::group::protocol::{RecordId, TopicPartition};
@@ -64,6 +64,9 @@ impl ConsumerClient {
             }
         };
         self.positions.insert(tp.clone(), target);
+        // ListOffsets answers with the leader's epoch: the new position is valid for it.
+        self.position_epochs.insert(tp.clone(), bounds.leader_epoch);
+        self.validated_epochs.insert(tp.clone(), bounds.leader_epoch);
         self.event(
             now_ms,
             GroupEvent::OffsetReset {
@@ -75,6 +78,40 @@ impl ConsumerClient {
             },
             out,
         );
+    }
+
+    /// KIP-320 (`SubscriptionState.maybeCompleteValidation`): the partition has a new leader
+    /// epoch, so the consumer asks the new leader where the epoch of its position ends. If that
+    /// is below the position, the log was truncated under it (an unclean election): with a
+    /// reset policy it seeks to the first offset known to diverge, with `none` the partition
+    /// fails (`LogTruncationException`). Returns the position to fetch from, if any.
+    fn validate_position(&mut self, now_ms: u64, tp: &TopicPartition, pos: i64, bounds: &PartitionOffsets, env: &dyn PartitionSource, out: &mut Vec<Output>) -> Option<i64> {
+        self.validated_epochs.insert(tp.clone(), bounds.leader_epoch);
+        let epoch = self.position_epochs.get(tp).copied()?;
+        let Some((_, end)) = env.end_offset_for_epoch(tp, epoch) else { return Some(pos) };
+        if end >= pos {
+            return Some(pos);
+        }
+        if self.cfg.auto_offset_reset == AutoOffsetReset::None {
+            self.positions.remove(tp);
+            self.no_offset.insert(tp.clone());
+            self.event(now_ms, GroupEvent::NoOffsetForPartition { client_id: self.cfg.client_id.clone(), tp: tp.clone() }, out);
+            return None;
+        }
+        self.positions.insert(tp.clone(), end);
+        self.position_epochs.insert(tp.clone(), bounds.leader_epoch);
+        self.event(
+            now_ms,
+            GroupEvent::OffsetReset {
+                client_id: self.cfg.client_id.clone(),
+                tp: tp.clone(),
+                offset: end,
+                policy: "divergence".into(),
+                reason: format!("log truncation detected at offset {pos} (leader epoch {epoch} ends at {end})"),
+            },
+            out,
+        );
+        Some(end)
     }
 
     fn fetch(&mut self, now_ms: u64, env: &dyn PartitionSource, out: &mut Vec<Output>) -> Vec<FetchedRecord> {
@@ -99,10 +136,14 @@ impl ConsumerClient {
                     continue;
                 }
                 n_owned += 1;
-                // Work to do: records below the HW, or a position out of range.
+                // Work to do: records below the HW, a position out of range, or a new leader
+                // epoch to validate the position against.
                 if !busy {
                     if let Some(b) = env.offsets(tp) {
-                        busy = pos < b.high_watermark || pos < b.log_start_offset || pos > b.high_watermark;
+                        busy = pos < b.high_watermark
+                            || pos < b.log_start_offset
+                            || pos > b.log_end_offset
+                            || self.validated_epochs.get(tp).is_some_and(|&e| e != b.leader_epoch);
                     }
                 }
             }
@@ -138,7 +179,15 @@ impl ConsumerClient {
             let Some(mut pos) = self.positions.get(tp).copied() else {
                 continue;
             };
-            if pos < bounds.log_start_offset || pos > bounds.high_watermark {
+            if self.validated_epochs.get(tp).is_some_and(|&e| e != bounds.leader_epoch) {
+                match self.validate_position(now_ms, tp, pos, &bounds, env, out) {
+                    Some(p) => pos = p,
+                    None => continue,
+                }
+            }
+            // OFFSET_OUT_OF_RANGE only below the log start or above the LEO; between the HW and
+            // the LEO the fetch is just empty (`Partition.fetchRecords` reads up to the HW).
+            if pos < bounds.log_start_offset || pos > bounds.log_end_offset {
                 self.reset_position(now_ms, tp, "offset out of range", env, out);
                 match self.positions.get(tp) {
                     Some(p) => pos = *p,
@@ -146,6 +195,7 @@ impl ConsumerClient {
                 }
             }
             let before = pos;
+            let mut last_epoch = None;
             while pos < bounds.high_watermark && records.len() < max {
                 let Some(record_id) = env.record_id(tp, pos) else {
                     break;
@@ -155,7 +205,12 @@ impl ConsumerClient {
                     offset: pos,
                     record_id,
                 });
+                last_epoch = env.record_epoch(tp, pos).or(last_epoch);
                 pos += 1;
+            }
+            if let Some(e) = last_epoch {
+                self.position_epochs.insert(tp.clone(), e);
+                self.validated_epochs.insert(tp.clone(), bounds.leader_epoch);
             }
             if pos != before {
                 if let Some(p) = self.positions.get_mut(tp) {
@@ -165,5 +220,57 @@ impl ConsumerClient {
         }
         self.assignment = assignment;
         records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ConsumerConfig, PartitionOffsets};
+    use super::*;
+    use crate::kernel::vecmap::VecMap;
+
+    /// One partition `t-0` with these bounds; record `o` has id `o` and leader epoch 0.
+    struct Bounds(PartitionOffsets);
+
+    impl PartitionSource for Bounds {
+        fn partition_count(&self, _: &str) -> Option<u32> {
+            Some(1)
+        }
+        fn offsets(&self, _: &TopicPartition) -> Option<PartitionOffsets> {
+            Some(self.0)
+        }
+        fn record_id(&self, _: &TopicPartition, offset: i64) -> Option<RecordId> {
+            (offset >= self.0.log_start_offset && offset < self.0.log_end_offset).then_some(offset as RecordId)
+        }
+    }
+
+    fn client_at(position: i64) -> ConsumerClient {
+        let assign: super::super::AssignFn = |_, _, _| Ok(VecMap::new());
+        let mut c = ConsumerClient::new(ConsumerConfig::new("c", "g", &["t"]), assign, 0).unwrap();
+        let tp = TopicPartition::new("t", 0);
+        c.assignment.insert(tp.clone());
+        c.positions.insert(tp, position);
+        c
+    }
+
+    /// `Partition.fetchRecords` reads up to the HW and `UnifiedLog.read` only fails outside
+    /// [log start, LEO]: a position between the HW and the LEO (a new leader whose HW has not
+    /// caught up yet) is an empty fetch, not OFFSET_OUT_OF_RANGE. The engine used to reset it.
+    #[test]
+    fn a_position_between_the_hw_and_the_leo_is_an_empty_fetch_not_out_of_range() {
+        let tp = TopicPartition::new("t", 0);
+        let mut c = client_at(10);
+        let mut out = Vec::new();
+        let lagging = Bounds(PartitionOffsets { log_start_offset: 0, high_watermark: 8, log_end_offset: 12, leader_epoch: 1 });
+        assert!(c.fetch(5, &lagging, &mut out).is_empty());
+        assert_eq!(c.positions.get(&tp), Some(&10));
+        assert!(!out.iter().any(|o| matches!(o, Output::Event { event: GroupEvent::OffsetReset { .. }, .. })), "{out:?}");
+        let caught_up = Bounds(PartitionOffsets { high_watermark: 12, ..lagging.0 });
+        let got: Vec<i64> = c.fetch(6, &caught_up, &mut out).iter().map(|r| r.offset).collect();
+        assert_eq!(got, vec![10, 11]);
+        // Past the LEO it is out of range: `auto.offset.reset` (latest: the HW).
+        let mut c = client_at(13);
+        c.fetch(7, &caught_up, &mut out);
+        assert_eq!(c.positions.get(&tp), Some(&12));
     }
 }

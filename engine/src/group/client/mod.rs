@@ -243,13 +243,17 @@ impl ConsumerConfig {
     }
 }
 
-/// Log bounds of a partition as the fetcher sees them.
+/// Log bounds of a partition as the fetcher sees them (on its current leader).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionOffsets {
     /// Log start offset.
     pub log_start_offset: i64,
     /// High watermark (consumers never read at or past it).
     pub high_watermark: i64,
+    /// Log end offset: a fetch between the HW and here is empty, not out of range.
+    pub log_end_offset: i64,
+    /// The leader's epoch (a new one makes the consumer validate its position, KIP-320).
+    pub leader_epoch: u32,
 }
 
 /// What the consumer reads from the cluster: metadata, log bounds and record identities.
@@ -260,6 +264,17 @@ pub trait PartitionSource {
     fn offsets(&self, tp: &TopicPartition) -> Option<PartitionOffsets>;
     /// Identity of the record at `offset`, `None` if there is none.
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId>;
+    /// Leader epoch of the record at `offset` (the batch's `partitionLeaderEpoch`).
+    fn record_epoch(&self, tp: &TopicPartition, offset: i64) -> Option<u32> {
+        let _ = (tp, offset);
+        None
+    }
+    /// `OffsetsForLeaderEpoch` on the current leader: the largest epoch ≤ `epoch` it knows and
+    /// where that epoch ends on its log.
+    fn end_offset_for_epoch(&self, tp: &TopicPartition, epoch: u32) -> Option<(u32, i64)> {
+        let _ = (tp, epoch);
+        None
+    }
 }
 
 /// `AbstractCoordinator.MemberState`.
@@ -346,6 +361,13 @@ pub struct ConsumerClient {
     last_heartbeat_ack_ms: Option<u64>,
     assignment: VecSet<TopicPartition>,
     positions: VecMap<TopicPartition, i64>,
+    /// KIP-320: leader epoch of the last record consumed below each position (its `offsetEpoch`),
+    /// and the leader epoch the position was last validated against. Not part of the state
+    /// hash: both follow from the positions and the logs.
+    #[serde(default)]
+    position_epochs: VecMap<TopicPartition, u32>,
+    #[serde(default)]
+    validated_epochs: VecMap<TopicPartition, u32>,
     need_offsets: VecSet<TopicPartition>,
     no_offset: VecSet<TopicPartition>,
     batch: VecDeque<FetchedRecord>,
@@ -404,6 +426,8 @@ impl ConsumerClient {
             last_heartbeat_ack_ms: None,
             assignment: VecSet::new(),
             positions: VecMap::new(),
+            position_epochs: VecMap::new(),
+            validated_epochs: VecMap::new(),
             need_offsets: VecSet::new(),
             no_offset: VecSet::new(),
             batch: VecDeque::new(),
@@ -647,6 +671,8 @@ impl ConsumerClient {
             self.commits_acked.remove(tp);
             self.assignment.remove(tp);
             self.positions.remove(tp);
+            self.position_epochs.remove(tp);
+            self.validated_epochs.remove(tp);
             self.need_offsets.remove(tp);
             self.no_offset.remove(tp);
         }
@@ -1270,7 +1296,10 @@ impl ConsumerClient {
                         }
                         match committed {
                             Some(o) => {
+                                // The committed offset carries no leader epoch here: nothing to
+                                // validate until a record is consumed.
                                 self.positions.insert(tp.clone(), *o);
+                                self.position_epochs.remove(tp);
                             }
                             None => self.reset_position(
                                 now_ms,

@@ -31,7 +31,19 @@ impl PartitionSource for ClusterSource<'_> {
         Some(PartitionOffsets {
             log_start_offset: log.log_start_offset() as i64,
             high_watermark: log.high_watermark() as i64,
+            log_end_offset: log.log_end_offset() as i64,
+            leader_epoch: p.leader_epoch,
         })
+    }
+    fn record_epoch(&self, tp: &TopicPartition, offset: i64) -> Option<u32> {
+        let offset = u64::try_from(offset).ok()?;
+        let r = self.cluster.read(&tp.topic, tp.partition, offset, 1)?.first()?;
+        (r.offset == offset).then_some(r.leader_epoch)
+    }
+    fn end_offset_for_epoch(&self, tp: &TopicPartition, epoch: u32) -> Option<(u32, i64)> {
+        let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
+        let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
+        p.log_of(leader)?.end_offset_for_epoch(epoch).map(|(e, end)| (e, end as i64))
     }
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
         let offset = u64::try_from(offset).ok()?;
