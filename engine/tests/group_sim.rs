@@ -510,3 +510,33 @@ fn during_a_held_open_rebalance_cooperative_members_keep_processing_and_eager_on
         }
     }
 }
+
+/// The eager `sticky` assignor is sticky: `StickyAssignor.subscriptionUserData` sends the
+/// previous assignment and generation (kept by `onAssignment`), so when a member leaves the
+/// others keep every partition they had and only the leaver's move. The engine used to send
+/// nothing, and every rebalance reshuffled.
+#[test]
+fn the_eager_sticky_assignor_keeps_the_previous_assignment() {
+    let mut sim = sim_with_topic(3, 12);
+    let config = GroupConfig { assignment_strategies: vec!["sticky".into()], ..GroupConfig::default() };
+    create_group(&mut sim, "g", config);
+    for c in ["A", "B", "C", "D"] {
+        add(&mut sim, "g", c);
+    }
+    sim.advance_to(20_000);
+    let owned = |sim: &Sim, client: &str| -> Vec<(String, u32)> {
+        let mut v = group(sim, "g").members.iter().find(|m| m.client_id == client).unwrap().assigned.clone();
+        v.sort();
+        v
+    };
+    let before: Vec<Vec<(String, u32)>> = ["A", "C", "D"].iter().map(|c| owned(&sim, c)).collect();
+    assert!(before.iter().all(|p| p.len() == 3), "{before:?}");
+    sim.apply(Command::CloseConsumer { client_id: "B".into() }).unwrap();
+    sim.advance_to(40_000);
+    assert_eq!(group(&sim, "g").state, "Stable");
+    for (c, had) in ["A", "C", "D"].iter().zip(&before) {
+        let now = owned(&sim, c);
+        assert_eq!(now.len(), 4, "{c}: {now:?}");
+        assert!(had.iter().all(|p| now.contains(p)), "{c} kept {had:?}, now {now:?}");
+    }
+}

@@ -352,6 +352,11 @@ pub struct ConsumerClient {
     member_id: String,
     generation_id: i32,
     protocol_name: Option<String>,
+    /// `StickyAssignor`'s memory (its `memberAssignment` and `generation`, set by `onAssignment`
+    /// when `sticky` was the group's protocol): sent as the `sticky` subscription's userData, so
+    /// the eager sticky assignor sees the previous assignment although the member revoked it.
+    #[serde(default)]
+    sticky_user_data: Option<(Vec<TopicPartition>, i32)>,
     leader: bool,
     rejoin_needed: bool,
     next_correlation_id: u64,
@@ -417,6 +422,7 @@ impl ConsumerClient {
             member_id: String::new(),
             generation_id: -1,
             protocol_name: None,
+            sticky_user_data: None,
             leader: false,
             rejoin_needed: true,
             next_correlation_id: 1,
@@ -1110,9 +1116,17 @@ impl ConsumerClient {
             .cfg
             .assignment_strategies
             .iter()
-            .map(|name| JoinProtocol {
-                name: name.clone(),
-                metadata: subscription.clone(),
+            .map(|name| {
+                let mut metadata = subscription.clone();
+                // `StickyAssignor.memberData` reads the previous assignment and generation from the
+                // userData of its own subscription (`subscriptionUserData`), never from the
+                // owned partitions: an eager member has revoked those before it joins.
+                if name == "sticky" && self.protocol == RebalanceProtocol::Eager {
+                    let (partitions, generation) = self.sticky_user_data.clone().unwrap_or((Vec::new(), -1));
+                    metadata.owned_partitions = partitions;
+                    metadata.generation_id = generation;
+                }
+                JoinProtocol { name: name.clone(), metadata }
             })
             .collect();
         let req = Request::JoinGroup {
@@ -1421,6 +1435,10 @@ impl ConsumerClient {
         partitions: &[TopicPartition],
         out: &mut Vec<Output>,
     ) {
+        if self.protocol_name.as_deref() == Some("sticky") {
+            // `StickyAssignor.onAssignment`: remember what this generation gave us.
+            self.sticky_user_data = Some((partitions.to_vec(), self.generation_id));
+        }
         self.state = MemberState::Stable;
         self.rejoin_needed = false;
         self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
