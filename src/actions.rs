@@ -7,7 +7,7 @@ use grouplab_engine::Command;
 
 /// `AddConsumer` with Kafka's default `client.id`.
 pub fn add_consumer(group_id: &str) -> Command {
-    Command::AddConsumer { group_id: group_id.to_string(), client_id: None, topics: Vec::new() }
+    Command::AddConsumer { group_id: group_id.to_string(), client_id: None, topics: Vec::new(), group_instance_id: None }
 }
 
 /// `kill -9` of a consumer process.

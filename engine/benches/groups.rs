@@ -65,7 +65,7 @@ fn rebalance_cycle(c: &mut Criterion) {
             || group_sim(1000),
             |mut sim| {
                 for _ in 0..MEMBERS {
-                    sim.apply(Command::AddConsumer { group_id: "g1".into(), client_id: None, topics: vec![] })
+                    sim.apply(Command::AddConsumer { group_id: "g1".into(), client_id: None, topics: vec![], group_instance_id: None })
                         .expect("consumer");
                 }
                 until_stable(&mut sim, 120_000);
@@ -106,7 +106,7 @@ pub fn big_scenario(run_until_ms: u64) -> Scenario {
     }
     for gid in ["g1", "g2", "g3"] {
         for _ in 0..MEMBERS {
-            commands.push(at(Command::AddConsumer { group_id: gid.into(), client_id: None, topics: vec![] }));
+            commands.push(at(Command::AddConsumer { group_id: gid.into(), client_id: None, topics: vec![], group_instance_id: None }));
         }
     }
     Scenario {

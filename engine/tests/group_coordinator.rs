@@ -33,6 +33,7 @@ fn protocols(names: &[&str]) -> Vec<JoinProtocol> {
 
 fn join(member_id: &str, client: &str, names: &[&str]) -> Request {
     Request::JoinGroup {
+        group_instance_id: None,
         group_id: "g".into(),
         member_id: member_id.into(),
         client_id: client.into(),
@@ -91,6 +92,7 @@ fn stable_group_of_two() -> (GroupCoordinator, String, String) {
     c.handle_timeout(6_000);
     assert_eq!(c.state(), GroupState::CompletingRebalance);
     let sync = |m: &str, assignments: Vec<SyncAssignment>| Request::SyncGroup {
+        group_instance_id: None,
         group_id: "g".into(),
         generation_id: 1,
         member_id: m.into(),
@@ -201,6 +203,7 @@ fn initial_delay_extends_while_members_keep_joining() {
 fn heartbeat_errors() {
     let (mut c, a, _b) = stable_group_of_two();
     let hb = |m: &str, g: i32| Request::Heartbeat {
+        group_instance_id: None,
         group_id: "g".into(),
         generation_id: g,
         member_id: m.into(),
@@ -230,6 +233,7 @@ fn heartbeat_errors() {
 fn offset_commit_validation() {
     let (mut c, a, b) = stable_group_of_two();
     let commit = |m: &str, g: i32| Request::OffsetCommit {
+        group_instance_id: None,
         group_id: "g".into(),
         generation_id: g,
         member_id: m.into(),
@@ -284,6 +288,7 @@ fn sync_during_preparing_rebalance_is_rejected() {
             "a",
             5,
             Request::SyncGroup {
+        group_instance_id: None,
                 group_id: "g".into(),
                 generation_id: 1,
                 member_id: a,
@@ -303,6 +308,7 @@ fn members_that_do_not_rejoin_are_removed_at_rebalance_timeout() {
     assert_eq!(c.state(), GroupState::PreparingRebalance);
     for t in (10_000..300_000).step_by(3_000) {
         let hb = Request::Heartbeat {
+        group_instance_id: None,
             group_id: "g".into(),
             generation_id: 1,
             member_id: b.clone(),
@@ -325,6 +331,7 @@ fn members_that_do_not_rejoin_are_removed_at_rebalance_timeout() {
 fn session_expiry_removes_a_silent_member() {
     let (mut c, a, b) = stable_group_of_two();
     let hb = Request::Heartbeat {
+        group_instance_id: None,
         group_id: "g".into(),
         generation_id: 1,
         member_id: a.clone(),
@@ -416,6 +423,7 @@ fn unload_answers_not_coordinator_and_load_restores() {
     let (mut c, a, _) = stable_group_of_two();
     let mut records = Vec::new();
     let commit = Request::OffsetCommit {
+        group_instance_id: None,
         group_id: "g".into(),
         generation_id: 1,
         member_id: a.clone(),
@@ -434,6 +442,7 @@ fn unload_answers_not_coordinator_and_load_restores() {
     c.unload(8_000);
     assert_eq!(c.state(), GroupState::Dead);
     let hb = Request::Heartbeat {
+        group_instance_id: None,
         group_id: "g".into(),
         generation_id: 1,
         member_id: a.clone(),

@@ -43,8 +43,7 @@ fn add(sim: &mut Sim, gid: &str, client: &str) {
     sim.apply(Command::AddConsumer {
         group_id: gid.into(),
         client_id: Some(client.into()),
-        topics: vec![],
-    })
+        topics: vec![], group_instance_id: None })
     .expect("add");
 }
 
@@ -317,8 +316,7 @@ fn commands_validate_and_change_nothing_on_error() {
         Command::AddConsumer {
             group_id: "g".into(),
             client_id: None,
-            topics: vec![],
-        },
+            topics: vec![], group_instance_id: None },
         Command::StallConsumer {
             client_id: "nobody".into(),
         },
@@ -539,4 +537,97 @@ fn the_eager_sticky_assignor_keeps_the_previous_assignment() {
         assert_eq!(now.len(), 4, "{c}: {now:?}");
         assert!(had.iter().all(|p| now.contains(p)), "{c} kept {had:?}, now {now:?}");
     }
+}
+
+/// KIP-345 static membership: the config for a group of three static members (`"auto"`: each
+/// consumer's `client.id` is its `group.instance.id`).
+fn static_group(sim: &mut Sim) {
+    let config = GroupConfig { group_instance_id: Some("auto".into()), ..GroupConfig::default() };
+    create_group(sim, "g", config);
+    for c in ["S1", "S2", "S3"] {
+        add(sim, "g", c);
+    }
+    sim.advance_to(20_000);
+    assert_eq!(group(sim, "g").state, "Stable");
+}
+
+fn member<'a>(g: &'a GroupView, client: &str) -> &'a grouplab_engine::MemberView {
+    g.members.iter().find(|m| m.client_id == client).unwrap_or_else(|| panic!("no member {client}"))
+}
+
+/// `updateStaticMemberThenRebalanceOrCompleteJoin`: a static member restarted within
+/// `session.timeout.ms` takes its place back — new member id, same partitions, same generation,
+/// no rebalance.
+#[test]
+fn a_static_member_restarted_within_the_session_timeout_gets_its_partitions_back_without_a_rebalance() {
+    let mut sim = sim_with_topic(5, 6);
+    static_group(&mut sim);
+    let before = group(&sim, "g");
+    let old = member(&before, "S2").clone();
+    assert_eq!(old.group_instance_id.as_deref(), Some("S2"));
+    assert!(old.member_id.starts_with("S2-"), "member ids of static members start with the instance id: {}", old.member_id);
+    sim.apply(Command::CrashConsumer { client_id: "S2".into() }).unwrap();
+    sim.advance_to(25_000);
+    while sim.poll_event().is_some() {}
+    sim.apply(Command::RestartConsumer { client_id: "S2".into() }).unwrap();
+    let mut rebalances = 0;
+    let mut replaced = 0;
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= 40_000) {
+        sim.advance_to(d);
+        while let Some(e) = sim.poll_event() {
+            match e.group() {
+                Some(grouplab_engine::group::GroupEvent::RebalanceStarted { .. }) => rebalances += 1,
+                Some(grouplab_engine::group::GroupEvent::StaticMemberReplaced { .. }) => replaced += 1,
+                _ => {}
+            }
+        }
+    }
+    let after = group(&sim, "g");
+    assert_eq!((rebalances, replaced), (0, 1));
+    assert_eq!(after.state, "Stable");
+    assert_eq!(after.generation, before.generation, "no new generation");
+    let new = member(&after, "S2");
+    assert_ne!(new.member_id, old.member_id);
+    assert_eq!(new.assigned, old.assigned, "the same partitions");
+    let consumer = after.consumers.iter().find(|c| c.client_id == "S2").unwrap();
+    assert_eq!(consumer.assigned, old.assigned, "the restarted consumer reads them");
+    sim.check_invariants().unwrap();
+}
+
+/// A static member sends no LeaveGroup on close (`shouldSendLeaveGroupRequest`): its partitions
+/// wait for `session.timeout.ms`, then the group rebalances without it. A dynamic member leaves
+/// at once.
+#[test]
+fn a_closed_static_member_holds_its_partitions_until_the_session_timeout() {
+    let mut sim = sim_with_topic(5, 6);
+    static_group(&mut sim);
+    let generation = group(&sim, "g").generation;
+    sim.apply(Command::CloseConsumer { client_id: "S2".into() }).unwrap();
+    sim.advance_to(50_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.members.len(), g.generation), (3, generation), "still a member 30 s later");
+    sim.advance_to(90_000);
+    let g = group(&sim, "g");
+    assert_eq!(g.members.len(), 2, "removed after session.timeout.ms (45 s)");
+    assert!(g.generation > generation);
+    sim.check_invariants().unwrap();
+}
+
+/// Two consumers with one `group.instance.id`: the later one takes the instance over and the
+/// earlier one is fenced (FENCED_INSTANCE_ID is fatal for it).
+#[test]
+fn a_second_consumer_with_the_same_instance_id_fences_the_first() {
+    let mut sim = sim_with_topic(5, 6);
+    create_group(&mut sim, "g", GroupConfig::default());
+    for c in ["A", "B"] {
+        sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some(c.into()), topics: vec![], group_instance_id: Some("shared".into()) }).unwrap();
+        sim.advance_to(if c == "A" { 20_000 } else { 40_000 });
+    }
+    let g = group(&sim, "g");
+    assert_eq!(g.members.len(), 1);
+    assert_eq!(member(&g, "B").group_instance_id.as_deref(), Some("shared"));
+    let a = g.consumers.iter().find(|c| c.client_id == "A").unwrap();
+    assert!(a.assigned.is_empty(), "{a:?}");
+    assert!(a.fenced && a.member_state == "UNJOINED", "A stopped with FENCED_INSTANCE_ID: {a:?}");
+    sim.check_invariants().unwrap();
 }

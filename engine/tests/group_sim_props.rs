@@ -1,4 +1,5 @@
-//! Property test of the group layer inside the full `Sim`: random consumer joins, crashes,
+//! Property test of the group layer inside the full `Sim`: random consumer joins (dynamic and
+//! static members, some sharing one `group.instance.id`), crashes,
 //! closes, stalls, restarts, strategy changes, produces, broker crashes/restarts (which move
 //! the coordinator) and time. After every step: `Sim::check_invariants` (no partition owned
 //! by two members of a group at any instant, cluster invariants) and generations never
@@ -42,7 +43,10 @@ fn strategies() -> impl Strategy<Value = Vec<String>> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![] })),
+        3 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: None })),
+        // Static members (KIP-345): their own instance id, or one shared id (the later fences the earlier).
+        1 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), group_instance_id: Some(format!("i-{c}")), client_id: Some(c), topics: vec![] })),
+        1 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: Some("shared".into()) })),
         1 => client().prop_map(|client_id| Op::Cmd(Command::CrashConsumer { client_id })),
         1 => client().prop_map(|client_id| Op::Cmd(Command::CloseConsumer { client_id })),
         1 => client().prop_map(|client_id| Op::Cmd(Command::StallConsumer { client_id })),

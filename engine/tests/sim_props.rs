@@ -57,7 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u32..3, proptest::option::of(prop_oneof![Just(10u64), Just(500), Just(40_000)]))
             .prop_map(|(broker, fetch_delay_ms)| Op::Cmd(Command::SetBrokerDelay { broker, fetch_delay_ms })),
         1 => (topic_name(), 0u32..7).prop_map(|(topic, count)| Op::Cmd(Command::CreatePartitions { topic, count })),
-        1 => (topic_name()).prop_map(|t| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![t] })),
+        1 => (topic_name()).prop_map(|t| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![t], group_instance_id: None })),
         1 => (1u32..4).prop_map(|n| Op::Cmd(Command::CrashConsumer { client_id: format!("consumer-g-{n}") })),
         1 => (1u32..4).prop_map(|n| Op::Cmd(Command::CloseConsumer { client_id: format!("consumer-g-{n}") })),
         6 => prop_oneof![1u64..200, 200u64..5_000, 5_000u64..40_000].prop_map(Op::Advance),

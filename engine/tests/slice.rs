@@ -26,8 +26,8 @@ fn run_script(seed: u64) -> (u64, Vec<String>) {
         acks: Acks::All,
     })
     .unwrap();
-    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec!["orders".into()] }).unwrap();
-    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![] }).unwrap();
+    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec!["orders".into()], group_instance_id: None }).unwrap();
+    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![], group_instance_id: None }).unwrap();
     sim.advance_to(5_000);
     sim.apply(Command::CrashBroker { broker: 1 }).unwrap();
     sim.advance_to(20_000);
@@ -89,9 +89,9 @@ fn view_shape_and_consumer_offsets() {
 #[test]
 fn group_protocol_range_assignment() {
     let mut sim = orders_sim(3);
-    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec!["orders".into()] }).unwrap();
-    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![] }).unwrap();
-    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("c".into()), topics: vec![] }).unwrap();
+    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec!["orders".into()], group_instance_id: None }).unwrap();
+    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![], group_instance_id: None }).unwrap();
+    sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("c".into()), topics: vec![], group_instance_id: None }).unwrap();
     // The classic protocol needs time: FindCoordinator, JoinGroup (MEMBER_ID_REQUIRED round
     // trip), group.initial.rebalance.delay.ms, SyncGroup.
     assert_ne!(sim.view().groups[0].state, "Stable");

@@ -1,6 +1,6 @@
 //! Unknown keys in what a person writes (scenario, lesson, simulation / topic / group config)
 //! are refused with serde's message naming the key, so a typo like `session.timout.ms` or an
-//! unsupported `group.instance.id` cannot be believed to have taken effect. And every bundled
+//! unsupported `client.rack` cannot be believed to have taken effect. And every bundled
 //! file still loads.
 
 use std::path::{Path, PathBuf};
@@ -30,10 +30,10 @@ fn the_base_scenario_loads() {
 
 #[test]
 fn unknown_group_config_keys_are_refused() {
-    refused(&scenario_with("{}", "{}", r#"{"group.instance.id":"a"}"#), "group.instance.id");
+    refused(&scenario_with("{}", "{}", r#"{"client.rack":"a"}"#), "client.rack");
     refused(&scenario_with("{}", "{}", r#"{"session.timout.ms":10000}"#), "session.timout.ms");
-    let e = serde_json::from_str::<GroupConfig>(r#"{"group.instance.id":"a"}"#).unwrap_err().to_string();
-    assert!(e.starts_with("unknown field `group.instance.id`, expected one of `partition.assignment.strategy`"), "{e}");
+    let e = serde_json::from_str::<GroupConfig>(r#"{"client.rack":"a"}"#).unwrap_err().to_string();
+    assert!(e.starts_with("unknown field `client.rack`, expected one of `partition.assignment.strategy`"), "{e}");
 }
 
 #[test]
@@ -77,9 +77,9 @@ fn unknown_lesson_keys_are_refused_naming_them() {
     assert!(e.problem.contains("unknown field `narative`"), "{e}");
     let e = Lesson::from_json("x.json", &lesson_with("", "").replace(r#""config":{"seed":1}"#, r#""config":{"seed":1,"seeds":2}"#)).unwrap_err();
     assert!(e.problem.contains("unknown field `seeds`"), "{e}");
-    let text = lesson_with("", r#","commands":[{"type":"create_group","group_id":"g","topics":["t"],"config":{"group.instance.id":"a"}}]"#);
+    let text = lesson_with("", r#","commands":[{"type":"create_group","group_id":"g","topics":["t"],"config":{"client.rack":"a"}}]"#);
     let e = Lesson::from_json("x.json", &text).unwrap_err();
-    assert!(e.problem.contains("unknown field `group.instance.id`"), "{e}");
+    assert!(e.problem.contains("unknown field `client.rack`"), "{e}");
 }
 
 fn workspace() -> PathBuf {

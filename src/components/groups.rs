@@ -223,6 +223,9 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
                 <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
             <span class="mid" title="Member id given by the group coordinator">
                 { if c.member_id.is_empty() { "not in the group" } else { &c.member_id } }</span>
+            if let Some(instance) = &c.group_instance_id {
+                <span class="small" data-testid="instance-id">{ term("static member", format!("group.instance.id {instance}")) }</span>
+            }
             <span class="small muted">{ format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol) }
                 if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
             <div class="parts">

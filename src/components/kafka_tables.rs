@@ -42,11 +42,30 @@ pub fn describe_rows(g: &GroupView) -> Vec<[String; 9]> {
         .collect()
 }
 
-/// `--members` rows: GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS.
-pub fn member_rows(g: &GroupView) -> Vec<[String; 5]> {
+/// `--members` columns: GROUP CONSUMER-ID [GROUP-INSTANCE-ID] HOST CLIENT-ID #PARTITIONS, the
+/// instance id column only when some member is static (`ConsumerGroupCommand`).
+pub fn member_head(g: &GroupView) -> Vec<&'static str> {
+    let mut head = vec!["GROUP", "CONSUMER-ID"];
+    if g.members.iter().any(|m| m.group_instance_id.is_some()) {
+        head.push("GROUP-INSTANCE-ID");
+    }
+    head.extend(["HOST", "CLIENT-ID", "#PARTITIONS"]);
+    head
+}
+
+/// `--members` rows, in the columns of [`member_head`] (`-` for a dynamic member's instance id).
+pub fn member_rows(g: &GroupView) -> Vec<Vec<String>> {
+    let with_instance = g.members.iter().any(|m| m.group_instance_id.is_some());
     g.members
         .iter()
-        .map(|m| [g.group_id.clone(), m.member_id.clone(), HOST.to_string(), m.client_id.clone(), m.assigned.len().to_string()])
+        .map(|m| {
+            let mut row = vec![g.group_id.clone(), m.member_id.clone()];
+            if with_instance {
+                row.push(m.group_instance_id.clone().unwrap_or_else(|| "-".to_string()));
+            }
+            row.extend([HOST.to_string(), m.client_id.clone(), m.assigned.len().to_string()]);
+            row
+        })
         .collect()
 }
 
@@ -104,7 +123,7 @@ pub fn kafka_tables(g: &GroupView, tab: &UseStateHandle<usize>, open: &UseStateH
                     1 => {
                         let rows = member_rows(g);
                         let rows: Vec<&[String]> = rows.iter().map(|r| &r[..]).collect();
-                        table(&["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"], &rows, "cli-members")
+                        table(&member_head(g), &rows, "cli-members")
                     }
                     _ => table(&["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"], &[&state_row(g)[..]], "cli-state"),
                 } }
@@ -146,8 +165,27 @@ mod tests {
         let members = member_rows(&g);
         assert_eq!(members.len(), 3);
         assert_eq!(members.iter().map(|m| m[4].parse::<u32>().unwrap()).sum::<u32>(), 6);
+        assert_eq!(member_head(&g), ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"], "no static member: no GROUP-INSTANCE-ID");
         let state = state_row(&g);
         assert_eq!(state[3], "Stable");
         assert_eq!(state[4], "3");
+    }
+
+    /// A static member (`group.instance.id`) brings the GROUP-INSTANCE-ID column; dynamic
+    /// members show `-` in it.
+    #[test]
+    fn members_show_the_instance_id_column_when_a_member_is_static() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(crate::actions::add_consumer("my-group")).unwrap();
+        let stat = grouplab_engine::Command::AddConsumer { group_id: "my-group".into(), client_id: Some("S1".into()), topics: vec![], group_instance_id: Some("web-1".into()) };
+        lab.apply(stat).unwrap();
+        lab.advance_by(20_000);
+        let g = lab.view().groups[0].clone();
+        assert_eq!(member_head(&g), ["GROUP", "CONSUMER-ID", "GROUP-INSTANCE-ID", "HOST", "CLIENT-ID", "#PARTITIONS"]);
+        let rows = member_rows(&g);
+        let s1 = rows.iter().find(|r| r[4] == "S1").unwrap();
+        assert_eq!(s1[2], "web-1");
+        assert!(s1[1].starts_with("web-1-"), "a static member id starts with its instance id: {s1:?}");
+        assert!(rows.iter().any(|r| r[2] == "-"));
     }
 }

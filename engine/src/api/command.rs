@@ -114,6 +114,10 @@ pub enum Command {
         /// Topics to subscribe to (optional when the group was created with `create_group`).
         #[serde(default)]
         topics: Vec<String>,
+        /// `group.instance.id` of this consumer (a static member, KIP-345); overrides the
+        /// group config's.
+        #[serde(default, rename = "group.instance.id")]
+        group_instance_id: Option<String>,
     },
     /// A consumer process dies without leaving the group.
     CrashConsumer {
@@ -163,7 +167,7 @@ mod tests {
             Command::RestartBroker { broker: 3 },
             Command::SetBrokerDelay { broker: 1, fetch_delay_ms: Some(250) },
             Command::CreateGroup { group_id: "g".into(), topics: vec!["t".into()], config: Default::default() },
-            Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![] },
+            Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![], group_instance_id: None },
             Command::CrashConsumer { client_id: "C1".into() },
             Command::CloseConsumer { client_id: "C1".into() },
             Command::StallConsumer { client_id: "C1".into() },

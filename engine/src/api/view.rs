@@ -133,6 +133,8 @@ pub struct MemberView {
     pub member_id: String,
     /// `client.id`.
     pub client_id: String,
+    /// `group.instance.id` of a static member (KIP-345).
+    pub group_instance_id: Option<String>,
     /// Assigned partitions `(topic, partition)`.
     pub assigned: Vec<(String, u32)>,
     /// Coordinator-side status: `member`, `awaiting JoinGroup response`, `awaiting SyncGroup response`.
@@ -155,6 +157,8 @@ pub struct ConsumerView {
     pub client_id: String,
     /// Current member id (empty when not in the group).
     pub member_id: String,
+    /// `group.instance.id` of a static member (KIP-345).
+    pub group_instance_id: Option<String>,
     /// `Running`, `Stalled`, `Closed`, `Crashed`.
     pub lifecycle: String,
     /// `UNJOINED`, `PREPARING_REBALANCE`, `COMPLETING_REBALANCE`, `STABLE`.

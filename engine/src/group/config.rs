@@ -48,6 +48,11 @@ pub struct GroupConfig {
     /// Worker threads per consumer (1: thread per consumer; N > 1: one consumer feeding a pool
     /// of N workers, see [`ConsumerConfig::worker_threads`]).
     pub worker_threads: u32,
+    /// `group.instance.id` of the consumers started in the group (KIP-345 static membership):
+    /// `"auto"` gives each consumer its `client.id`; any other value is used as is (so two
+    /// consumers would share it, and the later one fences the earlier); absent: dynamic members.
+    #[serde(rename = "group.instance.id")]
+    pub group_instance_id: Option<String>,
 }
 
 impl Default for GroupConfig {
@@ -66,6 +71,7 @@ impl Default for GroupConfig {
             network_latency_ms: c.network_latency_ms,
             initial_rebalance_delay_ms: CoordinatorConfig::default().initial_rebalance_delay_ms,
             worker_threads: c.worker_threads,
+            group_instance_id: None,
         }
     }
 }
@@ -86,6 +92,10 @@ impl GroupConfig {
         c.processing_time_ms = self.processing_time_ms;
         c.network_latency_ms = self.network_latency_ms;
         c.worker_threads = self.worker_threads;
+        c.group_instance_id = match self.group_instance_id.as_deref() {
+            Some("auto") => Some(client_id.to_string()),
+            other => other.map(str::to_string),
+        };
         c
     }
 

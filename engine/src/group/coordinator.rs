@@ -85,6 +85,9 @@ pub struct GroupMember {
     pub assignment: Vec<TopicPartition>,
     /// Order of joining (leader choice).
     pub join_seq: u64,
+    /// `group.instance.id` of a static member (KIP-345).
+    #[serde(default)]
+    pub group_instance_id: Option<String>,
 }
 
 impl GroupMember {
@@ -284,6 +287,7 @@ impl GroupCoordinator {
                     awaiting_sync: None,
                     assignment: m.assignment,
                     join_seq: c.join_seq,
+                    group_instance_id: m.group_instance_id,
                 };
                 c.members.insert(m.member_id, member);
             }
@@ -575,8 +579,29 @@ impl GroupCoordinator {
                     rebalance_timeout_ms: m.rebalance_timeout_ms,
                     protocols: m.protocols.clone(),
                     assignment: m.assignment.clone(),
+                    group_instance_id: m.group_instance_id.clone(),
                 })
                 .collect(),
+        }
+    }
+
+    /// The member id that holds `group.instance.id` `instance` (`ClassicGroup.staticMemberId`).
+    pub fn static_member_id(&self, instance: &str) -> Option<&str> {
+        self.members.values().find(|m| m.group_instance_id.as_deref() == Some(instance)).map(|m| m.member_id.as_str())
+    }
+
+    /// `ClassicGroup.validateMember`: a static member's instance id must map to its member id
+    /// (else FENCED_INSTANCE_ID: another member took the instance over; UNKNOWN_MEMBER_ID when
+    /// no member holds it); a dynamic member must exist.
+    fn validate_member(&self, member_id: &str, group_instance_id: Option<&str>) -> ErrorCode {
+        match group_instance_id {
+            Some(instance) => match self.static_member_id(instance) {
+                None => ErrorCode::UnknownMemberId,
+                Some(id) if id != member_id => ErrorCode::FencedInstanceId,
+                Some(_) => ErrorCode::None,
+            },
+            None if self.members.contains_key(member_id) => ErrorCode::None,
+            None => ErrorCode::UnknownMemberId,
         }
     }
 
@@ -649,10 +674,12 @@ impl GroupCoordinator {
     /// `onCompleteJoin`: drop members that did not rejoin, bump the generation, answer the joins.
     fn complete_join(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         self.join_timer = None;
+        // `notYetRejoinedDynamicMembers`: a static member that did not rejoin stays (with its
+        // old assignment in the leader's view) until its session times out.
         let missing: Vec<String> = self
             .members
             .values()
-            .filter(|m| m.awaiting_join.is_none())
+            .filter(|m| m.awaiting_join.is_none() && m.group_instance_id.is_none())
             .map(|m| m.member_id.clone())
             .collect();
         for id in missing {
@@ -828,6 +855,7 @@ impl GroupCoordinator {
             Request::JoinGroup {
                 member_id,
                 client_id,
+                group_instance_id,
                 protocol_type,
                 protocols,
                 session_timeout_ms,
@@ -840,6 +868,7 @@ impl GroupCoordinator {
                 JoinArgs {
                     member_id,
                     client_id,
+                    group_instance_id: group_instance_id.as_deref(),
                     protocol_type,
                     protocols,
                     session_timeout_ms: *session_timeout_ms,
@@ -850,25 +879,31 @@ impl GroupCoordinator {
             Request::SyncGroup {
                 generation_id,
                 member_id,
+                group_instance_id,
                 protocol_name,
                 assignments,
                 ..
-            } => self.handle_sync(
-                now_ms,
-                from,
-                corr,
-                *generation_id,
-                member_id,
-                protocol_name,
-                assignments,
-                &mut out,
-            ),
+            } => {
+                let fenced = self.validate_member(member_id, group_instance_id.as_deref());
+                if group_instance_id.is_some() && fenced != ErrorCode::None {
+                    let resp = Response::SyncGroup { error: fenced, partitions: Vec::new() };
+                    self.respond(now_ms, from, corr, resp, &mut out);
+                    return out;
+                }
+                self.handle_sync(now_ms, from, corr, *generation_id, member_id, protocol_name, assignments, &mut out)
+            }
             Request::Heartbeat {
                 generation_id,
                 member_id,
+                group_instance_id,
                 ..
             } => {
-                let error = self.handle_heartbeat(now_ms, *generation_id, member_id);
+                let fenced = self.validate_member(member_id, group_instance_id.as_deref());
+                let error = if group_instance_id.is_some() && fenced != ErrorCode::None {
+                    fenced
+                } else {
+                    self.handle_heartbeat(now_ms, *generation_id, member_id)
+                };
                 self.respond(now_ms, from, corr, Response::Heartbeat { error }, &mut out);
             }
             Request::LeaveGroup {
@@ -893,10 +928,16 @@ impl GroupCoordinator {
             Request::OffsetCommit {
                 generation_id,
                 member_id,
+                group_instance_id,
                 offsets,
                 ..
             } => {
-                let error = self.validate_offset_commit(*generation_id, member_id);
+                let fenced = self.validate_member(member_id, group_instance_id.as_deref());
+                let error = if group_instance_id.is_some() && fenced != ErrorCode::None {
+                    fenced
+                } else {
+                    self.validate_offset_commit(*generation_id, member_id)
+                };
                 if error == ErrorCode::None {
                     self.commit(now_ms, member_id, offsets, &mut out);
                 }
@@ -1200,6 +1241,18 @@ impl GroupCoordinator {
             return fail(self, ErrorCode::InconsistentGroupProtocol, out);
         }
         if a.member_id.is_empty() {
+            if let Some(instance) = a.group_instance_id {
+                // `classicGroupJoinNewStaticMember`: no MEMBER_ID_REQUIRED round trip.
+                let new_id = self.new_member_id(instance);
+                if let Some(old_id) = self.static_member_id(instance).map(str::to_string) {
+                    return self.update_static_member_then_rebalance_or_complete_join(now_ms, from, corr, &a, &old_id, new_id, out);
+                }
+                if self.members.len() + self.pending_members.len() >= MAX_GROUP_MEMBERS {
+                    return fail(self, ErrorCode::CoordinatorNotAvailable, out);
+                }
+                let args = JoinArgs { member_id: &new_id, ..a };
+                return self.add_member_and_rebalance(now_ms, from, corr, &args, out);
+            }
             if self.members.len() + self.pending_members.len() >= MAX_GROUP_MEMBERS {
                 return fail(self, ErrorCode::CoordinatorNotAvailable, out);
             }
@@ -1229,8 +1282,10 @@ impl GroupCoordinator {
             self.add_member_and_rebalance(now_ms, from, corr, &a, out);
             return;
         }
-        if !self.members.contains_key(a.member_id) {
-            return fail(self, ErrorCode::UnknownMemberId, out);
+        // `classicGroupJoinExistingMember` → `validateMember`.
+        let valid = self.validate_member(a.member_id, a.group_instance_id);
+        if valid != ErrorCode::None {
+            return fail(self, valid, out);
         }
         let is_leader = self.leader.as_deref() == Some(a.member_id.as_str());
         let same = self
@@ -1285,6 +1340,7 @@ impl GroupCoordinator {
             awaiting_sync: None,
             assignment: Vec::new(),
             join_seq: self.join_seq,
+            group_instance_id: a.group_instance_id.map(str::to_string),
         };
         self.members.insert(a.member_id.clone(), member);
         if self.leader.is_none() {
@@ -1305,6 +1361,89 @@ impl GroupCoordinator {
         }
         self.prepare_rebalance(now_ms, &format!("adding new member {}", a.member_id), out);
         self.try_complete_join(now_ms, out);
+    }
+
+    /// `updateStaticMemberThenRebalanceOrCompleteJoin`: a known `group.instance.id` joins with
+    /// no member id (a restarted static member). Its member id is replaced
+    /// (`replaceStaticMember`: a JoinGroup or SyncGroup the old id had parked is answered with
+    /// FENCED_INSTANCE_ID) and its session restarts; then, by state: Stable and the selected
+    /// protocol unchanged → no rebalance, the group metadata is rewritten and the member gets the
+    /// current generation and its old assignment (a leader with `SkipAssignment`);
+    /// CompletingRebalance → a new rebalance; PreparingRebalance → it joins the rebalance.
+    #[allow(clippy::too_many_arguments)]
+    fn update_static_member_then_rebalance_or_complete_join(
+        &mut self,
+        now_ms: u64,
+        from: Endpoint,
+        corr: u64,
+        a: &JoinArgs<'_>,
+        old_id: &str,
+        new_id: String,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(mut m) = self.members.remove(old_id) else { return };
+        if let Some(parked) = m.awaiting_join.take() {
+            let resp = Response::JoinGroup {
+                error: ErrorCode::FencedInstanceId,
+                generation_id: -1,
+                protocol_name: None,
+                leader: String::new(),
+                member_id: old_id.to_string(),
+                members: Vec::new(),
+            };
+            self.respond(now_ms, m.endpoint.clone(), parked, resp, out);
+        }
+        if let Some(parked) = m.awaiting_sync.take() {
+            let resp = Response::SyncGroup { error: ErrorCode::FencedInstanceId, partitions: Vec::new() };
+            self.respond(now_ms, m.endpoint.clone(), parked, resp, out);
+        }
+        out.push(Output::MemberRemoved { group_id: self.group_id.clone(), client_id: m.client_id.clone(), member_id: old_id.to_string(), at_ms: now_ms });
+        m.member_id = new_id.clone();
+        m.client_id = a.client_id.clone();
+        m.endpoint = from.clone();
+        m.protocols = a.protocols.clone();
+        m.session_timeout_ms = a.session_timeout_ms;
+        m.rebalance_timeout_ms = a.rebalance_timeout_ms;
+        m.session_deadline_ms = now_ms.saturating_add(a.session_timeout_ms);
+        m.awaiting_join = Some(corr);
+        self.members.insert(new_id.clone(), m);
+        if self.leader.as_deref() == Some(old_id) {
+            self.leader = Some(new_id.clone());
+        }
+        if self.pending_sync.remove(old_id) {
+            self.pending_sync.insert(new_id.clone());
+        }
+        self.event(
+            now_ms,
+            GroupEvent::StaticMemberReplaced {
+                group_id: self.group_id.clone(),
+                group_instance_id: a.group_instance_id.unwrap_or_default().to_string(),
+                old_member_id: old_id.to_string(),
+                new_member_id: new_id.clone(),
+            },
+            out,
+        );
+        match self.state {
+            GroupState::Stable if self.protocol == Self::select_protocol(&self.members) => {
+                out.push(Output::AppendRecord(self.group_metadata_record()));
+                let mut resp = self.join_response_for(&new_id);
+                if let Response::JoinGroup { members, .. } = &mut resp {
+                    // `SkipAssignment`: a rejoining static leader does not assign again.
+                    members.clear();
+                }
+                if let Some(m) = self.members.get_mut(&new_id) {
+                    m.awaiting_join = None;
+                }
+                self.respond(now_ms, from, corr, resp, out);
+            }
+            GroupState::Stable | GroupState::CompletingRebalance => {
+                let reason = format!("updating metadata for static member {new_id} with instance id {}", a.group_instance_id.unwrap_or_default());
+                self.prepare_rebalance(now_ms, &reason, out);
+                self.try_complete_join(now_ms, out);
+            }
+            GroupState::PreparingRebalance => self.try_complete_join(now_ms, out),
+            GroupState::Empty | GroupState::Dead => {}
+        }
     }
 
     fn update_member_and_rebalance(
@@ -1436,9 +1575,11 @@ impl GroupCoordinator {
     }
 }
 
+#[derive(Clone, Copy)]
 struct JoinArgs<'a> {
     member_id: &'a String,
     client_id: &'a String,
+    group_instance_id: Option<&'a str>,
     protocol_type: &'a String,
     protocols: &'a Vec<JoinProtocol>,
     session_timeout_ms: u64,

@@ -41,6 +41,18 @@ pub enum GroupEvent {
         /// The new member id handed out.
         member_id: String,
     },
+    /// A known `group.instance.id` rejoined without a member id: the static member's id was
+    /// replaced (KIP-345), its partitions stay with it.
+    StaticMemberReplaced {
+        /// Group.
+        group_id: String,
+        /// `group.instance.id`.
+        group_instance_id: String,
+        /// The member id it had.
+        old_member_id: String,
+        /// The member id it has now.
+        new_member_id: String,
+    },
     /// A member was added to the group.
     MemberAdded {
         /// Group.
@@ -259,6 +271,10 @@ impl fmt::Display for GroupEvent {
             GroupEvent::MemberAdded { group_id, member_id } => {
                 write!(f, "group {group_id}: member {member_id} added")
             }
+            GroupEvent::StaticMemberReplaced { group_id, group_instance_id, old_member_id, new_member_id } => write!(
+                f,
+                "group {group_id}: static member {group_instance_id} rejoined, member {old_member_id} replaced by {new_member_id}"
+            ),
             GroupEvent::HeartbeatExpired { group_id, member_id, session_timeout_ms } => write!(
                 f,
                 "group {group_id}: heartbeat expired for member {member_id} (session.timeout.ms={session_timeout_ms})"

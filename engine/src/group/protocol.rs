@@ -68,6 +68,8 @@ pub enum ErrorCode {
     InvalidSessionTimeout,
     /// `GROUP_ID_NOT_FOUND` (69).
     GroupIdNotFound,
+    /// `FENCED_INSTANCE_ID` (82): another member now holds this `group.instance.id` (KIP-345).
+    FencedInstanceId,
 }
 
 impl ErrorCode {
@@ -84,6 +86,7 @@ impl ErrorCode {
             ErrorCode::RebalanceInProgress => 27,
             ErrorCode::GroupIdNotFound => 69,
             ErrorCode::MemberIdRequired => 79,
+            ErrorCode::FencedInstanceId => 82,
         }
     }
 
@@ -100,6 +103,7 @@ impl ErrorCode {
             ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             ErrorCode::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
             ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
         }
     }
 
@@ -184,6 +188,9 @@ pub enum Request {
         member_id: String,
         /// The consumer's `client.id`.
         client_id: String,
+        /// `group.instance.id` of a static member (KIP-345), `None` for a dynamic one.
+        #[serde(default)]
+        group_instance_id: Option<String>,
         /// Protocol type, `consumer` for consumers.
         protocol_type: String,
         /// Supported assignors in preference order.
@@ -201,6 +208,9 @@ pub enum Request {
         generation_id: i32,
         /// Member id.
         member_id: String,
+        /// `group.instance.id` of a static member (KIP-345), `None` for a dynamic one.
+        #[serde(default)]
+        group_instance_id: Option<String>,
         /// Protocol name from the JoinGroup response.
         protocol_name: String,
         /// The leader's assignments (empty for followers).
@@ -214,6 +224,9 @@ pub enum Request {
         generation_id: i32,
         /// Member id.
         member_id: String,
+        /// `group.instance.id` of a static member (KIP-345), `None` for a dynamic one.
+        #[serde(default)]
+        group_instance_id: Option<String>,
     },
     /// LeaveGroup.
     LeaveGroup {
@@ -232,6 +245,9 @@ pub enum Request {
         generation_id: i32,
         /// Member id (empty for a simple consumer).
         member_id: String,
+        /// `group.instance.id` of a static member (KIP-345), `None` for a dynamic one.
+        #[serde(default)]
+        group_instance_id: Option<String>,
         /// Offsets to commit.
         offsets: Vec<OffsetCommitEntry>,
     },
@@ -476,6 +492,9 @@ pub struct MemberRecord {
     pub protocols: Vec<JoinProtocol>,
     /// Assignment of the generation.
     pub assignment: Vec<TopicPartition>,
+    /// `group.instance.id` of a static member.
+    #[serde(default)]
+    pub group_instance_id: Option<String>,
 }
 
 /// Compaction key of a [`CoordinatorRecord`].

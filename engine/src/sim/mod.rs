@@ -253,8 +253,8 @@ impl Sim {
             Command::CreateGroup { group_id, topics, config } => {
                 self.groups.create_group(&mut self.ctx, &mut self.cluster, group_id, topics, config)
             }
-            Command::AddConsumer { group_id, client_id, topics } => {
-                self.groups.add_consumer(&mut self.ctx, &mut self.cluster, group_id, client_id, topics)
+            Command::AddConsumer { group_id, client_id, topics, group_instance_id } => {
+                self.groups.add_consumer(&mut self.ctx, &mut self.cluster, group_id, client_id, topics, group_instance_id)
             }
             Command::CrashConsumer { client_id } => {
                 self.groups.crash_consumer(&mut self.ctx, &mut self.cluster, &client_id)

@@ -143,8 +143,8 @@ mod tests {
     fn records_processed_twice_after_a_crash_are_found_record_by_record() {
         let mut sim = sim_with(20, KeySpec::None);
         sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["t".into()], config: Default::default() }).unwrap();
-        sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("a".into()), topics: vec![] }).unwrap();
-        sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("b".into()), topics: vec![] }).unwrap();
+        sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("a".into()), topics: vec![], group_instance_id: None }).unwrap();
+        sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("b".into()), topics: vec![], group_instance_id: None }).unwrap();
         sim.advance_to(17_500);
         // Whoever owns t-0 dies between two auto-commits; the other takes over after the session timeout.
         let owner = sim.view().groups[0].members.iter().find(|m| !m.assigned.is_empty()).unwrap().client_id.clone();

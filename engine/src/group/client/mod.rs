@@ -161,6 +161,10 @@ pub struct ConsumerConfig {
     /// and positions (hence auto commits) run ahead of processing.
     #[serde(default = "default_worker_threads")]
     pub worker_threads: u32,
+    /// `group.instance.id` (KIP-345): set, the consumer is a static member — a restart within
+    /// `session.timeout.ms` takes its place back without a rebalance, and it sends no LeaveGroup.
+    #[serde(default)]
+    pub group_instance_id: Option<String>,
 }
 
 fn default_worker_threads() -> u32 {
@@ -194,6 +198,7 @@ impl ConsumerConfig {
             request_timeout_ms: 30_000,
             network_latency_ms: 5,
             worker_threads: 1,
+            group_instance_id: None,
         }
     }
 
@@ -202,6 +207,18 @@ impl ConsumerConfig {
         let bad = |s: String| Err(GroupError::InvalidConfig(s));
         if self.client_id.is_empty() {
             return bad("client.id must not be empty".into());
+        }
+        if let Some(id) = &self.group_instance_id {
+            // `JoinGroupRequest.validateGroupInstanceId`.
+            if id.is_empty() {
+                return bad("Group instance id must be non-empty string".into());
+            }
+            if id.len() > 249 {
+                return bad(format!("Group instance id {id} can't be longer than 249 characters"));
+            }
+            if !id.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-')) {
+                return bad(format!("Group instance id \"{id}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"));
+            }
         }
         if self.group_id.is_empty() {
             return bad("group.id must not be empty for a group member".into());
@@ -535,6 +552,11 @@ impl ConsumerClient {
     pub fn last_heartbeat_ack_ms(&self) -> Option<u64> {
         self.last_heartbeat_ack_ms
     }
+    /// `group.instance.id`, for a static member.
+    pub fn group_instance_id(&self) -> Option<&str> {
+        self.cfg.group_instance_id.as_deref()
+    }
+
     /// A fatal error that stopped group membership (e.g. INCONSISTENT_GROUP_PROTOCOL).
     pub fn fatal_error(&self) -> Option<ErrorCode> {
         self.fatal
@@ -769,7 +791,9 @@ impl ConsumerClient {
         }
         let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
         self.lose_or_revoke(now_ms, owned, !valid, out);
-        if !self.member_id.is_empty() && self.coordinator.is_some() {
+        // `shouldSendLeaveGroupRequest`: a static member's partitions wait for its session
+        // timeout (or its restart) instead.
+        if !self.member_id.is_empty() && self.coordinator.is_some() && self.cfg.group_instance_id.is_none() {
             let req = Request::LeaveGroup {
                 group_id: self.cfg.group_id.clone(),
                 member_id: self.member_id.clone(),
@@ -916,6 +940,7 @@ impl ConsumerClient {
                     group_id: self.cfg.group_id.clone(),
                     generation_id: self.generation_id,
                     member_id: self.member_id.clone(),
+                    group_instance_id: self.cfg.group_instance_id.clone(),
                 };
                 self.send(now_ms, req, &mut out);
                 self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
@@ -948,7 +973,8 @@ impl ConsumerClient {
             },
             out,
         );
-        if self.coordinator.is_some() && !self.member_id.is_empty() {
+        // `maybeLeaveGroup` sends LeaveGroup for dynamic members only (KIP-345).
+        if self.coordinator.is_some() && !self.member_id.is_empty() && self.cfg.group_instance_id.is_none() {
             let req = Request::LeaveGroup {
                 group_id: self.cfg.group_id.clone(),
                 member_id: self.member_id.clone(),
@@ -1003,6 +1029,7 @@ impl ConsumerClient {
             group_id: self.cfg.group_id.clone(),
             generation_id: self.generation_id,
             member_id: self.member_id.clone(),
+            group_instance_id: self.cfg.group_instance_id.clone(),
             offsets,
         };
         self.send(now_ms, req, out);
@@ -1132,6 +1159,7 @@ impl ConsumerClient {
         let req = Request::JoinGroup {
             group_id: self.cfg.group_id.clone(),
             member_id: self.member_id.clone(),
+            group_instance_id: self.cfg.group_instance_id.clone(),
             client_id: self.cfg.client_id.clone(),
             protocol_type: CONSUMER_PROTOCOL_TYPE.into(),
             protocols,
@@ -1242,6 +1270,7 @@ impl ConsumerClient {
                         group_id: self.cfg.group_id.clone(),
                         generation_id: self.generation_id,
                         member_id: self.member_id.clone(),
+                        group_instance_id: self.cfg.group_instance_id.clone(),
                         protocol_name: protocol,
                         assignments,
                     };
@@ -1271,6 +1300,10 @@ impl ConsumerClient {
             },
             Response::Heartbeat { error } => match error {
                 ErrorCode::None => self.last_heartbeat_ack_ms = Some(now_ms),
+                // `HeartbeatResponseHandler`: "Received fatal exception: group.instance.id gets
+                // fenced" while the generation is unchanged; the next poll throws
+                // FencedInstanceIdException. (A stale answer from an older generation is ignored.)
+                ErrorCode::FencedInstanceId if same_generation => self.fail(now_ms, *error, &mut out),
                 ErrorCode::RebalanceInProgress if self.state == MemberState::Stable => {
                     self.rejoin_needed = true;
                 }
@@ -1295,7 +1328,10 @@ impl ConsumerClient {
                     }
                 }
                 let e = resp.error();
-                if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)
+                if e == ErrorCode::FencedInstanceId && same_generation {
+                    // `OffsetCommitResponseHandler`: FencedInstanceIdException reaches the application.
+                    self.fail(now_ms, e, &mut out);
+                } else if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)
                     && same_generation
                     && self.in_group()
                 {

@@ -257,6 +257,7 @@ impl GroupLayer {
         group_id: String,
         client_id: Option<String>,
         topics: Vec<String>,
+        group_instance_id: Option<String>,
     ) -> Result<(), SimError> {
         Self::check_group_id(&group_id)?;
         Self::validate_topics(&*cluster, &topics)?;
@@ -304,7 +305,10 @@ impl GroupLayer {
                 (c, Some(n))
             }
         };
-        let cfg = config.consumer_config(&client_id, &group_id, &consumer_topics);
+        let mut cfg = config.consumer_config(&client_id, &group_id, &consumer_topics);
+        if group_instance_id.is_some() {
+            cfg.group_instance_id = group_instance_id;
+        }
         let client = ConsumerClient::new(cfg, kafka_assignor, ctx.now_ms).map_err(group_err)?;
         if let Some(n) = sequence {
             self.next_client_n = n;
@@ -442,7 +446,10 @@ impl GroupLayer {
                     .get(&gid)
                     .map(|g| g.config.clone())
                     .unwrap_or_default();
-                let cfg = config.consumer_config(client_id, &gid, &topics);
+                let mut cfg = config.consumer_config(client_id, &gid, &topics);
+                // The restarted process keeps its own `group.instance.id` (a static member
+                // takes its place back).
+                cfg.group_instance_id = self.consumers.get(client_id).and_then(|c| c.client.group_instance_id().map(str::to_string));
                 let client = ConsumerClient::new(cfg, kafka_assignor, now).map_err(group_err)?;
                 let c = self.consumers.get_mut(client_id).ok_or_else(|| {
                     SimError::UnknownClient(format!("no consumer '{client_id}'"))

@@ -183,6 +183,7 @@ fn member_views(c: &GroupCoordinator, clients: &Clients<'_>) -> Vec<MemberView> 
             MemberView {
                 member_id: m.member_id.clone(),
                 client_id: m.client_id.clone(),
+                group_instance_id: m.group_instance_id.clone(),
                 assigned,
                 status: if m.awaiting_join.is_some() {
                     "awaiting JoinGroup response".to_string()
@@ -213,6 +214,7 @@ fn consumer_views(clients: &Clients<'_>, fenced: &[bool]) -> Vec<ConsumerView> {
             ConsumerView {
                 client_id: c.client_id().to_string(),
                 member_id: c.member_id().to_string(),
+                group_instance_id: c.group_instance_id().map(str::to_string),
                 lifecycle: format!("{:?}", c.lifecycle()),
                 member_state: c.state().name().to_string(),
                 generation: c.generation_id(),
