@@ -47,7 +47,7 @@ fn check(file: &str, report: &Report) {
 #[test]
 fn the_issue_lessons_are_present() {
     let names: Vec<String> = lesson_files().into_iter().map(|(f, _)| f).collect();
-    for want in ["consumer-groups.json", "several-groups.json", "failover.json", "offsets.json", "what-consumers-see.json", "cardinality.json", "multi-threaded.json", "eager-vs-cooperative.json", "max-poll-interval.json", "broker-crash.json", "classic-figure.json"] {
+    for want in ["consumer-groups.json", "several-groups.json", "failover.json", "offsets.json", "what-consumers-see.json", "cardinality.json", "multi-threaded.json", "eager-vs-cooperative.json", "static-membership.json", "max-poll-interval.json", "broker-crash.json", "classic-figure.json"] {
         assert!(names.iter().any(|n| n == want), "missing lesson {want}; have {names:?}");
     }
 }

@@ -86,6 +86,12 @@ pub const BUNDLED: &[LessonInfo] = &[
         steps: 4,
     },
     LessonInfo {
+        id: "static-membership",
+        title: "Static membership: a restart without a rebalance",
+        concept: "A consumer with a group.instance.id is a static member: restarted within session.timeout.ms it takes its place back, with its partitions, and the group does not rebalance.",
+        steps: 6,
+    },
+    LessonInfo {
         id: "max-poll-interval",
         title: "A stuck consumer and max.poll.interval.ms",
         concept: "Heartbeats only prove the process is alive; a consumer that stops calling poll() for longer than max.poll.interval.ms leaves the group and its partitions move.",
