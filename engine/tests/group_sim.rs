@@ -631,3 +631,56 @@ fn a_second_consumer_with_the_same_instance_id_fences_the_first() {
     assert!(a.fenced && a.member_state == "UNJOINED", "A stopped with FENCED_INSTANCE_ID: {a:?}");
     sim.check_invariants().unwrap();
 }
+
+/// A crashed broker's connections drop at once: a consumer whose coordinator it was marks the
+/// coordinator unknown at the crash (`NetworkClient` disconnect → `markCoordinatorUnknown`),
+/// not `request.timeout.ms` (30 s) later as when no answer ever comes.
+#[test]
+fn a_crashed_coordinators_consumers_mark_it_unknown_at_once() {
+    let mut sim = sim_with_topic(7, 3);
+    create_group(&mut sim, "g", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    sim.advance_to(20_000);
+    let coordinator = group(&sim, "g").coordinator.unwrap();
+    while sim.poll_event().is_some() {}
+    sim.apply(Command::CrashBroker { broker: coordinator }).unwrap();
+    let mut unknown_at = None;
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= 60_000) {
+        sim.advance_to(d);
+        while let Some(e) = sim.poll_event() {
+            if let Some(grouplab_engine::group::GroupEvent::CoordinatorUnknown { client_id, .. }) = e.group() {
+                if client_id == "A" && unknown_at.is_none() {
+                    unknown_at = Some(e.at_ms);
+                }
+            }
+        }
+    }
+    assert_eq!(unknown_at, Some(20_000), "the disconnect is seen at the crash");
+}
+
+/// `AbstractCoordinator.sendJoinGroupRequest`: a JoinGroup waits max(request.timeout.ms,
+/// rebalance timeout + 5 s), so a rebalance held open longer than request.timeout.ms does not
+/// time the JoinGroup out (the engine used 30 s for every request).
+#[test]
+fn a_join_group_waits_for_the_rebalance_timeout_not_the_request_timeout() {
+    let mut sim = sim_with_topic(8, 4);
+    let config = GroupConfig { max_poll_interval_ms: 60_000, ..GroupConfig::default() };
+    create_group(&mut sim, "g", config);
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    sim.advance_to(15_000);
+    sim.apply(Command::StallConsumer { client_id: "B".into() }).unwrap();
+    add(&mut sim, "g", "C");
+    while sim.poll_event().is_some() {}
+    let mut unknown = 0;
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= 95_000) {
+        sim.advance_to(d);
+        while let Some(e) = sim.poll_event() {
+            if matches!(e.group(), Some(grouplab_engine::group::GroupEvent::CoordinatorUnknown { .. })) {
+                unknown += 1;
+            }
+        }
+    }
+    assert_eq!(unknown, 0, "no JoinGroup timed out while B held the rebalance open");
+    assert_eq!(group(&sim, "g").state, "Stable");
+}

@@ -246,8 +246,16 @@ impl Sim {
             }
             Command::RemoveProducer { producer_id } => self.producers.remove(&producer_id),
             Command::SetProducerRate { producer_id, rate_per_sec } => self.producers.set_rate(&producer_id, rate_per_sec),
-            Command::CrashBroker { broker } => self.cluster.crash_broker(&mut self.ctx, broker),
-            Command::ShutdownBroker { broker } => self.cluster.shutdown_broker(&mut self.ctx, broker),
+            Command::CrashBroker { broker } => {
+                self.cluster.crash_broker(&mut self.ctx, broker)?;
+                self.groups.broker_crashed(&mut self.ctx, &mut self.cluster, broker);
+                Ok(())
+            }
+            Command::ShutdownBroker { broker } => {
+                self.cluster.shutdown_broker(&mut self.ctx, broker)?;
+                self.groups.broker_crashed(&mut self.ctx, &mut self.cluster, broker);
+                Ok(())
+            }
             Command::RestartBroker { broker } => self.cluster.restart_broker(&mut self.ctx, broker),
             Command::SetBrokerDelay { broker, fetch_delay_ms } => self.cluster.set_broker_delay(broker, fetch_delay_ms),
             Command::CreateGroup { group_id, topics, config } => {

@@ -148,6 +148,9 @@ pub struct ConsumerConfig {
     pub poll_timeout_ms: u64,
     /// `retry.backoff.ms` (100).
     pub retry_backoff_ms: u64,
+    /// `retry.backoff.max.ms` (1000): the exponential retry backoff stops growing here.
+    #[serde(default = "default_retry_backoff_max_ms")]
+    pub retry_backoff_max_ms: u64,
     /// `request.timeout.ms` (30000).
     pub request_timeout_ms: u64,
     /// One-way network latency of this consumer's requests.
@@ -170,6 +173,14 @@ pub struct ConsumerConfig {
 fn default_worker_threads() -> u32 {
     1
 }
+
+fn default_retry_backoff_max_ms() -> u64 {
+    1_000
+}
+
+/// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: a JoinGroup may wait this much longer than
+/// the rebalance timeout.
+pub const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
 
 /// Upper bound for `worker_threads`.
 pub const MAX_WORKER_THREADS: u32 = 64;
@@ -195,6 +206,7 @@ impl ConsumerConfig {
             processing_time_ms: 1,
             poll_timeout_ms: 100,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
             request_timeout_ms: 30_000,
             network_latency_ms: 5,
             worker_threads: 1,
@@ -380,6 +392,9 @@ pub struct ConsumerClient {
     inflight: VecMap<u64, Inflight>,
     next_heartbeat_ms: u64,
     next_find_ms: u64,
+    /// FindCoordinator attempts since the coordinator was last known (exponential backoff).
+    #[serde(default)]
+    find_attempts: u32,
     last_heartbeat_ack_ms: Option<u64>,
     assignment: VecSet<TopicPartition>,
     positions: VecMap<TopicPartition, i64>,
@@ -446,6 +461,7 @@ impl ConsumerClient {
             inflight: VecMap::new(),
             next_heartbeat_ms: now_ms,
             next_find_ms: now_ms,
+            find_attempts: 0,
             last_heartbeat_ack_ms: None,
             assignment: VecSet::new(),
             positions: VecMap::new(),
@@ -584,7 +600,7 @@ impl ConsumerClient {
         let mut d: Option<u64> = None;
         let mut add = |t: u64| d = Some(d.map_or(t, |x: u64| x.min(t)));
         for f in self.inflight.values() {
-            add(f.sent_ms.saturating_add(self.cfg.request_timeout_ms));
+            add(f.sent_ms.saturating_add(self.request_timeout_for(f.api)));
         }
         if self.in_group() {
             add(self.poll_deadline_ms().saturating_add(1));
@@ -665,6 +681,35 @@ impl ConsumerClient {
             body: Body::Request(req),
         }));
         Some(corr)
+    }
+
+    /// How long a request may wait for its answer: `request.timeout.ms`, but a JoinGroup waits
+    /// for the whole rebalance (`AbstractCoordinator.sendJoinGroupRequest`:
+    /// max(request.timeout.ms, rebalance timeout + 5 s)).
+    fn request_timeout_for(&self, api: Api) -> u64 {
+        match api {
+            Api::JoinGroup => self.cfg.request_timeout_ms.max(self.cfg.max_poll_interval_ms.saturating_add(JOIN_GROUP_TIMEOUT_LAPSE_MS)),
+            _ => self.cfg.request_timeout_ms,
+        }
+    }
+
+    /// The connection to broker `broker` dropped (it crashed, or refused a connection): the
+    /// requests in flight to it fail at once, and if it was the coordinator the consumer marks
+    /// it unknown (`NetworkClient` disconnect → `markCoordinatorUnknown`), instead of waiting
+    /// for `request.timeout.ms`.
+    pub fn on_disconnect(&mut self, now_ms: u64, broker: u32) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.alive() && self.coordinator == Some(broker) {
+            self.mark_coordinator_unknown(now_ms, &format!("disconnected from the coordinator (broker {broker})"), &mut out);
+        }
+        out
+    }
+
+    /// Backoff before the next FindCoordinator: `retry.backoff.ms` doubling per failed attempt
+    /// up to `retry.backoff.max.ms` (KIP-580; Kafka adds ±20 % jitter, left out here).
+    fn find_backoff_ms(&self) -> u64 {
+        let doubled = self.cfg.retry_backoff_ms.saturating_mul(1u64 << self.find_attempts.min(20));
+        doubled.min(self.cfg.retry_backoff_max_ms.max(self.cfg.retry_backoff_ms))
     }
 
     fn mark_coordinator_unknown(&mut self, now_ms: u64, reason: &str, out: &mut Vec<Output>) {
@@ -909,7 +954,7 @@ impl ConsumerClient {
         let timed_out: Vec<(u64, Api)> = self
             .inflight
             .iter()
-            .filter(|(_, f)| f.sent_ms.saturating_add(self.cfg.request_timeout_ms) <= now_ms)
+            .filter(|(_, f)| f.sent_ms.saturating_add(self.request_timeout_for(f.api)) <= now_ms)
             .map(|(c, f)| (*c, f.api))
             .collect();
         for (corr, api) in timed_out {
@@ -926,7 +971,8 @@ impl ConsumerClient {
             } else if self.coordinator.is_none() {
                 // The heartbeat thread looks the coordinator up itself (it may not wait for poll).
                 if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
-                    self.next_find_ms = now_ms.saturating_add(self.cfg.retry_backoff_ms);
+                    self.next_find_ms = now_ms.saturating_add(self.find_backoff_ms());
+                    self.find_attempts = self.find_attempts.saturating_add(1);
                     let req = Request::FindCoordinator {
                         group_id: self.cfg.group_id.clone(),
                     };
@@ -1222,6 +1268,7 @@ impl ConsumerClient {
         match resp {
             Response::FindCoordinator { coordinator_id, .. } => {
                 if let Some(b) = coordinator_id {
+                    self.find_attempts = 0;
                     self.coordinator = Some(*b);
                     self.next_heartbeat_ms = now_ms;
                     self.event(

@@ -163,6 +163,26 @@ impl GroupLayer {
         );
     }
 
+    /// The consumer at `to` loses its connection to broker `broker`.
+    pub(super) fn disconnect(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, to: &Endpoint, broker: u32) {
+        let Endpoint::Client(c) = to else { return };
+        let Some(rt) = self.consumers.get_mut(c) else { return };
+        let out = rt.client.on_disconnect(ctx.now_ms, broker);
+        rt.refresh_deadline(&mut self.consumer_due);
+        let gid = rt.group_id.clone();
+        self.apply_outputs(ctx, cluster, &gid, out);
+    }
+
+    /// Broker `broker` crashed: every consumer connected to it as its coordinator sees the
+    /// connection drop now.
+    pub fn broker_crashed(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, broker: u32) {
+        let clients: Vec<String> = self.consumers.iter().filter(|(_, rt)| rt.client.coordinator() == Some(broker)).map(|(c, _)| c.clone()).collect();
+        for c in clients {
+            self.disconnect(ctx, cluster, &Endpoint::Client(c), broker);
+        }
+        self.reschedule(ctx);
+    }
+
     /// Sends a message: it is delivered at its `deliver_at_ms` (not before `now`).
     pub(super) fn enqueue(&mut self, now: u64, m: Message) {
         self.queue.send(now, m);
@@ -207,7 +227,8 @@ impl GroupLayer {
             }
             (Endpoint::Broker(b), Body::Request(req)) => {
                 if !cluster.broker_alive(*b) {
-                    return; // no answer from a dead broker
+                    // The connection is refused: the request fails at once (no answer to wait for).
+                    return self.disconnect(ctx, cluster, &msg.from, *b);
                 }
                 let gid = req.group_id().to_string();
                 let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
