@@ -684,3 +684,49 @@ fn a_join_group_waits_for_the_rebalance_timeout_not_the_request_timeout() {
     assert_eq!(unknown, 0, "no JoinGroup timed out while B held the rebalance open");
     assert_eq!(group(&sim, "g").state, "Stable");
 }
+
+/// KIP-1106 `auto.offset.reset=by_duration:<ISO-8601>` (`AutoOffsetResetStrategy.fromString`):
+/// a new group starts at the first record no older than the duration (ListOffsets by
+/// timestamp); a malformed value is refused with Kafka's message.
+#[test]
+fn by_duration_starts_at_the_records_of_the_last_duration() {
+    let mut sim = sim_with_topic(9, 1);
+    sim.apply(Command::AddProducer { producer_id: Some("p".into()), topic: "orders".into(), rate_per_sec: 10, keys: Default::default(), acks: Acks::All }).unwrap();
+    sim.advance_to(30_000);
+    sim.apply(Command::RemoveProducer { producer_id: "p".into() }).unwrap();
+    let config: GroupConfig = serde_json::from_str(r#"{"auto.offset.reset": "by_duration:PT5S"}"#).unwrap();
+    create_group(&mut sim, "g", config);
+    add(&mut sim, "g", "A");
+    while sim.poll_event().is_some() {}
+    let mut reset = None;
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= 45_000) {
+        sim.advance_to(d);
+        while let Some(e) = sim.poll_event() {
+            if let Some(grouplab_engine::group::GroupEvent::OffsetReset { policy, offset, .. }) = e.group() {
+                reset = Some((e.at_ms, policy.clone(), *offset));
+            }
+        }
+    }
+    let (at_ms, policy, offset) = reset.expect("a reset");
+    assert_eq!(policy, "by_duration:PT5S");
+    // 10 records/s from t=0 to t=30 s (offset n appended at about n × 100 ms): the first record
+    // at or after `at_ms − 5 s`.
+    let expected = (at_ms - 5_000).div_ceil(100) as i64;
+    assert!((offset - expected).abs() <= 1 && offset < 300, "reset at {at_ms} ms to {offset}, expected about {expected}");
+    let err = serde_json::from_str::<GroupConfig>(r#"{"auto.offset.reset": "by_duration:5s"}"#).unwrap_err().to_string();
+    assert!(err.contains("must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'"), "{err}");
+    assert!(serde_json::from_str::<GroupConfig>(r#"{"auto.offset.reset": "Latest"}"#).is_err(), "case-sensitive");
+}
+
+/// `auto.offset.reset=none` with no committed offset: `poll()` throws
+/// NoOffsetForPartitionException to the application, shown on the consumer.
+#[test]
+fn auto_offset_reset_none_without_an_offset_is_an_error_on_the_consumer() {
+    let mut sim = sim_with_topic(9, 1);
+    let config: GroupConfig = serde_json::from_str(r#"{"auto.offset.reset": "none"}"#).unwrap();
+    create_group(&mut sim, "g", config);
+    add(&mut sim, "g", "A");
+    sim.advance_to(20_000);
+    let a = group(&sim, "g").consumers.into_iter().find(|c| c.client_id == "A").unwrap();
+    assert_eq!(a.error.as_deref(), Some("NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [orders-0]"));
+}

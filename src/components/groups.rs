@@ -223,6 +223,9 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
                 <span class={classes!("life", lifecycle.clone())}>{ format!(" {}", c.lifecycle) }</span></span>
             <span class="mid" title="Member id given by the group coordinator">
                 { if c.member_id.is_empty() { "not in the group" } else { &c.member_id } }</span>
+            if let Some(error) = &c.error {
+                <span class="bad small" data-testid="consumer-error" title="poll() throws this to the application">{ error.clone() }</span>
+            }
             if let Some(instance) = &c.group_instance_id {
                 <span class="small" data-testid="instance-id">{ term("static member", format!("group.instance.id {instance}")) }</span>
             }

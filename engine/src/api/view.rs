@@ -179,6 +179,8 @@ pub struct ConsumerView {
     pub last_poll_ms: u64,
     /// Removed by the coordinator but has not noticed yet (a zombie).
     pub fenced: bool,
+    /// The exception `poll()` throws to the application, if any (e.g. NoOffsetForPartitionException).
+    pub error: Option<String>,
 }
 
 /// One row of a group's lag table.

@@ -49,9 +49,18 @@ impl ConsumerClient {
         let target = match self.cfg.auto_offset_reset {
             AutoOffsetReset::Earliest => bounds.log_start_offset,
             AutoOffsetReset::Latest => bounds.high_watermark,
+            AutoOffsetReset::ByDuration { duration_ms } => env
+                .offset_for_timestamp(tp, now_ms.saturating_sub(duration_ms))
+                .map_or(bounds.high_watermark, |o| o.clamp(bounds.log_start_offset, bounds.high_watermark)),
             AutoOffsetReset::None => {
                 self.positions.remove(tp);
                 self.no_offset.insert(tp.clone());
+                // `poll()` throws to the application; the partition stays unfetched.
+                self.poll_error = Some(if reason == "offset out of range" {
+                    format!("OffsetOutOfRangeException: Fetch position is out of range for partition {tp}")
+                } else {
+                    format!("NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{tp}]")
+                });
                 self.event(
                     now_ms,
                     GroupEvent::NoOffsetForPartition {
@@ -73,7 +82,7 @@ impl ConsumerClient {
                 client_id: self.cfg.client_id.clone(),
                 tp: tp.clone(),
                 offset: target,
-                policy: self.cfg.auto_offset_reset.name().into(),
+                policy: self.cfg.auto_offset_reset.name(),
                 reason: reason.into(),
             },
             out,
@@ -95,6 +104,7 @@ impl ConsumerClient {
         if self.cfg.auto_offset_reset == AutoOffsetReset::None {
             self.positions.remove(tp);
             self.no_offset.insert(tp.clone());
+            self.poll_error = Some(format!("LogTruncationException: Detected truncated partitions: {{{tp}=(offset {pos}, leader epoch {epoch}, diverges at {end})}}"));
             self.event(now_ms, GroupEvent::NoOffsetForPartition { client_id: self.cfg.client_id.clone(), tp: tp.clone() }, out);
             return None;
         }

@@ -94,27 +94,122 @@ pub enum CommitMode {
     ManualBefore,
 }
 
-/// `auto.offset.reset`.
+/// `auto.offset.reset` (`AutoOffsetResetStrategy`), written as Kafka writes it: `earliest`,
+/// `latest`, `none` or `by_duration:<ISO-8601 duration>` (KIP-1106, e.g. `by_duration:PT5M`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "String", into = "String")]
 pub enum AutoOffsetReset {
     /// Log start offset.
     Earliest,
     /// High watermark.
     Latest,
-    /// No reset: `NoOffsetForPartitionException` / `OffsetOutOfRangeException`.
+    /// No reset: `poll()` throws `NoOffsetForPartitionException` / `OffsetOutOfRangeException`.
     None,
+    /// The first offset whose timestamp is at least `now − duration` (ListOffsets by
+    /// timestamp, computed when the reset happens); the HW when there is none.
+    ByDuration {
+        /// The duration, in ms.
+        duration_ms: u64,
+    },
 }
 
 impl AutoOffsetReset {
     /// Kafka's config value.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            AutoOffsetReset::Earliest => "earliest",
-            AutoOffsetReset::Latest => "latest",
-            AutoOffsetReset::None => "none",
+            AutoOffsetReset::Earliest => "earliest".into(),
+            AutoOffsetReset::Latest => "latest".into(),
+            AutoOffsetReset::None => "none".into(),
+            AutoOffsetReset::ByDuration { duration_ms } => format!("by_duration:{}", iso_duration(duration_ms)),
         }
     }
+}
+
+impl TryFrom<String> for AutoOffsetReset {
+    type Error = String;
+    /// `AutoOffsetResetStrategy.fromString`: case-sensitive lower case; `by_duration` needs a
+    /// non-negative `java.time.Duration`.
+    fn try_from(s: String) -> Result<Self, String> {
+        let bad = || format!("Invalid value {s} for configuration auto.offset.reset: must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'.");
+        Ok(match s.as_str() {
+            "earliest" => AutoOffsetReset::Earliest,
+            "latest" => AutoOffsetReset::Latest,
+            "none" => AutoOffsetReset::None,
+            other => match other.strip_prefix("by_duration:") {
+                Some(d) => AutoOffsetReset::ByDuration { duration_ms: parse_iso_duration(d).ok_or_else(bad)? },
+                None => return Err(bad()),
+            },
+        })
+    }
+}
+
+impl From<AutoOffsetReset> for String {
+    fn from(a: AutoOffsetReset) -> String {
+        a.name()
+    }
+}
+
+/// `java.time.Duration.parse` for what `by_duration` takes: `PnDTnHnMn.nS` (days, hours,
+/// minutes, seconds with up to 3 decimals kept; at least one part; no sign).
+pub fn parse_iso_duration(s: &str) -> Option<u64> {
+    let rest = s.strip_prefix('P').or_else(|| s.strip_prefix('p'))?;
+    let (days, time) = match rest.find(['T', 't']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let mut ms: u64 = 0;
+    let mut parts = 0;
+    if !days.is_empty() {
+        let n = days.strip_suffix(['D', 'd'])?;
+        ms = ms.checked_add(n.parse::<u64>().ok()?.checked_mul(86_400_000)?)?;
+        parts += 1;
+    }
+    if let Some(mut t) = time {
+        if t.is_empty() {
+            return None;
+        }
+        for (unit, scale) in [(['H', 'h'], 3_600_000u64), (['M', 'm'], 60_000)] {
+            if let Some(i) = t.find(unit) {
+                ms = ms.checked_add(t[..i].parse::<u64>().ok()?.checked_mul(scale)?)?;
+                t = &t[i + 1..];
+                parts += 1;
+            }
+        }
+        if !t.is_empty() {
+            let n = t.strip_suffix(['S', 's'])?;
+            let (whole, frac) = n.split_once('.').unwrap_or((n, ""));
+            if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let frac_ms: u64 = format!("{frac:0<3}")[..3].parse().ok()?;
+            ms = ms.checked_add(whole.parse::<u64>().ok()?.checked_mul(1_000)?.checked_add(frac_ms)?)?;
+            parts += 1;
+        }
+    }
+    (parts > 0).then_some(ms)
+}
+
+/// A duration in ms as `java.time.Duration.toString` writes it (`PT5M`, `PT1H30M`, `PT0.5S`).
+fn iso_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "PT0S".into();
+    }
+    let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1_000 % 60, ms % 1_000);
+    let mut out = String::from("PT");
+    if h > 0 {
+        out.push_str(&format!("{h}H"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}M"));
+    }
+    if s > 0 || frac > 0 {
+        if frac > 0 {
+            out.push_str(&format!("{s}.{}S", format!("{frac:03}").trim_end_matches('0')));
+        } else {
+            out.push_str(&format!("{s}S"));
+        }
+    }
+    out
 }
 
 /// Consumer configuration (`ConsumerConfig` defaults).
@@ -298,6 +393,11 @@ pub trait PartitionSource {
         let _ = (tp, offset);
         None
     }
+    /// ListOffsets by timestamp: the first offset whose record timestamp is ≥ `timestamp_ms`.
+    fn offset_for_timestamp(&self, tp: &TopicPartition, timestamp_ms: u64) -> Option<i64> {
+        let _ = (tp, timestamp_ms);
+        None
+    }
     /// `OffsetsForLeaderEpoch` on the current leader: the largest epoch ≤ `epoch` it knows and
     /// where that epoch ends on its log.
     fn end_offset_for_epoch(&self, tp: &TopicPartition, epoch: u32) -> Option<(u32, i64)> {
@@ -376,6 +476,10 @@ pub struct ConsumerClient {
     protocol: RebalanceProtocol,
     lifecycle: ClientLifecycle,
     fatal: Option<ErrorCode>,
+    /// The exception `poll()` throws to the application, if any (`auto.offset.reset=none`
+    /// with no usable offset).
+    #[serde(default)]
+    poll_error: Option<String>,
     coordinator: Option<u32>,
     state: MemberState,
     member_id: String,
@@ -449,6 +553,7 @@ impl ConsumerClient {
             protocol,
             lifecycle: ClientLifecycle::Running,
             fatal: None,
+            poll_error: None,
             coordinator: None,
             state: MemberState::Unjoined,
             member_id: String::new(),
@@ -568,6 +673,12 @@ impl ConsumerClient {
     pub fn last_heartbeat_ack_ms(&self) -> Option<u64> {
         self.last_heartbeat_ack_ms
     }
+    /// The exception `poll()` throws to the application (`NoOffsetForPartitionException`,
+    /// `OffsetOutOfRangeException`, `LogTruncationException` under `auto.offset.reset=none`).
+    pub fn poll_error(&self) -> Option<&str> {
+        self.poll_error.as_deref()
+    }
+
     /// `group.instance.id`, for a static member.
     pub fn group_instance_id(&self) -> Option<&str> {
         self.cfg.group_instance_id.as_deref()
@@ -1567,6 +1678,27 @@ impl ConsumerClient {
         {
             // The follow-up JoinGroup goes out from the same poll loop.
             self.next_poll_ms = Some(now_ms);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `AutoOffsetResetStrategy.fromString` with `java.time.Duration.parse`'s format.
+    #[test]
+    fn auto_offset_reset_reads_kafkas_values() {
+        let read = |s: &str| AutoOffsetReset::try_from(s.to_string());
+        assert_eq!(read("earliest"), Ok(AutoOffsetReset::Earliest));
+        assert_eq!(read("by_duration:PT5M"), Ok(AutoOffsetReset::ByDuration { duration_ms: 300_000 }));
+        assert_eq!(read("by_duration:P1DT2H"), Ok(AutoOffsetReset::ByDuration { duration_ms: 93_600_000 }));
+        assert_eq!(read("by_duration:PT0.5S"), Ok(AutoOffsetReset::ByDuration { duration_ms: 500 }));
+        for bad in ["Earliest", "by_duration:", "by_duration:-PT5S", "by_duration:5m", "by_duration:PT", "by_duration:P", "smallest"] {
+            assert!(read(bad).unwrap_err().contains("must be either 'earliest', 'latest', 'none'"), "{bad}");
+        }
+        for v in ["earliest", "latest", "none", "by_duration:PT5M", "by_duration:PT1H30M", "by_duration:PT0.5S"] {
+            assert_eq!(read(v).unwrap().name(), v, "round trip");
         }
     }
 }

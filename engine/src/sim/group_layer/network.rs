@@ -40,6 +40,14 @@ impl PartitionSource for ClusterSource<'_> {
         let r = self.cluster.read(&tp.topic, tp.partition, offset, 1)?.first()?;
         (r.offset == offset).then_some(r.leader_epoch)
     }
+    fn offset_for_timestamp(&self, tp: &TopicPartition, timestamp_ms: u64) -> Option<i64> {
+        let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
+        let log = p.log_of(p.leader.filter(|b| self.cluster.broker_alive(*b))?)?;
+        // Append times never go back: the first record at or after `timestamp_ms`.
+        let records = log.records();
+        let i = records.partition_point(|r| r.timestamp_ms < timestamp_ms);
+        records.get(i).map(|r| r.offset as i64)
+    }
     fn end_offset_for_epoch(&self, tp: &TopicPartition, epoch: u32) -> Option<(u32, i64)> {
         let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
         let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;

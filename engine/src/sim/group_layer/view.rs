@@ -225,6 +225,7 @@ fn consumer_views(clients: &Clients<'_>, fenced: &[bool]) -> Vec<ConsumerView> {
                 pending_records: c.pending_records() as u64,
                 last_poll_ms: c.last_poll_ms(),
                 fenced,
+                error: c.poll_error().map(str::to_string),
             }
         })
         .collect()
