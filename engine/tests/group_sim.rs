@@ -730,3 +730,32 @@ fn auto_offset_reset_none_without_an_offset_is_an_error_on_the_consumer() {
     let a = group(&sim, "g").consumers.into_iter().find(|c| c.client_id == "A").unwrap();
     assert_eq!(a.error.as_deref(), Some("NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [orders-0]"));
 }
+
+/// New partitions are noticed on the leader's next metadata refresh (`metadata.max.age.ms`,
+/// 300 s by default; `ConsumerCoordinator.rejoinNeededOrPending`), not at once; with `latest`
+/// the records written to them before that are skipped (FACTS-4x §13). The engine used to
+/// rebalance at the `CreatePartitions`.
+#[test]
+fn new_partitions_wait_for_the_metadata_refresh_and_latest_skips_what_came_before() {
+    let mut sim = sim_with_topic(10, 2);
+    create_group(&mut sim, "g", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    sim.advance_to(10_000);
+    let generation = group(&sim, "g").generation;
+    sim.apply(Command::CreatePartitions { topic: "orders".into(), count: 3 }).unwrap();
+    sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 30, keys: grouplab_engine::producer::KeySpec::Random { count: 30 }, acks: Acks::All }).unwrap();
+    sim.advance_to(200_000);
+    let g = group(&sim, "g");
+    assert_eq!(g.generation, generation, "no rebalance before the metadata refresh");
+    assert_eq!(member(&g, "A").assigned.len(), 2);
+    sim.advance_to(320_000);
+    let g = group(&sim, "g");
+    assert!(g.generation > generation, "the leader noticed at its refresh");
+    assert_eq!(member(&g, "A").assigned.len(), 3);
+    let lag = g.lag.iter().find(|r| r.partition == 2).unwrap();
+    let consumed_from = sim.view().topics.iter().find(|t| t.name == "orders").unwrap().partitions[2].high_watermark;
+    assert!(consumed_from > 500, "records were written to the new partition before it was assigned");
+    let c = g.consumers.iter().find(|c| c.client_id == "A").unwrap();
+    let pos = c.positions.iter().find(|p| p.1 == 2).map(|p| p.2).unwrap();
+    assert!(pos > 500, "latest: the consumer starts near the HW, skipping what came before ({pos}, lag {lag:?})");
+}

@@ -53,6 +53,10 @@ pub struct GroupConfig {
     /// consumers would share it, and the later one fences the earlier); absent: dynamic members.
     #[serde(rename = "group.instance.id")]
     pub group_instance_id: Option<String>,
+    /// `metadata.max.age.ms` (300000): how often consumers refresh metadata; a group's leader
+    /// notices new partitions of its topics only then (or at the next rebalance).
+    #[serde(rename = "metadata.max.age.ms")]
+    pub metadata_max_age_ms: u64,
 }
 
 impl Default for GroupConfig {
@@ -72,6 +76,7 @@ impl Default for GroupConfig {
             initial_rebalance_delay_ms: CoordinatorConfig::default().initial_rebalance_delay_ms,
             worker_threads: c.worker_threads,
             group_instance_id: None,
+            metadata_max_age_ms: c.metadata_max_age_ms,
         }
     }
 }
@@ -92,6 +97,7 @@ impl GroupConfig {
         c.processing_time_ms = self.processing_time_ms;
         c.network_latency_ms = self.network_latency_ms;
         c.worker_threads = self.worker_threads;
+        c.metadata_max_age_ms = self.metadata_max_age_ms;
         c.group_instance_id = match self.group_instance_id.as_deref() {
             Some("auto") => Some(client_id.to_string()),
             other => other.map(str::to_string),

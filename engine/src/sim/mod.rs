@@ -233,9 +233,8 @@ impl Sim {
                 Ok(())
             }
             Command::CreatePartitions { topic, count } => {
-                self.cluster.create_partitions(&mut self.ctx, &topic, count)?;
-                self.groups.on_metadata_change(&mut self.ctx);
-                Ok(())
+                // Consumers notice the new partitions on their next metadata refresh.
+                self.cluster.create_partitions(&mut self.ctx, &topic, count)
             }
             Command::Produce { topic, count, key, acks } => {
                 self.producers.produce_once(&mut self.ctx, &mut self.cluster, &topic, count, key.as_deref(), acks)

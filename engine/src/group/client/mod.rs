@@ -149,6 +149,20 @@ impl From<AutoOffsetReset> for String {
     }
 }
 
+/// Partition counts of every topic the members subscribe to (the leader's
+/// `assignmentSnapshot` of the metadata it assigned with).
+fn metadata_snapshot(members: &[JoinResponseMember], env: &dyn PartitionSource) -> VecMap<String, u32> {
+    let mut topics: VecMap<String, u32> = VecMap::new();
+    for m in members {
+        for t in &m.metadata.topics {
+            if let Some(n) = env.partition_count(t).filter(|n| *n > 0) {
+                topics.insert(t.clone(), n);
+            }
+        }
+    }
+    topics
+}
+
 /// `java.time.Duration.parse` for what `by_duration` takes: `PnDTnHnMn.nS` (days, hours,
 /// minutes, seconds with up to 3 decimals kept; at least one part; no sign).
 pub fn parse_iso_duration(s: &str) -> Option<u64> {
@@ -243,6 +257,10 @@ pub struct ConsumerConfig {
     pub poll_timeout_ms: u64,
     /// `retry.backoff.ms` (100).
     pub retry_backoff_ms: u64,
+    /// `metadata.max.age.ms` (300000): how often the consumer refreshes its metadata, so how
+    /// late a group leader notices new partitions of a subscribed topic.
+    #[serde(default = "default_metadata_max_age_ms")]
+    pub metadata_max_age_ms: u64,
     /// `retry.backoff.max.ms` (1000): the exponential retry backoff stops growing here.
     #[serde(default = "default_retry_backoff_max_ms")]
     pub retry_backoff_max_ms: u64,
@@ -271,6 +289,10 @@ fn default_worker_threads() -> u32 {
 
 fn default_retry_backoff_max_ms() -> u64 {
     1_000
+}
+
+fn default_metadata_max_age_ms() -> u64 {
+    300_000
 }
 
 /// `AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE`: a JoinGroup may wait this much longer than
@@ -302,6 +324,7 @@ impl ConsumerConfig {
             poll_timeout_ms: 100,
             retry_backoff_ms: 100,
             retry_backoff_max_ms: 1_000,
+            metadata_max_age_ms: 300_000,
             request_timeout_ms: 30_000,
             network_latency_ms: 5,
             worker_threads: 1,
@@ -476,6 +499,12 @@ pub struct ConsumerClient {
     protocol: RebalanceProtocol,
     lifecycle: ClientLifecycle,
     fatal: Option<ErrorCode>,
+    /// The leader's `assignmentSnapshot`: partition counts it assigned with.
+    #[serde(default)]
+    assignment_snapshot: VecMap<String, u32>,
+    /// Next periodic metadata refresh (`metadata.max.age.ms`).
+    #[serde(default)]
+    next_metadata_ms: u64,
     /// The exception `poll()` throws to the application, if any (`auto.offset.reset=none`
     /// with no usable offset).
     #[serde(default)]
@@ -545,6 +574,7 @@ fn no_assignor(
 impl ConsumerClient {
     /// A consumer that starts polling at `now_ms` (first `poll` at `now_ms`).
     pub fn new(cfg: ConsumerConfig, assignor: AssignFn, now_ms: u64) -> Result<Self, GroupError> {
+        let metadata_at = now_ms.saturating_add(cfg.metadata_max_age_ms);
         cfg.validate()?;
         let protocol = RebalanceProtocol::for_strategies(&cfg.assignment_strategies);
         Ok(Self {
@@ -553,6 +583,8 @@ impl ConsumerClient {
             protocol,
             lifecycle: ClientLifecycle::Running,
             fatal: None,
+            assignment_snapshot: VecMap::new(),
+            next_metadata_ms: metadata_at,
             poll_error: None,
             coordinator: None,
             state: MemberState::Unjoined,
@@ -1207,6 +1239,7 @@ impl ConsumerClient {
                 self.send(now_ms, req, out);
             }
         } else {
+            self.refresh_metadata(now_ms, env, out);
             self.poll_coordinator(now_ms, out);
         }
         // `ClassicKafkaConsumer.poll` does not wait for the group (`updateAssignmentMetadataIfNeeded(
@@ -1215,6 +1248,33 @@ impl ConsumerClient {
         // partitions, KIP-429; an eager member revoked everything in `onJoinPrepare`) and while
         // the coordinator is unknown.
         self.poll_for_fetches(now_ms, env, out);
+    }
+
+    /// The periodic metadata refresh (`metadata.max.age.ms`): a leader whose subscribed topics'
+    /// partition counts no longer match its `assignmentSnapshot` asks to rejoin
+    /// (`ConsumerCoordinator.rejoinNeededOrPending`: "cached metadata has changed"). New
+    /// partitions are noticed only then, or at the next rebalance.
+    fn refresh_metadata(&mut self, now_ms: u64, env: &dyn PartitionSource, out: &mut Vec<Output>) {
+        if now_ms < self.next_metadata_ms {
+            return;
+        }
+        self.next_metadata_ms = now_ms.saturating_add(self.cfg.metadata_max_age_ms);
+        if !self.leader || self.state != MemberState::Stable {
+            return;
+        }
+        let changed: Vec<String> = self
+            .assignment_snapshot
+            .iter()
+            .filter_map(|(t, &n)| env.partition_count(t).filter(|&now| now != n).map(|now| format!("{t}: {n} -> {now} partitions")))
+            .collect();
+        if !changed.is_empty() {
+            self.rejoin_needed = true;
+            self.event(
+                now_ms,
+                GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: format!("cached metadata has changed ({}); rejoining", changed.join(", ")) },
+                out,
+            );
+        }
     }
 
     /// `ConsumerCoordinator.poll` with a known coordinator: join or rejoin when needed; in a
@@ -1420,8 +1480,10 @@ impl ConsumerClient {
                         &mut out,
                     );
                     let assignments = if self.leader {
+                        self.assignment_snapshot = metadata_snapshot(members, env);
                         self.perform_assignment(now_ms, &protocol, members, env, &mut out)
                     } else {
+                        self.assignment_snapshot.clear();
                         Vec::new()
                     };
                     let req = Request::SyncGroup {
@@ -1534,14 +1596,7 @@ impl ConsumerClient {
         env: &dyn PartitionSource,
         out: &mut Vec<Output>,
     ) -> Vec<SyncAssignment> {
-        let mut topics: VecMap<String, u32> = VecMap::new();
-        for m in members {
-            for t in &m.metadata.topics {
-                if let Some(n) = env.partition_count(t).filter(|n| *n > 0) {
-                    topics.insert(t.clone(), n);
-                }
-            }
-        }
+        let topics = metadata_snapshot(members, env);
         let subs: Vec<MemberSubscription> = members
             .iter()
             .map(|m| MemberSubscription {

@@ -466,17 +466,6 @@ impl GroupLayer {
         }
     }
 
-    /// Partition counts changed: each group's leader notices and rejoins.
-    pub fn on_metadata_change(&mut self, ctx: &mut Ctx) {
-        for c in self.consumers.values_mut() {
-            if c.client.is_leader() {
-                c.client.request_rejoin();
-                c.refresh_deadline(&mut self.consumer_due);
-            }
-        }
-        self.reschedule(ctx);
-    }
-
     // ----- time -----
 
     /// Earliest time the layer has work.
