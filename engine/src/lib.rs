@@ -52,8 +52,11 @@
 //!   partition goes offline keeping its last ISR member, unless
 //!   `unclean.leader.election.enable` (then the first live replica leads and the ISR is just
 //!   it). Controlled shutdown moves leadership away first. Every leader change bumps the leader
-//!   epoch. Not modelled: preferred-leader auto-rebalance, ELR (KIP-966 eligible leader
-//!   replicas), controller failover, network partitions.
+//!   epoch. KIP-966 eligible leader replicas (on by default as in new 4.1+ clusters,
+//!   `eligible.leader.replicas.version`): while the ISR is below `min.insync.replicas`, the
+//!   replicas leaving it become ELR; the ISR may then empty and an ELR member leads cleanly; a
+//!   broker back from an unclean shutdown leaves the ELR. Not modelled: preferred-leader
+//!   auto-rebalance, controller failover, network partitions.
 //! * **Truncation**: a follower of a new leader (or a restarted broker) truncates with
 //!   `OffsetsForLeaderEpoch` on the leader-epoch cache before fetching; below the leader's log
 //!   start it restarts at it (`truncateFullyAndStartAt`).

@@ -7,6 +7,20 @@ use grouplab_engine::cluster::event::ClusterEvent;
 use grouplab_engine::producer::ProducerEvent;
 use grouplab_engine::{Command, Event, EventKind, Sim, SimConfig, SimError};
 
+/// Records of 104857 simulated bytes, so the smallest segment (1 MiB) holds 10 of them; fetches
+/// still carry up to 1000.
+fn big_records() -> SimConfig {
+    SimConfig { record_size_bytes: 104_857, replica_fetch_max_bytes: 104_857_000, batch_size: 10_485_700, ..SimConfig::default() }
+}
+
+/// KIP-1030: `segment.bytes` below 1 MiB is refused with Kafka's message.
+#[test]
+fn segment_bytes_below_one_mebibyte_is_refused() {
+    let mut sim = sim3();
+    let err = create(&mut sim, "t", 1, 1, TopicConfig { segment_bytes: 1_000, ..Default::default() }).unwrap_err();
+    assert!(err.to_string().contains("Invalid value 1000 for configuration segment.bytes: Value must be at least 1048576"), "{err}");
+}
+
 fn sim3() -> Sim {
     Sim::new(SimConfig { seed: 11, offsets_topic_num_partitions: 5, ..SimConfig::default() }).unwrap()
 }
@@ -215,9 +229,10 @@ fn unclean_election_loses_exactly_the_tail() {
 
 #[test]
 fn retention_deletes_whole_segments_below_hw() {
-    let mut sim = Sim::new(SimConfig { seed: 1, offsets_topic_num_partitions: 1, log_retention_check_interval_ms: 1_000, ..SimConfig::default() }).unwrap();
-    // 10 records per segment (100 bytes each), keep ~25 records.
-    create(&mut sim, "t", 1, 3, TopicConfig { segment_bytes: 1_000, retention_records: 25, ..Default::default() }).unwrap();
+    // 10 records per segment (the smallest segment.bytes, 1 MiB since KIP-1030, over records of
+    // 104857 simulated bytes), keep ~25 records.
+    let mut sim = Sim::new(SimConfig { seed: 1, offsets_topic_num_partitions: 1, log_retention_check_interval_ms: 1_000, ..big_records() }).unwrap();
+    create(&mut sim, "t", 1, 3, TopicConfig { segment_bytes: 1_048_576, retention_records: 25, ..Default::default() }).unwrap();
     sim.apply(Command::Produce { topic: "t".into(), count: 55, key: None, acks: Acks::All }).unwrap();
     sim.advance_to(1_500);
     let p = part(&sim, "t", 0);
@@ -242,8 +257,8 @@ fn retention_deletes_whole_segments_below_hw() {
 
 #[test]
 fn compaction_keeps_latest_value_per_key_outside_active_segment() {
-    let mut sim = Sim::new(SimConfig { seed: 1, offsets_topic_num_partitions: 1, log_cleaner_backoff_ms: 1_000, ..SimConfig::default() }).unwrap();
-    create(&mut sim, "c", 1, 2, TopicConfig { cleanup_policy: CleanupPolicy::Compact, segment_bytes: 1_000, ..Default::default() }).unwrap();
+    let mut sim = Sim::new(SimConfig { seed: 1, offsets_topic_num_partitions: 1, log_cleaner_backoff_ms: 1_000, ..big_records() }).unwrap();
+    create(&mut sim, "c", 1, 2, TopicConfig { cleanup_policy: CleanupPolicy::Compact, segment_bytes: 1_048_576, ..Default::default() }).unwrap();
     let err = sim.apply(Command::Produce { topic: "c".into(), count: 1, key: None, acks: Acks::All }).unwrap_err();
     assert!(matches!(&err, SimError::ProduceRejected { error, .. } if error == "INVALID_RECORD"));
     for round in 0..5 {
@@ -337,4 +352,52 @@ fn min_insync_replicas_above_the_replication_factor_is_capped_at_it() {
     assert_eq!(part(&sim, "audit", 0).isr.len(), 1);
     let err = sim.apply(Command::Produce { topic: "audit".into(), count: 1, key: None, acks: Acks::All }).unwrap_err();
     assert!(matches!(err, SimError::ProduceRejected { ref error, .. } if error == "NOT_ENOUGH_REPLICAS"), "{err}");
+}
+
+/// KIP-966 (`PartitionChangeBuilder.maybePopulateTargetElr` / `electAnyLeader`, on by default
+/// since 4.1): followers that fall out of the ISR while it is below `min.insync.replicas` hold
+/// every committed record (the HW stopped) and become eligible leader replicas; when the last
+/// ISR member dies the ISR empties and an ELR member leads cleanly. With
+/// `eligible.leader.replicas.version` 0 the partition stays offline instead.
+#[test]
+fn an_eligible_leader_replica_leads_cleanly_when_the_isr_empties() {
+    for version in [1u8, 0] {
+        let mut sim = Sim::new(SimConfig { seed: 3, offsets_topic_num_partitions: 1, replica_lag_time_max_ms: 2_000, eligible_leader_replicas_version: version, ..SimConfig::default() }).unwrap();
+        create(&mut sim, "t", 1, 3, TopicConfig { min_insync_replicas: 2, ..TopicConfig::default() }).unwrap();
+        sim.apply(Command::Produce { topic: "t".into(), count: 10, key: None, acks: Acks::All }).unwrap();
+        sim.advance_to(1_000);
+        let p0 = part(&sim, "t", 0);
+        assert_eq!(p0.high_watermark, 10);
+        let leader = p0.leader.unwrap();
+        for &b in p0.replicas.iter().filter(|&&b| b != leader) {
+            sim.apply(Command::SetBrokerDelay { broker: b, fetch_delay_ms: Some(600_000) }).unwrap();
+        }
+        sim.apply(Command::Produce { topic: "t".into(), count: 5, key: None, acks: Acks::One }).unwrap();
+        sim.advance_to(10_000);
+        let p1 = part(&sim, "t", 0);
+        assert_eq!(p1.isr, vec![leader], "v{version}");
+        assert_eq!(p1.high_watermark, 10, "v{version}: below min ISR the HW stops");
+        if version == 1 {
+            // The first follower left while the ISR was still at the minimum (the HW could move
+            // on without it): only the second one, which left it below, is eligible.
+            assert_eq!(p1.elr.len(), 1, "{p1:?}");
+        } else {
+            assert!(p1.elr.is_empty());
+        }
+        sim.apply(Command::CrashBroker { broker: leader }).unwrap();
+        sim.advance_to(30_000);
+        let p2 = part(&sim, "t", 0);
+        let events = drain(&mut sim);
+        if version == 1 {
+            let new_leader = p2.leader.expect("an ELR member leads");
+            assert_eq!(new_leader, p1.elr[0]);
+            assert_eq!(p2.isr, vec![new_leader], "the elected ELR member is the ISR");
+            assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::LeaderElected { unclean: false, leader: Some(l), .. }) if *l == new_leader)));
+            assert_eq!(p2.high_watermark.max(10), p2.high_watermark, "no committed record lost");
+        } else {
+            assert_eq!(p2.leader, None, "v0: offline, the last ISR member kept");
+            assert_eq!(p2.isr, vec![leader]);
+        }
+        sim.check_invariants().unwrap();
+    }
 }

@@ -40,7 +40,7 @@ fn op() -> impl Strategy<Value = Op> {
                     min_insync_replicas: min_isr,
                     unclean_leader_election_enable: unclean,
                     retention_ms,
-                    segment_bytes: 2_000,
+                    segment_bytes: 1_048_576,
                     cleanup_policy: if compact { grouplab_engine::kafka::topic::CleanupPolicy::Compact } else { Default::default() },
                     ..Default::default()
                 },
@@ -74,6 +74,10 @@ fn config(seed: u64) -> SimConfig {
         replica_lag_time_max_ms: 10_000,
         log_retention_check_interval_ms: 10_000,
         log_cleaner_backoff_ms: 5_000,
+        // Segments of 20 records at the smallest segment.bytes (1 MiB, KIP-1030).
+        record_size_bytes: 52_429,
+        replica_fetch_max_bytes: 524_290_000,
+        batch_size: 838_864,
         ..SimConfig::default()
     }
 }

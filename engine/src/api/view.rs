@@ -60,6 +60,8 @@ pub struct PartitionView {
     pub replicas: Vec<u32>,
     /// In-sync replicas.
     pub isr: Vec<u32>,
+    /// Eligible leader replicas (KIP-966): out of the ISR but holding every committed record.
+    pub elr: Vec<u32>,
     /// Leader epoch.
     pub leader_epoch: u32,
     /// Log start offset (leader's, or the last leader's when offline).

@@ -46,9 +46,15 @@ impl Cluster {
                 }
                 self.wake_partition(tid, p);
                 let name = self.topics[tid].name.clone();
+                let elr = self.config.eligible_leader_replicas;
+                let min_isr = self.topics[tid].config.min_insync_replicas;
                 let part = &mut self.topics[tid].partitions[p];
                 for b in out {
+                    let old = part.isr.clone();
                     part.isr.retain(|&x| x != b);
+                    if elr {
+                        part.update_elr(&old, min_isr);
+                    }
                     part.partition_epoch += 1;
                     self.out.push(ctx, ClusterEvent::IsrShrink { topic: name.clone(), partition: p as u32, removed: b, isr: part.isr.clone() });
                 }
@@ -69,10 +75,20 @@ impl Cluster {
         let unclean_ok = self.topics[tid].config.unclean_leader_election_enable;
         let part = &self.topics[tid].partitions[p];
         let clean = part.replicas.iter().copied().find(|&b| part.isr.contains(&b) && self.eligible(b));
-        let (new_leader, unclean) = match clean {
-            Some(b) => (Some(b), false),
-            None if unclean_ok => (part.replicas.iter().copied().find(|&b| self.eligible(b)), true),
-            None => (None, false),
+        // KIP-966 (`PartitionChangeBuilder.electAnyLeader`): with an empty ISR a live ELR member
+        // leads cleanly; else the last known leader if it is the only `lastKnownElr` member
+        // (flagged unclean); else an unclean election if allowed.
+        let from_elr = (part.isr.is_empty()).then(|| part.elr.iter().copied().find(|&b| self.eligible(b))).flatten();
+        let last_known = match part.last_known_elr.as_slice() {
+            [b] if part.isr.is_empty() && self.eligible(*b) => Some(*b),
+            _ => None,
+        };
+        let (new_leader, unclean, elected_from_elr) = match (clean, from_elr, last_known) {
+            (Some(b), _, _) => (Some(b), false, false),
+            (None, Some(b), _) => (Some(b), false, true),
+            (None, None, Some(b)) => (Some(b), true, false),
+            (None, None, None) if unclean_ok => (part.replicas.iter().copied().find(|&b| self.eligible(b)), true, false),
+            (None, None, None) => (None, false, false),
         };
         let unclean = unclean && new_leader.is_some();
         if new_leader == part.leader {
@@ -93,6 +109,14 @@ impl Cluster {
         if unclean {
             part.isr = vec![new_leader.expect("unclean implies a leader")];
             part.unclean_elections += 1;
+            // An unclean election clears the ELR.
+            part.elr.clear();
+            part.last_known_elr.clear();
+        } else if elected_from_elr {
+            // The elected ELR member becomes the sole ISR member.
+            let nl = new_leader.expect("elected");
+            part.isr = vec![nl];
+            part.elr.retain(|&b| b != nl);
         }
         let epoch = part.leader_epoch;
         if let Some(nl) = new_leader {
@@ -175,9 +199,16 @@ impl Cluster {
 
     fn remove_from_isr(&mut self, ctx: &mut Ctx, tid: usize, p: usize, b: u32) {
         self.wake_partition(tid, p);
+        let elr = self.config.eligible_leader_replicas;
+        let min_isr = self.topics[tid].config.min_insync_replicas;
         let part = &mut self.topics[tid].partitions[p];
-        if part.isr.contains(&b) && part.isr.len() > 1 {
+        // Without ELR the last ISR member stays in the ISR; with it the ISR may become empty.
+        if part.isr.contains(&b) && (part.isr.len() > 1 || elr) {
+            let old = part.isr.clone();
             part.isr.retain(|&x| x != b);
+            if elr {
+                part.update_elr(&old, min_isr);
+            }
             part.partition_epoch += 1;
             self.out.push(ctx, ClusterEvent::IsrShrink {
                 topic: self.topics[tid].name.clone(),
@@ -205,10 +236,16 @@ impl Cluster {
                     continue;
                 }
                 if part.leader == Some(b) {
-                    // Remove b from the ISR first (unless last), then elect.
+                    // Remove b from the ISR first (unless last, without ELR), then elect.
+                    let elr = self.config.eligible_leader_replicas;
+                    let min_isr = self.topics[tid].config.min_insync_replicas;
                     let part = &mut self.topics[tid].partitions[p];
-                    if part.isr.len() > 1 {
+                    if part.isr.len() > 1 || elr {
+                        let old = part.isr.clone();
                         part.isr.retain(|&x| x != b);
+                        if elr {
+                            part.update_elr(&old, min_isr);
+                        }
                     }
                     self.elect_leader(ctx, tid, p);
                     let part = &mut self.topics[tid].partitions[p];
@@ -232,6 +269,7 @@ impl Cluster {
         br.alive = false;
         br.fetch_scheduled = false;
         br.incarnation += 1;
+        br.unclean_shutdown = true;
         let inc = br.incarnation;
         self.wake_broker_partitions(b);
         self.out.push(ctx, ClusterEvent::BrokerDown { broker: b, clean: false });
@@ -282,6 +320,21 @@ impl Cluster {
         br.alive = true;
         br.fenced = false;
         br.incarnation += 1;
+        // KIP-966: a broker that registers after an unclean shutdown may have lost unflushed
+        // records, so it leaves every ELR (and is remembered in `lastKnownElr`).
+        let unclean = std::mem::take(&mut br.unclean_shutdown);
+        if unclean {
+            for t in &mut self.topics {
+                for part in &mut t.partitions {
+                    if part.elr.contains(&b) {
+                        part.elr.retain(|&x| x != b);
+                        if !part.last_known_elr.contains(&b) {
+                            part.last_known_elr.push(b);
+                        }
+                    }
+                }
+            }
+        }
         self.out.push(ctx, ClusterEvent::BrokerUp { broker: b });
         for tid in 0..self.topics.len() {
             for p in 0..self.topics[tid].partitions.len() {

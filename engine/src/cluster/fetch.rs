@@ -219,7 +219,8 @@ impl Cluster {
         let lag_max = self.config.replica_lag_time_max_ms;
         let max_records = self.config.replica_fetch_max_records.max(1) as usize;
         let detail = self.config.detail_events;
-        let Topic { name: topic_name, partitions, .. } = &mut self.topics[tid];
+        let Topic { name: topic_name, partitions, config: topic_config, .. } = &mut self.topics[tid];
+        let min_isr = topic_config.min_insync_replicas;
         let part = &mut partitions[p];
         let follower_broker = part.replicas[fi];
         // 1. Truncate first if the leader changed or we restarted.
@@ -283,8 +284,12 @@ impl Cluster {
         let epoch_start = part.logs[li].epochs().last().map_or(0, |e| e.1);
         let eligible = self.brokers[follower_broker as usize].alive && !self.brokers[follower_broker as usize].fenced;
         if !part.isr.contains(&follower_broker) && eligible && fetch_offset >= leader_hw && fetch_offset >= epoch_start {
+            let old = part.isr.clone();
             part.isr.push(follower_broker);
             part.sort_isr();
+            if self.config.eligible_leader_replicas {
+                part.update_elr(&old, min_isr);
+            }
             part.partition_epoch += 1;
             self.out.push(ctx, ClusterEvent::IsrExpand {
                 topic: topic_name.clone(),

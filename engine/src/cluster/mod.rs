@@ -87,6 +87,9 @@ pub struct ClusterConfig {
     pub max_retained_records: u64,
     /// Report per-batch detail events (append, fetch, HW).
     pub detail_events: bool,
+    /// KIP-966 eligible leader replicas (`eligible.leader.replicas.version` = 1, the default of
+    /// new 4.1+ clusters): the ISR may become empty and an ELR member can then lead cleanly.
+    pub eligible_leader_replicas: bool,
 }
 
 /// The `acks` of a produce request (`ProducerConfig.ACKS_CONFIG`), which decides when the leader
@@ -143,6 +146,8 @@ pub struct Broker {
     pub fetch_scheduled: bool,
     /// Incremented on each crash so stale `Fence` timers are ignored.
     pub incarnation: u32,
+    /// It stopped by crashing (not a controlled shutdown) and has not registered again yet.
+    pub unclean_shutdown: bool,
 }
 
 /// Leader-side view of one replica (`kafka.cluster.Replica` state).
@@ -214,11 +219,38 @@ pub struct Partition {
     pub lost: Vec<LostRecord>,
     /// Unclean elections that happened.
     pub unclean_elections: u32,
+    /// KIP-966 eligible leader replicas: former ISR members that hold every committed record
+    /// (the HW did not advance while the ISR was below `min.insync.replicas`), electable
+    /// cleanly when the ISR is empty.
+    pub elr: Vec<u32>,
+    /// ELR members that later shut down uncleanly (`lastKnownElr`).
+    pub last_known_elr: Vec<u32>,
 }
 
 impl Partition {
     fn replica_index(&self, broker: u32) -> Option<usize> {
         self.replicas.iter().position(|&b| b == broker)
+    }
+
+    /// `PartitionChangeBuilder.maybePopulateTargetElr` after the ISR changed from `old_isr`:
+    /// while the ISR is below the effective `min.insync.replicas`, ELR = (ELR ∪ old ISR) − ISR;
+    /// once it is back at the minimum, ELR and `lastKnownElr` are cleared.
+    fn update_elr(&mut self, old_isr: &[u32], min_insync_replicas: u16) {
+        if self.isr.len() >= effective_min_isr(min_insync_replicas, self.replicas.len()) {
+            self.elr.clear();
+            self.last_known_elr.clear();
+            return;
+        }
+        for &b in old_isr {
+            if !self.elr.contains(&b) {
+                self.elr.push(b);
+            }
+        }
+        let isr = &self.isr;
+        self.elr.retain(|b| !isr.contains(b));
+        self.last_known_elr.retain(|b| !isr.contains(b));
+        let order = &self.replicas;
+        crate::kernel::sort::sort_by_key(&mut self.elr, |b| order.iter().position(|x| x == b).unwrap_or(usize::MAX));
     }
     /// Leader's log (or the last leader's when offline).
     pub fn leader_log(&self) -> Option<&Log> {
@@ -342,7 +374,7 @@ impl Cluster {
         Cluster {
             config,
             brokers: (0..brokers)
-                .map(|id| Broker { id, alive: true, fenced: false, fetch_delay_ms: None, fetch_scheduled: false, incarnation: 0 })
+                .map(|id| Broker { id, alive: true, fenced: false, fetch_delay_ms: None, fetch_scheduled: false, incarnation: 0, unclean_shutdown: false })
                 .collect(),
             topics: Vec::new(),
             topic_index: VecMap::new(),
@@ -621,6 +653,8 @@ impl Cluster {
             lost_committed: 0,
             lost: Vec::new(),
             unclean_elections: 0,
+            elr: Vec::new(),
+            last_known_elr: Vec::new(),
         }
     }
 
@@ -846,8 +880,11 @@ impl Cluster {
                         return Err(format!("{id}: ISR member {b} is not a replica"));
                     }
                 }
-                if part.isr.is_empty() {
+                if part.isr.is_empty() && (!self.config.eligible_leader_replicas || part.leader.is_some()) {
                     return Err(format!("{id}: empty ISR"));
+                }
+                if let Some(b) = part.elr.iter().find(|b| part.isr.contains(b)) {
+                    return Err(format!("{id}: {b} is in both the ISR and the ELR"));
                 }
                 if let Some(l) = part.leader {
                     if !part.isr.contains(&l) {
@@ -925,6 +962,14 @@ impl Cluster {
                 for &b in &part.isr {
                     h.u64(b as u64);
                 }
+                // ELR only when it holds someone (the hash of a cluster without ELR changes
+                // stays what it was).
+                if !part.elr.is_empty() || !part.last_known_elr.is_empty() {
+                    h.u64(u64::MAX - 2);
+                    for &b in part.elr.iter().chain([u32::MAX].iter()).chain(&part.last_known_elr) {
+                        h.u64(u64::from(b));
+                    }
+                }
                 h.u64(part.lost_records);
                 h.u64(part.lost_acknowledged);
                 h.u64(part.compacted_records);
@@ -976,6 +1021,7 @@ mod tests {
             min_cleanable_dirty_ratio_percent: 50,
             max_retained_records: 1_000_000,
             detail_events: true,
+            eligible_leader_replicas: true,
         }
     }
 

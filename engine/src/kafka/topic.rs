@@ -95,6 +95,9 @@ impl CleanupPolicy {
     }
 }
 
+/// Smallest `segment.bytes` Kafka 4.x accepts (KIP-1030: 1 MiB).
+pub const MIN_SEGMENT_BYTES: u64 = 1_048_576;
+
 /// Per-topic configuration, Kafka's names and defaults. Unknown names are refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -163,10 +166,11 @@ impl TopicConfig {
                 "retention.bytes and retention.records must be at least -1".to_string(),
             ));
         }
-        // LogConfig: segment.bytes at least 14 (legacy record header); segment.ms at least 1.
-        if self.segment_bytes < 14 {
+        // LogConfig: segment.bytes at least 1 MiB since Kafka 4.0 (KIP-1030; it was 14, the legacy
+        // record header); segment.ms at least 1.
+        if self.segment_bytes < MIN_SEGMENT_BYTES {
             return Err(SimError::InvalidConfig(format!(
-                "Invalid value {} for configuration segment.bytes: Value must be at least 14",
+                "Invalid value {} for configuration segment.bytes: Value must be at least 1048576",
                 self.segment_bytes
             )));
         }

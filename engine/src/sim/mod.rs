@@ -73,6 +73,11 @@ pub struct SimConfig {
     pub detail_events: bool,
     /// Cap on records held by all replicas together (default 30,000,000).
     pub max_retained_records: u64,
+    /// `eligible.leader.replicas.version` (KIP-966): 1, the default of new Kafka 4.1+ clusters,
+    /// keeps eligible leader replicas (the ISR may become empty and an ELR member leads
+    /// cleanly); 0 turns them off (the last ISR member stays in the ISR, as before 4.1).
+    #[serde(rename = "eligible.leader.replicas.version")]
+    pub eligible_leader_replicas_version: u8,
 }
 
 impl Default for SimConfig {
@@ -97,6 +102,7 @@ impl Default for SimConfig {
             event_queue_capacity: 100_000,
             detail_events: true,
             max_retained_records: 30_000_000,
+            eligible_leader_replicas_version: 1,
         }
     }
 }
@@ -132,6 +138,9 @@ impl SimConfig {
         }
         if self.event_queue_capacity == 0 || self.event_queue_capacity > 10_000_000 {
             return Err(SimError::InvalidConfig("event_queue_capacity must be in 1..=10000000".into()));
+        }
+        if self.eligible_leader_replicas_version > 1 {
+            return Err(SimError::InvalidConfig(format!("eligible.leader.replicas.version must be 0 or 1 (got {})", self.eligible_leader_replicas_version)));
         }
         if self.max_retained_records > 200_000_000 {
             return Err(SimError::LimitExceeded("max_retained_records is capped at 200000000".into()));
@@ -177,6 +186,7 @@ impl Sim {
             min_cleanable_dirty_ratio_percent: config.min_cleanable_dirty_ratio_percent,
             max_retained_records: config.max_retained_records,
             detail_events: config.detail_events,
+            eligible_leader_replicas: config.eligible_leader_replicas_version >= 1,
         };
         let mut ctx = Ctx::new(config.seed);
         let mut cluster = Cluster::new(config.brokers, cc);
@@ -405,6 +415,7 @@ impl Sim {
                                 leader: p.leader,
                                 replicas: p.replicas.clone(),
                                 isr: p.isr.clone(),
+                                elr: p.elr.clone(),
                                 leader_epoch: p.leader_epoch,
                                 log_start_offset: ll.map_or(0, |l| l.log_start_offset()),
                                 high_watermark: ll.map_or(0, |l| l.high_watermark()),
