@@ -1,4 +1,4 @@
-//! The cluster: brokers with the replicas they host (leaders filled, out-of-ISR dashed), crashed
+//! The cluster: brokers with the replicas they host (leaders filled, out-of-ISR dashed, eligible leader replicas dotted), crashed
 //! brokers greyed, and each group's coordinator marked on its broker — the leader of partition
 //! `coordinator_partition(group.id)` of `__consumer_offsets`, as Kafka's `FindCoordinator` says.
 
@@ -20,6 +20,8 @@ pub struct HostedReplica {
     pub partition: u32,
     pub leader: bool,
     pub in_isr: bool,
+    /// An eligible leader replica (KIP-966): out of the ISR but holding every committed record.
+    pub in_elr: bool,
 }
 
 /// Replicas of user topics hosted by `broker`, and (count, leaders) of its `__consumer_offsets` replicas.
@@ -36,7 +38,7 @@ pub fn hosted(view: &View, broker: u32) -> (Vec<HostedReplica>, usize, usize) {
                 internal += 1;
                 internal_leaders += usize::from(leader);
             } else {
-                out.push(HostedReplica { topic: t.name.clone(), partition: p.partition, leader, in_isr: p.isr.contains(&broker) });
+                out.push(HostedReplica { topic: t.name.clone(), partition: p.partition, leader, in_isr: p.isr.contains(&broker), in_elr: p.elr.contains(&broker) });
             }
         }
     }
@@ -90,13 +92,15 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
                             }) }
                             <div class="replicas">
                                 { for replicas.iter().take(MAX_CHIPS).map(|r| {
-                                    let class = match (r.leader, r.in_isr) {
-                                        (true, true) => "rchip leader",
-                                        (true, false) => "rchip leader out",
-                                        (false, true) => "rchip",
-                                        (false, false) => "rchip out",
+                                    let class = match (r.leader, r.in_isr, r.in_elr) {
+                                        (true, true, _) => "rchip leader",
+                                        (true, false, _) => "rchip leader out",
+                                        (false, true, _) => "rchip",
+                                        (false, false, true) => "rchip out elr",
+                                        (false, false, false) => "rchip out",
                                     };
-                                    let title = format!("{}-{}: {}{}", r.topic, r.partition, if r.leader { "leader" } else { "follower" }, if r.in_isr { ", in ISR" } else { ", NOT in ISR" });
+                                    let membership = if r.in_isr { ", in ISR" } else if r.in_elr { ", NOT in ISR but an eligible leader replica (ELR, KIP-966)" } else { ", NOT in ISR" };
+                                    let title = format!("{}-{}: {}{membership}", r.topic, r.partition, if r.leader { "leader" } else { "follower" });
                                     html! { <span {class} {title}>{ format!("{}-{}", r.topic, r.partition) }</span> }
                                 }) }
                                 if replicas.len() > MAX_CHIPS { <span class="muted small">{ format!("+{} more", replicas.len() - MAX_CHIPS) }</span> }
