@@ -299,6 +299,9 @@ pub fn check_group_timing(session: &str, heartbeat: &str, max_poll: &str, proces
     Some((u64::from(s?), u64::from(h?), u64::from(p?), u64::from(t?)))
 }
 
+/// Dynamic members, or static ones whose `group.instance.id` is their client id.
+pub const MEMBERSHIP_CHOICES: [(&str, &str); 2] = [("dynamic", "none (dynamic members)"), ("static", "each consumer's client.id (static)")];
+
 /// `CreateGroup`: group id, subscribed topic and the consumers' config (strategy — eager or
 /// cooperative —, commit mode, `auto.offset.reset`, timeouts).
 #[function_component(AddGroupForm)]
@@ -315,13 +318,14 @@ pub fn add_group_form() -> Html {
     let heartbeat = use_state(|| "3000".to_string());
     let max_poll = use_state(|| "300000".to_string());
     let processing = use_state(|| "1".to_string());
+    let membership = use_state(|| "dynamic".to_string());
     let errors = use_state(Errors::new);
     let chosen = if topic.is_empty() { topics.first().cloned().unwrap_or_default() } else { (*topic).clone() };
     let existing: Vec<String> = view.view.groups.iter().map(|g| g.group_id.clone()).collect();
     let onsubmit = {
         let (state, group_id, errors, chosen) = (state.clone(), group_id.clone(), errors.clone(), chosen.clone());
-        let (strategy, commit, reset, session, heartbeat, max_poll, processing) =
-            (strategy.clone(), commit.clone(), reset.clone(), session.clone(), heartbeat.clone(), max_poll.clone(), processing.clone());
+        let (strategy, commit, reset, session, heartbeat, max_poll, processing, membership) =
+            (strategy.clone(), commit.clone(), reset.clone(), session.clone(), heartbeat.clone(), max_poll.clone(), processing.clone(), membership.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mut map = Errors::new();
@@ -348,6 +352,7 @@ pub fn add_group_form() -> Html {
                 processing_time_ms: t,
                 commit_mode: commit_mode(&commit),
                 auto_offset_reset: auto_offset_reset(&reset),
+                group_instance_id: (*membership == "static").then(|| "auto".to_string()),
                 ..GroupConfig::default()
             };
             if try_apply(&state, actions::create_group(&id, &chosen, config), &errors, |_| "group-id") {
@@ -363,6 +368,8 @@ pub fn add_group_form() -> Html {
                 set(&strategy), options(&STRATEGY_CHOICES, &strategy)) }
             { select_field("group-commit", "Commit mode", "", set(&commit), options(&COMMIT_CHOICES, &commit)) }
             { select_field("group-reset", "auto.offset.reset", "", set(&reset), options(&RESET_CHOICES, &reset)) }
+            { select_field("group-membership", "group.instance.id", "Static members (KIP-345) take their place back after a restart within session.timeout.ms, without a rebalance",
+                set(&membership), options(&MEMBERSHIP_CHOICES, &membership)) }
             { field("group-session", "session.timeout.ms", "number", "", &session, &errors, set(&session)) }
             { field("group-heartbeat", "heartbeat.interval.ms", "number", "", &heartbeat, &errors, set(&heartbeat)) }
             { field("group-max-poll", "max.poll.interval.ms", "number", "", &max_poll, &errors, set(&max_poll)) }
