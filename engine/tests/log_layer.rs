@@ -166,25 +166,36 @@ fn controlled_shutdown_moves_leadership_at_once_and_crash_waits_for_session_time
     assert!(p.leader.is_some());
 }
 
+/// The only ISR member shuts down: the partition is offline until it returns. Without ELR
+/// (`eligible.leader.replicas.version` 0, before 4.1) KRaft keeps it as the last ISR member;
+/// with ELR (KIP-966) the ISR empties and it waits in the ELR, electable cleanly when back.
 #[test]
 fn offline_partition_without_unclean_election_waits_for_isr_member() {
-    let mut sim = sim3();
-    create(&mut sim, "t", 1, 2, TopicConfig::default()).unwrap();
-    let p = part(&sim, "t", 0);
-    let (leader, follower) = (p.replicas[0], p.replicas[1]);
-    sim.apply(Command::ShutdownBroker { broker: follower }).unwrap();
-    sim.apply(Command::Produce { topic: "t".into(), count: 10, key: None, acks: Acks::One }).unwrap();
-    sim.advance_to(100);
-    sim.apply(Command::RestartBroker { broker: follower }).unwrap();
-    sim.apply(Command::SetBrokerDelay { broker: follower, fetch_delay_ms: Some(1_000_000) }).unwrap();
-    sim.apply(Command::ShutdownBroker { broker: leader }).unwrap();
-    let p = part(&sim, "t", 0);
-    assert_eq!(p.leader, None, "offline: the only ISR member is down");
-    assert_eq!(p.isr, vec![leader], "KRaft keeps the last ISR member");
-    sim.apply(Command::RestartBroker { broker: leader }).unwrap();
-    let p = part(&sim, "t", 0);
-    assert_eq!(p.leader, Some(leader));
-    assert_eq!(p.lost_records, 0);
+    for version in [1u8, 0] {
+        let mut sim = Sim::new(SimConfig { eligible_leader_replicas_version: version, ..SimConfig { seed: 11, offsets_topic_num_partitions: 5, ..SimConfig::default() } }).unwrap();
+        create(&mut sim, "t", 1, 2, TopicConfig::default()).unwrap();
+        let p = part(&sim, "t", 0);
+        let (leader, follower) = (p.replicas[0], p.replicas[1]);
+        sim.apply(Command::ShutdownBroker { broker: follower }).unwrap();
+        sim.apply(Command::Produce { topic: "t".into(), count: 10, key: None, acks: Acks::One }).unwrap();
+        sim.advance_to(100);
+        sim.apply(Command::RestartBroker { broker: follower }).unwrap();
+        sim.apply(Command::SetBrokerDelay { broker: follower, fetch_delay_ms: Some(1_000_000) }).unwrap();
+        sim.apply(Command::ShutdownBroker { broker: leader }).unwrap();
+        let p = part(&sim, "t", 0);
+        assert_eq!(p.leader, None, "offline: the only ISR member is down");
+        if version == 0 {
+            assert_eq!(p.isr, vec![leader], "KRaft keeps the last ISR member");
+        } else {
+            assert_eq!((p.isr.clone(), p.elr.clone()), (vec![], vec![leader]), "the ISR empties, the member waits in the ELR");
+        }
+        sim.apply(Command::RestartBroker { broker: leader }).unwrap();
+        let p = part(&sim, "t", 0);
+        assert_eq!(p.leader, Some(leader));
+        assert_eq!(p.isr, vec![leader]);
+        assert_eq!(p.lost_records, 0);
+        sim.check_invariants().unwrap();
+    }
 }
 
 #[test]
