@@ -121,8 +121,17 @@ fn stable_group_of_two() -> (GroupCoordinator, String, String) {
             ),
         ),
     );
+    // `GroupMetadataManager.classicGroupSyncToLeader`: the leader's SyncGroup writes the
+    // GroupMetadata record; the group stays CompletingRebalance and nobody is answered until the
+    // write is committed (its `appendFuture` completes).
+    assert!(responses(&out).is_empty(), "{out:#?}");
+    assert!(out.iter().any(|o| matches!(o, Output::AppendRecord(CoordinatorRecord::GroupMetadata { generation_id: 1, .. }))));
+    assert_eq!(c.state(), GroupState::CompletingRebalance);
+    assert_eq!(c.awaiting_group_metadata(), Some(1));
+    let out = c.group_metadata_written(6_020, 1, ErrorCode::None);
     assert_eq!(responses(&out).len(), 2);
     assert_eq!(c.state(), GroupState::Stable);
+    assert_eq!(c.awaiting_group_metadata(), None);
     (c, a, b)
 }
 
