@@ -301,7 +301,8 @@ impl GroupLayer {
                                     m.deliver_at_ms = now.saturating_add(latency);
                                     out.push(Output::Send(m));
                                 }
-                                Output::Event { event, .. } => out.push(Output::Event { at_ms: now, event }),
+                                // A dead coordinator acknowledges nothing.
+                                Output::Event { event, .. } if alive => out.push(Output::Event { at_ms: now, event }),
                                 _ => {}
                             }
                         }
