@@ -121,8 +121,17 @@ fn stable_group_of_two() -> (GroupCoordinator, String, String) {
             ),
         ),
     );
+    // `GroupMetadataManager.classicGroupSyncToLeader`: the leader's SyncGroup writes the
+    // GroupMetadata record; the group stays CompletingRebalance and nobody is answered until the
+    // write is committed (its `appendFuture` completes).
+    assert!(responses(&out).is_empty(), "{out:#?}");
+    assert!(out.iter().any(|o| matches!(o, Output::AppendRecord(CoordinatorRecord::GroupMetadata { generation_id: 1, .. }))));
+    assert_eq!(c.state(), GroupState::CompletingRebalance);
+    assert_eq!(c.awaiting_group_metadata(), Some(1));
+    let out = c.group_metadata_written(6_020, 1, ErrorCode::None);
     assert_eq!(responses(&out).len(), 2);
     assert_eq!(c.state(), GroupState::Stable);
+    assert_eq!(c.awaiting_group_metadata(), None);
     (c, a, b)
 }
 
@@ -466,4 +475,71 @@ fn unload_answers_not_coordinator_and_load_restores() {
         GroupState::Empty,
         "no group metadata record given"
     );
+}
+
+fn metadata_records(out: &[Output]) -> Vec<i32> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::AppendRecord(CoordinatorRecord::GroupMetadata { generation_id, .. }) => Some(*generation_id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `GroupMetadataManager.completeClassicGroupJoin` writes the GroupMetadata record only when the
+/// group becomes Empty; with members the new generation is written by the leader's SyncGroup
+/// (`classicGroupSyncToLeader`), nowhere else.
+#[test]
+fn group_metadata_is_written_only_when_empty_or_on_the_leaders_sync() {
+    let mut c = coordinator();
+    let mut written = Vec::new();
+    let a = join_member(&mut c, 0, "a", &["range"]);
+    written.extend(metadata_records(&c.handle_timeout(3_000)));
+    assert_eq!(c.state(), GroupState::CompletingRebalance);
+    assert!(written.is_empty(), "no record at a join completion with members: {written:?}");
+    let sync = Request::SyncGroup {
+        group_instance_id: None,
+        group_id: "g".into(),
+        generation_id: 1,
+        member_id: a.clone(),
+        protocol_name: "range".into(),
+        assignments: vec![SyncAssignment { member_id: a.clone(), partitions: vec![TopicPartition::new("t", 0)] }],
+    };
+    let out = c.handle_message(3_010, &msg("a", 5, sync));
+    assert_eq!(metadata_records(&out), vec![1], "the leader's SyncGroup writes generation 1");
+    assert!(responses(&out).is_empty(), "answered when the write is committed");
+    let out = c.group_metadata_written(3_020, 1, ErrorCode::None);
+    assert!(metadata_records(&out).is_empty());
+    assert_eq!(c.state(), GroupState::Stable);
+    let mut out = c.handle_message(4_000, &msg("a", 6, Request::LeaveGroup { group_id: "g".into(), member_id: a.clone(), reason: "bye".into() }));
+    while c.state() != GroupState::Empty {
+        let Some(d) = c.next_deadline_ms() else { break };
+        out.extend(c.handle_timeout(d));
+    }
+    assert_eq!(c.state(), GroupState::Empty);
+    assert_eq!(metadata_records(&out), vec![2], "the Empty group is written");
+}
+
+/// A failed GroupMetadata write (`appendGroupMetadataErrorToResponseError`) answers the parked
+/// SyncGroups with the mapped error and rebalances (`resetAndPropagateAssignmentWithError`).
+#[test]
+fn a_failed_group_metadata_write_fails_the_sync_and_rebalances() {
+    let mut c = coordinator();
+    let a = join_member(&mut c, 0, "a", &["range"]);
+    c.handle_timeout(3_000);
+    let sync = Request::SyncGroup {
+        group_instance_id: None,
+        group_id: "g".into(),
+        generation_id: 1,
+        member_id: a.clone(),
+        protocol_name: "range".into(),
+        assignments: vec![],
+    };
+    c.handle_message(3_010, &msg("a", 5, sync));
+    let out = c.group_metadata_written(8_010, 1, ErrorCode::CoordinatorNotAvailable);
+    let r = responses(&out);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].2.error(), ErrorCode::CoordinatorNotAvailable);
+    assert_eq!(c.state(), GroupState::PreparingRebalance);
+    assert_eq!(c.awaiting_group_metadata(), None);
 }

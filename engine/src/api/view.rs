@@ -126,6 +126,35 @@ pub struct GroupView {
     pub delivery: DeliveryView,
     /// Ownership timeline per subscribed partition.
     pub ownership: Vec<OwnershipView>,
+    /// Offset commits appended to `__consumer_offsets` whose records its HW has not passed yet
+    /// (not visible to OffsetFetch nor in `lag`'s committed offsets), oldest first.
+    pub pending_commits: Vec<PendingCommitView>,
+    /// The generation whose GroupMetadata write (the leader's SyncGroup) waits for the HW: the
+    /// group stays CompletingRebalance and the SyncGroups unanswered until it is committed.
+    pub pending_sync_generation: Option<i32>,
+    /// `(HW, LEO)` of the group's `__consumer_offsets` partition on its leader.
+    pub offsets_log: Option<(u64, u64)>,
+}
+
+/// An offset commit not yet replicated (Kafka's `CoordinatorRuntime` answers it when the HW of
+/// `__consumer_offsets` passes its record, or fails it after `offsets.commit.timeout.ms`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PendingCommitView {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: u32,
+    /// The offset committed.
+    pub offset: i64,
+    /// The committing member (empty: found above the HW when the coordinator loaded the group).
+    pub member_id: String,
+    /// When the coordinator appended it.
+    pub appended_at_ms: u64,
+    /// The HW of `__consumer_offsets` must reach this offset.
+    pub durable_at_offset: u64,
+    /// When the OffsetCommit fails with COORDINATOR_NOT_AVAILABLE if still not replicated;
+    /// `None` once nobody waits for it (timed out, or loaded): it still applies if the HW passes it.
+    pub timeout_at_ms: Option<u64>,
 }
 
 /// One group member.

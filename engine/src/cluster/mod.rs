@@ -804,8 +804,16 @@ impl Cluster {
         format!("offset:{}:{group_id}:{topic}:{partition}", group_id.len())
     }
 
+    /// Key string of a group's GroupMetadata record (`group:<group length>:<group>`).
+    pub fn group_metadata_key(group_id: &str) -> String {
+        format!("group:{}:{group_id}", group_id.len())
+    }
+
     /// The group coordinator appends an offset commit (value = committed offset) to the group's
-    /// `__consumer_offsets` partition with acks=all (producer id 0, `__group_coordinator`).
+    /// `__consumer_offsets` partition (producer id 0, `__group_coordinator`). As Kafka's
+    /// `CoordinatorPartitionWriter.append` it writes to the leader without waiting for the
+    /// replicas (`requiredAcks = 1`): the coordinator runtime itself waits for the HW, so an ISR
+    /// below `min.insync.replicas` does not reject the append, it keeps the HW from passing it.
     pub fn append_offset_commit(
         &mut self,
         ctx: &mut Ctx,
@@ -814,33 +822,67 @@ impl Cluster {
         partition: u32,
         offset: u64,
     ) -> Result<Appended, AppendError> {
+        self.append_coordinator_record(ctx, group_id, &Self::offset_commit_key(group_id, topic, partition), offset)
+    }
+
+    /// The group coordinator appends a group's GroupMetadata record (value = its generation) to
+    /// the group's `__consumer_offsets` partition, as [`Self::append_offset_commit`].
+    pub fn append_group_metadata(&mut self, ctx: &mut Ctx, group_id: &str, generation_id: i32) -> Result<Appended, AppendError> {
+        self.append_coordinator_record(ctx, group_id, &Self::group_metadata_key(group_id), u64::try_from(generation_id).unwrap_or(0))
+    }
+
+    fn append_coordinator_record(&mut self, ctx: &mut Ctx, group_id: &str, key: &str, value: u64) -> Result<Appended, AppendError> {
         let tid = self.topic_id(topic::CONSUMER_OFFSETS).ok_or(AppendError::UnknownTopicOrPartition)?;
         let p = crate::kafka::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;
         let pid = self.producer_by_name("__group_coordinator").ok_or(AppendError::UnknownTopicOrPartition)?;
-        self.check_append(tid, p, Acks::All, true)?;
-        let key = self.intern_key(&Self::offset_commit_key(group_id, topic, partition)).ok_or(AppendError::KafkaStorageError)?;
+        self.check_append(tid, p, Acks::One, true)?;
+        let key = self.intern_key(key).ok_or(AppendError::KafkaStorageError)?;
         let seq = self.producers[pid as usize].next_sequence;
         self.producers[pid as usize].next_sequence = seq.wrapping_add(1);
-        let mut rec = [Record { offset: 0, timestamp_ms: 0, value: offset, producer_id: pid, sequence: seq, key, leader_epoch: 0 }];
-        self.append(ctx, tid, p, Acks::All, &mut rec)
+        let mut rec = [Record { offset: 0, timestamp_ms: 0, value, producer_id: pid, sequence: seq, key, leader_epoch: 0 }];
+        self.append(ctx, tid, p, Acks::One, &mut rec)
+    }
+
+    /// `(high watermark, log end offset)` of the leader of a group's `__consumer_offsets`
+    /// partition.
+    pub fn coordinator_log_offsets(&self, group_id: &str) -> Option<(u64, u64)> {
+        let t = self.topic(topic::CONSUMER_OFFSETS)?;
+        let p = crate::kafka::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
+        let log = t.partitions.get(p)?.leader_log()?;
+        Some((log.high_watermark(), log.log_end_offset()))
+    }
+
+    /// A group's offset commit records in `[from, to)` of the leader of its `__consumer_offsets`
+    /// partition, in log order: `(log offset, (topic, partition), committed offset, timestamp)`.
+    pub fn offset_commit_records(&self, group_id: &str, from: u64, to: u64) -> Vec<(u64, (String, u32), u64, u64)> {
+        let mut out = Vec::new();
+        let Some(t) = self.topic(topic::CONSUMER_OFFSETS) else { return out };
+        let p = crate::kafka::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
+        let Some(log) = t.partitions.get(p).and_then(|p| p.leader_log()) else { return out };
+        let prefix = format!("offset:{}:{group_id}:", group_id.len());
+        let from = from.max(log.log_start_offset());
+        if from >= to {
+            return out;
+        }
+        for r in log.slice(from, to, usize::MAX) {
+            let Some(k) = self.key_str(r.key) else { continue };
+            let Some(rest) = k.strip_prefix(&prefix) else { continue };
+            if let Some((topic, part)) = rest.rsplit_once(':') {
+                if let Ok(part) = part.parse::<u32>() {
+                    out.push((r.offset, (topic.to_string(), part), r.value, r.timestamp_ms));
+                }
+            }
+        }
+        out
     }
 
     /// Committed offsets of a group as the coordinator would load them: the latest value per
     /// key among records below the HW of the group's `__consumer_offsets` partition.
     pub fn committed_offsets(&self, group_id: &str) -> VecMap<(String, u32), u64> {
         let mut out = VecMap::new();
-        let Some(t) = self.topic(topic::CONSUMER_OFFSETS) else { return out };
-        let p = crate::kafka::hash::coordinator_partition(group_id, t.partitions.len() as u32) as usize;
-        let Some(log) = t.partitions[p].leader_log() else { return out };
-        let prefix = format!("offset:{}:{group_id}:", group_id.len());
-        for r in log.slice(log.log_start_offset(), log.high_watermark(), usize::MAX) {
-            let Some(k) = self.key_str(r.key) else { continue };
-            let Some(rest) = k.strip_prefix(&prefix) else { continue };
-            if let Some((topic, part)) = rest.rsplit_once(':') {
-                if let Ok(part) = part.parse::<u32>() {
-                    out.insert((topic.to_string(), part), r.value);
-                }
-            }
+        let Some((hw, _)) = self.coordinator_log_offsets(group_id) else { return out };
+        for (_, tp, value, _) in self.offset_commit_records(group_id, 0, hw) {
+            out.insert(tp, value);
         }
         out
     }

@@ -162,6 +162,10 @@ pub struct GroupCoordinator {
     /// Bumped on every change of `committed` after loading (see [`Self::committed_version`]).
     #[serde(skip, default)]
     committed_version: u64,
+    /// The leader's SyncGroup assignment while its GroupMetadata write is not yet committed
+    /// (`classicGroupSyncToLeader`'s `appendFuture`): `(generation, member → partitions)`.
+    #[serde(default)]
+    pending_assignment: Option<(i32, VecMap<String, Vec<TopicPartition>>)>,
     rng_state: u64,
     join_seq: u64,
     transitions: Vec<(u64, GroupState, GroupState)>,
@@ -217,6 +221,7 @@ impl GroupCoordinator {
             sync_deadline_ms: None,
             committed: VecMap::new(),
             committed_version: 0,
+            pending_assignment: None,
             rng_state: rng_seed,
             join_seq: 0,
             transitions: Vec::new(),
@@ -563,6 +568,11 @@ impl GroupCoordinator {
     }
 
     fn group_metadata_record(&self) -> CoordinatorRecord {
+        self.group_metadata_record_with(None)
+    }
+
+    /// The GroupMetadata record, with `given` as the members' assignment when there is one.
+    fn group_metadata_record_with(&self, given: Option<&VecMap<String, Vec<TopicPartition>>>) -> CoordinatorRecord {
         CoordinatorRecord::GroupMetadata {
             group_id: self.group_id.clone(),
             generation_id: self.generation_id,
@@ -578,7 +588,10 @@ impl GroupCoordinator {
                     session_timeout_ms: m.session_timeout_ms,
                     rebalance_timeout_ms: m.rebalance_timeout_ms,
                     protocols: m.protocols.clone(),
-                    assignment: m.assignment.clone(),
+                    assignment: match given {
+                        Some(g) => g.get(&m.member_id).cloned().unwrap_or_default(),
+                        None => m.assignment.clone(),
+                    },
                     group_instance_id: m.group_instance_id.clone(),
                 })
                 .collect(),
@@ -637,6 +650,7 @@ impl GroupCoordinator {
         }
         self.pending_sync.clear();
         self.sync_deadline_ms = None;
+        self.pending_assignment = None;
         let rebalance_timeout_ms = self.rebalance_timeout_ms();
         self.join_timer = Some(if self.state == GroupState::Empty {
             let delay_ms = self.config.initial_rebalance_delay_ms;
@@ -714,9 +728,10 @@ impl GroupCoordinator {
         for m in self.members.values_mut() {
             m.assignment.clear();
         }
+        // `completeClassicGroupJoin` writes no record for a group with members: the new
+        // generation is persisted by the leader's SyncGroup (a failover before it loads the
+        // previous generation).
         self.transition(now_ms, GroupState::CompletingRebalance, out);
-        // The new generation is persisted at once so a coordinator failover never goes back.
-        out.push(Output::AppendRecord(self.group_metadata_record()));
         self.event(
             now_ms,
             GroupEvent::GenerationStarted {
@@ -971,18 +986,61 @@ impl GroupCoordinator {
         out
     }
 
-    /// The append of a commit to `__consumer_offsets` failed: put the cached offset back to
-    /// what it was (`None`: nothing committed).
-    pub fn restore_committed(&mut self, tp: &TopicPartition, previous: Option<CommittedOffset>) {
+    /// An offset commit record is committed (the HW of `__consumer_offsets` passed it): from
+    /// now on OffsetFetch returns it (Kafka's `CoordinatorRuntime` reads the state at the last
+    /// committed offset; `OffsetMetadataManager.replay` of the record).
+    pub fn apply_committed(&mut self, tp: &TopicPartition, committed: CommittedOffset) {
         self.committed_version += 1;
-        match previous {
-            Some(p) => {
-                self.committed.insert(tp.clone(), p);
-            }
-            None => {
-                self.committed.remove(tp);
-            }
+        self.committed.insert(tp.clone(), committed);
+    }
+
+    /// The generation whose GroupMetadata write (the leader's SyncGroup) is not yet committed.
+    pub fn awaiting_group_metadata(&self) -> Option<i32> {
+        self.pending_assignment.as_ref().map(|(g, _)| *g)
+    }
+
+    /// The leader's GroupMetadata write of generation `generation_id` completed
+    /// (`classicGroupSyncToLeader`'s `appendFuture`): on success the assignment is set, the
+    /// group becomes Stable and every parked SyncGroup is answered; on `error` (already mapped
+    /// by `appendGroupMetadataErrorToResponseError`) the parked SyncGroups get it and the group
+    /// rebalances. Ignored unless the group is still CompletingRebalance in that generation.
+    pub fn group_metadata_written(&mut self, now_ms: u64, generation_id: i32, error: ErrorCode) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.state != GroupState::CompletingRebalance || self.generation_id != generation_id || self.awaiting_group_metadata() != Some(generation_id) {
+            return out;
         }
+        let Some((_, given)) = self.pending_assignment.take() else { return out };
+        if error != ErrorCode::None {
+            // `resetAndPropagateAssignmentWithError` then `maybePrepareRebalanceOrCompleteJoin`.
+            let parked: Vec<(Endpoint, u64)> = self.members.values().filter_map(|m| m.awaiting_sync.map(|c| (m.endpoint.clone(), c))).collect();
+            for m in self.members.values_mut() {
+                m.awaiting_sync = None;
+                m.assignment.clear();
+            }
+            for (to, c) in parked {
+                self.respond(now_ms, to, c, Response::SyncGroup { error, partitions: Vec::new() }, &mut out);
+            }
+            let reason = format!("Error {} when storing group assignment during SyncGroup", error.name());
+            self.prepare_rebalance(now_ms, &reason, &mut out);
+            return out;
+        }
+        for m in self.members.values_mut() {
+            m.assignment = given.get(&m.member_id).cloned().unwrap_or_default();
+        }
+        self.transition(now_ms, GroupState::Stable, &mut out);
+        self.event(now_ms, GroupEvent::RebalanceCompleted { group_id: self.group_id.clone(), generation_id: self.generation_id }, &mut out);
+        let parked: Vec<(Endpoint, u64, Vec<TopicPartition>)> =
+            self.members.values().filter_map(|m| m.awaiting_sync.map(|c| (m.endpoint.clone(), c, m.assignment.clone()))).collect();
+        for m in self.members.values_mut() {
+            m.awaiting_sync = None;
+        }
+        for (to, c, partitions) in parked {
+            self.respond(now_ms, to, c, Response::SyncGroup { error: ErrorCode::None, partitions }, &mut out);
+        }
+        if self.pending_sync.is_empty() {
+            self.sync_deadline_ms = None;
+        }
+        out
     }
 
     /// `ClassicGroup.validateOffsetCommit`.
@@ -1016,16 +1074,9 @@ impl GroupCoordinator {
         offsets: &[OffsetCommitEntry],
         out: &mut Vec<Output>,
     ) {
+        // The cache is not touched here: the driver applies the record once it is committed
+        // ([`Self::apply_committed`]), as Kafka's coordinator reads at the last committed offset.
         for o in offsets {
-            self.committed_version += 1;
-            self.committed.insert(
-                o.tp.clone(),
-                CommittedOffset {
-                    offset: o.offset,
-                    metadata: o.metadata.clone(),
-                    commit_timestamp_ms: now_ms,
-                },
-            );
             out.push(Output::AppendRecord(CoordinatorRecord::OffsetCommit {
                 group_id: self.group_id.clone(),
                 tp: o.tp.clone(),
@@ -1113,53 +1164,18 @@ impl GroupCoordinator {
                     m.endpoint = from.clone();
                     m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
                 }
-                if self.leader.as_deref() == Some(member_id) {
-                    let mut given: VecMap<&str, &Vec<TopicPartition>> = VecMap::new();
+                if self.leader.as_deref() == Some(member_id) && self.pending_assignment.is_none() {
+                    // `classicGroupSyncToLeader`: the assignment is written in a GroupMetadata
+                    // record; the group becomes Stable and the SyncGroups are answered when the
+                    // write is committed ([`Self::group_metadata_written`]).
+                    let mut given: VecMap<String, Vec<TopicPartition>> = VecMap::new();
                     for a in assignments {
-                        given.insert(a.member_id.as_str(), &a.partitions);
+                        if self.members.contains_key(&a.member_id) {
+                            given.insert(a.member_id.clone(), a.partitions.clone());
+                        }
                     }
-                    for m in self.members.values_mut() {
-                        m.assignment = given
-                            .get(m.member_id.as_str())
-                            .map(|p| (*p).clone())
-                            .unwrap_or_default();
-                    }
-                    out.push(Output::AppendRecord(self.group_metadata_record()));
-                    self.transition(now_ms, GroupState::Stable, out);
-                    self.event(
-                        now_ms,
-                        GroupEvent::RebalanceCompleted {
-                            group_id: self.group_id.clone(),
-                            generation_id: self.generation_id,
-                        },
-                        out,
-                    );
-                    let parked: Vec<(Endpoint, u64, Vec<TopicPartition>)> = self
-                        .members
-                        .values()
-                        .filter_map(|m| {
-                            m.awaiting_sync
-                                .map(|c| (m.endpoint.clone(), c, m.assignment.clone()))
-                        })
-                        .collect();
-                    for m in self.members.values_mut() {
-                        m.awaiting_sync = None;
-                    }
-                    for (to, c, partitions) in parked {
-                        self.respond(
-                            now_ms,
-                            to,
-                            c,
-                            Response::SyncGroup {
-                                error: ErrorCode::None,
-                                partitions,
-                            },
-                            out,
-                        );
-                    }
-                    if self.pending_sync.is_empty() {
-                        self.sync_deadline_ms = None;
-                    }
+                    out.push(Output::AppendRecord(self.group_metadata_record_with(Some(&given))));
+                    self.pending_assignment = Some((self.generation_id, given));
                 }
             }
             GroupState::Stable => {

@@ -10,7 +10,7 @@ use crate::kernel::vecmap::VecMap;
 
 use super::accounting::{lag_rows, DeliveryLedger, LagRow, OwnershipTimeline};
 use super::client::{AssignFn, ConsumerClient, ConsumerConfig, PartitionOffsets, PartitionSource};
-use super::coordinator::{CoordinatorConfig, GroupCoordinator};
+use super::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
 use super::protocol::{Body, CoordinatorRecord, Endpoint, ErrorCode, Message, RecordId, Request, Response, TopicPartition};
 use super::output::Output;
 use super::GroupError;
@@ -487,7 +487,23 @@ impl GroupWorld {
                     self.seq += 1;
                     self.queue.insert((m.deliver_at_ms, self.seq), m);
                 }
-                Output::AppendRecord(r) => self.offsets_log.push(r.clone()),
+                Output::AppendRecord(r) => {
+                    // The harness's log is committed at once: the coordinator applies the record
+                    // and a leader's SyncGroup completes.
+                    self.offsets_log.push(r.clone());
+                    match r {
+                        CoordinatorRecord::OffsetCommit { tp, offset, metadata, commit_timestamp_ms, .. } => {
+                            let c = CommittedOffset { offset: *offset, metadata: metadata.clone(), commit_timestamp_ms: *commit_timestamp_ms };
+                            self.coordinator.apply_committed(tp, c);
+                        }
+                        CoordinatorRecord::GroupMetadata { generation_id, .. } => {
+                            if self.coordinator.awaiting_group_metadata() == Some(*generation_id) {
+                                let more = self.coordinator.group_metadata_written(self.now_ms, *generation_id, ErrorCode::None);
+                                self.apply_outputs(more);
+                            }
+                        }
+                    }
+                }
                 Output::Processed { .. } => self.ledger.apply(&o),
                 Output::Assigned { .. } | Output::Revoked { .. } => {
                     for c in self.ownership.apply(&o) {

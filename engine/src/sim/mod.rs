@@ -78,6 +78,16 @@ pub struct SimConfig {
     /// cleanly); 0 turns them off (the last ISR member stays in the ISR, as before 4.1).
     #[serde(rename = "eligible.leader.replicas.version")]
     pub eligible_leader_replicas_version: u8,
+    /// `offsets.commit.timeout.ms` (default 5000): a coordinator write (OffsetCommit, the
+    /// leader's SyncGroup) whose records the HW of `__consumer_offsets` has not passed by then
+    /// fails with COORDINATOR_NOT_AVAILABLE (`REQUEST_TIMED_OUT` mapped by
+    /// `GroupCoordinatorService`).
+    #[serde(rename = "offsets.commit.timeout.ms")]
+    pub offsets_commit_timeout_ms: u64,
+    /// `min.insync.replicas` (default 1), the broker default `__consumer_offsets` takes (other
+    /// topics set their own).
+    #[serde(rename = "min.insync.replicas")]
+    pub min_insync_replicas: u16,
 }
 
 impl Default for SimConfig {
@@ -103,6 +113,8 @@ impl Default for SimConfig {
             detail_events: true,
             max_retained_records: 30_000_000,
             eligible_leader_replicas_version: 1,
+            offsets_commit_timeout_ms: 5_000,
+            min_insync_replicas: 1,
         }
     }
 }
@@ -141,6 +153,15 @@ impl SimConfig {
         }
         if self.eligible_leader_replicas_version > 1 {
             return Err(SimError::InvalidConfig(format!("eligible.leader.replicas.version must be 0 or 1 (got {})", self.eligible_leader_replicas_version)));
+        }
+        if self.offsets_commit_timeout_ms == 0 || self.offsets_commit_timeout_ms > 3_600_000 {
+            return Err(SimError::InvalidConfig(format!(
+                "offsets.commit.timeout.ms must be in 1..=3600000 (got {})",
+                self.offsets_commit_timeout_ms
+            )));
+        }
+        if self.min_insync_replicas == 0 {
+            return Err(SimError::InvalidConfig("min.insync.replicas must be at least 1".into()));
         }
         if self.max_retained_records > 200_000_000 {
             return Err(SimError::LimitExceeded("max_retained_records is capped at 200000000".into()));
@@ -195,6 +216,7 @@ impl Sim {
             cleanup_policy: CleanupPolicy::Compact,
             // Kafka: offsets.topic.segment.bytes = 104857600
             segment_bytes: 104_857_600,
+            min_insync_replicas: config.min_insync_replicas,
             ..TopicConfig::default()
         };
         cluster.create_topic(&mut ctx, CONSUMER_OFFSETS, config.offsets_topic_num_partitions, rf, offsets_cfg, true)?;
@@ -206,7 +228,8 @@ impl Sim {
             record_size_bytes: config.record_size_bytes,
         };
         let events = EventQueue::new(config.event_queue_capacity);
-        let mut sim = Sim { config, ctx, events, cluster, producers: Producers::new(settings), groups: GroupLayer::default() };
+        let groups = GroupLayer::new(config.offsets_commit_timeout_ms);
+        let mut sim = Sim { config, ctx, events, cluster, producers: Producers::new(settings), groups };
         sim.collect_outputs();
         Ok(sim)
     }
@@ -231,6 +254,8 @@ impl Sim {
             if self.groups.sync_coordinators(&mut self.ctx, &mut self.cluster) {
                 self.groups.reschedule(&mut self.ctx);
             }
+            // An append or an ISR change may have moved a `__consumer_offsets` HW.
+            self.groups.complete_writes(&mut self.ctx, &mut self.cluster);
         }
         self.collect_outputs();
         applied
@@ -343,6 +368,7 @@ impl Sim {
         if self.groups.sync_coordinators(&mut self.ctx, &mut self.cluster) {
             self.groups.reschedule(&mut self.ctx);
         }
+        self.groups.complete_writes(&mut self.ctx, &mut self.cluster);
         self.collect_outputs();
     }
 

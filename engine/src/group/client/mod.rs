@@ -1203,8 +1203,10 @@ impl ConsumerClient {
         let offsets: Vec<OffsetCommitEntry> = self
             .positions
             .iter()
+            // `SubscriptionState.allConsumed()`: every assigned partition's position, also the
+            // ones already committed (`ConsumerCoordinator.maybeAutoCommitOffsetsAsync` re-sends
+            // unchanged offsets every `auto.commit.interval.ms`).
             .filter(|(tp, _)| self.assignment.contains(*tp))
-            .filter(|(tp, o)| self.commits_acked.get(*tp) != Some(*o))
             .map(|(tp, o)| OffsetCommitEntry {
                 tp: tp.clone(),
                 offset: *o,
@@ -1690,6 +1692,11 @@ impl ConsumerClient {
         }
         self.state = MemberState::Stable;
         self.rejoin_needed = false;
+        // `ConsumerCoordinator.onJoinComplete`: "reschedule the auto commit starting from now"
+        // (`nextAutoCommitTimer.updateAndReset(autoCommitIntervalMs)`).
+        if self.cfg.commit_mode == CommitMode::Auto {
+            self.last_auto_commit_ms = now_ms;
+        }
         self.next_heartbeat_ms = now_ms.saturating_add(self.cfg.heartbeat_interval_ms);
         let mut new = VecSet::new();
         new.extend(partitions.iter().cloned());

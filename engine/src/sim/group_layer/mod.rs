@@ -6,20 +6,23 @@
 //!   When that leader moves (broker crash, fencing, restart), the old coordinator unloads the
 //!   group (Dead, NOT_COORDINATOR) and the new leader loads it: committed offsets from the
 //!   `__consumer_offsets` records below the HW, and the last GroupMetadata value.
-//! * Offset commits are appended to that compacted partition with acks=all.
+//! * Coordinator writes (offset commits, GroupMetadata) are appended to that compacted partition
+//!   and answered only once its HW passes them, or failed after `offsets.commit.timeout.ms`
+//!   (Kafka's `CoordinatorRuntime`); the coordinator's committed offsets are the replicated ones.
 //! * Consumers fetch from the real partitions' live leaders, never past the HW; record
 //!   identity is (producer id, sequence).
 //! * Requests to a dead broker get no answer (the client's `request.timeout.ms` expires);
 //!   requests to a live broker that does not coordinate the group get NOT_COORDINATOR.
 //!
-//! Simplifications: GroupMetadata values are kept by the layer (the log layer stores offset
-//! commits only); a commit is acknowledged before its append is replicated.
+//! Simplifications: GroupMetadata values are kept by the layer once committed (the log holds a
+//! record with the generation only, for the HW wait); a new coordinator loads the last committed
+//! value, not an uncommitted one above its HW.
 //!
 //! Files: this one holds the layer's state, its commands and its timers; `network.rs` the
 //! in-flight messages and their delivery, `placement.rs` where coordinators live and how commits
 //! are persisted, `audit.rs` delivery accounting and invariants, `view.rs` the group views.
 
-use crate::kernel::vecmap::VecMap;
+use crate::kernel::vecmap::{VecMap, VecSet};
 use std::collections::BTreeSet;
 
 use crate::assign::{self, Strategy};
@@ -39,6 +42,7 @@ mod placement;
 mod view;
 
 use audit::Audit;
+use placement::PendingWrite;
 use network::MessageQueue;
 pub use network::ClusterSource;
 
@@ -50,6 +54,8 @@ pub const MAX_MEMBERS: usize = 1_000;
 pub const MAX_MESSAGES: usize = 1_000_000;
 /// Steps processed in one wakeup (livelock guard).
 pub const MAX_STEPS_PER_WAKEUP: usize = 1_000_000;
+/// Coordinator writes waiting for the HW per group (the oldest ones nobody waits for are dropped).
+pub const MAX_PENDING_WRITES: usize = 10_000;
 /// Ownership changes per partition shown in a view.
 pub const MAX_OWNERSHIP_IN_VIEW: usize = 100;
 
@@ -92,6 +98,13 @@ struct GroupRuntime {
     /// [`GroupCoordinator::committed_version`] at which every committed offset of the group was
     /// already checked for losses (`None`: not known to be settled).
     losses_settled: Option<u64>,
+    /// Writes appended to `__consumer_offsets` that the HW has not passed yet, in log order.
+    writes: Vec<PendingWrite>,
+    /// Log offset of the group's `__consumer_offsets` partition up to which its commit records
+    /// are applied to the coordinator's cache (meaningful while `writes` is not empty).
+    applied_to: u64,
+    /// Earliest `deadline_ms` of `writes`.
+    write_deadline_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -149,6 +162,10 @@ pub struct GroupLayer {
     timers: Timers<()>,
     /// Events of the groups' coordinators and consumers.
     out: Outbox<GroupEvent>,
+    /// Groups with writes waiting for the HW.
+    writing: VecSet<String>,
+    /// `offsets.commit.timeout.ms`.
+    offsets_commit_timeout_ms: u64,
 }
 
 impl GroupLayer {
@@ -189,7 +206,15 @@ impl GroupLayer {
             metadata: None,
             coordinator_deadline_ms: None,
             losses_settled: None,
+            writes: Vec::new(),
+            applied_to: 0,
+            write_deadline_ms: None,
         }
+    }
+
+    /// A layer whose coordinators fail writes after `offsets_commit_timeout_ms`.
+    pub fn new(offsets_commit_timeout_ms: u64) -> GroupLayer {
+        GroupLayer { offsets_commit_timeout_ms, ..GroupLayer::default() }
     }
 
     /// `CreateGroup`: creates (or updates the subscription and config of) a group.
@@ -478,8 +503,9 @@ impl GroupLayer {
             .values()
             .filter_map(|g| g.coordinator_deadline_ms)
             .min();
+        let w = self.writing.iter().filter_map(|gid| self.groups.get(gid).and_then(|g| g.write_deadline_ms)).min();
         let cl = self.consumer_due.first().map(|&k| unpack(k).0);
-        [q, c, cl].into_iter().flatten().min()
+        [q, c, cl, w].into_iter().flatten().min()
     }
 
     /// Debug builds: the cached deadlines equal what the state machines report.
@@ -593,6 +619,16 @@ impl GroupLayer {
                 any = true;
                 self.apply_outputs(ctx, cluster, &gid, out);
             }
+            let due_writes: Vec<String> = self
+                .writing
+                .iter()
+                .filter(|gid| self.groups.get(*gid).and_then(|g| g.write_deadline_ms).is_some_and(|d| d <= now))
+                .cloned()
+                .collect();
+            for gid in due_writes {
+                any = true;
+                self.fail_due_writes(ctx, cluster, &gid);
+            }
             // Due consumers from the timer index, handled in `client.id` order (the order of
             // `self.consumers`), as a scan of every consumer would.
             let mut due_slots: Vec<u32> = self
@@ -632,19 +668,15 @@ impl GroupLayer {
     /// the group, offset commits to `__consumer_offsets`, events to the outbox, processing and
     /// ownership changes to the audit.
     pub(super) fn apply_outputs(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, outputs: Vec<Output>) {
+        let outputs = if outputs.iter().any(|o| matches!(o, Output::AppendRecord(_))) {
+            self.persist_writes(ctx, cluster, gid, outputs)
+        } else {
+            outputs
+        };
         for o in outputs {
             match o {
                 Output::Send(m) => self.enqueue(ctx.now_ms, m),
-                Output::AppendRecord(r @ CoordinatorRecord::GroupMetadata { .. }) => {
-                    if let Some(g) = self.groups.get_mut(gid) {
-                        g.metadata = Some(r);
-                    }
-                }
-                Output::AppendRecord(CoordinatorRecord::OffsetCommit { group_id, tp, offset, .. }) => {
-                    // Not an OffsetCommit's answer (see `persist_commits`): a failed append is
-                    // only reported, as `CommitNotPersisted`.
-                    let _ = self.append_commit(ctx, cluster, &group_id, &tp, offset);
-                }
+                Output::AppendRecord(_) => {}
                 Output::Event { at_ms, event } => {
                     if let GroupEvent::OffsetReset { tp, offset, .. } = &event {
                         self.audit.offset_reset(gid, tp, *offset);
@@ -689,6 +721,10 @@ impl GroupLayer {
                     h.u64(u64::from(tp.partition));
                     h.u64(o.offset as u64);
                 }
+            }
+            for w in &g.writes {
+                h.u64(w.end_offset);
+                h.u64(w.deadline_ms.map_or(0, |d| d + 1));
             }
             h.u64(self.audit.ledger.total_processed(gid));
             h.u64(self.audit.ledger.distinct_processed(gid));

@@ -6,9 +6,7 @@
 
 use crate::cluster::Cluster;
 use crate::group::client::{PartitionOffsets, PartitionSource};
-use crate::group::coordinator::CommittedOffset;
-use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Request, Response, TopicPartition};
-use crate::kernel::vecmap::VecMap;
+use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Response, TopicPartition};
 use crate::kernel::{pack, unpack, Ctx};
 use std::collections::BTreeSet;
 
@@ -198,7 +196,7 @@ impl GroupLayer {
 
     /// Delivers a due message: to a consumer's client, to the bootstrap broker (FindCoordinator)
     /// or to a group's coordinator (NOT_COORDINATOR from any other live broker, no answer from a
-    /// dead one). An OffsetCommit is persisted before it is answered.
+    /// dead one). An OffsetCommit is answered once its records are committed (`placement.rs`).
     pub(super) fn deliver(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, msg: Message) {
         let now = ctx.now_ms;
         match (&msg.to, &msg.body) {
@@ -242,17 +240,9 @@ impl GroupLayer {
                 let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
                 let out = match self.groups.get_mut(&gid).and_then(|g| g.coordinator.as_mut()) {
                     Some(c) if c.broker_id() == *b => {
-                        let mut before: VecMap<TopicPartition, Option<CommittedOffset>> = VecMap::new();
-                        if let Request::OffsetCommit { offsets, .. } = req {
-                            before.extend(offsets.iter().map(|o| (o.tp.clone(), c.committed().get(&o.tp).cloned())));
-                        }
                         let out = c.handle_message(now, &msg);
                         self.refresh_coordinator_deadline(&gid);
-                        if before.is_empty() {
-                            out
-                        } else {
-                            self.persist_commits(ctx, cluster, &gid, before, out)
-                        }
+                        out
                     }
                     _ => {
                         let resp = req.error_response(ErrorCode::NotCoordinator);

@@ -1,13 +1,14 @@
 //! [`GroupView`]s: each group's coordinator, members and consumers, lag and ownership per
 //! partition of its subscription, and delivery counts.
 
-use crate::api::view::{ConsumerView, DeliveryView, GroupView, LagView, MemberView, OwnershipChangeView, OwnershipView};
+use crate::api::view::{ConsumerView, DeliveryView, GroupView, LagView, MemberView, OwnershipChangeView, OwnershipView, PendingCommitView};
 use crate::cluster::{Cluster, Topic};
 use crate::group::accounting::OwnershipLane;
 use crate::group::client::ConsumerClient;
 use crate::group::coordinator::GroupCoordinator;
 use crate::group::protocol::{CoordinatorRecord, TopicPartition};
 
+use super::placement::WriteKind;
 use super::{GroupLayer, GroupRuntime, MAX_OWNERSHIP_IN_VIEW};
 
 /// A group's clients in `client.id` order, by `client.id`.
@@ -87,6 +88,9 @@ impl GroupLayer {
             lag,
             delivery,
             ownership,
+            pending_commits: pending_commit_views(g),
+            pending_sync_generation: coord.and_then(GroupCoordinator::awaiting_group_metadata),
+            offsets_log: cluster.coordinator_log_offsets(gid),
         }
     }
 
@@ -270,4 +274,25 @@ fn owner_positions(clients: &Clients<'_>, fenced: &[bool], parts: &Partitions<'_
         }
     }
     positions
+}
+
+/// The group's offset commits waiting for the HW of `__consumer_offsets`.
+fn pending_commit_views(g: &GroupRuntime) -> Vec<PendingCommitView> {
+    let mut out = Vec::new();
+    for w in &g.writes {
+        if let WriteKind::Commit { member_id, offsets, .. } = &w.kind {
+            for (tp, offset) in offsets {
+                out.push(PendingCommitView {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset: *offset,
+                    member_id: member_id.clone(),
+                    appended_at_ms: w.appended_at_ms,
+                    durable_at_offset: w.end_offset,
+                    timeout_at_ms: w.deadline_ms,
+                });
+            }
+        }
+    }
+    out
 }
