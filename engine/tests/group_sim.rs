@@ -487,7 +487,7 @@ fn during_a_held_open_rebalance_cooperative_members_keep_processing_and_eager_on
         create_group(&mut sim, "g", config);
         add(&mut sim, "g", "A");
         add(&mut sim, "g", "B");
-        sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 50, keys: Default::default(), acks: Acks::All }).unwrap();
+        sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 50, keys: Default::default(), acks: Acks::All, config: Default::default() }).unwrap();
         sim.advance_to(15_000);
         assert_eq!(group(&sim, "g").state, "Stable");
         sim.apply(Command::StallConsumer { client_id: "B".into() }).unwrap();
