@@ -38,7 +38,7 @@ pub fn create_partitions(topic: &str, count: u32) -> Command {
 /// A producer writing `rate_per_sec` records per second with `keys` random keys (0 = null keys).
 pub fn add_producer(topic: &str, rate_per_sec: u32, keys: u32, acks: Acks) -> Command {
     let keys = if keys == 0 { KeySpec::None } else { KeySpec::Random { count: keys } };
-    Command::AddProducer { producer_id: None, topic: topic.to_string(), rate_per_sec, keys, acks }
+    Command::AddProducer { producer_id: None, topic: topic.to_string(), rate_per_sec, keys, acks, config: Default::default() }
 }
 
 /// Stops a producer.

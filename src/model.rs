@@ -729,6 +729,7 @@ mod tests {
             rate_per_sec: 10_000,
             keys: grouplab_engine::api::command::KeySpec::None,
             acks: grouplab_engine::api::command::Acks::All,
+            config: Default::default(),
         };
         lab.apply(heavy).unwrap();
         lab.advance_by(100_000);

@@ -95,6 +95,7 @@ pub fn big_scenario(run_until_ms: u64) -> Scenario {
             rate_per_sec: 2000,
             keys: KeySpec::Random { count: 5000 },
             acks: Acks::All,
+            config: Default::default(),
         }),
     ];
     for gid in ["g1", "g2", "g3"] {

@@ -42,6 +42,7 @@ fn setup() -> Sim {
             rate_per_sec: RATE_PER_PRODUCER,
             keys: k,
             acks: [Acks::All, Acks::One, Acks::All][i],
+            config: Default::default(),
         })
         .unwrap();
     }

@@ -65,9 +65,13 @@
 //!   record is "acknowledged" when its producer used acks=1, or acks=all and it was below the
 //!   previous leader's HW. Without unclean elections no committed record is ever lost
 //!   (checked by `Sim::check_invariants` and the property tests).
-//! * **Producers**: no retries and no idempotence window — a rejected batch is counted as
-//!   `failed`; an unacknowledged acks=all record truncated away is `lost` with
-//!   `acknowledged=false` (a real producer would retry it). The sticky partitioner switches after
+//! * **Producers**: Kafka 4.x's retries and idempotent producer (`producer` module doc):
+//!   retriable errors are re-sent with exponential backoff until `retries` or
+//!   `delivery.timeout.ms`, an unacknowledged acks=all batch is re-sent when its leader changes
+//!   or `request.timeout.ms` passes, and with idempotence a re-send the leader already holds is
+//!   not appended twice. `max.in.flight.requests.per.connection` is applied per partition, not
+//!   per broker connection; a truncated-away unacknowledged record still shows as `lost` with
+//!   `acknowledged=false` in the log layer's accounting, and the producer re-sends it. The sticky partitioner switches after
 //!   exactly `batch.size` bytes, uniformly among partitions with a leader (no adaptive weighting).
 //! * **Logs**: segments roll on `segment.bytes` (simulated record size) and `segment.ms`;
 //!   retention (`retention.ms`, `retention.bytes`, GroupLab's `retention.records`) deletes whole

@@ -41,7 +41,7 @@ fn setup(rf: u16, topic: TopicConfig, acks: Acks, replica_lag_time_max_ms: u64) 
         let config = GroupConfig { auto_offset_reset: grouplab_engine::group::AutoOffsetReset::Earliest, assignment_strategies: vec!["cooperative-sticky".into()], ..GroupConfig::default() };
         sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["clicks".into()], config }).unwrap();
         sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: Some("C1".into()), topics: vec![], group_instance_id: None }).unwrap();
-        sim.apply(Command::AddProducer { producer_id: None, topic: "clicks".into(), rate_per_sec: 500, keys: KeySpec::None, acks }).unwrap();
+        sim.apply(Command::AddProducer { producer_id: None, topic: "clicks".into(), rate_per_sec: 500, keys: KeySpec::None, acks, config: Default::default() }).unwrap();
         return (sim, l);
     }
     panic!("no seed puts the coordinator away from the leader");

@@ -487,7 +487,7 @@ fn during_a_held_open_rebalance_cooperative_members_keep_processing_and_eager_on
         create_group(&mut sim, "g", config);
         add(&mut sim, "g", "A");
         add(&mut sim, "g", "B");
-        sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 50, keys: Default::default(), acks: Acks::All }).unwrap();
+        sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 50, keys: Default::default(), acks: Acks::All, config: Default::default() }).unwrap();
         sim.advance_to(15_000);
         assert_eq!(group(&sim, "g").state, "Stable");
         sim.apply(Command::StallConsumer { client_id: "B".into() }).unwrap();
@@ -691,7 +691,7 @@ fn a_join_group_waits_for_the_rebalance_timeout_not_the_request_timeout() {
 #[test]
 fn by_duration_starts_at_the_records_of_the_last_duration() {
     let mut sim = sim_with_topic(9, 1);
-    sim.apply(Command::AddProducer { producer_id: Some("p".into()), topic: "orders".into(), rate_per_sec: 10, keys: Default::default(), acks: Acks::All }).unwrap();
+    sim.apply(Command::AddProducer { producer_id: Some("p".into()), topic: "orders".into(), rate_per_sec: 10, keys: Default::default(), acks: Acks::All, config: Default::default() }).unwrap();
     sim.advance_to(30_000);
     sim.apply(Command::RemoveProducer { producer_id: "p".into() }).unwrap();
     let config: GroupConfig = serde_json::from_str(r#"{"auto.offset.reset": "by_duration:PT5S"}"#).unwrap();
@@ -743,7 +743,7 @@ fn new_partitions_wait_for_the_metadata_refresh_and_latest_skips_what_came_befor
     sim.advance_to(10_000);
     let generation = group(&sim, "g").generation;
     sim.apply(Command::CreatePartitions { topic: "orders".into(), count: 3 }).unwrap();
-    sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 30, keys: grouplab_engine::producer::KeySpec::Random { count: 30 }, acks: Acks::All }).unwrap();
+    sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 30, keys: grouplab_engine::producer::KeySpec::Random { count: 30 }, acks: Acks::All, config: Default::default() }).unwrap();
     sim.advance_to(200_000);
     let g = group(&sim, "g");
     assert_eq!(g.generation, generation, "no rebalance before the metadata refresh");

@@ -118,7 +118,9 @@ fn check(sim: &mut Sim, seen: &mut Seen) -> Result<(), String> {
         }
     }
     for g in sim.view().groups {
-        let previous = seen.coordinator.insert(g.group_id.clone(), g.coordinator).flatten();
+        // The last coordinator that served the group (a group is without one between an unload
+        // and the next load).
+        let previous = if g.coordinator.is_some() { seen.coordinator.insert(g.group_id.clone(), g.coordinator).flatten() } else { None };
         if g.coordinator.is_some() && previous.is_some() && previous != g.coordinator {
             seen.max_generation.remove(&g.group_id);
             for ((gid, topic, partition), acked) in &seen.acked {

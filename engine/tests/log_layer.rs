@@ -109,8 +109,9 @@ fn not_enough_replicas_for_acks_all() {
     let p = part(&sim, "t", 0);
     assert_eq!(p.log_end_offset, 10);
     assert_eq!(p.high_watermark, 5, "HW frozen while ISR < min.insync.replicas");
-    // A producer counts the rejections.
-    sim.apply(Command::AddProducer { producer_id: Some("w".into()), topic: "t".into(), rate_per_sec: 100, keys: KeySpec::None, acks: Acks::All }).unwrap();
+    // A producer with retries=0 counts the rejections (the default retries them: producer_retries.rs).
+    let config = grouplab_engine::producer::ProducerOptions { retries: Some(0), ..Default::default() };
+    sim.apply(Command::AddProducer { producer_id: Some("w".into()), topic: "t".into(), rate_per_sec: 100, keys: KeySpec::None, acks: Acks::All, config }).unwrap();
     sim.advance_to(3_000);
     let pv = sim.view().producers[0].clone();
     assert_eq!(pv.appended, 0);
@@ -125,7 +126,7 @@ fn slow_follower_leaves_isr_and_rejoins() {
     create(&mut sim, "t", 1, 3, TopicConfig::default()).unwrap();
     let p = part(&sim, "t", 0);
     let slow = p.replicas[2];
-    sim.apply(Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 100, keys: KeySpec::None, acks: Acks::One }).unwrap();
+    sim.apply(Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 100, keys: KeySpec::None, acks: Acks::One, config: Default::default() }).unwrap();
     sim.apply(Command::SetBrokerDelay { broker: slow, fetch_delay_ms: Some(60_000) }).unwrap();
     sim.advance_to(29_000);
     assert!(part(&sim, "t", 0).isr.contains(&slow), "still within replica.lag.time.max.ms");

@@ -49,7 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (topic_name(), 1u32..50, proptest::option::of(prop_oneof![Just("a".to_string()), Just("b".to_string()), Just("c".to_string())]), acks())
             .prop_map(|(topic, count, key, acks)| Op::Cmd(Command::Produce { topic, count, key, acks })),
         2 => (topic_name(), 1u32..300, prop_oneof![Just(KeySpec::None), Just(KeySpec::Random { count: 7 }), Just(KeySpec::Fixed(vec!["k".into(), "l".into()]))], acks())
-            .prop_map(|(topic, rate_per_sec, keys, acks)| Op::Cmd(Command::AddProducer { producer_id: None, topic, rate_per_sec, keys, acks })),
+            .prop_map(|(topic, rate_per_sec, keys, acks)| Op::Cmd(Command::AddProducer { producer_id: None, topic, rate_per_sec, keys, acks, config: Default::default() })),
         1 => (1u32..4).prop_map(|n| Op::Cmd(Command::RemoveProducer { producer_id: format!("producer-{n}") })),
         2 => (0u32..4).prop_map(|broker| Op::Cmd(Command::CrashBroker { broker })),
         1 => (0u32..4).prop_map(|broker| Op::Cmd(Command::ShutdownBroker { broker })),
@@ -167,7 +167,7 @@ fn single_crash_never_loses_acknowledged_records() {
                 config: TopicConfig { min_insync_replicas: 2, ..Default::default() },
             })
             .unwrap();
-            sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 2_000, keys: KeySpec::Random { count: 100 }, acks: Acks::All }).unwrap();
+            sim.apply(Command::AddProducer { producer_id: None, topic: "orders".into(), rate_per_sec: 2_000, keys: KeySpec::Random { count: 100 }, acks: Acks::All, config: Default::default() }).unwrap();
             let mut hw_seen = VecMap::new();
             sim.advance_to(crash_at);
             sim.apply(Command::CrashBroker { broker }).unwrap();

@@ -24,6 +24,7 @@ fn run_script(seed: u64) -> (u64, Vec<String>) {
         rate_per_sec: 1000,
         keys: KeySpec::Random { count: 50 },
         acks: Acks::All,
+        config: Default::default(),
     })
     .unwrap();
     sim.apply(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec!["orders".into()], group_instance_id: None }).unwrap();

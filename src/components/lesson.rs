@@ -101,7 +101,7 @@ pub const BUNDLED: &[LessonInfo] = &[
         id: "broker-crash",
         title: "A broker crash: leader election, coordinator failover, unclean election",
         concept: "When a broker dies the controller fences it and elects new leaders from the ISR; group coordinators move with the __consumer_offsets leaders; an unclean election trades lost records for availability.",
-        steps: 8,
+        steps: 9,
     },
     LessonInfo {
         id: "classic-figure",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::group::GroupConfig;
 use crate::kafka::topic::TopicConfig;
-pub use crate::producer::{Acks, KeySpec};
+pub use crate::producer::{Acks, KeySpec, ProducerOptions};
 
 /// A command given to the simulation: `{"type": "<snake_case name>", fields...}`. Optional
 /// fields may be left out; an unknown field is refused, naming it.
@@ -59,6 +59,11 @@ pub enum Command {
         /// `acks` (default `all`).
         #[serde(default)]
         acks: Acks,
+        /// Producer configs with Kafka's names (`enable.idempotence`, `retries`,
+        /// `delivery.timeout.ms`, `retry.backoff.ms`, `retry.backoff.max.ms`, `request.timeout.ms`,
+        /// `max.in.flight.requests.per.connection`); Kafka's defaults when absent.
+        #[serde(default, skip_serializing_if = "ProducerOptions::is_default")]
+        config: ProducerOptions,
     },
     /// Stop a simulated producer.
     RemoveProducer {
@@ -158,8 +163,8 @@ mod tests {
             Command::CreateTopic { name: "t".into(), partitions: 3, replication_factor: 2, config: TopicConfig::default() },
             Command::CreatePartitions { topic: "t".into(), count: 4 },
             Command::Produce { topic: "t".into(), count: 5, key: Some("k".into()), acks: Acks::Zero },
-            Command::AddProducer { producer_id: Some("p".into()), topic: "t".into(), rate_per_sec: 7, keys: KeySpec::Fixed(vec!["a".into()]), acks: Acks::One },
-            Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 1, keys: KeySpec::Random { count: 3 }, acks: Acks::All },
+            Command::AddProducer { producer_id: Some("p".into()), topic: "t".into(), rate_per_sec: 7, keys: KeySpec::Fixed(vec!["a".into()]), acks: Acks::One, config: ProducerOptions::default() },
+            Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 1, keys: KeySpec::Random { count: 3 }, acks: Acks::All, config: ProducerOptions { enable_idempotence: Some(false), retries: Some(3), delivery_timeout_ms: Some(60_000), retry_backoff_ms: Some(50), retry_backoff_max_ms: Some(500), request_timeout_ms: Some(10_000), max_in_flight: Some(1) } },
             Command::RemoveProducer { producer_id: "p".into() },
             Command::SetProducerRate { producer_id: "p".into(), rate_per_sec: 9 },
             Command::CrashBroker { broker: 1 },
@@ -193,7 +198,10 @@ mod tests {
         let c: Command = serde_json::from_str(r#"{"topic":"t","key":null,"type":"produce","count":2}"#).unwrap();
         assert_eq!(c, Command::Produce { topic: "t".into(), count: 2, key: None, acks: Acks::All });
         let c: Command = serde_json::from_str(r#"{"type":"add_producer","topic":"t","rate_per_sec":10,"keys":{"random":{"count":5}},"acks":"1"}"#).unwrap();
-        assert_eq!(c, Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 10, keys: KeySpec::Random { count: 5 }, acks: Acks::One });
+        assert_eq!(c, Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 10, keys: KeySpec::Random { count: 5 }, acks: Acks::One, config: ProducerOptions::default() });
+        let c: Command = serde_json::from_str(r#"{"type":"add_producer","topic":"t","rate_per_sec":1,"config":{"enable.idempotence":false,"retries":0,"delivery.timeout.ms":5000}}"#).unwrap();
+        let want = ProducerOptions { enable_idempotence: Some(false), retries: Some(0), delivery_timeout_ms: Some(5000), ..Default::default() };
+        assert!(matches!(c, Command::AddProducer { config, .. } if config == want));
         assert_eq!(serde_json::to_string(&Command::CrashBroker { broker: 1 }).unwrap(), r#"{"type":"crash_broker","broker":1}"#);
         let err = |s: &str| serde_json::from_str::<Command>(s).unwrap_err().to_string();
         assert!(err(r#"{"type":"produce","topic":"t"}"#).contains("missing field `count`"));
@@ -203,6 +211,7 @@ mod tests {
         assert!(err(r#"{"type":"crash_broker","broker":-1}"#).contains("invalid value"));
         assert!(err(r#"{"type":"create_topic","name":"t","partitions":1,"replication_factor":70000}"#).contains("70000"));
         assert!(err(r#"{"type":"produce","topic":"t","count":1,"acks":"2"}"#).contains("unknown variant `2`"));
+        assert!(err(r#"{"type":"add_producer","topic":"t","rate_per_sec":1,"config":{"enable_idempotence":true}}"#).contains("unknown field `enable_idempotence`"));
         assert!(err("[1]").contains("invalid type"));
     }
 }

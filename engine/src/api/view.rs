@@ -293,6 +293,22 @@ pub struct ProducerView {
     pub appended: u64,
     /// Records acknowledged to the producer.
     pub acknowledged: u64,
-    /// Records rejected (`NOT_ENOUGH_REPLICAS`, offline partition, ...).
+    /// Records given up: not retriable, retries exhausted or `delivery.timeout.ms` passed
+    /// (the error is in the `produce_failed` event).
     pub failed: u64,
+    /// `enable.idempotence` after Kafka's post-processing.
+    pub idempotence: bool,
+    /// Batch re-sends after a retriable error.
+    pub retries: u64,
+    /// Records in those re-sent batches.
+    pub records_retried: u64,
+    /// Records a re-send appended again although the leader held them (no idempotence).
+    pub duplicates_written: u64,
+    /// Records of re-sends the leader already held and did not append again (idempotence:
+    /// `DUPLICATE_SEQUENCE_NUMBER`).
+    pub duplicates_avoided: u64,
+    /// Records not yet acknowledged or failed (queued, backing off or awaiting acknowledgement).
+    pub pending: u64,
+    /// Batches awaiting acknowledgement.
+    pub in_flight: u64,
 }

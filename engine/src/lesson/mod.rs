@@ -212,6 +212,12 @@ pub enum Query {
     Acknowledged { producer: String },
     /// Records a simulated producer had rejected.
     ProduceFailed { producer: String },
+    /// Batch re-sends of a simulated producer.
+    ProduceRetries { producer: String },
+    /// Records a simulated producer's re-sends appended twice (no idempotence).
+    DuplicatesWritten { producer: String },
+    /// Records handed to a simulated producer's partitioner.
+    ProduceSent { producer: String },
     /// Whether the broker process runs (`true`/`false`).
     BrokerAlive { broker: u32 },
     /// Records processed more than once by `group` (its delivery accounting, `delivery.duplicates`).
@@ -263,6 +269,9 @@ const QUERY_KINDS: &[(&str, &[&str])] = &[
     ("lost_acknowledged", &["topic", "partition"]),
     ("acknowledged", &["producer"]),
     ("produce_failed", &["producer"]),
+    ("produce_retries", &["producer"]),
+    ("duplicates_written", &["producer"]),
+    ("produce_sent", &["producer"]),
     ("broker_alive", &["broker"]),
     ("duplicates", &["group"]),
     ("processed", &["group"]),
@@ -836,6 +845,9 @@ impl Query {
                 "lost_acknowledged" => Query::LostAcknowledged { topic: q.string("topic")?, partition: q.opt_u32("partition")? },
                 "acknowledged" => Query::Acknowledged { producer: q.string("producer")? },
                 "produce_failed" => Query::ProduceFailed { producer: q.string("producer")? },
+                "produce_retries" => Query::ProduceRetries { producer: q.string("producer")? },
+                "duplicates_written" => Query::DuplicatesWritten { producer: q.string("producer")? },
+                "produce_sent" => Query::ProduceSent { producer: q.string("producer")? },
                 "broker_alive" => Query::BrokerAlive { broker: q.u32("broker")? },
                 "duplicates" => Query::Duplicates { group: q.string("group")? },
                 "processed" => Query::Processed { group: q.string("group")? },
@@ -921,6 +933,9 @@ impl Query {
             },
             Query::Acknowledged { producer: p } => Num(producer(p)?.acknowledged),
             Query::ProduceFailed { producer: p } => Num(producer(p)?.failed),
+            Query::ProduceRetries { producer: p } => Num(producer(p)?.retries),
+            Query::DuplicatesWritten { producer: p } => Num(producer(p)?.duplicates_written),
+            Query::ProduceSent { producer: p } => Num(producer(p)?.sent),
             Query::BrokerAlive { broker } => {
                 Text(view.brokers.iter().find(|b| b.id == *broker).ok_or_else(|| format!("no broker {broker}"))?.alive.to_string())
             }
@@ -1009,6 +1024,9 @@ impl fmt::Display for Query {
             Query::LostAcknowledged { topic, partition: Some(p) } => write!(f, "acknowledged records lost in {topic}-{p}"),
             Query::Acknowledged { producer } => write!(f, "records acknowledged to {producer}"),
             Query::ProduceFailed { producer } => write!(f, "records rejected for {producer}"),
+            Query::ProduceRetries { producer } => write!(f, "batches {producer} re-sent"),
+            Query::DuplicatesWritten { producer } => write!(f, "duplicate records {producer} wrote"),
+            Query::ProduceSent { producer } => write!(f, "records {producer} sent"),
             Query::BrokerAlive { broker } => write!(f, "broker {broker} alive"),
             Query::Duplicates { group } => write!(f, "duplicates in {group}"),
             Query::Processed { group } => write!(f, "records processed by {group}"),

@@ -268,7 +268,7 @@ mod tests {
             }
         }
         let topic = Command::CreateTopic { name: "t".into(), partitions: 3, replication_factor: 3, config: Default::default() };
-        let producer = Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 100, keys: Default::default(), acks: Default::default() };
+        let producer = Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: 100, keys: Default::default(), acks: Default::default(), config: Default::default() };
         let script = vec![TimedCommand { at_ms: 0, command: topic }, TimedCommand { at_ms: 10, command: producer }];
         let mut whole = (Timeline::new(script.clone()), Sim::new(SimConfig::default()).unwrap());
         whole.0.advance(&mut whole.1, 60_000, &mut Collect::default());

@@ -274,8 +274,8 @@ impl Sim {
             Command::Produce { topic, count, key, acks } => {
                 self.producers.produce_once(&mut self.ctx, &mut self.cluster, &topic, count, key.as_deref(), acks)
             }
-            Command::AddProducer { producer_id, topic, rate_per_sec, keys, acks } => {
-                let spec = ProducerSpec { producer_id, topic, rate_per_sec, keys, acks };
+            Command::AddProducer { producer_id, topic, rate_per_sec, keys, acks, config } => {
+                let spec = ProducerSpec { producer_id, topic, rate_per_sec, keys, acks, options: config };
                 self.producers.add(&mut self.ctx, &mut self.cluster, spec)
             }
             Command::RemoveProducer { producer_id } => self.producers.remove(&producer_id),
@@ -472,7 +472,6 @@ impl Sim {
                 .list
                 .iter()
                 .map(|p| {
-                    let ident = &c.producers[p.identity as usize];
                     ProducerView {
                         producer_id: p.name.clone(),
                         topic: c.topics[p.topic].name.clone(),
@@ -481,8 +480,15 @@ impl Sim {
                         active: p.active,
                         sent: p.sent,
                         appended: p.appended,
-                        acknowledged: ident.acknowledged,
+                        acknowledged: p.acknowledged,
                         failed: p.failed,
+                        idempotence: p.config.idempotence,
+                        retries: p.retries,
+                        records_retried: p.records_retried,
+                        duplicates_written: p.duplicates_written,
+                        duplicates_avoided: p.duplicates_avoided,
+                        pending: p.pending(),
+                        in_flight: p.in_flight(),
                     }
                 })
                 .collect(),

@@ -1234,7 +1234,10 @@ impl ConsumerClient {
             return;
         }
         if self.coordinator.is_none() {
-            if !self.inflight_api(Api::FindCoordinator) {
+            // `ensureCoordinatorReady`: look it up, backing off between failed attempts.
+            if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
+                self.next_find_ms = now_ms.saturating_add(self.find_backoff_ms());
+                self.find_attempts = self.find_attempts.saturating_add(1);
                 let req = Request::FindCoordinator {
                     group_id: self.cfg.group_id.clone(),
                 };
