@@ -82,6 +82,9 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                 { " · " }
                 { term("group coordinator", format!("coordinator broker {}", g.coordinator.map_or("–".to_string(), |b| b.to_string()))) }
                 { " · " }{ term("session timeout", format!("session.timeout.ms {}", timeouts.session_ms)) }
+                if !g.pending_commits.is_empty() {
+                    { " · " }<span data-testid="pending-commits">{ term("pending commit", format!("{} commit(s) replicating", g.pending_commits.len())) }</span>
+                }
             </p>
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
                 { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }

@@ -262,6 +262,13 @@ pub fn topic_card(props: &TopicCardProps) -> Html {
                         <span class="producer" data-testid="producer">
                             { term("producer", p.producer_id.clone()) }
                             { format!(" {}/s acks={} · sent {} · acked {}{}", p.rate_per_sec, p.acks, p.sent, p.acknowledged, if p.failed > 0 { format!(" · failed {}", p.failed) } else { String::new() }) }
+                            if p.idempotence { <span class="small muted">{ " · " }{ term("idempotent producer", "idempotent") }</span> }
+                            if p.records_retried > 0 || p.pending > 0 {
+                                <span class="small" data-testid="producer-retries">{ format!(" · retried {} · waiting {}", p.records_retried, p.pending) }</span>
+                            }
+                            if p.duplicates_written > 0 {
+                                <span class="small bad">{ format!(" · {} duplicates written", p.duplicates_written) }</span>
+                            }
                             <button class="small" aria-label={format!("Stop producer {}", p.producer_id)} onclick={stop}>{ "Stop" }</button>
                         </span>
                     }
