@@ -759,3 +759,32 @@ fn new_partitions_wait_for_the_metadata_refresh_and_latest_skips_what_came_befor
     let pos = c.positions.iter().find(|p| p.1 == 2).map(|p| p.2).unwrap();
     assert!(pos > 500, "latest: the consumer starts near the HW, skipping what came before ({pos}, lag {lag:?})");
 }
+
+/// `group.max.size`: a new member of a full classic group gets GROUP_MAX_SIZE_REACHED, which
+/// is fatal for it (`AbstractCoordinator.JoinGroupResponseHandler`); the engine used to answer
+/// COORDINATOR_NOT_AVAILABLE, which a consumer retries forever.
+#[test]
+fn a_consumer_joining_a_full_group_gets_group_max_size_reached() {
+    let mut sim = Sim::new(SimConfig { seed: 4, group_max_size: 2, ..SimConfig::default() }).unwrap();
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 4, replication_factor: 3, config: Default::default() }).unwrap();
+    create_group(&mut sim, "g", GroupConfig::default());
+    for c in ["A", "B", "C"] {
+        add(&mut sim, "g", c);
+    }
+    let mut failed = Vec::new();
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= 20_000) {
+        sim.advance_to(d);
+        while let Some(e) = sim.poll_event() {
+            if let Some(grouplab_engine::group::GroupEvent::Lifecycle { client_id, what }) = e.group() {
+                if what.contains("GROUP_MAX_SIZE_REACHED") {
+                    failed.push(client_id.clone());
+                }
+            }
+        }
+    }
+    let g = group(&sim, "g");
+    assert_eq!(g.members.len(), 2);
+    assert_eq!(failed.len(), 1, "one consumer stopped with GROUP_MAX_SIZE_REACHED: {failed:?}");
+    let err = Sim::new(SimConfig { group_max_size: 0, ..SimConfig::default() }).unwrap_err();
+    assert!(err.to_string().contains("group.max.size"), "{err}");
+}

@@ -36,6 +36,14 @@ pub struct CoordinatorConfig {
     pub max_session_timeout_ms: u64,
     /// One-way network latency used for responses.
     pub network_latency_ms: u64,
+    /// `group.max.size` (Integer.MAX_VALUE in Kafka; at most [`MAX_GROUP_MEMBERS`] here): a new
+    /// member beyond it gets GROUP_MAX_SIZE_REACHED.
+    #[serde(default = "default_max_size")]
+    pub max_size: usize,
+}
+
+fn default_max_size() -> usize {
+    MAX_GROUP_MEMBERS
 }
 
 impl Default for CoordinatorConfig {
@@ -45,6 +53,7 @@ impl Default for CoordinatorConfig {
             min_session_timeout_ms: 6000,
             max_session_timeout_ms: 1_800_000,
             network_latency_ms: 5,
+            max_size: MAX_GROUP_MEMBERS,
         }
     }
 }
@@ -1263,14 +1272,15 @@ impl GroupCoordinator {
                 if let Some(old_id) = self.static_member_id(instance).map(str::to_string) {
                     return self.update_static_member_then_rebalance_or_complete_join(now_ms, from, corr, &a, &old_id, new_id, out);
                 }
-                if self.members.len() + self.pending_members.len() >= MAX_GROUP_MEMBERS {
-                    return fail(self, ErrorCode::CoordinatorNotAvailable, out);
+                if self.members.len() + self.pending_members.len() >= self.config.max_size.min(MAX_GROUP_MEMBERS) {
+                    return fail(self, ErrorCode::GroupMaxSizeReached, out);
                 }
                 let args = JoinArgs { member_id: &new_id, ..a };
                 return self.add_member_and_rebalance(now_ms, from, corr, &args, out);
             }
-            if self.members.len() + self.pending_members.len() >= MAX_GROUP_MEMBERS {
-                return fail(self, ErrorCode::CoordinatorNotAvailable, out);
+            if self.members.len() + self.pending_members.len() >= self.config.max_size.min(MAX_GROUP_MEMBERS) {
+                // `classicGroupJoinNewMember`: the group is full.
+                return fail(self, ErrorCode::GroupMaxSizeReached, out);
             }
             // KIP-394: hand out a member id and make the client come back with it.
             let id = self.new_member_id(a.client_id);

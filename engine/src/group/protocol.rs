@@ -70,6 +70,9 @@ pub enum ErrorCode {
     GroupIdNotFound,
     /// `FENCED_INSTANCE_ID` (82): another member now holds this `group.instance.id` (KIP-345).
     FencedInstanceId,
+    /// `GROUP_MAX_SIZE_REACHED` (81): the group already has `group.max.size` members (fatal for
+    /// the joining consumer).
+    GroupMaxSizeReached,
 }
 
 impl ErrorCode {
@@ -87,6 +90,7 @@ impl ErrorCode {
             ErrorCode::GroupIdNotFound => 69,
             ErrorCode::MemberIdRequired => 79,
             ErrorCode::FencedInstanceId => 82,
+            ErrorCode::GroupMaxSizeReached => 81,
         }
     }
 
@@ -104,6 +108,7 @@ impl ErrorCode {
             ErrorCode::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
             ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
+            ErrorCode::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
         }
     }
 

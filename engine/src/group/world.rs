@@ -338,6 +338,10 @@ impl GroupWorld {
         let old = std::mem::replace(&mut self.coordinator, fresh);
         self.retired.retain(|c| c.broker_id() != broker_id);
         self.retired.push(old);
+        // The new coordinator resumes from the last GroupMetadata written (when the group went
+        // Empty, or at the leader's SyncGroup): a generation completed but never synced is gone,
+        // as in Kafka. Generations never go back under one coordinator.
+        self.max_generation_seen = self.coordinator.generation_id();
         self.apply_outputs(out);
         self.check_invariants();
         Ok(())

@@ -84,6 +84,10 @@ pub struct SimConfig {
     /// `GroupCoordinatorService`).
     #[serde(rename = "offsets.commit.timeout.ms")]
     pub offsets_commit_timeout_ms: u64,
+    /// `group.max.size` (Kafka: Integer.MAX_VALUE; the simulator caps a group at 1000
+    /// members): a consumer joining a full classic group gets GROUP_MAX_SIZE_REACHED.
+    #[serde(rename = "group.max.size")]
+    pub group_max_size: u32,
     /// `min.insync.replicas` (default 1), the broker default `__consumer_offsets` takes (other
     /// topics set their own).
     #[serde(rename = "min.insync.replicas")]
@@ -114,6 +118,7 @@ impl Default for SimConfig {
             max_retained_records: 30_000_000,
             eligible_leader_replicas_version: 1,
             offsets_commit_timeout_ms: 5_000,
+            group_max_size: 2_147_483_647,
             min_insync_replicas: 1,
         }
     }
@@ -159,6 +164,9 @@ impl SimConfig {
                 "offsets.commit.timeout.ms must be in 1..=3600000 (got {})",
                 self.offsets_commit_timeout_ms
             )));
+        }
+        if self.group_max_size == 0 {
+            return Err(SimError::InvalidConfig("group.max.size must be at least 1".into()));
         }
         if self.min_insync_replicas == 0 {
             return Err(SimError::InvalidConfig("min.insync.replicas must be at least 1".into()));
@@ -228,7 +236,7 @@ impl Sim {
             record_size_bytes: config.record_size_bytes,
         };
         let events = EventQueue::new(config.event_queue_capacity);
-        let groups = GroupLayer::new(config.offsets_commit_timeout_ms);
+        let groups = GroupLayer::new(config.offsets_commit_timeout_ms, config.group_max_size as usize);
         let mut sim = Sim { config, ctx, events, cluster, producers: Producers::new(settings), groups };
         sim.collect_outputs();
         Ok(sim)

@@ -166,6 +166,8 @@ pub struct GroupLayer {
     writing: VecSet<String>,
     /// `offsets.commit.timeout.ms`.
     offsets_commit_timeout_ms: u64,
+    /// `group.max.size` (broker config).
+    group_max_size: usize,
 }
 
 impl GroupLayer {
@@ -213,8 +215,8 @@ impl GroupLayer {
     }
 
     /// A layer whose coordinators fail writes after `offsets_commit_timeout_ms`.
-    pub fn new(offsets_commit_timeout_ms: u64) -> GroupLayer {
-        GroupLayer { offsets_commit_timeout_ms, ..GroupLayer::default() }
+    pub fn new(offsets_commit_timeout_ms: u64, group_max_size: usize) -> GroupLayer {
+        GroupLayer { offsets_commit_timeout_ms, group_max_size, ..GroupLayer::default() }
     }
 
     /// `CreateGroup`: creates (or updates the subscription and config of) a group.

@@ -4,7 +4,7 @@
 //! value. Offset commits are appended to that compacted partition with acks=all.
 
 use crate::cluster::{AppendError, Appended, Cluster};
-use crate::group::coordinator::{CommittedOffset, GroupCoordinator};
+use crate::group::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
 use crate::group::output::Output;
 use crate::group::protocol::{Body, CoordinatorRecord, ErrorCode, Response, TopicPartition};
 use crate::group::GroupEvent;
@@ -91,7 +91,7 @@ impl GroupLayer {
             });
         }
         let seed = ctx.rng.next_u64();
-        match GroupCoordinator::load(gid.to_string(), b, g.config.coordinator_config(), seed, ctx.now_ms, records.iter()) {
+        match GroupCoordinator::load(gid.to_string(), b, CoordinatorConfig { max_size: self.group_max_size, ..g.config.coordinator_config() }, seed, ctx.now_ms, records.iter()) {
             Ok((c, out)) => {
                 if let Some(g) = self.groups.get_mut(gid) {
                     g.coordinator_deadline_ms = c.next_deadline_ms();
