@@ -788,3 +788,27 @@ fn a_consumer_joining_a_full_group_gets_group_max_size_reached() {
     let err = Sim::new(SimConfig { group_max_size: 0, ..SimConfig::default() }).unwrap_err();
     assert!(err.to_string().contains("group.max.size"), "{err}");
 }
+
+/// `offsets.topic.replication.factor` above the broker count: `__consumer_offsets` is not
+/// created (Kafka's `AutoTopicCreationManager` refuses), so a group never finds a coordinator
+/// (COORDINATOR_NOT_AVAILABLE) and the view says why. The engine used to cap the factor.
+#[test]
+fn too_few_brokers_for_the_offsets_topic_leave_groups_without_a_coordinator() {
+    let mut sim = Sim::new(SimConfig { seed: 1, brokers: 1, ..SimConfig::default() }).unwrap();
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 2, replication_factor: 1, config: Default::default() }).unwrap();
+    create_group(&mut sim, "g", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    sim.advance_to(20_000);
+    let v = sim.view();
+    assert!(v.topics.iter().all(|t| t.name != "__consumer_offsets"));
+    assert!(v.offsets_topic_error.as_deref().unwrap_or("").contains("does not meet the required replication factor '3' for the offsets topic"), "{:?}", v.offsets_topic_error);
+    let g = group(&sim, "g");
+    assert!(g.coordinator.is_none() && g.members.is_empty());
+    // With offsets.topic.replication.factor=1 a single broker works.
+    let mut sim = Sim::new(SimConfig { seed: 1, brokers: 1, offsets_topic_replication_factor: 1, ..SimConfig::default() }).unwrap();
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 2, replication_factor: 1, config: Default::default() }).unwrap();
+    create_group(&mut sim, "g", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    sim.advance_to(20_000);
+    assert_eq!(group(&sim, "g").state, "Stable");
+}

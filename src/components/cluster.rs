@@ -69,6 +69,9 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
     html! {
         <section class="panel" aria-labelledby="cluster-title" data-testid="cluster">
             <h2 id="cluster-title">{ "Cluster" }<small>{ format!("{} brokers", view.brokers.len()) }</small></h2>
+            if let Some(error) = &view.offsets_topic_error {
+                <p class="cli-warning" role="alert" data-testid="offsets-topic-error">{ format!("__consumer_offsets was not created: {error}") }</p>
+            }
             <div class="brokers">
                 { for view.brokers.iter().map(|b| {
                     let (replicas, internal, internal_leaders) = hosted(view, b.id);

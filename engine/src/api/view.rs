@@ -19,6 +19,9 @@ pub struct View {
     pub producers: Vec<ProducerView>,
     /// Events dropped because the output queue was full.
     pub events_dropped: u64,
+    /// Why `__consumer_offsets` does not exist (too few brokers for
+    /// `offsets.topic.replication.factor`): groups cannot find a coordinator.
+    pub offsets_topic_error: Option<String>,
 }
 
 /// One broker.

@@ -30,8 +30,8 @@ pub struct SimConfig {
     /// `offsets.topic.num.partitions` (default 50).
     #[serde(rename = "offsets.topic.num.partitions")]
     pub offsets_topic_num_partitions: u32,
-    /// `offsets.topic.replication.factor` (default 3; capped at the broker count, as Kafka
-    /// would refuse to create the topic otherwise).
+    /// `offsets.topic.replication.factor` (default 3): with fewer brokers `__consumer_offsets`
+    /// cannot be created and groups get COORDINATOR_NOT_AVAILABLE (set it to 1 for one broker).
     #[serde(rename = "offsets.topic.replication.factor")]
     pub offsets_topic_replication_factor: u16,
     /// Delay between a follower's fetches while it has data to fetch (default 50 ms).
@@ -183,6 +183,8 @@ impl SimConfig {
 #[derive(Clone, Debug)]
 pub struct Sim {
     config: SimConfig,
+    /// Why `__consumer_offsets` could not be created, if it could not.
+    offsets_topic_error: Option<String>,
     ctx: Ctx,
     events: EventQueue<Event>,
     cluster: Cluster,
@@ -219,7 +221,7 @@ impl Sim {
         };
         let mut ctx = Ctx::new(config.seed);
         let mut cluster = Cluster::new(config.brokers, cc);
-        let rf = config.offsets_topic_replication_factor.min(config.brokers as u16);
+        let rf = config.offsets_topic_replication_factor;
         let offsets_cfg = TopicConfig {
             cleanup_policy: CleanupPolicy::Compact,
             // Kafka: offsets.topic.segment.bytes = 104857600
@@ -227,7 +229,18 @@ impl Sim {
             min_insync_replicas: config.min_insync_replicas,
             ..TopicConfig::default()
         };
-        cluster.create_topic(&mut ctx, CONSUMER_OFFSETS, config.offsets_topic_num_partitions, rf, offsets_cfg, true)?;
+        // `__consumer_offsets` is created with `offsets.topic.replication.factor` replicas or not at
+        // all (`AutoTopicCreationManager`): with fewer brokers, FindCoordinator answers
+        // COORDINATOR_NOT_AVAILABLE and no group can work.
+        let offsets_topic_error = if u32::from(rf) > config.brokers {
+            Some(format!(
+                "Number of alive brokers '{}' does not meet the required replication factor '{rf}' for the offsets topic (configured via 'offsets.topic.replication.factor'). This error can be ignored if the cluster is starting up and not all brokers are up yet.",
+                config.brokers
+            ))
+        } else {
+            cluster.create_topic(&mut ctx, CONSUMER_OFFSETS, config.offsets_topic_num_partitions, rf, offsets_cfg, true)?;
+            None
+        };
         // The group coordinator writes offset commits with acks=all.
         cluster.register_producer("__group_coordinator".into(), Acks::All)?;
         let settings = ProducerSettings {
@@ -237,7 +250,7 @@ impl Sim {
         };
         let events = EventQueue::new(config.event_queue_capacity);
         let groups = GroupLayer::new(config.offsets_commit_timeout_ms, config.group_max_size as usize);
-        let mut sim = Sim { config, ctx, events, cluster, producers: Producers::new(settings), groups };
+        let mut sim = Sim { config, offsets_topic_error, ctx, events, cluster, producers: Producers::new(settings), groups };
         sim.collect_outputs();
         Ok(sim)
     }
@@ -501,6 +514,7 @@ impl Sim {
                 })
                 .collect(),
             events_dropped: self.events.dropped(),
+            offsets_topic_error: self.offsets_topic_error.clone(),
         }
     }
 

@@ -100,7 +100,7 @@ mod tests {
     use crate::{Sim, SimConfig};
 
     fn sim_with(records: u32, keys: KeySpec) -> Sim {
-        let mut sim = Sim::new(SimConfig { seed: 7, brokers: 1, ..SimConfig::default() }).unwrap();
+        let mut sim = Sim::new(SimConfig { seed: 7, brokers: 1, offsets_topic_replication_factor: 1, ..SimConfig::default() }).unwrap();
         sim.apply(Command::CreateTopic { name: "t".into(), partitions: 1, replication_factor: 1, config: TopicConfig::default() }).unwrap();
         sim.apply(Command::AddProducer { producer_id: None, topic: "t".into(), rate_per_sec: records, keys, acks: Acks::All, config: Default::default() }).unwrap();
         sim.advance_to(1_000);
