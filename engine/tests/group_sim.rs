@@ -812,3 +812,32 @@ fn too_few_brokers_for_the_offsets_topic_leave_groups_without_a_coordinator() {
     sim.advance_to(20_000);
     assert_eq!(group(&sim, "g").state, "Stable");
 }
+
+/// KIP-211 offsets retention (`offsets.retention.minutes`, checked every
+/// `offsets.retention.check.interval.ms`): once a group has been Empty that long its committed
+/// offsets expire — tombstones in `__consumer_offsets` — and a consumer joining later starts
+/// from `auto.offset.reset`; before that, it resumes from the committed offsets.
+#[test]
+fn committed_offsets_expire_after_the_group_has_been_empty_for_the_retention() {
+    let run = |rejoin_at_ms: u64| {
+        let mut sim = Sim::new(SimConfig { seed: 2, offsets_retention_minutes: 2, offsets_retention_check_interval_ms: 10_000, ..SimConfig::default() }).unwrap();
+        sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 1, replication_factor: 3, config: Default::default() }).unwrap();
+        let config: GroupConfig = serde_json::from_str(r#"{"auto.offset.reset": "earliest"}"#).unwrap();
+        create_group(&mut sim, "g", config);
+        add(&mut sim, "g", "A");
+        produce(&mut sim, 50);
+        sim.advance_to(20_000);
+        sim.apply(Command::CloseConsumer { client_id: "A".into() }).unwrap();
+        sim.advance_to(30_000);
+        assert_eq!(group(&sim, "g").state, "Empty");
+        assert_eq!(sim.cluster().committed_offsets("g").get(&("orders".to_string(), 0)), Some(&50));
+        sim.advance_to(rejoin_at_ms);
+        let expired = sim.cluster().committed_offsets("g").is_empty();
+        sim.apply(Command::RestartConsumer { client_id: "A".into() }).unwrap();
+        sim.advance_to(rejoin_at_ms + 20_000);
+        (expired, group(&sim, "g").delivery.duplicates)
+    };
+    // Empty from ~20 s; 2 minutes later the next 10 s tick (150 s) removes the offsets.
+    assert_eq!(run(100_000), (false, 0), "within the retention the consumer resumes at offset 50");
+    assert_eq!(run(200_000), (true, 50), "expired: earliest again, the 50 records are processed twice");
+}

@@ -116,6 +116,9 @@ pub fn effective_min_isr(min_insync_replicas: u16, replicas: usize) -> usize {
     usize::from(min_insync_replicas).min(replicas)
 }
 
+/// The value of an offset commit record that deletes the offset (an expired offset's tombstone).
+pub const OFFSET_TOMBSTONE: u64 = u64::MAX;
+
 /// The log layer's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClusterTimer {
@@ -882,7 +885,11 @@ impl Cluster {
         let mut out = VecMap::new();
         let Some((hw, _)) = self.coordinator_log_offsets(group_id) else { return out };
         for (_, tp, value, _) in self.offset_commit_records(group_id, 0, hw) {
-            out.insert(tp, value);
+            if value == OFFSET_TOMBSTONE {
+                out.remove(&tp);
+            } else {
+                out.insert(tp, value);
+            }
         }
         out
     }

@@ -40,6 +40,21 @@ pub struct CoordinatorConfig {
     /// member beyond it gets GROUP_MAX_SIZE_REACHED.
     #[serde(default = "default_max_size")]
     pub max_size: usize,
+    /// `offsets.retention.minutes` in ms (7 days): the committed offsets of a group that has
+    /// been Empty this long expire (KIP-211).
+    #[serde(default = "default_offsets_retention_ms")]
+    pub offsets_retention_ms: u64,
+    /// `offsets.retention.check.interval.ms` (600000): how often expired offsets are removed.
+    #[serde(default = "default_offsets_retention_check_interval_ms")]
+    pub offsets_retention_check_interval_ms: u64,
+}
+
+fn default_offsets_retention_ms() -> u64 {
+    10_080 * 60_000
+}
+
+fn default_offsets_retention_check_interval_ms() -> u64 {
+    600_000
 }
 
 fn default_max_size() -> usize {
@@ -54,6 +69,8 @@ impl Default for CoordinatorConfig {
             max_session_timeout_ms: 1_800_000,
             network_latency_ms: 5,
             max_size: MAX_GROUP_MEMBERS,
+            offsets_retention_ms: default_offsets_retention_ms(),
+            offsets_retention_check_interval_ms: default_offsets_retention_check_interval_ms(),
         }
     }
 }
@@ -176,9 +193,19 @@ pub struct GroupCoordinator {
     #[serde(default)]
     pending_assignment: Option<(i32, VecMap<String, Vec<TopicPartition>>)>,
     rng_state: u64,
+    /// When the group entered its current state (`currentStateTimestamp`).
+    #[serde(default)]
+    state_since_ms: u64,
+    /// Offset tombstones were written at this check; the next check is one interval later.
+    #[serde(default)]
+    expired_at_ms: Option<u64>,
     join_seq: u64,
     transitions: Vec<(u64, GroupState, GroupState)>,
 }
+
+/// The committed offset of an offset record whose value is a tombstone (the offset was
+/// deleted: expired, KIP-211).
+pub const OFFSET_TOMBSTONE: i64 = -1;
 
 /// Upper bound of members in one group (Kafka's `group.max.size` defaults to unbounded; a
 /// simulator bounds it).
@@ -233,6 +260,8 @@ impl GroupCoordinator {
             pending_assignment: None,
             rng_state: rng_seed,
             join_seq: 0,
+            state_since_ms: 0,
+            expired_at_ms: None,
             transitions: Vec::new(),
         })
     }
@@ -255,6 +284,15 @@ impl GroupCoordinator {
                 continue;
             }
             match r {
+                CoordinatorRecord::OffsetCommit {
+                    tp,
+                    offset,
+                    metadata,
+                    commit_timestamp_ms,
+                    ..
+                } if *offset == OFFSET_TOMBSTONE => {
+                    c.committed.remove(tp);
+                }
                 CoordinatorRecord::OffsetCommit {
                     tp,
                     offset,
@@ -309,6 +347,7 @@ impl GroupCoordinator {
                 // A loaded group with members resumes as Stable (Kafka's GroupMetadata loading).
                 c.state = GroupState::Stable;
             }
+            c.state_since_ms = now_ms;
         }
         let out = vec![Output::Event {
             at_ms: now_ms,
@@ -454,7 +493,43 @@ impl GroupCoordinator {
             .chain(self.pending_members.values().copied())
             .chain(self.join_timer.map(|t| t.deadline_ms()))
             .chain(self.sync_deadline_ms)
+            .chain(self.offsets_expire_at_ms())
             .min()
+    }
+
+    /// The retention check at which this Empty group's offsets expire: the first tick of
+    /// `offsets.retention.check.interval.ms` at or after it has been Empty for
+    /// `offsets.retention.minutes` (`OffsetExpirationConditionImpl`, base = the time the group
+    /// became Empty).
+    fn offsets_expire_at_ms(&self) -> Option<u64> {
+        if self.state != GroupState::Empty || self.committed.is_empty() {
+            return None;
+        }
+        let interval = self.config.offsets_retention_check_interval_ms.max(1);
+        let due = self.state_since_ms.saturating_add(self.config.offsets_retention_ms);
+        let tick = due.div_ceil(interval).saturating_mul(interval);
+        Some(match self.expired_at_ms {
+            Some(t) => t.saturating_add(interval).max(tick),
+            None => tick,
+        })
+    }
+
+    /// Expires the offsets of a group Empty for `offsets.retention.minutes`: tombstones for
+    /// `__consumer_offsets` (the cache forgets them once they are replicated).
+    fn expire_offsets(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let Some(at) = self.offsets_expire_at_ms().filter(|&t| t <= now_ms) else { return };
+        self.expired_at_ms = Some(at);
+        let partitions: Vec<TopicPartition> = self.committed.keys().cloned().collect();
+        for tp in &partitions {
+            out.push(Output::AppendRecord(CoordinatorRecord::OffsetCommit {
+                group_id: self.group_id.clone(),
+                tp: tp.clone(),
+                offset: OFFSET_TOMBSTONE,
+                metadata: String::new(),
+                commit_timestamp_ms: now_ms,
+            }));
+        }
+        self.event(now_ms, GroupEvent::OffsetsExpired { group_id: self.group_id.clone(), partitions }, out);
     }
 
     // ----- plumbing -----
@@ -466,6 +541,7 @@ impl GroupCoordinator {
             "illegal classic group transition {from} -> {to}"
         );
         self.state = to;
+        self.state_since_ms = now_ms;
         self.transitions.push((now_ms, from, to));
         out.push(Output::Event {
             at_ms: now_ms,
@@ -1000,7 +1076,11 @@ impl GroupCoordinator {
     /// committed offset; `OffsetMetadataManager.replay` of the record).
     pub fn apply_committed(&mut self, tp: &TopicPartition, committed: CommittedOffset) {
         self.committed_version += 1;
-        self.committed.insert(tp.clone(), committed);
+        if committed.offset == OFFSET_TOMBSTONE {
+            self.committed.remove(tp);
+        } else {
+            self.committed.insert(tp.clone(), committed);
+        }
     }
 
     /// The generation whose GroupMetadata write (the leader's SyncGroup) is not yet committed.
@@ -1501,6 +1581,7 @@ impl GroupCoordinator {
         if !self.active {
             return out;
         }
+        self.expire_offsets(now_ms, &mut out);
         // Pending (MEMBER_ID_REQUIRED) members that never came back.
         let expired_pending: Vec<String> = self
             .pending_members

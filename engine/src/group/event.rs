@@ -53,6 +53,13 @@ pub enum GroupEvent {
         /// The member id it has now.
         new_member_id: String,
     },
+    /// The committed offsets of a group Empty for `offsets.retention.minutes` expired.
+    OffsetsExpired {
+        /// Group.
+        group_id: String,
+        /// Their partitions.
+        partitions: Vec<TopicPartition>,
+    },
     /// A member was added to the group.
     MemberAdded {
         /// Group.
@@ -270,6 +277,9 @@ impl fmt::Display for GroupEvent {
             }
             GroupEvent::MemberAdded { group_id, member_id } => {
                 write!(f, "group {group_id}: member {member_id} added")
+            }
+            GroupEvent::OffsetsExpired { group_id, partitions } => {
+                write!(f, "group {group_id}: committed offsets expired (offsets.retention.minutes) for {}", fmt_partitions(partitions))
             }
             GroupEvent::StaticMemberReplaced { group_id, group_instance_id, old_member_id, new_member_id } => write!(
                 f,

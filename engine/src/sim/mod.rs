@@ -88,6 +88,13 @@ pub struct SimConfig {
     /// members): a consumer joining a full classic group gets GROUP_MAX_SIZE_REACHED.
     #[serde(rename = "group.max.size")]
     pub group_max_size: u32,
+    /// `offsets.retention.minutes` (10080, 7 days): the committed offsets of a group that has
+    /// been Empty this long expire (tombstones in `__consumer_offsets`).
+    #[serde(rename = "offsets.retention.minutes")]
+    pub offsets_retention_minutes: u64,
+    /// `offsets.retention.check.interval.ms` (600000).
+    #[serde(rename = "offsets.retention.check.interval.ms")]
+    pub offsets_retention_check_interval_ms: u64,
     /// `min.insync.replicas` (default 1), the broker default `__consumer_offsets` takes (other
     /// topics set their own).
     #[serde(rename = "min.insync.replicas")]
@@ -119,6 +126,8 @@ impl Default for SimConfig {
             eligible_leader_replicas_version: 1,
             offsets_commit_timeout_ms: 5_000,
             group_max_size: 2_147_483_647,
+            offsets_retention_minutes: 10_080,
+            offsets_retention_check_interval_ms: 600_000,
             min_insync_replicas: 1,
         }
     }
@@ -164,6 +173,9 @@ impl SimConfig {
                 "offsets.commit.timeout.ms must be in 1..=3600000 (got {})",
                 self.offsets_commit_timeout_ms
             )));
+        }
+        if self.offsets_retention_minutes == 0 || self.offsets_retention_check_interval_ms == 0 {
+            return Err(SimError::InvalidConfig("offsets.retention.minutes and offsets.retention.check.interval.ms must be at least 1".into()));
         }
         if self.group_max_size == 0 {
             return Err(SimError::InvalidConfig("group.max.size must be at least 1".into()));
@@ -249,7 +261,12 @@ impl Sim {
             record_size_bytes: config.record_size_bytes,
         };
         let events = EventQueue::new(config.event_queue_capacity);
-        let groups = GroupLayer::new(config.offsets_commit_timeout_ms, config.group_max_size as usize);
+        let groups = GroupLayer::new(
+            config.offsets_commit_timeout_ms,
+            config.group_max_size as usize,
+            config.offsets_retention_minutes.saturating_mul(60_000),
+            config.offsets_retention_check_interval_ms,
+        );
         let mut sim = Sim { config, offsets_topic_error, ctx, events, cluster, producers: Producers::new(settings), groups };
         sim.collect_outputs();
         Ok(sim)

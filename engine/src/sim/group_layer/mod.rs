@@ -168,6 +168,9 @@ pub struct GroupLayer {
     offsets_commit_timeout_ms: u64,
     /// `group.max.size` (broker config).
     group_max_size: usize,
+    /// `offsets.retention.minutes` in ms and `offsets.retention.check.interval.ms` (broker config).
+    offsets_retention_ms: u64,
+    offsets_retention_check_interval_ms: u64,
 }
 
 impl GroupLayer {
@@ -215,8 +218,8 @@ impl GroupLayer {
     }
 
     /// A layer whose coordinators fail writes after `offsets_commit_timeout_ms`.
-    pub fn new(offsets_commit_timeout_ms: u64, group_max_size: usize) -> GroupLayer {
-        GroupLayer { offsets_commit_timeout_ms, group_max_size, ..GroupLayer::default() }
+    pub fn new(offsets_commit_timeout_ms: u64, group_max_size: usize, offsets_retention_ms: u64, offsets_retention_check_interval_ms: u64) -> GroupLayer {
+        GroupLayer { offsets_commit_timeout_ms, group_max_size, offsets_retention_ms, offsets_retention_check_interval_ms, ..GroupLayer::default() }
     }
 
     /// `CreateGroup`: creates (or updates the subscription and config of) a group.

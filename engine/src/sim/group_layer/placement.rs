@@ -91,7 +91,12 @@ impl GroupLayer {
             });
         }
         let seed = ctx.rng.next_u64();
-        match GroupCoordinator::load(gid.to_string(), b, CoordinatorConfig { max_size: self.group_max_size, ..g.config.coordinator_config() }, seed, ctx.now_ms, records.iter()) {
+        match GroupCoordinator::load(gid.to_string(), b, CoordinatorConfig {
+            max_size: self.group_max_size,
+            offsets_retention_ms: self.offsets_retention_ms,
+            offsets_retention_check_interval_ms: self.offsets_retention_check_interval_ms,
+            ..g.config.coordinator_config()
+        }, seed, ctx.now_ms, records.iter()) {
             Ok((c, out)) => {
                 if let Some(g) = self.groups.get_mut(gid) {
                     g.coordinator_deadline_ms = c.next_deadline_ms();
@@ -124,7 +129,8 @@ impl GroupLayer {
         tp: &TopicPartition,
         offset: i64,
     ) -> Result<Appended, AppendError> {
-        let value = u64::try_from(offset).unwrap_or(0);
+        // A tombstone (an expired offset) is the log's tombstone value.
+        let value = if offset == crate::group::coordinator::OFFSET_TOMBSTONE { crate::cluster::OFFSET_TOMBSTONE } else { u64::try_from(offset).unwrap_or(0) };
         cluster.append_offset_commit(ctx, group_id, &tp.topic, tp.partition, value).inspect_err(|e| {
             self.out.push(
                 ctx,
