@@ -543,3 +543,44 @@ fn a_failed_group_metadata_write_fails_the_sync_and_rebalances() {
     assert_eq!(c.state(), GroupState::PreparingRebalance);
     assert_eq!(c.awaiting_group_metadata(), None);
 }
+
+/// `removePendingMemberAndUpdateClassicGroup`: a MEMBER_ID_REQUIRED id that never comes back
+/// expires after its session timeout and, when every member has joined, completes the join
+/// phase — also during the initial delay (`group.initial.rebalance.delay.ms` extended by
+/// arrivals), which would otherwise run on.
+#[test]
+fn a_pending_member_expiring_completes_the_join() {
+    let config = CoordinatorConfig { initial_rebalance_delay_ms: 100_000, ..CoordinatorConfig::default() };
+    let mut c = GroupCoordinator::new("g", 0, config, 7).expect("coordinator");
+    let a = join_member(&mut c, 0, "a", &["range"]);
+    assert_eq!(c.state(), GroupState::PreparingRebalance);
+    // A second client gets its member id and never returns.
+    let out = c.handle_message(1_000, &msg("b", 1, join("", "b", &["range"])));
+    assert_eq!(only_response(&out).error(), ErrorCode::MemberIdRequired);
+    assert!(matches!(c.join_timer(), Some(JoinTimer::Initial { .. })));
+    let out = c.handle_timeout(1_000 + 45_000);
+    assert_eq!(c.state(), GroupState::CompletingRebalance, "completed at the pending member's expiry, not after the initial delay");
+    assert!(responses(&out).iter().any(|(_, _, r)| matches!(r, Response::JoinGroup { error: ErrorCode::None, member_id, .. } if *member_id == a)));
+}
+
+/// A new member (`isNew`) parked in JoinGroup expires after the 5-minute new-member join
+/// timeout, not the session timeout, and gets UNKNOWN_MEMBER_ID (`hasSatisfiedHeartbeat` is
+/// false for new members; `removeMemberAndUpdateClassicGroup`).
+#[test]
+fn a_new_member_parked_in_join_expires_after_the_new_member_join_timeout() {
+    let (mut c, a, b) = stable_group_of_two();
+    // A third member joins; the rebalance waits for a and b (rebalance timeout 300 s).
+    let nm = join_member(&mut c, 7_000, "n", &["range"]);
+    assert_eq!(c.state(), GroupState::PreparingRebalance);
+    // a and b keep heartbeating but never rejoin; at 7 s + 300 s the new member's join
+    // timeout and the rebalance timeout meet: the new member is dropped first.
+    for t in (10_000..307_000).step_by(3_000) {
+        for (m, cl) in [(&a, "a"), (&b, "b")] {
+            let hb = Request::Heartbeat { group_instance_id: None, group_id: "g".into(), generation_id: 1, member_id: m.clone() };
+            c.handle_message(t, &msg(cl, 9, hb));
+        }
+    }
+    let out = c.handle_timeout(7_000 + 300_000);
+    assert!(!c.members().contains_key(&nm), "the new member expired");
+    assert!(responses(&out).iter().any(|(to, _, r)| *to == Endpoint::Client("n".into()) && r.error() == ErrorCode::UnknownMemberId), "{out:#?}");
+}

@@ -114,6 +114,11 @@ pub struct GroupMember {
     /// `group.instance.id` of a static member (KIP-345).
     #[serde(default)]
     pub group_instance_id: Option<String>,
+    /// A member added in this join phase (`isNew`): until the join completes its session is
+    /// `group.classic.new.member.join.timeout.ms` (5 min), and it expires even while parked
+    /// in JoinGroup.
+    #[serde(default)]
+    pub is_new: bool,
 }
 
 impl GroupMember {
@@ -202,6 +207,10 @@ pub struct GroupCoordinator {
     join_seq: u64,
     transitions: Vec<(u64, GroupState, GroupState)>,
 }
+
+/// `group.classic.new.member.join.timeout.ms`: a new member's session until its first join
+/// completes.
+pub const NEW_MEMBER_JOIN_TIMEOUT_MS: u64 = 300_000;
 
 /// The committed offset of an offset record whose value is a tombstone (the offset was
 /// deleted: expired, KIP-211).
@@ -340,6 +349,7 @@ impl GroupCoordinator {
                     assignment: m.assignment,
                     join_seq: c.join_seq,
                     group_instance_id: m.group_instance_id,
+                    is_new: false,
                 };
                 c.members.insert(m.member_id, member);
             }
@@ -487,7 +497,7 @@ impl GroupCoordinator {
         let sessions = self
             .members
             .values()
-            .filter(|m| m.awaiting_join.is_none() && m.awaiting_sync.is_none())
+            .filter(|m| m.is_new || (m.awaiting_join.is_none() && m.awaiting_sync.is_none()))
             .map(|m| m.session_deadline_ms);
         sessions
             .chain(self.pending_members.values().copied())
@@ -761,6 +771,14 @@ impl GroupCoordinator {
         self.transition(now_ms, GroupState::PreparingRebalance, out);
     }
 
+    /// Completes the join phase when every member (and no pending one) has joined, whatever
+    /// the join timer (`GroupMetadataManager`'s member-removal paths).
+    fn complete_join_if_all_joined(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        if self.state == GroupState::PreparingRebalance && self.has_all_members_joined() {
+            self.complete_join(now_ms, out);
+        }
+    }
+
     fn try_complete_join(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         if self.state == GroupState::PreparingRebalance
             && matches!(self.join_timer, Some(JoinTimer::Rebalance { .. }))
@@ -847,6 +865,7 @@ impl GroupCoordinator {
                 continue;
             };
             m.session_deadline_ms = now_ms.saturating_add(m.session_timeout_ms);
+            m.is_new = false;
             let to = m.endpoint.clone();
             let resp = Response::JoinGroup {
                 error: ErrorCode::None,
@@ -872,6 +891,19 @@ impl GroupCoordinator {
         let Some(removed) = self.members.remove(member_id) else {
             return;
         };
+        if let Some(corr) = removed.awaiting_join {
+            // A new member timing out with its JoinGroup parked gets UNKNOWN_MEMBER_ID, so that
+            // a consumer still alive joins again (`removeMemberAndUpdateClassicGroup`).
+            let resp = Response::JoinGroup {
+                error: ErrorCode::UnknownMemberId,
+                generation_id: -1,
+                protocol_name: None,
+                leader: String::new(),
+                member_id: String::new(),
+                members: Vec::new(),
+            };
+            self.respond(now_ms, removed.endpoint.clone(), corr, resp, out);
+        }
         out.push(Output::MemberRemoved {
             group_id: self.group_id.clone(),
             client_id: removed.client_id,
@@ -909,7 +941,9 @@ impl GroupCoordinator {
                 &format!("removing member {member_id}: {reason}"),
                 out,
             ),
-            GroupState::PreparingRebalance => self.try_complete_join(now_ms, out),
+            // `removeMemberAndUpdateClassicGroup`: complete the join if everyone left has joined,
+            // also during the initial delay.
+            GroupState::PreparingRebalance => self.complete_join_if_all_joined(now_ms, out),
             GroupState::Empty | GroupState::Dead => {}
         }
     }
@@ -1441,12 +1475,13 @@ impl GroupCoordinator {
             protocols: a.protocols.clone(),
             session_timeout_ms: a.session_timeout_ms,
             rebalance_timeout_ms: a.rebalance_timeout_ms,
-            session_deadline_ms: now_ms.saturating_add(a.session_timeout_ms),
+            session_deadline_ms: now_ms.saturating_add(NEW_MEMBER_JOIN_TIMEOUT_MS),
             awaiting_join: Some(corr),
             awaiting_sync: None,
             assignment: Vec::new(),
             join_seq: self.join_seq,
             group_instance_id: a.group_instance_id.map(str::to_string),
+            is_new: true,
         };
         self.members.insert(a.member_id.clone(), member);
         if self.leader.is_none() {
@@ -1600,15 +1635,17 @@ impl GroupCoordinator {
                 },
                 &mut out,
             );
-            self.try_complete_join(now_ms, &mut out);
+            // `removePendingMemberAndUpdateClassicGroup`: a MEMBER_ID_REQUIRED id that times out
+            // completes a join phase it alone was holding up, also during the initial delay.
+            self.complete_join_if_all_joined(now_ms, &mut out);
         }
         // Session expiry (members parked in join/sync have a satisfied heartbeat).
         let expired: Vec<(String, u64)> = self
             .members
             .values()
             .filter(|m| {
-                m.awaiting_join.is_none()
-                    && m.awaiting_sync.is_none()
+                // `hasSatisfiedHeartbeat`: a new member can expire even while awaiting join.
+                (m.is_new || (m.awaiting_join.is_none() && m.awaiting_sync.is_none()))
                     && m.session_deadline_ms <= now_ms
             })
             .map(|m| (m.member_id.clone(), m.session_timeout_ms))
