@@ -584,3 +584,15 @@ fn a_new_member_parked_in_join_expires_after_the_new_member_join_timeout() {
     assert!(!c.members().contains_key(&nm), "the new member expired");
     assert!(responses(&out).iter().any(|(to, _, r)| *to == Endpoint::Client("n".into()) && r.error() == ErrorCode::UnknownMemberId), "{out:#?}");
 }
+
+/// A coordinator still loading the group from `__consumer_offsets` answers
+/// COORDINATOR_LOAD_IN_PROGRESS (retriable) until it is done; FindCoordinator is not its to answer.
+#[test]
+fn a_loading_coordinator_answers_coordinator_load_in_progress() {
+    let mut c = coordinator();
+    c.set_loading_until(100);
+    let out = c.handle_message(50, &msg("a", 1, join("", "a", &["range"])));
+    assert_eq!(only_response(&out).error(), ErrorCode::CoordinatorLoadInProgress);
+    let out = c.handle_message(100, &msg("a", 2, join("", "a", &["range"])));
+    assert_eq!(only_response(&out).error(), ErrorCode::MemberIdRequired, "loaded");
+}

@@ -204,6 +204,10 @@ pub struct GroupCoordinator {
     /// Offset tombstones were written at this check; the next check is one interval later.
     #[serde(default)]
     expired_at_ms: Option<u64>,
+    /// Until then the coordinator is still loading the group from `__consumer_offsets` and
+    /// answers COORDINATOR_LOAD_IN_PROGRESS.
+    #[serde(default)]
+    loading_until_ms: Option<u64>,
     join_seq: u64,
     transitions: Vec<(u64, GroupState, GroupState)>,
 }
@@ -271,6 +275,7 @@ impl GroupCoordinator {
             join_seq: 0,
             state_since_ms: 0,
             expired_at_ms: None,
+            loading_until_ms: None,
             transitions: Vec::new(),
         })
     }
@@ -462,6 +467,12 @@ impl GroupCoordinator {
     pub fn pending_members(&self) -> &VecMap<String, u64> {
         &self.pending_members
     }
+    /// The group is being loaded until `until_ms` (the time to read its `__consumer_offsets`
+    /// partition): requests get COORDINATOR_LOAD_IN_PROGRESS until then.
+    pub fn set_loading_until(&mut self, until_ms: u64) {
+        self.loading_until_ms = Some(until_ms);
+    }
+
     /// Committed offsets.
     pub fn committed(&self) -> &VecMap<TopicPartition, CommittedOffset> {
         &self.committed
@@ -966,6 +977,10 @@ impl GroupCoordinator {
                 req.error_response(ErrorCode::NotCoordinator),
                 &mut out,
             );
+            return out;
+        }
+        if self.loading_until_ms.is_some_and(|t| now_ms < t) && !matches!(req, Request::FindCoordinator { .. }) {
+            self.respond(now_ms, from, corr, req.error_response(ErrorCode::CoordinatorLoadInProgress), &mut out);
             return out;
         }
         if self.state == GroupState::Dead && !matches!(req, Request::OffsetFetch { .. }) {

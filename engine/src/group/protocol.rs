@@ -70,6 +70,9 @@ pub enum ErrorCode {
     GroupIdNotFound,
     /// `FENCED_INSTANCE_ID` (82): another member now holds this `group.instance.id` (KIP-345).
     FencedInstanceId,
+    /// `COORDINATOR_LOAD_IN_PROGRESS` (14): the coordinator is still loading the group from
+    /// `__consumer_offsets`; retriable.
+    CoordinatorLoadInProgress,
     /// `GROUP_MAX_SIZE_REACHED` (81): the group already has `group.max.size` members (fatal for
     /// the joining consumer).
     GroupMaxSizeReached,
@@ -91,6 +94,7 @@ impl ErrorCode {
             ErrorCode::MemberIdRequired => 79,
             ErrorCode::FencedInstanceId => 82,
             ErrorCode::GroupMaxSizeReached => 81,
+            ErrorCode::CoordinatorLoadInProgress => 14,
         }
     }
 
@@ -109,6 +113,7 @@ impl ErrorCode {
             ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
             ErrorCode::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
+            ErrorCode::CoordinatorLoadInProgress => "COORDINATOR_LOAD_IN_PROGRESS",
         }
     }
 

@@ -1511,11 +1511,13 @@ impl ConsumerClient {
                     self.send_join(now_ms, &mut out);
                 }
                 ErrorCode::RebalanceInProgress => self.send_join(now_ms, &mut out),
+                // Retriable: the next poll sends the JoinGroup again.
+                ErrorCode::CoordinatorLoadInProgress => {}
                 fatal => self.fail(now_ms, *fatal, &mut out),
             },
             Response::SyncGroup { error, partitions } => match error {
                 ErrorCode::None => self.on_join_complete(now_ms, partitions, &mut out),
-                ErrorCode::RebalanceInProgress => self.send_join(now_ms, &mut out),
+                ErrorCode::RebalanceInProgress | ErrorCode::CoordinatorLoadInProgress => self.send_join(now_ms, &mut out),
                 ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
                     self.reset_generation(now_ms, *error == ErrorCode::UnknownMemberId, &mut out);
                     self.on_join_prepare(now_ms, &mut out);

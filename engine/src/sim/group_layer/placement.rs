@@ -33,6 +33,9 @@ pub(super) enum WriteKind {
     Metadata { generation_id: i32, record: CoordinatorRecord, sync: bool },
 }
 
+/// The least time a broker takes to load a group when it becomes its coordinator.
+const COORDINATOR_LOAD_BASE_MS: u64 = 10;
+
 impl GroupLayer {
     /// Loads/unloads coordinators whose `__consumer_offsets` leader changed. Returns whether
     /// anything moved.
@@ -97,7 +100,10 @@ impl GroupLayer {
             offsets_retention_check_interval_ms: self.offsets_retention_check_interval_ms,
             ..g.config.coordinator_config()
         }, seed, ctx.now_ms, records.iter()) {
-            Ok((c, out)) => {
+            Ok((mut c, out)) => {
+                // Reading the partition takes time: about 100 records per ms (a GroupLab model).
+                let records = cluster.coordinator_log_offsets(gid).map_or(0, |(_, leo)| leo);
+                c.set_loading_until(ctx.now_ms.saturating_add(COORDINATOR_LOAD_BASE_MS + records / 100));
                 if let Some(g) = self.groups.get_mut(gid) {
                     g.coordinator_deadline_ms = c.next_deadline_ms();
                     g.coordinator = Some(c);
