@@ -841,3 +841,29 @@ fn committed_offsets_expire_after_the_group_has_been_empty_for_the_retention() {
     assert_eq!(run(100_000), (false, 0), "within the retention the consumer resumes at offset 50");
     assert_eq!(run(200_000), (true, 50), "expired: earliest again, the 50 records are processed twice");
 }
+
+/// `updateStaticMemberThenRebalanceOrCompleteJoin` answers the rejoining static member once
+/// the GroupMetadata record naming its new member id is committed (replicated), not at once.
+#[test]
+fn a_replaced_static_member_is_answered_after_its_group_metadata_is_replicated() {
+    let mut sim = sim_with_topic(5, 6);
+    static_group(&mut sim);
+    sim.apply(Command::CrashConsumer { client_id: "S2".into() }).unwrap();
+    sim.advance_to(25_000);
+    while sim.poll_event().is_some() {}
+    sim.apply(Command::RestartConsumer { client_id: "S2".into() }).unwrap();
+    let (mut replaced, mut joined) = (None, None);
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= 30_000) {
+        sim.advance_to(d);
+        while let Some(e) = sim.poll_event() {
+            match e.group() {
+                Some(grouplab_engine::group::GroupEvent::StaticMemberReplaced { .. }) => replaced = Some(e.at_ms),
+                Some(grouplab_engine::group::GroupEvent::JoinedGeneration { client_id, .. }) if client_id == "S2" => joined = joined.or(Some(e.at_ms)),
+                _ => {}
+            }
+        }
+    }
+    let (replaced, joined) = (replaced.unwrap(), joined.unwrap());
+    // One network hop is 5 ms; the replication of the record takes at least a follower fetch round (50 ms).
+    assert!(joined - replaced >= 50, "answered {} ms after the replacement", joined - replaced);
+}

@@ -29,8 +29,10 @@ pub(super) enum WriteKind {
     /// Offset commits of `member_id` (empty: found above the HW when the group was loaded), with
     /// the held response and `Committed` events.
     Commit { member_id: String, offsets: Vec<(TopicPartition, i64)>, held: Vec<Output> },
-    /// A GroupMetadata value; `sync`: the leader's SyncGroup waits for it.
-    Metadata { generation_id: i32, record: CoordinatorRecord, sync: bool },
+    /// A GroupMetadata value; `sync`: the leader's SyncGroup waits for it; `held`: the
+    /// JoinGroup answer of a static member that replaced its old member id in Stable
+    /// (`updateStaticMemberThenRebalanceOrCompleteJoin` answers once the write commits).
+    Metadata { generation_id: i32, record: CoordinatorRecord, sync: bool, held: Vec<Output> },
 }
 
 /// The least time a broker takes to load a group when it becomes its coordinator.
@@ -193,6 +195,9 @@ impl GroupLayer {
         let mut start_offset = u64::MAX;
         let mut failed: Option<ErrorCode> = None;
         let mut member_id = String::new();
+        let mut metadata_write: Option<PendingWrite> = None;
+        let mut metadata_at = 0u64;
+        let mut held_joins: Vec<Output> = Vec::new();
         for o in out {
             match o {
                 Output::AppendRecord(CoordinatorRecord::OffsetCommit { group_id, tp, offset, .. }) => {
@@ -214,13 +219,13 @@ impl GroupLayer {
                     let sync = self.groups.get(gid).and_then(|g| g.coordinator.as_ref()).and_then(GroupCoordinator::awaiting_group_metadata) == Some(generation_id);
                     match cluster.append_group_metadata(ctx, gid, generation_id) {
                         Ok(a) => {
-                            let w = PendingWrite {
+                            metadata_write = Some(PendingWrite {
                                 end_offset: a.first_offset + a.count,
                                 appended_at_ms: now,
                                 deadline_ms: sync.then(|| now.saturating_add(timeout)),
-                                kind: WriteKind::Metadata { generation_id, record: r, sync },
-                            };
-                            self.push_write(cluster, gid, a.first_offset, w);
+                                kind: WriteKind::Metadata { generation_id, record: r, sync, held: Vec::new() },
+                            });
+                            metadata_at = a.first_offset;
                         }
                         Err(e) if sync => {
                             let more = match self.groups.get_mut(gid).and_then(|g| g.coordinator.as_mut()) {
@@ -238,8 +243,18 @@ impl GroupLayer {
                     held.push(Output::Event { at_ms, event: GroupEvent::Committed { group_id, member_id: m, tp, offset } });
                 }
                 Output::Send(m) if matches!(m.body, Body::Response(Response::OffsetCommit { .. })) => held.push(Output::Send(m)),
+                Output::Send(m) if matches!(m.body, Body::Response(Response::JoinGroup { .. })) && metadata_write.is_some() => held_joins.push(Output::Send(m)),
                 other => rest.push(other),
             }
+        }
+        if let Some(mut w) = metadata_write {
+            if let WriteKind::Metadata { held, sync, .. } = &mut w.kind {
+                if !held_joins.is_empty() && !*sync {
+                    w.deadline_ms = Some(now.saturating_add(timeout));
+                }
+                *held = held_joins;
+            }
+            self.push_write(cluster, gid, metadata_at, w);
         }
         if let Some(error) = failed {
             // The write failed: answer now with the mapped error; records already appended may
@@ -319,7 +334,14 @@ impl GroupLayer {
                             }
                         }
                     }
-                    WriteKind::Metadata { generation_id, record, sync } => {
+                    WriteKind::Metadata { generation_id, record, sync, held } => {
+                        for o in held {
+                            if let (Output::Send(mut m), true) = (o, alive) {
+                                m.sent_at_ms = now;
+                                m.deliver_at_ms = now.saturating_add(latency);
+                                out.push(Output::Send(m));
+                            }
+                        }
                         if let Some(g) = self.groups.get_mut(&gid) {
                             g.metadata = Some(record);
                             if sync {
@@ -376,7 +398,18 @@ impl GroupLayer {
                         events.push(GroupEvent::CommitNotPersisted { group_id: gid.to_string(), tp: tp.clone(), offset: *offset, error: "REQUEST_TIMED_OUT".into() });
                     }
                 }
-                WriteKind::Metadata { generation_id, sync, .. } => {
+                WriteKind::Metadata { generation_id, sync, held, .. } => {
+                    // The static member's JoinGroup: the write timed out (COORDINATOR_NOT_AVAILABLE).
+                    for o in std::mem::take(held) {
+                        if let (Output::Send(mut m), true) = (o, alive) {
+                            if let Body::Response(Response::JoinGroup { error, .. }) = &mut m.body {
+                                *error = ErrorCode::CoordinatorNotAvailable;
+                            }
+                            m.sent_at_ms = now;
+                            m.deliver_at_ms = now.saturating_add(latency);
+                            out.push(Output::Send(m));
+                        }
+                    }
                     if *sync {
                         *sync = false;
                         if let Some(c) = g.coordinator.as_mut() {
@@ -405,13 +438,20 @@ impl GroupLayer {
         let writes = std::mem::take(&mut g.writes);
         let _ = cluster;
         for w in writes {
-            if let WriteKind::Commit { held, .. } = w.kind {
+            let held = match w.kind {
+                WriteKind::Commit { held, .. } | WriteKind::Metadata { held, .. } => held,
+            };
+            {
                 for o in held {
                     if let (Output::Send(mut m), true) = (o, alive) {
-                        if let Body::Response(Response::OffsetCommit { results }) = &mut m.body {
-                            for (_, e) in results.iter_mut() {
-                                *e = ErrorCode::NotCoordinator;
+                        match &mut m.body {
+                            Body::Response(Response::OffsetCommit { results }) => {
+                                for (_, e) in results.iter_mut() {
+                                    *e = ErrorCode::NotCoordinator;
+                                }
                             }
+                            Body::Response(Response::JoinGroup { error, .. }) => *error = ErrorCode::NotCoordinator,
+                            _ => {}
                         }
                         m.sent_at_ms = now;
                         m.deliver_at_ms = now.saturating_add(latency);
