@@ -86,13 +86,16 @@ impl GroupLayer {
             return;
         };
         let mut records: Vec<CoordinatorRecord> = g.metadata.iter().cloned().collect();
-        for ((topic, partition), offset) in cluster.committed_offsets(gid) {
+        // The committed records below the HW, in log order (tombstones included): the commit
+        // timestamp is the record's. GroupLab's consumers commit no metadata string.
+        let hw = cluster.coordinator_log_offsets(gid).map_or(0, |(hw, _)| hw);
+        for (_, (topic, partition), value, ts) in cluster.offset_commit_records(gid, 0, hw) {
             records.push(CoordinatorRecord::OffsetCommit {
                 group_id: gid.to_string(),
                 tp: TopicPartition::new(topic, partition),
-                offset: offset as i64,
+                offset: value as i64,
                 metadata: String::new(),
-                commit_timestamp_ms: ctx.now_ms,
+                commit_timestamp_ms: ts,
             });
         }
         let seed = ctx.rng.next_u64();
