@@ -867,3 +867,23 @@ fn a_replaced_static_member_is_answered_after_its_group_metadata_is_replicated()
     // One network hop is 5 ms; the replication of the record takes at least a follower fetch round (50 ms).
     assert!(joined - replaced >= 50, "answered {} ms after the replacement", joined - replaced);
 }
+
+/// The view lists the group-protocol messages in flight (issue 13: the picture draws them):
+/// a consumer's JoinGroup on its way to the coordinator, then the answer on its way back, with
+/// send and delivery times one network latency apart.
+#[test]
+fn the_view_lists_the_messages_in_flight() {
+    let mut sim = sim_with_topic(3, 2);
+    create_group(&mut sim, "g", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    let mut seen = Vec::new();
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= 5_000) {
+        sim.advance_to(d);
+        for m in sim.view().messages {
+            assert!(m.deliver_at_ms >= sim.now_ms() && m.sent_at_ms <= sim.now_ms(), "{m:?}");
+            seen.push((m.api.clone(), m.response, m.from.clone(), m.to.clone(), m.error.clone()));
+        }
+    }
+    assert!(seen.iter().any(|(api, resp, from, to, _)| api == "JoinGroup" && !resp && from == "client A" && to.starts_with("broker ")), "{seen:?}");
+    assert!(seen.iter().any(|(api, resp, _, to, e)| api == "JoinGroup" && *resp && to == "client A" && e.as_deref() == Some("MEMBER_ID_REQUIRED")), "{seen:?}");
+}

@@ -22,6 +22,9 @@ pub struct View {
     /// Why `__consumer_offsets` does not exist (too few brokers for
     /// `offsets.topic.replication.factor`): groups cannot find a coordinator.
     pub offsets_topic_error: Option<String>,
+    /// Group-protocol messages on their way, earliest delivery first (at most
+    /// [`MAX_MESSAGES_IN_VIEW`]): what a picture draws in flight.
+    pub messages: Vec<MessageView>,
 }
 
 /// One broker.
@@ -314,4 +317,28 @@ pub struct ProducerView {
     pub pending: u64,
     /// Batches awaiting acknowledgement.
     pub in_flight: u64,
+}
+
+/// Most in-flight messages a [`View`] lists.
+pub const MAX_MESSAGES_IN_VIEW: usize = 200;
+
+/// A group-protocol request or response in flight between a consumer and a broker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MessageView {
+    /// Kafka's API name (`JoinGroup`, `Heartbeat`, `OffsetCommit` …).
+    pub api: String,
+    /// A response (from the broker) rather than a request.
+    pub response: bool,
+    /// Sender: `client <id>`, `broker <id>` or `any broker`.
+    pub from: String,
+    /// Receiver, as `from`.
+    pub to: String,
+    /// Correlation id (pairs a response with its request).
+    pub correlation_id: u64,
+    /// When it was sent.
+    pub sent_at_ms: u64,
+    /// When it arrives.
+    pub deliver_at_ms: u64,
+    /// A response's error (Kafka's name), if not NONE.
+    pub error: Option<String>,
 }

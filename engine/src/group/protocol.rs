@@ -387,6 +387,19 @@ pub enum Response {
 }
 
 impl Response {
+    /// Kafka's API name of the request it answers.
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            Response::FindCoordinator { .. } => "FindCoordinator",
+            Response::JoinGroup { .. } => "JoinGroup",
+            Response::SyncGroup { .. } => "SyncGroup",
+            Response::Heartbeat { .. } => "Heartbeat",
+            Response::LeaveGroup { .. } => "LeaveGroup",
+            Response::OffsetCommit { .. } => "OffsetCommit",
+            Response::OffsetFetch { .. } => "OffsetFetch",
+        }
+    }
+
     /// The top-level (or first partition's) error.
     pub fn error(&self) -> ErrorCode {
         match self {

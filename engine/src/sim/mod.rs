@@ -532,6 +532,7 @@ impl Sim {
                 .collect(),
             events_dropped: self.events.dropped(),
             offsets_topic_error: self.offsets_topic_error.clone(),
+            messages: self.groups.message_views(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! coordinate the group get NOT_COORDINATOR. Consumers fetch from the cluster through
 //! [`ClusterSource`].
 
+use crate::api::view::{MessageView, MAX_MESSAGES_IN_VIEW};
 use crate::cluster::Cluster;
 use crate::group::client::{PartitionOffsets, PartitionSource};
 use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Response, TopicPartition};
@@ -154,6 +155,30 @@ impl MessageQueue {
 }
 
 impl GroupLayer {
+    /// The messages in flight, earliest delivery first (at most [`MAX_MESSAGES_IN_VIEW`]).
+    pub fn message_views(&self) -> Vec<MessageView> {
+        self.queue
+            .iter()
+            .take(MAX_MESSAGES_IN_VIEW)
+            .map(|(_, _, m)| {
+                let (api, response, error) = match &m.body {
+                    Body::Request(r) => (r.api_name(), false, None),
+                    Body::Response(r) => (r.api_name(), true, Some(r.error()).filter(|e| *e != ErrorCode::None).map(|e| e.name().to_string())),
+                };
+                MessageView {
+                    api: api.to_string(),
+                    response,
+                    from: m.from.to_string(),
+                    to: m.to.to_string(),
+                    correlation_id: m.correlation_id,
+                    sent_at_ms: m.sent_at_ms,
+                    deliver_at_ms: m.deliver_at_ms,
+                    error,
+                }
+            })
+            .collect()
+    }
+
     /// Answers a request: the response arrives after `latency_ms`.
     fn respond(&mut self, now: u64, from: Endpoint, to: Endpoint, corr: u64, latency_ms: u64, resp: Response) {
         self.enqueue(
