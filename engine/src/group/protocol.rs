@@ -182,6 +182,40 @@ pub struct OffsetCommitEntry {
     pub metadata: String,
 }
 
+/// The group APIs a consumer uses (Kafka's `ApiKeys`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Api {
+    /// FindCoordinator (key type GROUP).
+    FindCoordinator,
+    /// JoinGroup.
+    JoinGroup,
+    /// SyncGroup.
+    SyncGroup,
+    /// Heartbeat.
+    Heartbeat,
+    /// LeaveGroup.
+    LeaveGroup,
+    /// OffsetCommit.
+    OffsetCommit,
+    /// OffsetFetch.
+    OffsetFetch,
+}
+
+impl Api {
+    /// Kafka's name of the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::FindCoordinator => "FindCoordinator",
+            Api::JoinGroup => "JoinGroup",
+            Api::SyncGroup => "SyncGroup",
+            Api::Heartbeat => "Heartbeat",
+            Api::LeaveGroup => "LeaveGroup",
+            Api::OffsetCommit => "OffsetCommit",
+            Api::OffsetFetch => "OffsetFetch",
+        }
+    }
+}
+
 /// Requests a consumer sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
@@ -284,16 +318,16 @@ impl Request {
         }
     }
 
-    /// Kafka's API name (`ApiKeys`).
-    pub fn api_name(&self) -> &'static str {
+    /// The API of the request (`ApiKeys`).
+    pub fn api(&self) -> Api {
         match self {
-            Request::FindCoordinator { .. } => "FindCoordinator",
-            Request::JoinGroup { .. } => "JoinGroup",
-            Request::SyncGroup { .. } => "SyncGroup",
-            Request::Heartbeat { .. } => "Heartbeat",
-            Request::LeaveGroup { .. } => "LeaveGroup",
-            Request::OffsetCommit { .. } => "OffsetCommit",
-            Request::OffsetFetch { .. } => "OffsetFetch",
+            Request::FindCoordinator { .. } => Api::FindCoordinator,
+            Request::JoinGroup { .. } => Api::JoinGroup,
+            Request::SyncGroup { .. } => Api::SyncGroup,
+            Request::Heartbeat { .. } => Api::Heartbeat,
+            Request::LeaveGroup { .. } => Api::LeaveGroup,
+            Request::OffsetCommit { .. } => Api::OffsetCommit,
+            Request::OffsetFetch { .. } => Api::OffsetFetch,
         }
     }
 
@@ -387,16 +421,16 @@ pub enum Response {
 }
 
 impl Response {
-    /// Kafka's API name of the request it answers.
-    pub fn api_name(&self) -> &'static str {
+    /// The API of the request it answers.
+    pub fn api(&self) -> Api {
         match self {
-            Response::FindCoordinator { .. } => "FindCoordinator",
-            Response::JoinGroup { .. } => "JoinGroup",
-            Response::SyncGroup { .. } => "SyncGroup",
-            Response::Heartbeat { .. } => "Heartbeat",
-            Response::LeaveGroup { .. } => "LeaveGroup",
-            Response::OffsetCommit { .. } => "OffsetCommit",
-            Response::OffsetFetch { .. } => "OffsetFetch",
+            Response::FindCoordinator { .. } => Api::FindCoordinator,
+            Response::JoinGroup { .. } => Api::JoinGroup,
+            Response::SyncGroup { .. } => Api::SyncGroup,
+            Response::Heartbeat { .. } => Api::Heartbeat,
+            Response::LeaveGroup { .. } => Api::LeaveGroup,
+            Response::OffsetCommit { .. } => Api::OffsetCommit,
+            Response::OffsetFetch { .. } => Api::OffsetFetch,
         }
     }
 

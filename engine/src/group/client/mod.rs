@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::coordinator::CONSUMER_PROTOCOL_TYPE;
 use super::event::GroupEvent;
-use super::protocol::{Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition};
+use super::protocol::{Api, Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition};
 use super::output::Output;
 use super::GroupError;
 
@@ -467,17 +467,6 @@ pub enum ClientLifecycle {
     Crashed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum Api {
-    FindCoordinator,
-    JoinGroup,
-    SyncGroup,
-    Heartbeat,
-    LeaveGroup,
-    OffsetCommit,
-    OffsetFetch,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Inflight {
     api: Api,
@@ -782,19 +771,10 @@ impl ConsumerClient {
     }
 
     fn send(&mut self, now_ms: u64, req: Request, out: &mut Vec<Output>) -> Option<u64> {
-        let (api, to) = match &req {
-            Request::FindCoordinator { .. } => (Api::FindCoordinator, Endpoint::AnyBroker),
-            other => {
-                let api = match other {
-                    Request::JoinGroup { .. } => Api::JoinGroup,
-                    Request::SyncGroup { .. } => Api::SyncGroup,
-                    Request::Heartbeat { .. } => Api::Heartbeat,
-                    Request::LeaveGroup { .. } => Api::LeaveGroup,
-                    Request::OffsetCommit { .. } => Api::OffsetCommit,
-                    _ => Api::OffsetFetch,
-                };
-                (api, Endpoint::Broker(self.coordinator?))
-            }
+        let api = req.api();
+        let to = match api {
+            Api::FindCoordinator => Endpoint::AnyBroker,
+            _ => Endpoint::Broker(self.coordinator?),
         };
         let corr = self.next_correlation_id;
         self.next_correlation_id += 1;

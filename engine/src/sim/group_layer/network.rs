@@ -162,11 +162,11 @@ impl GroupLayer {
             .take(MAX_MESSAGES_IN_VIEW)
             .map(|(_, _, m)| {
                 let (api, response, error) = match &m.body {
-                    Body::Request(r) => (r.api_name(), false, None),
-                    Body::Response(r) => (r.api_name(), true, Some(r.error()).filter(|e| *e != ErrorCode::None).map(|e| e.name().to_string())),
+                    Body::Request(r) => (r.api(), false, None),
+                    Body::Response(r) => (r.api(), true, Some(r.error()).filter(|e| *e != ErrorCode::None).map(|e| e.name().to_string())),
                 };
                 MessageView {
-                    api: api.to_string(),
+                    api: api.name().to_string(),
                     response,
                     from: m.from.to_string(),
                     to: m.to.to_string(),
