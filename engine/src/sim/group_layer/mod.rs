@@ -154,8 +154,6 @@ pub struct GroupLayer {
     /// In-flight messages by `(deliver_at_ms, seq)`, with the last `seq` and the dropped count.
     queue: MessageQueue,
     next_client_n: u32,
-    /// `u128`, not `u64`: shares its `BTreeSet` code with `consumer_due`.
-    scheduled: BTreeSet<u128>,
     /// Delivery ledger, ownership timeline, losses, key order and violations.
     audit: Audit,
     /// The layer's one wake-up timer (at its next deadline).
@@ -558,15 +556,9 @@ impl GroupLayer {
             return;
         };
         let d = d.max(ctx.now_ms);
-        if self
-            .scheduled
-            .iter()
-            .next()
-            .is_some_and(|first| *first <= u128::from(d))
-        {
+        if self.timers.next_deadline_ms().is_some_and(|first| first <= d) {
             return;
         }
-        self.scheduled.insert(u128::from(d));
         self.timers.schedule(ctx, d, ());
     }
 
@@ -597,7 +589,6 @@ impl GroupLayer {
     /// The wake-up fired: deliver due messages and run due timeouts.
     fn on_timer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) {
         let now = ctx.now_ms;
-        self.scheduled.retain(|t| *t > u128::from(now));
         self.sync_coordinators(ctx, cluster);
         for _ in 0..MAX_STEPS_PER_WAKEUP {
             if let Some(msg) = self.queue.pop_due(now) {
