@@ -36,14 +36,6 @@ pub enum EventKind {
 }
 
 impl Event {
-    /// The JSON tag of its kind (`"leader_elected"`, `"rebalance_completed"` …).
-    pub fn type_name(&self) -> String {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(m)) => m.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_string(),
-            _ => String::new(),
-        }
-    }
-
     /// The group event, if it is one.
     pub fn group(&self) -> Option<&GroupEvent> {
         match &self.kind {
@@ -106,7 +98,6 @@ mod tests {
             kind: EventKind::Cluster(ClusterEvent::BrokerFenced { broker: 2 }),
         };
         assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"at_ms":7,"type":"broker_fenced","broker":2}"#);
-        assert_eq!(e.type_name(), "broker_fenced");
         let g = GroupEvent::StateChanged {
             group_id: "g".into(),
             from: GroupState::Empty,
