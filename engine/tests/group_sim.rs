@@ -887,3 +887,36 @@ fn the_view_lists_the_messages_in_flight() {
     assert!(seen.iter().any(|(api, resp, from, to, _)| api == "JoinGroup" && !resp && from == "client A" && to.starts_with("broker ")), "{seen:?}");
     assert!(seen.iter().any(|(api, resp, _, to, e)| api == "JoinGroup" && *resp && to == "client A" && e.as_deref() == Some("MEMBER_ID_REQUIRED")), "{seen:?}");
 }
+
+/// After a rebalance, the message history holds its exchange in delivery order, per group: the
+/// first JoinGroup answered MEMBER_ID_REQUIRED, the rejoin, SyncGroup, then heartbeats; each
+/// response after its request (same correlation id, later delivery). Another group's
+/// messages are not listed under this one.
+#[test]
+fn the_message_history_keeps_a_rebalance_exchange() {
+    let mut sim = sim_with_topic(3, 2);
+    create_group(&mut sim, "g", GroupConfig::default());
+    create_group(&mut sim, "h", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "h", "B");
+    sim.advance_to(10_000);
+    let all = sim.message_history(Some("g"), 0, 10_000);
+    assert!(all.iter().all(|m| m.group_id == "g" && m.client_id == "A"), "{all:?}");
+    let kinds: Vec<(&str, bool)> = all.iter().map(|m| (m.api.as_str(), m.response)).collect();
+    let pos = |k: (&str, bool)| kinds.iter().position(|x| *x == k).unwrap_or_else(|| panic!("{k:?} missing in {kinds:?}"));
+    assert!(pos(("FindCoordinator", false)) < pos(("FindCoordinator", true)));
+    assert!(pos(("FindCoordinator", true)) < pos(("JoinGroup", false)));
+    assert_eq!(all.iter().find(|m| m.api == "JoinGroup" && m.response).unwrap().error.as_deref(), Some("MEMBER_ID_REQUIRED"));
+    assert!(pos(("JoinGroup", true)) < pos(("SyncGroup", false)) && pos(("SyncGroup", true)) < pos(("Heartbeat", false)));
+    for r in all.iter().filter(|m| m.response) {
+        let q = all.iter().find(|q| !q.response && q.correlation_id == r.correlation_id).expect("its request");
+        assert!(q.deliver_at_ms <= r.sent_at_ms && r.sent_at_ms < r.deliver_at_ms, "{q:?} {r:?}");
+    }
+    assert!(all.windows(2).all(|w| w[0].deliver_at_ms <= w[1].deliver_at_ms));
+    assert!(sim.message_history(Some("h"), 0, 10_000).iter().all(|m| m.client_id == "B"));
+    assert!(sim.message_history(Some("g"), 20_000, 30_000).is_empty(), "nothing delivered after now");
+    // Bounded: a long run keeps the last MESSAGE_HISTORY deliveries only.
+    sim.advance_to(3_600_000);
+    let kept = sim.message_history(None, 0, u64::MAX).len();
+    assert_eq!(kept, grouplab_engine::sim::group_layer::MESSAGE_HISTORY);
+}

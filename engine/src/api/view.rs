@@ -329,6 +329,10 @@ pub struct MessageView {
     pub api: String,
     /// A response (from the broker) rather than a request.
     pub response: bool,
+    /// The group of the consumer at one end.
+    pub group_id: String,
+    /// That consumer's `client.id`.
+    pub client_id: String,
     /// Sender: `client <id>`, `broker <id>` or `any broker`.
     pub from: String,
     /// Receiver, as `from`.
@@ -337,7 +341,7 @@ pub struct MessageView {
     pub correlation_id: u64,
     /// When it was sent.
     pub sent_at_ms: u64,
-    /// When it arrives.
+    /// When it arrives (or arrived, in [`crate::Sim::message_history`]).
     pub deliver_at_ms: u64,
     /// A response's error (Kafka's name), if not NONE.
     pub error: Option<String>,

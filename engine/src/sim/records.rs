@@ -66,6 +66,14 @@ impl Sim {
         Some(p.leader_log().map_or((0, 0, 0), |l| (l.log_start_offset(), l.high_watermark(), l.log_end_offset())))
     }
 
+    /// Group-protocol messages of `group_id` (every group when `None`) delivered in
+    /// `[from_ms, until_ms]`, oldest first: what a sequence diagram of a rebalance draws. The
+    /// layer remembers the last [`crate::sim::group_layer::MESSAGE_HISTORY`] deliveries; a seek rebuilds them
+    /// exactly, so seek to the moment to see its exchange.
+    pub fn message_history(&self, group_id: Option<&str>, from_ms: u64, until_ms: u64) -> Vec<crate::MessageView> {
+        self.groups.message_history(group_id, from_ms, until_ms)
+    }
+
     /// The consumer groups part of [`Sim::view`] alone (cheaper when only groups are needed).
     pub fn group_views(&self) -> Vec<crate::GroupView> {
         self.groups.views(&self.cluster)

@@ -43,7 +43,8 @@ mod view;
 
 use audit::Audit;
 use placement::PendingWrite;
-use network::MessageQueue;
+use network::{MessageHistory, MessageQueue};
+pub use network::MESSAGE_HISTORY;
 pub use network::ClusterSource;
 
 /// Groups.
@@ -153,6 +154,8 @@ pub struct GroupLayer {
     consumer_due: BTreeSet<u128>,
     /// In-flight messages by `(deliver_at_ms, seq)`, with the last `seq` and the dropped count.
     queue: MessageQueue,
+    /// The last messages delivered (for sequence diagrams; never read by the simulation).
+    history: MessageHistory,
     next_client_n: u32,
     /// Delivery ledger, ownership timeline, losses, key order and violations.
     audit: Audit,

@@ -5,6 +5,8 @@
 //! [`ClusterSource`].
 
 use crate::api::view::{MessageView, MAX_MESSAGES_IN_VIEW};
+use crate::group::protocol::Api;
+use std::collections::VecDeque;
 use crate::cluster::Cluster;
 use crate::group::client::{PartitionOffsets, PartitionSource};
 use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Response, TopicPartition};
@@ -154,29 +156,140 @@ impl MessageQueue {
     }
 }
 
+/// Most delivered messages the layer remembers ([`MessageHistory`]).
+pub const MESSAGE_HISTORY: usize = 1_024;
+
+/// One delivered message, compact (no allocation): what a sequence diagram draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Delivered {
+    api: Api,
+    response: bool,
+    error: ErrorCode,
+    /// Slot of the consumer at one end ([`super::ConsumerRuntime::slot`]).
+    client_slot: u32,
+    /// The broker at the other end (`None`: any broker, i.e. the bootstrap servers).
+    broker: Option<u32>,
+    /// The consumer sent it (else the broker did).
+    from_client: bool,
+    correlation_id: u64,
+    sent_at_ms: u64,
+    delivered_at_ms: u64,
+}
+
+/// The last [`MESSAGE_HISTORY`] messages delivered, oldest first: a bounded ring, so a
+/// rebalance's exchange can be drawn after the fact (seek to it: a replay rebuilds the ring
+/// exactly). Observational only: nothing reads it back into the simulation.
+#[derive(Clone, Debug, Default)]
+pub(super) struct MessageHistory {
+    ring: VecDeque<Delivered>,
+}
+
+impl MessageHistory {
+    fn push(&mut self, d: Delivered) {
+        if self.ring.len() == MESSAGE_HISTORY {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(d);
+    }
+}
+
+/// `(api, response, error)` of a message body (the error only when not NONE).
+fn describe_body(body: &Body) -> (Api, bool, ErrorCode) {
+    match body {
+        Body::Request(r) => (r.api(), false, ErrorCode::None),
+        Body::Response(r) => (r.api(), true, r.error()),
+    }
+}
+
 impl GroupLayer {
+    /// The consumer at one end of a message (every message has one).
+    fn client_of(m: &Message) -> Option<&str> {
+        match (&m.from, &m.to) {
+            (Endpoint::Client(c), _) | (_, Endpoint::Client(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn message_view(&self, api: Api, response: bool, error: ErrorCode, client: &str, from_client: bool, broker: Option<u32>) -> MessageView {
+        let broker = broker.map_or_else(|| Endpoint::AnyBroker.to_string(), |b| Endpoint::Broker(b).to_string());
+        let client_end = Endpoint::Client(client.to_string()).to_string();
+        let (from, to) = if from_client { (client_end, broker) } else { (broker, client_end) };
+        MessageView {
+            api: api.name().to_string(),
+            response,
+            group_id: self.consumers.get(client).map(|rt| rt.group_id.clone()).unwrap_or_default(),
+            client_id: client.to_string(),
+            from,
+            to,
+            correlation_id: 0,
+            sent_at_ms: 0,
+            deliver_at_ms: 0,
+            error: (error != ErrorCode::None).then(|| error.name().to_string()),
+        }
+    }
+
     /// The messages in flight, earliest delivery first (at most [`MAX_MESSAGES_IN_VIEW`]).
     pub fn message_views(&self) -> Vec<MessageView> {
         self.queue
             .iter()
             .take(MAX_MESSAGES_IN_VIEW)
-            .map(|(_, _, m)| {
-                let (api, response, error) = match &m.body {
-                    Body::Request(r) => (r.api(), false, None),
-                    Body::Response(r) => (r.api(), true, Some(r.error()).filter(|e| *e != ErrorCode::None).map(|e| e.name().to_string())),
+            .filter_map(|(_, _, m)| {
+                let (api, response, error) = describe_body(&m.body);
+                let client = Self::client_of(m)?;
+                let broker = match (&m.from, &m.to) {
+                    (Endpoint::Broker(b), _) | (_, Endpoint::Broker(b)) => Some(*b),
+                    _ => None,
                 };
-                MessageView {
-                    api: api.name().to_string(),
-                    response,
-                    from: m.from.to_string(),
-                    to: m.to.to_string(),
+                let from_client = matches!(m.from, Endpoint::Client(_));
+                Some(MessageView {
                     correlation_id: m.correlation_id,
                     sent_at_ms: m.sent_at_ms,
                     deliver_at_ms: m.deliver_at_ms,
-                    error,
-                }
+                    ..self.message_view(api, response, error, client, from_client, broker)
+                })
             })
             .collect()
+    }
+
+    /// Delivered messages of `group_id` (every group when `None`) that arrived in
+    /// `[from_ms, until_ms]`, oldest first, from the last [`MESSAGE_HISTORY`] delivered.
+    pub fn message_history(&self, group_id: Option<&str>, from_ms: u64, until_ms: u64) -> Vec<MessageView> {
+        self.history
+            .ring
+            .iter()
+            .filter(|d| (from_ms..=until_ms).contains(&d.delivered_at_ms))
+            .filter_map(|d| {
+                let client = self.consumer_names.get(d.client_slot as usize)?;
+                let v = MessageView {
+                    correlation_id: d.correlation_id,
+                    sent_at_ms: d.sent_at_ms,
+                    deliver_at_ms: d.delivered_at_ms,
+                    ..self.message_view(d.api, d.response, d.error, client, d.from_client, d.broker)
+                };
+                group_id.is_none_or(|g| g == v.group_id).then_some(v)
+            })
+            .collect()
+    }
+
+    /// Remembers a message being delivered now.
+    fn remember(&mut self, now: u64, m: &Message) {
+        let Some(slot) = Self::client_of(m).and_then(|c| self.consumers.get(c)).map(|rt| rt.slot) else { return };
+        let (api, response, error) = describe_body(&m.body);
+        let broker = match (&m.from, &m.to) {
+            (Endpoint::Broker(b), _) | (_, Endpoint::Broker(b)) => Some(*b),
+            _ => None,
+        };
+        self.history.push(Delivered {
+            api,
+            response,
+            error,
+            client_slot: slot,
+            broker,
+            from_client: matches!(m.from, Endpoint::Client(_)),
+            correlation_id: m.correlation_id,
+            sent_at_ms: m.sent_at_ms,
+            delivered_at_ms: now,
+        });
     }
 
     /// Answers a request: the response arrives after `latency_ms`.
@@ -224,6 +337,7 @@ impl GroupLayer {
     /// dead one). An OffsetCommit is answered once its records are committed (`placement.rs`).
     pub(super) fn deliver(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, msg: Message) {
         let now = ctx.now_ms;
+        self.remember(now, &msg);
         match (&msg.to, &msg.body) {
             (Endpoint::Client(c), _) => {
                 let src = ClusterSource { cluster: &*cluster };
