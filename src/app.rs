@@ -12,6 +12,7 @@ use crate::components::help::help_dialog;
 use crate::components::lesson::LessonArea;
 use crate::components::toolbar::{toolbar, ToolbarProps};
 use crate::components::topics::TopicsPanel;
+use crate::components::topology::Topology;
 use crate::components::{use_keyed_effect, EffectKey, ViewContext};
 use crate::model::{default_scenario, Lab, ADVANCE_STEP_MS};
 use crate::persist;
@@ -206,6 +207,7 @@ pub fn app(props: &AppProps) -> Html {
                 { toolbar(&state, ToolbarProps { on_help: toggle(&help), on_glossary: toggle(&glossary), on_theme: toggle(&dark), dark: *dark }) }
                 { error_banner(&state) }
                 <LessonArea />
+                <Topology />
                 <main class="grid">
                     <div class="stack">
                         { cluster_panel(&state, &view) }

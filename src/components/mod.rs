@@ -12,6 +12,7 @@ pub mod help;
 pub mod kafka_tables;
 pub mod lesson;
 pub mod toolbar;
+pub mod topology;
 pub mod topics;
 
 use grouplab_engine::View;
