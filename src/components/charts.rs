@@ -96,6 +96,17 @@ pub fn ticks(lo: f64, hi: f64, n: usize) -> (f64, Vec<f64>) {
     (step, (first..=last).map(|i| i as f64 * step).collect())
 }
 
+/// [`ticks`] with a step of at least `min_step` (counts tick by whole numbers: an empty chart's
+/// axis reads 0 1, not 0 0 0 1 1 1).
+pub fn ticks_at_least(lo: f64, hi: f64, n: usize, min_step: f64) -> (f64, Vec<f64>) {
+    let (step, values) = ticks(lo, hi, n);
+    if step >= min_step || hi <= lo {
+        return (step, values);
+    }
+    let (first, last) = ((lo / min_step).ceil() as i64, (hi / min_step + 1e-9).floor() as i64);
+    (min_step, (first..=last).map(|i| i as f64 * min_step).collect())
+}
+
 /// A tick label with as many decimals as the step needs.
 pub fn tick_label(value: f64, step: f64) -> String {
     let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()) as usize };
@@ -164,8 +175,9 @@ impl Plot {
     }
 
 /// Vertical grid lines and x tick labels (about ten), light lines between them, and the axes.
-    /// With `y_grid`, horizontal grid lines and y tick labels too (formatted `{:.0}`).
-    fn mesh(&self, y_grid: bool) {
+    /// With `y_grid`, horizontal grid lines and y tick labels too, ticking by at least
+    /// `y_min_step` (1 for counts).
+    fn mesh(&self, y_grid: bool, y_min_step: f64) {
         let fg = self.theme.fg;
         let (light, bold) = (fg.style(0.06, false, 1), fg.style(0.12, false, 1));
         let (step, xs) = ticks(self.x.0, self.x.1, 10);
@@ -178,13 +190,14 @@ impl Plot {
             self.text(&tick_label(x, step), p, self.bottom + TEXT_ROW / 2.0, HPos::Center);
         }
         if y_grid {
-            for y in ticks(self.y.0, self.y.1, 50).1 {
+            for y in ticks_at_least(self.y.0, self.y.1, 50, y_min_step).1 {
                 self.segment(self.left, self.py(y), self.right, self.py(y), light);
             }
-            for y in ticks(self.y.0, self.y.1, 10).1 {
+            let (step, ys) = ticks_at_least(self.y.0, self.y.1, 10, y_min_step);
+            for y in ys {
                 let p = self.py(y);
                 self.segment(self.left, p, self.right, p, bold);
-                self.text(&format!("{y:.0}"), self.left - 4.0, p, HPos::Right);
+                self.text(&tick_label(y, step), self.left - 4.0, p, HPos::Right);
             }
         }
         let axis = fg.style(0.5, false, 1);
@@ -195,11 +208,11 @@ impl Plot {
 
 /// A line chart of `series` from the earliest point to `x_end` (seconds), y from 0, with a
 /// legend on the right.
-fn draw_lines(canvas: &str, title: &str, series: &[Line], x_end: f64) {
+fn draw_lines(canvas: &str, title: &str, series: &[Line], x_end: f64, y_min_step: f64) {
     let y_max = series.iter().flat_map(|s| s.2.iter().map(|p| p.1)).fold(1.0f64, f64::max) * 1.1;
     let x_start = series.iter().flat_map(|s| s.2.first().map(|p| p.0)).fold(x_end, f64::min);
     let Some(plot) = Plot::new(canvas, title, 44.0, (x_start, x_end.max(x_start + 1.0)), (0.0, y_max)) else { return };
-    plot.mesh(true);
+    plot.mesh(true, y_min_step);
     // Lines stay inside the plot area: a sample later than the end is cut at the end.
     let x_max = plot.x.1;
     for (_, colour, points) in series {
@@ -245,7 +258,7 @@ fn draw_ownership(canvas: &str, group: &GroupView, now_ms: u64) {
     let n = lanes.len().max(1) as f64;
     let caption = format!("Partition ownership in {} (blank = no owner)", group.group_id);
     let Some(plot) = Plot::new(canvas, &caption, 70.0, (x_start, x_end), (0.0, n)) else { return };
-    plot.mesh(false);
+    plot.mesh(false, 1.0);
     for (i, lane) in lanes.iter().enumerate() {
         let (y0, y1) = (plot.py(i as f64 + 0.15), plot.py(i as f64 + 0.85));
         for (a, b, idx) in lane_intervals(lane, group, now_ms) {
@@ -314,7 +327,7 @@ pub fn charts_panel() -> Html {
                     .enumerate()
                     .map(|(i, name)| (name.clone(), PALETTE[i % 8], partition_series(&lab.samples, &group_id, i)))
                     .collect();
-                draw_lines("chart-lag", &format!("Lag per partition in {group_id} (HW − committed)"), &lines, x_end);
+                draw_lines("chart-lag", &format!("Lag per partition in {group_id} (HW − committed)"), &lines, x_end, 1.0);
             } else {
                 let lag: Vec<_> = view
                     .groups
@@ -322,14 +335,14 @@ pub fn charts_panel() -> Html {
                     .enumerate()
                     .map(|(i, g)| (g.group_id.clone(), PALETTE[i % 8], series_of(&lab.samples, &g.group_id, |s| s.lag)))
                     .collect();
-                draw_lines("chart-lag", "Lag per group (Σ HW − committed)", &lag, x_end);
+                draw_lines("chart-lag", "Lag per group (Σ HW − committed)", &lag, x_end, 1.0);
             }
             let delivery = vec![
                 ("processed".to_string(), PALETTE[0], series_of(&lab.samples, &group_id, |s| s.processed)),
                 ("duplicates".to_string(), PALETTE[1], series_of(&lab.samples, &group_id, |s| s.duplicates)),
                 ("lost".to_string(), PALETTE[5], series_of(&lab.samples, &group_id, |s| s.losses)),
             ];
-            draw_lines("chart-delivery", &format!("Delivery in {group_id}"), &delivery, x_end);
+            draw_lines("chart-delivery", &format!("Delivery in {group_id}"), &delivery, x_end, 1.0);
             if let Some(g) = view.groups.iter().find(|g| g.group_id == group_id) {
                 draw_ownership("chart-ownership", g, view.now_ms);
             }
@@ -378,6 +391,10 @@ mod tests {
         assert_eq!(xs.len(), 6);
         assert_eq!(ticks(2.0, 2.0, 10), (1.0, vec![2.0]), "an empty range has one tick");
         assert_eq!(tick_label(0.30000000000000004, 0.1), "0.3");
+        let (step, ys) = ticks_at_least(0.0, 1.1, 10, 1.0);
+        let labels: Vec<String> = ys.iter().map(|y| tick_label(*y, step)).collect();
+        assert_eq!(labels, ["0", "1"], "an empty count chart: no repeated rounded labels");
+        assert_eq!(ticks_at_least(0.0, 100.0, 10, 1.0), ticks(0.0, 100.0, 10), "a wide range keeps its round steps");
         assert_eq!(tick_label(40.0, 5.0), "40");
         assert_eq!(tick_label(0.25, 0.05), "0.25");
     }

@@ -110,9 +110,9 @@ pub fn cluster_panel(state: &LabContext, view: &View) -> Html {
                             </div>
                             <div class="actions">
                                 if b.alive {
-                                    <button class="danger" aria-label={format!("Crash broker {}", b.id)}
+                                    <button class="danger solid" aria-label={format!("Crash broker {}", b.id)}
                                         title="kill -9: the controller fences it after broker.session.timeout.ms"
-                                        onclick={act(actions::crash_broker(b.id))}>{ "Crash" }</button>
+                                        onclick={act(actions::crash_broker(b.id))}>{ "⚡ Crash broker" }</button>
                                     <button aria-label={format!("Shut down broker {}", b.id)} title="Controlled shutdown: leadership moves away first"
                                         onclick={act(actions::shutdown_broker(b.id))}>{ "Shut down" }</button>
                                 } else {

@@ -11,8 +11,9 @@ use yew::prelude::*;
 /// Lines rendered at most (the newest matching ones).
 pub const MAX_LINES: usize = 200;
 
-/// Engine event kinds that fire per batch (hidden unless asked for).
-pub const DETAIL_KINDS: [&str; 2] = ["appended", "replicated"];
+/// Engine event kinds that fire per batch or per commit (hidden unless asked for: by default
+/// the log shows group and broker events).
+pub const DETAIL_KINDS: [&str; 4] = ["appended", "replicated", "high_watermark", "committed"];
 
 /// The filter of the event log.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -108,7 +109,7 @@ pub fn event_log() -> Html {
                 </label>
                 <label>{ "Member " }<input type="search" class="narrow" value={filter.member.clone()} oninput={text_input(update(|f, v| f.member = v))} aria-label="Filter by member or client id" data-testid="filter-member" /></label>
                 <label>{ "Partition " }<input type="search" class="narrow" placeholder="orders-3" value={filter.partition.clone()} oninput={text_input(update(|f, v| f.partition = v))} aria-label="Filter by partition" data-testid="filter-partition" /></label>
-                <label><input type="checkbox" checked={filter.show_detail} onchange={detail} />{ " appends & fetches" }</label>
+                <label><input type="checkbox" checked={filter.show_detail} onchange={detail} />{ " detail: appends, replication, HW moves, commits" }</label>
             </div>
             <ol class="log-lines" aria-label="Events, newest first">
                 { for lines.into_iter().map(|(seq, at, kind, text)| {
@@ -142,6 +143,12 @@ mod tests {
         assert!(matching.iter().any(|e| e.meta().kind == "assigned"), "the consumer's own Assigned event");
         assert!(matching.iter().any(|e| e.meta().kind == "rebalance_completed"), "the coordinator's events");
         assert!(!matching.iter().any(|e| e.meta().kind == "high_watermark"));
+        let everything = Filter::default();
+        let default_kinds: Vec<&str> = lab.events.iter().filter(|e| everything.matches(e, &[])).map(|e| e.meta().kind.as_str()).collect();
+        assert!(!default_kinds.iter().any(|k| DETAIL_KINDS.contains(k)), "by default no HW lines, appends or commits: {default_kinds:?}");
+        assert!(lab.events.iter().any(|e| e.meta().kind == "high_watermark"), "the detail is there, a click away");
+        let detail = Filter { show_detail: true, ..Filter::default() };
+        assert!(lab.events.iter().filter(|e| detail.matches(e, &[])).any(|e| e.meta().kind == "high_watermark"));
         let by_partition = Filter { partition: "orders-3".into(), ..Filter::default() };
         assert!(lab.events.iter().filter(|e| by_partition.matches(e, &[])).all(|e| {
             let m = e.meta();

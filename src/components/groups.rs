@@ -252,7 +252,7 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
                 if alive || lifecycle == "stalled" {
                     <button class="danger" aria-label={format!("Crash consumer {}", c.client_id)}
                         title="kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms"
-                        onclick={cmd(actions::crash_consumer(&c.client_id))}>{ "Crash" }</button>
+                        onclick={cmd(actions::crash_consumer(&c.client_id))}>{ "✕ Crash consumer" }</button>
                     <button aria-label={format!("Close consumer {}", c.client_id)} title="close(): commits, sends LeaveGroup, partitions move at once"
                         onclick={cmd(actions::close_consumer(&c.client_id))}>{ "Close" }</button>
                 }
