@@ -12,6 +12,7 @@ use crate::components::help::help_dialog;
 use crate::components::lesson::LessonArea;
 use crate::components::toolbar::{toolbar, ToolbarProps};
 use crate::components::topics::TopicsPanel;
+use crate::components::sequence::SequencePanel;
 use crate::components::topology::Topology;
 use crate::components::{use_keyed_effect, EffectKey, ViewContext};
 use crate::model::{default_scenario, Lab, ADVANCE_STEP_MS};
@@ -208,6 +209,7 @@ pub fn app(props: &AppProps) -> Html {
                 { error_banner(&state) }
                 <LessonArea />
                 <Topology />
+                <SequencePanel />
                 <main class="grid">
                     <div class="stack">
                         { cluster_panel(&state, &view) }

@@ -215,6 +215,8 @@ pub struct Lab {
     pub error: Option<String>,
     /// Client id of the consumer the person selected (target of the `c` shortcut).
     pub selected: Option<String>,
+    /// The rebalance drawn as a sequence diagram, if one is open.
+    pub sequence: Option<SequenceWindow>,
     /// Latest simulated time reached on this timeline (the scrubber's end).
     pub horizon_ms: u64,
     /// Last events, oldest first.
@@ -259,7 +261,52 @@ pub const SAVED_FORMAT: &str = "grouplab-simulation";
 /// `version` of an exported file.
 pub const SAVED_VERSION: u32 = 1;
 
+/// A stretch of one group's protocol exchange (one rebalance) drawn as a sequence diagram.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SequenceWindow {
+    pub group_id: String,
+    pub from_ms: u64,
+    pub until_ms: u64,
+}
+
+/// How far before a rebalance event a window starts when the log no longer has its start.
+pub const SEQUENCE_LOOKBACK_MS: u64 = 10_000;
+/// How long after the rebalance completed a window runs on (SyncGroup answers, first heartbeats).
+pub const SEQUENCE_TAIL_MS: u64 = 200;
+
 impl Lab {
+    /// The rebalance of `group_id` around `at_ms`: from the group's latest `rebalance_started`
+    /// at or before `at_ms` (else [`SEQUENCE_LOOKBACK_MS`] before) to the first
+    /// `rebalance_completed` after that, plus [`SEQUENCE_TAIL_MS`]; still open, until now.
+    pub fn rebalance_window(&self, group_id: &str, at_ms: u64) -> SequenceWindow {
+        let of_group = |e: &&LoggedEvent, kind: &str| e.meta().kind == kind && e.meta().group.as_deref() == Some(group_id);
+        let from_ms = self
+            .events
+            .iter()
+            .rev()
+            .filter(|e| e.event.at_ms <= at_ms)
+            .find(|e| of_group(e, "rebalance_started"))
+            .map_or(at_ms.saturating_sub(SEQUENCE_LOOKBACK_MS), |e| e.event.at_ms);
+        let until_ms = self
+            .events
+            .iter()
+            .filter(|e| e.event.at_ms >= from_ms)
+            .find(|e| of_group(e, "rebalance_completed"))
+            .map_or(self.now_ms(), |e| e.event.at_ms.saturating_add(SEQUENCE_TAIL_MS));
+        SequenceWindow { group_id: group_id.to_string(), from_ms, until_ms: until_ms.max(at_ms) }
+    }
+
+    /// Opens the sequence diagram of `window` (moving time to its end when it is in the past,
+    /// so the engine's message history holds its exchange), or closes it.
+    pub fn open_sequence(&mut self, window: Option<SequenceWindow>) {
+        if let Some(w) = &window {
+            if w.until_ms < self.now_ms() {
+                self.seek(w.until_ms);
+            }
+        }
+        self.sequence = window;
+    }
+
     /// Builds a lab at time 0 with the scenario's commands due at time 0 applied.
     pub fn new(scenario: Scenario) -> Result<Lab, SimError> {
         grouplab_engine::run::scenario::check_scenario_times(&scenario.commands, scenario.run_until_ms).map_err(SimError::LimitExceeded)?;
@@ -272,6 +319,7 @@ impl Lab {
             speed: 10.0,
             error: None,
             selected: None,
+            sequence: None,
             horizon_ms: 0,
             events: VecDeque::new(),
             samples: Vec::new(),

@@ -35,6 +35,8 @@ pub enum Action {
     DismissError,
     /// Select a consumer (target of the crash shortcut); `None` clears.
     Select(Option<String>),
+    /// Open the sequence diagram of a rebalance (`None` closes it).
+    OpenSequence(Option<crate::model::SequenceWindow>),
 }
 
 /// Real milliseconds of simulation work a frame that does not re-render starts with; the pacer
@@ -297,6 +299,10 @@ impl Reducible for LabState {
                 Action::DismissError => lab.error.take().is_some(),
                 Action::Select(id) => {
                     lab.selected = id;
+                    true
+                }
+                Action::OpenSequence(window) => {
+                    lab.open_sequence(window);
                     true
                 }
             }

@@ -15,6 +15,9 @@ pub const MAX_LINES: usize = 200;
 /// the log shows group and broker events).
 pub const DETAIL_KINDS: [&str; 4] = ["appended", "replicated", "high_watermark", "committed"];
 
+/// Event kinds of a rebalance: their lines open its sequence diagram.
+pub const REBALANCE_KINDS: [&str; 3] = ["rebalance_started", "generation_started", "rebalance_completed"];
+
 /// The filter of the event log.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
@@ -64,13 +67,17 @@ pub fn event_log() -> Html {
         kinds.extend(lab.events.iter().map(|e| e.meta().kind.clone()));
         let mut groups = VecSet::new();
         groups.extend(ctx.view.groups.iter().map(|g| g.group_id.clone()));
-        let lines: Vec<(u64, u64, String, String)> = lab
+        let lines: Vec<(u64, u64, String, String, Option<String>)> = lab
             .events
             .iter()
             .rev()
             .filter(|e| filter.matches(e, &group_clients))
             .take(MAX_LINES)
-            .map(|e| (e.seq, e.event.at_ms, e.meta().kind.clone(), e.event.to_string()))
+            .map(|e| {
+                let m = e.meta();
+                let group = m.group.clone().filter(|_| REBALANCE_KINDS.contains(&m.kind.as_str()));
+                (e.seq, e.event.at_ms, m.kind.clone(), e.event.to_string(), group)
+            })
             .collect();
         (lines, kinds, groups, lab.events.len(), lab.now_ms())
     };
@@ -112,13 +119,25 @@ pub fn event_log() -> Html {
                 <label><input type="checkbox" checked={filter.show_detail} onchange={detail} />{ " detail: appends, replication, HW moves, commits" }</label>
             </div>
             <ol class="log-lines" aria-label="Events, newest first">
-                { for lines.into_iter().map(|(seq, at, kind, text)| {
-                    let state = state.clone();
-                    let go = Callback::from(move |_| state.dispatch(Action::Seek(at)));
+                { for lines.into_iter().map(|(seq, at, kind, text, rebalance)| {
+                    let go = {
+                        let state = state.clone();
+                        Callback::from(move |_| state.dispatch(Action::Seek(at)))
+                    };
+                    let sequence = rebalance.map(|group| {
+                        let state = state.clone();
+                        let label = format!("Sequence diagram of the rebalance of {group} at {}", format_time(at));
+                        let open = Callback::from(move |_| {
+                            let window = state.lab.borrow().rebalance_window(&group, at);
+                            state.dispatch(Action::OpenSequence(Some(window)))
+                        });
+                        html! { <button class="seq-open" aria-label={label} title="Open this rebalance's messages as a sequence diagram" data-testid="open-sequence" onclick={open}>{ "⇅" }</button> }
+                    });
                     html! {
                         <li key={seq}>
                             <button class={if at == now { "line now" } else { "line" }} data-kind={kind} data-testid="log-line" data-at={at.to_string()}
                                 aria-label={format!("Go to {}: {}", format_time(at), text)} onclick={go}>{ text }</button>
+                            { for sequence }
                         </li>
                     }
                 }) }

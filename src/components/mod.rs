@@ -11,6 +11,7 @@ pub mod groups;
 pub mod help;
 pub mod kafka_tables;
 pub mod lesson;
+pub mod sequence;
 pub mod toolbar;
 pub mod topology;
 pub mod topics;
