@@ -115,10 +115,7 @@ pub struct GroupMember {
     #[serde(default)]
     pub group_instance_id: Option<String>,
     /// A member added in this join phase (`isNew`): until the join completes its session is
-    /// Each partition of an OffsetDelete with its outcome (`NONE`: its offset is deleted).
-pub type OffsetDeleteResults = Vec<(TopicPartition, ErrorCode)>;
-
-/// `group.classic.new.member.join.timeout.ms` (5 min), and it expires even while parked
+    /// `group.classic.new.member.join.timeout.ms` (5 min), and it expires even while parked
     /// in JoinGroup.
     #[serde(default)]
     pub is_new: bool,
@@ -223,6 +220,9 @@ pub struct GroupCoordinator {
 /// `group.classic.new.member.join.timeout.ms`: a new member's session until its first join
 /// completes.
 pub const NEW_MEMBER_JOIN_TIMEOUT_MS: u64 = 300_000;
+
+/// Each partition of an OffsetDelete with its outcome (`NONE`: its offset is deleted).
+pub type OffsetDeleteResults = Vec<(TopicPartition, ErrorCode)>;
 
 /// The committed offset of an offset record whose value is a tombstone (the offset was
 /// deleted: expired, KIP-211).
