@@ -17,6 +17,9 @@
 //! * **Atomic commands.** `apply` either succeeds or returns a typed [`SimError`] and changes
 //!   nothing.
 //! * **Never panics on user input.**
+//! * **Simulated time** is in milliseconds from 0, and 0 is the Unix epoch
+//!   (1970-01-01T00:00:00Z): record timestamps are epoch milliseconds, as Kafka's `CreateTime`
+//!   (what `--to-datetime` and the lag in seconds read).
 //! * **Faithful to Kafka**: Kafka's names, defaults, error names and messages (see the module
 //!   docs of [`cluster`], [`topic`], [`hash`]).
 //!

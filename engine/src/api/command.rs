@@ -152,6 +152,51 @@ pub enum Command {
         /// Assignor names in preference order (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
         strategies: Vec<String>,
     },
+    /// `Admin.alterConsumerGroupOffsets` (what `kafka-consumer-groups.sh --reset-offsets
+    /// --execute` sends): an OffsetCommit with generation -1 and an empty member id to the
+    /// group's coordinator, accepted only while the group is Empty (`ClassicGroup.validateOffsetCommit`;
+    /// `UNKNOWN_MEMBER_ID` for a group with members, `COORDINATOR_NOT_AVAILABLE` without a
+    /// coordinator). A group not known yet is created Empty. Refused as a whole or applied whole.
+    AlterConsumerGroupOffsets {
+        /// `group.id`.
+        group_id: String,
+        /// The offsets to commit (next offset to read), one per partition.
+        offsets: Vec<PartitionOffset>,
+    },
+    /// `Admin.deleteConsumerGroupOffsets` (`kafka-consumer-groups.sh --delete-offsets`): an
+    /// OffsetDelete. Partitions of topics the group subscribes to are refused one by one
+    /// (`GROUP_SUBSCRIBED_TO_TOPIC`), the others' offsets get tombstones in
+    /// `__consumer_offsets`; a group-level error (`GROUP_ID_NOT_FOUND`, `NON_EMPTY_GROUP`,
+    /// `COORDINATOR_NOT_AVAILABLE`) refuses the command.
+    DeleteConsumerGroupOffsets {
+        /// `group.id`.
+        group_id: String,
+        /// The partitions whose committed offsets to delete.
+        partitions: Vec<PartitionRef>,
+    },
+}
+
+/// One partition's offset in [`Command::AlterConsumerGroupOffsets`]: `{"topic": "t",
+/// "partition": 0, "offset": 42}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionOffset {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: u32,
+    /// The committed offset: the next record to read.
+    pub offset: u64,
+}
+
+/// One partition in [`Command::DeleteConsumerGroupOffsets`]: `{"topic": "t", "partition": 0}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionRef {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: u32,
 }
 
 #[cfg(test)]
@@ -178,6 +223,8 @@ mod tests {
             Command::StallConsumer { client_id: "C1".into() },
             Command::RestartConsumer { client_id: "C1".into() },
             Command::SetGroupStrategy { group_id: "g".into(), strategies: vec!["range".into()] },
+            Command::AlterConsumerGroupOffsets { group_id: "g".into(), offsets: vec![PartitionOffset { topic: "t".into(), partition: 1, offset: 42 }] },
+            Command::DeleteConsumerGroupOffsets { group_id: "g".into(), partitions: vec![PartitionRef { topic: "t".into(), partition: 0 }] },
         ]
     }
 

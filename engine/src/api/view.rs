@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::group::GroupConfig;
 
-/// The whole simulation at `now_ms`.
+/// The whole simulation at `now_ms` (simulated milliseconds; 0 is the Unix epoch,
+/// 1970-01-01T00:00:00Z, so `now_ms` and record timestamps read as epoch milliseconds).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct View {
     /// Simulated time.
@@ -126,8 +127,12 @@ pub struct GroupView {
     pub config: GroupConfig,
     /// Every consumer started in this group, including crashed and closed ones.
     pub consumers: Vec<ConsumerView>,
-    /// Lag table: HW − committed and HW − position per partition.
+    /// Lag table: HW − committed and HW − position per partition of the subscription, then
+    /// the partitions outside it that have a committed offset (e.g. set by
+    /// `alter_consumer_group_offsets`).
     pub lag: Vec<LagView>,
+    /// The largest [`LagView::lag_ms`] of the group's partitions (`None` when none is known).
+    pub max_lag_ms: Option<u64>,
     /// Delivery accounting (processings, duplicates, losses).
     pub delivery: DeliveryView,
     /// Ownership timeline per subscribed partition.
@@ -239,6 +244,11 @@ pub struct LagView {
     pub committed_lag: Option<u64>,
     /// HW − position.
     pub position_lag: Option<u64>,
+    /// Lag in time: how long the oldest record not yet committed has waited, `now −
+    /// timestamp` of the first record at or after the committed offset when committed < HW;
+    /// `Some(0)` when caught up; `None` without a committed offset. Simulated time 0 is the Unix
+    /// epoch (1970-01-01T00:00:00Z), so record timestamps are epoch milliseconds.
+    pub lag_ms: Option<u64>,
 }
 
 /// Delivery accounting of a group.

@@ -15,7 +15,8 @@ pub const NO_KEY: u32 = u32::MAX;
 pub struct Record {
     /// Offset in the partition.
     pub offset: u64,
-    /// `CreateTime` (simulated ms).
+    /// `CreateTime` (simulated ms; simulated time 0 is the Unix epoch, 1970-01-01T00:00:00Z,
+    /// so this is an epoch timestamp as Kafka's).
     pub timestamp_ms: u64,
     /// Payload (an offset value for `__consumer_offsets` records, otherwise 0).
     pub value: u64,

@@ -834,6 +834,15 @@ impl Cluster {
         self.append_coordinator_record(ctx, group_id, &Self::group_metadata_key(group_id), u64::try_from(generation_id).unwrap_or(0))
     }
 
+    /// Whether an append to a group's `__consumer_offsets` partition would be accepted now (the
+    /// checks of [`Self::append_offset_commit`]): the error it would fail with, if any.
+    pub fn check_coordinator_append(&self, group_id: &str) -> Result<(), AppendError> {
+        let tid = self.topic_id(topic::CONSUMER_OFFSETS).ok_or(AppendError::UnknownTopicOrPartition)?;
+        let p = crate::kafka::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;
+        self.producer_by_name("__group_coordinator").ok_or(AppendError::UnknownTopicOrPartition)?;
+        self.check_append(tid, p, Acks::One, true).map(|_| ())
+    }
+
     fn append_coordinator_record(&mut self, ctx: &mut Ctx, group_id: &str, key: &str, value: u64) -> Result<Appended, AppendError> {
         let tid = self.topic_id(topic::CONSUMER_OFFSETS).ok_or(AppendError::UnknownTopicOrPartition)?;
         let p = crate::kafka::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;

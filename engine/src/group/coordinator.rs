@@ -210,11 +210,19 @@ pub struct GroupCoordinator {
     loading_until_ms: Option<u64>,
     join_seq: u64,
     transitions: Vec<(u64, GroupState, GroupState)>,
+    /// `ClassicGroup.subscribedTopics`: the topics the members subscribed to, computed when a
+    /// generation starts and when the group is loaded (`computeSubscribedTopics`); `None` when
+    /// the group does not know them (no `consumer` protocol type, or no protocol yet).
+    #[serde(default)]
+    subscribed_topics: Option<VecSet<String>>,
 }
 
 /// `group.classic.new.member.join.timeout.ms`: a new member's session until its first join
 /// completes.
 pub const NEW_MEMBER_JOIN_TIMEOUT_MS: u64 = 300_000;
+
+/// Each partition of an OffsetDelete with its outcome (`NONE`: its offset is deleted).
+pub type OffsetDeleteResults = Vec<(TopicPartition, ErrorCode)>;
 
 /// The committed offset of an offset record whose value is a tombstone (the offset was
 /// deleted: expired, KIP-211).
@@ -277,6 +285,7 @@ impl GroupCoordinator {
             expired_at_ms: None,
             loading_until_ms: None,
             transitions: Vec::new(),
+            subscribed_topics: None,
         })
     }
 
@@ -364,6 +373,7 @@ impl GroupCoordinator {
             }
             c.state_since_ms = now_ms;
         }
+        c.subscribed_topics = c.compute_subscribed_topics();
         let out = vec![Output::Event {
             at_ms: now_ms,
             event: GroupEvent::CoordinatorMoved {
@@ -822,6 +832,7 @@ impl GroupCoordinator {
         if self.members.is_empty() {
             self.protocol = None;
             self.leader = None;
+            self.subscribed_topics = self.compute_subscribed_topics();
             self.transition(now_ms, GroupState::Empty, out);
             out.push(Output::AppendRecord(self.group_metadata_record()));
             self.event(
@@ -838,6 +849,7 @@ impl GroupCoordinator {
             return;
         }
         self.protocol = Self::select_protocol(&self.members);
+        self.subscribed_topics = self.compute_subscribed_topics();
         self.choose_leader();
         for m in self.members.values_mut() {
             m.assignment.clear();
@@ -1203,6 +1215,134 @@ impl GroupCoordinator {
             return ErrorCode::RebalanceInProgress;
         }
         ErrorCode::None
+    }
+
+    /// `ClassicGroup.usesConsumerGroupProtocol`: the group's protocol type is `consumer`.
+    pub fn uses_consumer_group_protocol(&self) -> bool {
+        self.protocol_type.as_deref() == Some(CONSUMER_PROTOCOL_TYPE)
+    }
+
+    /// `ClassicGroup.computeSubscribedTopics`: the union of the members' subscriptions for the
+    /// selected protocol; empty without members; `None` unless the protocol type is `consumer`
+    /// and a protocol is selected.
+    fn compute_subscribed_topics(&self) -> Option<VecSet<String>> {
+        if !self.uses_consumer_group_protocol() {
+            return None;
+        }
+        if self.members.is_empty() {
+            return Some(VecSet::new());
+        }
+        let protocol = self.protocol.as_deref()?;
+        let mut topics = VecSet::new();
+        for m in self.members.values() {
+            topics.extend(m.metadata_for(protocol).topics);
+        }
+        Some(topics)
+    }
+
+    /// `ClassicGroup.isSubscribedToTopic`: the topic is in the subscribed topics of the last
+    /// generation; when those are unknown, every topic counts as subscribed for a `consumer`
+    /// protocol group.
+    pub fn is_subscribed_to_topic(&self, topic: &str) -> bool {
+        self.subscribed_topics.as_ref().map_or_else(|| self.uses_consumer_group_protocol(), |t| t.contains(topic))
+    }
+
+    /// `ClassicGroup.validateOffsetDelete`: a Dead group is not found; a group with members
+    /// (Stable, PreparingRebalance, CompletingRebalance) refuses with NON_EMPTY_GROUP unless its
+    /// protocol type is `consumer` (then the per-topic rule of [`Self::offset_delete_results`]
+    /// protects what it consumes).
+    pub fn validate_offset_delete(&self) -> ErrorCode {
+        match self.state {
+            GroupState::Dead => ErrorCode::GroupIdNotFound,
+            GroupState::Stable | GroupState::PreparingRebalance | GroupState::CompletingRebalance if !self.uses_consumer_group_protocol() => ErrorCode::NonEmptyGroup,
+            _ => ErrorCode::None,
+        }
+    }
+
+    /// What an Admin request gets before the group looks at it, as [`Self::handle_message`]
+    /// answers any request: NOT_COORDINATOR once unloaded, COORDINATOR_LOAD_IN_PROGRESS while
+    /// the group is being loaded, NONE otherwise.
+    pub fn admin_request_error(&self, now_ms: u64) -> ErrorCode {
+        if !self.active {
+            ErrorCode::NotCoordinator
+        } else if self.loading_until_ms.is_some_and(|t| now_ms < t) {
+            ErrorCode::CoordinatorLoadInProgress
+        } else {
+            ErrorCode::None
+        }
+    }
+
+    /// The Admin client's OffsetCommit (`Admin.alterConsumerGroupOffsets`): generation -1, an
+    /// empty member id and no `group.instance.id`, validated by
+    /// [`Self::validate_offset_commit`] (`ClassicGroup.validateOffsetCommit`: accepted only
+    /// while the group is Empty; UNKNOWN_MEMBER_ID otherwise, COORDINATOR_NOT_AVAILABLE when
+    /// Dead). On success: the offset records to append and their `Committed` events (empty
+    /// member id), exactly as a member's commit; nothing changes on an error.
+    pub fn admin_offset_commit(&mut self, now_ms: u64, offsets: &[OffsetCommitEntry]) -> Result<Vec<Output>, ErrorCode> {
+        let error = match self.admin_request_error(now_ms) {
+            ErrorCode::None => self.validate_offset_commit(-1, ""),
+            e => e,
+        };
+        if error != ErrorCode::None {
+            return Err(error);
+        }
+        let mut out = Vec::new();
+        self.commit(now_ms, "", offsets, &mut out);
+        Ok(out)
+    }
+
+    /// The coordinator's rule for an OffsetDelete (`OffsetMetadataManager.deleteOffsets`): the
+    /// group-level check ([`Self::admin_request_error`], then [`Self::validate_offset_delete`])
+    /// fails the whole request; otherwise each partition of a topic the group subscribes to
+    /// ([`Self::is_subscribed_to_topic`]) gets GROUP_SUBSCRIBED_TO_TOPIC and every other one
+    /// NONE. Read-only: the tools print these outcomes, [`Self::delete_offsets`] applies them.
+    pub fn offset_delete_results(&self, now_ms: u64, partitions: &[TopicPartition]) -> Result<OffsetDeleteResults, ErrorCode> {
+        let error = match self.admin_request_error(now_ms) {
+            ErrorCode::None => self.validate_offset_delete(),
+            e => e,
+        };
+        if error != ErrorCode::None {
+            return Err(error);
+        }
+        Ok(partitions
+            .iter()
+            .map(|tp| {
+                let e = if self.is_subscribed_to_topic(&tp.topic) { ErrorCode::GroupSubscribedToTopic } else { ErrorCode::None };
+                (tp.clone(), e)
+            })
+            .collect())
+    }
+
+    /// OffsetDelete: the outcomes of [`Self::offset_delete_results`], and for each partition
+    /// allowed whose offset is committed (or, `pending`, appended and not yet replicated) a
+    /// tombstone for `__consumer_offsets` ("a tombstone is written if an offset is present") and
+    /// one `OffsetsDeleted` event. The cache forgets the offsets once the tombstones are
+    /// replicated ([`Self::apply_committed`]).
+    pub fn delete_offsets(
+        &mut self,
+        now_ms: u64,
+        partitions: &[TopicPartition],
+        pending: impl Fn(&TopicPartition) -> bool,
+    ) -> Result<(OffsetDeleteResults, Vec<Output>), ErrorCode> {
+        let results = self.offset_delete_results(now_ms, partitions)?;
+        let mut out = Vec::new();
+        let mut deleted: Vec<TopicPartition> = Vec::new();
+        for (tp, e) in &results {
+            if *e == ErrorCode::None && (self.committed.contains_key(tp) || pending(tp)) && !deleted.contains(tp) {
+                deleted.push(tp.clone());
+                out.push(Output::AppendRecord(CoordinatorRecord::OffsetCommit {
+                    group_id: self.group_id.clone(),
+                    tp: tp.clone(),
+                    offset: OFFSET_TOMBSTONE,
+                    metadata: String::new(),
+                    commit_timestamp_ms: now_ms,
+                }));
+            }
+        }
+        if !deleted.is_empty() {
+            self.event(now_ms, GroupEvent::OffsetsDeleted { group_id: self.group_id.clone(), partitions: deleted }, &mut out);
+        }
+        Ok((results, out))
     }
 
     fn commit(

@@ -60,6 +60,14 @@ pub enum GroupEvent {
         /// Their partitions.
         partitions: Vec<TopicPartition>,
     },
+    /// An Admin OffsetDelete (`kafka-consumer-groups.sh --delete-offsets`) deleted these
+    /// partitions' committed offsets: tombstones were appended to `__consumer_offsets`.
+    OffsetsDeleted {
+        /// Group.
+        group_id: String,
+        /// Their partitions.
+        partitions: Vec<TopicPartition>,
+    },
     /// A member was added to the group.
     MemberAdded {
         /// Group.
@@ -277,6 +285,9 @@ impl fmt::Display for GroupEvent {
             }
             GroupEvent::MemberAdded { group_id, member_id } => {
                 write!(f, "group {group_id}: member {member_id} added")
+            }
+            GroupEvent::OffsetsDeleted { group_id, partitions } => {
+                write!(f, "group {group_id}: committed offsets deleted (OffsetDelete) for {}", fmt_partitions(partitions))
             }
             GroupEvent::OffsetsExpired { group_id, partitions } => {
                 write!(f, "group {group_id}: committed offsets expired (offsets.retention.minutes) for {}", fmt_partitions(partitions))

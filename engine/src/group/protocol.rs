@@ -76,6 +76,15 @@ pub enum ErrorCode {
     /// `GROUP_MAX_SIZE_REACHED` (81): the group already has `group.max.size` members (fatal for
     /// the joining consumer).
     GroupMaxSizeReached,
+    /// `NON_EMPTY_GROUP` (68): an OffsetDelete for a classic group with members whose protocol
+    /// type is not `consumer` (`ClassicGroup.validateOffsetDelete`).
+    NonEmptyGroup,
+    /// `GROUP_SUBSCRIBED_TO_TOPIC` (86): an OffsetDelete for a topic the group subscribes to
+    /// (`OffsetMetadataManager.deleteOffsets`).
+    GroupSubscribedToTopic,
+    /// `UNKNOWN_TOPIC_OR_PARTITION` (3): an OffsetCommit or OffsetDelete for a partition the
+    /// metadata does not know (`KafkaApis.handleOffsetDeleteRequest`).
+    UnknownTopicOrPartition,
 }
 
 impl ErrorCode {
@@ -95,6 +104,9 @@ impl ErrorCode {
             ErrorCode::FencedInstanceId => 82,
             ErrorCode::GroupMaxSizeReached => 81,
             ErrorCode::CoordinatorLoadInProgress => 14,
+            ErrorCode::NonEmptyGroup => 68,
+            ErrorCode::GroupSubscribedToTopic => 86,
+            ErrorCode::UnknownTopicOrPartition => 3,
         }
     }
 
@@ -114,6 +126,55 @@ impl ErrorCode {
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
             ErrorCode::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
             ErrorCode::CoordinatorLoadInProgress => "COORDINATOR_LOAD_IN_PROGRESS",
+            ErrorCode::NonEmptyGroup => "NON_EMPTY_GROUP",
+            ErrorCode::GroupSubscribedToTopic => "GROUP_SUBSCRIBED_TO_TOPIC",
+            ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+        }
+    }
+
+    /// Kafka's default message for the error (`Errors.message()`), what a client shows when the
+    /// response carries only the code.
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::None => "",
+            ErrorCode::RebalanceInProgress => "The group is rebalancing, so a rejoin is needed.",
+            ErrorCode::IllegalGeneration => "Specified group generation id is not valid.",
+            ErrorCode::UnknownMemberId => "The coordinator is not aware of this member.",
+            ErrorCode::MemberIdRequired => "The group member needs to have a valid member id before actually entering a consumer group.",
+            ErrorCode::NotCoordinator => "This is not the correct coordinator.",
+            ErrorCode::CoordinatorNotAvailable => "The coordinator is not available.",
+            ErrorCode::InconsistentGroupProtocol => "The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.",
+            ErrorCode::InvalidSessionTimeout => "The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms).",
+            ErrorCode::GroupIdNotFound => "The group id does not exist.",
+            ErrorCode::FencedInstanceId => "The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id.",
+            ErrorCode::GroupMaxSizeReached => "The group has reached its maximum size.",
+            ErrorCode::CoordinatorLoadInProgress => "The coordinator is loading and hence can't process requests.",
+            ErrorCode::NonEmptyGroup => "The group is not empty.",
+            ErrorCode::GroupSubscribedToTopic => "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.",
+            ErrorCode::UnknownTopicOrPartition => "This server does not host this topic-partition.",
+        }
+    }
+
+    /// The exception class a Java client raises for the error (`Errors.exception()`), fully
+    /// qualified as `Throwable.toString()` prints it.
+    pub fn exception_class(self) -> &'static str {
+        match self {
+            ErrorCode::None => "",
+            ErrorCode::RebalanceInProgress => "org.apache.kafka.common.errors.RebalanceInProgressException",
+            ErrorCode::IllegalGeneration => "org.apache.kafka.common.errors.IllegalGenerationException",
+            ErrorCode::UnknownMemberId => "org.apache.kafka.common.errors.UnknownMemberIdException",
+            ErrorCode::MemberIdRequired => "org.apache.kafka.common.errors.MemberIdRequiredException",
+            ErrorCode::NotCoordinator => "org.apache.kafka.common.errors.NotCoordinatorException",
+            ErrorCode::CoordinatorNotAvailable => "org.apache.kafka.common.errors.CoordinatorNotAvailableException",
+            ErrorCode::InconsistentGroupProtocol => "org.apache.kafka.common.errors.InconsistentGroupProtocolException",
+            ErrorCode::InvalidSessionTimeout => "org.apache.kafka.common.errors.InvalidSessionTimeoutException",
+            ErrorCode::GroupIdNotFound => "org.apache.kafka.common.errors.GroupIdNotFoundException",
+            ErrorCode::FencedInstanceId => "org.apache.kafka.common.errors.FencedInstanceIdException",
+            ErrorCode::GroupMaxSizeReached => "org.apache.kafka.common.errors.GroupMaxSizeReachedException",
+            ErrorCode::CoordinatorLoadInProgress => "org.apache.kafka.common.errors.CoordinatorLoadInProgressException",
+            ErrorCode::NonEmptyGroup => "org.apache.kafka.common.errors.GroupNotEmptyException",
+            ErrorCode::GroupSubscribedToTopic => "org.apache.kafka.common.errors.GroupSubscribedToTopicException",
+            ErrorCode::UnknownTopicOrPartition => "org.apache.kafka.common.errors.UnknownTopicOrPartitionException",
         }
     }
 

@@ -34,6 +34,11 @@ pub enum SimError {
     /// A produce request was rejected by the partition leader; `error` is Kafka's error name
     /// (`NOT_ENOUGH_REPLICAS`, `NOT_LEADER_OR_FOLLOWER`, `INVALID_RECORD`, ...).
     ProduceRejected { error: String, message: String },
+    /// A group coordinator refused an Admin request (`alter_consumer_group_offsets`,
+    /// `delete_consumer_group_offsets`); `error` is Kafka's error name (`UNKNOWN_MEMBER_ID`,
+    /// `NON_EMPTY_GROUP`, `GROUP_ID_NOT_FOUND`, `COORDINATOR_NOT_AVAILABLE`, ...), `message`
+    /// Kafka's message for it (`Errors.message()`).
+    GroupRequestRejected { error: String, message: String },
     /// `at_ms` of a scheduled command lies in the past.
     TimeInPast { at_ms: u64, now_ms: u64 },
 }
@@ -56,7 +61,7 @@ impl fmt::Display for SimError {
             SimError::UnknownClient(m) => write!(f, "unknown client: {m}"),
             SimError::DuplicateClient(m) => write!(f, "duplicate client: {m}"),
             SimError::LimitExceeded(m) => write!(f, "GroupLab limit exceeded: {m}"),
-            SimError::ProduceRejected { error, message } => write!(f, "{error}: {message}"),
+            SimError::ProduceRejected { error, message } | SimError::GroupRequestRejected { error, message } => write!(f, "{error}: {message}"),
             SimError::TimeInPast { at_ms, now_ms } => {
                 write!(f, "command scheduled at {at_ms} ms but the simulation is already at {now_ms} ms")
             }

@@ -12,6 +12,7 @@ use crate::api::command::Command;
 use crate::api::event::{Event, EventKind};
 use crate::api::view::*;
 use crate::cluster::{limits, Cluster, ClusterConfig, ClusterTimer};
+use crate::group::protocol::{ErrorCode, TopicPartition};
 use crate::kafka::error::SimError;
 use crate::kafka::topic::{CleanupPolicy, TopicConfig, CONSUMER_OFFSETS};
 use crate::kernel::{Ctx, EventQueue, Fnv};
@@ -351,7 +352,24 @@ impl Sim {
             Command::SetGroupStrategy { group_id, strategies } => {
                 self.groups.set_group_strategy(&mut self.ctx, &group_id, strategies)
             }
+            Command::AlterConsumerGroupOffsets { group_id, offsets } => {
+                let offsets: Vec<(TopicPartition, u64)> = offsets.into_iter().map(|o| (TopicPartition::new(o.topic, o.partition), o.offset)).collect();
+                self.groups.alter_offsets(&mut self.ctx, &mut self.cluster, &group_id, &offsets)
+            }
+            Command::DeleteConsumerGroupOffsets { group_id, partitions } => {
+                let partitions: Vec<TopicPartition> = partitions.into_iter().map(|p| TopicPartition::new(p.topic, p.partition)).collect();
+                self.groups.delete_offsets(&mut self.ctx, &mut self.cluster, &group_id, &partitions)
+            }
         }
+    }
+
+    /// What an OffsetDelete of `partitions` of `group_id` would get now, without sending it: the
+    /// group-level error, or each partition's outcome (`NONE` when its offset would be deleted).
+    /// The same rule [`Command::DeleteConsumerGroupOffsets`] applies
+    /// (`sim::group_layer` `offset_delete_outcome`); `kafka-consumer-groups.sh --delete-offsets`
+    /// prints it.
+    pub fn offset_delete_outcome(&self, group_id: &str, partitions: &[TopicPartition]) -> Result<Vec<(TopicPartition, ErrorCode)>, ErrorCode> {
+        self.groups.offset_delete_outcome(&self.cluster, self.ctx.now_ms, group_id, partitions)
     }
 
     /// Process every due internal event up to `now_ms` and set the clock to it.
@@ -504,7 +522,7 @@ impl Sim {
                         .collect(),
                 })
                 .collect(),
-            groups: self.groups.views(c),
+            groups: self.groups.views(c, self.ctx.now_ms),
             producers: self
                 .producers
                 .list

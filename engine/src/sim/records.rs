@@ -76,7 +76,7 @@ impl Sim {
 
     /// The consumer groups part of [`Sim::view`] alone (cheaper when only groups are needed).
     pub fn group_views(&self) -> Vec<crate::GroupView> {
-        self.groups.views(&self.cluster)
+        self.groups.views(&self.cluster, self.ctx.now_ms)
     }
 
     /// Records retained by every replica of every partition (internal topics included): the

@@ -20,7 +20,8 @@
 //!
 //! Files: this one holds the layer's state, its commands and its timers; `network.rs` the
 //! in-flight messages and their delivery, `placement.rs` where coordinators live and how commits
-//! are persisted, `audit.rs` delivery accounting and invariants, `view.rs` the group views.
+//! are persisted, `admin.rs` the Admin client's requests (alter and delete committed offsets),
+//! `audit.rs` delivery accounting and invariants, `view.rs` the group views.
 
 use crate::kernel::vecmap::{VecMap, VecSet};
 use std::collections::BTreeSet;
@@ -36,6 +37,7 @@ use crate::group::config::{group_err, validate_strategies};
 use crate::group::{GroupConfig, GroupError, GroupEvent};
 use crate::kernel::{pack, unpack, Ctx, Fnv, Outbox, Timers};
 
+mod admin;
 mod audit;
 mod network;
 mod placement;

@@ -151,7 +151,7 @@ impl GroupLayer {
     }
 
     /// `GroupCoordinatorService`'s mapping of a write's error to what the client sees.
-    fn write_error(e: AppendError) -> ErrorCode {
+    pub(super) fn write_error(e: AppendError) -> ErrorCode {
         match e {
             AppendError::NotLeaderOrFollower | AppendError::KafkaStorageError => ErrorCode::NotCoordinator,
             _ => ErrorCode::CoordinatorNotAvailable,

@@ -2,6 +2,7 @@
 //! partition of its subscription, and delivery counts.
 
 use crate::api::view::{ConsumerView, DeliveryView, GroupView, LagView, MemberView, OwnershipChangeView, OwnershipView, PendingCommitView};
+use crate::cluster::log::Log;
 use crate::cluster::{Cluster, Topic};
 use crate::group::accounting::OwnershipLane;
 use crate::group::client::ConsumerClient;
@@ -45,12 +46,12 @@ impl<'a> Partitions<'a> {
 }
 
 impl GroupLayer {
-    /// Views, sorted by group id.
-    pub fn views(&self, cluster: &Cluster) -> Vec<GroupView> {
-        self.groups.iter().map(|(gid, g)| self.group_view(cluster, gid, g)).collect()
+    /// Views at `now_ms`, sorted by group id.
+    pub fn views(&self, cluster: &Cluster, now_ms: u64) -> Vec<GroupView> {
+        self.groups.iter().map(|(gid, g)| self.group_view(cluster, now_ms, gid, g)).collect()
     }
 
-    fn group_view(&self, cluster: &Cluster, gid: &str, g: &GroupRuntime) -> GroupView {
+    fn group_view(&self, cluster: &Cluster, now_ms: u64, gid: &str, g: &GroupRuntime) -> GroupView {
         let coord = g.coordinator.as_ref();
         // The group's clients in `client.id` order (the order of `self.consumers`).
         let clients: Vec<(&str, &ConsumerClient)> = self
@@ -62,7 +63,9 @@ impl GroupLayer {
         let members = coord.map(|c| member_views(c, &clients)).unwrap_or_default();
         let fenced: Vec<bool> = clients.iter().map(|(_, c)| self.audit.ownership.is_fenced(gid, c.client_id())).collect();
         let consumers = consumer_views(&clients, &fenced);
-        let (lag, ownership) = self.partition_views(cluster, gid, g, &clients, &fenced);
+        let (mut lag, ownership) = self.partition_views(cluster, now_ms, gid, g, &clients, &fenced);
+        lag.extend(unsubscribed_lag(cluster, now_ms, gid, g));
+        let max_lag_ms = lag.iter().filter_map(|l| l.lag_ms).max();
         let delivery = self.delivery_view(gid);
         let (meta_generation, meta_protocol, meta_leader) = match &g.metadata {
             Some(CoordinatorRecord::GroupMetadata {
@@ -86,6 +89,7 @@ impl GroupLayer {
             config: g.config.clone(),
             consumers,
             lag,
+            max_lag_ms,
             delivery,
             ownership,
             pending_commits: pending_commit_views(g),
@@ -98,6 +102,7 @@ impl GroupLayer {
     fn partition_views(
         &self,
         cluster: &Cluster,
+        now_ms: u64,
         gid: &str,
         g: &GroupRuntime,
         clients: &Clients<'_>,
@@ -113,7 +118,8 @@ impl GroupLayer {
         for (ti, (t, topic)) in parts.topics.iter().enumerate() {
             for (p, part) in topic.partitions.iter().enumerate() {
                 let i = parts.base[ti] + p;
-                let hw = part.leader_log().map_or(0, |l| l.high_watermark());
+                let log = part.leader_log();
+                let hw = log.map_or(0, |l| l.high_watermark());
                 let c = committed[i];
                 let pos = positions[i];
                 let lane = lanes[i];
@@ -126,6 +132,7 @@ impl GroupLayer {
                     owner: lane.and_then(OwnershipLane::owner).map(str::to_string),
                     committed_lag: c.map(|c| hw.saturating_sub(c.max(0) as u64)),
                     position_lag: pos.map(|p| hw.saturating_sub(p.max(0) as u64)),
+                    lag_ms: lag_ms(log, c.map(|c| c.max(0) as u64), hw, now_ms),
                 });
                 let h = lane.map_or(&[][..], OwnershipLane::changes);
                 let from = h.len().saturating_sub(MAX_OWNERSHIP_IN_VIEW);
@@ -256,6 +263,50 @@ fn committed_offsets(cluster: &Cluster, gid: &str, coord: Option<&GroupCoordinat
         }
     }
     committed
+}
+
+/// How long the oldest record not yet committed has waited at `now_ms`: `now − timestamp` of
+/// the first record at or after the committed offset when that is below the HW (record
+/// timestamps are simulated ms since the epoch); 0 when caught up; `None` without a committed
+/// offset (or when the leader retains no record in between).
+fn lag_ms(log: Option<&Log>, committed: Option<u64>, hw: u64, now_ms: u64) -> Option<u64> {
+    let c = committed?;
+    if c >= hw {
+        return Some(0);
+    }
+    let r = log?.slice(c, hw, 1).first()?;
+    Some(now_ms.saturating_sub(r.timestamp_ms))
+}
+
+/// Lag rows of the partitions the group has committed offsets for outside its subscription
+/// (e.g. set by `alter_consumer_group_offsets`), sorted; no owner, no ownership history.
+fn unsubscribed_lag(cluster: &Cluster, now_ms: u64, gid: &str, g: &GroupRuntime) -> Vec<LagView> {
+    let committed: Vec<(TopicPartition, i64)> = match &g.coordinator {
+        Some(c) => c.committed().iter().map(|(tp, o)| (tp.clone(), o.offset)).collect(),
+        None => cluster.committed_offsets(gid).into_iter().map(|((t, p), o)| (TopicPartition::new(t, p), o as i64)).collect(),
+    };
+    let mut out = Vec::new();
+    for (tp, offset) in committed {
+        if g.subscription.contains(&tp.topic) {
+            continue;
+        }
+        let Some(part) = cluster.topic(&tp.topic).and_then(|t| t.partitions.get(tp.partition as usize)) else { continue };
+        let log = part.leader_log();
+        let hw = log.map_or(0, |l| l.high_watermark());
+        let c = offset.max(0) as u64;
+        out.push(LagView {
+            topic: tp.topic,
+            partition: tp.partition,
+            high_watermark: hw,
+            committed: Some(c),
+            position: None,
+            owner: None,
+            committed_lag: Some(hw.saturating_sub(c)),
+            position_lag: None,
+            lag_ms: lag_ms(log, Some(c), hw, now_ms),
+        });
+    }
+    out
 }
 
 /// Position of the (non-fenced) owner per partition; a later client overrides.
