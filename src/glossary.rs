@@ -38,6 +38,7 @@ pub const TERMS: &[Entry] = &[
     Entry { term: "idle consumer", meaning: "A member with no partition, because the group has more members than partitions. It waits to take over if another member goes.", config: "" },
     Entry { term: "ISR", meaning: "In-sync replicas: the leader and the followers that have caught up within replica.lag.time.max.ms. Only they count for the high watermark and can be elected cleanly.", config: "replica.lag.time.max.ms (30000)" },
     Entry { term: "lag", meaning: "How far a group is behind: log end offset (Kafka's tools use the high watermark a consumer can read up to) minus the committed offset.", config: "" },
+    Entry { term: "lag in seconds", meaning: "Lag in time (a GroupLab figure; Kafka's tools print records only): how long the oldest record the group has not committed past has waited since it was produced, from the records' timestamps. 0 when caught up.", config: "" },
     Entry { term: "leader", meaning: "The replica of a partition that takes all writes and reads; followers copy from it.", config: "" },
     Entry { term: "log end offset", meaning: "LEO: the offset the next record appended to a replica will get.", config: "" },
     Entry { term: "log start offset", meaning: "The first offset still in the log; older records were deleted by retention.", config: "retention.ms (604800000), retention.bytes (-1)" },

@@ -154,6 +154,8 @@ pub struct GroupSample {
     pub losses: u64,
     /// Lag (HW − committed) of the group's first [`SAMPLED_PARTITIONS`] partitions, in lag-table order.
     pub partition_lag: Vec<u64>,
+    /// Lag in time: how long the group's oldest unconsumed record has waited (ms; 0 when caught up).
+    pub max_lag_ms: u64,
 }
 
 /// Partitions per group whose lag is sampled (for the per-partition lag chart).
@@ -531,6 +533,7 @@ impl Lab {
                 duplicates: g.delivery.duplicates,
                 losses: g.delivery.losses,
                 partition_lag: g.lag.iter().take(SAMPLED_PARTITIONS).map(|r| r.committed_lag.unwrap_or(r.high_watermark)).collect(),
+                max_lag_ms: g.max_lag_ms.unwrap_or(0),
             })
             .collect();
         self.samples.push(Sample { at_ms: self.sim.now_ms(), groups });

@@ -337,6 +337,16 @@ pub fn charts_panel() -> Html {
                     .collect();
                 draw_lines("chart-lag", "Lag per group (Σ HW − committed)", &lag, x_end, 1.0);
             }
+            let seconds: Vec<_> = view
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let points = lab.samples.iter().filter_map(|s| s.groups.iter().find(|x| x.group_id == g.group_id).map(|x| (s.at_ms as f64 / 1000.0, x.max_lag_ms as f64 / 1000.0)));
+                    (g.group_id.clone(), PALETTE[i % 8], points.collect())
+                })
+                .collect();
+            draw_lines("chart-lag-seconds", "Lag in seconds per group (how long the oldest unconsumed record has waited)", &seconds, x_end, 0.0);
             let delivery = vec![
                 ("processed".to_string(), PALETTE[0], series_of(&lab.samples, &group_id, |s| s.processed)),
                 ("duplicates".to_string(), PALETTE[1], series_of(&lab.samples, &group_id, |s| s.duplicates)),
@@ -367,6 +377,7 @@ pub fn charts_panel() -> Html {
                 <label class="small muted"><input type="checkbox" checked={*per_partition} onchange={toggle_partitions} data-testid="lag-per-partition" />{ " lag per partition" }</label>
             </h2>
             <canvas id="chart-lag" width="560" height="170" role="img" aria-label="Lag per group over time"></canvas>
+            <canvas id="chart-lag-seconds" width="560" height="150" role="img" aria-label="Lag in seconds per group over time" data-testid="chart-lag-seconds"></canvas>
             <canvas id="chart-ownership" width="560" height="200" role="img" aria-label="Partition ownership over time: one lane per partition coloured by owner"></canvas>
             <p class="small muted" data-testid="ownership-gap" data-gaps={gaps.to_string()} data-gap-ms={gap_total.to_string()}>
                 { format!("{gaps} partitions had a time without owner between two owners (total {:.1} s)", gap_total as f64 / 1000.0) }

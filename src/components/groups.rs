@@ -9,6 +9,30 @@ use crate::state::Action;
 use grouplab_engine::{ConsumerView, GroupView, MemberView, View};
 use yew::prelude::*;
 
+/// The group's lag in records (Σ HW − committed) and in time: how long its oldest unconsumed
+/// record has waited, from the records' timestamps (`LagView::lag_ms`).
+fn lag_line(g: &GroupView) -> Html {
+    let records: u64 = g.lag.iter().filter_map(|l| l.committed_lag).sum();
+    let worst = g.lag.iter().filter(|l| l.lag_ms.is_some()).max_by_key(|l| l.lag_ms);
+    html! {
+        <p class="small lag-line" data-testid="lag-seconds" data-ms={g.max_lag_ms.map_or(String::new(), |ms| ms.to_string())} data-records={records.to_string()}>
+            { term("lag", format!("lag {records} records")) }{ " · " }
+            { term("lag in seconds", match g.max_lag_ms {
+                Some(ms) => format!("oldest unconsumed record waiting {}", seconds(ms)),
+                None => "lag in seconds: – (nothing committed yet)".to_string(),
+            }) }
+            if let Some(w) = worst.filter(|w| w.lag_ms.unwrap_or(0) > 0) {
+                <span class="muted">{ format!(" (on {}-{})", w.topic, w.partition) }</span>
+            }
+        </p>
+    }
+}
+
+/// Milliseconds as seconds with one decimal (`12.3 s`).
+pub fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
 /// The consumer groups (a plain function: it has no state; the root renders it with every view).
 pub fn groups_panel(view: &View) -> Html {
     html! {
@@ -86,6 +110,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                     { " · " }<span data-testid="pending-commits">{ term("pending commit", format!("{} commit(s) replicating", g.pending_commits.len())) }</span>
                 }
             </p>
+            { lag_line(g) }
             <p class="delivery small" data-testid="delivery" data-processed={g.delivery.processed.to_string()} data-duplicates={g.delivery.duplicates.to_string()} data-losses={g.delivery.losses.to_string()}>
                 { format!("processed {} (distinct {}) · ", g.delivery.processed, g.delivery.distinct) }
                 <span class={(g.delivery.duplicates > 0).then_some("warn")} title="Records processed more than once (at-least-once after a crash or rebalance)">
