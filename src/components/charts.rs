@@ -10,6 +10,7 @@
 
 use super::{option, select_value, set, use_keyed_effect, EffectKey, ViewContext};
 use crate::model::Sample;
+use crate::state::Action;
 use grouplab_engine::{GroupView, OwnershipView};
 use plotters::coord::Shift;
 use plotters::prelude::{Color, DrawingArea, FontDesc, FontFamily, FontStyle, IntoDrawingArea, PathElement, RGBColor, Rectangle, ShapeStyle, Text, TextStyle};
@@ -249,15 +250,33 @@ fn draw_lines(canvas: &str, title: &str, series: &[Line], x_end: f64, y_min_step
     let _ = plot.area.present();
 }
 
+/// Left margin of the ownership chart (its lane labels).
+const OWNERSHIP_LABELS: f64 = 70.0;
+
+/// The time axis of the ownership chart (seconds): from the first change to now.
+fn ownership_range(group: &GroupView, now_ms: u64) -> (f64, f64) {
+    let x_start = group.ownership.iter().take(MAX_LANES).filter_map(|l| l.changes.first().map(|c| c.at_ms)).min().unwrap_or(0) as f64 / 1000.0;
+    (x_start, (now_ms as f64 / 1000.0).max(x_start + 1.0))
+}
+
+/// The simulated time (ms) under pixel column `px` of a chart `width` pixels wide whose plot
+/// starts `labels` pixels in and spans `range` seconds; `None` outside the plot.
+pub fn time_at(px: f64, width: f64, labels: f64, range: (f64, f64)) -> Option<u64> {
+    let (left, right) = (MARGIN + labels, width - MARGIN);
+    if px < left || px > right || right <= left {
+        return None;
+    }
+    Some(((range.0 + (px - left) / (right - left) * (range.1 - range.0)) * 1000.0).round() as u64)
+}
+
 /// One lane per partition (at most [`MAX_LANES`]), a bar in the owner's colour for each owned
 /// interval, time in seconds up to `now_ms`.
 fn draw_ownership(canvas: &str, group: &GroupView, now_ms: u64) {
     let lanes: Vec<&OwnershipView> = group.ownership.iter().take(MAX_LANES).collect();
-    let x_start = lanes.iter().filter_map(|l| l.changes.first().map(|c| c.at_ms)).min().unwrap_or(0) as f64 / 1000.0;
-    let x_end = (now_ms as f64 / 1000.0).max(x_start + 1.0);
+    let (x_start, x_end) = ownership_range(group, now_ms);
     let n = lanes.len().max(1) as f64;
     let caption = format!("Partition ownership in {} (blank = no owner)", group.group_id);
-    let Some(plot) = Plot::new(canvas, &caption, 70.0, (x_start, x_end), (0.0, n)) else { return };
+    let Some(plot) = Plot::new(canvas, &caption, OWNERSHIP_LABELS, (x_start, x_end), (0.0, n)) else { return };
     plot.mesh(false, 1.0);
     for (i, lane) in lanes.iter().enumerate() {
         let (y0, y1) = (plot.py(i as f64 + 0.15), plot.py(i as f64 + 0.85));
@@ -363,6 +382,19 @@ pub fn charts_panel() -> Html {
         let per_partition = per_partition.clone();
         Callback::from(move |e: Event| per_partition.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
     };
+    let open_rebalance = {
+        let (state, view, group_id) = (state.clone(), view.clone(), group_id.clone());
+        Callback::from(move |e: MouseEvent| {
+            let canvas = e.target_unchecked_into::<web_sys::HtmlCanvasElement>();
+            let Some(g) = view.groups.iter().find(|g| g.group_id == group_id) else { return };
+            let scale = f64::from(canvas.width()) / f64::from(canvas.client_width().max(1));
+            let px = f64::from(e.offset_x()) * scale;
+            if let Some(at) = time_at(px, f64::from(canvas.width()), OWNERSHIP_LABELS, ownership_range(g, view.now_ms)) {
+                let window = state.lab.borrow().rebalance_window(&group_id, at);
+                state.dispatch(Action::OpenSequence(Some(window)));
+            }
+        })
+    };
     let group = view.groups.iter().find(|g| g.group_id == group_id);
     let gaps = group.map_or(0, |g| g.ownership.iter().filter(|o| o.gap_ms > 0).count());
     let gap_total: u64 = group.map_or(0, |g| g.ownership.iter().map(|o| o.gap_ms).sum());
@@ -378,7 +410,8 @@ pub fn charts_panel() -> Html {
             </h2>
             <canvas id="chart-lag" width="560" height="170" role="img" aria-label="Lag per group over time"></canvas>
             <canvas id="chart-lag-seconds" width="560" height="150" role="img" aria-label="Lag in seconds per group over time" data-testid="chart-lag-seconds"></canvas>
-            <canvas id="chart-ownership" width="560" height="200" role="img" aria-label="Partition ownership over time: one lane per partition coloured by owner"></canvas>
+            <canvas id="chart-ownership" width="560" height="200" role="img" aria-label="Partition ownership over time: one lane per partition coloured by owner; click a rebalance to see its messages"
+                title="Click a rebalance (a gap or a change of colour) to open its sequence diagram" data-testid="chart-ownership" onclick={open_rebalance}></canvas>
             <p class="small muted" data-testid="ownership-gap" data-gaps={gaps.to_string()} data-gap-ms={gap_total.to_string()}>
                 { format!("{gaps} partitions had a time without owner between two owners (total {:.1} s)", gap_total as f64 / 1000.0) }
             </p>
@@ -402,6 +435,9 @@ mod tests {
         assert_eq!(xs.len(), 6);
         assert_eq!(ticks(2.0, 2.0, 10), (1.0, vec![2.0]), "an empty range has one tick");
         assert_eq!(tick_label(0.30000000000000004, 0.1), "0.3");
+        assert_eq!(time_at(MARGIN + 70.0, 560.0, 70.0, (10.0, 20.0)), Some(10_000));
+        assert_eq!(time_at(560.0 - MARGIN, 560.0, 70.0, (10.0, 20.0)), Some(20_000));
+        assert_eq!(time_at(5.0, 560.0, 70.0, (10.0, 20.0)), None, "on the labels");
         let (step, ys) = ticks_at_least(0.0, 1.1, 10, 1.0);
         let labels: Vec<String> = ys.iter().map(|y| tick_label(*y, step)).collect();
         assert_eq!(labels, ["0", "1"], "an empty count chart: no repeated rounded labels");
