@@ -97,3 +97,24 @@ test('a rebalance line of the event log opens its sequence diagram', async ({ pa
   await seq.getByRole('button', { name: 'Close the sequence diagram' }).click();
   await expect(seq).toHaveCount(0);
 });
+
+test('lag in seconds grows while the only consumer is stalled', async ({ page }) => {
+  await openFresh(page);
+  const group = await groupOf(page);
+  await page.getByRole('button', { name: `Add consumer to ${group}` }).click();
+  const lag = page.locator(`[data-testid="group-panel"][data-group="${group}"] [data-testid="lag-seconds"]`);
+  const ms = async () => Number(await lag.getAttribute('data-ms'));
+  await advanceUntil(page, async () => (await lag.getAttribute('data-ms')) !== '', 'a first commit', 30);
+  await advance(page, 5);
+  const steady = await ms();
+  expect(steady).toBeLessThan(6_000); // auto commit every 5 s: the oldest uncommitted record is younger
+  const client = (await liveConsumers(page, group))[0];
+  await page.getByRole('button', { name: `Stall consumer ${client}` }).click();
+  await advance(page, 10);
+  const stalled = await ms();
+  expect(stalled).toBeGreaterThan(9_000);
+  await advance(page, 5);
+  expect(await ms()).toBeGreaterThan(stalled + 4_000);
+  await expect(lag).toContainText(/oldest unconsumed record waiting \d+\.\d s/);
+  await expect(page.getByTestId('chart-lag-seconds')).toBeVisible();
+});
