@@ -257,3 +257,36 @@ fn bad_input_never_panics() {
         let _ = run_line(&sim, odd);
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// Random command lines built from the tools' own words, numbers, dates and odd text never
+    /// panic, and every error comes with a non-zero exit code.
+    #[test]
+    fn random_lines_never_panic(words in proptest::collection::vec(proptest::sample::select(WORDS.to_vec()), 0..12), odd in "\\PC{0,12}") {
+        static SIM: std::sync::OnceLock<Sim> = std::sync::OnceLock::new();
+        let sim = SIM.get_or_init(main_lab);
+        let mut line = words.join(" ");
+        line.push(' ');
+        line.push_str(&odd);
+        let o = run_line(sim, &line);
+        if o.stdout.contains("\nError: ") || o.stderr.starts_with("Exception in thread") {
+            proptest::prop_assert_ne!(o.exit_code, 0, "{}", line);
+        }
+        let o = run_line(sim, &format!("kafka-consumer-groups.sh --bootstrap-server b {line}"));
+        if o.command.is_some() {
+            proptest::prop_assert_eq!(o.exit_code, 0, "{}", line);
+        }
+    }
+}
+
+const WORDS: &[&str] = &[
+    "kafka-consumer-groups.sh", "kafka-topics.sh", "--bootstrap-server", "b:9092", "--list", "--describe", "--reset-offsets",
+    "--delete-offsets", "--group", "my-group", "batch", "fresh", "--all-groups", "--topic", "orders", "orders:0,2", "audit",
+    "orders:-1", "orders:", ":0", "--all-topics", "--to-earliest", "--to-latest", "--to-current", "--to-offset", "--shift-by",
+    "-3", "7", "99999999999", "--to-datetime", "1970-01-01T00:00:20.000", "1970-01-01T00:00:20.000+02:00", "--by-duration",
+    "PT10S", "P1D", "-PT5S", "--dry-run", "--execute", "--export", "--members", "--state", "--offsets", "--verbose", "--type",
+    "classic", "consumer", "stable,empty", "--timeout", "--exclude-internal", "--under-replicated-partitions",
+    "--topics-with-overrides", "--help", "--version", "--", "-x", "=", "'", "\"", "help",
+];

@@ -587,7 +587,7 @@ fn reset_plan(sim: &Sim, view: &View, group: Option<&GroupView>, opts: &Parsed, 
     } else if opts.has("by-duration") {
         let raw = values.by_duration.clone().unwrap_or_default();
         match time::parse_duration(&raw) {
-            Some(d) => by_timestamp((i128::from(now) - d).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64, out),
+            Some(d) => by_timestamp(i128::from(now).saturating_sub(d).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64, out),
             None => return Err(Stop::Failed("Text cannot be parsed to a Duration".into())),
         }
     } else if opts.has("from-file") {

@@ -79,7 +79,7 @@ pub fn parse_datetime(input: &str) -> Result<i64, DateError> {
     }
     let offset_min = match zone {
         "Z" => 0,
-        z if z.len() >= 3 && (z.starts_with('+') || z.starts_with('-')) => {
+        z if z.len() >= 3 && z.is_ascii() && (z.starts_with('+') || z.starts_with('-')) => {
             let sign = if z.starts_with('-') { -1 } else { 1 };
             let body = &z[1..];
             let (hh, mm) = match body.len() {
@@ -124,9 +124,14 @@ pub fn parse_duration(input: &str) -> Option<i128> {
         };
         (!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit())).then(|| body.parse::<i128>().ok().map(|v| sign * v)).flatten()
     };
+    // Overflow is not a Duration either (Java: "numeric overflow").
+    let mut add = |v: i128, unit: i128| -> Option<()> {
+        total = total.checked_add(v.checked_mul(unit)?)?;
+        Some(())
+    };
     if !day_part.is_empty() {
         let d = day_part.strip_suffix('D')?;
-        total += num(d)? * 86_400_000;
+        add(num(d)?, 86_400_000)?;
         any = true;
     }
     if let Some(mut t) = time_part {
@@ -135,7 +140,7 @@ pub fn parse_duration(input: &str) -> Option<i128> {
         }
         for (unit, ms) in [('H', 3_600_000i128), ('M', 60_000)] {
             if let Some(i) = t.find(unit) {
-                total += num(&t[..i])? * ms;
+                add(num(&t[..i])?, ms)?;
                 t = &t[i + 1..];
                 any = true;
             }
@@ -152,11 +157,15 @@ pub fn parse_duration(input: &str) -> Option<i128> {
             let w = num(whole)?;
             let frac_ms: i128 = format!("{frac:0<3}")[..3].parse().unwrap_or(0);
             let negative_whole = whole.starts_with('-');
-            total += w * 1000 + if negative_whole { -frac_ms } else { frac_ms };
+            add(w, 1000)?;
+            add(if negative_whole { -frac_ms } else { frac_ms }, 1)?;
             any = true;
         }
     }
-    any.then_some(if neg { -total } else { total })
+    if !any {
+        return None;
+    }
+    if neg { total.checked_neg() } else { Some(total) }
 }
 
 /// `yyyy-MM-dd HH:mm:ss,SSS` of epoch milliseconds, in UTC (log4j's `%d`).
@@ -195,6 +204,8 @@ mod tests {
         for bad in ["", "P", "PT", "5S", "PT5", "P1H", "PTS"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
+        assert_eq!(parse_duration(&format!("PT{}S", "9".repeat(38))), None, "overflow");
+        assert!(parse_datetime("1970-01-01T00:00:00.000+aé0").is_err());
         assert_eq!(log4j_date(1_709_208_000_123), "2024-02-29 12:00:00,123");
         assert_eq!(log4j_date(0), "1970-01-01 00:00:00,000");
     }
