@@ -330,16 +330,13 @@ fn selected_groups(view: &View, opts: &Parsed) -> Vec<String> {
 /// `shouldPrintMemberState`: the status line of a group's state (standard error, or `Error:`
 /// for a Dead group), and whether its table is printed (`rows` > 0 and not Dead).
 fn member_state(g: &GroupView, rows: usize, out: &mut ToolOutput) -> bool {
-    match g.state.as_str() {
-        "Dead" => {
-            out.error(&format!("Consumer group '{}' does not exist.", g.group_id));
+    match group_tables::status_line(g) {
+        Some(line) if g.state == "Dead" => {
+            out.error(line.trim_start_matches("Error: "));
             return false;
         }
-        "Empty" => out.err(&format!("\nConsumer group '{}' has no active members.\n", g.group_id)),
-        "PreparingRebalance" | "CompletingRebalance" | "Assigning" | "Reconciling" => {
-            out.err(&format!("\nWarning: Consumer group '{}' is rebalancing.\n", g.group_id))
-        }
-        _ => {}
+        Some(line) => out.err(&format!("\n{line}\n")),
+        None => {}
     }
     rows > 0
 }

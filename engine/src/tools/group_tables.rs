@@ -42,6 +42,19 @@ pub fn lag_seconds(lag_ms: Option<u64>) -> String {
     }
 }
 
+/// The status line `kafka-consumer-groups.sh --describe` prints above a group's table
+/// (`shouldPrintMemberState`): on standard error `Consumer group 'g' has no active members.`
+/// (Empty) or `Warning: Consumer group 'g' is rebalancing.`; for a Dead group `Error: Consumer
+/// group 'g' does not exist.` (on standard output, and no table). `None` for a Stable group.
+pub fn status_line(g: &GroupView) -> Option<String> {
+    match g.state.as_str() {
+        "Dead" => Some(format!("Error: Consumer group '{}' does not exist.", g.group_id)),
+        "Empty" => Some(format!("Consumer group '{}' has no active members.", g.group_id)),
+        "PreparingRebalance" | "CompletingRebalance" | "Assigning" | "Reconciling" => Some(format!("Warning: Consumer group '{}' is rebalancing.", g.group_id)),
+        _ => None,
+    }
+}
+
 /// What the Admin client sees of a group's members: the assignment only while Stable.
 fn reported_assignment(g: &GroupView, assigned: &[(String, u32)]) -> Vec<(String, u32)> {
     if g.state == "Stable" {

@@ -8,8 +8,8 @@
 //!   [`Command`](crate::Command) to apply: the tools never change the simulation themselves.
 //! * [`HELP`] is what the terminal's `help` prints.
 //! * [`describe_offsets`], [`describe_members`], [`describe_state`] and [`list_groups`] are the
-//!   group tables as plain data ([`Table`]), for read-only panels; [`Table::render`] prints them
-//!   exactly as Kafka's formats do.
+//!   group tables as plain data ([`Table`]), for read-only panels, and [`status_line`] the line
+//!   above them; [`Table::render`] prints them exactly as Kafka's formats do.
 //!
 //! Sources (apache/kafka 4.3): `tools/.../consumer/group/ConsumerGroupCommand.java`,
 //! `ConsumerGroupCommandOptions.java`, `tools/.../OffsetsUtils.java`, `tools/.../TopicCommand.java`,
@@ -26,7 +26,7 @@ mod topics;
 
 use crate::Sim;
 
-pub use group_tables::{broker_host, coordinator_cell, describe_members, describe_offsets, describe_state, lag_seconds, list_groups, BROKER_PORT, HOST};
+pub use group_tables::{broker_host, coordinator_cell, describe_members, describe_offsets, describe_state, lag_seconds, list_groups, status_line, BROKER_PORT, HOST, MISSING};
 pub use table::{pad, Table, ToolOutput, Width};
 pub use time::{log4j_date, parse_datetime, parse_duration};
 
