@@ -33,6 +33,8 @@
 //!   consumer client, ownership timeline, delivery ledger, lag).
 //! * [`assign`] — Kafka's partition assignors.
 //! * [`bounds`] — the simulated-time horizon of scenario and lesson files.
+//! * [`tools`] — Kafka's command-line tools (`kafka-consumer-groups.sh`, `kafka-topics.sh`) over a
+//!   `Sim`, read-only: their output, and the engine command an `--execute` asks for.
 //!
 //! ## What is modelled, and how exactly
 //!
@@ -95,7 +97,7 @@
 
 // Layers, lowest first; a module may use only modules of its own or a lower layer (the
 // `architecture` test enforces it): kernel → kafka → cluster → {producer, group, assign} → api →
-// sim → run → lesson.
+// sim → {run, tools} → lesson.
 pub mod kernel;
 pub mod kafka;
 pub mod cluster;
@@ -105,6 +107,7 @@ pub mod assign;
 pub mod api;
 pub mod sim;
 pub mod run;
+pub mod tools;
 pub mod lesson;
 
 pub use api::command::Command;

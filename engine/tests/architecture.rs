@@ -4,13 +4,13 @@
 //! two files of the engine import each other, directly or through others.
 //!
 //! Layers, lowest first (ARCHITECTURE.md explains them):
-//! kernel → kafka → cluster → {producer, group, assign} → api → sim → run → lesson.
+//! kernel → kafka → cluster → {producer, group, assign} → api → sim → {run, tools} → lesson.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Top-level modules by layer, lowest first.
-const LAYERS: &[&[&str]] = &[&["kernel"], &["kafka"], &["cluster"], &["producer", "group", "assign"], &["api"], &["sim"], &["run"], &["lesson"]];
+const LAYERS: &[&[&str]] = &[&["kernel"], &["kafka"], &["cluster"], &["producer", "group", "assign"], &["api"], &["sim"], &["run", "tools"], &["lesson"]];
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))

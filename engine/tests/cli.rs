@@ -91,3 +91,69 @@ fn bad_scenario_json_is_a_usage_error() {
     assert!(err.contains("brokers"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `grouplab terminal`: the scenario's timeline up to `--at`, then each line at that time,
+/// `$ LINE` then its output; an `--execute`'s command is applied before the next line.
+#[test]
+fn terminal_runs_tool_lines_at_a_time() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/group_rebalance.json");
+    let b = "--bootstrap-server localhost:9092";
+    let lines = [
+        format!("kafka-consumer-groups.sh {b} --list"),
+        format!("kafka-consumer-groups.sh {b} --reset-offsets --group eager --all-topics --to-earliest --execute"),
+        format!("kafka-consumer-groups.sh {b} --reset-offsets --group replay --topic orders:0,1 --to-earliest --execute"),
+        format!("kafka-consumer-groups.sh {b} --list"),
+        format!("kafka-consumer-groups.sh {b} --describe --group eager --state"),
+    ];
+    let mut args = vec!["terminal", path, "--at", "30000"];
+    args.extend(lines.iter().map(String::as_str));
+    let (code, out, err) = grouplab(&args);
+    assert_eq!(code, 0, "the last line's status: {out}{err}");
+    let want = format!(
+        "$ {}\ncooperative\neager\n\
+         $ {}\n\nError: Assignments can only be reset if the group 'eager' is inactive, but the current state is Stable.\n\nGROUP           TOPIC           PARTITION  NEW-OFFSET\n\
+         $ {}\n\nGROUP           TOPIC           PARTITION  NEW-OFFSET\nreplay          orders          0          0\nreplay          orders          1          0\n\
+         $ {}\ncooperative\neager\nreplay\n\
+         $ {}\n\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                #MEMBERS\neager           broker-0:9092  (0)        range                Stable               3\n",
+        lines[0], lines[1], lines[2], lines[3], lines[4]
+    );
+    assert_eq!(out, want, "the reset created `replay` before the next --list");
+    assert_eq!(err, "", "no status line for a Stable group");
+}
+
+/// An engine refusal of the command is printed `Error: <error>` and fails the line.
+#[test]
+fn terminal_prints_the_engines_refusal() {
+    let dir = std::env::temp_dir().join(format!("grouplab-cli-terminal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("one-broker.json");
+    // One broker cannot host `__consumer_offsets` with its default replication factor 3: no coordinator.
+    std::fs::write(&f, r#"{"name":"x","config":{"brokers":1},"commands":[{"at_ms":0,"command":{"type":"create_topic","name":"t","partitions":1,"replication_factor":1}}]}"#).unwrap();
+    let line = "kafka-consumer-groups.sh --bootstrap-server b:9092 --reset-offsets --group g --topic t --to-latest --execute";
+    let (code, out, _) = grouplab(&["terminal", f.to_str().unwrap(), line]);
+    assert_eq!(code, 1);
+    assert!(out.ends_with("Error: COORDINATOR_NOT_AVAILABLE: The coordinator is not available.\n"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn terminal_usage_errors_exit_2() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/group_rebalance.json");
+    let lesson = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/scenarios/consumer-groups.json");
+    for args in [
+        vec!["terminal"],
+        vec!["terminal", path],
+        vec!["terminal", path, "--at"],
+        vec!["terminal", path, "--at", "soon", "help"],
+        vec!["terminal", path, "--at", "999999999999", "help"],
+        vec!["terminal", "/nonexistent/file.json", "help"],
+        vec!["terminal", lesson, "help"],
+    ] {
+        let (code, _, err) = grouplab(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains("usage:"), "{args:?}: {err}");
+    }
+    let (code, out, _) = grouplab(&["terminal", path, "--at", "0", "help", "nope"]);
+    assert_eq!(code, 127, "the last line's status (command not found)");
+    assert!(out.starts_with("$ help\nGroupLab terminal"), "{out}");
+}

@@ -260,5 +260,10 @@ mod tests {
         assert!(err(r#"{"type":"produce","topic":"t","count":1,"acks":"2"}"#).contains("unknown variant `2`"));
         assert!(err(r#"{"type":"add_producer","topic":"t","rate_per_sec":1,"config":{"enable_idempotence":true}}"#).contains("unknown field `enable_idempotence`"));
         assert!(err("[1]").contains("invalid type"));
+        let c: Command = serde_json::from_str(r#"{"type":"alter_consumer_group_offsets","group_id":"g","offsets":[{"topic":"t","partition":2,"offset":9}]}"#).unwrap();
+        assert_eq!(c, Command::AlterConsumerGroupOffsets { group_id: "g".into(), offsets: vec![PartitionOffset { topic: "t".into(), partition: 2, offset: 9 }] });
+        assert!(err(r#"{"type":"alter_consumer_group_offsets","group_id":"g","offsets":[{"topic":"t","partition":0,"offset":1,"leader_epoch":3}]}"#).contains("unknown field `leader_epoch`"));
+        assert!(err(r#"{"type":"alter_consumer_group_offsets","group_id":"g","offsets":[{"topic":"t","partition":0,"offset":-1}]}"#).contains("invalid value"));
+        assert!(err(r#"{"type":"delete_consumer_group_offsets","group_id":"g","partitions":[{"topic":"t"}]}"#).contains("missing field `partition`"));
     }
 }

@@ -46,6 +46,9 @@ pub struct BrokerView {
 pub struct TopicView {
     /// Name.
     pub name: String,
+    /// Topic id as `kafka-topics.sh --describe` prints it (GroupLab's deterministic stand-in for
+    /// Kafka's random `Uuid`, [`crate::kafka::topic::topic_id`]).
+    pub topic_id: String,
     /// `__consumer_offsets` etc.
     pub internal: bool,
     /// `min.insync.replicas`.

@@ -6,7 +6,14 @@
 //! grouplab run SCENARIO.json                        event trace, then the final view as JSON
 //! grouplab run LESSON.json                          event trace, then each step's checked facts
 //! grouplab assign < CASE.json                        {"assignment": {...}} of one assignor case
+//! grouplab terminal SCENARIO.json [--at MS] LINE...  Kafka's tools at simulated time MS
 //! ```
+//! `terminal` plays the scenario's timeline up to `MS` (default: where `run` ends), then runs
+//! each LINE (one `kafka-consumer-groups.sh` / `kafka-topics.sh` / `help` command line, quoted
+//! as one argument) in order at that time: it prints `$ LINE`, then the line's standard output
+//! and standard error on the process's own; the engine command an `--execute` asks for is
+//! applied before the next line (`Error: <error>` on stdout when the engine refuses it). The
+//! exit status is the last line's.
 //! Usage errors (including a file refused when parsed: unknown field, time past the one-week
 //! horizon) exit with status 2; a scenario that cannot start exits with 1. `run` and `hash`
 //! report their progress on stderr once a second when a scenario takes more than 2 s.
@@ -23,7 +30,10 @@ const USAGE: &str = "usage:
   grouplab coordinator GROUP_ID [--offsets-partitions N]
   grouplab run SCENARIO.json|LESSON.json          a lesson also prints its step checks
   grouplab assign < CASE.json                      assignment of one conformance case
-  grouplab hash SCENARIO.json                      state hash after the run (determinism checks)";
+  grouplab hash SCENARIO.json                      state hash after the run (determinism checks)
+  grouplab terminal SCENARIO.json [--at MS] LINE... Kafka's tools (kafka-consumer-groups.sh,
+                                                   kafka-topics.sh, help) at simulated time MS
+                                                   (default: the scenario's end), one LINE each";
 
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("grouplab: {msg}\n{USAGE}");
@@ -298,6 +308,82 @@ fn cmd_assign(args: &[String]) -> ExitCode {
     }
 }
 
+/// `grouplab terminal SCENARIO.json [--at MS] LINE...`: the scenario's timeline up to `MS`,
+/// then each tool line at that time; an `--execute`'s command is applied (through the timeline)
+/// before the next line.
+fn cmd_terminal(args: &[String]) -> ExitCode {
+    use grouplab_engine::run::timeline::{Collect, Timeline};
+    let Some((path, rest)) = args.split_first() else { return usage_error("terminal: SCENARIO.json and at least one LINE") };
+    let mut at: Option<u64> = None;
+    let mut lines: Vec<&String> = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        let a = &rest[i];
+        if a == "--at" && lines.is_empty() {
+            let Some(v) = rest.get(i + 1) else { return usage_error("terminal: --at needs a value (ms)") };
+            match v.parse::<u64>() {
+                Ok(ms) => match grouplab_engine::run::bounds::check_horizon("--at", ms) {
+                    Ok(()) => at = Some(ms),
+                    Err(e) => return usage_error(&e),
+                },
+                Err(_) => return usage_error(&format!("terminal: --at must be a time in ms, got '{v}'")),
+            }
+            i += 2;
+        } else if a == "--" && lines.is_empty() {
+            lines.extend(&rest[i + 1..]);
+            break;
+        } else {
+            lines.push(a);
+            i += 1;
+        }
+    }
+    if lines.is_empty() {
+        return usage_error("terminal: at least one LINE (a quoted tool command line)");
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read '{path}': {e}")),
+    };
+    if grouplab_engine::lesson::is_lesson_json(&text) {
+        return usage_error("terminal: a scenario file, not a lesson");
+    }
+    let scenario = match Scenario::from_json(&text) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    let at = at.unwrap_or_else(|| grouplab_engine::run::scenario::scenario_end_ms(&scenario.commands, scenario.run_until_ms));
+    let mut sim = match grouplab_engine::Sim::new(scenario.config.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("grouplab: scenario cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut timeline = Timeline::new(scenario.commands.clone());
+    let mut seen = Collect::default();
+    timeline.advance(&mut sim, at, &mut seen);
+    for r in &seen.rejected {
+        eprintln!("command #{} rejected: {}", r.index, r.error);
+    }
+    let mut status = 0;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for line in lines {
+        let o = grouplab_engine::tools::run_line(&sim, line);
+        let _ = write!(out, "$ {line}\n{}", o.stdout);
+        let _ = out.flush();
+        eprint!("{}", o.stderr);
+        status = o.exit_code;
+        if let Some(command) = o.command {
+            if let Err(e) = timeline.apply(&mut sim, command) {
+                let _ = writeln!(out, "Error: {e}");
+                status = 1;
+            }
+        }
+    }
+    ExitCode::from(u8::try_from(status).unwrap_or(1))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else { return usage_error("missing subcommand") };
@@ -307,6 +393,7 @@ fn main() -> ExitCode {
         "run" => cmd_run(&args[1..]),
         "assign" => cmd_assign(&args[1..]),
         "hash" => cmd_hash(&args[1..]),
+        "terminal" => cmd_terminal(&args[1..]),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS

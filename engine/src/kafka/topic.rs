@@ -11,6 +11,38 @@ use crate::kafka::error::SimError;
 
 /// Name of the group-metadata topic (`Topic.GROUP_METADATA_TOPIC_NAME`).
 pub const CONSUMER_OFFSETS: &str = "__consumer_offsets";
+
+/// GroupLab's topic id of a topic: a deterministic stand-in for Kafka's random `Uuid`, printed
+/// as `Uuid.toString()` does (the 16 bytes in URL-safe base64 without padding, 22 characters).
+/// Derived from the name alone (FNV-1a, two seeds), so a replay gives the same ids.
+pub fn topic_id(name: &str) -> String {
+    let mut halves = [0u64; 2];
+    for (i, h) in halves.iter_mut().enumerate() {
+        let mut f = crate::kernel::Fnv::default();
+        f.u64(i as u64 + 0x746f_7069_635f_6964);
+        f.str(name);
+        *h = f.finish();
+    }
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&halves[0].to_be_bytes());
+    bytes[8..].copy_from_slice(&halves[1].to_be_bytes());
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(22);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 6 {
+            bits -= 6;
+            out.push(ALPHABET[((acc >> bits) & 63) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(ALPHABET[((acc << (6 - bits)) & 63) as usize] as char);
+    }
+    out
+}
 /// Kafka's internal topics (`Topic.isInternal`): user topics may not use these names.
 pub const INTERNAL_TOPICS: [&str; 3] = ["__consumer_offsets", "__transaction_state", "__share_group_state"];
 /// `Topic.MAX_NAME_LENGTH`.

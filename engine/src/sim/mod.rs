@@ -479,6 +479,7 @@ impl Sim {
                 .iter()
                 .map(|t| TopicView {
                     name: t.name.clone(),
+                    topic_id: crate::kafka::topic::topic_id(&t.name),
                     internal: t.internal,
                     min_insync_replicas: t.config.min_insync_replicas,
                     cleanup_policy: match t.config.cleanup_policy {
