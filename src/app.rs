@@ -13,6 +13,7 @@ use crate::components::lesson::LessonArea;
 use crate::components::toolbar::{toolbar, ToolbarProps};
 use crate::components::topics::TopicsPanel;
 use crate::components::sequence::SequencePanel;
+use crate::components::terminal::Terminal;
 use crate::components::topology::Topology;
 use crate::components::{use_keyed_effect, EffectKey, ViewContext};
 use crate::model::{default_scenario, Lab, ADVANCE_STEP_MS};
@@ -217,6 +218,7 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                     <div class="stack">
                         { groups_panel(&view) }
+                        <Terminal />
                         <ChartsPanel />
                         <EventLog />
                     </div>

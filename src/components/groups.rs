@@ -150,7 +150,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                     if *show_all { { "Show fewer" } } else { { format!("Show all {} consumers", g.consumers.len()) } }
                 </button>
             }
-            { super::kafka_tables::kafka_tables(g, &cli_tab, &cli_open) }
+            { super::kafka_tables::kafka_tables(&ctx.view, g, &cli_tab, &cli_open) }
         </div>
     }
 }

@@ -14,6 +14,8 @@ pub mod lesson;
 pub mod sequence;
 pub mod toolbar;
 pub mod topology;
+
+pub mod terminal;
 pub mod topics;
 
 use grouplab_engine::View;
