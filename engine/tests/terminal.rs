@@ -290,3 +290,47 @@ const WORDS: &[&str] = &[
     "classic", "consumer", "stable,empty", "--timeout", "--exclude-internal", "--under-replicated-partitions",
     "--topics-with-overrides", "--help", "--version", "--", "-x", "=", "'", "\"", "help",
 ];
+
+/// The browser's golden transcripts (`tests/data/terminal/golden.json`, also checked by
+/// `tests/e2e/terminal.spec.mjs` in headless Chromium): each session's scenario played to its
+/// time, then its lines run in order (an `--execute`'s command applied before the next line, as
+/// the UI's terminal and `grouplab terminal` do) must print exactly the recorded stdout and
+/// stderr. `GROUPLAB_BLESS=1` rewrites the entries from the lines.
+#[test]
+fn browser_golden_is_what_the_engine_prints() {
+    use grouplab_engine::run::timeline::{Collect, Timeline};
+    use grouplab_engine::Scenario;
+    let dir = root().join("../tests/data/terminal");
+    let path = dir.join("golden.json");
+    let mut golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut fresh = golden.clone();
+    for (i, session) in golden["sessions"].as_array_mut().unwrap().iter_mut().enumerate() {
+        let file = session["scenario"].as_str().unwrap();
+        let scenario = Scenario::from_json(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+        let mut sim = Sim::new(scenario.config.clone()).unwrap();
+        let mut timeline = Timeline::new(scenario.commands.clone());
+        let mut seen = Collect::default();
+        timeline.advance(&mut sim, session["at_ms"].as_u64().unwrap(), &mut seen);
+        assert!(seen.rejected.is_empty(), "{file}: {:?}", seen.rejected);
+        let mut entries = Vec::new();
+        for line in session["lines"].as_array().unwrap() {
+            let line = line.as_str().unwrap();
+            let o = run_line(&sim, line);
+            let mut stderr = o.stderr;
+            if let Some(c) = o.command {
+                if let Err(e) = sim.apply(c) {
+                    stderr.push_str(&format!("Error: {e}\n"));
+                }
+            }
+            entries.push(serde_json::json!({ "line": line, "stdout": o.stdout, "stderr": stderr }));
+        }
+        fresh["sessions"][i]["entries"] = serde_json::Value::Array(entries);
+    }
+    if std::env::var_os("GROUPLAB_BLESS").is_some() {
+        std::fs::write(&path, serde_json::to_string_pretty(&fresh).unwrap() + "\n").unwrap();
+        return;
+    }
+    for (want, now) in golden["sessions"].as_array().unwrap().iter().zip(fresh["sessions"].as_array().unwrap()) {
+        assert_eq!(want["entries"], now["entries"], "{}: run with GROUPLAB_BLESS=1 if the change is intended", want["scenario"]);
+    }
+}
