@@ -109,6 +109,12 @@ pub const BUNDLED: &[LessonInfo] = &[
         concept: "Two consumer groups read the same topic independently; inside each group every partition has exactly one owner.",
         steps: 6,
     },
+    LessonInfo {
+        id: "reset-offsets",
+        title: "Replaying a topic: resetting offsets",
+        concept: "kafka-consumer-groups.sh --reset-offsets moves an inactive group's committed offsets (dry run first, then --execute); the consumers then reprocess from there, and lag in seconds shows how far behind in time the group is.",
+        steps: 11,
+    },
 ];
 
 /// The URL of a bundled lesson's file, relative to the page.
@@ -166,9 +172,9 @@ pub fn highlight_selector(id: &str) -> Option<String> {
     let sel = if let Some(rest) = id.strip_prefix("partition-") {
         format!("[data-testid=\"partition\"][data-partition=\"{rest}\"]")
     } else if let Some(rest) = id.strip_prefix("consumer-") {
-        format!("[data-testid=\"consumer-card\"][data-client-id=\"{rest}\"]")
+        format!("[data-testid=\"consumer-card\"][data-client-id=\"{rest}\"], [data-testid=\"topology-consumer\"][data-client-id=\"{rest}\"] rect")
     } else if let Some(rest) = id.strip_prefix("group-") {
-        format!("[data-testid=\"group-panel\"][data-group=\"{rest}\"]")
+        format!("[data-testid=\"group-panel\"][data-group=\"{rest}\"], [data-testid=\"topology-group\"][data-group=\"{rest}\"] > rect")
     } else if let Some(rest) = id.strip_prefix("topic-") {
         format!("[data-testid=\"topic\"][data-topic=\"{rest}\"]")
     } else if let Some(rest) = id.strip_prefix("broker-") {
@@ -561,7 +567,7 @@ fn lesson_panel(lab_ctx: &LabContext, active: &UseStateHandle<Option<Active>>, s
     let highlight_style = if highlight_css.is_empty() {
         String::new()
     } else {
-        format!("{} {{ outline: 3px solid var(--c1); outline-offset: 2px; border-radius: 6px; }}", highlight_css.join(", "))
+        format!("{} {{ outline: 3px solid var(--c1); outline-offset: 2px; border-radius: 6px; stroke: var(--c1); stroke-width: 3px; }}", highlight_css.join(", "))
     };
     let step_buttons = (0..total).map(|i| {
         html! {
@@ -660,7 +666,7 @@ mod tests {
 
     #[test]
     fn highlight_ids_become_safe_selectors() {
-        assert_eq!(highlight_selector("consumer-C1").unwrap(), "[data-testid=\"consumer-card\"][data-client-id=\"C1\"]");
+        assert_eq!(highlight_selector("consumer-C1").unwrap(), "[data-testid=\"consumer-card\"][data-client-id=\"C1\"], [data-testid=\"topology-consumer\"][data-client-id=\"C1\"] rect");
         assert_eq!(highlight_selector("partition-orders-2").unwrap(), "[data-testid=\"partition\"][data-partition=\"orders-2\"]");
         assert!(highlight_selector("x\"] { color: red }").is_none());
         assert!(highlight_selector("").is_none());

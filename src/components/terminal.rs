@@ -125,7 +125,7 @@ pub fn terminal() -> Html {
     let entries: Rc<RefCell<Screen>> = screen;
     let s = entries.borrow();
     html! {
-        <section class="panel terminal-panel" aria-labelledby="terminal-title" data-testid="terminal">
+        <section id="terminal" class="panel terminal-panel" aria-labelledby="terminal-title" data-testid="terminal">
             <h2 id="terminal-title">{ "Terminal" }<small>{ "Kafka's tools against this cluster · type help · ↑/↓ history" }</small></h2>
             <div class="terminal-output" ref={output_ref} data-testid="terminal-output" role="log" aria-live="polite" aria-label="Terminal output">
                 if s.entries.is_empty() {

@@ -3,7 +3,7 @@
 // choices, click Next, and finish in the free playground. Any console error fails the test.
 import { test, expect, openFresh } from './fixtures.mjs';
 
-const LESSONS = ['consumer-groups', 'several-groups', 'failover', 'offsets', 'what-consumers-see', 'cardinality', 'multi-threaded', 'eager-vs-cooperative', 'static-membership', 'max-poll-interval', 'broker-crash', 'classic-figure'];
+const LESSONS = ['consumer-groups', 'several-groups', 'failover', 'offsets', 'what-consumers-see', 'cardinality', 'multi-threaded', 'eager-vs-cooperative', 'static-membership', 'max-poll-interval', 'broker-crash', 'classic-figure', 'reset-offsets'];
 
 const panel = (page) => page.getByTestId('lesson-panel');
 
@@ -15,6 +15,17 @@ async function perform(page, action) {
   } else if (cmd.type === 'add_consumer') {
     await page.locator(`[data-testid="group-panel"][data-group="${cmd.group_id}"]`)
       .getByRole('button', { name: 'Add consumer' }).click();
+  } else if (cmd.type === 'close_consumer') {
+    await page.getByRole('button', { name: `Close consumer ${cmd.client_id}` }).click();
+  } else if (cmd.type === 'restart_consumer') {
+    await page.getByRole('button', { name: `Restart consumer ${cmd.client_id}` }).click();
+  } else if (cmd.type === 'alter_consumer_group_offsets') {
+    // The hint gives the command line; the learner types it into the terminal.
+    const hint = await page.getByTestId('lesson-hint').textContent();
+    const line = hint.split('Type in the terminal: ')[1];
+    expect(line, 'the hint gives the line').toBeTruthy();
+    await page.getByTestId('terminal-input').fill(line.trim());
+    await page.getByTestId('terminal-input').press('Enter');
   } else {
     throw new Error(`the e2e learner cannot perform ${action}`);
   }
