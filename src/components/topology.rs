@@ -437,14 +437,16 @@ pub fn topology() -> Html {
                         }
                         { for r.cells.iter().map(|c| {
                             let x = pic.brokers.iter().find(|b| b.id == c.broker).map_or(0.0, |b| b.x);
-                            let class = classes!("rep", c.leader.then_some("leader"), (!c.in_isr).then_some("out"));
+                            let class = classes!("rep", c.leader.then_some("leader"), (!c.in_isr).then_some("out"), c.count.is_some().then_some("agg"));
                             let title = match c.count {
                                 Some((n, l)) => format!("{}: {n} replicas on broker {}, {l} of them leaders", r.topic, c.broker),
                                 None => format!("{} on broker {}: {}{}", r.label, c.broker, if c.leader { "leader" } else { "follower" }, if c.in_isr { ", in ISR" } else { ", NOT in ISR" }),
                             };
                             html! {
                                 <g>
-                                    <rect x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", r.y - 6.5)} width={format!("{:.1}", BROKER_W - 14.0)} height="13" rx="3" class={class}><title>{ title }</title></rect>
+                                    // A count needs the column's width; a single replica is a small chip.
+                                    <rect x={format!("{:.1}", x + if c.count.is_some() { 3.0 } else { 7.0 })} y={format!("{:.1}", r.y - 6.5)}
+                                        width={format!("{:.1}", BROKER_W - if c.count.is_some() { 6.0 } else { 14.0 })} height="13" rx="3" class={class}><title>{ title }</title></rect>
                                     if let Some((n, l)) = c.count { <text x={format!("{:.1}", x + BROKER_W / 2.0)} y={format!("{:.1}", r.y + 3.5)} class="rep-count">{ format!("{n}/{l}") }</text> }
                                 </g>
                             }

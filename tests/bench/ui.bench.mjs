@@ -57,7 +57,7 @@ test('frame times while 1,000 partitions × 200 consumers × 3 groups play at 10
   console.log(`BENCH big_load ${Date.now() - t0} ms`);
   await expect(page.getByTestId('error')).toHaveCount(0);
   const simBefore = await page.getByTestId('clock').textContent();
-  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
   // Let the pacer settle (first render costs, engine budget) before measuring.
   await page.waitForTimeout(2_000);
   const { frames, clocks, status } = await page.evaluate(() => new Promise((resolve) => {
@@ -73,7 +73,7 @@ test('frame times while 1,000 partitions × 200 consumers × 3 groups play at 10
     };
     requestAnimationFrame(tick);
   }));
-  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
   const simAfter = await page.getByTestId('clock').textContent();
   const p = (q) => percentile(frames, q).toFixed(2);
   const late = frames.filter((f) => f > 20).length;

@@ -88,7 +88,7 @@ test(`random-action soak for ${SOAK_MS / 1000} s (seed ${SEED}): no console erro
     }
     if (i % 40 === 0) {
       // Pause so the simulation's own growth (a longer timeline) does not read as a leak.
-      if (await page.getByRole('button', { name: 'Pause' }).count()) await page.getByRole('button', { name: 'Pause' }).click();
+      if (await page.getByRole('button', { name: 'Pause', exact: true }).count()) await page.getByRole('button', { name: 'Pause', exact: true }).click();
       const mb = await heapMb(cdp);
       heap.push(mb);
       if (baseline === null && Date.now() - start > SOAK_MS / 4) baseline = mb;

@@ -67,9 +67,9 @@ test('keyboard shortcuts', async ({ page }) => {
   await expect.poll(() => clockMs(page)).toBeGreaterThan(t0);
 
   await page.keyboard.press(' ');
-  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
   await page.keyboard.press(' ');
-  await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
 
   await page.keyboard.press('t');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
