@@ -211,6 +211,7 @@ pub fn app(props: &AppProps) -> Html {
                 <LessonArea />
                 <Topology />
                 <SequencePanel />
+                <Terminal />
                 <main class="grid">
                     <div class="stack">
                         { cluster_panel(&state, &view) }
@@ -218,7 +219,6 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                     <div class="stack">
                         { groups_panel(&view) }
-                        <Terminal />
                         <ChartsPanel />
                         <EventLog />
                     </div>

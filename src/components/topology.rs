@@ -27,7 +27,9 @@ pub const MAX_CONSUMER_NODES: usize = 24;
 pub const MAX_TOKENS: usize = 80;
 
 const PAD: f64 = 10.0;
-const HEAD_H: f64 = 44.0;
+const HEAD_H: f64 = 62.0;
+/// Where tokens reach a broker: a lane under the broker's name, status and coordinator star.
+const TOKEN_LANE_Y: f64 = 52.0;
 const BROKER_W: f64 = 46.0;
 const ROW_H: f64 = 18.0;
 const TOPIC_H: f64 = 18.0;
@@ -121,6 +123,10 @@ pub struct Edge {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
     pub message: MessageView,
+    /// The label drawn (API, and the reply's error) and its width.
+    pub label: String,
+    pub width: f64,
+    /// Centre of the token.
     pub x: f64,
     pub y: f64,
     /// Delivered already (a fading trail) rather than in flight.
@@ -315,32 +321,41 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
         }
     }
 
-    // Tokens on the line between a consumer's node and its broker's head.
-    let client_pos = |m: &MessageView| {
+    // Tokens on the line between a consumer's node (ending left of it) and its broker's lane.
+    let client_pos = |m: &MessageView, w: f64| {
         groups.iter().find(|g| g.group_id == m.group_id).and_then(|g| {
             let more = g.nodes.last().filter(|n| n.lifecycle == "more");
-            g.nodes.iter().find(|n| n.client_id == m.client_id).or(more).map(|n| (group_x, n.y))
+            g.nodes.iter().find(|n| n.client_id == m.client_id).or(more).map(|n| (group_x - 4.0 - w / 2.0, n.y))
         })
     };
     let broker_pos = |end: &str| {
         let x = end.strip_prefix("broker ").and_then(|b| b.parse().ok()).map_or(label_x + LABEL_W / 2.0, broker_x);
-        (x, HEAD_H - 8.0)
+        (x, TOKEN_LANE_Y)
     };
-    let mut tokens = Vec::new();
     let from_client = |m: &MessageView| m.from.starts_with("client ");
+    let mut tokens = Vec::new();
     for m in view.messages.iter().take(MAX_TOKENS) {
-        let Some(c) = client_pos(m) else { continue };
+        let (label, width) = token_label(m);
+        let Some(c) = client_pos(m, width) else { continue };
         let b = broker_pos(if from_client(m) { &m.to } else { &m.from });
         let (a, z) = if from_client(m) { (c, b) } else { (b, c) };
         let span = m.deliver_at_ms.saturating_sub(m.sent_at_ms).max(1) as f64;
         let f = (view.now_ms.saturating_sub(m.sent_at_ms) as f64 / span).clamp(0.0, 1.0);
-        tokens.push(Token { message: m.clone(), x: a.0 + (z.0 - a.0) * f, y: a.1 + (z.1 - a.1) * f, delivered: false });
+        tokens.push(Token { message: m.clone(), label, width, x: a.0 + (z.0 - a.0) * f, y: a.1 + (z.1 - a.1) * f, delivered: false });
     }
-    for m in recent.iter().rev().take(MAX_TOKENS.saturating_sub(tokens.len())) {
-        let Some(c) = client_pos(m) else { continue };
-        let b = broker_pos(if from_client(m) { &m.to } else { &m.from });
-        let z = if from_client(m) { b } else { c };
-        tokens.push(Token { message: m.clone(), x: z.0, y: z.1, delivered: true });
+    // The newest delivery at each receiver stays a moment (older ones there would hide under it).
+    let mut reached: Vec<String> = Vec::new();
+    for m in recent.iter().rev() {
+        if tokens.len() >= MAX_TOKENS {
+            break;
+        }
+        if reached.contains(&m.to) {
+            continue;
+        }
+        reached.push(m.to.clone());
+        let (label, width) = token_label(m);
+        let z = if from_client(m) { broker_pos(&m.to) } else if let Some(c) = client_pos(m, width) { c } else { continue };
+        tokens.push(Token { message: m.clone(), label, width, x: z.0, y: z.1, delivered: true });
     }
 
     let height = rows_bottom.max(gy) + PAD;
@@ -379,6 +394,16 @@ fn token_title(m: &MessageView) -> String {
         t.push_str(&format!(" · error {e}"));
     }
     t
+}
+
+/// A token's label (the API, and a reply's error) and its width.
+fn token_label(m: &MessageView) -> (String, f64) {
+    let label = match &m.error {
+        Some(e) => format!("{} {e}", short(&m.api)),
+        None => short(&m.api).to_string(),
+    };
+    let width = 8.0 + label.len() as f64 * 5.6;
+    (label, width)
 }
 
 /// Short label of an API for a token (the full name is in its title).
@@ -509,8 +534,7 @@ pub fn topology() -> Html {
                 // Messages.
                 { for pic.tokens.iter().map(|t| {
                     let m = &t.message;
-                    let label = match &m.error { Some(e) => format!("{} {e}", short(&m.api)), None => short(&m.api).to_string() };
-                    let w = 8.0 + label.len() as f64 * 5.6;
+                    let (label, w) = (t.label.clone(), t.width);
                     let class = classes!("token", m.response.then_some("response"), m.error.is_some().then_some("error"), t.delivered.then_some("delivered"));
                     html! {
                         <g class={class} data-testid={if t.delivered { "message-recent" } else { "message" }} data-kind={m.api.clone()} data-response={m.response.to_string()}
