@@ -193,3 +193,32 @@ async fn a_cooperative_group_from_the_form_shows_cards_timers_and_kafka_tables()
     assert_eq!(count(&root, "[data-group=coop] [data-testid=cli-describe] tbody tr"), 6);
     root.remove();
 }
+
+/// The picture draws one consumer node per consumer and, once the group is stable, one edge per
+/// partition whose `data-owner` is a consumer; the terminal answers a Kafka command line.
+#[wasm_bindgen_test]
+async fn the_picture_follows_the_group_and_the_terminal_answers() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=topology] [data-testid=topology-broker]"), 3);
+    button(&root, "Add consumer").click();
+    button(&root, "Add consumer").click();
+    for _ in 0..10 {
+        button(&root, "+1 s").click();
+    }
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=topology] [data-testid=topology-consumer]"), 2);
+    let edges = root.query_selector_all("[data-testid=topology] [data-testid^=edge-my-group-orders-]").unwrap();
+    assert_eq!(edges.length(), 6);
+    let owners: Vec<String> = (0..edges.length()).filter_map(|i| edges.item(i)).filter_map(|e| e.dyn_into::<web_sys::Element>().ok()?.get_attribute("data-owner")).collect();
+    assert!(owners.iter().all(|o| o.starts_with("consumer-my-group-")), "{owners:?}");
+
+    let input: web_sys::HtmlInputElement = find(&root, "[data-testid=terminal-input]").dyn_into().unwrap();
+    input.set_value("kafka-consumer-groups.sh --bootstrap-server localhost:9092 --list");
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Enter");
+    input.dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "[data-testid=terminal-stdout]"), "my-group\n");
+    root.remove();
+}
