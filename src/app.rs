@@ -246,6 +246,13 @@ fn run_shortcut(s: Shortcut, state: &LabContext, help: &UseStateHandle<bool>, gl
             help.set(false);
             glossary.set(false);
         }
+        Shortcut::Terminal => {
+            if let Some(input) = gloo::utils::document().query_selector("[data-testid=terminal-input]").ok().flatten() {
+                if let Ok(input) = input.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = input.focus();
+                }
+            }
+        }
         Shortcut::Faster | Shortcut::Slower => {
             let speed = state.lab.borrow().speed;
             state.dispatch(Action::SetSpeed(if s == Shortcut::Faster { speed * 2.0 } else { speed / 2.0 }));

@@ -27,6 +27,8 @@ pub enum Shortcut {
     Slower,
     /// Close any dialog.
     Close,
+    /// Put the cursor in the terminal.
+    Terminal,
 }
 
 /// (keys as shown, description, action), in the order the help dialog lists them.
@@ -40,6 +42,7 @@ pub const SHORTCUTS: &[(&str, &str, Shortcut)] = &[
     ("c", "Crash the selected consumer (click or tab into a card to select it)", Shortcut::Crash),
     ("t", "Dark / light theme", Shortcut::Theme),
     ("g", "Glossary", Shortcut::Glossary),
+    ("/", "Type in the terminal (Kafka's command lines)", Shortcut::Terminal),
     ("?", "This help", Shortcut::Help),
     ("Esc", "Close a dialog", Shortcut::Close),
 ];
@@ -59,6 +62,7 @@ pub fn shortcut_for(key: &str) -> Option<Shortcut> {
         "+" | "=" => Shortcut::Faster,
         "-" | "_" => Shortcut::Slower,
         "Escape" => Shortcut::Close,
+        "/" => Shortcut::Terminal,
         _ => return None,
     })
 }
@@ -69,7 +73,7 @@ mod tests {
 
     #[test]
     fn every_listed_action_has_a_key() {
-        let keys = [" ", "ArrowRight", "ArrowLeft", "?", "a", "p", "c", "t", "g", "+", "-", "Escape"];
+        let keys = [" ", "ArrowRight", "ArrowLeft", "?", "a", "p", "c", "t", "g", "+", "-", "Escape", "/"];
         for (_, _, action) in SHORTCUTS {
             assert!(keys.iter().any(|k| shortcut_for(k) == Some(*action)), "{action:?} has no key");
         }

@@ -52,6 +52,11 @@ test('keyboard shortcuts', async ({ page }) => {
   await expect(page.getByTestId('help')).toContainText('Crash the selected consumer');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('help')).toHaveCount(0);
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('terminal-input')).toBeFocused();
+  await expect(page.getByTestId('terminal-input')).toHaveValue('');
+  await page.keyboard.press('Escape');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
 
   await page.keyboard.press('a');
   await page.keyboard.press('a');
