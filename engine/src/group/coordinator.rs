@@ -547,18 +547,24 @@ impl GroupCoordinator {
 
     /// Expires the offsets of a group Empty for `offsets.retention.minutes`: tombstones for
     /// `__consumer_offsets` (the cache forgets them once they are replicated).
+    /// The record that deletes the group's committed offset of `tp` (a tombstone: compaction
+    /// drops the key).
+    fn tombstone(&self, tp: &TopicPartition, now_ms: u64) -> Output {
+        Output::AppendRecord(CoordinatorRecord::OffsetCommit {
+            group_id: self.group_id.clone(),
+            tp: tp.clone(),
+            offset: OFFSET_TOMBSTONE,
+            metadata: String::new(),
+            commit_timestamp_ms: now_ms,
+        })
+    }
+
     fn expire_offsets(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         let Some(at) = self.offsets_expire_at_ms().filter(|&t| t <= now_ms) else { return };
         self.expired_at_ms = Some(at);
         let partitions: Vec<TopicPartition> = self.committed.keys().cloned().collect();
         for tp in &partitions {
-            out.push(Output::AppendRecord(CoordinatorRecord::OffsetCommit {
-                group_id: self.group_id.clone(),
-                tp: tp.clone(),
-                offset: OFFSET_TOMBSTONE,
-                metadata: String::new(),
-                commit_timestamp_ms: now_ms,
-            }));
+            out.push(self.tombstone(tp, now_ms));
         }
         self.event(now_ms, GroupEvent::OffsetsExpired { group_id: self.group_id.clone(), partitions }, out);
     }
@@ -1330,13 +1336,7 @@ impl GroupCoordinator {
         for (tp, e) in &results {
             if *e == ErrorCode::None && (self.committed.contains_key(tp) || pending(tp)) && !deleted.contains(tp) {
                 deleted.push(tp.clone());
-                out.push(Output::AppendRecord(CoordinatorRecord::OffsetCommit {
-                    group_id: self.group_id.clone(),
-                    tp: tp.clone(),
-                    offset: OFFSET_TOMBSTONE,
-                    metadata: String::new(),
-                    commit_timestamp_ms: now_ms,
-                }));
+                out.push(self.tombstone(tp, now_ms));
             }
         }
         if !deleted.is_empty() {
