@@ -33,6 +33,7 @@
 pub mod accounting;
 pub mod client;
 pub mod config;
+pub mod consumer;
 pub mod coordinator;
 pub mod event;
 pub mod output;

@@ -85,6 +85,19 @@ pub enum ErrorCode {
     /// `UNKNOWN_TOPIC_OR_PARTITION` (3): an OffsetCommit or OffsetDelete for a partition the
     /// metadata does not know (`KafkaApis.handleOffsetDeleteRequest`).
     UnknownTopicOrPartition,
+    /// `INVALID_REQUEST` (42): a malformed request (e.g. a ConsumerGroupHeartbeat that breaks
+    /// `throwIfConsumerGroupHeartbeatRequestIsInvalid`).
+    InvalidRequest,
+    /// `FENCED_MEMBER_EPOCH` (110, KIP-848): the member's epoch is not the coordinator's; it must
+    /// give up its partitions and rejoin with epoch 0.
+    FencedMemberEpoch,
+    /// `UNRELEASED_INSTANCE_ID` (111, KIP-848): a static member joins while the member holding its
+    /// `group.instance.id` has not left with epoch -2.
+    UnreleasedInstanceId,
+    /// `UNSUPPORTED_ASSIGNOR` (112, KIP-848): a `group.remote.assignor` the broker does not have.
+    UnsupportedAssignor,
+    /// `STALE_MEMBER_EPOCH` (113, KIP-848): an OffsetCommit with an epoch other than the member's.
+    StaleMemberEpoch,
 }
 
 impl ErrorCode {
@@ -107,6 +120,11 @@ impl ErrorCode {
             ErrorCode::NonEmptyGroup => 68,
             ErrorCode::GroupSubscribedToTopic => 86,
             ErrorCode::UnknownTopicOrPartition => 3,
+            ErrorCode::InvalidRequest => 42,
+            ErrorCode::FencedMemberEpoch => 110,
+            ErrorCode::UnreleasedInstanceId => 111,
+            ErrorCode::UnsupportedAssignor => 112,
+            ErrorCode::StaleMemberEpoch => 113,
         }
     }
 
@@ -129,6 +147,11 @@ impl ErrorCode {
             ErrorCode::NonEmptyGroup => "NON_EMPTY_GROUP",
             ErrorCode::GroupSubscribedToTopic => "GROUP_SUBSCRIBED_TO_TOPIC",
             ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            ErrorCode::InvalidRequest => "INVALID_REQUEST",
+            ErrorCode::FencedMemberEpoch => "FENCED_MEMBER_EPOCH",
+            ErrorCode::UnreleasedInstanceId => "UNRELEASED_INSTANCE_ID",
+            ErrorCode::UnsupportedAssignor => "UNSUPPORTED_ASSIGNOR",
+            ErrorCode::StaleMemberEpoch => "STALE_MEMBER_EPOCH",
         }
     }
 
@@ -152,6 +175,11 @@ impl ErrorCode {
             ErrorCode::NonEmptyGroup => "The group is not empty.",
             ErrorCode::GroupSubscribedToTopic => "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.",
             ErrorCode::UnknownTopicOrPartition => "This server does not host this topic-partition.",
+            ErrorCode::InvalidRequest => "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.",
+            ErrorCode::FencedMemberEpoch => "The member epoch is fenced by the group coordinator. The member must abandon all its partitions and rejoin.",
+            ErrorCode::UnreleasedInstanceId => "The instance ID is still used by another member in the consumer group. That member must leave first.",
+            ErrorCode::UnsupportedAssignor => "The assignor or its version range is not supported by the consumer group.",
+            ErrorCode::StaleMemberEpoch => "The member epoch is stale. The member must retry after receiving its updated member epoch via the ConsumerGroupHeartbeat API.",
         }
     }
 
@@ -175,6 +203,11 @@ impl ErrorCode {
             ErrorCode::NonEmptyGroup => "org.apache.kafka.common.errors.GroupNotEmptyException",
             ErrorCode::GroupSubscribedToTopic => "org.apache.kafka.common.errors.GroupSubscribedToTopicException",
             ErrorCode::UnknownTopicOrPartition => "org.apache.kafka.common.errors.UnknownTopicOrPartitionException",
+            ErrorCode::InvalidRequest => "org.apache.kafka.common.errors.InvalidRequestException",
+            ErrorCode::FencedMemberEpoch => "org.apache.kafka.common.errors.FencedMemberEpochException",
+            ErrorCode::UnreleasedInstanceId => "org.apache.kafka.common.errors.UnreleasedInstanceIdException",
+            ErrorCode::UnsupportedAssignor => "org.apache.kafka.common.errors.UnsupportedAssignorException",
+            ErrorCode::StaleMemberEpoch => "org.apache.kafka.common.errors.StaleMemberEpochException",
         }
     }
 

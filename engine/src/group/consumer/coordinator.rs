@@ -1,0 +1,655 @@
+//! The broker side of one consumer-protocol group (KIP-848): `ConsumerGroup` and the
+//! `consumerGroupHeartbeat` paths of `GroupMetadataManager`, as a pure state machine.
+//!
+//! Driven by [`ConsumerGroup::heartbeat`] (one `ConsumerGroupHeartbeat` request in, its response
+//! and the `__consumer_offsets` records it writes out) and [`ConsumerGroup::handle_timeout`]
+//! (session expiry, the revocation deadline), with [`ConsumerGroup::next_deadline_ms`]. The
+//! target assignment is computed by the server-side assignor the caller passes in
+//! ([`TargetAssignor`]: the group layer of the simulation runs Kafka's `uniform` and `range`);
+//! records replayed with [`ConsumerGroup::replay`] rebuild the same group, as a new coordinator
+//! does when it loads `__consumer_offsets`.
+
+use crate::group::protocol::{ErrorCode, TopicPartition};
+use crate::kernel::vecmap::VecMap;
+use serde::Serialize;
+
+use super::member::{next_assignment, ConsumerMember, MemberState};
+
+/// `JOIN_GROUP_MEMBER_EPOCH`.
+pub const JOIN_EPOCH: i32 = 0;
+/// `LEAVE_GROUP_MEMBER_EPOCH`.
+pub const LEAVE_EPOCH: i32 = -1;
+/// `LEAVE_GROUP_STATIC_MEMBER_EPOCH`: a static member leaving for a while.
+pub const LEAVE_STATIC_EPOCH: i32 = -2;
+
+/// Broker settings of consumer groups (`GroupCoordinatorConfig`), Kafka's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsumerGroupConfig {
+    /// `group.consumer.session.timeout.ms` (45000).
+    pub session_timeout_ms: u64,
+    /// `group.consumer.heartbeat.interval.ms` (5000).
+    pub heartbeat_interval_ms: u64,
+    /// `group.consumer.max.size` (unbounded).
+    pub max_size: usize,
+    /// `group.consumer.assignors` (`uniform,range`): the first is the default.
+    pub assignors: Vec<String>,
+}
+
+impl Default for ConsumerGroupConfig {
+    fn default() -> Self {
+        ConsumerGroupConfig { session_timeout_ms: 45_000, heartbeat_interval_ms: 5_000, max_size: usize::MAX, assignors: vec!["uniform".into(), "range".into()] }
+    }
+}
+
+/// The group states of a consumer group (`ConsumerGroup.ConsumerGroupState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ConsumerGroupState {
+    /// No members.
+    Empty,
+    /// The group epoch moved past the target assignment's: a new target is due.
+    Assigning,
+    /// Some member has not reconciled to the target yet.
+    Reconciling,
+    /// Every member owns its target.
+    Stable,
+}
+
+impl ConsumerGroupState {
+    /// Kafka's name (`Empty`, `Assigning`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsumerGroupState::Empty => "Empty",
+            ConsumerGroupState::Assigning => "Assigning",
+            ConsumerGroupState::Reconciling => "Reconciling",
+            ConsumerGroupState::Stable => "Stable",
+        }
+    }
+}
+
+/// A `ConsumerGroupHeartbeat` request (API key 68). `None` fields mean "unchanged".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeartbeatRequest {
+    /// `MemberId` (client-generated UUID).
+    pub member_id: String,
+    /// `MemberEpoch`: 0 to join, -1 to leave, -2 for a static member leaving for a while.
+    pub member_epoch: i32,
+    /// `InstanceId` (`group.instance.id`).
+    pub instance_id: Option<String>,
+    /// The client's `client.id` (from the request header).
+    pub client_id: String,
+    /// `RebalanceTimeoutMs` (-1: unchanged).
+    pub rebalance_timeout_ms: i64,
+    /// `SubscribedTopicNames`.
+    pub subscribed_topics: Option<Vec<String>>,
+    /// `ServerAssignor`.
+    pub server_assignor: Option<String>,
+    /// `TopicPartitions`: what the member owns now.
+    pub owned: Option<Vec<TopicPartition>>,
+}
+
+/// A `ConsumerGroupHeartbeat` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeartbeatResponse {
+    /// `ErrorCode`.
+    pub error: ErrorCode,
+    /// `MemberId`.
+    pub member_id: String,
+    /// `MemberEpoch`.
+    pub member_epoch: i32,
+    /// `HeartbeatIntervalMs`.
+    pub heartbeat_interval_ms: u64,
+    /// `Assignment`: the member's partitions, when they changed or the request asked in full.
+    pub assignment: Option<Vec<TopicPartition>>,
+}
+
+impl HeartbeatResponse {
+    fn error(member_id: &str, error: ErrorCode) -> HeartbeatResponse {
+        HeartbeatResponse { error, member_id: member_id.to_string(), member_epoch: 0, heartbeat_interval_ms: 0, assignment: None }
+    }
+}
+
+/// The records a consumer group writes to `__consumer_offsets` (`GroupCoordinatorRecordHelpers`),
+/// the group's whole state: replaying them rebuilds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ConsumerGroupRecord {
+    /// `ConsumerGroupMemberMetadata`: who the member is and what it subscribes to.
+    MemberMetadata { member_id: String, instance_id: Option<String>, client_id: String, rebalance_timeout_ms: u64, subscribed_topics: Vec<String>, server_assignor: Option<String> },
+    /// Tombstone of a member's metadata (it left or was fenced).
+    MemberMetadataTombstone { member_id: String },
+    /// `ConsumerGroupMetadata`: the group epoch.
+    GroupEpoch { epoch: i32 },
+    /// `ConsumerGroupTargetAssignmentMember`.
+    TargetAssignmentMember { member_id: String, partitions: Vec<TopicPartition> },
+    /// Tombstone of a member's target.
+    TargetAssignmentMemberTombstone { member_id: String },
+    /// `ConsumerGroupTargetAssignmentMetadata`: the target assignment epoch.
+    TargetAssignmentEpoch { epoch: i32 },
+    /// `ConsumerGroupCurrentMemberAssignment`: epochs, state, owned and revoking partitions.
+    CurrentAssignment { member_id: String, member_epoch: i32, previous_member_epoch: i32, state: MemberState, assigned: Vec<TopicPartition>, pending_revocation: Vec<TopicPartition> },
+    /// Tombstone of a member's current assignment.
+    CurrentAssignmentTombstone { member_id: String },
+}
+
+/// What the assignor is given about one member (`MemberSubscriptionAndAssignmentImpl`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignorMember<'a> {
+    /// Member id.
+    pub member_id: &'a str,
+    /// `group.instance.id`.
+    pub instance_id: Option<&'a str>,
+    /// Subscribed topics.
+    pub topics: &'a [String],
+    /// Its current target (stickiness input).
+    pub target: &'a [TopicPartition],
+}
+
+/// A server-side assignor (`ConsumerGroupPartitionAssignor`), injected by the driver: the group
+/// module knows the protocol, not the assignors.
+pub trait TargetAssignor {
+    /// Whether the broker has an assignor of this name.
+    fn has(&self, name: &str) -> bool;
+    /// The target assignment of `members` by `assignor`, over the topics' partition counts it
+    /// knows (unknown topics have none).
+    fn assign(&self, assignor: &str, members: &[AssignorMember<'_>]) -> VecMap<String, Vec<TopicPartition>>;
+}
+
+/// Why a member left the group (the reason Kafka logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Removal {
+    /// Heartbeat with epoch -1.
+    Left,
+    /// No heartbeat within the session timeout.
+    SessionExpired,
+    /// Did not revoke within its rebalance timeout.
+    RevocationTimeout,
+}
+
+/// What a heartbeat or a timeout did, for the trace and the views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ConsumerGroupEvent {
+    /// A member joined (epoch 0, new member id).
+    MemberJoined { member_id: String },
+    /// A member was removed.
+    MemberRemoved { member_id: String, reason: Removal },
+    /// The group epoch was bumped.
+    GroupEpochBumped { epoch: i32 },
+    /// A new target assignment was computed.
+    TargetAssignmentComputed { epoch: i32 },
+    /// A member moved to a new epoch or state.
+    MemberReconciled { member_id: String, epoch: i32, state: MemberState },
+}
+
+/// One consumer-protocol group on its coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsumerGroup {
+    group_id: String,
+    config: ConsumerGroupConfig,
+    group_epoch: i32,
+    assignment_epoch: i32,
+    members: VecMap<String, ConsumerMember>,
+    /// The target assignment per member.
+    target: VecMap<String, Vec<TopicPartition>>,
+    /// Who holds each partition in the current assignment (assigned or revoking).
+    owners: VecMap<TopicPartition, String>,
+    /// Session deadline per member.
+    session_deadline_ms: VecMap<String, u64>,
+    /// Revocation deadline per member in `UNREVOKED_PARTITIONS`.
+    revocation_deadline_ms: VecMap<String, u64>,
+}
+
+/// Outcome of one input: records to write and events to report.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Records for `__consumer_offsets`, in order.
+    pub records: Vec<ConsumerGroupRecord>,
+    /// What happened.
+    pub events: Vec<ConsumerGroupEvent>,
+}
+
+impl ConsumerGroup {
+    /// An empty group.
+    pub fn new(group_id: &str, config: ConsumerGroupConfig) -> ConsumerGroup {
+        ConsumerGroup {
+            group_id: group_id.to_string(),
+            config,
+            group_epoch: 0,
+            assignment_epoch: 0,
+            members: VecMap::new(),
+            target: VecMap::new(),
+            owners: VecMap::new(),
+            session_deadline_ms: VecMap::new(),
+            revocation_deadline_ms: VecMap::new(),
+        }
+    }
+
+    /// `group.id`.
+    pub fn group_id(&self) -> &str {
+        &self.group_id
+    }
+
+    /// The group epoch.
+    pub fn group_epoch(&self) -> i32 {
+        self.group_epoch
+    }
+
+    /// The target assignment epoch.
+    pub fn assignment_epoch(&self) -> i32 {
+        self.assignment_epoch
+    }
+
+    /// Members by id.
+    pub fn members(&self) -> &VecMap<String, ConsumerMember> {
+        &self.members
+    }
+
+    /// A member's target assignment.
+    pub fn target_of(&self, member_id: &str) -> &[TopicPartition] {
+        self.target.get(member_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The group state (`maybeUpdateGroupState`).
+    pub fn state(&self) -> ConsumerGroupState {
+        if self.members.is_empty() {
+            ConsumerGroupState::Empty
+        } else if self.group_epoch > self.assignment_epoch {
+            ConsumerGroupState::Assigning
+        } else if self.members.values().any(|m| !m.is_reconciled_to(self.assignment_epoch)) {
+            ConsumerGroupState::Reconciling
+        } else {
+            ConsumerGroupState::Stable
+        }
+    }
+
+    /// The assignor the group uses: the one most members name, else the first configured
+    /// (`computePreferredServerAssignor`; ties go to the name first in the configured list).
+    pub fn preferred_assignor(&self) -> String {
+        let mut best: Option<(&str, usize)> = None;
+        for name in &self.config.assignors {
+            let votes = self.members.values().filter(|m| m.server_assignor.as_deref() == Some(name.as_str())).count();
+            if votes > 0 && best.is_none_or(|(_, b)| votes > b) {
+                best = Some((name, votes));
+            }
+        }
+        best.map_or_else(|| self.config.assignors.first().cloned().unwrap_or_default(), |(n, _)| n.to_string())
+    }
+
+    /// The next session or revocation deadline.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        self.session_deadline_ms.values().chain(self.revocation_deadline_ms.values()).copied().min()
+    }
+
+    /// Handles one `ConsumerGroupHeartbeat` (`GroupMetadataManager.consumerGroupHeartbeat`).
+    pub fn heartbeat(&mut self, now_ms: u64, req: &HeartbeatRequest, assignor: &dyn TargetAssignor) -> (HeartbeatResponse, Output) {
+        let mut out = Output::default();
+        if let Err(error) = self.validate(req, assignor) {
+            return (HeartbeatResponse::error(&req.member_id, error), out);
+        }
+        if req.member_epoch == LEAVE_EPOCH || req.member_epoch == LEAVE_STATIC_EPOCH {
+            return (self.leave(req, &mut out), out);
+        }
+        let joining = req.member_epoch == JOIN_EPOCH;
+        let member = match self.member_for(req, &mut out) {
+            Ok(m) => m,
+            Err(error) => return (HeartbeatResponse::error(&req.member_id, error), out),
+        };
+        let is_new = !self.members.contains_key(&member.member_id);
+        // The member's metadata as the request states it.
+        let mut updated = member.clone();
+        updated.client_id = req.client_id.clone();
+        if req.rebalance_timeout_ms >= 0 {
+            updated.rebalance_timeout_ms = req.rebalance_timeout_ms as u64;
+        }
+        if let Some(topics) = &req.subscribed_topics {
+            let mut topics = topics.clone();
+            topics.sort();
+            topics.dedup();
+            updated.subscribed_topics = topics;
+        }
+        if req.server_assignor.is_some() || joining {
+            updated.server_assignor = req.server_assignor.clone();
+        }
+        let metadata_changed = is_new
+            || updated.subscribed_topics != member.subscribed_topics
+            || updated.server_assignor != member.server_assignor
+            || updated.rebalance_timeout_ms != member.rebalance_timeout_ms
+            || updated.client_id != member.client_id;
+        if is_new {
+            out.events.push(ConsumerGroupEvent::MemberJoined { member_id: updated.member_id.clone() });
+        }
+        let bump = is_new || updated.subscribed_topics != member.subscribed_topics || updated.server_assignor != member.server_assignor;
+        if metadata_changed {
+            out.records.push(metadata_record(&updated));
+        }
+        self.members.insert(updated.member_id.clone(), updated.clone());
+        if bump {
+            self.bump_epoch(&mut out);
+        }
+        self.session_deadline_ms.insert(updated.member_id.clone(), now_ms.saturating_add(self.config.session_timeout_ms));
+        if self.assignment_epoch < self.group_epoch {
+            self.compute_target(assignor, &mut out);
+        }
+        let before = self.members.get(&updated.member_id).cloned().expect("just inserted");
+        let after = self.reconcile(now_ms, &before, req.owned.as_deref(), &mut out);
+        let full = req.rebalance_timeout_ms != -1 && req.subscribed_topics.is_some() && req.owned.is_some();
+        // Sent when the partitions changed, on a join and on a full request (`consumerGroupHeartbeat`).
+        let assignment = (joining || full || after.assigned != before.assigned).then(|| after.assigned.clone());
+        let response = HeartbeatResponse {
+            error: ErrorCode::None,
+            member_id: after.member_id.clone(),
+            member_epoch: after.member_epoch,
+            heartbeat_interval_ms: self.config.heartbeat_interval_ms,
+            assignment,
+        };
+        (response, out)
+    }
+
+    /// `throwIfConsumerGroupHeartbeatRequestIsInvalid` and the assignor check.
+    fn validate(&self, req: &HeartbeatRequest, assignor: &dyn TargetAssignor) -> Result<(), ErrorCode> {
+        if req.member_id.is_empty() || req.member_epoch < LEAVE_STATIC_EPOCH || req.instance_id.as_deref() == Some("") {
+            return Err(ErrorCode::InvalidRequest);
+        }
+        if req.member_epoch == JOIN_EPOCH
+            && (req.rebalance_timeout_ms == -1 || req.owned.as_ref().is_none_or(|o| !o.is_empty()) || req.subscribed_topics.is_none())
+        {
+            return Err(ErrorCode::InvalidRequest);
+        }
+        if req.member_epoch == LEAVE_STATIC_EPOCH && req.instance_id.is_none() {
+            return Err(ErrorCode::InvalidRequest);
+        }
+        if let Some(name) = &req.server_assignor {
+            if !assignor.has(name) {
+                return Err(ErrorCode::UnsupportedAssignor);
+            }
+        }
+        Ok(())
+    }
+
+    /// The member this heartbeat is for, created on a join, after the epoch checks
+    /// (`getOrMaybeSubscribe…Member`, `throwIfConsumerGroupMemberEpochIsInvalid`).
+    fn member_for(&mut self, req: &HeartbeatRequest, out: &mut Output) -> Result<ConsumerMember, ErrorCode> {
+        let static_holder = req.instance_id.as_deref().and_then(|i| self.members.values().find(|m| m.instance_id.as_deref() == Some(i))).cloned();
+        if req.member_epoch == JOIN_EPOCH {
+            if let Some(old) = static_holder {
+                if old.member_id != req.member_id {
+                    if old.member_epoch != LEAVE_STATIC_EPOCH {
+                        return Err(ErrorCode::UnreleasedInstanceId);
+                    }
+                    // The returning static member takes over the old one's place and assignment
+                    // (`replaceMember`): no group-epoch bump, no new target.
+                    for record in [
+                        ConsumerGroupRecord::CurrentAssignmentTombstone { member_id: old.member_id.clone() },
+                        ConsumerGroupRecord::TargetAssignmentMemberTombstone { member_id: old.member_id.clone() },
+                        ConsumerGroupRecord::MemberMetadataTombstone { member_id: old.member_id.clone() },
+                    ] {
+                        out.records.push(record);
+                    }
+                    self.members.remove(&old.member_id);
+                    let target = self.target.remove(&old.member_id).unwrap_or_default();
+                    self.session_deadline_ms.remove(&old.member_id);
+                    let mut m = old.clone();
+                    m.member_id = req.member_id.clone();
+                    m.member_epoch = JOIN_EPOCH;
+                    for tp in m.assigned.iter().chain(&m.pending_revocation) {
+                        self.owners.insert(tp.clone(), m.member_id.clone());
+                    }
+                    out.records.push(metadata_record(&m));
+                    out.records.push(ConsumerGroupRecord::TargetAssignmentMember { member_id: m.member_id.clone(), partitions: target.clone() });
+                    out.records.push(current_record(&m));
+                    self.target.insert(m.member_id.clone(), target);
+                    self.members.insert(m.member_id.clone(), m.clone());
+                    return Ok(m);
+                }
+            }
+            if let Some(m) = self.members.get(&req.member_id) {
+                // 4.2+: epoch 0 is always a rejoin of a known member.
+                return Ok(m.clone());
+            }
+            if self.members.len() >= self.config.max_size {
+                return Err(ErrorCode::GroupMaxSizeReached);
+            }
+            return Ok(ConsumerMember::new(&req.member_id, &req.client_id, req.instance_id.as_deref()));
+        }
+        let Some(m) = self.members.get(&req.member_id).cloned() else { return Err(ErrorCode::UnknownMemberId) };
+        if let (Some(i), Some(holder)) = (&req.instance_id, &static_holder) {
+            if holder.member_id != m.member_id || m.instance_id.as_deref() != Some(i.as_str()) {
+                return Err(ErrorCode::FencedInstanceId);
+            }
+        }
+        if req.member_epoch > m.member_epoch {
+            return Err(ErrorCode::FencedMemberEpoch);
+        }
+        if req.member_epoch < m.member_epoch {
+            let subset = req.owned.as_ref().is_some_and(|o| o.iter().all(|tp| m.assigned.contains(tp)));
+            if req.member_epoch != m.previous_member_epoch || !subset {
+                return Err(ErrorCode::FencedMemberEpoch);
+            }
+        }
+        Ok(m)
+    }
+
+    /// A heartbeat with epoch -1 (leave) or -2 (a static member away for a while).
+    fn leave(&mut self, req: &HeartbeatRequest, out: &mut Output) -> HeartbeatResponse {
+        let Some(m) = self.members.get(&req.member_id).cloned() else {
+            return HeartbeatResponse::error(&req.member_id, ErrorCode::UnknownMemberId);
+        };
+        if req.member_epoch == LEAVE_STATIC_EPOCH && m.instance_id.is_some() {
+            // Stays a member with epoch -2 and keeps its partitions; its session keeps running.
+            let mut away = m.clone();
+            away.previous_member_epoch = m.member_epoch;
+            away.member_epoch = LEAVE_STATIC_EPOCH;
+            out.records.push(current_record(&away));
+            self.members.insert(away.member_id.clone(), away);
+        } else {
+            self.remove_member(&m.member_id, Removal::Left, out);
+        }
+        HeartbeatResponse { error: ErrorCode::None, member_id: m.member_id, member_epoch: req.member_epoch, heartbeat_interval_ms: 0, assignment: None }
+    }
+
+    /// Removes a member, frees its partitions and bumps the group epoch (`consumerGroupFenceMember`).
+    fn remove_member(&mut self, member_id: &str, reason: Removal, out: &mut Output) {
+        self.members.remove(member_id);
+        self.target.remove(member_id);
+        self.session_deadline_ms.remove(member_id);
+        self.revocation_deadline_ms.remove(member_id);
+        self.owners.retain(|_, owner| owner != member_id);
+        out.records.push(ConsumerGroupRecord::CurrentAssignmentTombstone { member_id: member_id.to_string() });
+        out.records.push(ConsumerGroupRecord::TargetAssignmentMemberTombstone { member_id: member_id.to_string() });
+        out.records.push(ConsumerGroupRecord::MemberMetadataTombstone { member_id: member_id.to_string() });
+        out.events.push(ConsumerGroupEvent::MemberRemoved { member_id: member_id.to_string(), reason });
+        self.bump_epoch(out);
+        if self.members.is_empty() {
+            // With nobody left the (empty) target is trivially current.
+            self.assignment_epoch = self.group_epoch;
+            out.records.push(ConsumerGroupRecord::TargetAssignmentEpoch { epoch: self.assignment_epoch });
+        }
+    }
+
+    fn bump_epoch(&mut self, out: &mut Output) {
+        self.group_epoch += 1;
+        out.records.push(ConsumerGroupRecord::GroupEpoch { epoch: self.group_epoch });
+        out.events.push(ConsumerGroupEvent::GroupEpochBumped { epoch: self.group_epoch });
+    }
+
+    /// A new target assignment at the group epoch (`maybeUpdateTargetAssignment`).
+    fn compute_target(&mut self, assignor: &dyn TargetAssignor, out: &mut Output) {
+        let name = self.preferred_assignor();
+        let empty = Vec::new();
+        let members: Vec<AssignorMember<'_>> = self
+            .members
+            .values()
+            .map(|m| AssignorMember {
+                member_id: &m.member_id,
+                instance_id: m.instance_id.as_deref(),
+                topics: &m.subscribed_topics,
+                target: self.target.get(&m.member_id).unwrap_or(&empty),
+            })
+            .collect();
+        let mut next = assignor.assign(&name, &members);
+        for id in self.members.keys() {
+            if next.get(id).is_none() {
+                next.insert(id.clone(), Vec::new());
+            }
+        }
+        for (id, parts) in next.iter_mut() {
+            parts.sort();
+            if self.target.get(id) != Some(parts) {
+                out.records.push(ConsumerGroupRecord::TargetAssignmentMember { member_id: id.clone(), partitions: parts.clone() });
+            }
+        }
+        self.target = next;
+        self.assignment_epoch = self.group_epoch;
+        out.records.push(ConsumerGroupRecord::TargetAssignmentEpoch { epoch: self.assignment_epoch });
+        out.events.push(ConsumerGroupEvent::TargetAssignmentComputed { epoch: self.assignment_epoch });
+    }
+
+    /// Moves a member towards its target and keeps the partition owners in step.
+    fn reconcile(&mut self, now_ms: u64, member: &ConsumerMember, owned: Option<&[TopicPartition]>, out: &mut Output) -> ConsumerMember {
+        let target = self.target.get(&member.member_id).cloned().unwrap_or_default();
+        let owners = &self.owners;
+        let other = |tp: &TopicPartition| owners.get(tp).is_some_and(|o| o != &member.member_id);
+        let next = next_assignment(member, self.assignment_epoch, &target, owned, &other);
+        if next != *member {
+            self.owners.retain(|tp, o| o != &member.member_id || next.assigned.contains(tp) || next.pending_revocation.contains(tp));
+            for tp in next.assigned.iter().chain(&next.pending_revocation) {
+                self.owners.insert(tp.clone(), next.member_id.clone());
+            }
+            out.records.push(current_record(&next));
+            if (next.member_epoch, next.state) != (member.member_epoch, member.state) {
+                out.events.push(ConsumerGroupEvent::MemberReconciled { member_id: next.member_id.clone(), epoch: next.member_epoch, state: next.state });
+            }
+            self.members.insert(next.member_id.clone(), next.clone());
+        }
+        match next.state {
+            // The revocation deadline is set when the member starts revoking and kept until it is done.
+            MemberState::UnrevokedPartitions => {
+                if member.state != MemberState::UnrevokedPartitions || !self.revocation_deadline_ms.contains_key(&next.member_id) {
+                    self.revocation_deadline_ms.insert(next.member_id.clone(), now_ms.saturating_add(next.rebalance_timeout_ms));
+                }
+            }
+            _ => {
+                self.revocation_deadline_ms.remove(&next.member_id);
+            }
+        }
+        next
+    }
+
+    /// Fences members whose session or revocation deadline has passed.
+    pub fn handle_timeout(&mut self, now_ms: u64) -> Output {
+        let mut out = Output::default();
+        let expired: Vec<(String, Removal)> = self
+            .session_deadline_ms
+            .iter()
+            .filter(|(_, d)| **d <= now_ms)
+            .map(|(m, _)| (m.clone(), Removal::SessionExpired))
+            .chain(self.revocation_deadline_ms.iter().filter(|(_, d)| **d <= now_ms).map(|(m, _)| (m.clone(), Removal::RevocationTimeout)))
+            .collect();
+        for (member_id, reason) in expired {
+            if self.members.contains_key(&member_id) {
+                self.remove_member(&member_id, reason, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Applies one record, as a coordinator loading the group does (`replay`). Loading a group
+    /// replays every record it wrote, in order; session deadlines start again at `now_ms`.
+    pub fn replay(&mut self, now_ms: u64, record: &ConsumerGroupRecord) {
+        use ConsumerGroupRecord::*;
+        match record {
+            MemberMetadata { member_id, instance_id, client_id, rebalance_timeout_ms, subscribed_topics, server_assignor } => {
+                let m = self.members.entry(member_id.clone()).or_insert_with(|| ConsumerMember::new(member_id, client_id, instance_id.as_deref()));
+                m.instance_id = instance_id.clone();
+                m.client_id = client_id.clone();
+                m.rebalance_timeout_ms = *rebalance_timeout_ms;
+                m.subscribed_topics = subscribed_topics.clone();
+                m.server_assignor = server_assignor.clone();
+                self.session_deadline_ms.insert(member_id.clone(), now_ms.saturating_add(self.config.session_timeout_ms));
+            }
+            MemberMetadataTombstone { member_id } => {
+                self.members.remove(member_id);
+                self.session_deadline_ms.remove(member_id);
+                self.revocation_deadline_ms.remove(member_id);
+            }
+            GroupEpoch { epoch } => self.group_epoch = *epoch,
+            TargetAssignmentMember { member_id, partitions } => {
+                self.target.insert(member_id.clone(), partitions.clone());
+            }
+            TargetAssignmentMemberTombstone { member_id } => {
+                self.target.remove(member_id);
+            }
+            TargetAssignmentEpoch { epoch } => self.assignment_epoch = *epoch,
+            CurrentAssignment { member_id, member_epoch, previous_member_epoch, state, assigned, pending_revocation } => {
+                self.owners.retain(|_, o| o != member_id);
+                for tp in assigned.iter().chain(pending_revocation) {
+                    self.owners.insert(tp.clone(), member_id.clone());
+                }
+                if let Some(m) = self.members.get_mut(member_id) {
+                    m.member_epoch = *member_epoch;
+                    m.previous_member_epoch = *previous_member_epoch;
+                    m.state = *state;
+                    m.assigned = assigned.clone();
+                    m.pending_revocation = pending_revocation.clone();
+                }
+                if *state == MemberState::UnrevokedPartitions {
+                    let timeout = self.members.get(member_id).map_or(0, |m| m.rebalance_timeout_ms);
+                    self.revocation_deadline_ms.insert(member_id.clone(), now_ms.saturating_add(timeout));
+                } else {
+                    self.revocation_deadline_ms.remove(member_id);
+                }
+            }
+            CurrentAssignmentTombstone { member_id } => {
+                self.owners.retain(|_, o| o != member_id);
+            }
+        }
+    }
+
+    /// The group's invariants: a partition is in at most one member's current assignment (the
+    /// owners index says who), members at the target epoch own nothing outside their target,
+    /// and the state follows from the epochs.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut seen: Vec<&TopicPartition> = Vec::new();
+        for m in self.members.values() {
+            for tp in m.assigned.iter().chain(&m.pending_revocation) {
+                if seen.contains(&tp) {
+                    return Err(format!("{}: {tp} in two members' current assignments", self.group_id));
+                }
+                seen.push(tp);
+                if self.owners.get(tp) != Some(&m.member_id) {
+                    return Err(format!("{}: owners index has {:?} for {tp}, held by {}", self.group_id, self.owners.get(tp), m.member_id));
+                }
+            }
+            if m.member_epoch > self.assignment_epoch {
+                return Err(format!("{}: member {} at epoch {} past the target epoch {}", self.group_id, m.member_id, m.member_epoch, self.assignment_epoch));
+            }
+        }
+        if self.owners.len() != seen.len() {
+            return Err(format!("{}: owners index has {} partitions, members hold {}", self.group_id, self.owners.len(), seen.len()));
+        }
+        if self.assignment_epoch > self.group_epoch {
+            return Err(format!("{}: target epoch {} past the group epoch {}", self.group_id, self.assignment_epoch, self.group_epoch));
+        }
+        Ok(())
+    }
+}
+
+fn metadata_record(m: &ConsumerMember) -> ConsumerGroupRecord {
+    ConsumerGroupRecord::MemberMetadata {
+        member_id: m.member_id.clone(),
+        instance_id: m.instance_id.clone(),
+        client_id: m.client_id.clone(),
+        rebalance_timeout_ms: m.rebalance_timeout_ms,
+        subscribed_topics: m.subscribed_topics.clone(),
+        server_assignor: m.server_assignor.clone(),
+    }
+}
+
+fn current_record(m: &ConsumerMember) -> ConsumerGroupRecord {
+    ConsumerGroupRecord::CurrentAssignment {
+        member_id: m.member_id.clone(),
+        member_epoch: m.member_epoch,
+        previous_member_epoch: m.previous_member_epoch,
+        state: m.state,
+        assigned: m.assigned.clone(),
+        pending_revocation: m.pending_revocation.clone(),
+    }
+}

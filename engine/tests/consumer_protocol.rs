@@ -1,0 +1,441 @@
+//! The KIP-848 consumer-group coordinator as data, in the style of Kafka's
+//! `GroupMetadataManagerTest`: each case is a sequence of `ConsumerGroupHeartbeat` requests (and
+//! timeouts) with the exact responses, and the group's epochs and state after each step. The
+//! target assignment comes from GroupLab's `uniform` and `range` server assignors. The group's
+//! invariants are checked after every step, and replaying the records a case wrote rebuilds the
+//! same group.
+
+use grouplab_engine::assign::{assign, MemberSubscription, Strategy as Kind};
+use grouplab_engine::group::consumer::coordinator::{
+    AssignorMember, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState, HeartbeatRequest, Removal, TargetAssignor,
+};
+use grouplab_engine::group::consumer::member::MemberState;
+use grouplab_engine::group::protocol::{ErrorCode, TopicPartition};
+use grouplab_engine::kernel::vecmap::VecMap;
+
+/// The broker's assignors over fixed topics: `foo` (6 partitions) and `bar` (3).
+struct Assignors;
+
+impl TargetAssignor for Assignors {
+    fn has(&self, name: &str) -> bool {
+        name == "uniform" || name == "range"
+    }
+    fn assign(&self, assignor: &str, members: &[AssignorMember<'_>]) -> VecMap<String, Vec<TopicPartition>> {
+        let mut topics = VecMap::new();
+        topics.insert("foo".to_string(), 6);
+        topics.insert("bar".to_string(), 3);
+        let subs: Vec<MemberSubscription> = members
+            .iter()
+            .map(|m| MemberSubscription {
+                id: m.member_id.to_string(),
+                topics: m.topics.to_vec(),
+                owned: m.target.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
+                generation: None,
+                instance_id: m.instance_id.map(str::to_string),
+                rack: None,
+            })
+            .collect();
+        let strategy = if assignor == "range" { Kind::ServerRange } else { Kind::Uniform };
+        let result = assign(strategy, &topics, &subs).expect("assignable");
+        result.into_iter().map(|(m, tps)| (m, tps.into_iter().map(|(t, p)| TopicPartition::new(t, p)).collect())).collect()
+    }
+}
+
+fn tps(list: &[(&str, u32)]) -> Vec<TopicPartition> {
+    list.iter().map(|(t, p)| TopicPartition::new(*t, *p)).collect()
+}
+
+fn foo(ps: &[u32]) -> Vec<TopicPartition> {
+    ps.iter().map(|p| TopicPartition::new("foo", *p)).collect()
+}
+
+/// A full join heartbeat (epoch 0).
+fn join(member: &str, topics: &[&str]) -> HeartbeatRequest {
+    HeartbeatRequest {
+        member_id: member.into(),
+        member_epoch: 0,
+        instance_id: None,
+        client_id: format!("client-{member}"),
+        rebalance_timeout_ms: 300_000,
+        subscribed_topics: Some(topics.iter().map(|t| t.to_string()).collect()),
+        server_assignor: None,
+        owned: Some(Vec::new()),
+    }
+}
+
+/// A regular heartbeat: epoch and owned partitions, everything else unchanged.
+fn beat(member: &str, epoch: i32, owned: Vec<TopicPartition>) -> HeartbeatRequest {
+    HeartbeatRequest {
+        member_id: member.into(),
+        member_epoch: epoch,
+        instance_id: None,
+        client_id: format!("client-{member}"),
+        rebalance_timeout_ms: -1,
+        subscribed_topics: None,
+        server_assignor: None,
+        owned: Some(owned),
+    }
+}
+
+/// One step of a case and what must come out of it.
+enum Step {
+    /// A heartbeat at a time: expected (error, member epoch, assignment), then (group epoch,
+    /// target epoch, state).
+    Beat(u64, HeartbeatRequest, (ErrorCode, i32, Option<Vec<TopicPartition>>), (i32, i32, ConsumerGroupState)),
+    /// Time passes to `at`: the members removed then, and (group epoch, target epoch, state).
+    Timeout(u64, Vec<(&'static str, Removal)>, (i32, i32, ConsumerGroupState)),
+}
+
+/// Plays `steps` on a new group, checking every response, the epochs and state, and the
+/// invariants after each step; then replays the records into a second group and compares.
+fn check(config: ConsumerGroupConfig, steps: Vec<Step>) -> ConsumerGroup {
+    let mut group = ConsumerGroup::new("grp", config.clone());
+    let mut records: Vec<ConsumerGroupRecord> = Vec::new();
+    let mut now = 0;
+    for (i, step) in steps.into_iter().enumerate() {
+        let expect = match step {
+            Step::Beat(at, req, (error, epoch, assignment), expect) => {
+                now = at;
+                let (resp, out) = group.heartbeat(at, &req, &Assignors);
+                assert_eq!((resp.error, resp.member_epoch, resp.assignment.clone()), (error, epoch, assignment), "step {i}: response to {req:?}");
+                if error == ErrorCode::None {
+                    assert_eq!(resp.member_id, req.member_id, "step {i}");
+                    if req.member_epoch >= 0 {
+                        assert_eq!(resp.heartbeat_interval_ms, config.heartbeat_interval_ms, "step {i}");
+                    }
+                } else {
+                    assert!(out.records.is_empty() && out.events.is_empty(), "step {i}: a refused heartbeat changes nothing");
+                }
+                records.extend(out.records);
+                expect
+            }
+            Step::Timeout(at, removed, expect) => {
+                assert!(group.next_deadline_ms().is_some_and(|d| d <= at), "step {i}: a deadline due by {at}");
+                now = at;
+                let out = group.handle_timeout(at);
+                let got: Vec<(String, Removal)> = out
+                    .events
+                    .iter()
+                    .filter_map(|e| match e {
+                        ConsumerGroupEvent::MemberRemoved { member_id, reason } => Some((member_id.clone(), *reason)),
+                        _ => None,
+                    })
+                    .collect();
+                let want: Vec<(String, Removal)> = removed.iter().map(|(m, r)| (m.to_string(), *r)).collect();
+                assert_eq!(got, want, "step {i}: members removed at {at}");
+                records.extend(out.records);
+                expect
+            }
+        };
+        assert_eq!((group.group_epoch(), group.assignment_epoch(), group.state()), expect, "step {i}: (group epoch, target epoch, state)");
+        group.check_invariants().unwrap_or_else(|e| panic!("step {i}: {e}"));
+    }
+    // Loading the group from its records rebuilds it.
+    let mut loaded = ConsumerGroup::new("grp", config);
+    for r in &records {
+        loaded.replay(now, r);
+    }
+    assert_eq!((loaded.group_epoch(), loaded.assignment_epoch(), loaded.state()), (group.group_epoch(), group.assignment_epoch(), group.state()));
+    assert_eq!(loaded.members(), group.members(), "members rebuilt from the records");
+    for id in group.members().keys() {
+        assert_eq!(loaded.target_of(id), group.target_of(id), "target of {id}");
+    }
+    loaded.check_invariants().unwrap();
+    group
+}
+
+use ConsumerGroupState::{Assigning, Empty, Reconciling, Stable};
+use ErrorCode::None as OK;
+use Step::{Beat, Timeout};
+
+/// `testConsumerGroupMemberEpochValidation` and the join path: the first member gets every
+/// partition at epoch 1; a second member waits for the first to revoke (revoke before assign),
+/// then both are stable at epoch 2.
+#[test]
+fn a_second_member_gets_its_partitions_only_after_the_first_revokes_them() {
+    let g = check(
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(0, join("m1", &["foo"]), (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            // m2 joins: new target (uniform: 3 + 3); m1 still owns m2's partitions.
+            Beat(100, join("m2", &["foo"]), (OK, 2, Some(vec![])), (2, 2, Reconciling)),
+            // m1 is asked to revoke 3 of its 6 and keeps epoch 1 meanwhile.
+            Beat(200, beat("m1", 1, foo(&[0, 1, 2, 3, 4, 5])), (OK, 1, Some(foo(&[0, 1, 2]))), (2, 2, Reconciling)),
+            // Still reporting them: no progress, nothing sent.
+            Beat(300, beat("m1", 1, foo(&[0, 1, 2, 3, 4, 5])), (OK, 1, None), (2, 2, Reconciling)),
+            // Revoked: m1 moves to epoch 2.
+            Beat(400, beat("m1", 1, foo(&[0, 1, 2])), (OK, 2, None), (2, 2, Reconciling)),
+            // m2 now gets the released partitions.
+            Beat(500, beat("m2", 2, vec![]), (OK, 2, Some(foo(&[3, 4, 5]))), (2, 2, Stable)),
+        ],
+    );
+    assert_eq!(g.members().get("m2").unwrap().state, MemberState::Stable);
+}
+
+/// The epoch checks of `throwIfConsumerGroupMemberEpochIsInvalid` and the request validation
+/// of `throwIfConsumerGroupHeartbeatRequestIsInvalid`.
+#[test]
+fn heartbeats_with_bad_epochs_or_fields_are_refused_with_kafkas_errors() {
+    let mut no_topics = join("m2", &["foo"]);
+    no_topics.subscribed_topics = None;
+    let mut owning_on_join = join("m2", &["foo"]);
+    owning_on_join.owned = Some(foo(&[0]));
+    let mut bad_assignor = join("m2", &["foo"]);
+    bad_assignor.server_assignor = Some("sticky".into());
+    let mut anonymous = join("", &["foo"]);
+    anonymous.member_id = String::new();
+    let mut static_away_without_instance = beat("m1", -2, vec![]);
+    static_away_without_instance.owned = None;
+    check(
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(0, join("m1", &["foo"]), (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            Beat(10, beat("m1", 2, foo(&[0, 1, 2, 3, 4, 5])), (ErrorCode::FencedMemberEpoch, 0, None), (1, 1, Stable)),
+            Beat(20, beat("nobody", 1, vec![]), (ErrorCode::UnknownMemberId, 0, None), (1, 1, Stable)),
+            Beat(30, beat("m1", -3, vec![]), (ErrorCode::InvalidRequest, 0, None), (1, 1, Stable)),
+            Beat(40, no_topics, (ErrorCode::InvalidRequest, 0, None), (1, 1, Stable)),
+            Beat(50, owning_on_join, (ErrorCode::InvalidRequest, 0, None), (1, 1, Stable)),
+            Beat(60, bad_assignor, (ErrorCode::UnsupportedAssignor, 0, None), (1, 1, Stable)),
+            Beat(70, anonymous, (ErrorCode::InvalidRequest, 0, None), (1, 1, Stable)),
+            Beat(80, static_away_without_instance, (ErrorCode::InvalidRequest, 0, None), (1, 1, Stable)),
+            // m2 joins, m1 revokes and moves to epoch 2 (previous epoch 1).
+            Beat(100, join("m2", &["foo"]), (OK, 2, Some(vec![])), (2, 2, Reconciling)),
+            Beat(110, beat("m1", 1, foo(&[0, 1, 2, 3, 4, 5])), (OK, 1, Some(foo(&[0, 1, 2]))), (2, 2, Reconciling)),
+            Beat(120, beat("m1", 1, foo(&[0, 1, 2])), (OK, 2, None), (2, 2, Reconciling)),
+            // The previous epoch is accepted when the owned partitions are a subset of the
+            // assignment (the last response was lost) …
+            Beat(130, beat("m1", 1, foo(&[0, 1])), (OK, 2, None), (2, 2, Reconciling)),
+            // … not when it claims more, nor an older epoch.
+            Beat(140, beat("m1", 1, foo(&[0, 1, 2, 3])), (ErrorCode::FencedMemberEpoch, 0, None), (2, 2, Reconciling)),
+            Beat(150, beat("m2", 1, vec![]), (ErrorCode::FencedMemberEpoch, 0, None), (2, 2, Reconciling)),
+        ],
+    );
+}
+
+/// A member that stops heartbeating is fenced after the session timeout: the group epoch is
+/// bumped and the survivor gets everything at the next heartbeat.
+#[test]
+fn a_silent_member_is_fenced_after_the_session_timeout() {
+    check(
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(0, join("m1", &["foo"]), (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            Beat(0, join("m2", &["foo"]), (OK, 2, Some(vec![])), (2, 2, Reconciling)),
+            Beat(10, beat("m1", 1, foo(&[0, 1, 2, 3, 4, 5])), (OK, 1, Some(foo(&[0, 1, 2]))), (2, 2, Reconciling)),
+            Beat(20, beat("m1", 1, foo(&[0, 1, 2])), (OK, 2, None), (2, 2, Reconciling)),
+            Beat(30, beat("m2", 2, vec![]), (OK, 2, Some(foo(&[3, 4, 5]))), (2, 2, Stable)),
+            Beat(40_000, beat("m1", 2, foo(&[0, 1, 2])), (OK, 2, None), (2, 2, Stable)),
+            // m2's last heartbeat was at 30 ms: its session (45 s) ends at 45 030 ms.
+            Timeout(45_030, vec![("m2", Removal::SessionExpired)], (3, 2, Assigning)),
+            Beat(45_100, beat("m1", 2, foo(&[0, 1, 2])), (OK, 3, Some(foo(&[0, 1, 2, 3, 4, 5]))), (3, 3, Stable)),
+        ],
+    );
+}
+
+/// A member that does not revoke within its rebalance timeout (`max.poll.interval.ms`) is
+/// fenced, and its partitions go to the others.
+#[test]
+fn a_member_that_never_revokes_is_fenced_after_its_rebalance_timeout() {
+    let mut slow = join("m1", &["foo"]);
+    slow.rebalance_timeout_ms = 10_000;
+    check(
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(0, slow, (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            Beat(100, join("m2", &["foo"]), (OK, 2, Some(vec![])), (2, 2, Reconciling)),
+            Beat(200, beat("m1", 1, foo(&[0, 1, 2, 3, 4, 5])), (OK, 1, Some(foo(&[0, 1, 2]))), (2, 2, Reconciling)),
+            Beat(5_000, beat("m1", 1, foo(&[0, 1, 2, 3, 4, 5])), (OK, 1, None), (2, 2, Reconciling)),
+            Beat(6_000, beat("m2", 2, vec![]), (OK, 2, None), (2, 2, Reconciling)),
+            // Revocation asked at 200 ms, timeout 10 s.
+            Timeout(10_200, vec![("m1", Removal::RevocationTimeout)], (3, 2, Assigning)),
+            Beat(10_300, beat("m2", 2, vec![]), (OK, 3, Some(foo(&[0, 1, 2, 3, 4, 5]))), (3, 3, Stable)),
+        ],
+    );
+}
+
+/// Leaving with epoch -1 removes the member at once; the last one leaving empties the group.
+#[test]
+fn members_leave_with_epoch_minus_one_and_the_group_becomes_empty() {
+    check(
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(0, join("m1", &["foo", "bar"]), (OK, 1, Some(tps(&[("bar", 0), ("bar", 1), ("bar", 2), ("foo", 0), ("foo", 1), ("foo", 2), ("foo", 3), ("foo", 4), ("foo", 5)]))), (1, 1, Stable)),
+            Beat(10, beat("m1", -1, vec![]), (OK, -1, None), (2, 2, Empty)),
+            Beat(20, beat("m1", 2, vec![]), (ErrorCode::UnknownMemberId, 0, None), (2, 2, Empty)),
+        ],
+    );
+}
+
+/// Static membership (KIP-848 §7.9): leaving with -2 keeps the member and its partitions; the
+/// same `group.instance.id` with a new member id takes them over without a new group epoch; a
+/// second instance while the first has not left gets UNRELEASED_INSTANCE_ID.
+#[test]
+fn a_static_member_comes_back_to_its_partitions_without_a_rebalance() {
+    let with_instance = |mut r: HeartbeatRequest| {
+        r.instance_id = Some("web-1".into());
+        r
+    };
+    check(
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(0, with_instance(join("m1", &["foo"])), (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            Beat(10, with_instance(join("m9", &["foo"])), (ErrorCode::UnreleasedInstanceId, 0, None), (1, 1, Stable)),
+            Beat(20, with_instance(beat("m1", -2, foo(&[0, 1, 2, 3, 4, 5]))), (OK, -2, None), (1, 1, Reconciling)),
+            // Back with a new member id: same partitions, group epoch unchanged.
+            Beat(30, with_instance(join("m1b", &["foo"])), (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            Beat(40, with_instance(beat("m1", 1, vec![])), (ErrorCode::UnknownMemberId, 0, None), (1, 1, Stable)),
+        ],
+    );
+}
+
+/// `group.consumer.max.size`: a new member over the limit gets GROUP_MAX_SIZE_REACHED.
+#[test]
+fn a_full_group_refuses_new_members() {
+    check(
+        ConsumerGroupConfig { max_size: 1, ..ConsumerGroupConfig::default() },
+        vec![
+            Beat(0, join("m1", &["foo"]), (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            Beat(10, join("m2", &["foo"]), (ErrorCode::GroupMaxSizeReached, 0, None), (1, 1, Stable)),
+        ],
+    );
+}
+
+/// The preferred server assignor is the one most members name (`range` here: contiguous
+/// ranges), and changing a subscription bumps the group epoch.
+#[test]
+fn the_assignor_most_members_name_is_used_and_subscription_changes_bump_the_epoch() {
+    let range = |mut r: HeartbeatRequest| {
+        r.server_assignor = Some("range".into());
+        r
+    };
+    let mut subscribe_bar = beat("m1", 1, foo(&[0, 1, 2, 3, 4, 5]));
+    subscribe_bar.subscribed_topics = Some(vec!["bar".into(), "foo".into()]);
+    let g = check(
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(0, range(join("m1", &["foo"])), (OK, 1, Some(foo(&[0, 1, 2, 3, 4, 5]))), (1, 1, Stable)),
+            Beat(10, subscribe_bar, (OK, 2, Some(tps(&[("bar", 0), ("bar", 1), ("bar", 2), ("foo", 0), ("foo", 1), ("foo", 2), ("foo", 3), ("foo", 4), ("foo", 5)]))), (2, 2, Stable)),
+        ],
+    );
+    assert_eq!(g.preferred_assignor(), "range");
+    assert_eq!(ConsumerGroup::new("x", ConsumerGroupConfig::default()).preferred_assignor(), "uniform", "the first of group.consumer.assignors by default");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random histories: clients that do what the responses say (take the assignment, report what
+// they own), joining, leaving, going silent and coming back, with time passing. The group's
+// invariants hold after every step; once the live clients keep heartbeating, the group
+// converges: Stable, every partition of `foo` owned by exactly one live member.
+
+use proptest::prelude::*;
+
+fn cases() -> u32 {
+    std::env::var("GROUPLAB_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Join(usize),
+    Beat(usize),
+    Leave(usize),
+    Advance(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        1 => (0..5usize).prop_map(Op::Join),
+        4 => (0..5usize).prop_map(Op::Beat),
+        1 => (0..5usize).prop_map(Op::Leave),
+        1 => (1..60_000u64).prop_map(Op::Advance),
+    ]
+}
+
+/// A well-behaved client of the model: its member id, epoch and owned partitions.
+#[derive(Clone, Debug, Default)]
+struct Client {
+    epoch: Option<i32>,
+    owned: Vec<TopicPartition>,
+    rejoins: u32,
+}
+
+fn member_id(i: usize, c: &Client) -> String {
+    format!("m{i}-{}", c.rejoins)
+}
+
+/// Sends client `i`'s next heartbeat (a join when it has no epoch) and applies the response.
+fn send(group: &mut ConsumerGroup, now: u64, i: usize, c: &mut Client) {
+    let req = match c.epoch {
+        None => join(&member_id(i, c), &["foo"]),
+        Some(epoch) => beat(&member_id(i, c), epoch, c.owned.clone()),
+    };
+    let (resp, _) = group.heartbeat(now, &req, &Assignors);
+    match resp.error {
+        ErrorCode::None => {
+            c.epoch = Some(resp.member_epoch);
+            if let Some(a) = resp.assignment {
+                c.owned = a;
+            }
+        }
+        ErrorCode::FencedMemberEpoch | ErrorCode::UnknownMemberId => {
+            // transitionToFenced: lose the partitions, rejoin with epoch 0 (a new id here).
+            *c = Client { rejoins: c.rejoins + 1, ..Client::default() };
+        }
+        other => panic!("unexpected {other:?} for {req:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_histories_keep_the_invariants_and_converge(ops in proptest::collection::vec(op(), 1..60)) {
+        let mut group = ConsumerGroup::new("grp", ConsumerGroupConfig::default());
+        let mut clients: Vec<Client> = vec![Client::default(); 5];
+        let mut live = [false; 5];
+        let mut now = 0u64;
+        for op in ops {
+            match op {
+                Op::Join(i) if !live[i] => {
+                    live[i] = true;
+                    clients[i] = Client { rejoins: clients[i].rejoins + 1, ..Client::default() };
+                    send(&mut group, now, i, &mut clients[i]);
+                }
+                Op::Beat(i) if live[i] => send(&mut group, now, i, &mut clients[i]),
+                Op::Leave(i) if live[i] && clients[i].epoch.is_some() => {
+                    let (resp, _) = group.heartbeat(now, &beat(&member_id(i, &clients[i]), -1, vec![]), &Assignors);
+                    prop_assert!(matches!(resp.error, ErrorCode::None | ErrorCode::UnknownMemberId), "{resp:?}");
+                    live[i] = false;
+                }
+                Op::Advance(ms) => {
+                    now += ms;
+                    group.handle_timeout(now);
+                }
+                _ => {}
+            }
+            group.check_invariants().map_err(TestCaseError::fail)?;
+        }
+        // Liveness: the live clients heartbeat (well within the session timeout) until stable.
+        for _ in 0..12 {
+            now += 1_000;
+            group.handle_timeout(now);
+            for i in 0..5 {
+                if live[i] {
+                    send(&mut group, now, i, &mut clients[i]);
+                }
+            }
+            group.check_invariants().map_err(TestCaseError::fail)?;
+        }
+        let members = live.iter().filter(|l| **l).count();
+        if members == 0 {
+            prop_assert_eq!(group.state(), Empty);
+        } else {
+            prop_assert_eq!(group.state(), Stable);
+            prop_assert_eq!(group.members().len(), members);
+            let mut owned: Vec<TopicPartition> = (0..5).filter(|i| live[*i]).flat_map(|i| clients[i].owned.clone()).collect();
+            owned.sort();
+            prop_assert_eq!(owned, foo(&[0, 1, 2, 3, 4, 5]), "every partition owned once by the live clients");
+            let sizes: Vec<usize> = (0..5).filter(|i| live[*i]).map(|i| clients[i].owned.len()).collect();
+            prop_assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "uniform balance: {:?}", sizes);
+        }
+    }
+}
