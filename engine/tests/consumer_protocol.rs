@@ -439,3 +439,127 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The consumer's membership manager against the coordinator, messages delivered at once.
+
+use grouplab_engine::group::consumer::membership::{ClientState, Membership, Reconcile};
+
+/// One consumer: its membership and what it applied.
+struct Consumer {
+    m: Membership,
+    commits_before_revoke: u32,
+}
+
+impl Consumer {
+    fn new(id: &str, auto_commit: bool) -> Consumer {
+        Consumer { m: Membership::new(id, &format!("client-{id}"), None, &["foo".into()], 300_000, auto_commit, 0), commits_before_revoke: 0 }
+    }
+
+    /// Sends a heartbeat if one is due and applies the answer (and any reconciliation).
+    fn tick(&mut self, group: &mut ConsumerGroup, now: u64) -> Option<HeartbeatResponse> {
+        if !self.m.heartbeat_due(now) {
+            return None;
+        }
+        let req = self.m.heartbeat(now);
+        let (resp, _) = group.heartbeat(now, &req, &Assignors);
+        if req.member_epoch < 0 {
+            return Some(resp); // a leave needs no answer
+        }
+        match self.m.on_response(&resp) {
+            Some(Reconcile::Apply { commit_first, .. }) => {
+                self.commits_before_revoke += u32::from(commit_first);
+                self.m.reconciled();
+            }
+            Some(Reconcile::Lose(_)) | None => {}
+        }
+        Some(resp)
+    }
+}
+
+use grouplab_engine::group::consumer::coordinator::HeartbeatResponse;
+
+fn run(group: &mut ConsumerGroup, consumers: &mut [&mut Consumer], from: u64, until: u64, step: u64) {
+    let mut now = from;
+    while now <= until {
+        group.handle_timeout(now);
+        for c in consumers.iter_mut() {
+            // Repeat immediate heartbeats (join, acknowledge) within the same instant, bounded.
+            for _ in 0..4 {
+                if c.tick(group, now).is_none() {
+                    break;
+                }
+            }
+        }
+        group.check_invariants().unwrap();
+        now += step;
+    }
+}
+
+/// Two consumers join one after the other: the first revokes half of its partitions (after an
+/// auto-commit) before the second gets them; both end STABLE at the group's epoch, with no
+/// partition ever in two current assignments (the coordinator's invariant, checked each step).
+#[test]
+fn two_consumers_reconcile_to_a_balanced_stable_group() {
+    let mut group = ConsumerGroup::new("grp", ConsumerGroupConfig::default());
+    let (mut a, mut b) = (Consumer::new("a", true), Consumer::new("b", true));
+    run(&mut group, &mut [&mut a], 0, 0, 1);
+    assert_eq!((a.m.state(), a.m.member_epoch(), a.m.owned().len()), (ClientState::Stable, 1, 6));
+    run(&mut group, &mut [&mut a, &mut b], 1_000, 12_000, 1_000);
+    assert_eq!(group.state(), Stable);
+    for c in [&a, &b] {
+        assert_eq!((c.m.state(), c.m.member_epoch(), c.m.owned().len()), (ClientState::Stable, 2, 3));
+    }
+    assert_eq!(a.commits_before_revoke, 1, "auto commit before revoking (signalReconciliationStarted)");
+    assert_eq!(b.commits_before_revoke, 0, "nothing to revoke, nothing to commit");
+}
+
+/// A consumer fenced (its session expired while it was silent) loses its partitions and rejoins
+/// with epoch 0 under the same member id; a leave (-1) empties its place at once; a poll
+/// timeout leaves and goes STALE until the next poll rejoins.
+#[test]
+fn fenced_consumers_rejoin_leaving_ones_go_and_a_poll_timeout_goes_stale() {
+    let mut group = ConsumerGroup::new("grp", ConsumerGroupConfig::default());
+    let (mut a, mut b) = (Consumer::new("a", false), Consumer::new("b", false));
+    run(&mut group, &mut [&mut a, &mut b], 0, 10_000, 1_000);
+    assert_eq!(group.state(), Stable);
+    // b goes silent for longer than the session timeout: fenced; a takes everything.
+    run(&mut group, &mut [&mut a], 11_000, 60_000, 1_000);
+    assert_eq!((a.m.owned().len(), group.members().len()), (6, 1));
+    // b's next heartbeat gets UNKNOWN_MEMBER_ID: it loses what it thought it owned and rejoins.
+    let resp = b.tick(&mut group, 61_000).expect("a heartbeat");
+    assert_eq!(resp.error, ErrorCode::UnknownMemberId);
+    assert_eq!((b.m.state(), b.m.member_epoch(), b.m.owned().len()), (ClientState::Joining, 0, 0));
+    run(&mut group, &mut [&mut a, &mut b], 62_000, 80_000, 1_000);
+    assert_eq!(group.state(), Stable);
+    assert_eq!((a.m.owned().len(), b.m.owned().len()), (3, 3));
+    // a leaves: revokes its partitions, sends -1, is gone at once.
+    assert!(matches!(a.m.leave(), Some(Reconcile::Apply { ref revoke, .. }) if revoke.len() == 3));
+    let resp = a.tick(&mut group, 81_000).expect("the leave heartbeat");
+    assert_eq!(resp.member_epoch, -1);
+    assert_eq!(a.m.state(), ClientState::Unsubscribed);
+    assert_eq!(group.members().len(), 1);
+    run(&mut group, &mut [&mut b], 82_000, 90_000, 1_000);
+    assert_eq!(b.m.owned().len(), 6);
+    // b's poll timer expires: leave, STALE, partitions lost; the next poll rejoins.
+    assert!(matches!(b.m.poll_timeout(), Some(Reconcile::Lose(lost)) if lost.len() == 6));
+    b.tick(&mut group, 91_000);
+    assert_eq!((b.m.state(), group.state()), (ClientState::Stale, Empty));
+    b.m.rejoin(95_000);
+    run(&mut group, &mut [&mut b], 95_000, 96_000, 1_000);
+    assert_eq!((b.m.state(), b.m.owned().len(), group.state()), (ClientState::Stable, 6, Stable));
+}
+
+/// A fatal error stops the heartbeats (UNSUPPORTED_ASSIGNOR for a remote assignor the broker
+/// lacks), and every state change is one Kafka allows (asserted inside the machine).
+#[test]
+fn a_fatal_error_stops_the_member() {
+    let mut group = ConsumerGroup::new("grp", ConsumerGroupConfig::default());
+    let mut c = Consumer::new("a", true);
+    c.m = c.m.clone().with_server_assignor(Some("sticky"));
+    let resp = c.tick(&mut group, 0).unwrap();
+    assert_eq!(resp.error, ErrorCode::UnsupportedAssignor);
+    assert_eq!((c.m.state(), c.m.fatal_error()), (ClientState::Fatal, Some(ErrorCode::UnsupportedAssignor)));
+    assert!(!c.m.heartbeat_due(10_000));
+    assert_eq!(group.state(), Empty);
+}
