@@ -278,7 +278,7 @@ fn list(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     }
     let types: Vec<String> = match opts.value("type").map_err(failed)? {
         Some(v) if !v.is_empty() => {
-            let parsed: Vec<String> = v.to_lowercase().split(',').map(|s| s.trim().to_string()).collect();
+            let parsed: Vec<String> = v.to_ascii_lowercase().split(',').map(|s| s.trim().to_string()).collect();
             if parsed.iter().any(|t| t != "classic" && t != "consumer") {
                 return Err(Stop::Usage(format!("Invalid types list '{v}'. Valid types are: Classic, Consumer")));
             }
@@ -288,8 +288,8 @@ fn list(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     };
     let states: Vec<String> = match opts.value("state").map_err(failed)? {
         Some(v) if !v.is_empty() => {
-            let parsed: Vec<String> = v.split(',').map(|s| s.trim().to_uppercase()).collect();
-            if parsed.iter().any(|s| !STATES.iter().any(|k| k.to_uppercase() == *s)) {
+            let parsed: Vec<String> = v.split(',').map(|s| s.trim().to_ascii_uppercase()).collect();
+            if parsed.iter().any(|s| !STATES.iter().any(|k| k.to_ascii_uppercase() == *s)) {
                 return Err(Stop::Usage(format!("Invalid state list '{v}'. Valid states are: {}", STATES.join(", "))));
             }
             parsed
@@ -299,7 +299,7 @@ fn list(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     let shown: Vec<&GroupView> = groups
         .into_iter()
         .filter(|_| types.is_empty() || types.iter().any(|t| t == "classic"))
-        .filter(|g| states.is_empty() || states.contains(&g.state.to_uppercase()))
+        .filter(|g| states.is_empty() || states.contains(&g.state.to_ascii_uppercase()))
         .collect();
     out.out(&group_tables::list_groups(&shown, with_type, with_state).render());
     Ok(())

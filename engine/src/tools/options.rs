@@ -350,7 +350,7 @@ fn words(line: &str) -> Vec<String> {
             None => true,
             Some(n) => {
                 (c == ' ' && n != ' ')
-                    || (c == '-' && n.is_alphabetic() && i > 0 && chars[i - 1].is_alphanumeric())
+                    || (c == '-' && n.is_ascii_alphabetic() && i > 0 && chars[i - 1].is_ascii_alphanumeric())
             }
         };
         if brk {
