@@ -47,7 +47,7 @@ pub fn glossary_dialog(props: &DialogProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_| on_close.emit(()))
     };
-    let needle = filter.to_lowercase();
+    let needle = filter.to_ascii_lowercase();
     html! {
         <div class="overlay" onclick={close.clone()}>
             <div class="dialog wide" role="dialog" aria-modal="true" aria-labelledby="glossary-title" data-testid="glossary"
@@ -56,7 +56,7 @@ pub fn glossary_dialog(props: &DialogProps) -> Html {
                 <label class="visually-hidden" for="glossary-filter">{ "Filter terms" }</label>
                 <input id="glossary-filter" type="search" placeholder="Filter terms…" value={(*filter).clone()} oninput={input_value(set(&filter))} />
                 <dl class="glossary">
-                    { for TERMS.iter().filter(|e| needle.is_empty() || e.term.to_lowercase().contains(&needle) || e.meaning.to_lowercase().contains(&needle)).map(|e| html! {
+                    { for TERMS.iter().filter(|e| needle.is_empty() || e.term.to_ascii_lowercase().contains(&needle) || e.meaning.to_ascii_lowercase().contains(&needle)).map(|e| html! {
                         <div class="entry">
                             <dt>{ e.term }</dt>
                             <dd>{ e.meaning }

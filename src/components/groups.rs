@@ -234,7 +234,7 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
             }
         })
     };
-    let lifecycle = c.lifecycle.to_lowercase();
+    let lifecycle = c.lifecycle.to_ascii_lowercase();
     let alive = lifecycle == "running";
     let m = props.member;
     let now = props.now_ms;

@@ -30,7 +30,7 @@ pub fn lanes(messages: &[MessageView]) -> Vec<String> {
             }
         }
     }
-    brokers.sort_unstable();
+    grouplab_engine::kernel::sort::sort(&mut brokers);
     brokers.into_iter().chain(clients).map(str::to_string).collect()
 }
 

@@ -245,7 +245,7 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
             nodes.push(Node {
                 client_id: c.client_id.clone(),
                 y: ny + NODE_H / 2.0,
-                lifecycle: c.lifecycle.to_lowercase(),
+                lifecycle: c.lifecycle.to_ascii_lowercase(),
                 partitions: c.assigned.len(),
                 session_left_ms: member.and_then(|m| m.session_deadline_ms).map(|d| d.saturating_sub(view.now_ms)),
                 session_timeout_ms: g.config.session_timeout_ms,

@@ -278,7 +278,7 @@ fn list(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     }
     let types: Vec<String> = match opts.value("type").map_err(failed)? {
         Some(v) if !v.is_empty() => {
-            let parsed: Vec<String> = v.to_lowercase().split(',').map(|s| s.trim().to_string()).collect();
+            let parsed: Vec<String> = v.to_ascii_lowercase().split(',').map(|s| s.trim().to_string()).collect();
             if parsed.iter().any(|t| t != "classic" && t != "consumer") {
                 return Err(Stop::Usage(format!("Invalid types list '{v}'. Valid types are: Classic, Consumer")));
             }
@@ -288,8 +288,8 @@ fn list(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     };
     let states: Vec<String> = match opts.value("state").map_err(failed)? {
         Some(v) if !v.is_empty() => {
-            let parsed: Vec<String> = v.split(',').map(|s| s.trim().to_uppercase()).collect();
-            if parsed.iter().any(|s| !STATES.iter().any(|k| k.to_uppercase() == *s)) {
+            let parsed: Vec<String> = v.split(',').map(|s| s.trim().to_ascii_uppercase()).collect();
+            if parsed.iter().any(|s| !STATES.iter().any(|k| k.to_ascii_uppercase() == *s)) {
                 return Err(Stop::Usage(format!("Invalid state list '{v}'. Valid states are: {}", STATES.join(", "))));
             }
             parsed
@@ -299,7 +299,7 @@ fn list(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     let shown: Vec<&GroupView> = groups
         .into_iter()
         .filter(|_| types.is_empty() || types.iter().any(|t| t == "classic"))
-        .filter(|g| states.is_empty() || states.contains(&g.state.to_uppercase()))
+        .filter(|g| states.is_empty() || states.contains(&g.state.to_ascii_uppercase()))
         .collect();
     out.out(&group_tables::list_groups(&shown, with_type, with_state).render());
     Ok(())
@@ -344,7 +344,7 @@ fn member_state(g: &GroupView, rows: usize, out: &mut ToolOutput) -> bool {
 /// `--describe [--offsets | --members | --state] [--verbose]`, groups by id.
 fn describe(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     let mut gids = selected_groups(view, opts);
-    gids.sort();
+    crate::kernel::sort::sort(&mut gids);
     gids.dedup();
     if let Some(e) = gids.iter().find_map(|g| describe_error(view, g)) {
         return Err(Stop::Failed(e));
@@ -416,7 +416,7 @@ fn partition_view<'a>(view: &'a View, tp: &TopicPartition) -> Option<&'a crate::
 /// command that commits it.
 fn reset_offsets(sim: &Sim, view: &View, opts: &Parsed, values: &Values, out: &mut ToolOutput) -> Step<()> {
     let mut gids = selected_groups(view, opts);
-    gids.sort();
+    crate::kernel::sort::sort(&mut gids);
     gids.dedup();
     let execute = opts.has("execute");
     let mut plans: Vec<(String, Vec<(TopicPartition, i64)>)> = Vec::new();
@@ -522,7 +522,7 @@ fn reset_plan(sim: &Sim, view: &View, group: Option<&GroupView>, opts: &Parsed, 
     if !leaderless.is_empty() {
         return Err(Stop::Failed(format!("The partitions \"{}\" have no leader", leaderless.join(","))));
     }
-    partitions.sort();
+    crate::kernel::sort::sort(&mut partitions);
     partitions.dedup();
     let offsets = |tp: &TopicPartition| log_offsets(sim, tp).unwrap_or((0, 0));
     let now = sim.now_ms();
@@ -618,7 +618,7 @@ fn delete_offsets(sim: &Sim, view: &View, opts: &Parsed, out: &mut ToolOutput) -
             Err(_) => results.push((t.clone(), -1, Some(format!("{}: {}", unknown.exception_class(), unknown.message())))),
         }
     }
-    partitions.sort();
+    crate::kernel::sort::sort(&mut partitions);
     partitions.dedup();
     let exception = |e: ErrorCode| format!("{}: {}", e.exception_class(), e.message());
     let top = match sim.offset_delete_outcome(&gid, &partitions) {

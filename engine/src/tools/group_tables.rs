@@ -59,7 +59,7 @@ pub fn status_line(g: &GroupView) -> Option<String> {
 fn reported_assignment(g: &GroupView, assigned: &[(String, u32)]) -> Vec<(String, u32)> {
     if g.state == "Stable" {
         let mut a = assigned.to_vec();
-        a.sort();
+        crate::kernel::sort::sort(&mut a);
         a
     } else {
         Vec::new()
@@ -133,7 +133,7 @@ pub fn describe_offsets(view: &View, g: &GroupView, verbose: bool) -> Table {
         }
     }
     let mut unowned: Vec<(String, u32)> = g.lag.iter().filter(|l| l.committed.is_some()).map(|l| (l.topic.clone(), l.partition)).filter(|tp| !owned.contains(tp)).collect();
-    unowned.sort();
+    crate::kernel::sort::sort(&mut unowned);
     for (topic, p) in unowned {
         t.rows.push(row(&topic, p, None));
     }
@@ -150,12 +150,12 @@ fn assignment_string(a: &[(String, u32)]) -> String {
     let mut parts: Vec<String> = Vec::new();
     for topic in topics {
         let mut ps: Vec<u32> = a.iter().filter(|(t, _)| t == topic).map(|(_, p)| *p).collect();
-        ps.sort_unstable();
+        crate::kernel::sort::sort(&mut ps);
         ps.dedup();
         let list: Vec<String> = ps.iter().map(u32::to_string).collect();
         parts.push(format!("{topic}:{}", list.join(",")));
     }
-    parts.sort();
+    crate::kernel::sort::sort(&mut parts);
     parts.dedup();
     parts.join(";")
 }

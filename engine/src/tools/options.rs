@@ -270,7 +270,7 @@ pub fn spec_name(name: &str) -> String {
 /// between letters.
 pub fn help(specs: &[Spec]) -> String {
     let mut sorted: Vec<&Spec> = specs.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(b.name));
+    crate::kernel::sort::sort_by(&mut sorted, |a, b| a.name.cmp(b.name));
     let mut rows: Vec<(String, String)> = vec![("Option".into(), "Description".into()), ("------".into(), "-----------".into())];
     for s in sorted {
         let mut left = format!("--{}", s.name);
@@ -350,7 +350,7 @@ fn words(line: &str) -> Vec<String> {
             None => true,
             Some(n) => {
                 (c == ' ' && n != ' ')
-                    || (c == '-' && n.is_alphabetic() && i > 0 && chars[i - 1].is_alphanumeric())
+                    || (c == '-' && n.is_ascii_alphabetic() && i > 0 && chars[i - 1].is_ascii_alphanumeric())
             }
         };
         if brk {

@@ -189,7 +189,7 @@ fn topics<'a>(view: &'a View, opts: &Parsed) -> Result<Vec<&'a TopicView>, Strin
         .filter(|t| !(exclude_internal && t.internal))
         .filter(|t| filter.as_ref().is_none_or(|f| f.matches(&t.name)))
         .collect();
-    v.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::kernel::sort::sort_by(&mut v, |a, b| a.name.cmp(&b.name));
     Ok(v)
 }
 
