@@ -28,8 +28,14 @@ fn cases() -> u32 {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Cmd(Command),
+    Cmd(Box<Command>),
     Advance(u64),
+}
+
+impl Op {
+    fn cmd(c: Command) -> Op {
+        Op::Cmd(Box::new(c))
+    }
 }
 
 fn client() -> impl Strategy<Value = String> {
@@ -47,18 +53,18 @@ fn strategies() -> impl Strategy<Value = Vec<String>> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: None })),
+        3 => client().prop_map(|c| Op::cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: None })),
         // Static members (KIP-345): their own instance id, or one shared id (the later fences the earlier).
-        1 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), group_instance_id: Some(format!("i-{c}")), client_id: Some(c), topics: vec![] })),
-        1 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: Some("shared".into()) })),
-        1 => client().prop_map(|client_id| Op::Cmd(Command::CrashConsumer { client_id })),
-        1 => client().prop_map(|client_id| Op::Cmd(Command::CloseConsumer { client_id })),
-        1 => client().prop_map(|client_id| Op::Cmd(Command::StallConsumer { client_id })),
-        2 => client().prop_map(|client_id| Op::Cmd(Command::RestartConsumer { client_id })),
-        1 => strategies().prop_map(|strategies| Op::Cmd(Command::SetGroupStrategy { group_id: "g".into(), strategies })),
-        2 => (1u32..200).prop_map(|count| Op::Cmd(Command::Produce { topic: "t".into(), count, key: None, acks: Acks::All })),
-        1 => (0u32..3).prop_map(|broker| Op::Cmd(Command::CrashBroker { broker })),
-        1 => (0u32..3).prop_map(|broker| Op::Cmd(Command::RestartBroker { broker })),
+        1 => client().prop_map(|c| Op::cmd(Command::AddConsumer { group_id: "g".into(), group_instance_id: Some(format!("i-{c}")), client_id: Some(c), topics: vec![] })),
+        1 => client().prop_map(|c| Op::cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: Some("shared".into()) })),
+        1 => client().prop_map(|client_id| Op::cmd(Command::CrashConsumer { client_id })),
+        1 => client().prop_map(|client_id| Op::cmd(Command::CloseConsumer { client_id })),
+        1 => client().prop_map(|client_id| Op::cmd(Command::StallConsumer { client_id })),
+        2 => client().prop_map(|client_id| Op::cmd(Command::RestartConsumer { client_id })),
+        1 => strategies().prop_map(|strategies| Op::cmd(Command::SetGroupStrategy { group_id: "g".into(), strategies })),
+        2 => (1u32..200).prop_map(|count| Op::cmd(Command::Produce { topic: "t".into(), count, key: None, acks: Acks::All })),
+        1 => (0u32..3).prop_map(|broker| Op::cmd(Command::CrashBroker { broker })),
+        1 => (0u32..3).prop_map(|broker| Op::cmd(Command::RestartBroker { broker })),
         5 => prop_oneof![1u64..500, 500u64..10_000, 10_000u64..60_000].prop_map(Op::Advance),
     ]
 }
@@ -173,7 +179,7 @@ fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
         match op {
             Op::Cmd(c) => {
                 let before = sim.state_hash();
-                if sim.apply(c.clone()).is_err() {
+                if sim.apply(Command::clone(c)).is_err() {
                     prop_assert_eq!(
                         before,
                         sim.state_hash(),

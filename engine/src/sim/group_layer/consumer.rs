@@ -113,7 +113,7 @@ impl GroupLayer {
     /// Session and revocation deadlines of a consumer-protocol group.
     pub(super) fn consumer_group_timeout(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str) {
         let Some(cg) = self.groups.get_mut(gid).and_then(|g| g.consumer.as_mut()) else { return };
-        if !cg.next_deadline_ms().is_some_and(|d| d <= ctx.now_ms) {
+        if cg.next_deadline_ms().is_none_or(|d| d > ctx.now_ms) {
             return;
         }
         let out = cg.handle_timeout(ctx.now_ms);
