@@ -200,6 +200,11 @@ impl ConsumerGroup {
         &self.members
     }
 
+    /// When a member's session ends unless it heartbeats.
+    pub fn session_deadline_of(&self, member_id: &str) -> Option<u64> {
+        self.session_deadline_ms.get(member_id).copied()
+    }
+
     /// A member's target assignment.
     pub fn target_of(&self, member_id: &str) -> &[TopicPartition] {
         self.target.get(member_id).map_or(&[], Vec::as_slice)
@@ -572,6 +577,24 @@ impl ConsumerGroup {
             CurrentAssignmentTombstone { member_id } => {
                 self.owners.retain(|_, o| o != member_id);
             }
+        }
+    }
+
+    /// Hashes the group's state (epochs, members with their epochs, states and assignments,
+    /// targets, deadlines) for the simulation's state hash.
+    pub fn hash_into(&self, h: &mut crate::kernel::Fnv) {
+        h.u64(self.group_epoch as u64);
+        h.u64(self.assignment_epoch as u64);
+        for (id, m) in &self.members {
+            h.str(id);
+            h.u64(m.member_epoch as u64);
+            h.str(m.state.name());
+            for tp in m.assigned.iter().chain(&m.pending_revocation).chain(self.target_of(id)) {
+                h.str(&tp.topic);
+                h.u64(u64::from(tp.partition));
+            }
+            h.u64(self.session_deadline_ms.get(id).copied().unwrap_or(0));
+            h.u64(self.revocation_deadline_ms.get(id).copied().unwrap_or(0));
         }
     }
 

@@ -724,6 +724,9 @@ impl GroupLayer {
             for t in &g.subscription {
                 h.str(t);
             }
+            if let Some(cg) = &g.consumer {
+                cg.hash_into(h);
+            }
             if let Some(c) = &g.coordinator {
                 h.u64(u64::from(c.broker_id()));
                 h.str(c.state().name());
