@@ -582,6 +582,10 @@ pub struct ConsumerClient {
     /// it replaces JoinGroup / SyncGroup / Heartbeat; fetching, processing and commits stay.
     #[serde(default)]
     membership: Option<Membership>,
+    /// A reconciliation that revokes (or commits first) waits for the application's next
+    /// `poll()` (`AsyncKafkaConsumer`: only pure additions run in the background).
+    #[serde(default)]
+    pending_reconcile: Option<Reconcile>,
 }
 
 fn default_assignor() -> AssignFn {
@@ -652,6 +656,7 @@ impl ConsumerClient {
             fetch_cursor: 0,
             commits_acked: VecMap::new(),
             membership,
+            pending_reconcile: None,
         })
     }
 
@@ -1340,6 +1345,10 @@ impl ConsumerClient {
             // The consumer protocol's membership runs in the background; `poll()` only rejoins
             // after a poll timeout, then does the auto commit and the offset fetches.
             m.rejoin(now_ms);
+            if let Some(r) = self.pending_reconcile.take() {
+                self.apply_reconcile(now_ms, Some(r), out);
+                self.send_member_heartbeat(now_ms, out);
+            }
             if !self.may_commit() {
                 return;
             }
@@ -1846,7 +1855,14 @@ impl ConsumerClient {
     fn apply_reconcile(&mut self, now_ms: u64, r: Option<Reconcile>, out: &mut Vec<Output>) {
         match r {
             None => {}
-            Some(Reconcile::Lose(lost)) => self.lose_or_revoke(now_ms, lost, true, out),
+            Some(Reconcile::Lose(lost)) => {
+                self.pending_reconcile = None;
+                self.lose_or_revoke(now_ms, lost, true, out);
+            }
+            Some(r @ Reconcile::Apply { .. }) if self.lifecycle == ClientLifecycle::Stalled && !matches!(&r, Reconcile::Apply { revoke, commit_first: false, .. } if revoke.is_empty()) => {
+                // The application is stuck: the revocation waits for its next poll().
+                self.pending_reconcile = Some(r);
+            }
             Some(Reconcile::Apply { revoke, assign, commit_first }) => {
                 if commit_first && self.coordinator.is_some() {
                     // `maybeAutoCommitSyncBeforeRebalance`, with the epoch the partitions were owned in.

@@ -76,7 +76,7 @@ impl ClientState {
 }
 
 /// What the consumer must do to its partitions now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reconcile {
     /// Commit consumed offsets first (`enable.auto.commit`), then revoke `revoke` and assign
     /// `assign` (`onPartitionsRevoked`, then `onPartitionsAssigned`); report with
