@@ -102,3 +102,29 @@ fn classic_only_settings_are_refused_with_kafkas_message() {
     let e = sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["orders".into()], config: bad }).unwrap_err();
     assert!(e.to_string().ends_with("group.remote.assignor cannot be set when group.protocol=CLASSIC"), "{e}");
 }
+
+/// The broker's `group.consumer.*` settings: the heartbeat interval the coordinator returns,
+/// and Kafka's checks of the values.
+#[test]
+fn broker_settings_of_consumer_groups_are_read_and_checked() {
+    let config: SimConfig = serde_json::from_str(r#"{"seed": 1, "group.consumer.heartbeat.interval.ms": 2000, "group.consumer.session.timeout.ms": 6000}"#).unwrap();
+    let mut sim = Sim::new(config).unwrap();
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 2, replication_factor: 3, config: Default::default() }).unwrap();
+    create(&mut sim, "g", consumer_protocol());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 5_000);
+    sim.apply(Command::CrashConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 5_000 + 6_000 + 2_100);
+    assert_eq!(owned(&group(&sim, "g"), "A"), 2, "B fenced after the broker's 6 s session, A heartbeats every 2 s");
+    for bad in [
+        r#"{"group.consumer.heartbeat.interval.ms": 50000}"#,
+        r#"{"group.consumer.assignors": ["sticky"]}"#,
+        r#"{"group.consumer.assignors": ["range", "range"]}"#,
+        r#"{"group.consumer.migration.policy": "sometimes"}"#,
+    ] {
+        let config: SimConfig = serde_json::from_str(bad).unwrap();
+        let e = Sim::new(config).err().unwrap_or_else(|| panic!("{bad} accepted"));
+        assert!(e.to_string().contains("group.consumer."), "{bad}: {e}");
+    }
+}

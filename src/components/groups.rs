@@ -71,7 +71,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     let config = &g.config;
     // A consumer-protocol group's session and heartbeat timing is the broker's
     // (`group.consumer.session.timeout.ms`, `group.consumer.heartbeat.interval.ms`).
-    let broker = grouplab_engine::group::consumer::coordinator::ConsumerGroupConfig::default();
+    let broker = state.lab.borrow().sim.config().consumer_group_config();
     let consumer_protocol = g.group_epoch.is_some();
     let timeouts = Timeouts {
         session_ms: if consumer_protocol { broker.session_timeout_ms } else { config.session_timeout_ms },

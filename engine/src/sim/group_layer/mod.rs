@@ -188,6 +188,8 @@ pub struct GroupLayer {
     /// `offsets.retention.minutes` in ms and `offsets.retention.check.interval.ms` (broker config).
     offsets_retention_ms: u64,
     offsets_retention_check_interval_ms: u64,
+    /// Broker settings of consumer-protocol groups (`group.consumer.*`).
+    consumer_group_config: crate::group::consumer::coordinator::ConsumerGroupConfig,
 }
 
 impl GroupLayer {
@@ -240,6 +242,13 @@ impl GroupLayer {
         GroupLayer { offsets_commit_timeout_ms, group_max_size, offsets_retention_ms, offsets_retention_check_interval_ms, ..GroupLayer::default() }
     }
 
+    /// Sets the broker's `group.consumer.*` settings for the consumer-protocol groups created
+    /// from now on.
+    pub fn with_consumer_group_config(mut self, config: crate::group::consumer::coordinator::ConsumerGroupConfig) -> GroupLayer {
+        self.consumer_group_config = config;
+        self
+    }
+
     /// `CreateGroup`: creates (or updates the subscription and config of) a group.
     pub fn create_group(
         &mut self,
@@ -254,7 +263,7 @@ impl GroupLayer {
         config.validate()?;
         self.ensure_group_capacity(&group_id)?;
         let consumer_group = (config.group_protocol == crate::group::client::GroupProtocol::Consumer)
-            .then(|| crate::group::consumer::coordinator::ConsumerGroup::new(&group_id, Default::default()));
+            .then(|| crate::group::consumer::coordinator::ConsumerGroup::new(&group_id, self.consumer_group_config.clone()));
         let g = self
             .groups
             .entry(group_id)
