@@ -69,11 +69,15 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn setup(seed: u64, cooperative: bool) -> Sim {
+/// The group under test speaks `protocol`: 0 classic eager (range), 1 classic
+/// cooperative-sticky, 2 the consumer protocol (KIP-848).
+fn setup(seed: u64, protocol: u8) -> Sim {
     let mut sim = Sim::new(SimConfig {
         seed,
         brokers: 3,
         offsets_topic_num_partitions: 3,
+        group_consumer_session_timeout_ms: 10_000,
+        group_consumer_heartbeat_interval_ms: 1_000,
         ..SimConfig::default()
     })
     .expect("sim");
@@ -93,8 +97,15 @@ fn setup(seed: u64, cooperative: bool) -> Sim {
         auto_offset_reset: grouplab_engine::group::AutoOffsetReset::Earliest,
         ..GroupConfig::default()
     };
-    if cooperative {
-        config.assignment_strategies = vec!["cooperative-sticky".into()];
+    match protocol {
+        1 => config.assignment_strategies = vec!["cooperative-sticky".into()],
+        2 => {
+            let d = GroupConfig::default();
+            config.group_protocol = grouplab_engine::group::client::GroupProtocol::Consumer;
+            config.session_timeout_ms = d.session_timeout_ms;
+            config.heartbeat_interval_ms = d.heartbeat_interval_ms;
+        }
+        _ => {}
     }
     sim.apply(Command::CreateGroup {
         group_id: "g".into(),
@@ -172,8 +183,8 @@ fn advance_checked(sim: &mut Sim, delta_ms: u64, seen: &mut Seen) -> Result<(), 
     Ok(())
 }
 
-fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
-    let mut sim = setup(seed, cooperative);
+fn run(seed: u64, protocol: u8, ops: &[Op]) -> Result<Sim, TestCaseError> {
+    let mut sim = setup(seed, protocol);
     let mut seen = Seen::default();
     for op in ops {
         match op {
@@ -194,6 +205,16 @@ fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
         }
         check(&mut sim, &mut seen).map_err(TestCaseError::fail)?;
     }
+    // Liveness after the faults: a minute later (past every session, poll and rebalance
+    // timeout), if some consumer is running normally, every partition has an owner.
+    advance_checked(&mut sim, 60_000, &mut seen).map_err(TestCaseError::fail)?;
+    check(&mut sim, &mut seen).map_err(TestCaseError::fail)?;
+    let g = sim.view().groups.into_iter().find(|g| g.group_id == "g").expect("group");
+    let healthy = g.consumers.iter().any(|c| c.lifecycle == "Running" && c.error.is_none() && !c.fenced);
+    if healthy {
+        let owned: usize = g.consumers.iter().map(|c| c.assigned.len()).sum();
+        prop_assert_eq!(owned, 4, "after the faults every partition of t is owned: {:?}", g.consumers);
+    }
     Ok(sim)
 }
 
@@ -201,9 +222,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn group_layer_invariants_hold(seed in any::<u64>(), cooperative in any::<bool>(), ops in proptest::collection::vec(op(), 1..25)) {
-        let a = run(seed, cooperative, &ops)?;
-        let b = run(seed, cooperative, &ops)?;
+    fn group_layer_invariants_hold(seed in any::<u64>(), protocol in 0u8..3, ops in proptest::collection::vec(op(), 1..25)) {
+        let a = run(seed, protocol, &ops)?;
+        let b = run(seed, protocol, &ops)?;
         prop_assert_eq!(a.state_hash(), b.state_hash());
     }
 }
