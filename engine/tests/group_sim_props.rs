@@ -205,8 +205,12 @@ fn run(seed: u64, protocol: u8, ops: &[Op]) -> Result<Sim, TestCaseError> {
         }
         check(&mut sim, &mut seen).map_err(TestCaseError::fail)?;
     }
-    // Liveness after the faults: a minute later (past every session, poll and rebalance
-    // timeout), if some consumer is running normally, every partition has an owner.
+    // Liveness after the faults: the brokers are brought back, and a minute later (past every
+    // session, poll and rebalance timeout), if some consumer is running normally, every
+    // partition has an owner.
+    for broker in 0..3 {
+        let _ = sim.apply(Command::RestartBroker { broker });
+    }
     advance_checked(&mut sim, 60_000, &mut seen).map_err(TestCaseError::fail)?;
     check(&mut sim, &mut seen).map_err(TestCaseError::fail)?;
     let g = sim.view().groups.into_iter().find(|g| g.group_id == "g").expect("group");
