@@ -29,8 +29,9 @@
 //! * [`cluster`] — brokers, partitions, replication, ISR, HW, elections, retention, compaction.
 //! * [`sim`] — the event loop, timers, producers, and the group layer wiring [`group`] to the
 //!   cluster (coordinator on the `__consumer_offsets` leader, commits appended there).
-//! * [`group`] — Kafka's classic consumer-group protocol as sans-IO state machines (coordinator,
-//!   consumer client, ownership timeline, delivery ledger, lag).
+//! * [`group`] — Kafka's consumer-group protocols as sans-IO state machines: the classic one
+//!   and KIP-848's consumer protocol (coordinators, consumer client and its membership manager,
+//!   ownership timeline, delivery ledger, lag).
 //! * [`assign`] — Kafka's partition assignors.
 //! * [`bounds`] — the simulated-time horizon of scenario and lesson files.
 //! * [`tools`] — Kafka's command-line tools (`kafka-consumer-groups.sh`, `kafka-topics.sh`) over a

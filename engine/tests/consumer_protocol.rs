@@ -7,10 +7,10 @@
 
 use grouplab_engine::assign::{assign, MemberSubscription, Strategy as Kind};
 use grouplab_engine::group::consumer::coordinator::{
-    AssignorMember, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState, HeartbeatRequest, Removal, TargetAssignor,
+    AssignorMember, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState, Removal, TargetAssignor,
 };
 use grouplab_engine::group::consumer::member::MemberState;
-use grouplab_engine::group::protocol::{ErrorCode, TopicPartition};
+use grouplab_engine::group::protocol::{ErrorCode, HeartbeatRequest, HeartbeatResponse, TopicPartition};
 use grouplab_engine::kernel::vecmap::VecMap;
 
 /// The broker's assignors over fixed topics: `foo` (6 partitions) and `bar` (3).
@@ -466,10 +466,10 @@ impl Consumer {
         if req.member_epoch < 0 {
             return Some(resp); // a leave needs no answer
         }
-        match self.m.on_response(&resp) {
+        match self.m.on_response(now, &resp) {
             Some(Reconcile::Apply { commit_first, .. }) => {
                 self.commits_before_revoke += u32::from(commit_first);
-                self.m.reconciled();
+                self.m.reconciled(now);
             }
             Some(Reconcile::Lose(_)) | None => {}
         }
@@ -477,7 +477,7 @@ impl Consumer {
     }
 }
 
-use grouplab_engine::group::consumer::coordinator::HeartbeatResponse;
+
 
 fn run(group: &mut ConsumerGroup, consumers: &mut [&mut Consumer], from: u64, until: u64, step: u64) {
     let mut now = from;
@@ -534,7 +534,7 @@ fn fenced_consumers_rejoin_leaving_ones_go_and_a_poll_timeout_goes_stale() {
     assert_eq!(group.state(), Stable);
     assert_eq!((a.m.owned().len(), b.m.owned().len()), (3, 3));
     // a leaves: revokes its partitions, sends -1, is gone at once.
-    assert!(matches!(a.m.leave(), Some(Reconcile::Apply { ref revoke, .. }) if revoke.len() == 3));
+    assert!(matches!(a.m.leave(81_000), Some(Reconcile::Apply { ref revoke, .. }) if revoke.len() == 3));
     let resp = a.tick(&mut group, 81_000).expect("the leave heartbeat");
     assert_eq!(resp.member_epoch, -1);
     assert_eq!(a.m.state(), ClientState::Unsubscribed);
@@ -542,7 +542,7 @@ fn fenced_consumers_rejoin_leaving_ones_go_and_a_poll_timeout_goes_stale() {
     run(&mut group, &mut [&mut b], 82_000, 90_000, 1_000);
     assert_eq!(b.m.owned().len(), 6);
     // b's poll timer expires: leave, STALE, partitions lost; the next poll rejoins.
-    assert!(matches!(b.m.poll_timeout(), Some(Reconcile::Lose(lost)) if lost.len() == 6));
+    assert!(matches!(b.m.poll_timeout(90_500), Some(Reconcile::Lose(lost)) if lost.len() == 6));
     b.tick(&mut group, 91_000);
     assert_eq!((b.m.state(), group.state()), (ClientState::Stale, Empty));
     b.m.rejoin(95_000);

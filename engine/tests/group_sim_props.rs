@@ -28,8 +28,14 @@ fn cases() -> u32 {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Cmd(Command),
+    Cmd(Box<Command>),
     Advance(u64),
+}
+
+impl Op {
+    fn cmd(c: Command) -> Op {
+        Op::Cmd(Box::new(c))
+    }
 }
 
 fn client() -> impl Strategy<Value = String> {
@@ -47,27 +53,31 @@ fn strategies() -> impl Strategy<Value = Vec<String>> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: None })),
+        3 => client().prop_map(|c| Op::cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: None })),
         // Static members (KIP-345): their own instance id, or one shared id (the later fences the earlier).
-        1 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), group_instance_id: Some(format!("i-{c}")), client_id: Some(c), topics: vec![] })),
-        1 => client().prop_map(|c| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: Some("shared".into()) })),
-        1 => client().prop_map(|client_id| Op::Cmd(Command::CrashConsumer { client_id })),
-        1 => client().prop_map(|client_id| Op::Cmd(Command::CloseConsumer { client_id })),
-        1 => client().prop_map(|client_id| Op::Cmd(Command::StallConsumer { client_id })),
-        2 => client().prop_map(|client_id| Op::Cmd(Command::RestartConsumer { client_id })),
-        1 => strategies().prop_map(|strategies| Op::Cmd(Command::SetGroupStrategy { group_id: "g".into(), strategies })),
-        2 => (1u32..200).prop_map(|count| Op::Cmd(Command::Produce { topic: "t".into(), count, key: None, acks: Acks::All })),
-        1 => (0u32..3).prop_map(|broker| Op::Cmd(Command::CrashBroker { broker })),
-        1 => (0u32..3).prop_map(|broker| Op::Cmd(Command::RestartBroker { broker })),
+        1 => client().prop_map(|c| Op::cmd(Command::AddConsumer { group_id: "g".into(), group_instance_id: Some(format!("i-{c}")), client_id: Some(c), topics: vec![] })),
+        1 => client().prop_map(|c| Op::cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c), topics: vec![], group_instance_id: Some("shared".into()) })),
+        1 => client().prop_map(|client_id| Op::cmd(Command::CrashConsumer { client_id })),
+        1 => client().prop_map(|client_id| Op::cmd(Command::CloseConsumer { client_id })),
+        1 => client().prop_map(|client_id| Op::cmd(Command::StallConsumer { client_id })),
+        2 => client().prop_map(|client_id| Op::cmd(Command::RestartConsumer { client_id })),
+        1 => strategies().prop_map(|strategies| Op::cmd(Command::SetGroupStrategy { group_id: "g".into(), strategies })),
+        2 => (1u32..200).prop_map(|count| Op::cmd(Command::Produce { topic: "t".into(), count, key: None, acks: Acks::All })),
+        1 => (0u32..3).prop_map(|broker| Op::cmd(Command::CrashBroker { broker })),
+        1 => (0u32..3).prop_map(|broker| Op::cmd(Command::RestartBroker { broker })),
         5 => prop_oneof![1u64..500, 500u64..10_000, 10_000u64..60_000].prop_map(Op::Advance),
     ]
 }
 
-fn setup(seed: u64, cooperative: bool) -> Sim {
+/// The group under test speaks `protocol`: 0 classic eager (range), 1 classic
+/// cooperative-sticky, 2 the consumer protocol (KIP-848).
+fn setup(seed: u64, protocol: u8) -> Sim {
     let mut sim = Sim::new(SimConfig {
         seed,
         brokers: 3,
         offsets_topic_num_partitions: 3,
+        group_consumer_session_timeout_ms: 10_000,
+        group_consumer_heartbeat_interval_ms: 1_000,
         ..SimConfig::default()
     })
     .expect("sim");
@@ -87,8 +97,15 @@ fn setup(seed: u64, cooperative: bool) -> Sim {
         auto_offset_reset: grouplab_engine::group::AutoOffsetReset::Earliest,
         ..GroupConfig::default()
     };
-    if cooperative {
-        config.assignment_strategies = vec!["cooperative-sticky".into()];
+    match protocol {
+        1 => config.assignment_strategies = vec!["cooperative-sticky".into()],
+        2 => {
+            let d = GroupConfig::default();
+            config.group_protocol = grouplab_engine::group::client::GroupProtocol::Consumer;
+            config.session_timeout_ms = d.session_timeout_ms;
+            config.heartbeat_interval_ms = d.heartbeat_interval_ms;
+        }
+        _ => {}
     }
     sim.apply(Command::CreateGroup {
         group_id: "g".into(),
@@ -166,14 +183,14 @@ fn advance_checked(sim: &mut Sim, delta_ms: u64, seen: &mut Seen) -> Result<(), 
     Ok(())
 }
 
-fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
-    let mut sim = setup(seed, cooperative);
+fn run(seed: u64, protocol: u8, ops: &[Op]) -> Result<Sim, TestCaseError> {
+    let mut sim = setup(seed, protocol);
     let mut seen = Seen::default();
     for op in ops {
         match op {
             Op::Cmd(c) => {
                 let before = sim.state_hash();
-                if sim.apply(c.clone()).is_err() {
+                if sim.apply(Command::clone(c)).is_err() {
                     prop_assert_eq!(
                         before,
                         sim.state_hash(),
@@ -188,6 +205,20 @@ fn run(seed: u64, cooperative: bool, ops: &[Op]) -> Result<Sim, TestCaseError> {
         }
         check(&mut sim, &mut seen).map_err(TestCaseError::fail)?;
     }
+    // Liveness after the faults: the brokers are brought back, and a minute later (past every
+    // session, poll and rebalance timeout), if some consumer is running normally, every
+    // partition has an owner.
+    for broker in 0..3 {
+        let _ = sim.apply(Command::RestartBroker { broker });
+    }
+    advance_checked(&mut sim, 60_000, &mut seen).map_err(TestCaseError::fail)?;
+    check(&mut sim, &mut seen).map_err(TestCaseError::fail)?;
+    let g = sim.view().groups.into_iter().find(|g| g.group_id == "g").expect("group");
+    let healthy = g.consumers.iter().any(|c| c.lifecycle == "Running" && c.error.is_none() && !c.fenced);
+    if healthy {
+        let owned: usize = g.consumers.iter().map(|c| c.assigned.len()).sum();
+        prop_assert_eq!(owned, 4, "after the faults every partition of t is owned: {:?}", g.consumers);
+    }
     Ok(sim)
 }
 
@@ -195,9 +226,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn group_layer_invariants_hold(seed in any::<u64>(), cooperative in any::<bool>(), ops in proptest::collection::vec(op(), 1..25)) {
-        let a = run(seed, cooperative, &ops)?;
-        let b = run(seed, cooperative, &ops)?;
+    fn group_layer_invariants_hold(seed in any::<u64>(), protocol in 0u8..3, ops in proptest::collection::vec(op(), 1..25)) {
+        let a = run(seed, protocol, &ops)?;
+        let b = run(seed, protocol, &ops)?;
         prop_assert_eq!(a.state_hash(), b.state_hash());
     }
 }

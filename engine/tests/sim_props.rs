@@ -17,8 +17,14 @@ fn cases(default: u32) -> u32 {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Cmd(Command),
+    Cmd(Box<Command>),
     Advance(u64),
+}
+
+impl Op {
+    fn cmd(c: Command) -> Op {
+        Op::Cmd(Box::new(c))
+    }
 }
 
 fn acks() -> impl Strategy<Value = Acks> {
@@ -32,7 +38,7 @@ fn topic_name() -> impl Strategy<Value = String> {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (topic_name(), 0u32..5, 0u16..4, 1u16..4, any::<bool>(), prop_oneof![Just(-1i64), Just(20_000i64)], any::<bool>()).prop_map(
-            |(name, partitions, replication_factor, min_isr, unclean, retention_ms, compact)| Op::Cmd(Command::CreateTopic {
+            |(name, partitions, replication_factor, min_isr, unclean, retention_ms, compact)| Op::cmd(Command::CreateTopic {
                 name,
                 partitions,
                 replication_factor,
@@ -47,19 +53,19 @@ fn op() -> impl Strategy<Value = Op> {
             })
         ),
         3 => (topic_name(), 1u32..50, proptest::option::of(prop_oneof![Just("a".to_string()), Just("b".to_string()), Just("c".to_string())]), acks())
-            .prop_map(|(topic, count, key, acks)| Op::Cmd(Command::Produce { topic, count, key, acks })),
+            .prop_map(|(topic, count, key, acks)| Op::cmd(Command::Produce { topic, count, key, acks })),
         2 => (topic_name(), 1u32..300, prop_oneof![Just(KeySpec::None), Just(KeySpec::Random { count: 7 }), Just(KeySpec::Fixed(vec!["k".into(), "l".into()]))], acks())
-            .prop_map(|(topic, rate_per_sec, keys, acks)| Op::Cmd(Command::AddProducer { producer_id: None, topic, rate_per_sec, keys, acks, config: Default::default() })),
-        1 => (1u32..4).prop_map(|n| Op::Cmd(Command::RemoveProducer { producer_id: format!("producer-{n}") })),
-        2 => (0u32..4).prop_map(|broker| Op::Cmd(Command::CrashBroker { broker })),
-        1 => (0u32..4).prop_map(|broker| Op::Cmd(Command::ShutdownBroker { broker })),
-        2 => (0u32..4).prop_map(|broker| Op::Cmd(Command::RestartBroker { broker })),
+            .prop_map(|(topic, rate_per_sec, keys, acks)| Op::cmd(Command::AddProducer { producer_id: None, topic, rate_per_sec, keys, acks, config: Default::default() })),
+        1 => (1u32..4).prop_map(|n| Op::cmd(Command::RemoveProducer { producer_id: format!("producer-{n}") })),
+        2 => (0u32..4).prop_map(|broker| Op::cmd(Command::CrashBroker { broker })),
+        1 => (0u32..4).prop_map(|broker| Op::cmd(Command::ShutdownBroker { broker })),
+        2 => (0u32..4).prop_map(|broker| Op::cmd(Command::RestartBroker { broker })),
         1 => (0u32..3, proptest::option::of(prop_oneof![Just(10u64), Just(500), Just(40_000)]))
-            .prop_map(|(broker, fetch_delay_ms)| Op::Cmd(Command::SetBrokerDelay { broker, fetch_delay_ms })),
-        1 => (topic_name(), 0u32..7).prop_map(|(topic, count)| Op::Cmd(Command::CreatePartitions { topic, count })),
-        1 => (topic_name()).prop_map(|t| Op::Cmd(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![t], group_instance_id: None })),
-        1 => (1u32..4).prop_map(|n| Op::Cmd(Command::CrashConsumer { client_id: format!("consumer-g-{n}") })),
-        1 => (1u32..4).prop_map(|n| Op::Cmd(Command::CloseConsumer { client_id: format!("consumer-g-{n}") })),
+            .prop_map(|(broker, fetch_delay_ms)| Op::cmd(Command::SetBrokerDelay { broker, fetch_delay_ms })),
+        1 => (topic_name(), 0u32..7).prop_map(|(topic, count)| Op::cmd(Command::CreatePartitions { topic, count })),
+        1 => (topic_name()).prop_map(|t| Op::cmd(Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![t], group_instance_id: None })),
+        1 => (1u32..4).prop_map(|n| Op::cmd(Command::CrashConsumer { client_id: format!("consumer-g-{n}") })),
+        1 => (1u32..4).prop_map(|n| Op::cmd(Command::CloseConsumer { client_id: format!("consumer-g-{n}") })),
         6 => prop_oneof![1u64..200, 200u64..5_000, 5_000u64..40_000].prop_map(Op::Advance),
     ]
 }
@@ -117,7 +123,7 @@ fn run(seed: u64, ops: &[Op]) -> Result<Sim, TestCaseError> {
         match op {
             Op::Cmd(c) => {
                 let before = sim.state_hash();
-                if sim.apply(c.clone()).is_err() {
+                if sim.apply(Command::clone(c)).is_err() {
                     prop_assert_eq!(before, sim.state_hash(), "failed command changed state: {:?}", c);
                 }
             }

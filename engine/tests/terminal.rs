@@ -69,10 +69,24 @@ fn rebalancing_lab() -> Sim {
     sim
 }
 
+/// The main lab plus `kip848`, a consumer-protocol group (KIP-848) of two consumers, `k1`
+/// reconciled and `k2` just joined (its partitions still being revoked from `k1`).
+fn consumer_lab() -> Sim {
+    let mut sim = main_lab();
+    let config = GroupConfig { group_protocol: grouplab_engine::group::client::GroupProtocol::Consumer, ..group_config() };
+    sim.apply(Command::CreateGroup { group_id: "kip848".into(), topics: vec!["orders".into()], config }).expect("group");
+    consumer(&mut sim, "kip848", "k1");
+    sim.advance_to(40_000);
+    consumer(&mut sim, "kip848", "k2");
+    sim.advance_to(40_030);
+    sim
+}
+
 fn lab(name: &str) -> Sim {
     match name {
         "main" => main_lab(),
         "rebalancing" => rebalancing_lab(),
+        "consumer" => consumer_lab(),
         other => panic!("no lab {other}"),
     }
 }

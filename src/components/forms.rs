@@ -299,6 +299,12 @@ pub fn check_group_timing(session: &str, heartbeat: &str, max_poll: &str, proces
     Some((u64::from(s?), u64::from(h?), u64::from(p?), u64::from(t?)))
 }
 
+/// `group.protocol`: the classic protocol or KIP-848's consumer protocol.
+pub const PROTOCOL_CHOICES: [(&str, &str); 2] = [("classic", "classic (JoinGroup / SyncGroup)"), ("consumer", "consumer (KIP-848 ConsumerGroupHeartbeat)")];
+
+/// `group.remote.assignor` of consumer-protocol members (the broker's `group.consumer.assignors`).
+pub const REMOTE_ASSIGNOR_CHOICES: [(&str, &str); 2] = [("uniform", "uniform (server, balanced + sticky)"), ("range", "range (server)")];
+
 /// Dynamic members, or static ones whose `group.instance.id` is their client id.
 pub const MEMBERSHIP_CHOICES: [(&str, &str); 2] = [("dynamic", "none (dynamic members)"), ("static", "each consumer's client.id (static)")];
 
@@ -319,6 +325,8 @@ pub fn add_group_form() -> Html {
     let max_poll = use_state(|| "300000".to_string());
     let processing = use_state(|| "1".to_string());
     let membership = use_state(|| "dynamic".to_string());
+    let protocol = use_state(|| "classic".to_string());
+    let remote = use_state(|| "uniform".to_string());
     let errors = use_state(Errors::new);
     let chosen = if topic.is_empty() { topics.first().cloned().unwrap_or_default() } else { (*topic).clone() };
     let existing: Vec<String> = view.view.groups.iter().map(|g| g.group_id.clone()).collect();
@@ -326,6 +334,7 @@ pub fn add_group_form() -> Html {
         let (state, group_id, errors, chosen) = (state.clone(), group_id.clone(), errors.clone(), chosen.clone());
         let (strategy, commit, reset, session, heartbeat, max_poll, processing, membership) =
             (strategy.clone(), commit.clone(), reset.clone(), session.clone(), heartbeat.clone(), max_poll.clone(), processing.clone(), membership.clone());
+        let (protocol, remote) = (protocol.clone(), remote.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mut map = Errors::new();
@@ -344,7 +353,7 @@ pub fn add_group_form() -> Html {
                 return;
             }
             let Some((s, h, p, t)) = timing else { return };
-            let config = GroupConfig {
+            let mut config = GroupConfig {
                 assignment_strategies: actions::split_strategies(&strategy),
                 session_timeout_ms: s,
                 heartbeat_interval_ms: h,
@@ -355,6 +364,15 @@ pub fn add_group_form() -> Html {
                 group_instance_id: (*membership == "static").then(|| "auto".to_string()),
                 ..GroupConfig::default()
             };
+            if *protocol == "consumer" {
+                // The broker decides these under KIP-848 (the client refuses them, as Kafka's does).
+                let d = GroupConfig::default();
+                config.group_protocol = grouplab_engine::group::client::GroupProtocol::Consumer;
+                config.group_remote_assignor = Some((*remote).clone());
+                config.assignment_strategies = d.assignment_strategies;
+                config.session_timeout_ms = d.session_timeout_ms;
+                config.heartbeat_interval_ms = d.heartbeat_interval_ms;
+            }
             if try_apply(&state, actions::create_group(&id, &chosen, config), &errors, |_| "group-id") {
                 group_id.set(String::new());
             }
@@ -364,14 +382,25 @@ pub fn add_group_form() -> Html {
         <form class="form two" aria-label="Add consumer group" {onsubmit} data-testid="add-group">
             { field("group-id", "group.id", "text", "", &group_id, &errors, set(&group_id)) }
             { select_field("group-topic", "Subscribed topic", "", set(&topic), topic_options(&topics, &chosen)) }
-            { select_field("group-strategy", "partition.assignment.strategy", "Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves",
-                set(&strategy), options(&STRATEGY_CHOICES, &strategy)) }
+            { select_field("group-protocol", "group.protocol", "classic: the JoinGroup/SyncGroup barrier, assignment by the group leader; consumer (KIP-848): one heartbeat RPC, assignment by the coordinator, members reconcile one by one",
+                set(&protocol), options(&PROTOCOL_CHOICES, &protocol)) }
+            if *protocol == "consumer" {
+                { select_field("group-remote-assignor", "group.remote.assignor", "The server-side assignor the coordinator runs (uniform or range)",
+                    set(&remote), options(&REMOTE_ASSIGNOR_CHOICES, &remote)) }
+            } else {
+                { select_field("group-strategy", "partition.assignment.strategy", "Eager assignors revoke everything at each rebalance; cooperative-sticky revokes only what moves",
+                    set(&strategy), options(&STRATEGY_CHOICES, &strategy)) }
+            }
             { select_field("group-commit", "Commit mode", "", set(&commit), options(&COMMIT_CHOICES, &commit)) }
             { select_field("group-reset", "auto.offset.reset", "", set(&reset), options(&RESET_CHOICES, &reset)) }
             { select_field("group-membership", "group.instance.id", "Static members (KIP-345) take their place back after a restart within session.timeout.ms, without a rebalance",
                 set(&membership), options(&MEMBERSHIP_CHOICES, &membership)) }
-            { field("group-session", "session.timeout.ms", "number", "", &session, &errors, set(&session)) }
-            { field("group-heartbeat", "heartbeat.interval.ms", "number", "", &heartbeat, &errors, set(&heartbeat)) }
+            if *protocol == "classic" {
+                { field("group-session", "session.timeout.ms", "number", "", &session, &errors, set(&session)) }
+                { field("group-heartbeat", "heartbeat.interval.ms", "number", "", &heartbeat, &errors, set(&heartbeat)) }
+            } else {
+                <p class="muted small">{ "session and heartbeat timing come from the broker: group.consumer.session.timeout.ms (45000), group.consumer.heartbeat.interval.ms (5000)" }</p>
+            }
             { field("group-max-poll", "max.poll.interval.ms", "number", "", &max_poll, &errors, set(&max_poll)) }
             { field("group-processing", "Processing ms per record", "number", "", &processing, &errors, set(&processing)) }
             if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }

@@ -33,6 +33,15 @@ pub fn seconds(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
+/// What a consumer-protocol member's coordinator-side state means for its partitions.
+fn reconciliation(status: &str) -> String {
+    match status {
+        "UNREVOKED_PARTITIONS" => " · revoking partitions before others get them".to_string(),
+        "UNRELEASED_PARTITIONS" => " · waiting for partitions to be released".to_string(),
+        _ => String::new(),
+    }
+}
+
 /// The consumer groups (a plain function: it has no state; the root renders it with every view).
 pub fn groups_panel(view: &View) -> Html {
     html! {
@@ -60,9 +69,13 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     let Some(g) = ctx.view.groups.iter().find(|g| g.group_id == props.group) else { return html! {} };
     let selected = state.lab.borrow().selected.clone();
     let config = &g.config;
+    // A consumer-protocol group's session and heartbeat timing is the broker's
+    // (`group.consumer.session.timeout.ms`, `group.consumer.heartbeat.interval.ms`).
+    let broker = state.lab.borrow().sim.config().consumer_group_config();
+    let consumer_protocol = g.group_epoch.is_some();
     let timeouts = Timeouts {
-        session_ms: config.session_timeout_ms,
-        heartbeat_ms: config.heartbeat_interval_ms,
+        session_ms: if consumer_protocol { broker.session_timeout_ms } else { config.session_timeout_ms },
+        heartbeat_ms: if consumer_protocol { broker.heartbeat_interval_ms } else { config.heartbeat_interval_ms },
         max_poll_ms: config.max_poll_interval_ms,
     };
     let add = {
@@ -97,7 +110,13 @@ pub fn group_card(props: &GroupCardProps) -> Html {
             <h2>
                 { term("consumer group", format!("Group {}", g.group_id)) }
                 <span class={classes!("badge", g.state.clone())} data-testid="group-state">{ term(state_term(&g.state), g.state.clone()) }</span>
-                <small>{ term("generation", format!("generation {}", g.generation)) }</small>
+                if let (Some(epoch), Some(target)) = (g.group_epoch, g.target_assignment_epoch) {
+                    <span class="badge consumer-protocol" data-testid="group-type" data-type="Consumer">{ term("consumer protocol", "consumer protocol (KIP-848)") }</span>
+                    <small data-testid="group-epochs" data-group-epoch={epoch.to_string()} data-target-epoch={target.to_string()}>
+                        { term("group epoch", format!("group epoch {epoch}")) }{ " · " }{ term("target assignment epoch", format!("target epoch {target}")) }</small>
+                } else {
+                    <small>{ term("generation", format!("generation {}", g.generation)) }</small>
+                }
             </h2>
             <p class="muted small group-facts">
                 { term("assignment strategy", format!("protocol {}", g.protocol.clone().unwrap_or_else(|| "–".into()))) }
@@ -257,7 +276,11 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
             if let Some(instance) = &c.group_instance_id {
                 <span class="small" data-testid="instance-id">{ term("static member", format!("group.instance.id {instance}")) }</span>
             }
-            <span class="small muted">{ format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol) }
+            <span class="small muted" data-testid="member-state" data-epoch={c.member_epoch.map(|e| e.to_string()).unwrap_or_default()}>
+                { match c.member_epoch {
+                    Some(epoch) => format!("{} · member epoch {epoch}{}", c.member_state, m.map_or(String::new(), |m| reconciliation(&m.status))),
+                    None => format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol),
+                } }
                 if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
             <div class="parts">
                 if c.assigned.is_empty() && alive {

@@ -115,6 +115,12 @@ pub const BUNDLED: &[LessonInfo] = &[
         concept: "kafka-consumer-groups.sh --reset-offsets moves an inactive group's committed offsets (dry run first, then --execute); the consumers then reprocess from there, and lag in seconds shows how far behind in time the group is.",
         steps: 11,
     },
+    LessonInfo {
+        id: "consumer-protocol",
+        title: "The consumer protocol (KIP-848)",
+        concept: "With group.protocol=consumer the coordinator assigns and every member reconciles on its own, revoking before anyone else receives: no join barrier, and a slow member holds back only its own partitions.",
+        steps: 6,
+    },
 ];
 
 /// The URL of a bundled lesson's file, relative to the page.

@@ -89,6 +89,8 @@ pub struct Node {
     pub session_left_ms: Option<u64>,
     pub session_timeout_ms: u64,
     pub leader: bool,
+    /// A consumer-protocol member's epoch and reconciliation state on the coordinator.
+    pub epoch: Option<(i32, String)>,
 }
 
 /// One group's box.
@@ -96,6 +98,8 @@ pub struct Node {
 pub struct GroupBox {
     pub group_id: String,
     pub state: String,
+    /// `epoch 3` for a consumer-protocol group, `gen 3` for a classic one.
+    pub epoch: String,
     pub colour: String,
     pub y: f64,
     pub h: f64,
@@ -250,6 +254,7 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
                 session_left_ms: member.and_then(|m| m.session_deadline_ms).map(|d| d.saturating_sub(view.now_ms)),
                 session_timeout_ms: g.config.session_timeout_ms,
                 leader: member.is_some_and(|m| m.is_leader),
+                epoch: member.and_then(|m| m.member_epoch.map(|e| (e, m.status.clone()))),
             });
             ny += NODE_H + NODE_GAP;
         }
@@ -263,11 +268,16 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
                 session_left_ms: None,
                 session_timeout_ms: g.config.session_timeout_ms,
                 leader: false,
+                epoch: None,
             });
             ny += NODE_H + NODE_GAP;
         }
         let h = (ny - gy).max(GROUP_HEAD_H + NODE_H);
-        groups.push(GroupBox { group_id: g.group_id.clone(), state: g.state.clone(), colour, y: gy, h, nodes });
+        let epoch = match g.group_epoch {
+            Some(e) => format!("epoch {e}"),
+            None => format!("gen {}", g.generation),
+        };
+        groups.push(GroupBox { group_id: g.group_id.clone(), state: g.state.clone(), epoch, colour, y: gy, h, nodes });
         gy += h + GROUP_GAP;
     }
 
@@ -502,13 +512,17 @@ pub fn topology() -> Html {
                 { for pic.groups.iter().map(|g| html! {
                     <g key={g.group_id.clone()} class="tgroup" data-testid="topology-group" data-group={g.group_id.clone()} data-state={g.state.clone()} style={format!("--gc:{}", g.colour)}>
                         <rect x={format!("{:.1}", pic.group_x)} y={format!("{:.1}", g.y)} width={format!("{GROUP_W:.1}")} height={format!("{:.1}", g.h)} rx="8" class="tg-box" />
-                        <text x={format!("{:.1}", pic.group_x + 8.0)} y={format!("{:.1}", g.y + 15.0)} class="tg-name">{ format!("{} · {}", g.group_id, g.state) }</text>
+                        <text x={format!("{:.1}", pic.group_x + 8.0)} y={format!("{:.1}", g.y + 15.0)} class="tg-name">{ format!("{} · {} · {}", g.group_id, g.state, g.epoch) }</text>
                         { for g.nodes.iter().map(|n| {
                             let idle = n.lifecycle == "running" && n.partitions == 0;
                             let class = classes!("tnode", n.lifecycle.clone(), idle.then_some("idle"), (selected.as_deref() == Some(n.client_id.as_str())).then_some("selected"));
                             let x = pic.group_x + 6.0;
                             let w = GROUP_W - 12.0;
-                            let status = if idle { "idle".to_string() } else if n.lifecycle == "more" { format!("{} partitions", n.partitions) } else if n.lifecycle == "running" { format!("{} partition{}", n.partitions, if n.partitions == 1 { "" } else { "s" }) } else { n.lifecycle.clone() };
+                            let mut status = if idle { "idle".to_string() } else if n.lifecycle == "more" { format!("{} partitions", n.partitions) } else if n.lifecycle == "running" { format!("{} partition{}", n.partitions, if n.partitions == 1 { "" } else { "s" }) } else { n.lifecycle.clone() };
+                            if let Some((epoch, state)) = &n.epoch {
+                                let short = match state.as_str() { "UNREVOKED_PARTITIONS" => " revoking", "UNRELEASED_PARTITIONS" => " waiting", _ => "" };
+                                status = format!("e{epoch}{short} · {status}");
+                            }
                             let session = n.session_left_ms.filter(|_| n.lifecycle == "crashed" || n.lifecycle == "stalled");
                             let title = match session {
                                 Some(left) => format!("{}: {} — the coordinator still counts it a member for {:.1} s more (session.timeout.ms {})", n.client_id, n.lifecycle, left as f64 / 1000.0, n.session_timeout_ms),

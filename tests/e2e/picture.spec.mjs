@@ -118,3 +118,39 @@ test('lag in seconds grows while the only consumer is stalled', async ({ page })
   await expect(lag).toContainText(/oldest unconsumed record waiting \d+\.\d s/);
   await expect(page.getByTestId('chart-lag-seconds')).toBeVisible();
 });
+
+test('a consumer-protocol group (KIP-848) from the form: ConsumerGroupHeartbeat tokens, epochs, the terminal shows its type', async ({ page }) => {
+  await openFresh(page);
+  await page.getByTestId('menu-group').locator('summary').click();
+  await page.locator('#group-id').fill('kip848');
+  await page.locator('#group-protocol').selectOption('consumer');
+  await expect(page.locator('#group-strategy')).toHaveCount(0);
+  await page.locator('#group-remote-assignor').selectOption('range');
+  await page.getByRole('button', { name: 'Create group' }).click();
+  const panel = page.locator('[data-testid="group-panel"][data-group="kip848"]');
+  await expect(panel).toBeVisible();
+  await expect(panel.getByTestId('group-type')).toHaveAttribute('data-type', 'Consumer');
+  await page.getByTestId('menu-group').locator('summary').click();
+  await panel.getByRole('button', { name: 'Add consumer to kip848' }).click();
+  await panel.getByRole('button', { name: 'Add consumer to kip848' }).click();
+  const kinds = new Set();
+  const step = page.getByRole('button', { name: 'Step' });
+  for (let i = 0; i < 200 && !kinds.has('ConsumerGroupHeartbeat'); i++) {
+    await step.click();
+    for (const k of await page.$$eval('[data-testid="topology"] [data-testid^="message"]', (els) => els.map((e) => e.dataset.kind))) kinds.add(k);
+  }
+  expect([...kinds]).toContain('ConsumerGroupHeartbeat');
+  expect([...kinds]).not.toContain('JoinGroup');
+  await advance(page, 12);
+  await expect(panel).toHaveAttribute('data-state', 'Stable');
+  const epochs = panel.getByTestId('group-epochs');
+  await expect(epochs).toHaveAttribute('data-group-epoch', '2');
+  await expect(epochs).toHaveAttribute('data-target-epoch', '2');
+  const edges = await page.$$eval('[data-testid="topology"] [data-testid^="edge-kip848-"]', (els) => els.map((e) => e.dataset.owner));
+  expect(edges.length).toBe(6);
+  expect(edges.every((o) => o.startsWith('consumer-kip848-'))).toBe(true);
+  await page.getByTestId('terminal-input').fill('kafka-consumer-groups.sh --bootstrap-server localhost:9092 --list --type');
+  await page.getByTestId('terminal-input').press('Enter');
+  await expect(page.getByTestId('terminal-stdout').last()).toContainText(/kip848\s+Consumer/);
+  await expect(page.getByTestId('terminal-stdout').last()).toContainText(/my-group\s+Classic/);
+});

@@ -114,6 +114,13 @@ pub struct GroupView {
     pub state: String,
     /// Generation id.
     pub generation: i32,
+    /// `Classic` or `Consumer` (KIP-848), as `kafka-consumer-groups.sh --list --type` prints it.
+    #[serde(rename = "type")]
+    pub group_type: String,
+    /// A consumer-protocol group's epoch (bumped when members or subscriptions change).
+    pub group_epoch: Option<i32>,
+    /// The epoch of its target assignment.
+    pub target_assignment_epoch: Option<i32>,
     /// `consumer` for consumer groups.
     pub protocol_type: String,
     /// Assignor name (`range`), `None` when empty.
@@ -193,6 +200,12 @@ pub struct MemberView {
     pub heartbeat_due_ms: Option<u64>,
     /// When `max.poll.interval.ms` expires unless the consumer polls.
     pub poll_deadline_ms: Option<u64>,
+    /// A consumer-protocol member's epoch (`None` for classic members).
+    pub member_epoch: Option<i32>,
+    /// Its target assignment (consumer protocol).
+    pub target: Option<Vec<(String, u32)>>,
+    /// Partitions it must revoke before moving on (consumer protocol).
+    pub revoking: Vec<(String, u32)>,
 }
 
 /// A consumer instance (client side).
@@ -206,8 +219,11 @@ pub struct ConsumerView {
     pub group_instance_id: Option<String>,
     /// `Running`, `Stalled`, `Closed`, `Crashed`.
     pub lifecycle: String,
-    /// `UNJOINED`, `PREPARING_REBALANCE`, `COMPLETING_REBALANCE`, `STABLE`.
+    /// Classic: `UNJOINED`, `PREPARING_REBALANCE`, `COMPLETING_REBALANCE`, `STABLE`; consumer
+    /// protocol: the membership manager's `JOINING`, `RECONCILING`, `ACKNOWLEDGING`, `STABLE`, …
     pub member_state: String,
+    /// A consumer-protocol consumer's member epoch (`None` for classic consumers).
+    pub member_epoch: Option<i32>,
     /// Generation it belongs to (-1 if none).
     pub generation: i32,
     /// `eager` or `cooperative`.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{AutoOffsetReset, CommitMode, ConsumerConfig};
+use super::client::{AutoOffsetReset, CommitMode, ConsumerConfig, GroupProtocol};
 use super::coordinator::CoordinatorConfig;
 use super::GroupError;
 use crate::kafka::error::SimError;
@@ -57,6 +57,13 @@ pub struct GroupConfig {
     /// notices new partitions of its topics only then (or at the next rebalance).
     #[serde(rename = "metadata.max.age.ms")]
     pub metadata_max_age_ms: u64,
+    /// `group.protocol` (`classic`, the default in every 4.x; or `consumer`, KIP-848).
+    #[serde(rename = "group.protocol")]
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: the server assignor consumer-protocol members ask for (`uniform`
+    /// or `range`; absent: the broker's first `group.consumer.assignors`).
+    #[serde(rename = "group.remote.assignor")]
+    pub group_remote_assignor: Option<String>,
 }
 
 impl Default for GroupConfig {
@@ -77,6 +84,8 @@ impl Default for GroupConfig {
             worker_threads: c.worker_threads,
             group_instance_id: None,
             metadata_max_age_ms: c.metadata_max_age_ms,
+            group_protocol: GroupProtocol::Classic,
+            group_remote_assignor: None,
         }
     }
 }
@@ -98,6 +107,8 @@ impl GroupConfig {
         c.network_latency_ms = self.network_latency_ms;
         c.worker_threads = self.worker_threads;
         c.metadata_max_age_ms = self.metadata_max_age_ms;
+        c.group_protocol = self.group_protocol;
+        c.group_remote_assignor = self.group_remote_assignor.clone();
         c.group_instance_id = match self.group_instance_id.as_deref() {
             Some("auto") => Some(client_id.to_string()),
             other => other.map(str::to_string),
@@ -117,6 +128,7 @@ impl GroupConfig {
     /// Checks every setting (Kafka's messages).
     pub fn validate(&self) -> Result<(), SimError> {
         validate_strategies(&self.assignment_strategies)?;
+        self.validate_protocol_configs()?;
         if self.processing_time_ms > 3_600_000 || self.network_latency_ms > 60_000 {
             return Err(SimError::InvalidConfig(
                 "processing_time_ms must be ≤ 3600000 and network_latency_ms ≤ 60000".into(),
@@ -133,6 +145,37 @@ impl GroupConfig {
             )));
         }
         self.consumer_config("c", "g", &["t".to_string()]).validate().map_err(group_err)
+    }
+}
+
+impl GroupConfig {
+    /// `ConsumerConfig.checkUnsupportedConfigsPostProcess`: with `group.protocol=consumer` the
+    /// classic membership settings cannot be set, with `classic` the remote assignor cannot.
+    /// Kafka looks at the settings the user gave; a scenario's group config is read with
+    /// defaults, so GroupLab refuses the ones that differ from the default.
+    fn validate_protocol_configs(&self) -> Result<(), SimError> {
+        let defaults = GroupConfig::default();
+        let set: Vec<&str> = match self.group_protocol {
+            GroupProtocol::Consumer => [
+                ("partition.assignment.strategy", self.assignment_strategies != defaults.assignment_strategies),
+                ("heartbeat.interval.ms", self.heartbeat_interval_ms != defaults.heartbeat_interval_ms),
+                ("session.timeout.ms", self.session_timeout_ms != defaults.session_timeout_ms),
+            ]
+            .into_iter()
+            .filter_map(|(name, given)| given.then_some(name))
+            .collect(),
+            GroupProtocol::Classic => self.group_remote_assignor.is_some().then_some("group.remote.assignor").into_iter().collect(),
+        };
+        if !set.is_empty() {
+            let protocol = self.group_protocol.name().to_ascii_uppercase();
+            return Err(SimError::InvalidConfig(format!("{} cannot be set when group.protocol={protocol}", set.join(", "))));
+        }
+        if let Some(a) = &self.group_remote_assignor {
+            if !matches!(a.as_str(), "uniform" | "range") {
+                return Err(SimError::InvalidConfig(format!("group.remote.assignor '{a}' is not one of the broker's group.consumer.assignors (uniform, range)")));
+            }
+        }
+        Ok(())
     }
 }
 

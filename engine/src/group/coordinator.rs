@@ -1134,6 +1134,11 @@ impl GroupCoordinator {
                 };
                 self.respond(now_ms, from, corr, resp, &mut out);
             }
+            // A classic group answers the consumer protocol's heartbeat as Kafka does for a group
+            // that is not a consumer group (online upgrades are not modelled).
+            Request::ConsumerGroupHeartbeat { .. } => {
+                self.respond(now_ms, from, corr, req.error_response(ErrorCode::GroupIdNotFound), &mut out);
+            }
         }
         out
     }

@@ -93,6 +93,34 @@ pub enum GroupEvent {
         /// Why.
         reason: String,
     },
+    /// A consumer-protocol group's epoch was bumped (KIP-848: a member joined, left or changed
+    /// its subscription).
+    GroupEpochBumped {
+        /// Group.
+        group_id: String,
+        /// The new group epoch.
+        epoch: i32,
+    },
+    /// A consumer-protocol group's coordinator computed a new target assignment.
+    TargetAssignmentComputed {
+        /// Group.
+        group_id: String,
+        /// Its epoch (the group epoch it was computed at).
+        epoch: i32,
+        /// The server assignor that computed it.
+        assignor: String,
+    },
+    /// A consumer-protocol member moved to a new epoch or reconciliation state.
+    MemberReconciled {
+        /// Group.
+        group_id: String,
+        /// Member.
+        member_id: String,
+        /// Its member epoch.
+        epoch: i32,
+        /// `STABLE`, `UNREVOKED_PARTITIONS` or `UNRELEASED_PARTITIONS`.
+        state: String,
+    },
     /// The group entered PreparingRebalance.
     RebalanceStarted {
         /// Group.
@@ -282,6 +310,13 @@ impl fmt::Display for GroupEvent {
             }
             GroupEvent::MemberIdRequired { group_id, member_id } => {
                 write!(f, "group {group_id}: MEMBER_ID_REQUIRED, assigned member id {member_id}")
+            }
+            GroupEvent::GroupEpochBumped { group_id, epoch } => write!(f, "group {group_id}: group epoch {epoch}"),
+            GroupEvent::TargetAssignmentComputed { group_id, epoch, assignor } => {
+                write!(f, "group {group_id}: target assignment at epoch {epoch} ({assignor} assignor)")
+            }
+            GroupEvent::MemberReconciled { group_id, member_id, epoch, state } => {
+                write!(f, "group {group_id}: member {member_id} at epoch {epoch}, {state}")
             }
             GroupEvent::MemberAdded { group_id, member_id } => {
                 write!(f, "group {group_id}: member {member_id} added")

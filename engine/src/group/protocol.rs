@@ -276,6 +276,49 @@ pub struct OffsetCommitEntry {
     pub metadata: String,
 }
 
+/// A `ConsumerGroupHeartbeat` request (API key 68). `None` fields mean "unchanged".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatRequest {
+    /// `MemberId` (client-generated UUID).
+    pub member_id: String,
+    /// `MemberEpoch`: 0 to join, -1 to leave, -2 for a static member leaving for a while.
+    pub member_epoch: i32,
+    /// `InstanceId` (`group.instance.id`).
+    pub instance_id: Option<String>,
+    /// The client's `client.id` (from the request header).
+    pub client_id: String,
+    /// `RebalanceTimeoutMs` (-1: unchanged).
+    pub rebalance_timeout_ms: i64,
+    /// `SubscribedTopicNames`.
+    pub subscribed_topics: Option<Vec<String>>,
+    /// `ServerAssignor`.
+    pub server_assignor: Option<String>,
+    /// `TopicPartitions`: what the member owns now.
+    pub owned: Option<Vec<TopicPartition>>,
+}
+
+/// A `ConsumerGroupHeartbeat` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    /// `ErrorCode`.
+    pub error: ErrorCode,
+    /// `MemberId`.
+    pub member_id: String,
+    /// `MemberEpoch`.
+    pub member_epoch: i32,
+    /// `HeartbeatIntervalMs`.
+    pub heartbeat_interval_ms: u64,
+    /// `Assignment`: the member's partitions, when they changed or the request asked in full.
+    pub assignment: Option<Vec<TopicPartition>>,
+}
+
+impl HeartbeatResponse {
+    /// A response carrying only an error.
+    pub fn error(member_id: &str, error: ErrorCode) -> HeartbeatResponse {
+        HeartbeatResponse { error, member_id: member_id.to_string(), member_epoch: 0, heartbeat_interval_ms: 0, assignment: None }
+    }
+}
+
 /// The group APIs a consumer uses (Kafka's `ApiKeys`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Api {
@@ -293,6 +336,8 @@ pub enum Api {
     OffsetCommit,
     /// OffsetFetch.
     OffsetFetch,
+    /// ConsumerGroupHeartbeat (KIP-848).
+    ConsumerGroupHeartbeat,
 }
 
 impl Api {
@@ -306,6 +351,7 @@ impl Api {
             Api::LeaveGroup => "LeaveGroup",
             Api::OffsetCommit => "OffsetCommit",
             Api::OffsetFetch => "OffsetFetch",
+            Api::ConsumerGroupHeartbeat => "ConsumerGroupHeartbeat",
         }
     }
 }
@@ -396,6 +442,13 @@ pub enum Request {
         /// Partitions asked for.
         partitions: Vec<TopicPartition>,
     },
+    /// ConsumerGroupHeartbeat (KIP-848): the consumer protocol's one membership request.
+    ConsumerGroupHeartbeat {
+        /// The group.
+        group_id: String,
+        /// The request's fields.
+        heartbeat: HeartbeatRequest,
+    },
 }
 
 impl Request {
@@ -408,7 +461,8 @@ impl Request {
             | Request::Heartbeat { group_id, .. }
             | Request::LeaveGroup { group_id, .. }
             | Request::OffsetCommit { group_id, .. }
-            | Request::OffsetFetch { group_id, .. } => group_id,
+            | Request::OffsetFetch { group_id, .. }
+            | Request::ConsumerGroupHeartbeat { group_id, .. } => group_id,
         }
     }
 
@@ -422,6 +476,7 @@ impl Request {
             Request::LeaveGroup { .. } => Api::LeaveGroup,
             Request::OffsetCommit { .. } => Api::OffsetCommit,
             Request::OffsetFetch { .. } => Api::OffsetFetch,
+            Request::ConsumerGroupHeartbeat { .. } => Api::ConsumerGroupHeartbeat,
         }
     }
 
@@ -453,6 +508,7 @@ impl Request {
                 error,
                 offsets: Vec::new(),
             },
+            Request::ConsumerGroupHeartbeat { heartbeat, .. } => Response::ConsumerGroupHeartbeat(HeartbeatResponse::error(&heartbeat.member_id, error)),
         }
     }
 }
@@ -512,6 +568,8 @@ pub enum Response {
         /// Committed offsets.
         offsets: Vec<(TopicPartition, Option<i64>)>,
     },
+    /// ConsumerGroupHeartbeat response (KIP-848).
+    ConsumerGroupHeartbeat(HeartbeatResponse),
 }
 
 impl Response {
@@ -525,6 +583,7 @@ impl Response {
             Response::LeaveGroup { .. } => Api::LeaveGroup,
             Response::OffsetCommit { .. } => Api::OffsetCommit,
             Response::OffsetFetch { .. } => Api::OffsetFetch,
+            Response::ConsumerGroupHeartbeat(_) => Api::ConsumerGroupHeartbeat,
         }
     }
 
@@ -542,6 +601,7 @@ impl Response {
                 .map(|(_, e)| *e)
                 .find(|e| *e != ErrorCode::None)
                 .unwrap_or(ErrorCode::None),
+            Response::ConsumerGroupHeartbeat(r) => r.error,
         }
     }
 }

@@ -100,6 +100,23 @@ pub struct SimConfig {
     /// topics set their own).
     #[serde(rename = "min.insync.replicas")]
     pub min_insync_replicas: u16,
+    /// `group.consumer.session.timeout.ms` (45000): consumer-protocol members' session.
+    #[serde(rename = "group.consumer.session.timeout.ms")]
+    pub group_consumer_session_timeout_ms: u64,
+    /// `group.consumer.heartbeat.interval.ms` (5000): returned in every ConsumerGroupHeartbeat.
+    #[serde(rename = "group.consumer.heartbeat.interval.ms")]
+    pub group_consumer_heartbeat_interval_ms: u64,
+    /// `group.consumer.max.size` (Integer.MAX_VALUE).
+    #[serde(rename = "group.consumer.max.size")]
+    pub group_consumer_max_size: u32,
+    /// `group.consumer.assignors` (`uniform,range`): the first is the default.
+    #[serde(rename = "group.consumer.assignors")]
+    pub group_consumer_assignors: Vec<String>,
+    /// `group.consumer.migration.policy` (`bidirectional`; also `upgrade`, `downgrade`,
+    /// `disabled`). Read and checked; GroupLab does not model online migration of a non-empty
+    /// group yet, so every policy behaves as `disabled` for one.
+    #[serde(rename = "group.consumer.migration.policy")]
+    pub group_consumer_migration_policy: String,
 }
 
 impl Default for SimConfig {
@@ -130,12 +147,59 @@ impl Default for SimConfig {
             offsets_retention_minutes: 10_080,
             offsets_retention_check_interval_ms: 600_000,
             min_insync_replicas: 1,
+            group_consumer_session_timeout_ms: 45_000,
+            group_consumer_heartbeat_interval_ms: 5_000,
+            group_consumer_max_size: 2_147_483_647,
+            group_consumer_assignors: vec!["uniform".into(), "range".into()],
+            group_consumer_migration_policy: "bidirectional".into(),
         }
     }
 }
 
 impl SimConfig {
+    /// The broker settings of consumer-protocol groups (`GroupCoordinatorConfig`).
+    pub fn consumer_group_config(&self) -> crate::group::consumer::coordinator::ConsumerGroupConfig {
+        crate::group::consumer::coordinator::ConsumerGroupConfig {
+            session_timeout_ms: self.group_consumer_session_timeout_ms,
+            heartbeat_interval_ms: self.group_consumer_heartbeat_interval_ms,
+            max_size: self.group_consumer_max_size as usize,
+            assignors: self.group_consumer_assignors.clone(),
+        }
+    }
+
+    /// The `group.consumer.*` checks of `GroupCoordinatorConfig` (its messages).
+    fn validate_consumer_group_configs(&self) -> Result<(), SimError> {
+        let (session, heartbeat) = (self.group_consumer_session_timeout_ms, self.group_consumer_heartbeat_interval_ms);
+        if heartbeat == 0 || session == 0 || heartbeat >= session || session > 3_600_000 {
+            return Err(SimError::InvalidConfig(format!(
+                "group.consumer.heartbeat.interval.ms ({heartbeat}) must be at least 1 and less than group.consumer.session.timeout.ms ({session}), at most 3600000"
+            )));
+        }
+        if self.group_consumer_max_size == 0 {
+            return Err(SimError::InvalidConfig("group.consumer.max.size must be greater than or equal to 1".into()));
+        }
+        let assignors = &self.group_consumer_assignors;
+        let known = ["uniform", "range"];
+        if assignors.is_empty() || assignors.iter().any(|a| !known.contains(&a.as_str())) || (1..assignors.len()).any(|i| assignors[..i].contains(&assignors[i])) {
+            return Err(SimError::InvalidConfig(format!(
+                "group.consumer.assignors must be a non-empty list of distinct assignors among uniform, range (got {})",
+                assignors.join(",")
+            )));
+        }
+        let policy = self.group_consumer_migration_policy.to_ascii_lowercase();
+        if !["bidirectional", "upgrade", "downgrade", "disabled"].contains(&policy.as_str()) {
+            return Err(SimError::InvalidConfig(format!(
+                "Invalid value {} for configuration group.consumer.migration.policy: String must be one of (case insensitive): DISABLED, DOWNGRADE, UPGRADE, BIDIRECTIONAL",
+                self.group_consumer_migration_policy
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl SimConfig {
     fn validate(&self) -> Result<(), SimError> {
+        self.validate_consumer_group_configs()?;
         if self.brokers == 0 || self.brokers > limits::MAX_BROKERS {
             return Err(SimError::LimitExceeded(format!(
                 "brokers must be in 1..={} (got {})",
@@ -267,7 +331,8 @@ impl Sim {
             config.group_max_size as usize,
             config.offsets_retention_minutes.saturating_mul(60_000),
             config.offsets_retention_check_interval_ms,
-        );
+        )
+        .with_consumer_group_config(config.consumer_group_config());
         let mut sim = Sim { config, offsets_topic_error, ctx, events, cluster, producers: Producers::new(settings), groups };
         sim.collect_outputs();
         Ok(sim)

@@ -298,7 +298,7 @@ fn list(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     };
     let shown: Vec<&GroupView> = groups
         .into_iter()
-        .filter(|_| types.is_empty() || types.iter().any(|t| t == "classic"))
+        .filter(|g| types.is_empty() || types.iter().any(|t| *t == g.group_type.to_ascii_lowercase()))
         .filter(|g| states.is_empty() || states.contains(&g.state.to_ascii_uppercase()))
         .collect();
     out.out(&group_tables::list_groups(&shown, with_type, with_state).render());

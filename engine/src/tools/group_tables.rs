@@ -57,7 +57,8 @@ pub fn status_line(g: &GroupView) -> Option<String> {
 
 /// What the Admin client sees of a group's members: the assignment only while Stable.
 fn reported_assignment(g: &GroupView, assigned: &[(String, u32)]) -> Vec<(String, u32)> {
-    if g.state == "Stable" {
+    // ConsumerGroupDescribe (consumer groups) always reports the members' assignments.
+    if g.state == "Stable" || g.group_epoch.is_some() {
         let mut a = assigned.to_vec();
         crate::kernel::sort::sort(&mut a);
         a
@@ -191,7 +192,9 @@ pub fn describe_members(g: &GroupView, verbose: bool) -> Table {
         }
         r.extend([HOST.to_string(), m.client_id.clone(), assigned.len().to_string()]);
         if verbose {
-            r.extend([MISSING.to_string(), assignment_string(&assigned), MISSING.to_string(), MISSING.to_string()]);
+            let epoch = |e: Option<i32>| e.map_or_else(|| MISSING.to_string(), |e| e.to_string());
+            let target = m.target.as_ref().map_or_else(|| MISSING.to_string(), |t| assignment_string(&reported_assignment(g, t)));
+            r.extend([epoch(m.member_epoch), assignment_string(&assigned), epoch(m.member_epoch.and(g.target_assignment_epoch)), target]);
         }
         t.rows.push(r);
     }
@@ -213,13 +216,16 @@ pub fn describe_state(g: &GroupView, verbose: bool) -> Table {
     widths.push(Width::Free);
     let mut t = Table::new(&head, widths);
     if let Some(c) = g.coordinator {
+        // A consumer group reports its server assignor in every state (`assignorName`).
         let strategy = match (&g.protocol, g.state.as_str()) {
             (Some(p), "Stable") if !p.is_empty() => p.clone(),
+            (Some(p), _) if g.group_epoch.is_some() => p.clone(),
             _ => MISSING.to_string(),
         };
         let mut r = vec![g.group_id.clone(), coordinator_cell(c), strategy, g.state.clone()];
         if verbose {
-            r.extend([MISSING.to_string(), MISSING.to_string()]);
+            let epoch = |e: Option<i32>| e.map_or_else(|| MISSING.to_string(), |e| e.to_string());
+            r.extend([epoch(g.group_epoch), epoch(g.target_assignment_epoch)]);
         }
         r.push(g.members.len().to_string());
         t.rows.push(r);
@@ -244,7 +250,7 @@ pub fn list_groups(groups: &[&GroupView], with_type: bool, with_state: bool) -> 
     for g in groups {
         let mut r = vec![g.group_id.clone()];
         if with_type {
-            r.push("Classic".to_string());
+            r.push(g.group_type.clone());
         }
         if with_state {
             r.push(g.state.clone());

@@ -26,6 +26,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use super::consumer::membership::{ClientState, Membership, Reconcile};
 use super::coordinator::CONSUMER_PROTOCOL_TYPE;
 use super::event::GroupEvent;
 use super::protocol::{Api, Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition};
@@ -77,6 +78,29 @@ impl RebalanceProtocol {
             RebalanceProtocol::Cooperative
         } else {
             RebalanceProtocol::Eager
+        }
+    }
+}
+
+/// `group.protocol`: which rebalance protocol the consumer speaks (`GroupProtocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupProtocol {
+    /// JoinGroup / SyncGroup / Heartbeat (the default in every 4.x).
+    #[default]
+    #[serde(alias = "CLASSIC", alias = "Classic")]
+    Classic,
+    /// KIP-848: ConsumerGroupHeartbeat, assignment computed by the coordinator.
+    #[serde(alias = "CONSUMER", alias = "Consumer")]
+    Consumer,
+}
+
+impl GroupProtocol {
+    /// Kafka's name (`classic`, `consumer`).
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupProtocol::Classic => "classic",
+            GroupProtocol::Consumer => "consumer",
         }
     }
 }
@@ -281,6 +305,12 @@ pub struct ConsumerConfig {
     /// `session.timeout.ms` takes its place back without a rebalance, and it sends no LeaveGroup.
     #[serde(default)]
     pub group_instance_id: Option<String>,
+    /// `group.protocol` (`classic`).
+    #[serde(default)]
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: the server assignor a consumer-protocol member asks for.
+    #[serde(default)]
+    pub group_remote_assignor: Option<String>,
 }
 
 fn default_worker_threads() -> u32 {
@@ -329,6 +359,8 @@ impl ConsumerConfig {
             network_latency_ms: 5,
             worker_threads: 1,
             group_instance_id: None,
+            group_protocol: GroupProtocol::Classic,
+            group_remote_assignor: None,
         }
     }
 
@@ -546,6 +578,14 @@ pub struct ConsumerClient {
     closing: bool,
     fetch_cursor: usize,
     commits_acked: VecMap<TopicPartition, i64>,
+    /// The consumer protocol's membership manager (KIP-848), when `group.protocol=consumer`:
+    /// it replaces JoinGroup / SyncGroup / Heartbeat; fetching, processing and commits stay.
+    #[serde(default)]
+    membership: Option<Membership>,
+    /// A reconciliation that revokes (or commits first) waits for the application's next
+    /// `poll()` (`AsyncKafkaConsumer`: only pure additions run in the background).
+    #[serde(default)]
+    pending_reconcile: Option<Reconcile>,
 }
 
 fn default_assignor() -> AssignFn {
@@ -566,6 +606,14 @@ impl ConsumerClient {
         let metadata_at = now_ms.saturating_add(cfg.metadata_max_age_ms);
         cfg.validate()?;
         let protocol = RebalanceProtocol::for_strategies(&cfg.assignment_strategies);
+        let membership = (cfg.group_protocol == GroupProtocol::Consumer).then(|| {
+            // The client generates its member id (KIP-1082); the same deterministic stand-in for
+            // `Uuid.randomUuid()` as topic ids, one per consumer instance.
+            let member_id = crate::kafka::topic::topic_id(&format!("member {} {now_ms}", cfg.client_id));
+            Membership::new(&member_id, &cfg.client_id, cfg.group_instance_id.as_deref(), &cfg.topics, cfg.max_poll_interval_ms, cfg.commit_mode == CommitMode::Auto, now_ms)
+                .with_server_assignor(cfg.group_remote_assignor.as_deref())
+        });
+        let member_id = membership.as_ref().map_or_else(String::new, |m| m.member_id().to_string());
         Ok(Self {
             cfg,
             assignor,
@@ -577,7 +625,7 @@ impl ConsumerClient {
             poll_error: None,
             coordinator: None,
             state: MemberState::Unjoined,
-            member_id: String::new(),
+            member_id,
             generation_id: -1,
             protocol_name: None,
             sticky_user_data: None,
@@ -607,6 +655,8 @@ impl ConsumerClient {
             closing: false,
             fetch_cursor: 0,
             commits_acked: VecMap::new(),
+            membership,
+            pending_reconcile: None,
         })
     }
 
@@ -718,10 +768,24 @@ impl ConsumerClient {
     }
 
     fn in_group(&self) -> bool {
-        matches!(
-            self.state,
-            MemberState::CompletingRebalance | MemberState::Stable
-        )
+        match &self.membership {
+            Some(m) => matches!(m.state(), ClientState::Joining | ClientState::Reconciling | ClientState::Acknowledging | ClientState::Stable | ClientState::Leaving),
+            None => matches!(self.state, MemberState::CompletingRebalance | MemberState::Stable),
+        }
+    }
+
+    /// The consumer protocol's membership, if the consumer speaks it.
+    pub fn membership(&self) -> Option<&Membership> {
+        self.membership.as_ref()
+    }
+
+    /// Whether the consumer is in a generation it may commit in (classic: Stable with a
+    /// generation; consumer protocol: a member epoch above 0).
+    fn may_commit(&self) -> bool {
+        match &self.membership {
+            Some(m) => m.member_epoch() > 0 && !matches!(m.state(), ClientState::Fenced | ClientState::Fatal | ClientState::Unsubscribed | ClientState::Stale),
+            None => self.state == MemberState::Stable && self.generation_id >= 0,
+        }
     }
 
     /// Earliest time [`Self::handle_timeout`] has work.
@@ -736,9 +800,15 @@ impl ConsumerClient {
         }
         if self.in_group() {
             add(self.poll_deadline_ms().saturating_add(1));
-            if self.coordinator.is_some() && !self.heartbeat_inflight() {
-                add(self.next_heartbeat_ms);
-            } else if self.coordinator.is_none() && !self.inflight_api(Api::FindCoordinator) {
+            let heartbeat = match &self.membership {
+                Some(m) => m.next_deadline_ms(),
+                None => (!self.heartbeat_inflight()).then_some(self.next_heartbeat_ms),
+            };
+            if self.coordinator.is_some() {
+                if let Some(h) = heartbeat {
+                    add(h);
+                }
+            } else if !self.inflight_api(Api::FindCoordinator) {
                 add(self.next_find_ms);
             }
         }
@@ -848,6 +918,9 @@ impl ConsumerClient {
         }
         // Requests to the old coordinator will never be answered usefully.
         self.inflight.retain(|_, f| f.api == Api::FindCoordinator);
+        if let Some(m) = &mut self.membership {
+            m.heartbeat_failed(now_ms);
+        }
         if self.state == MemberState::CompletingRebalance {
             self.state = MemberState::PreparingRebalance;
         }
@@ -953,6 +1026,9 @@ impl ConsumerClient {
     }
 
     fn do_close(&mut self, now_ms: u64, commit: bool, out: &mut Vec<Output>) {
+        if self.membership.is_some() {
+            return self.close_member(now_ms, commit, out);
+        }
         let valid = self.state == MemberState::Stable && self.generation_id >= 0;
         if commit && valid && self.cfg.commit_mode == CommitMode::Auto {
             self.commit_positions(now_ms, out);
@@ -1087,7 +1163,9 @@ impl ConsumerClient {
             }
         }
         // Heartbeat thread.
-        if self.in_group() {
+        if self.membership.is_some() {
+            self.member_heartbeat_thread(now_ms, &mut out);
+        } else if self.in_group() {
             let since = now_ms.saturating_sub(self.last_poll_ms);
             if since > self.cfg.max_poll_interval_ms {
                 self.leave_on_poll_timeout(now_ms, since, &mut out);
@@ -1156,10 +1234,7 @@ impl ConsumerClient {
 
     /// `commitSync()` from the application: only possible in a stable generation.
     fn commit_sync(&mut self, now_ms: u64, out: &mut Vec<Output>) {
-        if self.state == MemberState::Stable
-            && self.generation_id >= 0
-            && self.coordinator.is_some()
-        {
+        if self.may_commit() && self.coordinator.is_some() {
             self.commit_positions(now_ms, out);
         } else if !self.positions.is_empty() || self.state != MemberState::Stable {
             let error = if self.state == MemberState::Unjoined {
@@ -1266,6 +1341,19 @@ impl ConsumerClient {
     /// stable generation, the auto commit and the committed offsets of partitions without a
     /// position (a rebalance in progress returns before the auto commit).
     fn poll_coordinator(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        if let Some(m) = &mut self.membership {
+            // The consumer protocol's membership runs in the background; `poll()` only rejoins
+            // after a poll timeout, then does the auto commit and the offset fetches.
+            m.rejoin(now_ms);
+            if let Some(r) = self.pending_reconcile.take() {
+                self.apply_reconcile(now_ms, Some(r), out);
+                self.send_member_heartbeat(now_ms, out);
+            }
+            if !self.may_commit() {
+                return;
+            }
+            return self.poll_commits_and_offsets(now_ms, out);
+        }
         match self.state {
             MemberState::Unjoined => {
                 self.on_join_prepare(now_ms, out);
@@ -1291,6 +1379,12 @@ impl ConsumerClient {
         if self.state != MemberState::Stable {
             return;
         }
+        self.poll_commits_and_offsets(now_ms, out);
+    }
+
+    /// In a stable generation: the auto commit and the committed offsets of partitions
+    /// without a position.
+    fn poll_commits_and_offsets(&mut self, now_ms: u64, out: &mut Vec<Output>) {
         // Auto commit of the positions returned by the previous polls.
         if self.cfg.commit_mode == CommitMode::Auto
             && now_ms
@@ -1403,6 +1497,10 @@ impl ConsumerClient {
         let Some(flight) = self.inflight.remove(&msg.correlation_id) else {
             return out;
         };
+        if let Response::ConsumerGroupHeartbeat(r) = resp {
+            self.on_member_heartbeat(now_ms, r, &mut out);
+            return out;
+        }
         let err = resp.error();
         if err != ErrorCode::None && err != ErrorCode::MemberIdRequired {
             let api = format!("{:?}", flight.api);
@@ -1569,7 +1667,7 @@ impl ConsumerClient {
                     }
                 }
             }
-            Response::LeaveGroup { .. } => {}
+            Response::LeaveGroup { .. } | Response::ConsumerGroupHeartbeat(_) => {}
         }
         out
     }
@@ -1665,6 +1763,141 @@ impl ConsumerClient {
     }
 
     /// `onJoinComplete`.
+    /// `onPartitionsAssigned`: the consumer owns `added` from now on and fetches their
+    /// committed offsets.
+    fn assign_partitions(&mut self, now_ms: u64, added: Vec<TopicPartition>, out: &mut Vec<Output>) {
+        if added.is_empty() {
+            return;
+        }
+        for tp in &added {
+            self.assignment.insert(tp.clone());
+            self.need_offsets.insert(tp.clone());
+        }
+        self.event(
+            now_ms,
+            GroupEvent::Assigned {
+                client_id: self.cfg.client_id.clone(),
+                partitions: added.clone(),
+            },
+            out,
+        );
+        out.push(Output::Assigned {
+            group_id: self.cfg.group_id.clone(),
+            client_id: self.cfg.client_id.clone(),
+            partitions: added,
+            at_ms: now_ms,
+        });
+    }
+
+    // ----- the consumer protocol (KIP-848) -----
+
+    /// The background thread of a consumer-protocol member: the poll timer, the coordinator
+    /// lookup, and the `ConsumerGroupHeartbeat` when one is due.
+    fn member_heartbeat_thread(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let since = now_ms.saturating_sub(self.last_poll_ms);
+        let Some(m) = &mut self.membership else { return };
+        if since > self.cfg.max_poll_interval_ms && matches!(m.state(), ClientState::Joining | ClientState::Reconciling | ClientState::Acknowledging | ClientState::Stable) {
+            let member_id = m.member_id().to_string();
+            let r = m.poll_timeout(now_ms);
+            self.event(now_ms, GroupEvent::PollTimeoutExpired { client_id: self.cfg.client_id.clone(), member_id, since_last_poll_ms: since }, out);
+            self.apply_reconcile(now_ms, r, out);
+        }
+        if !self.in_group() {
+            return;
+        }
+        if self.coordinator.is_none() {
+            if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
+                self.next_find_ms = now_ms.saturating_add(self.find_backoff_ms());
+                self.find_attempts = self.find_attempts.saturating_add(1);
+                let req = Request::FindCoordinator { group_id: self.cfg.group_id.clone() };
+                self.send(now_ms, req, out);
+            }
+            return;
+        }
+        self.send_member_heartbeat(now_ms, out);
+    }
+
+    /// Sends the `ConsumerGroupHeartbeat` if one is due.
+    fn send_member_heartbeat(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let Some(m) = &mut self.membership else { return };
+        if self.coordinator.is_none() || !m.heartbeat_due(now_ms) {
+            return;
+        }
+        let heartbeat = m.heartbeat(now_ms);
+        let req = Request::ConsumerGroupHeartbeat { group_id: self.cfg.group_id.clone(), heartbeat };
+        self.send(now_ms, req, out);
+    }
+
+    /// A `ConsumerGroupHeartbeat` answer: the membership takes it, the partitions follow.
+    fn on_member_heartbeat(&mut self, now_ms: u64, resp: &crate::group::protocol::HeartbeatResponse, out: &mut Vec<Output>) {
+        let Some(m) = &mut self.membership else { return };
+        let r = m.on_response(now_ms, resp);
+        let (state, epoch, fatal) = (m.state(), m.member_epoch(), m.fatal_error());
+        if resp.error != ErrorCode::None {
+            self.event(now_ms, GroupEvent::RequestFailed { client_id: self.cfg.client_id.clone(), api: "ConsumerGroupHeartbeat".into(), error: resp.error }, out);
+        }
+        if resp.error.is_coordinator_error() {
+            self.mark_coordinator_unknown(now_ms, resp.error.name(), out);
+            return;
+        }
+        self.generation_id = if state == ClientState::Stable || epoch > 0 { epoch } else { -1 };
+        self.apply_reconcile(now_ms, r, out);
+        if let Some(error) = fatal.filter(|_| self.fatal.is_none()) {
+            self.fail(now_ms, error, out);
+            return;
+        }
+        // ACKNOWLEDGING (or a rejoin after a fence) sends the next heartbeat at once.
+        self.send_member_heartbeat(now_ms, out);
+    }
+
+    /// Carries out a reconciliation: commit first under auto commit, revoke, assign, then tell
+    /// the membership; or lose everything.
+    fn apply_reconcile(&mut self, now_ms: u64, r: Option<Reconcile>, out: &mut Vec<Output>) {
+        match r {
+            None => {}
+            Some(Reconcile::Lose(lost)) => {
+                self.pending_reconcile = None;
+                self.lose_or_revoke(now_ms, lost, true, out);
+            }
+            Some(r @ Reconcile::Apply { .. }) if self.lifecycle == ClientLifecycle::Stalled && !matches!(&r, Reconcile::Apply { revoke, commit_first: false, .. } if revoke.is_empty()) => {
+                // The application is stuck: the revocation waits for its next poll().
+                self.pending_reconcile = Some(r);
+            }
+            Some(Reconcile::Apply { revoke, assign, commit_first }) => {
+                if commit_first && self.coordinator.is_some() {
+                    // `maybeAutoCommitSyncBeforeRebalance`, with the epoch the partitions were owned in.
+                    self.commit_positions(now_ms, out);
+                }
+                self.lose_or_revoke(now_ms, revoke, false, out);
+                self.assign_partitions(now_ms, assign, out);
+                if let Some(m) = &mut self.membership {
+                    m.reconciled(now_ms);
+                }
+            }
+        }
+    }
+
+    /// `close()` of a consumer-protocol member: commit (auto commit), revoke, then the leave
+    /// heartbeat (-1, or -2 for a static member) at once.
+    fn close_member(&mut self, now_ms: u64, commit: bool, out: &mut Vec<Output>) {
+        if commit && self.may_commit() && self.cfg.commit_mode == CommitMode::Auto && self.coordinator.is_some() {
+            self.commit_positions(now_ms, out);
+        }
+        let r = self.membership.as_mut().and_then(|m| m.leave(now_ms));
+        if let Some(Reconcile::Apply { revoke, .. }) = r {
+            self.lose_or_revoke(now_ms, revoke, false, out);
+        }
+        let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
+        self.lose_or_revoke(now_ms, owned, true, out);
+        self.send_member_heartbeat(now_ms, out);
+        self.batch.clear();
+        self.pool.clear();
+        self.inflight.clear();
+        self.lifecycle = ClientLifecycle::Closed;
+        self.closing = false;
+        self.event(now_ms, GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: "closed".into() }, out);
+    }
+
     fn on_join_complete(
         &mut self,
         now_ms: u64,
@@ -1701,26 +1934,7 @@ impl ConsumerClient {
             self.lose_or_revoke(now_ms, revoked, false, out);
             self.rejoin_needed = true;
         }
-        if !added.is_empty() {
-            for tp in &added {
-                self.assignment.insert(tp.clone());
-                self.need_offsets.insert(tp.clone());
-            }
-            self.event(
-                now_ms,
-                GroupEvent::Assigned {
-                    client_id: self.cfg.client_id.clone(),
-                    partitions: added.clone(),
-                },
-                out,
-            );
-            out.push(Output::Assigned {
-                group_id: self.cfg.group_id.clone(),
-                client_id: self.cfg.client_id.clone(),
-                partitions: added,
-                at_ms: now_ms,
-            });
-        }
+        self.assign_partitions(now_ms, added, out);
         if self.rejoin_needed && self.lifecycle == ClientLifecycle::Running && self.batch.is_empty()
         {
             // The follow-up JoinGroup goes out from the same poll loop.

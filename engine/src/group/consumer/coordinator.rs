@@ -9,7 +9,7 @@
 //! records replayed with [`ConsumerGroup::replay`] rebuild the same group, as a new coordinator
 //! does when it loads `__consumer_offsets`.
 
-use crate::group::protocol::{ErrorCode, TopicPartition};
+use crate::group::protocol::{ErrorCode, HeartbeatRequest, HeartbeatResponse, TopicPartition};
 use crate::kernel::vecmap::VecMap;
 use serde::Serialize;
 
@@ -63,48 +63,6 @@ impl ConsumerGroupState {
             ConsumerGroupState::Reconciling => "Reconciling",
             ConsumerGroupState::Stable => "Stable",
         }
-    }
-}
-
-/// A `ConsumerGroupHeartbeat` request (API key 68). `None` fields mean "unchanged".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HeartbeatRequest {
-    /// `MemberId` (client-generated UUID).
-    pub member_id: String,
-    /// `MemberEpoch`: 0 to join, -1 to leave, -2 for a static member leaving for a while.
-    pub member_epoch: i32,
-    /// `InstanceId` (`group.instance.id`).
-    pub instance_id: Option<String>,
-    /// The client's `client.id` (from the request header).
-    pub client_id: String,
-    /// `RebalanceTimeoutMs` (-1: unchanged).
-    pub rebalance_timeout_ms: i64,
-    /// `SubscribedTopicNames`.
-    pub subscribed_topics: Option<Vec<String>>,
-    /// `ServerAssignor`.
-    pub server_assignor: Option<String>,
-    /// `TopicPartitions`: what the member owns now.
-    pub owned: Option<Vec<TopicPartition>>,
-}
-
-/// A `ConsumerGroupHeartbeat` response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HeartbeatResponse {
-    /// `ErrorCode`.
-    pub error: ErrorCode,
-    /// `MemberId`.
-    pub member_id: String,
-    /// `MemberEpoch`.
-    pub member_epoch: i32,
-    /// `HeartbeatIntervalMs`.
-    pub heartbeat_interval_ms: u64,
-    /// `Assignment`: the member's partitions, when they changed or the request asked in full.
-    pub assignment: Option<Vec<TopicPartition>>,
-}
-
-impl HeartbeatResponse {
-    fn error(member_id: &str, error: ErrorCode) -> HeartbeatResponse {
-        HeartbeatResponse { error, member_id: member_id.to_string(), member_epoch: 0, heartbeat_interval_ms: 0, assignment: None }
     }
 }
 
@@ -173,8 +131,8 @@ pub enum ConsumerGroupEvent {
     MemberRemoved { member_id: String, reason: Removal },
     /// The group epoch was bumped.
     GroupEpochBumped { epoch: i32 },
-    /// A new target assignment was computed.
-    TargetAssignmentComputed { epoch: i32 },
+    /// A new target assignment was computed by `assignor`.
+    TargetAssignmentComputed { epoch: i32, assignor: String },
     /// A member moved to a new epoch or state.
     MemberReconciled { member_id: String, epoch: i32, state: MemberState },
 }
@@ -242,6 +200,11 @@ impl ConsumerGroup {
         &self.members
     }
 
+    /// When a member's session ends unless it heartbeats.
+    pub fn session_deadline_of(&self, member_id: &str) -> Option<u64> {
+        self.session_deadline_ms.get(member_id).copied()
+    }
+
     /// A member's target assignment.
     pub fn target_of(&self, member_id: &str) -> &[TopicPartition] {
         self.target.get(member_id).map_or(&[], Vec::as_slice)
@@ -271,6 +234,20 @@ impl ConsumerGroup {
             }
         }
         best.map_or_else(|| self.config.assignors.first().cloned().unwrap_or_default(), |(n, _)| n.to_string())
+    }
+
+    /// Checks an OffsetCommit of a member (`ConsumerGroup.validateOffsetCommit`, 4.0–4.2): no
+    /// member id with a negative epoch and no members is an admin commit; otherwise the member
+    /// must exist (UNKNOWN_MEMBER_ID) and commit with its current epoch (STALE_MEMBER_EPOCH).
+    pub fn validate_offset_commit(&self, member_id: &str, epoch: i32) -> ErrorCode {
+        if epoch < 0 && member_id.is_empty() {
+            return if self.members.is_empty() { ErrorCode::None } else { ErrorCode::UnknownMemberId };
+        }
+        match self.members.get(member_id) {
+            None => ErrorCode::UnknownMemberId,
+            Some(m) if m.member_epoch != epoch => ErrorCode::StaleMemberEpoch,
+            Some(_) => ErrorCode::None,
+        }
     }
 
     /// The next session or revocation deadline.
@@ -499,7 +476,7 @@ impl ConsumerGroup {
         self.target = next;
         self.assignment_epoch = self.group_epoch;
         out.records.push(ConsumerGroupRecord::TargetAssignmentEpoch { epoch: self.assignment_epoch });
-        out.events.push(ConsumerGroupEvent::TargetAssignmentComputed { epoch: self.assignment_epoch });
+        out.events.push(ConsumerGroupEvent::TargetAssignmentComputed { epoch: self.assignment_epoch, assignor: name });
     }
 
     /// Moves a member towards its target and keeps the partition owners in step.
@@ -600,6 +577,24 @@ impl ConsumerGroup {
             CurrentAssignmentTombstone { member_id } => {
                 self.owners.retain(|_, o| o != member_id);
             }
+        }
+    }
+
+    /// Hashes the group's state (epochs, members with their epochs, states and assignments,
+    /// targets, deadlines) for the simulation's state hash.
+    pub fn hash_into(&self, h: &mut crate::kernel::Fnv) {
+        h.u64(self.group_epoch as u64);
+        h.u64(self.assignment_epoch as u64);
+        for (id, m) in &self.members {
+            h.str(id);
+            h.u64(m.member_epoch as u64);
+            h.str(m.state.name());
+            for tp in m.assigned.iter().chain(&m.pending_revocation).chain(self.target_of(id)) {
+                h.str(&tp.topic);
+                h.u64(u64::from(tp.partition));
+            }
+            h.u64(self.session_deadline_ms.get(id).copied().unwrap_or(0));
+            h.u64(self.revocation_deadline_ms.get(id).copied().unwrap_or(0));
         }
     }
 

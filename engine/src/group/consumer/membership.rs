@@ -9,12 +9,13 @@
 //! epoch 0; leaving sends epoch -1 (-2 for a static member).
 
 use crate::group::protocol::{ErrorCode, TopicPartition};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::coordinator::{HeartbeatRequest, HeartbeatResponse, JOIN_EPOCH, LEAVE_EPOCH, LEAVE_STATIC_EPOCH};
+use super::coordinator::{JOIN_EPOCH, LEAVE_EPOCH, LEAVE_STATIC_EPOCH};
+use crate::group::protocol::{HeartbeatRequest, HeartbeatResponse};
 
 /// The client's membership states (`cc/internals/MemberState.java`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ClientState {
     /// Not subscribed, not in a group.
@@ -75,7 +76,7 @@ impl ClientState {
 }
 
 /// What the consumer must do to its partitions now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reconcile {
     /// Commit consumed offsets first (`enable.auto.commit`), then revoke `revoke` and assign
     /// `assign` (`onPartitionsRevoked`, then `onPartitionsAssigned`); report with
@@ -86,7 +87,7 @@ pub enum Reconcile {
 }
 
 /// The membership of one consumer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
     member_id: String,
     client_id: String,
@@ -172,20 +173,29 @@ impl Membership {
 
     /// Whether a heartbeat should go out now (`shouldHeartbeatNow` or the interval passed).
     pub fn heartbeat_due(&self, now_ms: u64) -> bool {
-        if self.in_flight || matches!(self.state, ClientState::Unsubscribed | ClientState::Fatal | ClientState::Stale | ClientState::PrepareLeaving | ClientState::Reconciling | ClientState::Fenced) {
-            return false;
-        }
-        matches!(self.state, ClientState::Joining | ClientState::Acknowledging | ClientState::Leaving) || now_ms >= self.next_heartbeat_ms
+        self.next_deadline_ms().is_some_and(|d| d <= now_ms)
     }
 
-    /// When the next heartbeat is due, if one is.
+    /// When the next heartbeat is due, if one is (at once in `JOINING`, `ACKNOWLEDGING` and
+    /// `LEAVING`: the time it entered them).
     pub fn next_deadline_ms(&self) -> Option<u64> {
         match self.state {
             _ if self.in_flight => None,
-            ClientState::Joining | ClientState::Acknowledging | ClientState::Leaving => Some(0),
-            ClientState::Stable => Some(self.next_heartbeat_ms),
+            ClientState::Joining | ClientState::Acknowledging | ClientState::Leaving | ClientState::Stable => Some(self.next_heartbeat_ms),
             _ => None,
         }
+    }
+
+    /// The member id (a client-generated UUID, KIP-1082).
+    pub fn member_id(&self) -> &str {
+        &self.member_id
+    }
+
+    /// A heartbeat was lost (request timeout, disconnect): not in flight any more, due again now.
+    pub fn heartbeat_failed(&mut self, now_ms: u64) {
+        self.in_flight = false;
+        self.send_full = true;
+        self.next_heartbeat_ms = now_ms;
     }
 
     /// The heartbeat to send now; `ACKNOWLEDGING` becomes `STABLE` as it goes out, `LEAVING`
@@ -220,14 +230,14 @@ impl Membership {
     }
 
     /// Takes a heartbeat response; returns what to do to the partitions, if anything.
-    pub fn on_response(&mut self, resp: &HeartbeatResponse) -> Option<Reconcile> {
+    pub fn on_response(&mut self, now_ms: u64, resp: &HeartbeatResponse) -> Option<Reconcile> {
         self.in_flight = false;
         if matches!(self.state, ClientState::Unsubscribed | ClientState::Fatal | ClientState::Stale) {
             return None;
         }
         match resp.error {
             ErrorCode::None => {}
-            ErrorCode::FencedMemberEpoch | ErrorCode::UnknownMemberId => return self.fence(),
+            ErrorCode::FencedMemberEpoch | ErrorCode::UnknownMemberId => return self.fence(now_ms),
             ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::CoordinatorLoadInProgress => {
                 // Retriable: try again at the next interval (the driver finds the coordinator).
                 return None;
@@ -271,20 +281,21 @@ impl Membership {
     /// The consumer applied the reconciliation: it owns the target now; `ACKNOWLEDGING` (the
     /// next heartbeat goes out at once), or straight into the next reconciliation if the target
     /// moved on meanwhile.
-    pub fn reconciled(&mut self) -> Option<Reconcile> {
+    pub fn reconciled(&mut self, now_ms: u64) {
         if self.state != ClientState::Reconciling {
-            return None;
+            return;
         }
         if let Some(target) = self.target.take() {
             self.owned = target;
         }
+        self.next_heartbeat_ms = now_ms;
         self.transition(ClientState::Acknowledging);
-        None
     }
 
     /// `transitionToFenced`: lose everything, then rejoin with epoch 0 and the same member id.
-    fn fence(&mut self) -> Option<Reconcile> {
+    fn fence(&mut self, now_ms: u64) -> Option<Reconcile> {
         self.transition(ClientState::Fenced);
+        self.next_heartbeat_ms = now_ms;
         let lost = std::mem::take(&mut self.owned);
         self.target = None;
         self.member_epoch = JOIN_EPOCH;
@@ -295,10 +306,12 @@ impl Membership {
 
     /// `close()` / unsubscribe: release the partitions (the caller commits and revokes them), then
     /// the leave heartbeat.
-    pub fn leave(&mut self) -> Option<Reconcile> {
+    pub fn leave(&mut self, now_ms: u64) -> Option<Reconcile> {
         if matches!(self.state, ClientState::Unsubscribed | ClientState::Fatal | ClientState::Stale | ClientState::Leaving | ClientState::PrepareLeaving | ClientState::Fenced) {
             return None;
         }
+        self.next_heartbeat_ms = now_ms;
+        self.in_flight = false;
         self.transition(ClientState::PrepareLeaving);
         let revoke = std::mem::take(&mut self.owned);
         self.target = None;
@@ -309,10 +322,12 @@ impl Membership {
     /// `max.poll.interval.ms` expired: leave (the next heartbeat carries the leave epoch),
     /// then `STALE` with the partitions lost (`onPartitionsLost`, no commit);
     /// [`Membership::rejoin`] at the next poll.
-    pub fn poll_timeout(&mut self) -> Option<Reconcile> {
+    pub fn poll_timeout(&mut self, now_ms: u64) -> Option<Reconcile> {
         if !matches!(self.state, ClientState::Joining | ClientState::Stable | ClientState::Reconciling | ClientState::Acknowledging) {
             return None;
         }
+        self.next_heartbeat_ms = now_ms;
+        self.in_flight = false;
         self.transition(ClientState::PrepareLeaving);
         let lost = std::mem::take(&mut self.owned);
         self.target = None;

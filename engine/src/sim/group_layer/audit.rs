@@ -227,6 +227,10 @@ impl GroupLayer {
                     }
                 }
             }
+            // A consumer-protocol group's coordinator: one owner per partition, epochs in order.
+            if let Some(cg) = self.groups.get(gid).and_then(|g| g.consumer.as_ref()) {
+                cg.check_invariants()?;
+            }
         }
         Ok(())
     }

@@ -39,6 +39,7 @@ use crate::kernel::{pack, unpack, Ctx, Fnv, Outbox, Timers};
 
 mod admin;
 mod audit;
+mod consumer;
 mod network;
 mod placement;
 mod view;
@@ -94,6 +95,9 @@ struct GroupRuntime {
     config: GroupConfig,
     subscription: Vec<String>,
     coordinator: Option<GroupCoordinator>,
+    /// The KIP-848 state of a consumer-protocol group (`group.protocol=consumer`): members,
+    /// epochs, target assignment. Served by the broker of `coordinator`.
+    consumer: Option<crate::group::consumer::coordinator::ConsumerGroup>,
     metadata: Option<CoordinatorRecord>,
     /// Cached [`GroupCoordinator::next_deadline_ms`] of `coordinator`, refreshed after every
     /// change of the coordinator (it depends on the coordinator's state only).
@@ -108,6 +112,16 @@ struct GroupRuntime {
     applied_to: u64,
     /// Earliest `deadline_ms` of `writes`.
     write_deadline_ms: Option<u64>,
+}
+
+impl GroupRuntime {
+    /// The earliest deadline of the group's coordinator: the classic machine's, and a
+    /// consumer-protocol group's session and revocation timers while a coordinator serves it.
+    fn next_coordinator_deadline_ms(&self) -> Option<u64> {
+        let classic = self.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms);
+        let consumer = self.consumer.as_ref().filter(|_| self.coordinator.is_some()).and_then(|c| c.next_deadline_ms());
+        [classic, consumer].into_iter().flatten().min()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +188,8 @@ pub struct GroupLayer {
     /// `offsets.retention.minutes` in ms and `offsets.retention.check.interval.ms` (broker config).
     offsets_retention_ms: u64,
     offsets_retention_check_interval_ms: u64,
+    /// Broker settings of consumer-protocol groups (`group.consumer.*`).
+    consumer_group_config: crate::group::consumer::coordinator::ConsumerGroupConfig,
 }
 
 impl GroupLayer {
@@ -211,6 +227,7 @@ impl GroupLayer {
             config,
             subscription: Vec::new(),
             coordinator: None,
+            consumer: None,
             metadata: None,
             coordinator_deadline_ms: None,
             losses_settled: None,
@@ -223,6 +240,13 @@ impl GroupLayer {
     /// A layer whose coordinators fail writes after `offsets_commit_timeout_ms`.
     pub fn new(offsets_commit_timeout_ms: u64, group_max_size: usize, offsets_retention_ms: u64, offsets_retention_check_interval_ms: u64) -> GroupLayer {
         GroupLayer { offsets_commit_timeout_ms, group_max_size, offsets_retention_ms, offsets_retention_check_interval_ms, ..GroupLayer::default() }
+    }
+
+    /// Sets the broker's `group.consumer.*` settings for the consumer-protocol groups created
+    /// from now on.
+    pub fn with_consumer_group_config(mut self, config: crate::group::consumer::coordinator::ConsumerGroupConfig) -> GroupLayer {
+        self.consumer_group_config = config;
+        self
     }
 
     /// `CreateGroup`: creates (or updates the subscription and config of) a group.
@@ -238,10 +262,15 @@ impl GroupLayer {
         Self::validate_topics(&*cluster, &topics)?;
         config.validate()?;
         self.ensure_group_capacity(&group_id)?;
+        let consumer_group = (config.group_protocol == crate::group::client::GroupProtocol::Consumer)
+            .then(|| crate::group::consumer::coordinator::ConsumerGroup::new(&group_id, self.consumer_group_config.clone()));
         let g = self
             .groups
             .entry(group_id)
             .or_insert_with(|| Self::new_group(GroupConfig::default()));
+        if g.consumer.is_none() {
+            g.consumer = consumer_group;
+        }
         g.config = config;
         for t in topics {
             if !g.subscription.contains(&t) {
@@ -520,11 +549,7 @@ impl GroupLayer {
     #[cfg(debug_assertions)]
     fn debug_check_deadline_cache(&self) {
         for (gid, g) in &self.groups {
-            debug_assert_eq!(
-                g.coordinator_deadline_ms,
-                g.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms),
-                "stale coordinator deadline of group {gid}"
-            );
+            debug_assert_eq!(g.coordinator_deadline_ms, g.next_coordinator_deadline_ms(), "stale coordinator deadline of group {gid}");
         }
         let mut n = 0;
         for (id, c) in &self.consumers {
@@ -550,8 +575,7 @@ impl GroupLayer {
     /// Re-reads a group's coordinator deadline after the coordinator changed.
     fn refresh_coordinator_deadline(&mut self, gid: &str) {
         if let Some(g) = self.groups.get_mut(gid) {
-            g.coordinator_deadline_ms =
-                g.coordinator.as_ref().and_then(GroupCoordinator::next_deadline_ms);
+            g.coordinator_deadline_ms = g.next_coordinator_deadline_ms();
         }
     }
 
@@ -619,6 +643,7 @@ impl GroupLayer {
                 self.refresh_coordinator_deadline(&gid);
                 any = true;
                 self.apply_outputs(ctx, cluster, &gid, out);
+                self.consumer_group_timeout(ctx, cluster, &gid);
             }
             let due_writes: Vec<String> = self
                 .writing
@@ -707,6 +732,9 @@ impl GroupLayer {
             h.str(gid);
             for t in &g.subscription {
                 h.str(t);
+            }
+            if let Some(cg) = &g.consumer {
+                cg.hash_into(h);
             }
             if let Some(c) = &g.coordinator {
                 h.u64(u64::from(c.broker_id()));

@@ -9,7 +9,7 @@ use crate::group::protocol::Api;
 use std::collections::VecDeque;
 use crate::cluster::Cluster;
 use crate::group::client::{PartitionOffsets, PartitionSource};
-use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Response, TopicPartition};
+use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Request, Response, TopicPartition};
 use crate::kernel::{pack, unpack, Ctx};
 use std::collections::BTreeSet;
 
@@ -377,9 +377,22 @@ impl GroupLayer {
                 }
                 let gid = req.group_id().to_string();
                 let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
+                let coordinates = self.groups.get(&gid).and_then(|g| g.coordinator.as_ref()).is_some_and(|c| c.broker_id() == *b);
+                if coordinates {
+                    if let Request::ConsumerGroupHeartbeat { heartbeat, .. } = req {
+                        return self.consumer_group_heartbeat(ctx, cluster, &gid, &msg, heartbeat, *b);
+                    }
+                }
+                // A consumer-protocol group's commit is checked against the member epoch first.
+                let rewritten = match coordinates.then(|| self.consumer_group_commit(&msg)) {
+                    Some(Err(resp)) => return self.respond(now, Endpoint::Broker(*b), msg.from.clone(), msg.correlation_id, latency, resp),
+                    Some(Ok(m)) => m,
+                    None => None,
+                };
+                let msg = rewritten.as_ref().unwrap_or(&msg);
                 let out = match self.groups.get_mut(&gid).and_then(|g| g.coordinator.as_mut()) {
                     Some(c) if c.broker_id() == *b => {
-                        let out = c.handle_message(now, &msg);
+                        let out = c.handle_message(now, msg);
                         self.refresh_coordinator_deadline(&gid);
                         out
                     }

@@ -110,8 +110,8 @@ impl GroupLayer {
                 let records = cluster.coordinator_log_offsets(gid).map_or(0, |(_, leo)| leo);
                 c.set_loading_until(ctx.now_ms.saturating_add(COORDINATOR_LOAD_BASE_MS + records / 100));
                 if let Some(g) = self.groups.get_mut(gid) {
-                    g.coordinator_deadline_ms = c.next_deadline_ms();
                     g.coordinator = Some(c);
+                    g.coordinator_deadline_ms = g.next_coordinator_deadline_ms();
                     g.losses_settled = None;
                 }
                 // Commits in the new leader's log above its HW (acknowledged by the old leader

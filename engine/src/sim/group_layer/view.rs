@@ -6,6 +6,7 @@ use crate::cluster::log::Log;
 use crate::cluster::{Cluster, Topic};
 use crate::group::accounting::OwnershipLane;
 use crate::group::client::ConsumerClient;
+use crate::group::consumer::coordinator::ConsumerGroup;
 use crate::group::coordinator::GroupCoordinator;
 use crate::group::protocol::{CoordinatorRecord, TopicPartition};
 
@@ -60,7 +61,12 @@ impl GroupLayer {
             .filter(|(_, c)| c.group_id == gid)
             .map(|(id, c)| (id.as_str(), &c.client))
             .collect();
-        let members = coord.map(|c| member_views(c, &clients)).unwrap_or_default();
+        let consumer_group = g.consumer.as_ref();
+        let members = match (consumer_group, coord) {
+            (Some(cg), Some(_)) => consumer_member_views(cg, &clients),
+            (None, Some(c)) => member_views(c, &clients),
+            _ => Vec::new(),
+        };
         let fenced: Vec<bool> = clients.iter().map(|(_, c)| self.audit.ownership.is_fenced(gid, c.client_id())).collect();
         let consumers = consumer_views(&clients, &fenced);
         let (mut lag, ownership) = self.partition_views(cluster, now_ms, gid, g, &clients, &fenced);
@@ -76,12 +82,26 @@ impl GroupLayer {
             }) => (*generation_id, protocol.clone(), leader.clone()),
             _ => (0, None, None),
         };
+        let state = match (consumer_group, coord) {
+            (Some(cg), Some(_)) => cg.state().name().to_string(),
+            (_, Some(c)) => c.state().name().to_string(),
+            (_, None) => "Unknown".to_string(),
+        };
         GroupView {
             group_id: gid.to_string(),
-            state: coord.map_or_else(|| "Unknown".to_string(), |c| c.state().name().to_string()),
-            generation: coord.map_or(meta_generation, GroupCoordinator::generation_id),
+            state,
+            group_type: if consumer_group.is_some() { "Consumer" } else { "Classic" }.to_string(),
+            group_epoch: consumer_group.map(|cg| cg.group_epoch()),
+            target_assignment_epoch: consumer_group.map(|cg| cg.assignment_epoch()),
+            generation: match consumer_group {
+                Some(cg) => cg.group_epoch(),
+                None => coord.map_or(meta_generation, GroupCoordinator::generation_id),
+            },
             protocol_type: coord.and_then(|c| c.protocol_type()).unwrap_or("consumer").to_string(),
-            protocol: coord.map_or(meta_protocol, |c| c.protocol().map(str::to_string)),
+            protocol: match consumer_group {
+                Some(cg) => Some(cg.preferred_assignor()),
+                None => coord.map_or(meta_protocol, |c| c.protocol().map(str::to_string)),
+            },
             leader: coord.map_or(meta_leader, |c| c.leader().map(str::to_string)),
             members,
             subscription: g.subscription.clone(),
@@ -207,6 +227,39 @@ fn member_views(c: &GroupCoordinator, clients: &Clients<'_>) -> Vec<MemberView> 
                 session_deadline_ms: (m.awaiting_join.is_none() && m.awaiting_sync.is_none()).then_some(m.session_deadline_ms),
                 heartbeat_due_ms: client.map(|cl| cl.next_heartbeat_ms()),
                 poll_deadline_ms: client.map(|cl| cl.poll_deadline_ms()),
+                member_epoch: None,
+                target: None,
+                revoking: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+fn pairs(tps: &[TopicPartition]) -> Vec<(String, u32)> {
+    tps.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect()
+}
+
+/// A consumer-protocol group's members: epochs, current and target assignments, and the
+/// reconciliation state as the member's status.
+fn consumer_member_views(cg: &ConsumerGroup, clients: &Clients<'_>) -> Vec<MemberView> {
+    let client_by_id = |id: &str| clients.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| clients[i].1);
+    cg.members()
+        .values()
+        .map(|m| {
+            let client = client_by_id(m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
+            MemberView {
+                member_id: m.member_id.clone(),
+                client_id: m.client_id.clone(),
+                group_instance_id: m.instance_id.clone(),
+                assigned: pairs(&m.assigned),
+                status: m.state.name().to_string(),
+                is_leader: false,
+                session_deadline_ms: cg.session_deadline_of(&m.member_id),
+                heartbeat_due_ms: client.and_then(|cl| cl.membership()).and_then(|ms| ms.next_deadline_ms()),
+                poll_deadline_ms: client.map(|cl| cl.poll_deadline_ms()),
+                member_epoch: Some(m.member_epoch),
+                target: Some(pairs(cg.target_of(&m.member_id))),
+                revoking: pairs(&m.pending_revocation),
             }
         })
         .collect()
@@ -227,7 +280,8 @@ fn consumer_views(clients: &Clients<'_>, fenced: &[bool]) -> Vec<ConsumerView> {
                 member_id: c.member_id().to_string(),
                 group_instance_id: c.group_instance_id().map(str::to_string),
                 lifecycle: format!("{:?}", c.lifecycle()),
-                member_state: c.state().name().to_string(),
+                member_state: c.membership().map_or_else(|| c.state().name().to_string(), |m| m.state().name().to_string()),
+                member_epoch: c.membership().map(|m| m.member_epoch()),
                 generation: c.generation_id(),
                 protocol: format!("{:?}", c.rebalance_protocol()).to_ascii_lowercase(),
                 coordinator: c.coordinator(),

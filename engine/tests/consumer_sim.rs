@@ -1,0 +1,130 @@
+//! Consumer-protocol groups (KIP-848) in the whole simulation: consumers speaking
+//! `ConsumerGroupHeartbeat` over the network to the coordinator on the `__consumer_offsets`
+//! leader, with fetching, processing and commits as for classic groups. Invariants are checked
+//! after every step.
+
+use grouplab_engine::group::client::GroupProtocol;
+use grouplab_engine::group::GroupConfig;
+use grouplab_engine::{Command, GroupView, Sim, SimConfig};
+
+fn sim(partitions: u32) -> Sim {
+    let mut sim = Sim::new(SimConfig { seed: 3, ..SimConfig::default() }).expect("sim");
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions, replication_factor: 3, config: Default::default() }).unwrap();
+    sim
+}
+
+fn consumer_protocol() -> GroupConfig {
+    GroupConfig { group_protocol: GroupProtocol::Consumer, ..GroupConfig::default() }
+}
+
+fn create(sim: &mut Sim, gid: &str, config: GroupConfig) {
+    sim.apply(Command::CreateGroup { group_id: gid.into(), topics: vec!["orders".into()], config }).unwrap();
+}
+
+fn add(sim: &mut Sim, gid: &str, client: &str) {
+    sim.apply(Command::AddConsumer { group_id: gid.into(), client_id: Some(client.into()), topics: vec![], group_instance_id: None }).unwrap();
+}
+
+fn group(sim: &Sim, gid: &str) -> GroupView {
+    sim.view().groups.into_iter().find(|g| g.group_id == gid).unwrap()
+}
+
+/// Advances to `until`, one deadline at a time, checking the invariants after each.
+fn run(sim: &mut Sim, until: u64) {
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= until) {
+        sim.advance_to(d);
+        sim.check_invariants().unwrap_or_else(|e| panic!("at {} ms: {e}", sim.now_ms()));
+    }
+    sim.advance_to(until);
+}
+
+fn owned(g: &GroupView, client: &str) -> usize {
+    g.consumers.iter().find(|c| c.client_id == client).map_or(0, |c| c.assigned.len())
+}
+
+/// Two consumers of a consumer-protocol group split six partitions 3/3 with no JoinGroup at
+/// all: the first owns everything at once (no initial rebalance delay), the second gets its
+/// three only after the first revoked them.
+#[test]
+fn consumer_protocol_members_share_partitions_without_a_join_barrier() {
+    let mut sim = sim(6);
+    create(&mut sim, "g", consumer_protocol());
+    add(&mut sim, "g", "A");
+    run(&mut sim, 1_000);
+    let g = group(&sim, "g");
+    assert_eq!(owned(&g, "A"), 6, "{g:?}");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 15_000);
+    let g = group(&sim, "g");
+    assert_eq!((owned(&g, "A"), owned(&g, "B")), (3, 3), "{:?}", g.consumers);
+    let apis: Vec<String> = sim.message_history(Some("g"), 0, 15_000).into_iter().map(|m| m.api).collect();
+    assert!(apis.iter().any(|a| a == "ConsumerGroupHeartbeat"));
+    assert!(!apis.iter().any(|a| a == "JoinGroup" || a == "SyncGroup"), "no classic barrier: {apis:?}");
+}
+
+/// A crashed member is fenced after the session timeout (45 s); the survivor then owns all.
+#[test]
+fn a_crashed_member_is_fenced_after_the_session_timeout() {
+    let mut sim = sim(4);
+    create(&mut sim, "g", consumer_protocol());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 20_000);
+    sim.apply(Command::CrashConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 50_000);
+    assert_eq!(owned(&group(&sim, "g"), "A"), 2, "B still holds its partitions on the coordinator until its session ends");
+    run(&mut sim, 80_000);
+    assert_eq!(owned(&group(&sim, "g"), "A"), 4);
+}
+
+/// Closing sends the leave heartbeat (-1): the partitions move at once.
+#[test]
+fn a_closed_member_leaves_at_once() {
+    let mut sim = sim(4);
+    create(&mut sim, "g", consumer_protocol());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 20_000);
+    sim.apply(Command::CloseConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 22_000);
+    assert_eq!(owned(&group(&sim, "g"), "A"), 4);
+}
+
+/// Classic membership settings cannot be set on a consumer-protocol group, and a remote
+/// assignor not on a classic one (`checkUnsupportedConfigsPostProcess`).
+#[test]
+fn classic_only_settings_are_refused_with_kafkas_message() {
+    let mut sim = sim(2);
+    let bad = GroupConfig { heartbeat_interval_ms: 1_000, ..consumer_protocol() };
+    let e = sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["orders".into()], config: bad }).unwrap_err();
+    assert!(e.to_string().ends_with("heartbeat.interval.ms cannot be set when group.protocol=CONSUMER"), "{e}");
+    let bad = GroupConfig { group_remote_assignor: Some("range".into()), ..GroupConfig::default() };
+    let e = sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["orders".into()], config: bad }).unwrap_err();
+    assert!(e.to_string().ends_with("group.remote.assignor cannot be set when group.protocol=CLASSIC"), "{e}");
+}
+
+/// The broker's `group.consumer.*` settings: the heartbeat interval the coordinator returns,
+/// and Kafka's checks of the values.
+#[test]
+fn broker_settings_of_consumer_groups_are_read_and_checked() {
+    let config: SimConfig = serde_json::from_str(r#"{"seed": 1, "group.consumer.heartbeat.interval.ms": 2000, "group.consumer.session.timeout.ms": 6000}"#).unwrap();
+    let mut sim = Sim::new(config).unwrap();
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 2, replication_factor: 3, config: Default::default() }).unwrap();
+    create(&mut sim, "g", consumer_protocol());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 5_000);
+    sim.apply(Command::CrashConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 5_000 + 6_000 + 2_100);
+    assert_eq!(owned(&group(&sim, "g"), "A"), 2, "B fenced after the broker's 6 s session, A heartbeats every 2 s");
+    for bad in [
+        r#"{"group.consumer.heartbeat.interval.ms": 50000}"#,
+        r#"{"group.consumer.assignors": ["sticky"]}"#,
+        r#"{"group.consumer.assignors": ["range", "range"]}"#,
+        r#"{"group.consumer.migration.policy": "sometimes"}"#,
+    ] {
+        let config: SimConfig = serde_json::from_str(bad).unwrap();
+        let e = Sim::new(config).err().unwrap_or_else(|| panic!("{bad} accepted"));
+        assert!(e.to_string().contains("group.consumer."), "{bad}: {e}");
+    }
+}
