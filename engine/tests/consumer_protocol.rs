@@ -7,7 +7,7 @@
 
 use grouplab_engine::assign::{assign, MemberSubscription, Strategy as Kind};
 use grouplab_engine::group::consumer::coordinator::{
-    AssignorMember, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState, Removal, TargetAssignor,
+    AssignorMember, CompactedRecords, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState, Removal, TargetAssignor,
 };
 use grouplab_engine::group::consumer::member::MemberState;
 use grouplab_engine::group::protocol::{ErrorCode, HeartbeatRequest, HeartbeatResponse, TopicPartition};
@@ -141,6 +141,14 @@ fn check(config: ConsumerGroupConfig, steps: Vec<Step>) -> ConsumerGroup {
         assert_eq!(loaded.target_of(id), group.target_of(id), "target of {id}");
     }
     loaded.check_invariants().unwrap();
+    // The compacted records (latest value per key) rebuild it too.
+    let mut compacted = CompactedRecords::default();
+    compacted.write(&records);
+    assert!(compacted.records().len() <= records.len());
+    let reloaded = ConsumerGroup::loaded("grp", ConsumerGroupConfig::default(), now, &compacted);
+    assert_eq!(reloaded.members(), group.members(), "members rebuilt from the compacted records");
+    assert_eq!((reloaded.group_epoch(), reloaded.assignment_epoch(), reloaded.state()), (group.group_epoch(), group.assignment_epoch(), group.state()));
+    reloaded.check_invariants().unwrap();
     group
 }
 

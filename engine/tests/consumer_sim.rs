@@ -128,3 +128,27 @@ fn broker_settings_of_consumer_groups_are_read_and_checked() {
         assert!(e.to_string().contains("group.consumer."), "{bad}: {e}");
     }
 }
+
+/// The coordinator's broker crashes: the new leader of the group's `__consumer_offsets`
+/// partition loads the group from its records (members, epochs, target and current
+/// assignments), the members find it and carry on where they were: same epoch, same partitions.
+#[test]
+fn a_consumer_group_is_reloaded_from_its_records_on_coordinator_failover() {
+    let mut sim = sim(4);
+    create(&mut sim, "g", consumer_protocol());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 20_000);
+    let before = group(&sim, "g");
+    assert_eq!(before.state, "Stable");
+    let old = before.coordinator.expect("a coordinator");
+    let epochs: Vec<Option<i32>> = before.members.iter().map(|m| m.member_epoch).collect();
+    sim.apply(Command::CrashBroker { broker: old }).unwrap();
+    run(&mut sim, 60_000);
+    let after = group(&sim, "g");
+    assert_ne!(after.coordinator, Some(old), "another broker coordinates the group");
+    assert_eq!(after.state, "Stable", "{after:?}");
+    assert_eq!(after.group_epoch, before.group_epoch, "no member was lost: the group epoch is unchanged");
+    assert_eq!(after.members.iter().map(|m| m.member_epoch).collect::<Vec<_>>(), epochs);
+    assert_eq!((owned(&after, "A"), owned(&after, "B")), (owned(&before, "A"), owned(&before, "B")));
+}

@@ -88,6 +88,52 @@ pub enum ConsumerGroupRecord {
     CurrentAssignmentTombstone { member_id: String },
 }
 
+impl ConsumerGroupRecord {
+    /// The record's key in the compacted `__consumer_offsets`: a later record with the same key
+    /// replaces it, a tombstone deletes it. `(kind, member id)`.
+    pub fn key(&self) -> (u8, &str) {
+        use ConsumerGroupRecord::*;
+        match self {
+            MemberMetadata { member_id, .. } | MemberMetadataTombstone { member_id } => (0, member_id),
+            GroupEpoch { .. } => (1, ""),
+            TargetAssignmentMember { member_id, .. } | TargetAssignmentMemberTombstone { member_id } => (2, member_id),
+            TargetAssignmentEpoch { .. } => (3, ""),
+            CurrentAssignment { member_id, .. } | CurrentAssignmentTombstone { member_id } => (4, member_id),
+        }
+    }
+
+    fn is_tombstone(&self) -> bool {
+        use ConsumerGroupRecord::*;
+        matches!(self, MemberMetadataTombstone { .. } | TargetAssignmentMemberTombstone { .. } | CurrentAssignmentTombstone { .. })
+    }
+}
+
+/// A consumer group's records as the compacted `__consumer_offsets` keeps them: the latest
+/// value per key, in the order of their last write (a tombstone removes its key). Replaying
+/// them into an empty group rebuilds it ([`ConsumerGroup::loaded`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CompactedRecords {
+    records: Vec<ConsumerGroupRecord>,
+}
+
+impl CompactedRecords {
+    /// Writes records, in order.
+    pub fn write(&mut self, records: &[ConsumerGroupRecord]) {
+        for r in records {
+            let key = r.key();
+            self.records.retain(|old| old.key() != key);
+            if !r.is_tombstone() {
+                self.records.push(r.clone());
+            }
+        }
+    }
+
+    /// The records kept, oldest last write first.
+    pub fn records(&self) -> &[ConsumerGroupRecord] {
+        &self.records
+    }
+}
+
 /// What the assignor is given about one member (`MemberSubscriptionAndAssignmentImpl`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignorMember<'a> {
@@ -528,6 +574,16 @@ impl ConsumerGroup {
         out
     }
 
+    /// The group a coordinator loads at `now_ms` from its compacted records (session timers
+    /// start again then, as `GroupMetadataManager.onLoaded` reschedules them).
+    pub fn loaded(group_id: &str, config: ConsumerGroupConfig, now_ms: u64, records: &CompactedRecords) -> ConsumerGroup {
+        let mut g = ConsumerGroup::new(group_id, config);
+        for r in records.records() {
+            g.replay(now_ms, r);
+        }
+        g
+    }
+
     /// Applies one record, as a coordinator loading the group does (`replay`). Loading a group
     /// replays every record it wrote, in order; session deadlines start again at `now_ms`.
     pub fn replay(&mut self, now_ms: u64, record: &ConsumerGroupRecord) {
@@ -535,12 +591,12 @@ impl ConsumerGroup {
         match record {
             MemberMetadata { member_id, instance_id, client_id, rebalance_timeout_ms, subscribed_topics, server_assignor } => {
                 let m = self.members.entry(member_id.clone()).or_insert_with(|| ConsumerMember::new(member_id, client_id, instance_id.as_deref()));
+                self.session_deadline_ms.insert(member_id.clone(), now_ms.saturating_add(self.config.session_timeout_ms));
                 m.instance_id = instance_id.clone();
                 m.client_id = client_id.clone();
                 m.rebalance_timeout_ms = *rebalance_timeout_ms;
                 m.subscribed_topics = subscribed_topics.clone();
                 m.server_assignor = server_assignor.clone();
-                self.session_deadline_ms.insert(member_id.clone(), now_ms.saturating_add(self.config.session_timeout_ms));
             }
             MemberMetadataTombstone { member_id } => {
                 self.members.remove(member_id);
@@ -560,7 +616,8 @@ impl ConsumerGroup {
                 for tp in assigned.iter().chain(pending_revocation) {
                     self.owners.insert(tp.clone(), member_id.clone());
                 }
-                if let Some(m) = self.members.get_mut(member_id) {
+                let m = self.members.entry(member_id.clone()).or_insert_with(|| ConsumerMember::new(member_id, "", None));
+                {
                     m.member_epoch = *member_epoch;
                     m.previous_member_epoch = *previous_member_epoch;
                     m.state = *state;

@@ -71,6 +71,7 @@ impl GroupLayer {
             // A classic group: not a consumer group (online upgrades are not modelled).
             None => (HeartbeatResponse::error(&heartbeat.member_id, ErrorCode::GroupIdNotFound), Default::default()),
         };
+        g.consumer_records.write(&out.records);
         self.refresh_coordinator_deadline(gid);
         self.consumer_group_events(ctx, cluster, gid, out.events);
         let reply = Message {
@@ -117,6 +118,9 @@ impl GroupLayer {
             return;
         }
         let out = cg.handle_timeout(ctx.now_ms);
+        if let Some(g) = self.groups.get_mut(gid) {
+            g.consumer_records.write(&out.records);
+        }
         self.refresh_coordinator_deadline(gid);
         self.consumer_group_events(ctx, cluster, gid, out.events);
     }

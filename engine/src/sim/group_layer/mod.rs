@@ -98,6 +98,9 @@ struct GroupRuntime {
     /// The KIP-848 state of a consumer-protocol group (`group.protocol=consumer`): members,
     /// epochs, target assignment. Served by the broker of `coordinator`.
     consumer: Option<crate::group::consumer::coordinator::ConsumerGroup>,
+    /// A consumer-protocol group's records as the compacted `__consumer_offsets` keeps them:
+    /// a coordinator that loads the group replays them.
+    consumer_records: crate::group::consumer::coordinator::CompactedRecords,
     metadata: Option<CoordinatorRecord>,
     /// Cached [`GroupCoordinator::next_deadline_ms`] of `coordinator`, refreshed after every
     /// change of the coordinator (it depends on the coordinator's state only).
@@ -228,6 +231,7 @@ impl GroupLayer {
             subscription: Vec::new(),
             coordinator: None,
             consumer: None,
+            consumer_records: Default::default(),
             metadata: None,
             coordinator_deadline_ms: None,
             losses_settled: None,

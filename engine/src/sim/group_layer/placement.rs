@@ -4,6 +4,7 @@
 //! value. Offset commits are appended to that compacted partition with acks=all.
 
 use crate::cluster::{AppendError, Appended, Cluster};
+use crate::group::consumer::coordinator::ConsumerGroup;
 use crate::group::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
 use crate::group::output::Output;
 use crate::group::protocol::{Body, CoordinatorRecord, ErrorCode, Response, TopicPartition};
@@ -111,6 +112,11 @@ impl GroupLayer {
                 c.set_loading_until(ctx.now_ms.saturating_add(COORDINATOR_LOAD_BASE_MS + records / 100));
                 if let Some(g) = self.groups.get_mut(gid) {
                     g.coordinator = Some(c);
+                    // A consumer-protocol group is rebuilt from its records, its sessions
+                    // starting again now.
+                    if g.consumer.is_some() {
+                        g.consumer = Some(ConsumerGroup::loaded(gid, self.consumer_group_config.clone(), ctx.now_ms, &g.consumer_records));
+                    }
                     g.coordinator_deadline_ms = g.next_coordinator_deadline_ms();
                     g.losses_settled = None;
                 }
