@@ -5,7 +5,7 @@
 //! invariants are checked after every step, and replaying the records a case wrote rebuilds the
 //! same group.
 
-use grouplab_engine::assign::{assign, MemberSubscription, Strategy as Kind};
+use grouplab_engine::sim::group_layer::server_assignment;
 use grouplab_engine::group::consumer::coordinator::{
     AssignorMember, CompactedRecords, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState, Removal, TargetAssignor,
 };
@@ -24,20 +24,7 @@ impl TargetAssignor for Assignors {
         let mut topics = VecMap::new();
         topics.insert("foo".to_string(), 6);
         topics.insert("bar".to_string(), 3);
-        let subs: Vec<MemberSubscription> = members
-            .iter()
-            .map(|m| MemberSubscription {
-                id: m.member_id.to_string(),
-                topics: m.topics.to_vec(),
-                owned: m.target.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
-                generation: None,
-                instance_id: m.instance_id.map(str::to_string),
-                rack: None,
-            })
-            .collect();
-        let strategy = if assignor == "range" { Kind::ServerRange } else { Kind::Uniform };
-        let result = assign(strategy, &topics, &subs).expect("assignable");
-        result.into_iter().map(|(m, tps)| (m, tps.into_iter().map(|(t, p)| TopicPartition::new(t, p)).collect())).collect()
+        server_assignment(assignor, &topics, members)
     }
 }
 

@@ -39,23 +39,30 @@ impl TargetAssignor for ServerAssignors<'_> {
                 }
             }
         }
-        let subs: Vec<MemberSubscription> = members
-            .iter()
-            .map(|m| MemberSubscription {
-                id: m.member_id.to_string(),
-                topics: m.topics.to_vec(),
-                owned: m.target.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
-                generation: None,
-                instance_id: m.instance_id.map(str::to_string),
-                rack: None,
-            })
-            .collect();
-        let strategy = if assignor == "range" { Strategy::ServerRange } else { Strategy::Uniform };
-        match assign::assign(strategy, &topics, &subs) {
-            Ok(a) => a.into_iter().map(|(m, tps)| (m, tps.into_iter().map(|(t, p)| TopicPartition::new(t, p)).collect())).collect(),
-            // The assignors fail only on inputs the coordinator never builds (duplicate ids).
-            Err(_) => VecMap::new(),
-        }
+        server_assignment(assignor, &topics, members)
+    }
+}
+
+/// The target assignment Kafka's server assignor `assignor` (`uniform`, `range`) computes for
+/// `members` over `topics` (name → partition count), each member's current target as its
+/// stickiness input.
+pub fn server_assignment(assignor: &str, topics: &VecMap<String, u32>, members: &[AssignorMember<'_>]) -> VecMap<String, Vec<TopicPartition>> {
+    let subs: Vec<MemberSubscription> = members
+        .iter()
+        .map(|m| MemberSubscription {
+            id: m.member_id.to_string(),
+            topics: m.topics.to_vec(),
+            owned: m.target.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
+            generation: None,
+            instance_id: m.instance_id.map(str::to_string),
+            rack: None,
+        })
+        .collect();
+    let strategy = if assignor == "range" { Strategy::ServerRange } else { Strategy::Uniform };
+    match assign::assign(strategy, topics, &subs) {
+        Ok(a) => a.into_iter().map(|(m, tps)| (m, tps.into_iter().map(|(t, p)| TopicPartition::new(t, p)).collect())).collect(),
+        // The assignors fail only on inputs the coordinator never builds (duplicate ids).
+        Err(_) => VecMap::new(),
     }
 }
 

@@ -48,6 +48,7 @@ use audit::Audit;
 use placement::PendingWrite;
 use network::{MessageHistory, MessageQueue};
 pub use network::MESSAGE_HISTORY;
+pub use consumer::server_assignment;
 pub use network::ClusterSource;
 
 /// Groups.
