@@ -121,6 +121,8 @@ pub struct Edge {
     pub count: usize,
     pub colour: String,
     pub path: String,
+    /// Where the edge ends, at its consumer's node (a bundle's count is drawn above it).
+    pub end_y: f64,
 }
 
 /// A message token.
@@ -309,6 +311,7 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
                     count,
                     colour: gb.colour.clone(),
                     path: curve(edge_x, sy, group_x + 6.0, cy),
+                    end_y: cy,
                 });
             }
         } else {
@@ -326,6 +329,7 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
                     count: 1,
                     colour: gb.colour.clone(),
                     path: curve(edge_x, sy, group_x + 6.0, cy),
+                    end_y: cy,
                 });
             }
         }
@@ -504,9 +508,8 @@ pub fn topology() -> Html {
                     }
                 }) }
                 // Bundle counts.
-                { for pic.edges.iter().filter(|e| e.count > 1).map(|e| {
-                    let y = e.path.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-                    html! { <text key={format!("n{}", e.key)} x={format!("{:.1}", pic.group_x - 6.0)} y={format!("{:.1}", y - 3.0)} class="bundle-count">{ e.count }</text> }
+                { for pic.edges.iter().filter(|e| e.count > 1).map(|e| html! {
+                    <text key={format!("n{}", e.key)} x={format!("{:.1}", pic.group_x - 6.0)} y={format!("{:.1}", e.end_y - 3.0)} class="bundle-count">{ e.count }</text>
                 }) }
                 // Groups and consumers.
                 { for pic.groups.iter().map(|g| html! {
