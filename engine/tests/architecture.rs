@@ -273,3 +273,32 @@ fn the_checker_sees_imports() {
     assert_eq!(layer_of("kernel"), Some(0));
     assert!(layer_of("lesson") > layer_of("sim"));
 }
+
+/// Calls that pull a whole std subsystem into the wasm for one use (the bundle-size findings
+/// of `ARCHITECTURE.md`): std's sorts (the crate has one stable sort, `kernel::sort`), Unicode
+/// case mapping (its tables; ASCII is enough for Kafka's names), and the float parser.
+const HEAVY_CALLS: [&str; 7] = [".sort()", ".sort_by(", ".sort_by_key(", ".sort_unstable", ".to_lowercase()", ".to_uppercase()", "parse::<f64>"];
+
+/// Architecture Invariant: the code compiled into the wasm (the engine and the app, tests
+/// aside) makes none of [`HEAVY_CALLS`]; `kernel::sort` is the one place std's sort is called.
+#[test]
+fn the_wasm_code_calls_no_heavy_std_subsystem() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../src"), &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        if f.ends_with("kernel/sort.rs") || f.components().any(|c| c.as_os_str() == "bin") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        for (n, line) in code(&text).lines().enumerate() {
+            for call in HEAVY_CALLS {
+                if line.contains(call) {
+                    found.push(format!("{}:{}: {call}", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "use kernel::sort / the ASCII case functions instead:\n{}", found.join("\n"));
+}

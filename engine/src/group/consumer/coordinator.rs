@@ -324,7 +324,7 @@ impl ConsumerGroup {
         }
         if let Some(topics) = &req.subscribed_topics {
             let mut topics = topics.clone();
-            topics.sort();
+            crate::kernel::sort::sort(&mut topics);
             topics.dedup();
             updated.subscribed_topics = topics;
         }
@@ -514,7 +514,7 @@ impl ConsumerGroup {
             }
         }
         for (id, parts) in next.iter_mut() {
-            parts.sort();
+            crate::kernel::sort::sort(parts);
             if self.target.get(id) != Some(parts) {
                 out.records.push(ConsumerGroupRecord::TargetAssignmentMember { member_id: id.clone(), partitions: parts.clone() });
             }

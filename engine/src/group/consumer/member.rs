@@ -153,7 +153,7 @@ fn compute_next(
     let mut m = member.with_epoch(target_epoch);
     m.assigned = assigned;
     m.assigned.extend(free);
-    m.assigned.sort();
+    crate::kernel::sort::sort(&mut m.assigned);
     m.pending_revocation.clear();
     m.state = if unreleased { MemberState::UnreleasedPartitions } else { MemberState::Stable };
     m

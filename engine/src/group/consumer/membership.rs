@@ -117,7 +117,7 @@ impl Membership {
     /// A consumer subscribing to `topics`: `JOINING`, its join heartbeat due now.
     pub fn new(member_id: &str, client_id: &str, instance_id: Option<&str>, topics: &[String], rebalance_timeout_ms: u64, auto_commit: bool, now_ms: u64) -> Membership {
         let mut topics = topics.to_vec();
-        topics.sort();
+        crate::kernel::sort::sort(&mut topics);
         topics.dedup();
         Membership {
             member_id: member_id.to_string(),
@@ -252,7 +252,7 @@ impl Membership {
         self.heartbeat_interval_ms = resp.heartbeat_interval_ms;
         if let Some(assignment) = &resp.assignment {
             let mut a = assignment.clone();
-            a.sort();
+            crate::kernel::sort::sort(&mut a);
             self.target = Some(a);
         }
         self.maybe_reconcile()
