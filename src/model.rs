@@ -275,26 +275,31 @@ pub struct SequenceWindow {
 pub const SEQUENCE_LOOKBACK_MS: u64 = 10_000;
 /// How long after the rebalance completed a window runs on (SyncGroup answers, first heartbeats).
 pub const SEQUENCE_TAIL_MS: u64 = 200;
+/// How long a consumer-protocol group's window runs after its group epoch moved: two of
+/// `group.consumer.heartbeat.interval.ms` (5 s), plus the network.
+pub const CONSUMER_RECONCILE_WINDOW_MS: u64 = 10_100;
 
 impl Lab {
     /// The rebalance of `group_id` around `at_ms`: from the group's latest `rebalance_started`
     /// at or before `at_ms` (else [`SEQUENCE_LOOKBACK_MS`] before) to the first
     /// `rebalance_completed` after that, plus [`SEQUENCE_TAIL_MS`]; still open, until now.
+    ///
+    /// A consumer-protocol group (KIP-848) has no barrier to end a rebalance: its window runs
+    /// from the group-epoch bump for [`CONSUMER_RECONCILE_WINDOW_MS`] (two heartbeat intervals,
+    /// in which every member reconciles).
     pub fn rebalance_window(&self, group_id: &str, at_ms: u64) -> SequenceWindow {
-        let of_group = |e: &&LoggedEvent, kind: &str| e.meta().kind == kind && e.meta().group.as_deref() == Some(group_id);
-        let from_ms = self
-            .events
-            .iter()
-            .rev()
-            .filter(|e| e.event.at_ms <= at_ms)
-            .find(|e| of_group(e, "rebalance_started"))
-            .map_or(at_ms.saturating_sub(SEQUENCE_LOOKBACK_MS), |e| e.event.at_ms);
-        let until_ms = self
-            .events
-            .iter()
-            .filter(|e| e.event.at_ms >= from_ms)
-            .find(|e| of_group(e, "rebalance_completed"))
-            .map_or(self.now_ms(), |e| e.event.at_ms.saturating_add(SEQUENCE_TAIL_MS));
+        let of_group = |e: &&LoggedEvent, kinds: &[&str]| kinds.contains(&e.meta().kind.as_str()) && e.meta().group.as_deref() == Some(group_id);
+        let start = self.events.iter().rev().filter(|e| e.event.at_ms <= at_ms).find(|e| of_group(e, &["rebalance_started", "group_epoch_bumped"]));
+        let from_ms = start.map_or(at_ms.saturating_sub(SEQUENCE_LOOKBACK_MS), |e| e.event.at_ms);
+        let until_ms = if start.is_some_and(|e| e.meta().kind == "group_epoch_bumped") {
+            from_ms.saturating_add(CONSUMER_RECONCILE_WINDOW_MS).min(self.now_ms().max(at_ms))
+        } else {
+            self.events
+                .iter()
+                .filter(|e| e.event.at_ms >= from_ms)
+                .find(|e| of_group(e, &["rebalance_completed"]))
+                .map_or(self.now_ms(), |e| e.event.at_ms.saturating_add(SEQUENCE_TAIL_MS))
+        };
         SequenceWindow { group_id: group_id.to_string(), from_ms, until_ms: until_ms.max(at_ms) }
     }
 

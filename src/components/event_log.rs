@@ -16,7 +16,7 @@ pub const MAX_LINES: usize = 200;
 pub const DETAIL_KINDS: [&str; 4] = ["appended", "replicated", "high_watermark", "committed"];
 
 /// Event kinds of a rebalance: their lines open its sequence diagram.
-pub const REBALANCE_KINDS: [&str; 3] = ["rebalance_started", "generation_started", "rebalance_completed"];
+pub const REBALANCE_KINDS: [&str; 5] = ["rebalance_started", "generation_started", "rebalance_completed", "group_epoch_bumped", "target_assignment_computed"];
 
 /// The filter of the event log.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -96,6 +96,24 @@ mod tests {
     use crate::model::{default_scenario, Lab};
 
     #[test]
+    fn a_consumer_group_window_holds_its_heartbeats_from_the_epoch_bump() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        let config = grouplab_engine::group::GroupConfig { group_protocol: grouplab_engine::group::client::GroupProtocol::Consumer, ..Default::default() };
+        lab.apply(crate::actions::create_group("kip848", "orders", config)).unwrap();
+        lab.apply(crate::actions::add_consumer("kip848")).unwrap();
+        lab.advance_by(3_000);
+        lab.apply(crate::actions::add_consumer("kip848")).unwrap();
+        lab.advance_by(15_000);
+        let bump = lab.events.iter().rev().find(|e| e.meta().kind == "group_epoch_bumped").expect("an epoch bump").event.at_ms;
+        let w = lab.rebalance_window("kip848", bump);
+        assert_eq!((w.from_ms, w.until_ms), (bump, bump + crate::model::CONSUMER_RECONCILE_WINDOW_MS));
+        lab.open_sequence(Some(w.clone()));
+        let messages = lab.sim.message_history(Some("kip848"), w.from_ms, w.until_ms);
+        assert!(messages.iter().any(|m| m.api == "ConsumerGroupHeartbeat" && m.response), "{messages:?}");
+        assert!(messages.iter().all(|m| m.api != "JoinGroup"));
+    }
+
+    #[test]
     fn a_rebalance_window_holds_its_join_and_sync_exchange() {
         let mut lab = Lab::new(default_scenario()).unwrap();
         lab.apply(crate::actions::add_consumer("my-group")).unwrap();
