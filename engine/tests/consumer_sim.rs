@@ -152,3 +152,30 @@ fn a_consumer_group_is_reloaded_from_its_records_on_coordinator_failover() {
     assert_eq!(after.members.iter().map(|m| m.member_epoch).collect::<Vec<_>>(), epochs);
     assert_eq!((owned(&after, "A"), owned(&after, "B")), (owned(&before, "A"), owned(&before, "B")));
 }
+
+/// A static member (`group.instance.id`) of a consumer-protocol group that closes sends epoch
+/// -2 and keeps its partitions; restarted within the session timeout it takes them back under
+/// a new member id, without a new group epoch (KIP-848 static membership).
+#[test]
+fn a_static_member_restarts_into_its_partitions_without_a_new_epoch() {
+    let mut sim = sim(4);
+    let config = GroupConfig { group_instance_id: Some("auto".into()), ..consumer_protocol() };
+    create(&mut sim, "g", config);
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 20_000);
+    let before = group(&sim, "g");
+    let b_parts = owned(&before, "B");
+    sim.apply(Command::CloseConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 22_000);
+    let away = group(&sim, "g");
+    let b = away.members.iter().find(|m| m.client_id == "B").expect("B stays a member while away");
+    assert_eq!((b.member_epoch, b.assigned.len()), (Some(-2), b_parts), "{b:?}");
+    assert_eq!(owned(&away, "A"), owned(&before, "A"), "A does not get B's partitions");
+    sim.apply(Command::RestartConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 30_000);
+    let back = group(&sim, "g");
+    assert_eq!(back.group_epoch, before.group_epoch, "no new group epoch");
+    assert_eq!(owned(&back, "B"), b_parts);
+    assert_ne!(back.members.iter().find(|m| m.client_id == "B").unwrap().member_id, b.member_id, "a new member id");
+}
