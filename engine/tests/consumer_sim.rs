@@ -179,3 +179,46 @@ fn a_static_member_restarts_into_its_partitions_without_a_new_epoch() {
     assert_eq!(owned(&back, "B"), b_parts);
     assert_ne!(back.members.iter().find(|m| m.client_id == "B").unwrap().member_id, b.member_id, "a new member id");
 }
+
+/// `set_group_protocol`: consumers restarted from now on speak the other protocol. A drained
+/// group (every member stopped first) becomes a consumer group when the first
+/// consumer-protocol member arrives, and a classic group again the same way; a non-empty group
+/// is not migrated online: the other protocol's member is refused (GROUP_ID_NOT_FOUND), as Kafka
+/// does with `group.consumer.migration.policy=disabled`.
+#[test]
+fn a_drained_group_changes_protocol_and_a_running_one_refuses_the_other_protocol() {
+    let mut sim = sim(4);
+    create(&mut sim, "g", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 20_000);
+    assert_eq!(group(&sim, "g").group_type, "Classic");
+    sim.apply(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }).unwrap();
+    // Only A restarts while B still runs classic: refused.
+    sim.apply(Command::CloseConsumer { client_id: "A".into() }).unwrap();
+    sim.apply(Command::RestartConsumer { client_id: "A".into() }).unwrap();
+    run(&mut sim, 30_000);
+    let g = group(&sim, "g");
+    assert_eq!(g.group_type, "Classic");
+    let a = g.consumers.iter().find(|c| c.client_id == "A").unwrap();
+    assert_eq!(a.lifecycle, "Closed", "poll() threw and the application closed the consumer: {a:?}");
+    // Drain the group, then restart both: a consumer group.
+    sim.apply(Command::CloseConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 32_000);
+    assert_eq!(group(&sim, "g").state, "Empty");
+    sim.apply(Command::RestartConsumer { client_id: "A".into() }).unwrap();
+    sim.apply(Command::RestartConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 50_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str()), ("Consumer", "Stable"), "{g:?}");
+    assert_eq!((owned(&g, "A"), owned(&g, "B")), (2, 2));
+    // And back, the same way.
+    sim.apply(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Classic }).unwrap();
+    sim.apply(Command::CloseConsumer { client_id: "A".into() }).unwrap();
+    sim.apply(Command::CloseConsumer { client_id: "B".into() }).unwrap();
+    run(&mut sim, 52_000);
+    sim.apply(Command::RestartConsumer { client_id: "A".into() }).unwrap();
+    run(&mut sim, 70_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str(), owned(&g, "A")), ("Classic", "Stable", 4), "{g:?}");
+}

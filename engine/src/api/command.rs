@@ -152,6 +152,18 @@ pub enum Command {
         /// Assignor names in preference order (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
         strategies: Vec<String>,
     },
+    /// `group.protocol` of the consumers started (or restarted) in the group from now on: a
+    /// rolling restart moves an Empty group between the classic and the consumer protocol
+    /// (Kafka converts an Empty group when the first member of the other protocol arrives).
+    /// A non-empty group is not migrated online: the other protocol's new members are refused
+    /// (GROUP_ID_NOT_FOUND for a ConsumerGroupHeartbeat, INCONSISTENT_GROUP_PROTOCOL for a
+    /// JoinGroup), as Kafka does with `group.consumer.migration.policy=disabled`.
+    SetGroupProtocol {
+        /// Group.
+        group_id: String,
+        /// `classic` or `consumer`.
+        protocol: crate::group::client::GroupProtocol,
+    },
     /// `Admin.alterConsumerGroupOffsets` (what `kafka-consumer-groups.sh --reset-offsets
     /// --execute` sends): an OffsetCommit with generation -1 and an empty member id to the
     /// group's coordinator, accepted only while the group is Empty (`ClassicGroup.validateOffsetCommit`;
@@ -223,6 +235,7 @@ mod tests {
             Command::StallConsumer { client_id: "C1".into() },
             Command::RestartConsumer { client_id: "C1".into() },
             Command::SetGroupStrategy { group_id: "g".into(), strategies: vec!["range".into()] },
+            Command::SetGroupProtocol { group_id: "g".into(), protocol: crate::group::client::GroupProtocol::Consumer },
             Command::AlterConsumerGroupOffsets { group_id: "g".into(), offsets: vec![PartitionOffset { topic: "t".into(), partition: 1, offset: 42 }] },
             Command::DeleteConsumerGroupOffsets { group_id: "g".into(), partitions: vec![PartitionRef { topic: "t".into(), partition: 0 }] },
         ]

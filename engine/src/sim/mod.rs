@@ -417,6 +417,7 @@ impl Sim {
             Command::SetGroupStrategy { group_id, strategies } => {
                 self.groups.set_group_strategy(&mut self.ctx, &group_id, strategies)
             }
+            Command::SetGroupProtocol { group_id, protocol } => self.groups.set_group_protocol(&group_id, protocol),
             Command::AlterConsumerGroupOffsets { group_id, offsets } => {
                 let offsets: Vec<(TopicPartition, u64)> = offsets.into_iter().map(|o| (TopicPartition::new(o.topic, o.partition), o.offset)).collect();
                 self.groups.alter_offsets(&mut self.ctx, &mut self.cluster, &group_id, &offsets)

@@ -9,7 +9,7 @@
 
 use crate::assign::{self, MemberSubscription, Strategy};
 use crate::cluster::Cluster;
-use crate::group::consumer::coordinator::{AssignorMember, ConsumerGroupEvent, Removal, TargetAssignor};
+use crate::group::consumer::coordinator::{AssignorMember, ConsumerGroup, ConsumerGroupEvent, Removal, TargetAssignor};
 use crate::group::output::Output;
 use crate::group::protocol::{Body, Endpoint, ErrorCode, HeartbeatRequest, HeartbeatResponse, Message, Request, Response, TopicPartition};
 use crate::group::GroupEvent;
@@ -73,6 +73,13 @@ impl GroupLayer {
         let now = ctx.now_ms;
         let Some(g) = self.groups.get_mut(gid) else { return };
         let latency = g.config.network_latency_ms;
+        // An Empty classic group becomes a consumer group when a consumer-protocol member
+        // arrives (`getOrMaybeCreateConsumerGroup`, `maybeDeleteEmptyClassicGroup`).
+        let classic_empty = g.coordinator.as_ref().is_some_and(|c| c.members().is_empty() && c.pending_members().is_empty());
+        if g.consumer.is_none() && classic_empty {
+            g.consumer = Some(ConsumerGroup::new(gid, self.consumer_group_config.clone()));
+            g.consumer_records = Default::default();
+        }
         let (resp, out) = match g.consumer.as_mut() {
             Some(cg) => cg.heartbeat(now, heartbeat, &ServerAssignors { cluster: &*cluster }),
             // A classic group: not a consumer group (online upgrades are not modelled).
@@ -90,6 +97,25 @@ impl GroupLayer {
             body: Body::Response(Response::ConsumerGroupHeartbeat(resp)),
         };
         self.enqueue(now, reply);
+    }
+
+    /// A classic request (JoinGroup, SyncGroup, Heartbeat) to a consumer-protocol group: an
+    /// Empty consumer group becomes a classic group again (`maybeDeleteEmptyConsumerGroup`);
+    /// a non-empty one refuses it with INCONSISTENT_GROUP_PROTOCOL (online migration is not
+    /// modelled: Kafka's `group.consumer.migration.policy=disabled`). `None`: deliver it.
+    pub(super) fn classic_request_to_consumer_group(&mut self, gid: &str, req: &Request) -> Option<ErrorCode> {
+        if !matches!(req, Request::JoinGroup { .. } | Request::SyncGroup { .. } | Request::Heartbeat { .. }) {
+            return None;
+        }
+        let g = self.groups.get_mut(gid)?;
+        let cg = g.consumer.as_ref()?;
+        if cg.members().is_empty() && matches!(req, Request::JoinGroup { .. }) {
+            g.consumer = None;
+            g.consumer_records = Default::default();
+            self.refresh_coordinator_deadline(gid);
+            return None;
+        }
+        Some(ErrorCode::InconsistentGroupProtocol)
     }
 
     /// An OffsetCommit of a consumer-protocol group: checked against the member epoch here,

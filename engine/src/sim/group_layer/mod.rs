@@ -305,6 +305,24 @@ impl GroupLayer {
         Ok(())
     }
 
+    /// `SetGroupProtocol`: the `group.protocol` of consumers started (or restarted) from now on.
+    /// Switching to `consumer` drops the classic-only settings (the broker decides them under
+    /// KIP-848, and the client would refuse them).
+    pub fn set_group_protocol(&mut self, group_id: &str, protocol: crate::group::client::GroupProtocol) -> Result<(), SimError> {
+        let g = self.groups.get_mut(group_id).ok_or_else(|| SimError::InvalidRequest(format!("no group '{group_id}' (GROUP_ID_NOT_FOUND)")))?;
+        let d = GroupConfig::default();
+        g.config.group_protocol = protocol;
+        match protocol {
+            crate::group::client::GroupProtocol::Consumer => {
+                g.config.assignment_strategies = d.assignment_strategies;
+                g.config.session_timeout_ms = d.session_timeout_ms;
+                g.config.heartbeat_interval_ms = d.heartbeat_interval_ms;
+            }
+            crate::group::client::GroupProtocol::Classic => g.config.group_remote_assignor = None,
+        }
+        Ok(())
+    }
+
     /// Next default `client.id` and its sequence number (not yet reserved).
     fn next_client_id(&self, group_id: &str) -> (String, u32) {
         // Kafka: "consumer-" + groupId + "-" + CONSUMER_CLIENT_ID_SEQUENCE (JVM-global, from 1).

@@ -382,6 +382,9 @@ impl GroupLayer {
                     if let Request::ConsumerGroupHeartbeat { heartbeat, .. } = req {
                         return self.consumer_group_heartbeat(ctx, cluster, &gid, &msg, heartbeat, *b);
                     }
+                    if let Some(error) = self.classic_request_to_consumer_group(&gid, req) {
+                        return self.respond(now, Endpoint::Broker(*b), msg.from.clone(), msg.correlation_id, latency, req.error_response(error));
+                    }
                 }
                 // A consumer-protocol group's commit is checked against the member epoch first.
                 let rewritten = match coordinates.then(|| self.consumer_group_commit(&msg)) {
