@@ -77,6 +77,10 @@ pub fn restart_consumer(client_id: &str) -> Command {
 }
 
 /// `partition.assignment.strategy` for consumers started or restarted from now on.
+pub fn set_group_protocol(group_id: &str, protocol: grouplab_engine::group::client::GroupProtocol) -> Command {
+    Command::SetGroupProtocol { group_id: group_id.to_string(), protocol }
+}
+
 pub fn set_group_strategy(group_id: &str, strategies: &str) -> Command {
     Command::SetGroupStrategy { group_id: group_id.to_string(), strategies: split_strategies(strategies) }
 }

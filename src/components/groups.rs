@@ -33,6 +33,25 @@ pub fn seconds(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
+/// Switches `group.protocol` for the consumers started or restarted from now on (a drained
+/// group converts when its first restarted member arrives).
+fn protocol_switch(state: &crate::state::LabContext, g: &GroupView) -> Html {
+    use grouplab_engine::group::client::GroupProtocol;
+    let next = match g.config.group_protocol {
+        GroupProtocol::Classic => GroupProtocol::Consumer,
+        GroupProtocol::Consumer => GroupProtocol::Classic,
+    };
+    let switch = {
+        let (state, id) = (state.clone(), g.group_id.clone());
+        Callback::from(move |_| state.dispatch(Action::Apply(actions::set_group_protocol(&id, next))))
+    };
+    html! {
+        <button aria-label={format!("Switch {} to the {} protocol", g.group_id, next.name())} data-testid="switch-protocol"
+            title="group.protocol for consumers started or restarted from now on: close every consumer, then restart them (a running group refuses the other protocol)"
+            onclick={switch}>{ format!("group.protocol → {} for restarts", next.name()) }</button>
+    }
+}
+
 /// What a consumer-protocol member's coordinator-side state means for its partitions.
 fn reconciliation(status: &str) -> String {
     match status {
@@ -147,6 +166,7 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                 </select>
                 <button aria-label={format!("Set strategy of {}", g.group_id)}
                     title="partition.assignment.strategy for consumers started or restarted from now on" onclick={apply_strategy}>{ "Set strategy" }</button>
+                { protocol_switch(&state, g) }
             </div>
             <div class="members">
                 { for g.consumers.iter().enumerate().take(limit).map(|(i, c)| {
