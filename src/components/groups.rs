@@ -45,10 +45,12 @@ fn protocol_switch(state: &crate::state::LabContext, g: &GroupView) -> Html {
         let (state, id) = (state.clone(), g.group_id.clone());
         Callback::from(move |_| state.dispatch(Action::Apply(actions::set_group_protocol(&id, next))))
     };
+    // The accessible name starts with the visible text (axe: label-content-name-mismatch).
+    let text = format!("group.protocol → {} for restarts", next.name());
     html! {
-        <button aria-label={format!("Switch {} to the {} protocol", g.group_id, next.name())} data-testid="switch-protocol"
+        <button aria-label={format!("{text} of {}", g.group_id)} data-testid="switch-protocol"
             title="group.protocol for consumers started or restarted from now on: close every consumer, then restart them (a running group refuses the other protocol)"
-            onclick={switch}>{ format!("group.protocol → {} for restarts", next.name()) }</button>
+            onclick={switch}>{ text }</button>
     }
 }
 
