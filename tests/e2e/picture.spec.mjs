@@ -154,3 +154,22 @@ test('a consumer-protocol group (KIP-848) from the form: ConsumerGroupHeartbeat 
   await expect(page.getByTestId('terminal-stdout').last()).toContainText(/kip848\s+Consumer/);
   await expect(page.getByTestId('terminal-stdout').last()).toContainText(/my-group\s+Classic/);
 });
+
+test('switching group.protocol, then a drained restart, turns a classic group into a consumer group', async ({ page }) => {
+  await openFresh(page);
+  const group = await groupOf(page);
+  const panel = page.locator(`[data-testid="group-panel"][data-group="${group}"]`);
+  await panel.getByRole('button', { name: `Add consumer to ${group}` }).click();
+  await advance(page, 6);
+  await expect(panel.getByTestId('group-type')).toHaveCount(0);
+  await panel.getByRole('button', { name: `group.protocol → consumer for restarts of ${group}` }).click();
+  const [client] = await liveConsumers(page, group);
+  await page.getByRole('button', { name: `Close consumer ${client}` }).click();
+  await advance(page, 1);
+  await expect(panel).toHaveAttribute('data-state', 'Empty');
+  await page.getByRole('button', { name: `Restart consumer ${client}` }).click();
+  await advance(page, 3);
+  await expect(panel.getByTestId('group-type')).toHaveAttribute('data-type', 'Consumer');
+  await expect(panel).toHaveAttribute('data-state', 'Stable');
+  await expect(panel.getByRole('button', { name: `group.protocol → classic for restarts of ${group}` })).toBeVisible();
+});
