@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::consumer::membership::{ClientState, Membership, Reconcile};
 use super::coordinator::CONSUMER_PROTOCOL_TYPE;
 use super::event::GroupEvent;
-use super::protocol::{Api, Body, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition};
+use super::protocol::{Api, Body, Endpoint, ErrorCode, HeartbeatResponse, JoinProtocol, JoinResponseMember, Message, OffsetCommitEntry, RecordId, Request, Response, Subscription, SyncAssignment, TopicPartition};
 use super::output::Output;
 use super::GroupError;
 
@@ -905,6 +905,18 @@ impl ConsumerClient {
         doubled.min(self.cfg.retry_backoff_max_ms.max(self.cfg.retry_backoff_ms))
     }
 
+    /// `ensureCoordinatorReady`: a FindCoordinator unless one is in flight, backing off between
+    /// failed attempts.
+    fn find_coordinator(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        if self.inflight_api(Api::FindCoordinator) || now_ms < self.next_find_ms {
+            return;
+        }
+        self.next_find_ms = now_ms.saturating_add(self.find_backoff_ms());
+        self.find_attempts = self.find_attempts.saturating_add(1);
+        let req = Request::FindCoordinator { group_id: self.cfg.group_id.clone() };
+        self.send(now_ms, req, out);
+    }
+
     fn mark_coordinator_unknown(&mut self, now_ms: u64, reason: &str, out: &mut Vec<Output>) {
         if self.coordinator.take().is_some() {
             self.event(
@@ -1027,8 +1039,28 @@ impl ConsumerClient {
 
     fn do_close(&mut self, now_ms: u64, commit: bool, out: &mut Vec<Output>) {
         if self.membership.is_some() {
-            return self.close_member(now_ms, commit, out);
+            self.leave_member(now_ms, commit, out);
+        } else {
+            self.leave_classic(now_ms, commit, out);
         }
+        self.batch.clear();
+        self.pool.clear();
+        self.inflight.clear();
+        self.state = MemberState::Unjoined;
+        self.lifecycle = ClientLifecycle::Closed;
+        self.closing = false;
+        self.event(
+            now_ms,
+            GroupEvent::Lifecycle {
+                client_id: self.cfg.client_id.clone(),
+                what: "closed".into(),
+            },
+            out,
+        );
+    }
+
+    /// The classic consumer's part of `close()`: commit, revoke, LeaveGroup.
+    fn leave_classic(&mut self, now_ms: u64, commit: bool, out: &mut Vec<Output>) {
         let valid = self.state == MemberState::Stable && self.generation_id >= 0;
         if commit && valid && self.cfg.commit_mode == CommitMode::Auto {
             self.commit_positions(now_ms, out);
@@ -1045,20 +1077,6 @@ impl ConsumerClient {
             };
             self.send(now_ms, req, out);
         }
-        self.batch.clear();
-        self.pool.clear();
-        self.inflight.clear();
-        self.state = MemberState::Unjoined;
-        self.lifecycle = ClientLifecycle::Closed;
-        self.closing = false;
-        self.event(
-            now_ms,
-            GroupEvent::Lifecycle {
-                client_id: self.cfg.client_id.clone(),
-                what: "closed".into(),
-            },
-            out,
-        );
     }
 
     /// A non-retriable error (INCONSISTENT_GROUP_PROTOCOL, INVALID_SESSION_TIMEOUT, ...) is
@@ -1171,14 +1189,7 @@ impl ConsumerClient {
                 self.leave_on_poll_timeout(now_ms, since, &mut out);
             } else if self.coordinator.is_none() {
                 // The heartbeat thread looks the coordinator up itself (it may not wait for poll).
-                if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
-                    self.next_find_ms = now_ms.saturating_add(self.find_backoff_ms());
-                    self.find_attempts = self.find_attempts.saturating_add(1);
-                    let req = Request::FindCoordinator {
-                        group_id: self.cfg.group_id.clone(),
-                    };
-                    self.send(now_ms, req, &mut out);
-                }
+                self.find_coordinator(now_ms, &mut out);
             } else if self.coordinator.is_some()
                 && !self.heartbeat_inflight()
                 && now_ms >= self.next_heartbeat_ms
@@ -1289,15 +1300,7 @@ impl ConsumerClient {
             return;
         }
         if self.coordinator.is_none() {
-            // `ensureCoordinatorReady`: look it up, backing off between failed attempts.
-            if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
-                self.next_find_ms = now_ms.saturating_add(self.find_backoff_ms());
-                self.find_attempts = self.find_attempts.saturating_add(1);
-                let req = Request::FindCoordinator {
-                    group_id: self.cfg.group_id.clone(),
-                };
-                self.send(now_ms, req, out);
-            }
+            self.find_coordinator(now_ms, out);
         } else {
             self.refresh_metadata(now_ms, env, out);
             self.poll_coordinator(now_ms, out);
@@ -1762,7 +1765,6 @@ impl ConsumerClient {
             .collect()
     }
 
-    /// `onJoinComplete`.
     /// `onPartitionsAssigned`: the consumer owns `added` from now on and fetches their
     /// committed offsets.
     fn assign_partitions(&mut self, now_ms: u64, added: Vec<TopicPartition>, out: &mut Vec<Output>) {
@@ -1806,12 +1808,7 @@ impl ConsumerClient {
             return;
         }
         if self.coordinator.is_none() {
-            if !self.inflight_api(Api::FindCoordinator) && now_ms >= self.next_find_ms {
-                self.next_find_ms = now_ms.saturating_add(self.find_backoff_ms());
-                self.find_attempts = self.find_attempts.saturating_add(1);
-                let req = Request::FindCoordinator { group_id: self.cfg.group_id.clone() };
-                self.send(now_ms, req, out);
-            }
+            self.find_coordinator(now_ms, out);
             return;
         }
         self.send_member_heartbeat(now_ms, out);
@@ -1829,7 +1826,7 @@ impl ConsumerClient {
     }
 
     /// A `ConsumerGroupHeartbeat` answer: the membership takes it, the partitions follow.
-    fn on_member_heartbeat(&mut self, now_ms: u64, resp: &crate::group::protocol::HeartbeatResponse, out: &mut Vec<Output>) {
+    fn on_member_heartbeat(&mut self, now_ms: u64, resp: &HeartbeatResponse, out: &mut Vec<Output>) {
         let Some(m) = &mut self.membership else { return };
         let r = m.on_response(now_ms, resp);
         let (state, epoch, fatal) = (m.state(), m.member_epoch(), m.fatal_error());
@@ -1877,9 +1874,9 @@ impl ConsumerClient {
         }
     }
 
-    /// `close()` of a consumer-protocol member: commit (auto commit), revoke, then the leave
-    /// heartbeat (-1, or -2 for a static member) at once.
-    fn close_member(&mut self, now_ms: u64, commit: bool, out: &mut Vec<Output>) {
+    /// A consumer-protocol member's part of `close()`: commit (auto commit), revoke, then the
+    /// leave heartbeat (-1, or -2 for a static member) at once.
+    fn leave_member(&mut self, now_ms: u64, commit: bool, out: &mut Vec<Output>) {
         if commit && self.may_commit() && self.cfg.commit_mode == CommitMode::Auto && self.coordinator.is_some() {
             self.commit_positions(now_ms, out);
         }
@@ -1890,14 +1887,9 @@ impl ConsumerClient {
         let owned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
         self.lose_or_revoke(now_ms, owned, true, out);
         self.send_member_heartbeat(now_ms, out);
-        self.batch.clear();
-        self.pool.clear();
-        self.inflight.clear();
-        self.lifecycle = ClientLifecycle::Closed;
-        self.closing = false;
-        self.event(now_ms, GroupEvent::Lifecycle { client_id: self.cfg.client_id.clone(), what: "closed".into() }, out);
     }
 
+    /// `onJoinComplete`.
     fn on_join_complete(
         &mut self,
         now_ms: u64,
