@@ -99,12 +99,7 @@ fn setup(seed: u64, protocol: u8) -> Sim {
     };
     match protocol {
         1 => config.assignment_strategies = vec!["cooperative-sticky".into()],
-        2 => {
-            let d = GroupConfig::default();
-            config.group_protocol = grouplab_engine::group::client::GroupProtocol::Consumer;
-            config.session_timeout_ms = d.session_timeout_ms;
-            config.heartbeat_interval_ms = d.heartbeat_interval_ms;
-        }
+        2 => config = config.with_protocol(grouplab_engine::group::client::GroupProtocol::Consumer),
         _ => {}
     }
     sim.apply(Command::CreateGroup {

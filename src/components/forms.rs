@@ -365,13 +365,9 @@ pub fn add_group_form() -> Html {
                 ..GroupConfig::default()
             };
             if *protocol == "consumer" {
-                // The broker decides these under KIP-848 (the client refuses them, as Kafka's does).
-                let d = GroupConfig::default();
-                config.group_protocol = grouplab_engine::group::client::GroupProtocol::Consumer;
+                // The broker decides the classic timing under KIP-848 (the client refuses it).
+                config = config.with_protocol(grouplab_engine::group::client::GroupProtocol::Consumer);
                 config.group_remote_assignor = Some((*remote).clone());
-                config.assignment_strategies = d.assignment_strategies;
-                config.session_timeout_ms = d.session_timeout_ms;
-                config.heartbeat_interval_ms = d.heartbeat_interval_ms;
             }
             if try_apply(&state, actions::create_group(&id, &chosen, config), &errors, |_| "group-id") {
                 group_id.set(String::new());

@@ -149,6 +149,23 @@ impl GroupConfig {
 }
 
 impl GroupConfig {
+    /// This config for consumers speaking `protocol`: switching to `consumer` drops the
+    /// classic-only settings (the broker decides them under KIP-848, and the client refuses
+    /// them), switching to `classic` drops `group.remote.assignor`.
+    pub fn with_protocol(mut self, protocol: GroupProtocol) -> GroupConfig {
+        let d = GroupConfig::default();
+        self.group_protocol = protocol;
+        match protocol {
+            GroupProtocol::Consumer => {
+                self.assignment_strategies = d.assignment_strategies;
+                self.session_timeout_ms = d.session_timeout_ms;
+                self.heartbeat_interval_ms = d.heartbeat_interval_ms;
+            }
+            GroupProtocol::Classic => self.group_remote_assignor = None,
+        }
+        self
+    }
+
     /// `ConsumerConfig.checkUnsupportedConfigsPostProcess`: with `group.protocol=consumer` the
     /// classic membership settings cannot be set, with `classic` the remote assignor cannot.
     /// Kafka looks at the settings the user gave; a scenario's group config is read with

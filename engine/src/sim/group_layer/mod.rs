@@ -305,21 +305,11 @@ impl GroupLayer {
         Ok(())
     }
 
-    /// `SetGroupProtocol`: the `group.protocol` of consumers started (or restarted) from now on.
-    /// Switching to `consumer` drops the classic-only settings (the broker decides them under
-    /// KIP-848, and the client would refuse them).
+    /// `SetGroupProtocol`: the `group.protocol` of consumers started (or restarted) from now on
+    /// ([`GroupConfig::with_protocol`]).
     pub fn set_group_protocol(&mut self, group_id: &str, protocol: crate::group::client::GroupProtocol) -> Result<(), SimError> {
         let g = self.groups.get_mut(group_id).ok_or_else(|| SimError::InvalidRequest(format!("no group '{group_id}' (GROUP_ID_NOT_FOUND)")))?;
-        let d = GroupConfig::default();
-        g.config.group_protocol = protocol;
-        match protocol {
-            crate::group::client::GroupProtocol::Consumer => {
-                g.config.assignment_strategies = d.assignment_strategies;
-                g.config.session_timeout_ms = d.session_timeout_ms;
-                g.config.heartbeat_interval_ms = d.heartbeat_interval_ms;
-            }
-            crate::group::client::GroupProtocol::Classic => g.config.group_remote_assignor = None,
-        }
+        g.config = g.config.clone().with_protocol(protocol);
         Ok(())
     }
 
