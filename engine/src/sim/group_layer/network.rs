@@ -210,6 +210,14 @@ impl GroupLayer {
         }
     }
 
+    /// The broker at the other end of a message (`None`: any broker, the bootstrap servers).
+    fn broker_of(m: &Message) -> Option<u32> {
+        match (&m.from, &m.to) {
+            (Endpoint::Broker(b), _) | (_, Endpoint::Broker(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
     fn message_view(&self, api: Api, response: bool, error: ErrorCode, client: &str, from_client: bool, broker: Option<u32>) -> MessageView {
         let broker = broker.map_or_else(|| Endpoint::AnyBroker.to_string(), |b| Endpoint::Broker(b).to_string());
         let client_end = Endpoint::Client(client.to_string()).to_string();
@@ -236,10 +244,7 @@ impl GroupLayer {
             .filter_map(|(_, _, m)| {
                 let (api, response, error) = describe_body(&m.body);
                 let client = Self::client_of(m)?;
-                let broker = match (&m.from, &m.to) {
-                    (Endpoint::Broker(b), _) | (_, Endpoint::Broker(b)) => Some(*b),
-                    _ => None,
-                };
+                let broker = Self::broker_of(m);
                 let from_client = matches!(m.from, Endpoint::Client(_));
                 Some(MessageView {
                     correlation_id: m.correlation_id,
@@ -275,10 +280,7 @@ impl GroupLayer {
     fn remember(&mut self, now: u64, m: &Message) {
         let Some(slot) = Self::client_of(m).and_then(|c| self.consumers.get(c)).map(|rt| rt.slot) else { return };
         let (api, response, error) = describe_body(&m.body);
-        let broker = match (&m.from, &m.to) {
-            (Endpoint::Broker(b), _) | (_, Endpoint::Broker(b)) => Some(*b),
-            _ => None,
-        };
+        let broker = Self::broker_of(m);
         self.history.push(Delivered {
             api,
             response,

@@ -201,14 +201,18 @@ impl GroupLayer {
     }
 }
 
+/// The client of `client.id` `id` (`clients` is in `client.id` order).
+fn client_by_id<'a>(clients: &Clients<'a>, id: &str) -> Option<&'a ConsumerClient> {
+    clients.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| clients[i].1)
+}
+
 /// The coordinator's members, with their clients' heartbeat and poll deadlines.
 fn member_views(c: &GroupCoordinator, clients: &Clients<'_>) -> Vec<MemberView> {
-    let client_by_id = |id: &str| clients.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| clients[i].1);
     let leader = c.leader();
     c.members()
         .values()
         .map(|m| {
-            let client = client_by_id(m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
+            let client = client_by_id(clients, m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
             let mut assigned = Vec::with_capacity(m.assignment.len());
             assigned.extend(m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)));
             MemberView {
@@ -242,11 +246,10 @@ fn pairs(tps: &[TopicPartition]) -> Vec<(String, u32)> {
 /// A consumer-protocol group's members: epochs, current and target assignments, and the
 /// reconciliation state as the member's status.
 fn consumer_member_views(cg: &ConsumerGroup, clients: &Clients<'_>) -> Vec<MemberView> {
-    let client_by_id = |id: &str| clients.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| clients[i].1);
     cg.members()
         .values()
         .map(|m| {
-            let client = client_by_id(m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
+            let client = client_by_id(clients, m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
             MemberView {
                 member_id: m.member_id.clone(),
                 client_id: m.client_id.clone(),
