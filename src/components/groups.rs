@@ -92,12 +92,13 @@ pub fn group_card(props: &GroupCardProps) -> Html {
     let config = &g.config;
     // A consumer-protocol group's session and heartbeat timing is the broker's
     // (`group.consumer.session.timeout.ms`, `group.consumer.heartbeat.interval.ms`).
-    let broker = state.lab.borrow().sim.config().consumer_group_config();
-    let consumer_protocol = g.group_epoch.is_some();
-    let timeouts = Timeouts {
-        session_ms: if consumer_protocol { broker.session_timeout_ms } else { config.session_timeout_ms },
-        heartbeat_ms: if consumer_protocol { broker.heartbeat_interval_ms } else { config.heartbeat_interval_ms },
-        max_poll_ms: config.max_poll_interval_ms,
+    let timeouts = match g.group_epoch {
+        Some(_) => {
+            let broker = state.lab.borrow();
+            let broker = broker.sim.config();
+            Timeouts { session_ms: broker.group_consumer_session_timeout_ms, heartbeat_ms: broker.group_consumer_heartbeat_interval_ms, max_poll_ms: config.max_poll_interval_ms }
+        }
+        None => Timeouts { session_ms: config.session_timeout_ms, heartbeat_ms: config.heartbeat_interval_ms, max_poll_ms: config.max_poll_interval_ms },
     };
     let add = {
         let state = state.clone();

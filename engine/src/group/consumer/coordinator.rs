@@ -351,11 +351,10 @@ impl ConsumerGroup {
         if self.assignment_epoch < self.group_epoch {
             self.compute_target(assignor, &mut out);
         }
-        let before = self.members.get(&updated.member_id).cloned().expect("just inserted");
-        let after = self.reconcile(now_ms, &before, req.owned.as_deref(), &mut out);
+        let after = self.reconcile(now_ms, &updated, req.owned.as_deref(), &mut out);
         let full = req.rebalance_timeout_ms != -1 && req.subscribed_topics.is_some() && req.owned.is_some();
         // Sent when the partitions changed, on a join and on a full request (`consumerGroupHeartbeat`).
-        let assignment = (joining || full || after.assigned != before.assigned).then(|| after.assigned.clone());
+        let assignment = (joining || full || after.assigned != updated.assigned).then(|| after.assigned.clone());
         let response = HeartbeatResponse {
             error: ErrorCode::None,
             member_id: after.member_id.clone(),
