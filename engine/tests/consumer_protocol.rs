@@ -7,10 +7,11 @@
 
 use grouplab_engine::sim::group_layer::server_assignment;
 use grouplab_engine::group::consumer::coordinator::{
-    AssignorMember, CompactedRecords, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState, Removal, TargetAssignor,
+    AssignorMember, ClassicJoin, ClassicMemberSnapshot, CompactedRecords, ConsumerGroup, ConsumerGroupConfig, ConsumerGroupEvent, ConsumerGroupRecord, ConsumerGroupState,
+    MigrationPolicy, Removal, TargetAssignor,
 };
 use grouplab_engine::group::consumer::member::MemberState;
-use grouplab_engine::group::protocol::{ErrorCode, HeartbeatRequest, HeartbeatResponse, TopicPartition};
+use grouplab_engine::group::protocol::{ErrorCode, HeartbeatRequest, HeartbeatResponse, JoinProtocol, Subscription, TopicPartition};
 use grouplab_engine::kernel::vecmap::VecMap;
 
 /// The broker's assignors over fixed topics: `foo` (6 partitions) and `bar` (3).
@@ -71,16 +72,62 @@ enum Step {
     Beat(u64, HeartbeatRequest, (ErrorCode, i32, Option<Vec<TopicPartition>>), (i32, i32, ConsumerGroupState)),
     /// Time passes to `at`: the members removed then, and (group epoch, target epoch, state).
     Timeout(u64, Vec<(&'static str, Removal)>, (i32, i32, ConsumerGroupState)),
+    /// A classic member's JoinGroup (member id, owned partitions in its subscription):
+    /// expected (error, generation), then the group.
+    ClassicJoin(u64, &'static str, Vec<TopicPartition>, (ErrorCode, i32), (i32, i32, ConsumerGroupState)),
+    /// A classic member's SyncGroup at a generation: its assignment or the error.
+    ClassicSync(u64, &'static str, i32, Result<Vec<TopicPartition>, ErrorCode>, (i32, i32, ConsumerGroupState)),
+    /// A classic member's Heartbeat at a generation: the error.
+    ClassicBeat(u64, &'static str, i32, ErrorCode, (i32, i32, ConsumerGroupState)),
+}
+
+/// A classic member's JoinGroup protocols: `cooperative-sticky` over `foo`, owning `owned`.
+fn classic_protocols(owned: Vec<TopicPartition>) -> Vec<JoinProtocol> {
+    vec![JoinProtocol { name: "cooperative-sticky".into(), metadata: Subscription { topics: vec!["foo".into()], owned_partitions: owned, generation_id: -1 } }]
 }
 
 /// Plays `steps` on a new group, checking every response, the epochs and state, and the
 /// invariants after each step; then replays the records into a second group and compares.
 fn check(config: ConsumerGroupConfig, steps: Vec<Step>) -> ConsumerGroup {
-    let mut group = ConsumerGroup::new("grp", config.clone());
-    let mut records: Vec<ConsumerGroupRecord> = Vec::new();
+    check_from(ConsumerGroup::new("grp", config.clone()), Vec::new(), config, steps)
+}
+
+/// [`check`] from a given group and the records that made it.
+fn check_from(mut group: ConsumerGroup, mut records: Vec<ConsumerGroupRecord>, config: ConsumerGroupConfig, steps: Vec<Step>) -> ConsumerGroup {
     let mut now = 0;
     for (i, step) in steps.into_iter().enumerate() {
         let expect = match step {
+            Step::ClassicJoin(at, member, owned, (error, generation), expect) => {
+                now = at;
+                let protocols = classic_protocols(owned);
+                let join = ClassicJoin {
+                    member_id: member,
+                    new_member_id: "",
+                    instance_id: None,
+                    client_id: "classic-client",
+                    protocol_type: "consumer",
+                    protocols: &protocols,
+                    session_timeout_ms: 45_000,
+                    rebalance_timeout_ms: 300_000,
+                };
+                let (resp, out) = group.classic_join(at, &join, &Assignors);
+                assert_eq!((resp.error, resp.generation_id), (error, generation), "step {i}: JoinGroup of {member}");
+                if error == ErrorCode::None {
+                    assert_eq!(resp.protocol_name.as_deref(), Some("cooperative-sticky"), "step {i}: the member's first protocol");
+                }
+                records.extend(out.records);
+                expect
+            }
+            Step::ClassicSync(at, member, generation, want, expect) => {
+                now = at;
+                assert_eq!(group.classic_sync(at, member, None, generation, "cooperative-sticky"), want, "step {i}: SyncGroup of {member}");
+                expect
+            }
+            Step::ClassicBeat(at, member, generation, want, expect) => {
+                now = at;
+                assert_eq!(group.classic_heartbeat(at, member, None, generation), want, "step {i}: Heartbeat of {member}");
+                expect
+            }
             Step::Beat(at, req, (error, epoch, assignment), expect) => {
                 now = at;
                 let (resp, out) = group.heartbeat(at, &req, &Assignors);
@@ -141,7 +188,7 @@ fn check(config: ConsumerGroupConfig, steps: Vec<Step>) -> ConsumerGroup {
 
 use ConsumerGroupState::{Assigning, Empty, Reconciling, Stable};
 use ErrorCode::None as OK;
-use Step::{Beat, Timeout};
+use Step::{Beat, ClassicBeat, ClassicJoin as Join, ClassicSync, Timeout};
 
 /// `testConsumerGroupMemberEpochValidation` and the join path: the first member gets every
 /// partition at epoch 1; a second member waits for the first to revoke (revoke before assign),
@@ -557,4 +604,152 @@ fn a_fatal_error_stops_the_member() {
     assert_eq!((c.m.state(), c.m.fatal_error()), (ClientState::Fatal, Some(ErrorCode::UnsupportedAssignor)));
     assert!(!c.m.heartbeat_due(10_000));
     assert_eq!(group.state(), Empty);
+}
+
+/// The classic group `grp` at generation 5 with one cooperative member `old` owning all of
+/// `foo`, upgraded to a consumer group (`fromClassicGroup`).
+fn upgraded() -> (ConsumerGroup, Vec<ConsumerGroupRecord>) {
+    let old = ClassicMemberSnapshot {
+        member_id: "old".into(),
+        instance_id: None,
+        client_id: "classic-client".into(),
+        rebalance_timeout_ms: 300_000,
+        session_timeout_ms: 45_000,
+        protocols: classic_protocols(foo(&[0, 1, 2, 3, 4, 5])),
+        assignment: foo(&[0, 1, 2, 3, 4, 5]),
+    };
+    let (group, out) = ConsumerGroup::from_classic("grp", ConsumerGroupConfig::default(), 0, 5, "cooperative-sticky", &[old]);
+    assert_eq!((group.group_epoch(), group.assignment_epoch(), group.state()), (5, 5, Stable), "the generation becomes the group and target epoch");
+    assert!(out.downgrade.is_none() && out.events.is_empty());
+    (group, out.records)
+}
+
+/// Online upgrade (`convertToConsumerGroup`, `classicGroup*ToConsumerGroup`): the classic member
+/// keeps its partitions; a consumer-protocol member joins (epoch 6) and waits; the classic
+/// member learns from its Heartbeat that it must rejoin, joins still owning everything (stays at
+/// its epoch, UNREVOKED_PARTITIONS), syncs and gets the partitions it keeps, revokes the others
+/// and rejoins (now at epoch 6), and the newcomer then receives the freed partitions.
+#[test]
+fn an_upgraded_classic_member_reconciles_through_join_and_sync() {
+    let (group, records) = upgraded();
+    check_from(
+        group,
+        records,
+        ConsumerGroupConfig::default(),
+        vec![
+            Beat(100, join("new", &["foo"]), (OK, 6, Some(vec![])), (6, 6, Reconciling)),
+            ClassicBeat(200, "old", 5, ErrorCode::RebalanceInProgress, (6, 6, Reconciling)),
+            ClassicBeat(210, "old", 4, ErrorCode::IllegalGeneration, (6, 6, Reconciling)),
+            ClassicBeat(220, "nobody", 5, ErrorCode::UnknownMemberId, (6, 6, Reconciling)),
+            Join(300, "old", foo(&[0, 1, 2, 3, 4, 5]), (OK, 5), (6, 6, Reconciling)),
+            ClassicSync(310, "old", 5, Ok(foo(&[0, 1, 2])), (6, 6, Reconciling)),
+            // Still owning what it must give up: told to rejoin again.
+            ClassicBeat(320, "old", 5, ErrorCode::RebalanceInProgress, (6, 6, Reconciling)),
+            Join(400, "old", foo(&[0, 1, 2]), (OK, 6), (6, 6, Reconciling)),
+            ClassicSync(410, "old", 6, Ok(foo(&[0, 1, 2])), (6, 6, Reconciling)),
+            ClassicBeat(420, "old", 6, OK, (6, 6, Reconciling)),
+            Beat(500, beat("new", 6, vec![]), (OK, 6, Some(foo(&[3, 4, 5]))), (6, 6, Stable)),
+            ClassicBeat(600, "old", 6, OK, (6, 6, Stable)),
+        ],
+    );
+}
+
+/// A classic member that is told to rejoin and never does is fenced after its rebalance timeout
+/// (`scheduleConsumerGroupJoinTimeoutIfAbsent`), though its heartbeats keep its session; one
+/// that joins and never syncs, too (`scheduleConsumerGroupSyncTimeout`).
+#[test]
+fn a_classic_member_that_does_not_rejoin_or_sync_is_fenced() {
+    let (group, records) = upgraded();
+    let mut steps = vec![Beat(100, join("new", &["foo"]), (OK, 6, Some(vec![])), (6, 6, Reconciling))];
+    for at in (200..300_000).step_by(30_000) {
+        steps.push(ClassicBeat(at, "old", 5, ErrorCode::RebalanceInProgress, (6, 6, Reconciling)));
+        steps.push(Beat(at + 1, beat("new", 6, vec![]), (OK, 6, None), (6, 6, Reconciling)));
+    }
+    steps.push(Timeout(300_200, vec![("old", Removal::ClassicJoinTimeout)], (7, 6, Assigning)));
+    let group = check_from(group, records, ConsumerGroupConfig::default(), steps);
+    assert_eq!(group.members().keys().collect::<Vec<_>>(), ["new"]);
+    let (group, records) = upgraded();
+    let mut steps = vec![Join(100, "old", foo(&[0, 1, 2, 3, 4, 5]), (OK, 5), (5, 5, Stable))];
+    for at in (30_000..300_000).step_by(30_000) {
+        steps.push(ClassicBeat(at, "old", 5, OK, (5, 5, Stable)));
+    }
+    // No SyncGroup within the rebalance timeout: fenced, and nobody is left.
+    steps.push(Timeout(300_100, vec![("old", Removal::ClassicSyncTimeout)], (6, 6, Empty)));
+    check_from(group, records, ConsumerGroupConfig::default(), steps);
+}
+
+/// Online downgrade (`validateOnlineDowngradeWithFencedMembers`): when the last
+/// consumer-protocol member leaves, the group is handed back to a classic group at the group
+/// epoch (no bump) with the classic members and their targets, and a rebalance is due; under
+/// policy `upgrade` the member is just removed. A classic member's commit with a wrong
+/// generation gets ILLEGAL_GENERATION (not STALE_MEMBER_EPOCH).
+#[test]
+fn the_last_consumer_protocol_member_leaving_downgrades_the_group() {
+    for (policy, downgrades) in [(MigrationPolicy::Bidirectional, true), (MigrationPolicy::Downgrade, true), (MigrationPolicy::Upgrade, false)] {
+        let (upgraded, _) = upgraded();
+        let old = upgraded.members().get("old").cloned().expect("old");
+        let snapshot = ClassicMemberSnapshot {
+            member_id: old.member_id.clone(),
+            instance_id: None,
+            client_id: old.client_id.clone(),
+            rebalance_timeout_ms: old.rebalance_timeout_ms,
+            session_timeout_ms: 45_000,
+            protocols: classic_protocols(vec![]),
+            assignment: old.assigned.clone(),
+        };
+        let config = ConsumerGroupConfig { migration_policy: policy, ..ConsumerGroupConfig::default() };
+        let (mut group, _) = ConsumerGroup::from_classic("grp", config, 0, 5, "cooperative-sticky", &[snapshot]);
+        group.heartbeat(100, &join("new", &["foo"]), &Assignors);
+        assert_eq!(group.validate_offset_commit("old", 4), ErrorCode::IllegalGeneration);
+        assert_eq!(group.validate_offset_commit("new", 5), ErrorCode::StaleMemberEpoch);
+        if !downgrades {
+            let (_, out) = group.heartbeat(200, &beat("new", -1, vec![]), &Assignors);
+            assert!(out.downgrade.is_none(), "{policy:?}: no downgrade");
+            assert_eq!((group.group_epoch(), group.members().len()), (7, 1));
+            continue;
+        }
+        let (resp, out) = group.heartbeat(200, &beat("new", -1, vec![]), &Assignors);
+        assert_eq!((resp.error, resp.member_epoch), (OK, -1));
+        let d = out.downgrade.expect("downgraded");
+        assert_eq!(d.generation_id, 6, "the group epoch, not bumped");
+        assert!(d.rebalance);
+        assert_eq!(d.reason, "Downgrade group grp from consumer to classic for member leaving.");
+        assert_eq!(d.members.len(), 1);
+        assert_eq!((d.members[0].member_id.as_str(), d.members[0].assignment.clone()), ("old", foo(&[0, 1, 2])), "its target as its assignment");
+        assert_eq!(out.events, vec![ConsumerGroupEvent::MemberRemoved { member_id: "new".into(), reason: Removal::Left }]);
+    }
+}
+
+/// Classic JoinGroup refusals: policy `disabled` (INCONSISTENT_GROUP_PROTOCOL), an unknown
+/// dynamic member without an id (MEMBER_ID_REQUIRED with the id to use), a protocol type other
+/// than `consumer`, and a SyncGroup from a consumer-protocol member (UNKNOWN_MEMBER_ID).
+#[test]
+fn classic_requests_to_a_consumer_group_are_checked_as_kafka_does() {
+    let protocols = classic_protocols(vec![]);
+    let req = |member_id: &'static str, protocol_type: &'static str| ClassicJoin {
+        member_id,
+        new_member_id: "given-id",
+        instance_id: None,
+        client_id: "c",
+        protocol_type,
+        protocols: &protocols,
+        session_timeout_ms: 45_000,
+        rebalance_timeout_ms: 300_000,
+    };
+    let config = ConsumerGroupConfig { migration_policy: MigrationPolicy::Disabled, ..ConsumerGroupConfig::default() };
+    let mut disabled = ConsumerGroup::new("grp", config);
+    disabled.heartbeat(0, &join("m", &["foo"]), &Assignors);
+    let (resp, out) = disabled.classic_join(10, &req("", "consumer"), &Assignors);
+    assert_eq!(resp.error, ErrorCode::InconsistentGroupProtocol);
+    assert!(out.records.is_empty());
+    let mut group = ConsumerGroup::new("grp", ConsumerGroupConfig::default());
+    group.heartbeat(0, &join("m", &["foo"]), &Assignors);
+    let (resp, out) = group.classic_join(10, &req("", "consumer"), &Assignors);
+    assert_eq!((resp.error, resp.member_id.as_str()), (ErrorCode::MemberIdRequired, "given-id"));
+    assert!(out.records.is_empty() && out.events.is_empty());
+    assert_eq!(group.classic_join(10, &req("given-id", "connect"), &Assignors).0.error, ErrorCode::InconsistentGroupProtocol);
+    assert_eq!(group.classic_sync(20, "m", None, 1, "cooperative-sticky"), Err(ErrorCode::UnknownMemberId));
+    let (resp, _) = group.classic_join(30, &req("given-id", "consumer"), &Assignors);
+    assert_eq!((resp.error, resp.generation_id), (OK, 2));
+    assert!(group.is_mixed());
 }

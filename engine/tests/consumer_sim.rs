@@ -180,29 +180,82 @@ fn a_static_member_restarts_into_its_partitions_without_a_new_epoch() {
     assert_ne!(back.members.iter().find(|m| m.client_id == "B").unwrap().member_id, b.member_id, "a new member id");
 }
 
-/// `set_group_protocol`: consumers restarted from now on speak the other protocol. A drained
-/// group (every member stopped first) becomes a consumer group when the first
-/// consumer-protocol member arrives, and a classic group again the same way; a non-empty group
-/// is not migrated online: the other protocol's member is refused (GROUP_ID_NOT_FOUND), as Kafka
-/// does with `group.consumer.migration.policy=disabled`.
+/// The protocol each member speaks: `true` for the consumer protocol (`upgraded` in
+/// `--members --verbose`), `false` for classic; `None` in a classic group.
+fn upgraded(g: &GroupView, client: &str) -> Option<bool> {
+    g.members.iter().find(|m| m.client_id == client).and_then(|m| m.upgraded)
+}
+
+fn restart(sim: &mut Sim, client: &str) {
+    sim.apply(Command::CloseConsumer { client_id: client.into() }).unwrap();
+    sim.apply(Command::RestartConsumer { client_id: client.into() }).unwrap();
+}
+
+/// `set_group_protocol` then a rolling restart: the first consumer-protocol member converts
+/// the running classic group into a consumer group (its generation as the group epoch, the
+/// classic member keeping its partitions and speaking JoinGroup/SyncGroup/Heartbeat to it),
+/// the group is mixed while the restart rolls, and the same restart back to classic downgrades
+/// it when its last consumer-protocol member leaves. No partition has two owners at any step.
 #[test]
-fn a_drained_group_changes_protocol_and_a_running_one_refuses_the_other_protocol() {
+fn a_rolling_restart_migrates_a_running_group_online_and_back() {
     let mut sim = sim(4);
     create(&mut sim, "g", GroupConfig::default());
     add(&mut sim, "g", "A");
     add(&mut sim, "g", "B");
     run(&mut sim, 20_000);
-    assert_eq!(group(&sim, "g").group_type, "Classic");
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str()), ("Classic", "Stable"));
+    let generation = g.generation;
     sim.apply(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }).unwrap();
-    // Only A restarts while B still runs classic: refused.
-    sim.apply(Command::CloseConsumer { client_id: "A".into() }).unwrap();
-    sim.apply(Command::RestartConsumer { client_id: "A".into() }).unwrap();
+    restart(&mut sim, "A");
+    run(&mut sim, 35_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str()), ("Consumer", "Stable"), "{g:?}");
+    assert!(g.group_epoch.unwrap() > generation, "the group epoch continues from the generation: {g:?}");
+    assert_eq!((upgraded(&g, "A"), upgraded(&g, "B")), (Some(true), Some(false)), "mixed: {g:?}");
+    assert_eq!((owned(&g, "A"), owned(&g, "B")), (2, 2), "{g:?}");
+    restart(&mut sim, "B");
+    run(&mut sim, 50_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str()), ("Consumer", "Stable"), "{g:?}");
+    assert_eq!((upgraded(&g, "A"), upgraded(&g, "B")), (Some(true), Some(true)));
+    assert_eq!((owned(&g, "A"), owned(&g, "B")), (2, 2));
+    // And back: A restarts classic (a classic member of the consumer group), then B's leave
+    // leaves only classic members, and the group becomes a classic group that rebalances.
+    sim.apply(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Classic }).unwrap();
+    restart(&mut sim, "A");
+    run(&mut sim, 65_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), upgraded(&g, "A"), upgraded(&g, "B")), ("Consumer", Some(false), Some(true)), "{g:?}");
+    assert_eq!((owned(&g, "A"), owned(&g, "B")), (2, 2), "{g:?}");
+    restart(&mut sim, "B");
+    run(&mut sim, 90_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str()), ("Classic", "Stable"), "{g:?}");
+    assert_eq!((owned(&g, "A"), owned(&g, "B")), (2, 2), "{g:?}");
+    let delivery = &g.delivery;
+    assert_eq!(delivery.losses, 0, "{delivery:?}");
+}
+
+/// With `group.consumer.migration.policy=disabled` a running group is not migrated: the
+/// consumer-protocol member is told the group is no consumer group (GROUP_ID_NOT_FOUND) and
+/// its application closes it; a drained group still changes protocol when its first member of
+/// the other protocol arrives, in both directions.
+#[test]
+fn with_migration_disabled_only_a_drained_group_changes_protocol() {
+    let mut sim = Sim::new(SimConfig { seed: 3, group_consumer_migration_policy: "DISABLED".into(), ..SimConfig::default() }).expect("sim");
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 4, replication_factor: 3, config: Default::default() }).unwrap();
+    create(&mut sim, "g", GroupConfig::default());
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 20_000);
+    sim.apply(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }).unwrap();
+    restart(&mut sim, "A");
     run(&mut sim, 30_000);
     let g = group(&sim, "g");
     assert_eq!(g.group_type, "Classic");
     let a = g.consumers.iter().find(|c| c.client_id == "A").unwrap();
     assert_eq!(a.lifecycle, "Closed", "poll() threw and the application closed the consumer: {a:?}");
-    // Drain the group, then restart both: a consumer group.
     sim.apply(Command::CloseConsumer { client_id: "B".into() }).unwrap();
     run(&mut sim, 32_000);
     assert_eq!(group(&sim, "g").state, "Empty");
@@ -212,13 +265,18 @@ fn a_drained_group_changes_protocol_and_a_running_one_refuses_the_other_protocol
     let g = group(&sim, "g");
     assert_eq!((g.group_type.as_str(), g.state.as_str()), ("Consumer", "Stable"), "{g:?}");
     assert_eq!((owned(&g, "A"), owned(&g, "B")), (2, 2));
-    // And back, the same way.
+    // A classic member of a running consumer group is refused too.
     sim.apply(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Classic }).unwrap();
-    sim.apply(Command::CloseConsumer { client_id: "A".into() }).unwrap();
+    restart(&mut sim, "A");
+    run(&mut sim, 60_000);
+    let g = group(&sim, "g");
+    assert_eq!(g.group_type, "Consumer");
+    assert_eq!(g.consumers.iter().find(|c| c.client_id == "A").unwrap().lifecycle, "Closed");
     sim.apply(Command::CloseConsumer { client_id: "B".into() }).unwrap();
-    run(&mut sim, 52_000);
+    run(&mut sim, 62_000);
     sim.apply(Command::RestartConsumer { client_id: "A".into() }).unwrap();
-    run(&mut sim, 70_000);
+    run(&mut sim, 80_000);
     let g = group(&sim, "g");
     assert_eq!((g.group_type.as_str(), g.state.as_str(), owned(&g, "A")), ("Classic", "Stable", 4), "{g:?}");
 }
+

@@ -16,6 +16,7 @@ use grouplab_engine::kernel::vecmap::VecMap;
 
 use grouplab_engine::api::command::Acks;
 use grouplab_engine::group::{GroupConfig, GroupEvent};
+use grouplab_engine::group::client::GroupProtocol;
 use grouplab_engine::{Command, EventKind, Sim, SimConfig};
 use proptest::prelude::*;
 
@@ -62,6 +63,12 @@ fn op() -> impl Strategy<Value = Op> {
         1 => client().prop_map(|client_id| Op::cmd(Command::StallConsumer { client_id })),
         2 => client().prop_map(|client_id| Op::cmd(Command::RestartConsumer { client_id })),
         1 => strategies().prop_map(|strategies| Op::cmd(Command::SetGroupStrategy { group_id: "g".into(), strategies })),
+        // Consumers (re)started from then on speak the other protocol: with restarts, online
+        // migrations both ways and mixed groups.
+        1 => any::<bool>().prop_map(|consumer| Op::cmd(Command::SetGroupProtocol {
+            group_id: "g".into(),
+            protocol: if consumer { GroupProtocol::Consumer } else { GroupProtocol::Classic },
+        })),
         2 => (1u32..200).prop_map(|count| Op::cmd(Command::Produce { topic: "t".into(), count, key: None, acks: Acks::All })),
         1 => (0u32..3).prop_map(|broker| Op::cmd(Command::CrashBroker { broker })),
         1 => (0u32..3).prop_map(|broker| Op::cmd(Command::RestartBroker { broker })),
@@ -118,6 +125,8 @@ struct Seen {
     max_generation: VecMap<String, i32>,
     /// Current coordinator per group.
     coordinator: VecMap<String, Option<u32>>,
+    /// Group type (`Classic`, `Consumer`) per group.
+    group_type: VecMap<String, String>,
     /// The last offset acknowledged to a client per (group, topic, partition).
     acked: VecMap<(String, String, u32), i64>,
 }
@@ -150,8 +159,11 @@ fn check(sim: &mut Sim, seen: &mut Seen) -> Result<(), String> {
                 }
             }
         }
-        if g.coordinator.is_none() {
+        let converted = seen.group_type.insert(g.group_id.clone(), g.group_type.clone()).is_some_and(|t| t != g.group_type);
+        if g.coordinator.is_none() || converted {
             // Unloaded: the next load (even by the same broker) is a new coordinator's tenure.
+            // Converted: an Empty group of the other type starts its own epochs (an online
+            // migration carries the generation over, but Kafka deletes an Empty group).
             seen.max_generation.remove(&g.group_id);
         } else {
             let seen = seen.max_generation.entry(g.group_id.clone()).or_insert(0);
@@ -232,3 +244,4 @@ proptest! {
         prop_assert_eq!(a.state_hash(), b.state_hash());
     }
 }
+

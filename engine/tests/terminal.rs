@@ -82,8 +82,26 @@ fn consumer_lab() -> Sim {
     sim
 }
 
+/// `shop`, a classic group of `s1` and `s2`, half-way through a rolling restart to the consumer
+/// protocol: `s1` restarted with `group.protocol=consumer` and converted the group online,
+/// `s2` still a classic member of it.
+fn migrating_lab() -> Sim {
+    let mut sim = Sim::new(SimConfig { seed: 7, ..SimConfig::default() }).expect("sim");
+    sim.apply(Command::CreateTopic { name: "orders".into(), partitions: 3, replication_factor: 2, config: TopicConfig::default() }).expect("orders");
+    sim.apply(Command::CreateGroup { group_id: "shop".into(), topics: vec!["orders".into()], config: group_config() }).expect("group");
+    consumer(&mut sim, "shop", "s1");
+    consumer(&mut sim, "shop", "s2");
+    sim.advance_to(20_000);
+    sim.apply(Command::SetGroupProtocol { group_id: "shop".into(), protocol: grouplab_engine::group::client::GroupProtocol::Consumer }).expect("protocol");
+    sim.apply(Command::CloseConsumer { client_id: "s1".into() }).expect("close");
+    sim.apply(Command::RestartConsumer { client_id: "s1".into() }).expect("restart");
+    sim.advance_to(30_000);
+    sim
+}
+
 fn lab(name: &str) -> Sim {
     match name {
+        "migrating" => migrating_lab(),
         "main" => main_lab(),
         "rebalancing" => rebalancing_lab(),
         "consumer" => consumer_lab(),

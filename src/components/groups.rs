@@ -49,7 +49,7 @@ fn protocol_switch(state: &crate::state::LabContext, g: &GroupView) -> Html {
     let text = format!("group.protocol → {} for restarts", next.name());
     html! {
         <button aria-label={format!("{text} of {}", g.group_id)} data-testid="switch-protocol"
-            title="group.protocol for consumers started or restarted from now on: close every consumer, then restart them (a running group refuses the other protocol)"
+            title="group.protocol for consumers started or restarted from now on: restart the consumers one by one and the group migrates online (group.consumer.migration.policy, bidirectional by default)"
             onclick={switch}>{ text }</button>
     }
 }
@@ -305,6 +305,9 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
                     None => format!("{} · gen {} · {}", c.member_state, c.generation, c.protocol),
                 } }
                 if c.fenced { <span class="bad" title="Removed by the coordinator, has not noticed yet">{ " · zombie" }</span> }</span>
+            if m.and_then(|m| m.upgraded) == Some(false) {
+                <span class="small" data-testid="classic-member">{ term("online migration", "classic member of a consumer group") }</span>
+            }
             <div class="parts">
                 if c.assigned.is_empty() && alive {
                     { term_html("idle consumer", html! { <span class="idle">{ "idle" }</span> }) }

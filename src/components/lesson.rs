@@ -119,7 +119,7 @@ pub const BUNDLED: &[LessonInfo] = &[
         id: "consumer-protocol",
         title: "The consumer protocol (KIP-848)",
         concept: "With group.protocol=consumer the coordinator assigns and every member reconciles on its own, revoking before anyone else receives: no join barrier, and a slow member holds back only its own partitions.",
-        steps: 6,
+        steps: 8,
     },
 ];
 

@@ -153,11 +153,12 @@ pub enum Command {
         strategies: Vec<String>,
     },
     /// `group.protocol` of the consumers started (or restarted) in the group from now on: a
-    /// rolling restart moves an Empty group between the classic and the consumer protocol
-    /// (Kafka converts an Empty group when the first member of the other protocol arrives).
-    /// A non-empty group is not migrated online: the other protocol's new members are refused
-    /// (GROUP_ID_NOT_FOUND for a ConsumerGroupHeartbeat, INCONSISTENT_GROUP_PROTOCOL for a
-    /// JoinGroup), as Kafka does with `group.consumer.migration.policy=disabled`.
+    /// rolling restart migrates the group between the classic and the consumer protocol, online
+    /// as `group.consumer.migration.policy` allows (the first consumer-protocol member
+    /// converts a running classic group; the last one leaving hands the classic members back),
+    /// and an Empty group whatever the policy. Under `disabled` a running group refuses the
+    /// other protocol's new members (GROUP_ID_NOT_FOUND for a ConsumerGroupHeartbeat,
+    /// INCONSISTENT_GROUP_PROTOCOL for a JoinGroup).
     SetGroupProtocol {
         /// Group.
         group_id: String,

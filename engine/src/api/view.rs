@@ -206,6 +206,10 @@ pub struct MemberView {
     pub target: Option<Vec<(String, u32)>>,
     /// Partitions it must revoke before moving on (consumer protocol).
     pub revoking: Vec<(String, u32)>,
+    /// In a consumer group, whether the member speaks the consumer protocol (`true`) or is a
+    /// classic member kept through an online migration (`false`): Kafka's `MemberType`, the
+    /// `UPGRADED` column. `None` in a classic group.
+    pub upgraded: Option<bool>,
 }
 
 /// A consumer instance (client side).

@@ -16,6 +16,7 @@ use crate::kernel::vecmap::{VecMap, VecSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::consumer::coordinator::ClassicMemberSnapshot;
 use super::event::GroupEvent;
 use super::protocol::{Body, CoordinatorRecord, Endpoint, ErrorCode, JoinProtocol, JoinResponseMember, MemberRecord, Message, OffsetCommitEntry, Request, Response, Subscription, SyncAssignment, TopicPartition};
 use super::output::Output;
@@ -615,7 +616,8 @@ impl GroupCoordinator {
         }));
     }
 
-    fn new_member_id(&mut self, client_id: &str) -> String {
+    /// A new member id (`<client.id>-<uuid>`) from the coordinator's seeded generator.
+    pub fn new_member_id(&mut self, client_id: &str) -> String {
         let a = splitmix64(&mut self.rng_state);
         let b = splitmix64(&mut self.rng_state);
         format!(
@@ -1226,6 +1228,92 @@ impl GroupCoordinator {
             return ErrorCode::RebalanceInProgress;
         }
         ErrorCode::None
+    }
+
+    /// Online upgrade (`convertToConsumerGroup`): the members move to the consumer group that
+    /// replaces this classic group. Parked JoinGroup and SyncGroup requests are answered
+    /// REBALANCE_IN_PROGRESS (`completeAllJoinFutures`, `completeAllSyncFutures`), the
+    /// membership is written away (an empty GroupMetadata record stands for Kafka's group
+    /// tombstone) and the group is Empty again, keeping its committed offsets, which a consumer
+    /// group shares. Returns the generation, the selected protocol and the members with their
+    /// last assignment.
+    pub fn hand_over_members(&mut self, now_ms: u64) -> (i32, String, Vec<ClassicMemberSnapshot>, Vec<Output>) {
+        let mut out = Vec::new();
+        let mut members = Vec::new();
+        for m in self.members.values() {
+            if let Some(c) = m.awaiting_join {
+                let resp = Response::JoinGroup { error: ErrorCode::RebalanceInProgress, generation_id: -1, protocol_name: None, leader: String::new(), member_id: m.member_id.clone(), members: Vec::new() };
+                self.respond(now_ms, m.endpoint.clone(), c, resp, &mut out);
+            }
+            if let Some(c) = m.awaiting_sync {
+                self.respond(now_ms, m.endpoint.clone(), c, Response::SyncGroup { error: ErrorCode::RebalanceInProgress, partitions: Vec::new() }, &mut out);
+            }
+            members.push(ClassicMemberSnapshot {
+                member_id: m.member_id.clone(),
+                instance_id: m.group_instance_id.clone(),
+                client_id: m.client_id.clone(),
+                rebalance_timeout_ms: m.rebalance_timeout_ms,
+                session_timeout_ms: m.session_timeout_ms,
+                protocols: m.protocols.clone(),
+                assignment: m.assignment.clone(),
+            });
+        }
+        let protocol = self.protocol.clone().or_else(|| Self::select_protocol(&self.members)).unwrap_or_default();
+        let generation_id = self.generation_id;
+        self.members.clear();
+        self.pending_members.clear();
+        self.join_timer = None;
+        self.new_member_added = false;
+        self.pending_sync.clear();
+        self.sync_deadline_ms = None;
+        self.pending_assignment = None;
+        self.leader = None;
+        self.protocol = None;
+        self.subscribed_topics = self.compute_subscribed_topics();
+        self.state = GroupState::Empty;
+        self.state_since_ms = now_ms;
+        out.push(Output::AppendRecord(self.group_metadata_record()));
+        (generation_id, protocol, members, out)
+    }
+
+    /// Online downgrade (`convertToClassicGroup`, `ClassicGroup.fromConsumerGroup`): this
+    /// (Empty) classic group takes the consumer group's members at `generation_id`, Stable with
+    /// each one's assignment, no leader, sessions starting now; with `rebalance` a rebalance
+    /// is prepared at once for that reason.
+    pub fn adopt_members(&mut self, now_ms: u64, generation_id: i32, members: &[ClassicMemberSnapshot], rebalance: Option<&str>) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.members.clear();
+        for s in members {
+            self.join_seq += 1;
+            let m = GroupMember {
+                member_id: s.member_id.clone(),
+                client_id: s.client_id.clone(),
+                endpoint: Endpoint::Client(s.client_id.clone()),
+                protocols: s.protocols.clone(),
+                session_timeout_ms: s.session_timeout_ms,
+                rebalance_timeout_ms: s.rebalance_timeout_ms,
+                session_deadline_ms: now_ms.saturating_add(s.session_timeout_ms),
+                awaiting_join: None,
+                awaiting_sync: None,
+                assignment: s.assignment.clone(),
+                join_seq: self.join_seq,
+                group_instance_id: s.instance_id.clone(),
+                is_new: false,
+            };
+            self.members.insert(m.member_id.clone(), m);
+        }
+        self.generation_id = generation_id;
+        self.protocol_type = Some(CONSUMER_PROTOCOL_TYPE.to_string());
+        self.protocol = Self::select_protocol(&self.members);
+        self.leader = None;
+        self.subscribed_topics = self.compute_subscribed_topics();
+        self.state = GroupState::Stable;
+        self.state_since_ms = now_ms;
+        out.push(Output::AppendRecord(self.group_metadata_record()));
+        if let Some(reason) = rebalance {
+            self.prepare_rebalance(now_ms, reason, &mut out);
+        }
+        out
     }
 
     /// `ClassicGroup.usesConsumerGroupProtocol`: the group's protocol type is `consumer`.

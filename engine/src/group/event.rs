@@ -110,6 +110,17 @@ pub enum GroupEvent {
         /// The server assignor that computed it.
         assignor: String,
     },
+    /// Online migration (`group.consumer.migration.policy`): the group became a consumer group
+    /// (`to` = `consumer`, when a consumer-protocol member joined the classic group) or a
+    /// classic group again (`to` = `classic`, when only classic members were left).
+    GroupConverted {
+        /// Group.
+        group_id: String,
+        /// `consumer` or `classic`.
+        to: String,
+        /// How many members it took along.
+        members: usize,
+    },
     /// A consumer-protocol member moved to a new epoch or reconciliation state.
     MemberReconciled {
         /// Group.
@@ -314,6 +325,9 @@ impl fmt::Display for GroupEvent {
             GroupEvent::GroupEpochBumped { group_id, epoch } => write!(f, "group {group_id}: group epoch {epoch}"),
             GroupEvent::TargetAssignmentComputed { group_id, epoch, assignor } => {
                 write!(f, "group {group_id}: target assignment at epoch {epoch} ({assignor} assignor)")
+            }
+            GroupEvent::GroupConverted { group_id, to, members } => {
+                write!(f, "group {group_id}: converted to a {to} group with its {members} member(s) (online migration)")
             }
             GroupEvent::MemberReconciled { group_id, member_id, epoch, state } => {
                 write!(f, "group {group_id}: member {member_id} at epoch {epoch}, {state}")

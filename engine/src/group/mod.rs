@@ -23,11 +23,10 @@
 //! or sync never expire), the pending-sync timeout, `selectProtocol` voting, the error codes of
 //! JoinGroup/SyncGroup/Heartbeat/LeaveGroup/OffsetCommit/OffsetFetch, eager vs cooperative
 //! (KIP-429) client behaviour, the heartbeat thread's `max.poll.interval.ms` LeaveGroup, and
-//! `auto.offset.reset`. Not modelled: static membership (`group.instance.id`), KIP-848
-//! `consumer` groups, `group.max.size`, the 5-minute new-member join timeout, offset
-//! expiration, transactional commits, fetch
-//! sessions; the fetch is a synchronous read at `poll` time; `commitSync` does not block the
-//! application. Where Kafka iterates a `HashMap` (leader choice, protocol vote ties) the
+//! `auto.offset.reset`, static membership (KIP-345), `group.max.size`, the new-member join
+//! timeout and offset expiration. KIP-848's consumer protocol is [`consumer`], beside these.
+//! Not modelled: transactional commits, fetch sessions; the fetch is a synchronous read at
+//! `poll` time; `commitSync` does not block the application. Where Kafka iterates a `HashMap` (leader choice, protocol vote ties) the
 //! choice is made deterministic (earliest joined member; smallest protocol name).
 
 pub mod accounting;

@@ -113,8 +113,8 @@ pub struct SimConfig {
     #[serde(rename = "group.consumer.assignors")]
     pub group_consumer_assignors: Vec<String>,
     /// `group.consumer.migration.policy` (`bidirectional`; also `upgrade`, `downgrade`,
-    /// `disabled`). Read and checked; GroupLab does not model online migration of a non-empty
-    /// group yet, so every policy behaves as `disabled` for one.
+    /// `disabled`, case-insensitive): the online conversions between classic and consumer
+    /// groups the coordinator makes.
     #[serde(rename = "group.consumer.migration.policy")]
     pub group_consumer_migration_policy: String,
 }
@@ -156,6 +156,8 @@ impl Default for SimConfig {
     }
 }
 
+use crate::group::consumer::coordinator::MigrationPolicy;
+
 impl SimConfig {
     /// The broker settings of consumer-protocol groups (`GroupCoordinatorConfig`).
     pub fn consumer_group_config(&self) -> crate::group::consumer::coordinator::ConsumerGroupConfig {
@@ -164,6 +166,9 @@ impl SimConfig {
             heartbeat_interval_ms: self.group_consumer_heartbeat_interval_ms,
             max_size: self.group_consumer_max_size as usize,
             assignors: self.group_consumer_assignors.clone(),
+            // Checked by `validate_consumer_group_configs`; a bad value means no migration.
+            migration_policy: MigrationPolicy::parse(&self.group_consumer_migration_policy).unwrap_or(MigrationPolicy::Disabled),
+            classic_max_size: self.group_max_size as usize,
         }
     }
 
@@ -186,8 +191,7 @@ impl SimConfig {
                 assignors.join(",")
             )));
         }
-        let policy = self.group_consumer_migration_policy.to_ascii_lowercase();
-        if !["bidirectional", "upgrade", "downgrade", "disabled"].contains(&policy.as_str()) {
+        if MigrationPolicy::parse(&self.group_consumer_migration_policy).is_none() {
             return Err(SimError::InvalidConfig(format!(
                 "Invalid value {} for configuration group.consumer.migration.policy: String must be one of (case insensitive): DISABLED, DOWNGRADE, UPGRADE, BIDIRECTIONAL",
                 self.group_consumer_migration_policy

@@ -164,10 +164,12 @@ fn assignment_string(a: &[(String, u32)]) -> String {
 /// `--describe --members`: `GROUP CONSUMER-ID [GROUP-INSTANCE-ID] HOST CLIENT-ID #PARTITIONS`,
 /// the instance id column only when some member has one (empty for the others, as Kafka prints
 /// `groupInstanceId().orElse("")`); `--verbose` adds `CURRENT-EPOCH CURRENT-ASSIGNMENT
-/// TARGET-EPOCH TARGET-ASSIGNMENT` (`-` epochs and target for a classic group). Members in join
-/// order.
+/// TARGET-EPOCH TARGET-ASSIGNMENT` (`-` epochs and target for a classic group), and `UPGRADED`
+/// while the group mixes consumer-protocol (`true`) and classic (`false`) members during an
+/// online migration. Members in join order.
 pub fn describe_members(g: &GroupView, verbose: bool) -> Table {
     let with_instance = g.members.iter().any(|m| m.group_instance_id.as_deref().is_some_and(|i| !i.is_empty()));
+    let mixed = g.members.iter().any(|m| m.upgraded == Some(true)) && g.members.iter().any(|m| m.upgraded == Some(false));
     let mut head = vec!["GROUP", "CONSUMER-ID"];
     let mut widths = vec![Width::Fit { min: 15, plus: 0 }, Width::Fit { min: 15, plus: 0 }];
     if with_instance {
@@ -179,6 +181,10 @@ pub fn describe_members(g: &GroupView, verbose: bool) -> Table {
     if verbose {
         head.extend(["CURRENT-EPOCH", "CURRENT-ASSIGNMENT", "TARGET-EPOCH", "TARGET-ASSIGNMENT"]);
         widths.extend([Width::Fixed(15), Width::Fit { min: 20, plus: 0 }, Width::Fixed(15), Width::Fit { min: 20, plus: 0 }]);
+        if mixed {
+            head.push("UPGRADED");
+            widths.push(Width::Free);
+        }
     }
     let mut t = Table::new(&head, widths);
     if !verbose {
@@ -195,6 +201,9 @@ pub fn describe_members(g: &GroupView, verbose: bool) -> Table {
             let epoch = |e: Option<i32>| e.map_or_else(|| MISSING.to_string(), |e| e.to_string());
             let target = m.target.as_ref().map_or_else(|| MISSING.to_string(), |t| assignment_string(&reported_assignment(g, t)));
             r.extend([epoch(m.member_epoch), assignment_string(&assigned), epoch(m.member_epoch.and(g.target_assignment_epoch)), target]);
+            if mixed {
+                r.push(m.upgraded.map_or_else(|| MISSING.to_string(), |u| u.to_string()));
+            }
         }
         t.rows.push(r);
     }

@@ -9,11 +9,13 @@
 //! records replayed with [`ConsumerGroup::replay`] rebuild the same group, as a new coordinator
 //! does when it loads `__consumer_offsets`.
 
-use crate::group::protocol::{ErrorCode, HeartbeatRequest, HeartbeatResponse, TopicPartition};
+use crate::group::protocol::{ErrorCode, HeartbeatRequest, HeartbeatResponse, JoinProtocol, TopicPartition};
 use crate::kernel::vecmap::VecMap;
 use serde::Serialize;
 
-use super::member::{next_assignment, ConsumerMember, MemberState};
+use super::member::{next_assignment, ClassicMemberMetadata, ConsumerMember, MemberState};
+
+mod migration;
 
 /// `JOIN_GROUP_MEMBER_EPOCH`.
 pub const JOIN_EPOCH: i32 = 0;
@@ -33,11 +35,59 @@ pub struct ConsumerGroupConfig {
     pub max_size: usize,
     /// `group.consumer.assignors` (`uniform,range`): the first is the default.
     pub assignors: Vec<String>,
+    /// `group.consumer.migration.policy` (`bidirectional`).
+    pub migration_policy: MigrationPolicy,
+    /// `group.classic.max.size`: a downgrade needs the group to fit in a classic group.
+    pub classic_max_size: usize,
 }
 
 impl Default for ConsumerGroupConfig {
     fn default() -> Self {
-        ConsumerGroupConfig { session_timeout_ms: 45_000, heartbeat_interval_ms: 5_000, max_size: usize::MAX, assignors: vec!["uniform".into(), "range".into()] }
+        ConsumerGroupConfig {
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 5_000,
+            max_size: usize::MAX,
+            assignors: vec!["uniform".into(), "range".into()],
+            migration_policy: MigrationPolicy::Bidirectional,
+            classic_max_size: usize::MAX,
+        }
+    }
+}
+
+/// `group.consumer.migration.policy` (`ConsumerGroupMigrationPolicy`): which online
+/// conversions between a classic and a consumer group the coordinator makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MigrationPolicy {
+    /// Neither: classic members cannot join a consumer group.
+    Disabled,
+    /// Classic → consumer when a consumer-protocol member joins a classic group.
+    Upgrade,
+    /// Consumer → classic when the last consumer-protocol member leaves.
+    Downgrade,
+    /// Both (the default).
+    Bidirectional,
+}
+
+impl MigrationPolicy {
+    /// The policy named `name` (case-insensitive), as the broker parses it.
+    pub fn parse(name: &str) -> Option<MigrationPolicy> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "disabled" => MigrationPolicy::Disabled,
+            "upgrade" => MigrationPolicy::Upgrade,
+            "downgrade" => MigrationPolicy::Downgrade,
+            "bidirectional" => MigrationPolicy::Bidirectional,
+            _ => return None,
+        })
+    }
+
+    /// `isUpgradeEnabled`.
+    pub fn upgrade_enabled(self) -> bool {
+        matches!(self, MigrationPolicy::Upgrade | MigrationPolicy::Bidirectional)
+    }
+
+    /// `isDowngradeEnabled`.
+    pub fn downgrade_enabled(self) -> bool {
+        matches!(self, MigrationPolicy::Downgrade | MigrationPolicy::Bidirectional)
     }
 }
 
@@ -71,7 +121,16 @@ impl ConsumerGroupState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ConsumerGroupRecord {
     /// `ConsumerGroupMemberMetadata`: who the member is and what it subscribes to.
-    MemberMetadata { member_id: String, instance_id: Option<String>, client_id: String, rebalance_timeout_ms: u64, subscribed_topics: Vec<String>, server_assignor: Option<String> },
+    MemberMetadata {
+        member_id: String,
+        instance_id: Option<String>,
+        client_id: String,
+        rebalance_timeout_ms: u64,
+        subscribed_topics: Vec<String>,
+        server_assignor: Option<String>,
+        /// Set for a member using the classic protocol.
+        classic: Option<ClassicMemberMetadata>,
+    },
     /// Tombstone of a member's metadata (it left or was fenced).
     MemberMetadataTombstone { member_id: String },
     /// `ConsumerGroupMetadata`: the group epoch.
@@ -166,6 +225,97 @@ pub enum Removal {
     SessionExpired,
     /// Did not revoke within its rebalance timeout.
     RevocationTimeout,
+    /// A classic member told to rejoin did not send JoinGroup within its rebalance timeout.
+    ClassicJoinTimeout,
+    /// A classic member did not send SyncGroup within its rebalance timeout after joining.
+    ClassicSyncTimeout,
+    /// A classic member sent LeaveGroup.
+    ClassicLeft,
+}
+
+impl Removal {
+    /// The reason Kafka logs (`consumerGroupFenceMemberOperation`'s and the leave paths').
+    pub fn reason(self) -> &'static str {
+        match self {
+            Removal::Left => "the member left the group (epoch -1)",
+            Removal::SessionExpired => "the member session expired",
+            Removal::RevocationTimeout => "the member failed to revoke its partitions within the rebalance timeout",
+            Removal::ClassicJoinTimeout => "the classic member failed to join within the rebalance timeout",
+            Removal::ClassicSyncTimeout => "the member failed to sync within timeout",
+            Removal::ClassicLeft => "the classic member left the group through an explicit LeaveGroup request",
+        }
+    }
+}
+
+/// A classic group's member as an online conversion carries it between the two kinds of
+/// group (`ConsumerGroup.fromClassicGroup`, `ClassicGroup.fromConsumerGroup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassicMemberSnapshot {
+    /// Member id.
+    pub member_id: String,
+    /// `group.instance.id`.
+    pub instance_id: Option<String>,
+    /// `client.id`.
+    pub client_id: String,
+    /// `rebalance.timeout.ms` (the client's `max.poll.interval.ms`).
+    pub rebalance_timeout_ms: u64,
+    /// `session.timeout.ms`.
+    pub session_timeout_ms: u64,
+    /// JoinGroup protocols in preference order.
+    pub protocols: Vec<JoinProtocol>,
+    /// Its partitions: the classic generation's assignment on an upgrade, the consumer
+    /// group's target on a downgrade.
+    pub assignment: Vec<TopicPartition>,
+}
+
+/// The consumer group must become a classic group (online downgrade,
+/// `convertToClassicGroup`): the driver replaces it by a classic group of these members at
+/// `generation_id` and, if `rebalance`, prepares a rebalance there with `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Downgrade {
+    /// The classic group's generation: the consumer group's epoch.
+    pub generation_id: i32,
+    /// The members that stay.
+    pub members: Vec<ClassicMemberSnapshot>,
+    /// Whether a rebalance is due at once.
+    pub rebalance: bool,
+    /// Why (Kafka's rebalance reason).
+    pub reason: String,
+}
+
+/// A JoinGroup to a consumer group (`classicGroupJoinToConsumerGroup`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassicJoin<'a> {
+    /// `MemberId`, empty on a first join.
+    pub member_id: &'a str,
+    /// The id the coordinator gives a member joining with none.
+    pub new_member_id: &'a str,
+    /// `GroupInstanceId`.
+    pub instance_id: Option<&'a str>,
+    /// `client.id`.
+    pub client_id: &'a str,
+    /// `ProtocolType`.
+    pub protocol_type: &'a str,
+    /// `Protocols`.
+    pub protocols: &'a [JoinProtocol],
+    /// `SessionTimeoutMs`.
+    pub session_timeout_ms: u64,
+    /// `RebalanceTimeoutMs`.
+    pub rebalance_timeout_ms: u64,
+}
+
+/// The JoinGroup response a consumer group gives a classic member: no leader and no member
+/// list (the coordinator assigns), the member epoch as the generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassicJoinResponse {
+    /// Error, `NONE` on success.
+    pub error: ErrorCode,
+    /// The member id (the new one with `MEMBER_ID_REQUIRED`).
+    pub member_id: String,
+    /// `GenerationId`: the member epoch.
+    pub generation_id: i32,
+    /// `ProtocolName`: the member's first protocol.
+    pub protocol_name: Option<String>,
 }
 
 /// What a heartbeat or a timeout did, for the trace and the views.
@@ -179,6 +329,9 @@ pub enum ConsumerGroupEvent {
     GroupEpochBumped { epoch: i32 },
     /// A new target assignment was computed by `assignor`.
     TargetAssignmentComputed { epoch: i32, assignor: String },
+    /// A member joined under a static member's `group.instance.id` and took its place and
+    /// assignment (the old member, if still running, is a zombie from now on).
+    StaticMemberReplaced { instance_id: String, old_member_id: String, new_member_id: String },
     /// A member moved to a new epoch or state.
     MemberReconciled { member_id: String, epoch: i32, state: MemberState },
 }
@@ -199,6 +352,10 @@ pub struct ConsumerGroup {
     session_deadline_ms: VecMap<String, u64>,
     /// Revocation deadline per member in `UNREVOKED_PARTITIONS`.
     revocation_deadline_ms: VecMap<String, u64>,
+    /// Classic members told to rejoin: the deadline of their JoinGroup.
+    classic_join_deadline_ms: VecMap<String, u64>,
+    /// Classic members that joined: the deadline of their SyncGroup.
+    classic_sync_deadline_ms: VecMap<String, u64>,
 }
 
 /// Outcome of one input: records to write and events to report.
@@ -208,6 +365,9 @@ pub struct Output {
     pub records: Vec<ConsumerGroupRecord>,
     /// What happened.
     pub events: Vec<ConsumerGroupEvent>,
+    /// Set when the group became a classic group: the driver converts it, and this group is
+    /// gone.
+    pub downgrade: Option<Downgrade>,
 }
 
 impl ConsumerGroup {
@@ -223,6 +383,8 @@ impl ConsumerGroup {
             owners: VecMap::new(),
             session_deadline_ms: VecMap::new(),
             revocation_deadline_ms: VecMap::new(),
+            classic_join_deadline_ms: VecMap::new(),
+            classic_sync_deadline_ms: VecMap::new(),
         }
     }
 
@@ -285,20 +447,40 @@ impl ConsumerGroup {
     /// Checks an OffsetCommit of a member (`ConsumerGroup.validateOffsetCommit`, 4.0–4.2): no
     /// member id with a negative epoch and no members is an admin commit; otherwise the member
     /// must exist (UNKNOWN_MEMBER_ID) and commit with its current epoch (STALE_MEMBER_EPOCH).
+    /// A classic member in the group commits with its generation, which must be its member
+    /// epoch (ILLEGAL_GENERATION).
     pub fn validate_offset_commit(&self, member_id: &str, epoch: i32) -> ErrorCode {
         if epoch < 0 && member_id.is_empty() {
             return if self.members.is_empty() { ErrorCode::None } else { ErrorCode::UnknownMemberId };
         }
         match self.members.get(member_id) {
             None => ErrorCode::UnknownMemberId,
+            Some(m) if m.member_epoch != epoch && m.uses_classic_protocol() => ErrorCode::IllegalGeneration,
             Some(m) if m.member_epoch != epoch => ErrorCode::StaleMemberEpoch,
             Some(_) => ErrorCode::None,
         }
     }
 
-    /// The next session or revocation deadline.
+    /// The next session, revocation, classic join or classic sync deadline.
     pub fn next_deadline_ms(&self) -> Option<u64> {
-        self.session_deadline_ms.values().chain(self.revocation_deadline_ms.values()).copied().min()
+        self.session_deadline_ms
+            .values()
+            .chain(self.revocation_deadline_ms.values())
+            .chain(self.classic_join_deadline_ms.values())
+            .chain(self.classic_sync_deadline_ms.values())
+            .copied()
+            .min()
+    }
+
+    /// Whether the group mixes classic and consumer-protocol members (an online migration in
+    /// progress).
+    pub fn is_mixed(&self) -> bool {
+        let classic = self.members.values().filter(|m| m.uses_classic_protocol()).count();
+        classic > 0 && classic < self.members.len()
+    }
+
+    fn session_timeout_of(&self, m: &ConsumerMember) -> u64 {
+        m.classic.as_ref().map_or(self.config.session_timeout_ms, |c| c.session_timeout_ms)
     }
 
     /// Handles one `ConsumerGroupHeartbeat` (`GroupMetadataManager.consumerGroupHeartbeat`).
@@ -396,30 +578,7 @@ impl ConsumerGroup {
                     if old.member_epoch != LEAVE_STATIC_EPOCH {
                         return Err(ErrorCode::UnreleasedInstanceId);
                     }
-                    // The returning static member takes over the old one's place and assignment
-                    // (`replaceMember`): no group-epoch bump, no new target.
-                    for record in [
-                        ConsumerGroupRecord::CurrentAssignmentTombstone { member_id: old.member_id.clone() },
-                        ConsumerGroupRecord::TargetAssignmentMemberTombstone { member_id: old.member_id.clone() },
-                        ConsumerGroupRecord::MemberMetadataTombstone { member_id: old.member_id.clone() },
-                    ] {
-                        out.records.push(record);
-                    }
-                    self.members.remove(&old.member_id);
-                    let target = self.target.remove(&old.member_id).unwrap_or_default();
-                    self.session_deadline_ms.remove(&old.member_id);
-                    let mut m = old.clone();
-                    m.member_id = req.member_id.clone();
-                    m.member_epoch = JOIN_EPOCH;
-                    for tp in m.assigned.iter().chain(&m.pending_revocation) {
-                        self.owners.insert(tp.clone(), m.member_id.clone());
-                    }
-                    out.records.push(metadata_record(&m));
-                    out.records.push(ConsumerGroupRecord::TargetAssignmentMember { member_id: m.member_id.clone(), partitions: target.clone() });
-                    out.records.push(current_record(&m));
-                    self.target.insert(m.member_id.clone(), target);
-                    self.members.insert(m.member_id.clone(), m.clone());
-                    return Ok(m);
+                    return Ok(self.replace_static_member(&old, &req.member_id, out));
                 }
             }
             if let Some(m) = self.members.get(&req.member_id) {
@@ -449,6 +608,40 @@ impl ConsumerGroup {
         Ok(m)
     }
 
+    /// The returning static member takes over the old one's place and assignment
+    /// (`replaceMember`) under its new member id, at epoch 0: no group-epoch bump, no new target.
+    fn replace_static_member(&mut self, old: &ConsumerMember, new_member_id: &str, out: &mut Output) -> ConsumerMember {
+        for record in [
+            ConsumerGroupRecord::CurrentAssignmentTombstone { member_id: old.member_id.clone() },
+            ConsumerGroupRecord::TargetAssignmentMemberTombstone { member_id: old.member_id.clone() },
+            ConsumerGroupRecord::MemberMetadataTombstone { member_id: old.member_id.clone() },
+        ] {
+            out.records.push(record);
+        }
+        self.members.remove(&old.member_id);
+        let target = self.target.remove(&old.member_id).unwrap_or_default();
+        for deadlines in [&mut self.session_deadline_ms, &mut self.revocation_deadline_ms, &mut self.classic_join_deadline_ms, &mut self.classic_sync_deadline_ms] {
+            deadlines.remove(&old.member_id);
+        }
+        let mut m = old.clone();
+        m.member_id = new_member_id.to_string();
+        m.member_epoch = JOIN_EPOCH;
+        out.events.push(ConsumerGroupEvent::StaticMemberReplaced {
+            instance_id: old.instance_id.clone().unwrap_or_default(),
+            old_member_id: old.member_id.clone(),
+            new_member_id: new_member_id.to_string(),
+        });
+        for tp in m.assigned.iter().chain(&m.pending_revocation) {
+            self.owners.insert(tp.clone(), m.member_id.clone());
+        }
+        out.records.push(metadata_record(&m));
+        out.records.push(ConsumerGroupRecord::TargetAssignmentMember { member_id: m.member_id.clone(), partitions: target.clone() });
+        out.records.push(current_record(&m));
+        self.target.insert(m.member_id.clone(), target);
+        self.members.insert(m.member_id.clone(), m.clone());
+        m
+    }
+
     /// A heartbeat with epoch -1 (leave) or -2 (a static member away for a while).
     fn leave(&mut self, req: &HeartbeatRequest, out: &mut Output) -> HeartbeatResponse {
         let Some(m) = self.members.get(&req.member_id).cloned() else {
@@ -462,17 +655,59 @@ impl ConsumerGroup {
             out.records.push(current_record(&away));
             self.members.insert(away.member_id.clone(), away);
         } else {
-            self.remove_member(&m.member_id, Removal::Left, out);
+            self.fence_member(&m.member_id, Removal::Left, out);
         }
         HeartbeatResponse { error: ErrorCode::None, member_id: m.member_id, member_epoch: req.member_epoch, heartbeat_interval_ms: 0, assignment: None }
+    }
+
+    /// Fences a member (`consumerGroupFenceMembers`): it is removed, or, when only classic
+    /// members would be left and the migration policy allows it, the whole group becomes a
+    /// classic group of them instead (`validateOnlineDowngradeWithFencedMembers`: the
+    /// downgrade goes to `out.downgrade` and this group is gone). Returns whether it was a
+    /// downgrade.
+    fn fence_member(&mut self, member_id: &str, reason: Removal, out: &mut Output) -> bool {
+        let rest: Vec<&ConsumerMember> = self.members.values().filter(|m| m.member_id != member_id).collect();
+        let downgrade = !rest.is_empty()
+            && rest.iter().all(|m| m.uses_classic_protocol())
+            && self.config.migration_policy.downgrade_enabled()
+            && rest.len() <= self.config.classic_max_size;
+        if !downgrade {
+            self.remove_member(member_id, reason, out);
+            return false;
+        }
+        let members = rest.iter().map(|m| self.snapshot(m)).collect();
+        out.events.push(ConsumerGroupEvent::MemberRemoved { member_id: member_id.to_string(), reason });
+        out.downgrade = Some(Downgrade {
+            generation_id: self.group_epoch,
+            members,
+            rebalance: true,
+            reason: format!("Downgrade group {} from consumer to classic for member leaving.", self.group_id),
+        });
+        true
+    }
+
+    /// A classic member as a classic group would hold it, with its target as its assignment
+    /// (`ClassicGroup.fromConsumerGroup`).
+    fn snapshot(&self, m: &ConsumerMember) -> ClassicMemberSnapshot {
+        let classic = m.classic.clone().unwrap_or(ClassicMemberMetadata { session_timeout_ms: self.config.session_timeout_ms, protocols: Vec::new() });
+        ClassicMemberSnapshot {
+            member_id: m.member_id.clone(),
+            instance_id: m.instance_id.clone(),
+            client_id: m.client_id.clone(),
+            rebalance_timeout_ms: m.rebalance_timeout_ms,
+            session_timeout_ms: classic.session_timeout_ms,
+            protocols: classic.protocols,
+            assignment: self.target_of(&m.member_id).to_vec(),
+        }
     }
 
     /// Removes a member, frees its partitions and bumps the group epoch (`consumerGroupFenceMember`).
     fn remove_member(&mut self, member_id: &str, reason: Removal, out: &mut Output) {
         self.members.remove(member_id);
         self.target.remove(member_id);
-        self.session_deadline_ms.remove(member_id);
-        self.revocation_deadline_ms.remove(member_id);
+        for deadlines in [&mut self.session_deadline_ms, &mut self.revocation_deadline_ms, &mut self.classic_join_deadline_ms, &mut self.classic_sync_deadline_ms] {
+            deadlines.remove(member_id);
+        }
         self.owners.retain(|_, owner| owner != member_id);
         out.records.push(ConsumerGroupRecord::CurrentAssignmentTombstone { member_id: member_id.to_string() });
         out.records.push(ConsumerGroupRecord::TargetAssignmentMemberTombstone { member_id: member_id.to_string() });
@@ -555,19 +790,22 @@ impl ConsumerGroup {
         next
     }
 
-    /// Fences members whose session or revocation deadline has passed.
+    /// Fences members whose session, revocation, classic join or classic sync deadline has
+    /// passed (stopping at a downgrade: the group is then gone).
     pub fn handle_timeout(&mut self, now_ms: u64) -> Output {
         let mut out = Output::default();
-        let expired: Vec<(String, Removal)> = self
-            .session_deadline_ms
-            .iter()
-            .filter(|(_, d)| **d <= now_ms)
-            .map(|(m, _)| (m.clone(), Removal::SessionExpired))
-            .chain(self.revocation_deadline_ms.iter().filter(|(_, d)| **d <= now_ms).map(|(m, _)| (m.clone(), Removal::RevocationTimeout)))
-            .collect();
+        let mut expired: Vec<(String, Removal)> = Vec::new();
+        for (deadlines, reason) in [
+            (&self.session_deadline_ms, Removal::SessionExpired),
+            (&self.revocation_deadline_ms, Removal::RevocationTimeout),
+            (&self.classic_join_deadline_ms, Removal::ClassicJoinTimeout),
+            (&self.classic_sync_deadline_ms, Removal::ClassicSyncTimeout),
+        ] {
+            expired.extend(deadlines.iter().filter(|(_, d)| **d <= now_ms).map(|(m, _)| (m.clone(), reason)));
+        }
         for (member_id, reason) in expired {
-            if self.members.contains_key(&member_id) {
-                self.remove_member(&member_id, reason, &mut out);
+            if self.members.contains_key(&member_id) && self.fence_member(&member_id, reason, &mut out) {
+                break;
             }
         }
         out
@@ -588,19 +826,22 @@ impl ConsumerGroup {
     pub fn replay(&mut self, now_ms: u64, record: &ConsumerGroupRecord) {
         use ConsumerGroupRecord::*;
         match record {
-            MemberMetadata { member_id, instance_id, client_id, rebalance_timeout_ms, subscribed_topics, server_assignor } => {
+            MemberMetadata { member_id, instance_id, client_id, rebalance_timeout_ms, subscribed_topics, server_assignor, classic } => {
+                let session_ms = classic.as_ref().map_or(self.config.session_timeout_ms, |c| c.session_timeout_ms);
                 let m = self.members.entry(member_id.clone()).or_insert_with(|| ConsumerMember::new(member_id, client_id, instance_id.as_deref()));
-                self.session_deadline_ms.insert(member_id.clone(), now_ms.saturating_add(self.config.session_timeout_ms));
+                self.session_deadline_ms.insert(member_id.clone(), now_ms.saturating_add(session_ms));
                 m.instance_id = instance_id.clone();
                 m.client_id = client_id.clone();
                 m.rebalance_timeout_ms = *rebalance_timeout_ms;
                 m.subscribed_topics = subscribed_topics.clone();
                 m.server_assignor = server_assignor.clone();
+                m.classic = classic.clone();
             }
             MemberMetadataTombstone { member_id } => {
                 self.members.remove(member_id);
-                self.session_deadline_ms.remove(member_id);
-                self.revocation_deadline_ms.remove(member_id);
+                for deadlines in [&mut self.session_deadline_ms, &mut self.revocation_deadline_ms, &mut self.classic_join_deadline_ms, &mut self.classic_sync_deadline_ms] {
+                    deadlines.remove(member_id);
+                }
             }
             GroupEpoch { epoch } => self.group_epoch = *epoch,
             TargetAssignmentMember { member_id, partitions } => {
@@ -651,6 +892,10 @@ impl ConsumerGroup {
             }
             h.u64(self.session_deadline_ms.get(id).copied().unwrap_or(0));
             h.u64(self.revocation_deadline_ms.get(id).copied().unwrap_or(0));
+            if m.uses_classic_protocol() {
+                h.u64(self.classic_join_deadline_ms.get(id).copied().unwrap_or(0));
+                h.u64(self.classic_sync_deadline_ms.get(id).copied().unwrap_or(0));
+            }
         }
     }
 
@@ -691,6 +936,7 @@ fn metadata_record(m: &ConsumerMember) -> ConsumerGroupRecord {
         rebalance_timeout_ms: m.rebalance_timeout_ms,
         subscribed_topics: m.subscribed_topics.clone(),
         server_assignor: m.server_assignor.clone(),
+        classic: m.classic.clone(),
     }
 }
 

@@ -1,8 +1,20 @@
 //! One member of a consumer-protocol group as the coordinator holds it (`ConsumerGroupMember`),
 //! and how it moves towards the group's target assignment (`CurrentAssignmentBuilder`).
 
-use crate::group::protocol::TopicPartition;
+use crate::group::protocol::{JoinProtocol, TopicPartition};
 use serde::Serialize;
+
+/// What a member that speaks the classic protocol inside a consumer group carries
+/// (`ConsumerGroupMemberMetadataValue.ClassicMemberMetadata`): it keeps using JoinGroup,
+/// SyncGroup and Heartbeat during an online migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassicMemberMetadata {
+    /// `session.timeout.ms` from its JoinGroup: the member's session, instead of
+    /// `group.consumer.session.timeout.ms`.
+    pub session_timeout_ms: u64,
+    /// Its JoinGroup protocols (assignor names with their subscription), in preference order.
+    pub protocols: Vec<JoinProtocol>,
+}
 
 /// Where a member is in its reconciliation (`gc/modern/MemberState.java`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +65,8 @@ pub struct ConsumerMember {
     pub assigned: Vec<TopicPartition>,
     /// Partitions it must revoke before moving on, sorted.
     pub pending_revocation: Vec<TopicPartition>,
+    /// Set for a member using the classic protocol (`useClassicProtocol`).
+    pub classic: Option<ClassicMemberMetadata>,
 }
 
 impl ConsumerMember {
@@ -70,7 +84,13 @@ impl ConsumerMember {
             server_assignor: None,
             assigned: Vec::new(),
             pending_revocation: Vec::new(),
+            classic: None,
         }
+    }
+
+    /// Whether it speaks the classic protocol (`useClassicProtocol`).
+    pub fn uses_classic_protocol(&self) -> bool {
+        self.classic.is_some()
     }
 
     /// Whether it has reconciled to `epoch` (`isReconciledTo`).

@@ -15,11 +15,16 @@
 //!   heartbeat and when it is due, reconciliation (revoke after an auto-commit, then assign,
 //!   then acknowledge at once), fencing, leaving with -1 / -2, and the poll timeout.
 //!
+//! * Online migration (`coordinator/migration.rs`): a classic group upgraded when its first
+//!   consumer-protocol member arrives, classic members inside a consumer group (JoinGroup,
+//!   SyncGroup, Heartbeat, LeaveGroup answered by it), and the downgrade back to a classic
+//!   group when the last consumer-protocol member leaves, per `group.consumer.migration.policy`.
+//!
 //! Follows Kafka 4.2's `GroupMetadataManager`, `ConsumerGroup`, `ConsumerGroupMember` and
-//! `CurrentAssignmentBuilder` (`../shared/kafka/FACTS-4x.md` §7). Not yet modelled here: the
-//! wiring into the simulation (messages with latency, the consumer's fetching and commits), online migration
-//! from and to classic groups, KIP-1251's per-partition assignment epochs (4.3+), and the
-//! 4.3+ `group.consumer.assignment.interval.ms` (targets are computed at once, as before 4.3).
+//! `CurrentAssignmentBuilder` (FACTS-4x §7). The simulation's group layer wires these machines
+//! into messages with latency, fetching and commits (`sim::group_layer::consumer`). Not
+//! modelled: KIP-1251's per-partition assignment epochs (4.3+), and the 4.3+
+//! `group.consumer.assignment.interval.ms` (targets are computed at once, as before 4.3).
 
 pub mod coordinator;
 pub mod member;

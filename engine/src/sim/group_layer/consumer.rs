@@ -3,13 +3,19 @@
 //! cluster's topics, the group's session and revocation timeouts, offset commits checked
 //! against the member epoch, and the group's events.
 //!
+//! Online migration (`group.consumer.migration.policy`): a consumer-protocol member arriving at
+//! a non-empty classic group converts it (the classic coordinator hands its members over);
+//! classic members in a consumer group have their JoinGroup, SyncGroup, Heartbeat and LeaveGroup
+//! answered by the consumer group; when only classic members are left the consumer group hands
+//! them back to a classic group, which rebalances.
+//!
 //! The group's committed offsets stay in the classic coordinator's offset store (the same
 //! `__consumer_offsets` records): a consumer-protocol commit, once its epoch is checked here,
 //! is stored as the Admin client's commit is.
 
 use crate::assign::{self, MemberSubscription, Strategy};
 use crate::cluster::Cluster;
-use crate::group::consumer::coordinator::{AssignorMember, ConsumerGroup, ConsumerGroupEvent, Removal, TargetAssignor};
+use crate::group::consumer::coordinator::{self, AssignorMember, ClassicJoin, ConsumerGroup, ConsumerGroupEvent, Downgrade, TargetAssignor};
 use crate::group::output::Output;
 use crate::group::protocol::{Body, Endpoint, ErrorCode, HeartbeatRequest, HeartbeatResponse, Message, Request, Response, TopicPartition};
 use crate::group::GroupEvent;
@@ -73,21 +79,36 @@ impl GroupLayer {
         let now = ctx.now_ms;
         let Some(g) = self.groups.get_mut(gid) else { return };
         let latency = g.config.network_latency_ms;
-        // An Empty classic group becomes a consumer group when a consumer-protocol member
-        // arrives (`getOrMaybeCreateConsumerGroup`, `maybeDeleteEmptyClassicGroup`).
-        let classic_empty = g.coordinator.as_ref().is_some_and(|c| c.members().is_empty() && c.pending_members().is_empty());
-        if g.consumer.is_none() && classic_empty {
-            g.consumer = Some(ConsumerGroup::new(gid, self.consumer_group_config.clone()));
-            g.consumer_records = Default::default();
+        if g.consumer.is_none() {
+            let config = &self.consumer_group_config;
+            match g.coordinator.as_mut() {
+                // An Empty classic group becomes a consumer group when a consumer-protocol
+                // member arrives (`getOrMaybeCreateConsumerGroup`, `maybeDeleteEmptyClassicGroup`).
+                Some(c) if c.members().is_empty() && c.pending_members().is_empty() => {
+                    g.consumer = Some(ConsumerGroup::new(gid, config.clone()));
+                    g.consumer_records = Default::default();
+                }
+                // A non-empty one is upgraded online if it may be (`validateOnlineUpgrade`):
+                // else the member is told the group is no consumer group.
+                Some(c) if config.migration_policy.upgrade_enabled() && c.uses_consumer_group_protocol() && c.members().len() <= config.max_size => {
+                    let (generation_id, protocol, members, handed) = c.hand_over_members(now);
+                    let (cg, created) = ConsumerGroup::from_classic(gid, config.clone(), now, generation_id, &protocol, &members);
+                    g.consumer = Some(cg);
+                    g.consumer_records = Default::default();
+                    g.consumer_records.write(&created.records);
+                    let converted = GroupEvent::GroupConverted { group_id: gid.to_string(), to: "consumer".into(), members: members.len() };
+                    self.apply_outputs(ctx, cluster, gid, handed);
+                    self.apply_outputs(ctx, cluster, gid, vec![Output::Event { at_ms: now, event: converted }]);
+                }
+                _ => {}
+            }
         }
+        let Some(g) = self.groups.get_mut(gid) else { return };
         let (resp, out) = match g.consumer.as_mut() {
             Some(cg) => cg.heartbeat(now, heartbeat, &ServerAssignors { cluster: &*cluster }),
-            // A classic group: not a consumer group (online upgrades are not modelled).
             None => (HeartbeatResponse::error(&heartbeat.member_id, ErrorCode::GroupIdNotFound), Default::default()),
         };
-        g.consumer_records.write(&out.records);
-        self.refresh_coordinator_deadline(gid);
-        self.consumer_group_events(ctx, cluster, gid, out.events);
+        self.consumer_group_output(ctx, cluster, gid, out);
         let reply = Message {
             from: Endpoint::Broker(broker),
             to: msg.from.clone(),
@@ -99,23 +120,86 @@ impl GroupLayer {
         self.enqueue(now, reply);
     }
 
-    /// A classic request (JoinGroup, SyncGroup, Heartbeat) to a consumer-protocol group: an
-    /// Empty consumer group becomes a classic group again (`maybeDeleteEmptyConsumerGroup`);
-    /// a non-empty one refuses it with INCONSISTENT_GROUP_PROTOCOL (online migration is not
-    /// modelled: Kafka's `group.consumer.migration.policy=disabled`). `None`: deliver it.
-    pub(super) fn classic_request_to_consumer_group(&mut self, gid: &str, req: &Request) -> Option<ErrorCode> {
-        if !matches!(req, Request::JoinGroup { .. } | Request::SyncGroup { .. } | Request::Heartbeat { .. }) {
-            return None;
-        }
+    /// A classic request (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) to a consumer-protocol
+    /// group: an Empty consumer group becomes a classic group again on a JoinGroup
+    /// (`maybeDeleteEmptyConsumerGroup`); otherwise the consumer group answers it as a classic
+    /// member's request. `None`: not such a request, deliver it to the classic coordinator.
+    pub(super) fn classic_request_to_consumer_group(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, req: &Request) -> Option<Response> {
+        let now = ctx.now_ms;
         let g = self.groups.get_mut(gid)?;
-        let cg = g.consumer.as_ref()?;
-        if cg.members().is_empty() && matches!(req, Request::JoinGroup { .. }) {
-            g.consumer = None;
-            g.consumer_records = Default::default();
-            self.refresh_coordinator_deadline(gid);
-            return None;
+        let cg = g.consumer.as_mut()?;
+        let (resp, out) = match req {
+            Request::JoinGroup { .. } if cg.members().is_empty() => {
+                g.consumer = None;
+                g.consumer_records = Default::default();
+                self.refresh_coordinator_deadline(gid);
+                return None;
+            }
+            Request::JoinGroup { member_id, client_id, group_instance_id, protocol_type, protocols, session_timeout_ms, rebalance_timeout_ms, .. } => {
+                let new_member_id = match (member_id.is_empty(), g.coordinator.as_mut()) {
+                    (true, Some(c)) => c.new_member_id(client_id),
+                    _ => String::new(),
+                };
+                let join = ClassicJoin {
+                    member_id,
+                    new_member_id: &new_member_id,
+                    instance_id: group_instance_id.as_deref(),
+                    client_id,
+                    protocol_type,
+                    protocols,
+                    session_timeout_ms: *session_timeout_ms,
+                    rebalance_timeout_ms: *rebalance_timeout_ms,
+                };
+                let (r, out) = cg.classic_join(now, &join, &ServerAssignors { cluster: &*cluster });
+                let resp = Response::JoinGroup { error: r.error, generation_id: r.generation_id, protocol_name: r.protocol_name, leader: String::new(), member_id: r.member_id, members: Vec::new() };
+                (resp, out)
+            }
+            Request::SyncGroup { member_id, group_instance_id, generation_id, protocol_name, .. } => {
+                let resp = match cg.classic_sync(now, member_id, group_instance_id.as_deref(), *generation_id, protocol_name) {
+                    Ok(partitions) => Response::SyncGroup { error: ErrorCode::None, partitions },
+                    Err(error) => Response::SyncGroup { error, partitions: Vec::new() },
+                };
+                (resp, coordinator::Output::default())
+            }
+            Request::Heartbeat { member_id, group_instance_id, generation_id, .. } => {
+                let error = cg.classic_heartbeat(now, member_id, group_instance_id.as_deref(), *generation_id);
+                (Response::Heartbeat { error }, coordinator::Output::default())
+            }
+            Request::LeaveGroup { member_id, .. } => {
+                let (error, out) = cg.classic_leave(member_id);
+                (Response::LeaveGroup { error }, out)
+            }
+            _ => return None,
+        };
+        self.consumer_group_output(ctx, cluster, gid, out);
+        Some(resp)
+    }
+
+    /// What the group machine did: its records written, its events reported, and a
+    /// downgrade carried out.
+    fn consumer_group_output(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, out: coordinator::Output) {
+        if let Some(g) = self.groups.get_mut(gid) {
+            g.consumer_records.write(&out.records);
         }
-        Some(ErrorCode::InconsistentGroupProtocol)
+        self.consumer_group_events(ctx, cluster, gid, out.events);
+        if let Some(d) = out.downgrade {
+            self.downgrade(ctx, cluster, gid, d);
+        }
+        self.refresh_coordinator_deadline(gid);
+    }
+
+    /// The consumer group hands its (classic) members back to the classic coordinator
+    /// (`convertToClassicGroup`): the consumer group's records are tombstoned and the classic
+    /// group, Stable at the group epoch, rebalances.
+    fn downgrade(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, d: Downgrade) {
+        let now = ctx.now_ms;
+        let Some(g) = self.groups.get_mut(gid) else { return };
+        g.consumer = None;
+        g.consumer_records = Default::default();
+        let Some(c) = g.coordinator.as_mut() else { return };
+        let mut out = c.adopt_members(now, d.generation_id, &d.members, d.rebalance.then_some(d.reason.as_str()));
+        out.insert(0, Output::Event { at_ms: now, event: GroupEvent::GroupConverted { group_id: gid.to_string(), to: "classic".into(), members: d.members.len() } });
+        self.apply_outputs(ctx, cluster, gid, out);
     }
 
     /// An OffsetCommit of a consumer-protocol group: checked against the member epoch here,
@@ -151,11 +235,7 @@ impl GroupLayer {
             return;
         }
         let out = cg.handle_timeout(ctx.now_ms);
-        if let Some(g) = self.groups.get_mut(gid) {
-            g.consumer_records.write(&out.records);
-        }
-        self.refresh_coordinator_deadline(gid);
-        self.consumer_group_events(ctx, cluster, gid, out.events);
+        self.consumer_group_output(ctx, cluster, gid, out);
     }
 
     /// The group machine's events as the simulation's group events; a removed member's
@@ -171,12 +251,13 @@ impl GroupLayer {
                     if let Some((client_id, _)) = self.consumers.iter().find(|(_, c)| c.group_id == gid && c.client.member_id() == member_id) {
                         out.push(Output::MemberRemoved { group_id: gid.to_string(), client_id: client_id.clone(), member_id: member_id.clone(), at_ms: now });
                     }
-                    let reason = match reason {
-                        Removal::Left => "the member left the group (epoch -1)",
-                        Removal::SessionExpired => "the member session expired",
-                        Removal::RevocationTimeout => "the member failed to revoke its partitions within the rebalance timeout",
-                    };
-                    GroupEvent::MemberRemoved { group_id, member_id, reason: reason.to_string() }
+                    GroupEvent::MemberRemoved { group_id, member_id, reason: reason.reason().to_string() }
+                }
+                ConsumerGroupEvent::StaticMemberReplaced { instance_id, old_member_id, new_member_id } => {
+                    if let Some((client_id, _)) = self.consumers.iter().find(|(_, c)| c.group_id == gid && c.client.member_id() == old_member_id) {
+                        out.push(Output::MemberRemoved { group_id: gid.to_string(), client_id: client_id.clone(), member_id: old_member_id.clone(), at_ms: now });
+                    }
+                    GroupEvent::StaticMemberReplaced { group_id, group_instance_id: instance_id, old_member_id, new_member_id }
                 }
                 ConsumerGroupEvent::GroupEpochBumped { epoch } => GroupEvent::GroupEpochBumped { group_id, epoch },
                 ConsumerGroupEvent::TargetAssignmentComputed { epoch, assignor } => GroupEvent::TargetAssignmentComputed { group_id, epoch, assignor },

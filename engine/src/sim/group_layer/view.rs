@@ -234,6 +234,7 @@ fn member_views(c: &GroupCoordinator, clients: &Clients<'_>) -> Vec<MemberView> 
                 member_epoch: None,
                 target: None,
                 revoking: Vec::new(),
+                upgraded: None,
             }
         })
         .collect()
@@ -258,11 +259,13 @@ fn consumer_member_views(cg: &ConsumerGroup, clients: &Clients<'_>) -> Vec<Membe
                 status: m.state.name().to_string(),
                 is_leader: false,
                 session_deadline_ms: cg.session_deadline_of(&m.member_id),
-                heartbeat_due_ms: client.and_then(|cl| cl.membership()).and_then(|ms| ms.next_deadline_ms()),
+                // A classic member of the group heartbeats on its classic heartbeat thread.
+                heartbeat_due_ms: client.and_then(|cl| cl.membership().map_or(Some(cl.next_heartbeat_ms()), |ms| ms.next_deadline_ms())),
                 poll_deadline_ms: client.map(|cl| cl.poll_deadline_ms()),
                 member_epoch: Some(m.member_epoch),
                 target: Some(pairs(cg.target_of(&m.member_id))),
                 revoking: pairs(&m.pending_revocation),
+                upgraded: Some(!m.uses_classic_protocol()),
             }
         })
         .collect()
