@@ -56,6 +56,7 @@
 //! moves the SPSO when it succeeds), the share-partition lifecycle states (`EMPTY`,
 //! `INITIALIZING`, `FENCED`…), the fetch lock, and metrics.
 
+pub mod partition;
 pub mod state;
 
 use std::fmt;
@@ -64,6 +65,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::group::protocol::ErrorCode;
 
+pub use partition::{
+    AcknowledgeType, AcquiredRecords, InFlightRange, OffsetSpan, ShareAutoOffsetReset, SharePartition,
+    SharePartitionConfig, StateCounts,
+};
 pub use state::{
     InitializeShareGroupState, ShareCoordinatorConfig, ShareGroupOffset, ShareGroupStateRecord,
     ShareStateCoordinator, StateBatch, WriteShareGroupState,
