@@ -37,6 +37,7 @@ pub mod coordinator;
 pub mod event;
 pub mod output;
 pub mod protocol;
+pub mod share;
 pub mod state;
 pub mod world;
 
