@@ -280,3 +280,27 @@ fn with_migration_disabled_only_a_drained_group_changes_protocol() {
     assert_eq!((g.group_type.as_str(), g.state.as_str(), owned(&g, "A")), ("Classic", "Stable", 4), "{g:?}");
 }
 
+
+/// Like every coordinator write, the records a heartbeat writes go to the group's
+/// `__consumer_offsets` partition and the answer waits until they are replicated (the HW passes
+/// them, `CoordinatorRuntime`): the join's response leaves the coordinator only after the
+/// followers fetched the write, while a heartbeat that writes nothing is answered at once.
+#[test]
+fn a_heartbeat_that_writes_records_is_answered_once_they_are_replicated() {
+    let mut sim = sim(2);
+    create(&mut sim, "g", consumer_protocol());
+    add(&mut sim, "g", "A");
+    run(&mut sim, 12_000);
+    let messages = sim.message_history(Some("g"), 0, 12_000);
+    let beats: Vec<_> = messages.iter().filter(|m| m.api == "ConsumerGroupHeartbeat").collect();
+    let waited = |i: usize| {
+        let req = beats.iter().filter(|m| !m.response).nth(i).expect("request");
+        let resp = beats.iter().find(|m| m.response && m.correlation_id == req.correlation_id).expect("response");
+        resp.sent_at_ms - req.deliver_at_ms
+    };
+    // The join (new member, epoch, target, current assignment records).
+    assert!(waited(0) >= 20, "the join's answer waits for replication: {} ms", waited(0));
+    // A later heartbeat of the stable member writes nothing.
+    let last = beats.iter().filter(|m| !m.response).count() - 1;
+    assert_eq!(waited(last), 0, "a heartbeat that writes nothing is answered at once");
+}

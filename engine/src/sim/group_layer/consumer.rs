@@ -9,6 +9,11 @@
 //! answered by the consumer group; when only classic members are left the consumer group hands
 //! them back to a classic group, which rebalances.
 //!
+//! The group's records are appended to its `__consumer_offsets` partition like every
+//! coordinator write, and the answer to the request that wrote them waits until the HW passes
+//! them (`placement.rs`); a coordinator that takes over loads the records committed by then.
+//! A conversion between the two kinds of group takes effect at once.
+//!
 //! The group's committed offsets stay in the classic coordinator's offset store (the same
 //! `__consumer_offsets` records): a consumer-protocol commit, once its epoch is checked here,
 //! is stored as the Admin client's commit is.
@@ -86,7 +91,7 @@ impl GroupLayer {
                 // member arrives (`getOrMaybeCreateConsumerGroup`, `maybeDeleteEmptyClassicGroup`).
                 Some(c) if c.members().is_empty() && c.pending_members().is_empty() => {
                     g.consumer = Some(ConsumerGroup::new(gid, config.clone()));
-                    g.consumer_records = Default::default();
+                    self.reset_consumer_group_records(gid, &[]);
                 }
                 // A non-empty one is upgraded online if it may be (`validateOnlineUpgrade`):
                 // else the member is told the group is no consumer group.
@@ -94,8 +99,7 @@ impl GroupLayer {
                     let (generation_id, protocol, members, handed) = c.hand_over_members(now);
                     let (cg, created) = ConsumerGroup::from_classic(gid, config.clone(), now, generation_id, &protocol, &members);
                     g.consumer = Some(cg);
-                    g.consumer_records = Default::default();
-                    g.consumer_records.write(&created.records);
+                    self.reset_consumer_group_records(gid, &created.records);
                     let converted = GroupEvent::GroupConverted { group_id: gid.to_string(), to: "consumer".into(), members: members.len() };
                     self.apply_outputs(ctx, cluster, gid, handed);
                     self.apply_outputs(ctx, cluster, gid, vec![Output::Event { at_ms: now, event: converted }]);
@@ -108,7 +112,6 @@ impl GroupLayer {
             Some(cg) => cg.heartbeat(now, heartbeat, &ServerAssignors { cluster: &*cluster }),
             None => (HeartbeatResponse::error(&heartbeat.member_id, ErrorCode::GroupIdNotFound), Default::default()),
         };
-        self.consumer_group_output(ctx, cluster, gid, out);
         let reply = Message {
             from: Endpoint::Broker(broker),
             to: msg.from.clone(),
@@ -117,23 +120,26 @@ impl GroupLayer {
             deliver_at_ms: now.saturating_add(latency),
             body: Body::Response(Response::ConsumerGroupHeartbeat(resp)),
         };
-        self.enqueue(now, reply);
+        self.consumer_group_output(ctx, cluster, gid, out, Some(reply));
     }
 
     /// A classic request (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) to a consumer-protocol
     /// group: an Empty consumer group becomes a classic group again on a JoinGroup
     /// (`maybeDeleteEmptyConsumerGroup`); otherwise the consumer group answers it as a classic
-    /// member's request. `None`: not such a request, deliver it to the classic coordinator.
-    pub(super) fn classic_request_to_consumer_group(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, req: &Request) -> Option<Response> {
+    /// member's request, its reply waiting for the records the request wrote. `false`: not
+    /// such a request, deliver it to the classic coordinator.
+    pub(super) fn classic_request_to_consumer_group(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, msg: &Message, broker: u32) -> bool {
         let now = ctx.now_ms;
-        let g = self.groups.get_mut(gid)?;
-        let cg = g.consumer.as_mut()?;
+        let Body::Request(req) = &msg.body else { return false };
+        let Some(g) = self.groups.get_mut(gid) else { return false };
+        let latency = g.config.network_latency_ms;
+        let Some(cg) = g.consumer.as_mut() else { return false };
         let (resp, out) = match req {
             Request::JoinGroup { .. } if cg.members().is_empty() => {
                 g.consumer = None;
-                g.consumer_records = Default::default();
+                self.reset_consumer_group_records(gid, &[]);
                 self.refresh_coordinator_deadline(gid);
-                return None;
+                return false;
             }
             Request::JoinGroup { member_id, client_id, group_instance_id, protocol_type, protocols, session_timeout_ms, rebalance_timeout_ms, .. } => {
                 let new_member_id = match (member_id.is_empty(), g.coordinator.as_mut()) {
@@ -169,18 +175,24 @@ impl GroupLayer {
                 let (error, out) = cg.classic_leave(member_id);
                 (Response::LeaveGroup { error }, out)
             }
-            _ => return None,
+            _ => return false,
         };
-        self.consumer_group_output(ctx, cluster, gid, out);
-        Some(resp)
+        let reply = Message {
+            from: Endpoint::Broker(broker),
+            to: msg.from.clone(),
+            correlation_id: msg.correlation_id,
+            sent_at_ms: now,
+            deliver_at_ms: now.saturating_add(latency),
+            body: Body::Response(resp),
+        };
+        self.consumer_group_output(ctx, cluster, gid, out, Some(reply));
+        true
     }
 
-    /// What the group machine did: its records written, its events reported, and a
-    /// downgrade carried out.
-    fn consumer_group_output(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, out: coordinator::Output) {
-        if let Some(g) = self.groups.get_mut(gid) {
-            g.consumer_records.write(&out.records);
-        }
+    /// What the group machine did: its records written to `__consumer_offsets` with `reply`
+    /// waiting for them, its events reported, and a downgrade carried out.
+    fn consumer_group_output(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, out: coordinator::Output, reply: Option<Message>) {
+        self.persist_consumer_group_write(ctx, cluster, gid, out.records, reply);
         self.consumer_group_events(ctx, cluster, gid, out.events);
         if let Some(d) = out.downgrade {
             self.downgrade(ctx, cluster, gid, d);
@@ -195,8 +207,8 @@ impl GroupLayer {
         let now = ctx.now_ms;
         let Some(g) = self.groups.get_mut(gid) else { return };
         g.consumer = None;
-        g.consumer_records = Default::default();
-        let Some(c) = g.coordinator.as_mut() else { return };
+        self.reset_consumer_group_records(gid, &[]);
+        let Some(c) = self.groups.get_mut(gid).and_then(|g| g.coordinator.as_mut()) else { return };
         let mut out = c.adopt_members(now, d.generation_id, &d.members, d.rebalance.then_some(d.reason.as_str()));
         out.insert(0, Output::Event { at_ms: now, event: GroupEvent::GroupConverted { group_id: gid.to_string(), to: "classic".into(), members: d.members.len() } });
         self.apply_outputs(ctx, cluster, gid, out);
@@ -235,7 +247,7 @@ impl GroupLayer {
             return;
         }
         let out = cg.handle_timeout(ctx.now_ms);
-        self.consumer_group_output(ctx, cluster, gid, out);
+        self.consumer_group_output(ctx, cluster, gid, out, None);
     }
 
     /// The group machine's events as the simulation's group events; a removed member's

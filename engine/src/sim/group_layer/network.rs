@@ -384,8 +384,8 @@ impl GroupLayer {
                     if let Request::ConsumerGroupHeartbeat { heartbeat, .. } = req {
                         return self.consumer_group_heartbeat(ctx, cluster, &gid, &msg, heartbeat, *b);
                     }
-                    if let Some(resp) = self.classic_request_to_consumer_group(ctx, cluster, &gid, req) {
-                        return self.respond(now, Endpoint::Broker(*b), msg.from.clone(), msg.correlation_id, latency, resp);
+                    if self.classic_request_to_consumer_group(ctx, cluster, &gid, &msg, *b) {
+                        return;
                     }
                 }
                 // A consumer-protocol group's commit is checked against the member epoch first.

@@ -4,10 +4,10 @@
 //! value. Offset commits are appended to that compacted partition with acks=all.
 
 use crate::cluster::{AppendError, Appended, Cluster};
-use crate::group::consumer::coordinator::ConsumerGroup;
+use crate::group::consumer::coordinator::{ConsumerGroup, ConsumerGroupRecord};
 use crate::group::coordinator::{CommittedOffset, CoordinatorConfig, GroupCoordinator};
 use crate::group::output::Output;
-use crate::group::protocol::{Body, CoordinatorRecord, ErrorCode, Response, TopicPartition};
+use crate::group::protocol::{Body, CoordinatorRecord, ErrorCode, Message, Response, TopicPartition};
 use crate::group::GroupEvent;
 use crate::kernel::Ctx;
 
@@ -34,6 +34,27 @@ pub(super) enum WriteKind {
     /// JoinGroup answer of a static member that replaced its old member id in Stable
     /// (`updateStaticMemberThenRebalanceOrCompleteJoin` answers once the write commits).
     Metadata { generation_id: i32, record: CoordinatorRecord, sync: bool, held: Vec<Output> },
+    /// A consumer-protocol group's records (KIP-848), with the response that waits for them
+    /// (the heartbeat or the classic member's request that wrote them): applied to the
+    /// group's committed records once the HW passes, so a new coordinator loads only those.
+    ConsumerGroup { records: Vec<ConsumerGroupRecord>, held: Vec<Output> },
+}
+
+/// A held response whose write failed carries the write's error instead (each API's error field).
+fn fail_response(m: &mut Message, error: ErrorCode) {
+    match &mut m.body {
+        Body::Response(Response::OffsetCommit { results }) => {
+            for (_, e) in results.iter_mut() {
+                *e = error;
+            }
+        }
+        Body::Response(Response::JoinGroup { error: e, .. } | Response::SyncGroup { error: e, .. } | Response::Heartbeat { error: e } | Response::LeaveGroup { error: e }) => *e = error,
+        Body::Response(Response::ConsumerGroupHeartbeat(r)) => {
+            let member_id = std::mem::take(&mut r.member_id);
+            *r = crate::group::protocol::HeartbeatResponse::error(&member_id, error);
+        }
+        _ => {}
+    }
 }
 
 /// The least time a broker takes to load a group when it becomes its coordinator.
@@ -291,6 +312,50 @@ impl GroupLayer {
         rest
     }
 
+    /// A consumer-protocol group's records go to its `__consumer_offsets` partition (one record
+    /// per write stands for them in the log) and `reply`, if any, waits until the HW passes
+    /// them or `offsets.commit.timeout.ms`, as `CoordinatorRuntime` completes a write. A
+    /// failed append answers at once with the mapped error (the group machine keeps its
+    /// change; Kafka would roll it back). Without records the reply goes at once.
+    pub(super) fn persist_consumer_group_write(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, records: Vec<ConsumerGroupRecord>, reply: Option<Message>) {
+        let now = ctx.now_ms;
+        if records.is_empty() {
+            if let Some(m) = reply {
+                self.enqueue(now, m);
+            }
+            return;
+        }
+        let epoch = self.groups.get(gid).and_then(|g| g.consumer.as_ref()).map_or(0, ConsumerGroup::group_epoch);
+        match cluster.append_group_metadata(ctx, gid, epoch) {
+            Ok(a) => {
+                let deadline_ms = reply.is_some().then(|| now.saturating_add(self.offsets_commit_timeout_ms));
+                let held = reply.into_iter().map(Output::Send).collect();
+                let w = PendingWrite { end_offset: a.first_offset + a.count, appended_at_ms: now, deadline_ms, kind: WriteKind::ConsumerGroup { records, held } };
+                self.push_write(cluster, gid, a.first_offset, w);
+            }
+            Err(e) => {
+                if let Some(mut m) = reply {
+                    fail_response(&mut m, Self::write_error(e));
+                    self.enqueue(now, m);
+                }
+            }
+        }
+    }
+
+    /// The group changed type: its consumer-group records start again (`records`, possibly
+    /// none), and the records of writes still waiting belong to the old group (their replies
+    /// still go when the HW passes).
+    pub(super) fn reset_consumer_group_records(&mut self, gid: &str, records: &[ConsumerGroupRecord]) {
+        let Some(g) = self.groups.get_mut(gid) else { return };
+        g.consumer_records = Default::default();
+        g.consumer_records.write(records);
+        for w in &mut g.writes {
+            if let WriteKind::ConsumerGroup { records, .. } = &mut w.kind {
+                records.clear();
+            }
+        }
+    }
+
     /// Writes whose records the HW of their `__consumer_offsets` partition passed complete:
     /// the coordinator applies the committed offset records to its cache, held responses are
     /// sent (`Committed` events emitted), a committed GroupMetadata becomes the group's value
@@ -341,6 +406,18 @@ impl GroupLayer {
                                 Output::Event { event, .. } if alive => out.push(Output::Event { at_ms: now, event }),
                                 _ => {}
                             }
+                        }
+                    }
+                    WriteKind::ConsumerGroup { records, held } => {
+                        for o in held {
+                            if let (Output::Send(mut m), true) = (o, alive) {
+                                m.sent_at_ms = now;
+                                m.deliver_at_ms = now.saturating_add(latency);
+                                out.push(Output::Send(m));
+                            }
+                        }
+                        if let Some(g) = self.groups.get_mut(&gid) {
+                            g.consumer_records.write(&records);
                         }
                     }
                     WriteKind::Metadata { generation_id, record, sync, held } => {
@@ -407,6 +484,16 @@ impl GroupLayer {
                         events.push(GroupEvent::CommitNotPersisted { group_id: gid.to_string(), tp: tp.clone(), offset: *offset, error: "REQUEST_TIMED_OUT".into() });
                     }
                 }
+                WriteKind::ConsumerGroup { held, .. } => {
+                    for o in std::mem::take(held) {
+                        if let (Output::Send(mut m), true) = (o, alive) {
+                            fail_response(&mut m, ErrorCode::CoordinatorNotAvailable);
+                            m.sent_at_ms = now;
+                            m.deliver_at_ms = now.saturating_add(latency);
+                            out.push(Output::Send(m));
+                        }
+                    }
+                }
                 WriteKind::Metadata { generation_id, sync, held, .. } => {
                     // The static member's JoinGroup: the write timed out (COORDINATOR_NOT_AVAILABLE).
                     for o in std::mem::take(held) {
@@ -448,20 +535,12 @@ impl GroupLayer {
         let _ = cluster;
         for w in writes {
             let held = match w.kind {
-                WriteKind::Commit { held, .. } | WriteKind::Metadata { held, .. } => held,
+                WriteKind::Commit { held, .. } | WriteKind::Metadata { held, .. } | WriteKind::ConsumerGroup { held, .. } => held,
             };
             {
                 for o in held {
                     if let (Output::Send(mut m), true) = (o, alive) {
-                        match &mut m.body {
-                            Body::Response(Response::OffsetCommit { results }) => {
-                                for (_, e) in results.iter_mut() {
-                                    *e = ErrorCode::NotCoordinator;
-                                }
-                            }
-                            Body::Response(Response::JoinGroup { error, .. }) => *error = ErrorCode::NotCoordinator,
-                            _ => {}
-                        }
+                        fail_response(&mut m, ErrorCode::NotCoordinator);
                         m.sent_at_ms = now;
                         m.deliver_at_ms = now.saturating_add(latency);
                         self.enqueue(now, m);
