@@ -191,6 +191,8 @@ struct JavaSet<K: Ord + Copy> {
     capacity: usize,
     seq: u64,
     entries: VecMap<K, (i32, u64)>,
+    /// Entries per bucket at the current capacity (for the treeify rule).
+    buckets: VecMap<usize, usize>,
 }
 
 impl<K: Ord + Copy> JavaSet<K> {
@@ -201,7 +203,7 @@ impl<K: Ord + Copy> JavaSet<K> {
 
     /// A table of `capacity` buckets (already a power of two).
     fn with_capacity(capacity: usize) -> Self {
-        JavaSet { capacity, seq: 0, entries: VecMap::new() }
+        JavaSet { capacity, seq: 0, entries: VecMap::new(), buckets: VecMap::new() }
     }
 
     fn bucket(&self, hash: i32) -> usize {
@@ -222,19 +224,37 @@ impl<K: Ord + Copy> JavaSet<K> {
             return;
         }
         let bucket = self.bucket(hash);
-        let before = self.entries.values().filter(|(h, _)| self.bucket(*h) == bucket).count();
+        let before = self.buckets.get(&bucket).copied().unwrap_or(0);
         self.entries.insert(k, (hash, self.seq));
+        *self.buckets.entry(bucket).or_insert(0) += 1;
         self.seq += 1;
+        let old = self.capacity;
         if before >= TREEIFY_THRESHOLD && self.capacity < MIN_TREEIFY_CAPACITY {
             self.capacity *= 2;
         }
         if self.entries.len() > self.capacity * 3 / 4 {
             self.capacity *= 2;
         }
+        if self.capacity != old {
+            let mut buckets: VecMap<usize, usize> = VecMap::new();
+            for (h, _) in self.entries.values() {
+                *buckets.entry(spread(*h) & (self.capacity - 1)).or_insert(0) += 1;
+            }
+            self.buckets = buckets;
+        }
     }
 
     fn remove(&mut self, k: K) -> bool {
-        self.entries.remove(&k).is_some()
+        match self.entries.remove(&k) {
+            Some((h, _)) => {
+                let b = self.bucket(h);
+                if let Some(c) = self.buckets.get_mut(&b) {
+                    *c -= 1;
+                }
+                true
+            }
+            None => false,
+        }
     }
 
     /// The keys in iteration order.
@@ -663,8 +683,13 @@ mod tests {
         for i in 20..40 {
             s.insert(i, i as i32);
         }
-        // 22 entries: capacity 32, so 17 goes after 3.
-        assert_eq!(s.order()[..2], [3, 17]);
+        // 22 entries: capacity 32, so 17 now goes after 3 (and 32.. wrap to the front).
+        assert_eq!(s.capacity, 32);
+        let order = s.order();
+        assert_eq!(order[..2], [32, 33]);
+        let pos = |k: usize| order.iter().position(|&x| x == k).unwrap();
+        assert!(pos(3) < pos(17));
+        assert!(s.remove(3) && !s.contains(3) && s.len() == 21);
     }
 
     #[test]
