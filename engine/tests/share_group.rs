@@ -419,7 +419,9 @@ fn session_expiry_fences() {
 /// `testShareGroupUnknownMemberIdJoins` and `throwIfShareGroupMemberEpochIsInvalid`.
 #[test]
 fn request_and_epoch_errors() {
-    let blank_rack = ShareGroupHeartbeatRequest { rack_id: Some(" ".into()), ..join("m1", &["t"]) };
+    let blank_rack = ShareGroupHeartbeatRequest { rack_id: Some(" \t".into()), ..join("m1", &["t"]) };
+    // U+00A0 is not stripped by Java's trim(): a valid rack id.
+    let nbsp_rack = ShareGroupHeartbeatRequest { rack_id: Some("\u{a0}".into()), ..join("m0", &["t"]) };
     let no_topics = ShareGroupHeartbeatRequest { subscribed_topics: None, ..join("m1", &["t"]) };
     check(
         ShareGroupConfig::default(),
@@ -433,20 +435,23 @@ fn request_and_epoch_errors() {
             // No such group yet.
             Step::Beat(0, beat("m1", 100), (ErrorCode::GroupIdNotFound, 0, None), (0, 0, EMPTY)),
             Step::Beat(0, leave("m1"), (ErrorCode::GroupIdNotFound, 0, None), (0, 0, EMPTY)),
-            Step::Beat(0, join("m1", &["t"]), (OK, 1, Some("")), (1, 1, STABLE)),
+            Step::Beat(0, nbsp_rack, (OK, 1, Some("")), (1, 1, STABLE)),
+            Step::Beat(0, leave("m0"), (OK, -1, None), (2, 1, EMPTY)),
+            Step::Beat(0, join("m1", &["t"]), (OK, 3, Some("")), (3, 3, STABLE)),
             Step::Initialize("t:0", 1),
-            Step::Beat(10, beat("m2", 1), (ErrorCode::UnknownMemberId, 0, None), (1, 1, STABLE)),
-            Step::Beat(20, beat("m1", 1), (OK, 2, Some("t:0")), (2, 2, STABLE)),
-            // Ahead of the member's epoch, or behind and not its previous one.
-            Step::Beat(30, beat("m1", 3), (ErrorCode::FencedMemberEpoch, 0, None), (2, 2, STABLE)),
+            Step::Beat(10, beat("m2", 1), (ErrorCode::UnknownMemberId, 0, None), (3, 3, STABLE)),
+            Step::Beat(20, beat("m1", 3), (OK, 4, Some("t:0")), (4, 4, STABLE)),
+            // Ahead of the member's epoch.
+            Step::Beat(30, beat("m1", 5), (ErrorCode::FencedMemberEpoch, 0, None), (4, 4, STABLE)),
             // The previous epoch is accepted (the response with the new one may have been lost).
-            Step::Beat(40, beat("m1", 1), (OK, 2, None), (2, 2, STABLE)),
-            Step::Beat(50, join("m2", &["t"]), (OK, 3, Some("t:0")), (3, 3, STABLE)),
-            Step::Beat(60, beat("m1", 2), (OK, 3, None), (3, 3, STABLE)),
-            Step::Beat(70, beat("m1", 1), (ErrorCode::FencedMemberEpoch, 0, None), (3, 3, STABLE)),
+            Step::Beat(40, beat("m1", 3), (OK, 4, None), (4, 4, STABLE)),
+            Step::Beat(50, join("m2", &["t"]), (OK, 5, Some("t:0")), (5, 5, STABLE)),
+            Step::Beat(60, beat("m1", 4), (OK, 5, None), (5, 5, STABLE)),
+            // Behind, and not the previous epoch.
+            Step::Beat(70, beat("m1", 3), (ErrorCode::FencedMemberEpoch, 0, None), (5, 5, STABLE)),
             // Epoch 0 always (re)joins a known member: its epoch and whole assignment come back
             // (`testShareGroupMemberCanRejoinWithEpochZero`).
-            Step::Beat(80, join("m1", &["t"]), (OK, 3, Some("t:0")), (3, 3, STABLE)),
+            Step::Beat(80, join("m1", &["t"]), (OK, 5, Some("t:0")), (5, 5, STABLE)),
             Step::Records(vec![]),
         ],
     );

@@ -344,7 +344,7 @@ pub struct InitializeRequest {
 }
 
 /// Outcome of one input: records to write, events to report, share-partitions to initialize.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Output {
     /// Records for `__consumer_offsets`, in order.
     pub records: Vec<ShareGroupRecord>,
@@ -398,8 +398,9 @@ pub struct ShareGroup {
     state_metadata: StateMetadata,
 }
 
+/// `Utils.throwIfEmptyString`'s test: Java's `String.trim()` strips the characters up to U+0020.
 fn is_blank(s: &str) -> bool {
-    s.trim().is_empty()
+    s.chars().all(|c| c <= ' ')
 }
 
 fn tp_list(m: &VecMap<String, VecSet<u32>>) -> Vec<TopicPartition> {
