@@ -39,6 +39,7 @@ pub mod java;
 pub mod range;
 pub mod roundrobin;
 pub mod server_range;
+pub mod simple;
 pub mod sticky;
 pub mod uniform;
 

@@ -56,6 +56,7 @@
 //! moves the SPSO when it succeeds), the share-partition lifecycle states (`EMPTY`,
 //! `INITIALIZING`, `FENCED`…), the fetch lock, and metrics.
 
+pub mod group;
 pub mod partition;
 pub mod state;
 
