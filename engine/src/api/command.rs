@@ -110,6 +110,18 @@ pub enum Command {
         #[serde(default)]
         config: GroupConfig,
     },
+    /// Declare a share group (KIP-932) and its topics: its consumers (`add_consumer` with its
+    /// `group_id`) read the same partitions together.
+    CreateShareGroup {
+        /// `group.id` (shared with consumer groups' ids: one kind per id).
+        group_id: String,
+        /// Subscribed topics.
+        topics: Vec<String>,
+        /// The group's settings (Kafka names; GroupLab's `processing_time_ms`,
+        /// `failing_keys`, `on_failure`).
+        #[serde(default)]
+        config: crate::group::share::settings::ShareGroupSettings,
+    },
     /// A consumer joins a group. `topics`, when non-empty, sets/extends the group's subscription.
     AddConsumer {
         /// `group.id`.
@@ -230,6 +242,7 @@ mod tests {
             Command::RestartBroker { broker: 3 },
             Command::SetBrokerDelay { broker: 1, fetch_delay_ms: Some(250) },
             Command::CreateGroup { group_id: "g".into(), topics: vec!["t".into()], config: Default::default() },
+            Command::CreateShareGroup { group_id: "s".into(), topics: vec!["t".into()], config: Default::default() },
             Command::AddConsumer { group_id: "g".into(), client_id: None, topics: vec![], group_instance_id: None },
             Command::CrashConsumer { client_id: "C1".into() },
             Command::CloseConsumer { client_id: "C1".into() },

@@ -16,6 +16,8 @@ pub struct View {
     pub topics: Vec<TopicView>,
     /// Consumer groups, sorted by id.
     pub groups: Vec<GroupView>,
+    /// Share groups (KIP-932), sorted by id.
+    pub share_groups: Vec<ShareGroupView>,
     /// Simulated producers, in creation order.
     pub producers: Vec<ProducerView>,
     /// Events dropped because the output queue was full.
@@ -379,3 +381,136 @@ pub struct MessageView {
     /// A response's error (Kafka's name), if not NONE.
     pub error: Option<String>,
 }
+
+/// A share group (KIP-932, "queues for Kafka"): its consumers read the same partitions
+/// together, each record acquired under a time-limited lock and acknowledged one by one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShareGroupView {
+    /// `group.id`.
+    pub group_id: String,
+    /// `Empty` or `Stable` (`ShareGroupState`).
+    pub state: String,
+    /// The group epoch (bumped by joins, leaves and subscription changes).
+    pub group_epoch: i32,
+    /// The target assignment's epoch.
+    pub assignment_epoch: i32,
+    /// Broker coordinating the group (`__consumer_offsets` leader for the group id).
+    pub coordinator: Option<u32>,
+    /// Topics of the group.
+    pub subscription: Vec<String>,
+    /// The group's settings.
+    pub config: crate::group::share::settings::ShareGroupSettings,
+    /// Members as the coordinator holds them, by member id.
+    pub members: Vec<ShareMemberView>,
+    /// The group's consumers as they see themselves, by `client.id`.
+    pub consumers: Vec<ShareConsumerView>,
+    /// The share-partitions of the group (one per subscribed partition with state).
+    pub partitions: Vec<SharePartitionView>,
+    /// Delivery accounting.
+    pub delivery: ShareDeliveryView,
+}
+
+/// A share group's member on the coordinator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShareMemberView {
+    /// `MemberId` (a UUID the client chose).
+    pub member_id: String,
+    /// `client.id`.
+    pub client_id: String,
+    /// Member epoch.
+    pub member_epoch: i32,
+    /// Its assignment (several members may share a partition).
+    pub assigned: Vec<(String, u32)>,
+    /// When the coordinator fences it unless it heartbeats.
+    pub session_deadline_ms: Option<u64>,
+}
+
+/// A share consumer (`KafkaShareConsumer`) as it sees itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShareConsumerView {
+    /// `client.id`.
+    pub client_id: String,
+    /// Its member id (empty before it chose one).
+    pub member_id: String,
+    /// `Running`, `Stalled`, `Closed`, `Crashed`.
+    pub lifecycle: String,
+    /// Membership: `JOINING`, `STABLE`, `LEAVING`, `UNSUBSCRIBED`, `FENCED`.
+    pub member_state: String,
+    /// Member epoch once joined.
+    pub member_epoch: Option<i32>,
+    /// Partitions it was assigned.
+    pub assigned: Vec<(String, u32)>,
+    /// Records it holds acquired now (delivered, not yet acknowledged).
+    pub acquired: u64,
+    /// Records it processed (redeliveries included).
+    pub processed: u64,
+    /// Records whose processing failed (`failing_keys`).
+    pub failed: u64,
+    /// When it polls (fetches) next.
+    pub next_fetch_ms: Option<u64>,
+    /// When it heartbeats next.
+    pub heartbeat_due_ms: Option<u64>,
+    /// Why it stopped, if it did (what `poll()` threw).
+    pub error: Option<String>,
+}
+
+/// One share-partition: the window of in-flight records between the share-partition start
+/// offset (SPSO) and end offset (SPEO).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharePartitionView {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: u32,
+    /// The partition leader, which holds the share-partition (`None`: offline).
+    pub leader: Option<u32>,
+    /// SPSO: every offset below is finished (acknowledged or archived).
+    pub start_offset: u64,
+    /// SPEO: the last offset fetched into the in-flight window (the SPSO when it is empty, as
+    /// Kafka sets it).
+    pub end_offset: i64,
+    /// The partition's high watermark.
+    pub high_watermark: u64,
+    /// `HW - SPSO - delivery-complete records` (KIP-1226).
+    pub lag: u64,
+    /// The in-flight window, as ranges of offsets sharing a state.
+    pub in_flight: Vec<InFlightView>,
+    /// Records in the window per state: available, acquired, acknowledged, archived.
+    pub counts: [u64; 4],
+}
+
+/// Consecutive in-flight records in one state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InFlightView {
+    /// First offset.
+    pub first_offset: u64,
+    /// Last offset (inclusive).
+    pub last_offset: u64,
+    /// `Available`, `Acquired`, `Acknowledged` or `Archived`.
+    pub state: String,
+    /// Deliveries so far.
+    pub delivery_count: u16,
+    /// The consumer holding them (acquired records).
+    pub client_id: Option<String>,
+    /// When their acquisition lock expires (acquired records).
+    pub lock_deadline_ms: Option<u64>,
+}
+
+/// A share group's delivery accounting, per record of its partitions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct ShareDeliveryView {
+    /// Processings, redeliveries included.
+    pub processed: u64,
+    /// Distinct records processed.
+    pub distinct: u64,
+    /// Records processed again after a redelivery.
+    pub duplicates: u64,
+    /// Records finished (below the SPSO) without being processed or archived.
+    pub losses: u64,
+    /// Records archived: rejected, or past `share.delivery.count.limit`.
+    pub archived: u64,
+    /// Records of one key processed (first time) after a later record of the same key: per-key
+    /// order is not kept across a share group's consumers.
+    pub ordering_violations: u64,
+}
+

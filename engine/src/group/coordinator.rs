@@ -1136,9 +1136,10 @@ impl GroupCoordinator {
                 };
                 self.respond(now_ms, from, corr, resp, &mut out);
             }
-            // A classic group answers the consumer protocol's heartbeat as Kafka does for a group
-            // that is not a consumer group (online upgrades are not modelled).
-            Request::ConsumerGroupHeartbeat { .. } => {
+            // A consumer-protocol heartbeat the group layer did not convert the group for (the
+            // migration policy refused it) gets what Kafka answers for a group that is not a
+            // consumer group; share-group requests never reach a consumer group's coordinator.
+            Request::ConsumerGroupHeartbeat { .. } | Request::ShareGroupHeartbeat { .. } | Request::ShareFetch { .. } | Request::ShareAcknowledge { .. } => {
                 self.respond(now_ms, from, corr, req.error_response(ErrorCode::GroupIdNotFound), &mut out);
             }
         }

@@ -121,6 +121,16 @@ pub enum GroupEvent {
         /// How many members it took along.
         members: usize,
     },
+    /// A share consumer's acknowledgement was refused by the share-partition leader (e.g.
+    /// INVALID_RECORD_STATE: its acquisition lock had expired and the record went to another).
+    AcknowledgementFailed {
+        /// Consumer.
+        client_id: String,
+        /// Partition.
+        tp: TopicPartition,
+        /// Kafka's error name.
+        error: String,
+    },
     /// A consumer-protocol member moved to a new epoch or reconciliation state.
     MemberReconciled {
         /// Group.
@@ -329,6 +339,7 @@ impl fmt::Display for GroupEvent {
             GroupEvent::GroupConverted { group_id, to, members } => {
                 write!(f, "group {group_id}: converted to a {to} group with its {members} member(s) (online migration)")
             }
+            GroupEvent::AcknowledgementFailed { client_id, tp, error } => write!(f, "{client_id}: acknowledgement of {tp} refused with {error}"),
             GroupEvent::MemberReconciled { group_id, member_id, epoch, state } => {
                 write!(f, "group {group_id}: member {member_id} at epoch {epoch}, {state}")
             }

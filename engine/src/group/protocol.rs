@@ -60,6 +60,8 @@ pub enum ErrorCode {
     MemberIdRequired,
     /// `NOT_COORDINATOR` (16).
     NotCoordinator,
+    /// `NOT_LEADER_OR_FOLLOWER` (6): the broker does not lead the partition (a ShareFetch to an old leader).
+    NotLeaderOrFollower,
     /// `COORDINATOR_NOT_AVAILABLE` (15).
     CoordinatorNotAvailable,
     /// `INCONSISTENT_GROUP_PROTOCOL` (23).
@@ -107,6 +109,7 @@ impl ErrorCode {
             ErrorCode::None => 0,
             ErrorCode::CoordinatorNotAvailable => 15,
             ErrorCode::NotCoordinator => 16,
+            ErrorCode::NotLeaderOrFollower => 6,
             ErrorCode::IllegalGeneration => 22,
             ErrorCode::InconsistentGroupProtocol => 23,
             ErrorCode::UnknownMemberId => 25,
@@ -137,6 +140,7 @@ impl ErrorCode {
             ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::NotCoordinator => "NOT_COORDINATOR",
+            ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
             ErrorCode::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
             ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             ErrorCode::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
@@ -165,6 +169,7 @@ impl ErrorCode {
             ErrorCode::UnknownMemberId => "The coordinator is not aware of this member.",
             ErrorCode::MemberIdRequired => "The group member needs to have a valid member id before actually entering a consumer group.",
             ErrorCode::NotCoordinator => "This is not the correct coordinator.",
+            ErrorCode::NotLeaderOrFollower => "For requests intended only for the leader, this error indicates that the broker is not the current leader. For requests intended for any replica, this error indicates that the broker is not a replica of the topic partition.",
             ErrorCode::CoordinatorNotAvailable => "The coordinator is not available.",
             ErrorCode::InconsistentGroupProtocol => "The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.",
             ErrorCode::InvalidSessionTimeout => "The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms).",
@@ -193,6 +198,7 @@ impl ErrorCode {
             ErrorCode::UnknownMemberId => "org.apache.kafka.common.errors.UnknownMemberIdException",
             ErrorCode::MemberIdRequired => "org.apache.kafka.common.errors.MemberIdRequiredException",
             ErrorCode::NotCoordinator => "org.apache.kafka.common.errors.NotCoordinatorException",
+            ErrorCode::NotLeaderOrFollower => "org.apache.kafka.common.errors.NotLeaderOrFollowerException",
             ErrorCode::CoordinatorNotAvailable => "org.apache.kafka.common.errors.CoordinatorNotAvailableException",
             ErrorCode::InconsistentGroupProtocol => "org.apache.kafka.common.errors.InconsistentGroupProtocolException",
             ErrorCode::InvalidSessionTimeout => "org.apache.kafka.common.errors.InvalidSessionTimeoutException",
@@ -297,6 +303,71 @@ pub struct HeartbeatRequest {
     pub owned: Option<Vec<TopicPartition>>,
 }
 
+/// A `ShareGroupHeartbeat` request (API key 76, KIP-932). `None` fields mean "unchanged".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareGroupHeartbeatRequest {
+    /// `MemberId` (client-generated UUID).
+    pub member_id: String,
+    /// `MemberEpoch`: 0 to join, -1 to leave.
+    pub member_epoch: i32,
+    /// `RackId`.
+    pub rack_id: Option<String>,
+    /// `SubscribedTopicNames`.
+    pub subscribed_topics: Option<Vec<String>>,
+    /// The client's `client.id` (from the request header).
+    pub client_id: String,
+}
+
+/// A `ShareGroupHeartbeat` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareGroupHeartbeatResponse {
+    /// `ErrorCode`.
+    pub error: ErrorCode,
+    /// `MemberId`.
+    pub member_id: String,
+    /// `MemberEpoch`.
+    pub member_epoch: i32,
+    /// `HeartbeatIntervalMs`.
+    pub heartbeat_interval_ms: u64,
+    /// `Assignment.TopicPartitions`, when it changed.
+    pub assignment: Option<Vec<TopicPartition>>,
+}
+
+impl ShareGroupHeartbeatResponse {
+    /// A response carrying only an error.
+    pub fn error(member_id: &str, error: ErrorCode) -> ShareGroupHeartbeatResponse {
+        ShareGroupHeartbeatResponse { error, member_id: member_id.to_string(), member_epoch: 0, heartbeat_interval_ms: 0, assignment: None }
+    }
+}
+
+/// Acknowledgements of a range of delivered records (`AcknowledgementBatches`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareAcknowledgement {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// First offset.
+    pub first_offset: u64,
+    /// Last offset (inclusive).
+    pub last_offset: u64,
+    /// `ACCEPT`, `RELEASE`, `REJECT` (or `RENEW`).
+    pub kind: crate::group::share::partition::AcknowledgeType,
+}
+
+/// A record a ShareFetch acquired for the consumer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcquiredRecord {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// Its offset.
+    pub offset: i64,
+    /// Its identity (delivery accounting).
+    pub record_id: RecordId,
+    /// Its key, if any.
+    pub key: Option<String>,
+    /// `ConsumerRecord.deliveryCount()`: 1 on the first delivery.
+    pub delivery_count: u16,
+}
+
 /// A `ConsumerGroupHeartbeat` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeartbeatResponse {
@@ -338,6 +409,12 @@ pub enum Api {
     OffsetFetch,
     /// ConsumerGroupHeartbeat (KIP-848).
     ConsumerGroupHeartbeat,
+    /// ShareGroupHeartbeat (KIP-932).
+    ShareGroupHeartbeat,
+    /// ShareFetch (KIP-932): acquire records, acknowledging earlier ones.
+    ShareFetch,
+    /// ShareAcknowledge (KIP-932).
+    ShareAcknowledge,
 }
 
 impl Api {
@@ -352,6 +429,9 @@ impl Api {
             Api::OffsetCommit => "OffsetCommit",
             Api::OffsetFetch => "OffsetFetch",
             Api::ConsumerGroupHeartbeat => "ConsumerGroupHeartbeat",
+            Api::ShareGroupHeartbeat => "ShareGroupHeartbeat",
+            Api::ShareFetch => "ShareFetch",
+            Api::ShareAcknowledge => "ShareAcknowledge",
         }
     }
 }
@@ -449,6 +529,35 @@ pub enum Request {
         /// The request's fields.
         heartbeat: HeartbeatRequest,
     },
+    /// ShareGroupHeartbeat (KIP-932): a share group's membership request.
+    ShareGroupHeartbeat {
+        /// The group.
+        group_id: String,
+        /// The request's fields.
+        heartbeat: ShareGroupHeartbeatRequest,
+    },
+    /// ShareFetch (KIP-932), to a partition leader: acknowledge what was processed, acquire more.
+    ShareFetch {
+        /// The group.
+        group_id: String,
+        /// The member.
+        member_id: String,
+        /// Partitions (led by this broker) to acquire records from.
+        partitions: Vec<TopicPartition>,
+        /// Acknowledgements piggybacked on the fetch.
+        acknowledgements: Vec<ShareAcknowledgement>,
+        /// `MaxRecords` (the consumer's `max.poll.records`).
+        max_records: u32,
+    },
+    /// ShareAcknowledge (KIP-932): acknowledgements alone (on close).
+    ShareAcknowledge {
+        /// The group.
+        group_id: String,
+        /// The member.
+        member_id: String,
+        /// The acknowledgements.
+        acknowledgements: Vec<ShareAcknowledgement>,
+    },
 }
 
 impl Request {
@@ -462,7 +571,10 @@ impl Request {
             | Request::LeaveGroup { group_id, .. }
             | Request::OffsetCommit { group_id, .. }
             | Request::OffsetFetch { group_id, .. }
-            | Request::ConsumerGroupHeartbeat { group_id, .. } => group_id,
+            | Request::ConsumerGroupHeartbeat { group_id, .. }
+            | Request::ShareGroupHeartbeat { group_id, .. }
+            | Request::ShareFetch { group_id, .. }
+            | Request::ShareAcknowledge { group_id, .. } => group_id,
         }
     }
 
@@ -477,6 +589,9 @@ impl Request {
             Request::OffsetCommit { .. } => Api::OffsetCommit,
             Request::OffsetFetch { .. } => Api::OffsetFetch,
             Request::ConsumerGroupHeartbeat { .. } => Api::ConsumerGroupHeartbeat,
+            Request::ShareGroupHeartbeat { .. } => Api::ShareGroupHeartbeat,
+            Request::ShareFetch { .. } => Api::ShareFetch,
+            Request::ShareAcknowledge { .. } => Api::ShareAcknowledge,
         }
     }
 
@@ -509,6 +624,9 @@ impl Request {
                 offsets: Vec::new(),
             },
             Request::ConsumerGroupHeartbeat { heartbeat, .. } => Response::ConsumerGroupHeartbeat(HeartbeatResponse::error(&heartbeat.member_id, error)),
+            Request::ShareGroupHeartbeat { heartbeat, .. } => Response::ShareGroupHeartbeat(ShareGroupHeartbeatResponse::error(&heartbeat.member_id, error)),
+            Request::ShareFetch { partitions, .. } => Response::ShareFetch { error, records: Vec::new(), partition_errors: partitions.iter().map(|tp| (tp.clone(), error)).collect(), acknowledge_errors: Vec::new() },
+            Request::ShareAcknowledge { .. } => Response::ShareAcknowledge { error, acknowledge_errors: Vec::new() },
         }
     }
 }
@@ -570,6 +688,27 @@ pub enum Response {
     },
     /// ConsumerGroupHeartbeat response (KIP-848).
     ConsumerGroupHeartbeat(HeartbeatResponse),
+    /// ShareGroupHeartbeat response (KIP-932).
+    ShareGroupHeartbeat(ShareGroupHeartbeatResponse),
+    /// ShareFetch response: the records acquired, per-partition errors, and the errors of
+    /// acknowledgements that were refused (by Kafka's name).
+    ShareFetch {
+        /// Top-level error.
+        error: ErrorCode,
+        /// Records acquired for the member, by partition then offset.
+        records: Vec<AcquiredRecord>,
+        /// Partitions that could not be read (e.g. NOT_LEADER_OR_FOLLOWER).
+        partition_errors: Vec<(TopicPartition, ErrorCode)>,
+        /// Refused acknowledgements (e.g. INVALID_RECORD_STATE: the lock had expired).
+        acknowledge_errors: Vec<(TopicPartition, String)>,
+    },
+    /// ShareAcknowledge response.
+    ShareAcknowledge {
+        /// Top-level error.
+        error: ErrorCode,
+        /// Refused acknowledgements, by Kafka's error name.
+        acknowledge_errors: Vec<(TopicPartition, String)>,
+    },
 }
 
 impl Response {
@@ -584,6 +723,9 @@ impl Response {
             Response::OffsetCommit { .. } => Api::OffsetCommit,
             Response::OffsetFetch { .. } => Api::OffsetFetch,
             Response::ConsumerGroupHeartbeat(_) => Api::ConsumerGroupHeartbeat,
+            Response::ShareGroupHeartbeat(_) => Api::ShareGroupHeartbeat,
+            Response::ShareFetch { .. } => Api::ShareFetch,
+            Response::ShareAcknowledge { .. } => Api::ShareAcknowledge,
         }
     }
 
@@ -602,6 +744,15 @@ impl Response {
                 .find(|e| *e != ErrorCode::None)
                 .unwrap_or(ErrorCode::None),
             Response::ConsumerGroupHeartbeat(r) => r.error,
+            Response::ShareGroupHeartbeat(r) => r.error,
+            Response::ShareFetch { error, partition_errors, .. } => {
+                if *error != ErrorCode::None {
+                    *error
+                } else {
+                    partition_errors.iter().map(|(_, e)| *e).find(|e| *e != ErrorCode::None).unwrap_or(ErrorCode::None)
+                }
+            }
+            Response::ShareAcknowledge { error, .. } => *error,
         }
     }
 }

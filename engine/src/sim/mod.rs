@@ -117,6 +117,25 @@ pub struct SimConfig {
     /// groups the coordinator makes.
     #[serde(rename = "group.consumer.migration.policy")]
     pub group_consumer_migration_policy: String,
+    /// `group.share.session.timeout.ms` (45000): share groups' member session.
+    #[serde(rename = "group.share.session.timeout.ms")]
+    pub group_share_session_timeout_ms: u64,
+    /// `group.share.heartbeat.interval.ms` (5000).
+    #[serde(rename = "group.share.heartbeat.interval.ms")]
+    pub group_share_heartbeat_interval_ms: u64,
+    /// `group.share.max.size` (200): members per share group.
+    #[serde(rename = "group.share.max.size")]
+    pub group_share_max_size: u32,
+    /// `group.share.record.lock.duration.ms` (30000): the acquisition lock of groups that set
+    /// no `share.record.lock.duration.ms`.
+    #[serde(rename = "group.share.record.lock.duration.ms")]
+    pub group_share_record_lock_duration_ms: u64,
+    /// `group.share.delivery.count.limit` (5).
+    #[serde(rename = "group.share.delivery.count.limit")]
+    pub group_share_delivery_count_limit: u16,
+    /// `group.share.partition.max.record.locks` (2000): in-flight records per share-partition.
+    #[serde(rename = "group.share.partition.max.record.locks")]
+    pub group_share_partition_max_record_locks: u32,
 }
 
 impl Default for SimConfig {
@@ -152,6 +171,12 @@ impl Default for SimConfig {
             group_consumer_max_size: 2_147_483_647,
             group_consumer_assignors: vec!["uniform".into(), "range".into()],
             group_consumer_migration_policy: "bidirectional".into(),
+            group_share_session_timeout_ms: 45_000,
+            group_share_heartbeat_interval_ms: 5_000,
+            group_share_max_size: 200,
+            group_share_record_lock_duration_ms: 30_000,
+            group_share_delivery_count_limit: 5,
+            group_share_partition_max_record_locks: 2_000,
         }
     }
 }
@@ -169,6 +194,25 @@ impl SimConfig {
             // Checked by `validate_consumer_group_configs`; a bad value means no migration.
             migration_policy: MigrationPolicy::parse(&self.group_consumer_migration_policy).unwrap_or(MigrationPolicy::Disabled),
             classic_max_size: self.group_max_size as usize,
+        }
+    }
+
+    /// The broker settings of share groups (`group.share.*`).
+    pub fn share_group_config(&self) -> crate::group::share::group::ShareGroupConfig {
+        crate::group::share::group::ShareGroupConfig {
+            session_timeout_ms: self.group_share_session_timeout_ms,
+            heartbeat_interval_ms: self.group_share_heartbeat_interval_ms,
+            max_size: self.group_share_max_size as usize,
+            ..Default::default()
+        }
+    }
+
+    /// The broker's defaults for share-partitions (`group.share.*`).
+    pub fn share_partition_config(&self) -> crate::group::share::partition::SharePartitionConfig {
+        crate::group::share::partition::SharePartitionConfig {
+            record_lock_duration_ms: self.group_share_record_lock_duration_ms,
+            delivery_count_limit: self.group_share_delivery_count_limit,
+            max_in_flight_records: self.group_share_partition_max_record_locks,
         }
     }
 
@@ -190,6 +234,19 @@ impl SimConfig {
                 "group.consumer.assignors must be a non-empty list of distinct assignors among uniform, range (got {})",
                 assignors.join(",")
             )));
+        }
+        let s = self;
+        for (name, value, lo, hi) in [
+            ("group.share.session.timeout.ms", s.group_share_session_timeout_ms, 1, 3_600_000),
+            ("group.share.heartbeat.interval.ms", s.group_share_heartbeat_interval_ms, 1, s.group_share_session_timeout_ms.saturating_sub(1)),
+            ("group.share.max.size", u64::from(s.group_share_max_size), 1, 1_000),
+            ("group.share.record.lock.duration.ms", s.group_share_record_lock_duration_ms, 1_000, 3_600_000),
+            ("group.share.delivery.count.limit", u64::from(s.group_share_delivery_count_limit), 2, 10),
+            ("group.share.partition.max.record.locks", u64::from(s.group_share_partition_max_record_locks), 100, 10_000),
+        ] {
+            if value < lo || value > hi {
+                return Err(SimError::InvalidConfig(format!("Invalid value {value} for configuration {name}: Value must be in [{lo}, {hi}]")));
+            }
         }
         if MigrationPolicy::parse(&self.group_consumer_migration_policy).is_none() {
             return Err(SimError::InvalidConfig(format!(
@@ -336,7 +393,8 @@ impl Sim {
             config.offsets_retention_minutes.saturating_mul(60_000),
             config.offsets_retention_check_interval_ms,
         )
-        .with_consumer_group_config(config.consumer_group_config());
+        .with_consumer_group_config(config.consumer_group_config())
+        .with_share_group_config(config.share_group_config(), config.share_partition_config());
         let mut sim = Sim { config, offsets_topic_error, ctx, events, cluster, producers: Producers::new(settings), groups };
         sim.collect_outputs();
         Ok(sim)
@@ -402,6 +460,9 @@ impl Sim {
             Command::SetBrokerDelay { broker, fetch_delay_ms } => self.cluster.set_broker_delay(broker, fetch_delay_ms),
             Command::CreateGroup { group_id, topics, config } => {
                 self.groups.create_group(&mut self.ctx, &mut self.cluster, group_id, topics, config)
+            }
+            Command::CreateShareGroup { group_id, topics, config } => {
+                self.groups.create_share_group(&mut self.ctx, &mut self.cluster, group_id, topics, config)
             }
             Command::AddConsumer { group_id, client_id, topics, group_instance_id } => {
                 self.groups.add_consumer(&mut self.ctx, &mut self.cluster, group_id, client_id, topics, group_instance_id)
@@ -594,6 +655,7 @@ impl Sim {
                 })
                 .collect(),
             groups: self.groups.views(c, self.ctx.now_ms),
+            share_groups: self.groups.share_views(c),
             producers: self
                 .producers
                 .list

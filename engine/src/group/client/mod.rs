@@ -1670,7 +1670,7 @@ impl ConsumerClient {
                     }
                 }
             }
-            Response::LeaveGroup { .. } | Response::ConsumerGroupHeartbeat(_) => {}
+            Response::LeaveGroup { .. } | Response::ConsumerGroupHeartbeat(_) | Response::ShareGroupHeartbeat(_) | Response::ShareFetch { .. } | Response::ShareAcknowledge { .. } => {}
         }
         out
     }

@@ -120,41 +120,7 @@ impl ShareGroupState {
     }
 }
 
-/// A `ShareGroupHeartbeat` request (API key 76, v1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ShareGroupHeartbeatRequest {
-    /// `MemberId`: a client-generated UUID.
-    pub member_id: String,
-    /// `MemberEpoch`: 0 joins, -1 leaves.
-    pub member_epoch: i32,
-    /// `RackId`, `None` when unchanged.
-    pub rack_id: Option<String>,
-    /// `SubscribedTopicNames`, `None` when unchanged (a join must set it).
-    pub subscribed_topics: Option<Vec<String>>,
-    /// The client's `client.id` (from the request header).
-    pub client_id: String,
-}
-
-/// A `ShareGroupHeartbeat` response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ShareGroupHeartbeatResponse {
-    /// `ErrorCode`.
-    pub error: ErrorCode,
-    /// `MemberId`.
-    pub member_id: String,
-    /// `MemberEpoch`.
-    pub member_epoch: i32,
-    /// `HeartbeatIntervalMs` (0 on an error or a leave).
-    pub heartbeat_interval_ms: u64,
-    /// `Assignment`, sorted; `None` when not sent.
-    pub assignment: Option<Vec<TopicPartition>>,
-}
-
-impl ShareGroupHeartbeatResponse {
-    fn error(member_id: &str, error: ErrorCode) -> Self {
-        ShareGroupHeartbeatResponse { error, member_id: member_id.to_string(), member_epoch: 0, heartbeat_interval_ms: 0, assignment: None }
-    }
-}
+pub use crate::group::protocol::{ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse};
 
 /// One member of a share group (`ShareGroupMember`; always in state `STABLE`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -56,8 +56,10 @@
 //! moves the SPSO when it succeeds), the share-partition lifecycle states (`EMPTY`,
 //! `INITIALIZING`, `FENCED`…), the fetch lock, and metrics.
 
+pub mod consumer;
 pub mod group;
 pub mod partition;
+pub mod settings;
 pub mod state;
 
 use std::fmt;

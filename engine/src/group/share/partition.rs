@@ -276,6 +276,10 @@ pub struct SharePartition {
     /// state loaded at recovery already held more (it only shrinks from there).
     in_flight_allowance: u64,
     pending_writes: Vec<WriteShareGroupState>,
+    /// Spans that left the window below the SPSO since the last [`Self::take_finished`], with
+    /// their terminal state (adjacent spans of one state merged): what a driver accounts.
+    #[serde(default)]
+    finished: Vec<(u64, u64, RecordState)>,
 }
 
 impl SharePartition {
@@ -291,6 +295,7 @@ impl SharePartition {
             batches: Vec::new(),
             in_flight_allowance: u64::from(config.max_in_flight_records),
             pending_writes: Vec::new(),
+            finished: Vec::new(),
         }
     }
 
@@ -480,6 +485,12 @@ impl SharePartition {
     /// The state writes queued so far (oldest first), not yet taken.
     pub fn pending_state_writes(&self) -> &[WriteShareGroupState] {
         &self.pending_writes
+    }
+
+    /// Takes the spans that left the window below the SPSO (`(first, last, ACKNOWLEDGED or
+    /// ARCHIVED)`, oldest first) since the last call.
+    pub fn take_finished(&mut self) -> Vec<(u64, u64, RecordState)> {
+        std::mem::take(&mut self.finished)
     }
 
     /// Takes the queued `WriteShareGroupState`s, oldest first, for the share coordinator.
@@ -1027,7 +1038,12 @@ impl SharePartition {
             return false;
         }
         let new_start = self.ranges[n - 1].last_offset.saturating_add(1);
-        self.ranges.drain(..n);
+        for r in self.ranges.drain(..n) {
+            match self.finished.last_mut() {
+                Some((_, last, state)) if *state == r.state && last.checked_add(1) == Some(r.first_offset) => *last = r.last_offset,
+                _ => self.finished.push((r.first_offset, r.last_offset, r.state)),
+            }
+        }
         self.start_offset = new_start;
         if self.ranges.is_empty() {
             self.batches.clear();

@@ -215,6 +215,7 @@ impl GroupLayer {
         if let Some(v) = self.audit.violations.first() {
             return Err(v.clone());
         }
+        self.share.check_invariants()?;
         for gid in self.groups.keys() {
             let mut seen: VecMap<&TopicPartition, &str> = VecMap::new();
             for c in self.consumers.values().filter(|c| c.group_id == *gid) {

@@ -42,6 +42,7 @@ mod audit;
 mod consumer;
 mod network;
 mod placement;
+mod share;
 mod view;
 
 use audit::Audit;
@@ -194,6 +195,14 @@ pub struct GroupLayer {
     offsets_retention_check_interval_ms: u64,
     /// Broker settings of consumer-protocol groups (`group.consumer.*`).
     consumer_group_config: crate::group::consumer::coordinator::ConsumerGroupConfig,
+    /// Share groups (KIP-932) and their consumers.
+    share: share::ShareLayer,
+    /// Broker settings of share groups (`group.share.*`).
+    share_group_config: crate::group::share::group::ShareGroupConfig,
+    /// `group.share.partition.max.record.locks`.
+    share_partition_max_record_locks: u32,
+    /// The `group.share.*` defaults of share groups that do not set theirs.
+    share_defaults: crate::group::share::settings::ShareBrokerDefaults,
 }
 
 impl GroupLayer {
@@ -254,6 +263,19 @@ impl GroupLayer {
         self
     }
 
+    /// Sets the broker's `group.share.*` settings for the share groups created from now on.
+    pub fn with_share_group_config(mut self, config: crate::group::share::group::ShareGroupConfig, partition: crate::group::share::partition::SharePartitionConfig) -> GroupLayer {
+        self.share_partition_max_record_locks = partition.max_in_flight_records;
+        self.share_defaults = crate::group::share::settings::ShareBrokerDefaults {
+            record_lock_duration_ms: partition.record_lock_duration_ms,
+            delivery_count_limit: partition.delivery_count_limit,
+            session_timeout_ms: config.session_timeout_ms,
+            heartbeat_interval_ms: config.heartbeat_interval_ms,
+        };
+        self.share_group_config = config;
+        self
+    }
+
     /// `CreateGroup`: creates (or updates the subscription and config of) a group.
     pub fn create_group(
         &mut self,
@@ -266,6 +288,9 @@ impl GroupLayer {
         Self::check_group_id(&group_id)?;
         Self::validate_topics(&*cluster, &topics)?;
         config.validate()?;
+        if self.share.has_group(&group_id) {
+            return Err(SimError::InvalidRequest(format!("'{group_id}' is a share group: a group id names one kind of group (GROUP_ID_NOT_FOUND: Group {group_id} is not a consumer group)")));
+        }
         self.ensure_group_capacity(&group_id)?;
         let consumer_group = (config.group_protocol == crate::group::client::GroupProtocol::Consumer)
             .then(|| crate::group::consumer::coordinator::ConsumerGroup::new(&group_id, self.consumer_group_config.clone()));
@@ -335,6 +360,9 @@ impl GroupLayer {
         group_instance_id: Option<String>,
     ) -> Result<(), SimError> {
         Self::check_group_id(&group_id)?;
+        if self.share.has_group(&group_id) {
+            return self.add_share_consumer(ctx, cluster, &group_id, client_id, topics);
+        }
         Self::validate_topics(&*cluster, &topics)?;
         if let Some(c) = &client_id {
             if c.is_empty() {
@@ -342,7 +370,7 @@ impl GroupLayer {
                     "client_id must not be empty".into(),
                 ));
             }
-            if self.consumers.contains_key(c) {
+            if self.consumers.contains_key(c) || self.is_share_consumer(c) {
                 return Err(SimError::DuplicateClient(format!(
                     "consumer '{c}' already exists"
                 )));
@@ -465,6 +493,9 @@ impl GroupLayer {
         cluster: &mut Cluster,
         client_id: &str,
     ) -> Result<(), SimError> {
+        if self.is_share_consumer(client_id) {
+            return self.share_consumer_action(ctx, cluster, client_id, share::ShareAction::Crash);
+        }
         self.client_action(ctx, cluster, client_id, ConsumerClient::crash)
     }
 
@@ -475,6 +506,9 @@ impl GroupLayer {
         cluster: &mut Cluster,
         client_id: &str,
     ) -> Result<(), SimError> {
+        if self.is_share_consumer(client_id) {
+            return self.share_consumer_action(ctx, cluster, client_id, share::ShareAction::Close);
+        }
         self.client_action(ctx, cluster, client_id, ConsumerClient::close)
     }
 
@@ -485,6 +519,9 @@ impl GroupLayer {
         cluster: &mut Cluster,
         client_id: &str,
     ) -> Result<(), SimError> {
+        if self.is_share_consumer(client_id) {
+            return self.share_consumer_action(ctx, cluster, client_id, share::ShareAction::Stall);
+        }
         self.client_action(ctx, cluster, client_id, ConsumerClient::stall)
     }
 
@@ -496,6 +533,9 @@ impl GroupLayer {
         cluster: &mut Cluster,
         client_id: &str,
     ) -> Result<(), SimError> {
+        if self.is_share_consumer(client_id) {
+            return self.share_consumer_action(ctx, cluster, client_id, share::ShareAction::Restart);
+        }
         let now = ctx.now_ms;
         let (gid, topics, lifecycle) = {
             let c = Self::consumer_mut(&mut self.consumers, client_id)?;
@@ -555,7 +595,8 @@ impl GroupLayer {
             .min();
         let w = self.writing.iter().filter_map(|gid| self.groups.get(gid).and_then(|g| g.write_deadline_ms)).min();
         let cl = self.consumer_due.first().map(|&k| unpack(k).0);
-        [q, c, cl, w].into_iter().flatten().min()
+        let s = self.share.next_deadline_ms();
+        [q, c, cl, w, s].into_iter().flatten().min()
     }
 
     /// Debug builds: the cached deadlines equal what the state machines report.
@@ -632,6 +673,9 @@ impl GroupLayer {
     fn on_timer(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) {
         let now = ctx.now_ms;
         self.sync_coordinators(ctx, cluster);
+        if !self.share.groups.is_empty() {
+            self.sync_share_placement(ctx, cluster);
+        }
         for _ in 0..MAX_STEPS_PER_WAKEUP {
             if let Some(msg) = self.queue.pop_due(now) {
                 self.deliver(ctx, cluster, msg);
@@ -667,6 +711,9 @@ impl GroupLayer {
             for gid in due_writes {
                 any = true;
                 self.fail_due_writes(ctx, cluster, &gid);
+            }
+            if self.share.next_deadline_ms().is_some_and(|d| d <= now) {
+                any |= self.share_timeouts(ctx, cluster);
             }
             // Due consumers from the timer index, handled in `client.id` order (the order of
             // `self.consumers`), as a scan of every consumer would.
@@ -787,6 +834,14 @@ impl GroupLayer {
             h.u64(d);
             h.u64(seq);
             h.u64(m.correlation_id);
+        }
+        // Only when there are share groups, so that other simulations hash as before.
+        if !self.share.groups.is_empty() {
+            self.share.hash_into(h);
+            for gid in self.share.groups.keys() {
+                h.u64(self.audit.ledger.total_processed(gid));
+                h.u64(self.audit.ledger.distinct_processed(gid));
+            }
         }
     }
 }

@@ -312,6 +312,9 @@ impl GroupLayer {
     /// The consumer at `to` loses its connection to broker `broker`.
     pub(super) fn disconnect(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, to: &Endpoint, broker: u32) {
         let Endpoint::Client(c) = to else { return };
+        if self.is_share_consumer(c) {
+            return self.share_consumer_disconnected(ctx.now_ms, c, broker);
+        }
         let Some(rt) = self.consumers.get_mut(c) else { return };
         let out = rt.client.on_disconnect(ctx.now_ms, broker);
         rt.refresh_deadline(&mut self.consumer_due);
@@ -341,6 +344,10 @@ impl GroupLayer {
         let now = ctx.now_ms;
         self.remember(now, &msg);
         match (&msg.to, &msg.body) {
+            (Endpoint::Client(c), _) if self.is_share_consumer(c) => {
+                let c = c.clone();
+                self.deliver_to_share_consumer(ctx, cluster, &c, &msg);
+            }
             (Endpoint::Client(c), _) => {
                 let src = ClusterSource { cluster: &*cluster };
                 let (gid, out) = match self.consumers.get_mut(c) {
@@ -360,7 +367,12 @@ impl GroupLayer {
                 };
                 let gid = req.group_id().to_string();
                 let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
+                let share = self.share.groups.get(&gid).map(|g| g.coordinator);
                 let resp = match self.groups.get(&gid).and_then(|g| g.coordinator.as_ref()) {
+                    _ if share.is_some() => Response::FindCoordinator {
+                        error: if share.flatten().is_some() { ErrorCode::None } else { ErrorCode::CoordinatorNotAvailable },
+                        coordinator_id: share.flatten(),
+                    },
                     Some(c) => Response::FindCoordinator {
                         error: ErrorCode::None,
                         coordinator_id: Some(c.broker_id()),
@@ -378,6 +390,11 @@ impl GroupLayer {
                     return self.disconnect(ctx, cluster, &msg.from, *b);
                 }
                 let gid = req.group_id().to_string();
+                match req {
+                    Request::ShareGroupHeartbeat { .. } => return self.share_group_heartbeat(ctx, cluster, &msg, *b),
+                    Request::ShareFetch { .. } | Request::ShareAcknowledge { .. } => return self.share_fetch(ctx, cluster, &msg, *b),
+                    _ => {}
+                }
                 let latency = self.groups.get(&gid).map_or(5, |g| g.config.network_latency_ms);
                 let coordinates = self.groups.get(&gid).and_then(|g| g.coordinator.as_ref()).is_some_and(|c| c.broker_id() == *b);
                 if coordinates {

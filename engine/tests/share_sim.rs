@@ -1,0 +1,210 @@
+//! Share groups (KIP-932) in the whole simulation: share consumers heartbeating to the group
+//! coordinator and fetching from the share-partitions on the partition leaders, records acquired
+//! under locks, acknowledged, redelivered and archived. Invariants are checked after every step.
+
+use grouplab_engine::api::command::Acks;
+use grouplab_engine::group::share::settings::{AcknowledgementMode, OnFailure, ShareGroupSettings, ShareOffsetReset};
+use grouplab_engine::{Command, Sim, SimConfig, ShareGroupView};
+
+fn sim(partitions: u32) -> Sim {
+    let mut sim = Sim::new(SimConfig { seed: 5, ..SimConfig::default() }).expect("sim");
+    sim.apply(Command::CreateTopic { name: "jobs".into(), partitions, replication_factor: 3, config: Default::default() }).unwrap();
+    sim
+}
+
+fn earliest() -> ShareGroupSettings {
+    ShareGroupSettings { auto_offset_reset: ShareOffsetReset::Earliest, processing_time_ms: 10, ..ShareGroupSettings::default() }
+}
+
+fn create(sim: &mut Sim, gid: &str, settings: ShareGroupSettings) {
+    sim.apply(Command::CreateShareGroup { group_id: gid.into(), topics: vec!["jobs".into()], config: settings }).unwrap();
+}
+
+fn add(sim: &mut Sim, gid: &str, client: &str) {
+    sim.apply(Command::AddConsumer { group_id: gid.into(), client_id: Some(client.into()), topics: vec![], group_instance_id: None }).unwrap();
+}
+
+fn produce(sim: &mut Sim, count: u32, key: Option<&str>) {
+    sim.apply(Command::Produce { topic: "jobs".into(), count, key: key.map(str::to_string), acks: Acks::All }).unwrap();
+}
+
+fn group(sim: &Sim, gid: &str) -> ShareGroupView {
+    sim.view().share_groups.into_iter().find(|g| g.group_id == gid).unwrap()
+}
+
+/// Advances to `until`, one deadline at a time, checking the invariants after each.
+fn run(sim: &mut Sim, until: u64) {
+    while let Some(d) = sim.next_deadline_ms().filter(|&d| d <= until) {
+        sim.advance_to(d);
+        sim.check_invariants().unwrap_or_else(|e| panic!("at {} ms: {e}", sim.now_ms()));
+    }
+    sim.advance_to(until);
+}
+
+/// Produces `n` batches of 10 records (keys `k0`..`k6` in turn, or `poison` for the first record
+/// of every `poison_every`-th batch) 100 ms apart, running the simulation in between.
+fn produce_over(sim: &mut Sim, n: u32, poison_every: Option<u32>) {
+    for i in 0..n {
+        for j in 0..10 {
+            let poison = j == 0 && poison_every.is_some_and(|e| i % e == 0);
+            let key = if poison { "poison".to_string() } else { format!("k{}", (i * 10 + j) % 7) };
+            produce(sim, 1, Some(&key));
+        }
+        let t = sim.now_ms() + 100;
+        run(sim, t);
+    }
+}
+
+fn consumer<'a>(g: &'a ShareGroupView, client: &str) -> &'a grouplab_engine::ShareConsumerView {
+    g.consumers.iter().find(|c| c.client_id == client).unwrap()
+}
+
+/// Four consumers of one share group all read the topic's single partition (the simple
+/// assignor gives each member the partition): none is idle, and every record is processed
+/// exactly once. Per-key order is not kept across them.
+#[test]
+fn four_consumers_share_one_partition() {
+    let mut sim = sim(1);
+    create(&mut sim, "s", earliest());
+    for c in ["A", "B", "C", "D"] {
+        add(&mut sim, "s", c);
+    }
+    run(&mut sim, 6_000);
+    produce_over(&mut sim, 100, None);
+    run(&mut sim, 20_000);
+    let g = group(&sim, "s");
+    assert_eq!((g.state.as_str(), g.members.len()), ("Stable", 4), "{g:?}");
+    for c in &g.consumers {
+        assert_eq!(c.assigned, vec![("jobs".to_string(), 0)], "every member is assigned the partition: {c:?}");
+        assert!(c.processed > 0, "nobody is idle: {c:?}");
+    }
+    let d = &g.delivery;
+    assert_eq!((d.distinct, d.duplicates, d.losses, d.archived), (1_000, 0, 0, 0), "{d:?}");
+    assert!(d.ordering_violations > 0, "records of one key are processed by several consumers at once: {d:?}");
+    let p = &g.partitions[0];
+    assert_eq!((p.start_offset, p.lag, p.in_flight.len()), (1_000, 0, 0), "{p:?}");
+}
+
+/// A consumer crashes holding acquired records: nobody gets them until their acquisition lock
+/// expires (`share.record.lock.duration.ms`), then they are delivered again (delivery count 2),
+/// and the crashed member is fenced at its session timeout. Records it had processed but not
+/// yet acknowledged are processed twice.
+#[test]
+fn a_crashed_consumers_records_come_back_when_their_locks_expire() {
+    let mut sim = sim(1);
+    let settings = ShareGroupSettings { processing_time_ms: 100, record_lock_duration_ms: Some(15_000), ..earliest() };
+    create(&mut sim, "s", settings);
+    add(&mut sim, "s", "A");
+    add(&mut sim, "s", "B");
+    run(&mut sim, 6_000);
+    produce_over(&mut sim, 10, None);
+    let at = sim.now_ms();
+    let held = consumer(&group(&sim, "s"), "A").acquired;
+    assert!(held > 0, "A holds records when it crashes");
+    sim.apply(Command::CrashConsumer { client_id: "A".into() }).unwrap();
+    run(&mut sim, at + 10_000);
+    let g = group(&sim, "s");
+    let locked: u64 = g.partitions[0].in_flight.iter().filter(|r| r.client_id.as_deref() == Some("A")).map(|r| r.last_offset - r.first_offset + 1).sum();
+    assert!(locked > 0, "A's records stay locked to it until the lock expires: {:?}", g.partitions[0].in_flight);
+    run(&mut sim, at + 60_000);
+    let g = group(&sim, "s");
+    assert_eq!(g.members.len(), 1, "A was fenced at its session timeout: {:?}", g.members);
+    let d = &g.delivery;
+    assert_eq!((d.distinct, d.losses, d.archived), (100, 0, 0), "every record is processed in the end: {d:?}");
+    assert!(d.duplicates > 0, "what A processed but never acknowledged is processed again: {d:?}");
+    assert_eq!(g.partitions[0].start_offset, 100);
+}
+
+/// `close()` acknowledges what was processed and leaves; what the consumer still held is
+/// released at once, not after the lock duration.
+#[test]
+fn a_closed_consumer_releases_what_it_held() {
+    let mut sim = sim(1);
+    let settings = ShareGroupSettings { processing_time_ms: 100, ..earliest() };
+    create(&mut sim, "s", settings);
+    add(&mut sim, "s", "A");
+    add(&mut sim, "s", "B");
+    run(&mut sim, 6_000);
+    produce_over(&mut sim, 10, None);
+    let at = sim.now_ms();
+    sim.apply(Command::CloseConsumer { client_id: "A".into() }).unwrap();
+    run(&mut sim, at + 200);
+    let g = group(&sim, "s");
+    assert!(g.partitions[0].in_flight.iter().all(|r| r.client_id.as_deref() != Some("A")), "nothing stays locked to A: {:?}", g.partitions[0].in_flight);
+    run(&mut sim, at + 20_000);
+    let d = group(&sim, "s").delivery;
+    assert_eq!((d.distinct, d.duplicates, d.losses), (100, 0, 0), "{d:?}");
+}
+
+/// A poison record: its key always fails processing, the application releases it, and after
+/// `share.delivery.count.limit` deliveries the share-partition archives it; the records behind
+/// it are not blocked. With `on_failure: reject` it is archived at its first delivery.
+#[test]
+fn a_poison_record_is_archived_after_the_delivery_limit() {
+    for (on_failure, deliveries) in [(OnFailure::Release, 5), (OnFailure::Reject, 1)] {
+        let mut sim = sim(1);
+        let settings = ShareGroupSettings {
+            acknowledgement_mode: AcknowledgementMode::Explicit,
+            failing_keys: vec!["poison".into()],
+            on_failure,
+            ..earliest()
+        };
+        create(&mut sim, "s", settings);
+        add(&mut sim, "s", "A");
+        add(&mut sim, "s", "B");
+        run(&mut sim, 6_000);
+        produce_over(&mut sim, 20, Some(10));
+        run(&mut sim, 30_000);
+        let g = group(&sim, "s");
+        let d = &g.delivery;
+        assert_eq!((d.archived, d.distinct, d.losses), (2, 198, 0), "{on_failure:?}: {d:?}");
+        let failed: u64 = g.consumers.iter().map(|c| c.failed).sum();
+        assert_eq!(failed, 2 * deliveries, "{on_failure:?}: each poison record was delivered {deliveries} time(s)");
+        assert_eq!(g.partitions[0].start_offset, 200, "{on_failure:?}");
+    }
+}
+
+/// The partition leader crashes: a new leader recovers the share-partition from
+/// `__share_group_state` (what was acquired becomes available again), the consumers fetch from
+/// it, and every record is processed with none lost.
+#[test]
+fn a_new_partition_leader_recovers_the_share_partition() {
+    let mut sim = sim(1);
+    let settings = ShareGroupSettings { processing_time_ms: 20, ..earliest() };
+    create(&mut sim, "s", settings);
+    add(&mut sim, "s", "A");
+    add(&mut sim, "s", "B");
+    run(&mut sim, 6_000);
+    produce_over(&mut sim, 20, None);
+    let leader = group(&sim, "s").partitions[0].leader.unwrap();
+    sim.apply(Command::CrashBroker { broker: leader }).unwrap();
+    // A new leader once the controller notices (broker.session.timeout.ms).
+    let t = sim.now_ms() + 12_000;
+    run(&mut sim, t);
+    produce_over(&mut sim, 20, None);
+    run(&mut sim, 90_000);
+    let g = group(&sim, "s");
+    assert_ne!(g.partitions[0].leader, Some(leader), "{:?}", g.partitions[0]);
+    // Records the old leader had not replicated are gone with it (the producer sent them
+    // without waiting): every record the log kept is processed.
+    let p = &g.partitions[0];
+    let d = &g.delivery;
+    assert!(p.high_watermark >= 380, "{p:?}");
+    assert_eq!((d.distinct, d.losses, d.archived), (p.high_watermark, 0, 0), "{d:?} {p:?}");
+    assert_eq!((p.start_offset, p.lag), (p.high_watermark, 0));
+    assert!(d.duplicates > 0, "what the old leader had handed out and not seen acknowledged is delivered again: {d:?}");
+}
+
+/// Bad share-group settings are refused with Kafka's message and change nothing.
+#[test]
+fn bad_share_group_settings_are_refused() {
+    let mut sim = sim(1);
+    let before = sim.state_hash();
+    let bad = ShareGroupSettings { delivery_count_limit: Some(1), ..ShareGroupSettings::default() };
+    let e = sim.apply(Command::CreateShareGroup { group_id: "s".into(), topics: vec!["jobs".into()], config: bad }).unwrap_err();
+    assert!(e.to_string().contains("share.delivery.count.limit"), "{e}");
+    assert_eq!(sim.state_hash(), before);
+    sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["jobs".into()], config: Default::default() }).unwrap();
+    let e = sim.apply(Command::CreateShareGroup { group_id: "g".into(), topics: vec!["jobs".into()], config: Default::default() }).unwrap_err();
+    assert!(e.to_string().contains("consumer group"), "{e}");
+}
