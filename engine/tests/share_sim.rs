@@ -208,3 +208,18 @@ fn bad_share_group_settings_are_refused() {
     let e = sim.apply(Command::CreateShareGroup { group_id: "g".into(), topics: vec!["jobs".into()], config: Default::default() }).unwrap_err();
     assert!(e.to_string().contains("consumer group"), "{e}");
 }
+
+/// The share consumers' messages are in the message history (the picture's tokens and the
+/// sequence diagram): ShareGroupHeartbeat to the coordinator, ShareFetch to the leader.
+#[test]
+fn share_messages_are_remembered() {
+    let mut sim = sim(1);
+    create(&mut sim, "s", earliest());
+    add(&mut sim, "s", "A");
+    run(&mut sim, 6_000);
+    produce_over(&mut sim, 2, None);
+    let apis: Vec<String> = sim.message_history(Some("s"), 0, sim.now_ms()).into_iter().map(|m| m.api).collect();
+    for api in ["FindCoordinator", "ShareGroupHeartbeat", "ShareFetch"] {
+        assert!(apis.iter().any(|a| a == api), "{api} in {apis:?}");
+    }
+}

@@ -61,6 +61,10 @@ impl PartitionSource for ClusterSource<'_> {
     }
 }
 
+/// A remembered message's client slot with this bit set is a share consumer's (its index in
+/// the share layer's names).
+const SHARE_SLOT: u32 = 1 << 31;
+
 /// Bits of a [`MessageQueue`] key's low half that hold the message's slot.
 const SLOT_BITS: u32 = 20;
 const _: () = assert!(MAX_MESSAGES < 1 << SLOT_BITS);
@@ -225,7 +229,12 @@ impl GroupLayer {
         MessageView {
             api: api.name().to_string(),
             response,
-            group_id: self.consumers.get(client).map(|rt| rt.group_id.clone()).unwrap_or_default(),
+            group_id: self
+                .consumers
+                .get(client)
+                .map(|rt| rt.group_id.clone())
+                .or_else(|| self.share.consumers.get(client).map(|c| c.group_id().to_string()))
+                .unwrap_or_default(),
             client_id: client.to_string(),
             from,
             to,
@@ -264,7 +273,11 @@ impl GroupLayer {
             .iter()
             .filter(|d| (from_ms..=until_ms).contains(&d.delivered_at_ms))
             .filter_map(|d| {
-                let client = self.consumer_names.get(d.client_slot as usize)?;
+                let client = if d.client_slot & SHARE_SLOT != 0 {
+                    self.share.names.get((d.client_slot & !SHARE_SLOT) as usize)?
+                } else {
+                    self.consumer_names.get(d.client_slot as usize)?
+                };
                 let v = MessageView {
                     correlation_id: d.correlation_id,
                     sent_at_ms: d.sent_at_ms,
@@ -278,7 +291,14 @@ impl GroupLayer {
 
     /// Remembers a message being delivered now.
     fn remember(&mut self, now: u64, m: &Message) {
-        let Some(slot) = Self::client_of(m).and_then(|c| self.consumers.get(c)).map(|rt| rt.slot) else { return };
+        let Some(client) = Self::client_of(m) else { return };
+        let slot = match self.consumers.get(client) {
+            Some(rt) => rt.slot,
+            None => match self.share.names.iter().position(|n| n == client) {
+                Some(i) => SHARE_SLOT | i as u32,
+                None => return,
+            },
+        };
         let (api, response, error) = describe_body(&m.body);
         let broker = Self::broker_of(m);
         self.history.push(Delivered {

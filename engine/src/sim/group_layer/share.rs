@@ -71,6 +71,8 @@ pub(super) struct ShareLayer {
     pub(super) consumers: VecMap<String, ShareConsumer>,
     /// ShareFetches waiting at their broker for records, in arrival order.
     pub(super) parked: Vec<ParkedFetch>,
+    /// Every share consumer's `client.id`, in the order they were added (never removed).
+    pub(super) names: Vec<String>,
 }
 
 /// A ShareFetch that found nothing to acquire, waiting at its broker.
@@ -245,6 +247,7 @@ impl GroupLayer {
         }
         crate::kernel::sort::sort(&mut g.subscription);
         let consumer = ShareConsumer::new(&client_id, group_id, &topics, g.settings.clone(), ctx.now_ms);
+        self.share.names.push(client_id.clone());
         self.share.consumers.insert(client_id, consumer);
         self.sync_share_placement(ctx, cluster);
         self.reschedule(ctx);
