@@ -223,3 +223,68 @@ fn share_messages_are_remembered() {
         assert!(apis.iter().any(|a| a == api), "{api} in {apis:?}");
     }
 }
+
+/// Records processed per second by 4 consumers on a 1-partition topic with a backlog of 8,000
+/// records (10 ms of processing each), from the first record processed to the last: a consumer
+/// group (classic or KIP-848) has one member owning the partition and three idle; a share
+/// group's 4 members all read it. Figures printed with `--nocapture`.
+#[test]
+fn share_group_vs_consumer_group_throughput_on_one_partition() {
+    const BACKLOG: u64 = 8_000;
+    let backlog = |sim: &mut Sim| {
+        for i in 0..BACKLOG / 100 {
+            sim.apply(Command::Produce { topic: "jobs".into(), count: 100, key: Some(format!("k{i}")), acks: Acks::All }).unwrap();
+        }
+    };
+    // Seconds from the first record processed until the whole backlog is (the group's join
+    // and assignment before it are not counted).
+    let drain_s = |sim: &mut Sim, processed: &dyn Fn(&Sim) -> u64| -> f64 {
+        let mut start = None;
+        while processed(sim) < BACKLOG {
+            let d = sim.next_deadline_ms().expect("a deadline");
+            assert!(d < 600_000, "never drained");
+            sim.advance_to(d);
+            if start.is_none() && processed(sim) > 0 {
+                start = Some(sim.now_ms());
+            }
+        }
+        (sim.now_ms() - start.unwrap_or(0)) as f64 / 1000.0
+    };
+    let mut figures = Vec::new();
+    for protocol in ["classic", "consumer"] {
+        let mut sim = sim(1);
+        backlog(&mut sim);
+        let config: grouplab_engine::group::GroupConfig = serde_json::from_value(serde_json::json!({
+            "group.protocol": protocol, "auto.offset.reset": "earliest", "processing_time_ms": 10
+        }))
+        .unwrap();
+        sim.apply(Command::CreateGroup { group_id: "g".into(), topics: vec!["jobs".into()], config }).unwrap();
+        for c in ["A", "B", "C", "D"] {
+            add(&mut sim, "g", c);
+        }
+        let secs = drain_s(&mut sim, &|s: &Sim| s.view().groups[0].delivery.distinct);
+        let busy = sim.view().groups[0].consumers.iter().filter(|c| !c.assigned.is_empty()).count();
+        figures.push((format!("consumer group ({protocol})"), secs, busy));
+    }
+    let mut sim = sim(1);
+    backlog(&mut sim);
+    create(&mut sim, "s", earliest());
+    for c in ["A", "B", "C", "D"] {
+        add(&mut sim, "s", c);
+    }
+    let secs = drain_s(&mut sim, &|s: &Sim| s.view().share_groups[0].delivery.distinct);
+    let g = group(&sim, "s");
+    let busy = g.consumers.iter().filter(|c| c.processed > 0).count();
+    figures.push(("share group".to_string(), secs, busy));
+    for (what, secs, busy) in &figures {
+        println!("FIGURE 1 partition, 4 consumers, {BACKLOG} records × 10 ms: {what:<26} {secs:>6.1} s = {:>5.0} records/s, {busy} consumer(s) working", BACKLOG as f64 / secs);
+    }
+    let share = figures[2].1;
+    for (what, secs, busy) in &figures[..2] {
+        assert_eq!(*busy, 1, "{what}: one member owns the partition");
+        assert!(*secs > 2.5 * share, "{what} {secs} s vs the share group's {share} s");
+    }
+    assert_eq!(figures[2].2, 4, "every share consumer works");
+    assert_eq!(g.delivery.duplicates, 0);
+}
+

@@ -121,6 +121,12 @@ pub const BUNDLED: &[LessonInfo] = &[
         concept: "With group.protocol=consumer the coordinator assigns and every member reconciles on its own, revoking before anyone else receives: no join barrier, and a slow member holds back only its own partitions.",
         steps: 8,
     },
+    LessonInfo {
+        id: "share-groups",
+        title: "Share groups: queues on Kafka",
+        concept: "A share group's consumers read the same partitions together: each record is acquired under a lock, acknowledged one by one, redelivered when the lock expires, and archived after the delivery limit; idle consumers become useful, per-key order is gone.",
+        steps: 7,
+    },
 ];
 
 /// The URL of a bundled lesson's file, relative to the page.

@@ -3,7 +3,7 @@
 // choices, click Next, and finish in the free playground. Any console error fails the test.
 import { test, expect, openFresh } from './fixtures.mjs';
 
-const LESSONS = ['consumer-groups', 'several-groups', 'failover', 'offsets', 'what-consumers-see', 'cardinality', 'multi-threaded', 'eager-vs-cooperative', 'static-membership', 'max-poll-interval', 'broker-crash', 'classic-figure', 'reset-offsets', 'consumer-protocol'];
+const LESSONS = ['consumer-groups', 'several-groups', 'failover', 'offsets', 'what-consumers-see', 'cardinality', 'multi-threaded', 'eager-vs-cooperative', 'static-membership', 'max-poll-interval', 'broker-crash', 'classic-figure', 'reset-offsets', 'consumer-protocol', 'share-groups'];
 
 const panel = (page) => page.getByTestId('lesson-panel');
 

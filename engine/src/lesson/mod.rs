@@ -244,6 +244,14 @@ pub enum Query {
     /// Any field of one consumer (`consumers[]` entry with this `client_id`) by dotted path
     /// (e.g. `lifecycle`, `member_state`, `pending_records`).
     ConsumerField { group: String, client: String, field: String },
+    /// Any field of a share group's view by dotted path (e.g. `state`, `delivery.archived`).
+    ShareField { group: String, field: String },
+    /// Any field of one share consumer (`client_id`) of a share group (e.g. `processed`,
+    /// `acquired`, `lifecycle`).
+    ShareConsumerField { group: String, client: String, field: String },
+    /// Any field of one share-partition of a share group (e.g. `start_offset`, `lag`,
+    /// `counts`).
+    SharePartitionField { group: String, topic: String, partition: u32, field: String },
     /// Simulated time.
     TimeMs,
 }
@@ -282,6 +290,9 @@ const QUERY_KINDS: &[(&str, &[&str])] = &[
     ("partitions_with_gap", &["group"]),
     ("group_field", &["group", "field"]),
     ("consumer_field", &["group", "client", "field"]),
+    ("share_field", &["group", "field"]),
+    ("share_consumer_field", &["group", "client", "field"]),
+    ("share_partition_field", &["group", "topic", "partition", "field"]),
 ];
 
 /// Typed access to a query's fields (the messages follow serde's: `missing field `x``, ...).
@@ -858,6 +869,9 @@ impl Query {
                 "partitions_with_gap" => Query::PartitionsWithGap { group: q.string("group")? },
                 "group_field" => Query::GroupField { group: q.string("group")?, field: q.string("field")? },
                 "consumer_field" => Query::ConsumerField { group: q.string("group")?, client: q.string("client")?, field: q.string("field")? },
+                "share_field" => Query::ShareField { group: q.string("group")?, field: q.string("field")? },
+                "share_consumer_field" => Query::ShareConsumerField { group: q.string("group")?, client: q.string("client")?, field: q.string("field")? },
+                "share_partition_field" => Query::SharePartitionField { group: q.string("group")?, topic: q.string("topic")?, partition: q.u32("partition")?, field: q.string("field")? },
                 _ => unreachable!("every kind of QUERY_KINDS has an arm"),
             })
         })();
@@ -959,9 +973,35 @@ impl Query {
                     .ok_or_else(|| format!("no consumer '{client}' in group '{g}'"))?;
                 json_path(c, field).ok_or_else(|| format!("consumer '{client}' has no field '{field}'"))?
             }
+            Query::ShareField { group: g, field } => {
+                let v = share_json(view, g)?;
+                json_path(&v, field).ok_or_else(|| format!("share group '{g}' has no field '{field}'"))?
+            }
+            Query::ShareConsumerField { group: g, client, field } => {
+                let v = share_json(view, g)?;
+                let c = find_in(&v, "consumers", |c| c.get("client_id").and_then(Value::as_str) == Some(client.as_str())).ok_or_else(|| format!("no consumer '{client}' in share group '{g}'"))?;
+                json_path(c, field).ok_or_else(|| format!("consumer '{client}' has no field '{field}'"))?
+            }
+            Query::SharePartitionField { group: g, topic: t, partition: p, field } => {
+                let v = share_json(view, g)?;
+                let row = find_in(&v, "partitions", |r| r.get("topic").and_then(Value::as_str) == Some(t.as_str()) && r.get("partition").and_then(Value::as_u64) == Some(u64::from(*p)))
+                    .ok_or_else(|| format!("share group '{g}' has no share-partition {t}-{p}"))?;
+                json_path(row, field).ok_or_else(|| format!("share-partition {t}-{p} has no field '{field}'"))?
+            }
             Query::TimeMs => Num(view.now_ms),
         })
     }
+}
+
+/// A share group's view as JSON.
+fn share_json(view: &crate::api::view::View, g: &str) -> Result<Value, String> {
+    let sg = view.share_groups.iter().find(|s| s.group_id == g).ok_or_else(|| format!("no share group '{g}'"))?;
+    serde_json::to_value(sg).map_err(|e| e.to_string())
+}
+
+/// The element of array `key` of `v` that `pick` chooses.
+fn find_in<'a>(v: &'a Value, key: &str, pick: impl Fn(&Value) -> bool) -> Option<&'a Value> {
+    v.get(key)?.as_array()?.iter().find(|x| pick(x))
 }
 
 /// `(topic, partition, gap_ms)` of a group's ownership timeline (empty when the view has none).
@@ -984,11 +1024,16 @@ fn group_field(g: &crate::api::view::GroupView, field: &str) -> Result<QueryValu
     json_path(&v, field).ok_or_else(|| format!("group '{}' has no field '{field}'", g.group_id))
 }
 
-/// Follows a dotted path of object keys; numbers become [`QueryValue::Num`] (negative ones and
-/// fractions text), null becomes `none`, anything else its JSON text.
+/// Follows a dotted path of object keys (`len` after an array: its length); numbers become
+/// [`QueryValue::Num`] (negative ones and fractions text), null becomes `none`, anything else its
+/// JSON text.
 fn json_path(v: &Value, path: &str) -> Option<QueryValue> {
     let mut node = v;
     for key in path.split('.') {
+        if let (Value::Array(items), "len") = (node, key) {
+            // `members.len`: how many.
+            return Some(QueryValue::Num(items.len() as u64));
+        }
         node = node.get(key)?;
     }
     Some(match node {
@@ -1038,6 +1083,9 @@ impl fmt::Display for Query {
             Query::OwnershipGapMs { group, topic: Some(t), partition: None } => write!(f, "ownership gaps of {group} on {t} (ms)"),
             Query::OwnershipGapMs { group, topic: Some(t), partition: Some(p) } => write!(f, "ownership gap of {group} on {t}-{p} (ms)"),
             Query::PartitionsWithGap { group } => write!(f, "partitions of {group} left without owner"),
+            Query::ShareField { group, field } => write!(f, "{field} of share group {group}"),
+            Query::ShareConsumerField { group, client, field } => write!(f, "{field} of {client} in share group {group}"),
+            Query::SharePartitionField { group, topic, partition, field } => write!(f, "{field} of share-partition {topic}-{partition} of {group}"),
             Query::ConsumerField { group, client, field } => write!(f, "{field} of {client} in {group}"),
             Query::TimeMs => write!(f, "time (ms)"),
         }

@@ -349,6 +349,10 @@ impl GroupLayer {
         for c in clients {
             self.disconnect(ctx, cluster, &Endpoint::Client(c), broker);
         }
+        // The share-partitions it held are gone with it (their state is in __share_group_state).
+        if !self.share.groups.is_empty() {
+            self.sync_share_placement(ctx, cluster);
+        }
         self.reschedule(ctx);
     }
 
