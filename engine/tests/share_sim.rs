@@ -288,3 +288,22 @@ fn share_group_vs_consumer_group_throughput_on_one_partition() {
     assert_eq!(g.delivery.duplicates, 0);
 }
 
+
+/// `share.auto.offset.reset`: a new share group starts at the high watermark by default
+/// (`latest`: only records produced from now on), at the log start with `earliest`.
+#[test]
+fn a_new_share_group_starts_where_share_auto_offset_reset_says() {
+    for (reset, expect) in [(ShareOffsetReset::Latest, 10), (ShareOffsetReset::Earliest, 30)] {
+        let mut sim = sim(1);
+        produce(&mut sim, 20, Some("old"));
+        run(&mut sim, 1_000);
+        create(&mut sim, "s", ShareGroupSettings { auto_offset_reset: reset.clone(), ..ShareGroupSettings::default() });
+        add(&mut sim, "s", "A");
+        run(&mut sim, 7_000);
+        produce(&mut sim, 10, Some("new"));
+        run(&mut sim, 15_000);
+        let g = group(&sim, "s");
+        assert_eq!(g.delivery.distinct, expect, "{reset:?}: {:?}", g.partitions);
+        assert_eq!(g.partitions[0].start_offset, 30);
+    }
+}
