@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(),
         Some("test") => test(&args[1..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("whatif") => whatif_bench(),
         Some("bench") => bench(),
         Some("dist") => dist().map(|_| ()),
         _ => {
@@ -34,7 +35,8 @@ fn main() -> ExitCode {
                  \n  serve   build the app and serve it on http://127.0.0.1:8080\
                  \n  test    run every test layer (native, wasm in headless Chromium, Playwright e2e)\
                  \n          options: --skip-e2e, --skip-wasm (for quick local loops only)\
-                 \n  bench   criterion benchmarks and the in-browser timed run\
+                 \n  bench   criterion benchmarks, the what-if at scale and the in-browser timed run\
+                 \n          (`bench whatif`: the what-if at scale alone)\
                  \n  dist    release bundle in dist/ and its sizes"
             );
             return ExitCode::from(2);
@@ -350,12 +352,15 @@ fn bundle_sizes(dist: &Path) -> Result<(String, usize), String> {
     Ok((rows.join("\n"), gz_total))
 }
 
-/// Criterion benchmarks natively, then the timed runs in headless Chromium against `dist/`
-/// (`tests/bench/*.bench.mjs`, figures printed as `BENCH …` lines).
+/// Criterion benchmarks natively, the what-if at scale (`tests/data/whatif-scale.json`, the
+/// release CLI: simulated seconds per wall second and peak memory), then the timed runs in
+/// headless Chromium against `dist/` (`tests/bench/*.bench.mjs`, figures printed as `BENCH …`
+/// lines).
 fn bench() -> Result<(), String> {
     let mut c = cmd("cargo");
     c.args(["bench", "-p", "grouplab-engine", "--bench", "assignors", "--bench", "sim", "--bench", "groups", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
     run(&mut c)?;
+    whatif_bench()?;
     let report = tools::ensure(tools::Need { browser: true });
     report.require(&["chromium", "npm packages"])?;
     dist()?;
@@ -365,6 +370,51 @@ fn bench() -> Result<(), String> {
         .env("GROUPLAB_URL", format!("http://{}/", server.addr))
         .env("CHROMIUM", tools::CHROMIUM);
     run(&mut c)
+}
+
+/// Runs the what-if at scale with the release CLI and prints `BENCH whatif-scale …`: wall
+/// time, simulated seconds per wall second, and the peak resident memory (Linux: the child's
+/// `VmHWM`, sampled until it exits).
+fn whatif_bench() -> Result<(), String> {
+    let mut b = cmd("cargo");
+    b.args(["build", "--release", "-p", "grouplab-engine", "--bin", "grouplab"]);
+    run(&mut b)?;
+    let scenario = root().join("tests/data/whatif-scale.json");
+    // The file's `"run_until_ms": N` (xtask reads no JSON otherwise).
+    let simulated_s = std::fs::read_to_string(&scenario)
+        .ok()
+        .and_then(|t| {
+            let rest = &t[t.find("\"run_until_ms\"")? + "\"run_until_ms\"".len()..];
+            rest.trim_start_matches([':', ' ']).split(|c: char| !c.is_ascii_digit()).next()?.parse::<u64>().ok()
+        })
+        .map_or(0.0, |ms| ms as f64 / 1000.0);
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(root().join("target/release/grouplab"))
+        .arg("hash")
+        .arg(&scenario)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the release grouplab: {e}"))?;
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    let status = loop {
+        if let Ok(s) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = s.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
+                peak_kb = peak_kb.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    if !status.success() {
+        return Err(format!("the what-if run failed: {status}"));
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let memory = if peak_kb > 0 { format!("{:.0} MB peak", peak_kb as f64 / 1024.0) } else { "peak memory unknown (no /proc)".to_string() };
+    println!("BENCH whatif-scale: {simulated_s:.0} simulated s in {wall:.1} s wall = {:.0}x real time, {memory}", simulated_s / wall);
+    Ok(())
 }
 
 #[cfg(test)]
