@@ -154,13 +154,18 @@ impl Progress {
 }
 
 /// [`Scenario::run`] with progress on stderr when it takes more than [`PROGRESS_AFTER`].
-fn run_reporting(scenario: &Scenario) -> Result<grouplab_engine::run::scenario::ScenarioRun, grouplab_engine::SimError> {
+/// Runs a scenario with the progress line on stderr, each event handed to `on_event` as it
+/// happens (the trace is never held whole).
+fn run_reporting(scenario: &Scenario, on_event: &mut dyn FnMut(grouplab_engine::Event)) -> Result<(grouplab_engine::Sim, Vec<(usize, grouplab_engine::SimError)>), grouplab_engine::SimError> {
     let mut progress = Progress::new();
     let mut end = 0;
-    let run = scenario.run_with_progress(&mut |now_ms, end_ms| {
-        end = end_ms;
-        progress.tick(now_ms, end_ms);
-    });
+    let run = scenario.run_streaming(
+        &mut |now_ms, end_ms| {
+            end = end_ms;
+            progress.tick(now_ms, end_ms);
+        },
+        on_event,
+    );
     progress.finish(end);
     run
 }
@@ -180,25 +185,27 @@ fn cmd_run(args: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    let run = match run_reporting(&scenario) {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // A closed pipe (e.g. `| head`) just ends the output.
+    let mut open = true;
+    let run = run_reporting(&scenario, &mut |e| {
+        open = open && writeln!(out, "{e}").is_ok();
+    });
+    let (sim, rejected) = match run {
         Ok(r) => r,
         Err(e) => {
             eprintln!("grouplab: scenario cannot start: {e}");
             return ExitCode::from(1);
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for e in &run.events {
-        // A closed pipe (e.g. `| head`) just ends the output.
-        if writeln!(out, "{e}").is_err() {
-            return ExitCode::SUCCESS;
-        }
+    if !open {
+        return ExitCode::SUCCESS;
     }
-    for (i, e) in &run.rejected {
+    for (i, e) in &rejected {
         eprintln!("command #{i} rejected: {e}");
     }
-    match serde_json::to_string_pretty(&run.sim.view()) {
+    match serde_json::to_string_pretty(&sim.view()) {
         Ok(j) => {
             let _ = writeln!(out, "{j}");
         }
@@ -274,9 +281,10 @@ fn cmd_hash(args: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    match run_reporting(&scenario) {
-        Ok(run) => {
-            println!("{:016x}", run.sim.state_hash());
+    // The trace is not needed: events are dropped as they come.
+    match run_reporting(&scenario, &mut |_| {}) {
+        Ok((sim, _)) => {
+            println!("{:016x}", sim.state_hash());
             ExitCode::SUCCESS
         }
         Err(e) => {

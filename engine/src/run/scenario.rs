@@ -7,7 +7,7 @@ use crate::api::event::Event;
 use crate::sim::{Sim, SimConfig};
 
 pub use super::timeline::TimedCommand;
-use super::timeline::{Collect, Observer, Rejected, Timeline};
+use super::timeline::{Observer, Rejected, Timeline};
 
 /// A reproducible experiment. Unknown fields are refused (here and in the configs), so a
 /// misspelt key is an error rather than silently ignored.
@@ -61,32 +61,42 @@ impl Scenario {
     /// (`end_ms` is when the run will end). The engine reads no clock: the caller decides
     /// whether and when to report (the CLI does after a few seconds of wall time).
     pub fn run_with_progress(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<ScenarioRun, SimError> {
+        let mut events = Vec::new();
+        let (sim, rejected) = self.run_streaming(progress, &mut |e| events.push(e))?;
+        Ok(ScenarioRun { sim, events, rejected })
+    }
+
+    /// Like [`Self::run_with_progress`], handing each event to `on_event` as it happens
+    /// instead of keeping them all (a long run's trace need not fit in memory): the final
+    /// simulation and the rejected commands.
+    pub fn run_streaming(&self, progress: &mut dyn FnMut(u64, u64), on_event: &mut dyn FnMut(Event)) -> Result<(Sim, Vec<(usize, SimError)>), SimError> {
         check_scenario_times(&self.commands, self.run_until_ms).map_err(SimError::LimitExceeded)?;
         let end_ms = scenario_end_ms(&self.commands, self.run_until_ms);
         let mut sim = Sim::new(self.config.clone())?;
         let mut timeline = Timeline::new(self.commands.clone());
         struct Run<'a> {
-            seen: Collect,
+            rejected: Vec<Rejected>,
+            on_event: &'a mut dyn FnMut(Event),
             progress: &'a mut dyn FnMut(u64, u64),
             end_ms: u64,
         }
         impl Observer for Run<'_> {
             fn event(&mut self, event: Event) {
-                self.seen.event(event);
+                (self.on_event)(event);
             }
             fn rejected(&mut self, rejected: Rejected) {
-                self.seen.rejected(rejected);
+                self.rejected.push(rejected);
             }
             fn keep_going(&mut self, now_ms: u64) -> bool {
                 (self.progress)(now_ms, self.end_ms);
                 true
             }
         }
-        let mut run = Run { seen: Collect::default(), progress, end_ms };
+        let mut run = Run { rejected: Vec::new(), on_event, progress, end_ms };
         timeline.advance(&mut sim, end_ms, &mut run);
         (run.progress)(sim.now_ms(), end_ms);
-        let rejected = run.seen.rejected.into_iter().map(|r| (r.index, r.error)).collect();
-        Ok(ScenarioRun { sim, events: run.seen.events, rejected })
+        let rejected = run.rejected.into_iter().map(|r| (r.index, r.error)).collect();
+        Ok((sim, rejected))
     }
 }
 
