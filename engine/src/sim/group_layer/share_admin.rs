@@ -69,6 +69,12 @@ impl ShareAdminError {
         ShareAdminError::with(ErrorCode::GroupIdNotFound, &format!("Group {gid} is not a share group."))
     }
 
+    /// `InvalidGroupIdException` (INVALID_GROUP_ID, not in [`ErrorCode`]): an empty group id
+    /// (`GroupCoordinatorService`'s first check).
+    fn invalid_group_id() -> ShareAdminError {
+        ShareAdminError { error: "INVALID_GROUP_ID", exception: "org.apache.kafka.common.errors.InvalidGroupIdException", message: "The configured groupId is invalid.".into() }
+    }
+
     /// What a refused command returns.
     fn rejected(self) -> SimError {
         SimError::GroupRequestRejected { error: self.error.to_string(), message: self.message }
@@ -194,16 +200,25 @@ impl ShareAdmin<'_> {
         self.cluster.topic(&tp.topic).is_some_and(|t| (tp.partition as usize) < t.partitions.len())
     }
 
-    /// The request-level checks every share-group admin request meets first: a coordinator
-    /// for the group id (COORDINATOR_NOT_AVAILABLE; the Admin client would retry until its
-    /// timeout), then not a consumer group's id.
+    /// The check every share-group admin request meets first: a coordinator for the group id
+    /// (COORDINATOR_NOT_AVAILABLE; the Admin client would retry until its timeout).
     fn coordinator_check(&self, gid: &str) -> Result<(), ShareAdminError> {
         let coordinator = match self.layer.share.groups.get(gid) {
             Some(g) => g.coordinator,
             None => self.cluster.coordinator_for(gid),
         };
-        if coordinator.is_none() {
-            return Err(ShareAdminError::of(ErrorCode::CoordinatorNotAvailable));
+        match coordinator {
+            Some(_) => Ok(()),
+            None => Err(ShareAdminError::of(ErrorCode::CoordinatorNotAvailable)),
+        }
+    }
+
+    /// The checks of a request that changes the group: a coordinator, a non-empty id
+    /// (INVALID_GROUP_ID), not a consumer group's id (GROUP_ID_NOT_FOUND).
+    fn write_check(&self, gid: &str) -> Result<(), ShareAdminError> {
+        self.coordinator_check(gid)?;
+        if gid.is_empty() {
+            return Err(ShareAdminError::invalid_group_id());
         }
         if self.layer.groups.contains_key(gid) {
             return Err(ShareAdminError::not_a_share_group(gid));
@@ -216,8 +231,8 @@ impl ShareAdmin<'_> {
     /// each with the share coordinator's persisted state (`readStateSummary`). A start offset
     /// never set has no values; the lag needs the partition's HW (ListOffsets latest), so a
     /// partition without a live leader is left out (the Admin client skips a partition error).
-    /// An id the coordinator does not know has no partitions; a consumer group's id, or no
-    /// coordinator, is the request's error.
+    /// An id the coordinator does not know as a share group (a consumer group's id too) has no
+    /// partitions; no coordinator is the request's error.
     pub fn offsets(&self, gid: &str) -> Result<Vec<SharePartitionOffsets>, ShareAdminError> {
         self.coordinator_check(gid)?;
         let Some(g) = self.layer.share.groups.get(gid) else { return Ok(Vec::new()) };
@@ -251,7 +266,8 @@ impl ShareAdmin<'_> {
     }
 
     /// The rule of an AlterShareGroupOffsets of `offsets` for `gid`, as Kafka answers it: no
-    /// coordinator is COORDINATOR_NOT_AVAILABLE; a consumer group's id GROUP_ID_NOT_FOUND
+    /// coordinator is COORDINATOR_NOT_AVAILABLE; an empty id INVALID_GROUP_ID; a consumer
+    /// group's id GROUP_ID_NOT_FOUND
     /// (`Group g is not a share group.`); a group with members NON_EMPTY_GROUP
     /// (`throwIfShareGroupIsNotEmpty`); a partition the metadata does not have
     /// UNKNOWN_TOPIC_OR_PARTITION (GroupLab refuses the whole request); a share-partition whose
@@ -260,7 +276,7 @@ impl ShareAdmin<'_> {
     ///
     /// The one copy of the rule: [`GroupLayer::alter_share_group_offsets`] applies it.
     pub fn alter_outcome(&self, gid: &str, offsets: &[(TopicPartition, u64)]) -> Result<(), ShareAdminError> {
-        self.coordinator_check(gid)?;
+        self.write_check(gid)?;
         let g = self.layer.share.groups.get(gid);
         if g.is_some_and(|g| !g.group.members().is_empty()) {
             return Err(ShareAdminError::of(ErrorCode::NonEmptyGroup));
@@ -283,10 +299,10 @@ impl ShareAdmin<'_> {
     }
 
     /// The rule of a DeleteShareGroupOffsets of `topics` of `gid`: the request's error
-    /// (COORDINATOR_NOT_AVAILABLE; GROUP_ID_NOT_FOUND `Group g not found.` or `Group g is not a
-    /// share group.`; NON_EMPTY_GROUP, `ShareGroup.validateDeleteGroup`), or each topic's
-    /// outcome in request order, duplicates once (`None`: its state would be deleted):
-    /// UNKNOWN_TOPIC_OR_PARTITION for a topic the metadata does not have, and with
+    /// (COORDINATOR_NOT_AVAILABLE; INVALID_GROUP_ID; GROUP_ID_NOT_FOUND `Group g not found.` or
+    /// `Group g is not a share group.`; NON_EMPTY_GROUP, `ShareGroup.validateDeleteGroup`), or
+    /// each topic's outcome in request order, duplicates once (`None`: its state would be
+    /// deleted): UNKNOWN_TOPIC_OR_PARTITION for a topic the metadata does not have, and with
     /// [`NO_OFFSET_INFORMATION`] for one that is neither initialized nor being deleted for the
     /// group (`sharePartitionsEligibleForOffsetDeletion`).
     ///
@@ -294,7 +310,7 @@ impl ShareAdmin<'_> {
     /// tool prints it.
     #[allow(clippy::type_complexity)]
     pub fn delete_outcome(&self, gid: &str, topics: &[String]) -> Result<Vec<(String, Option<ShareAdminError>)>, ShareAdminError> {
-        self.coordinator_check(gid)?;
+        self.write_check(gid)?;
         let g = self.layer.share.groups.get(gid).ok_or_else(|| ShareAdminError::not_found(gid))?;
         if !g.group.members().is_empty() {
             return Err(ShareAdminError::of(ErrorCode::NonEmptyGroup));
