@@ -18,6 +18,7 @@
 
 mod consumer_groups;
 mod group_tables;
+mod offsets;
 mod options;
 mod regex;
 mod table;
