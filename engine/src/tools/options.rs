@@ -379,6 +379,8 @@ pub enum Stop {
     /// An exception the tool's `run` catches: `Error: Executing … command failed due to <msg>`
     /// on standard output (Kafka's `printError`).
     Failed(String),
+    /// `CommandLineUtils.printErrorAndExit`: the message on standard error.
+    Exit(String),
 }
 
 /// A step of a group tool.
@@ -407,6 +409,11 @@ pub fn finish(out: &mut super::table::ToolOutput, specs: &[Spec], what: &str, re
         Ok(()) => {}
         Err(Stop::Usage(msg)) => usage_error(out, specs, &msg),
         Err(Stop::Failed(msg)) => out.error(&format!("Executing {what} command failed due to {msg}")),
+        Err(Stop::Exit(msg)) => {
+            out.err(&msg);
+            out.err("\n");
+            out.exit_code = 1;
+        }
     }
 }
 
