@@ -99,8 +99,51 @@ fn migrating_lab() -> Sim {
     sim
 }
 
+/// Share groups (KIP-932) on `jobs` (2 partitions, RF 2; the leader of partition 1 moved once,
+/// before any share group, so its leader epoch is 1): `workers` (w1, w2, w3; the simple
+/// assignor shares a partition between two of them) is Stable, with records still to process;
+/// `idle` consumed everything (10 records a fetch) then its consumer closed: Empty, with
+/// share-partition state; `later` was declared and never joined. `cg` is a consumer group;
+/// `audit` a topic no share group reads.
+fn share_lab() -> Sim {
+    use grouplab_engine::group::share::settings::{ShareGroupSettings, ShareOffsetReset};
+    let mut sim = Sim::new(SimConfig { seed: 7, ..SimConfig::default() }).expect("sim");
+    sim.apply(Command::CreateTopic { name: "jobs".into(), partitions: 2, replication_factor: 2, config: TopicConfig::default() }).expect("jobs");
+    sim.apply(Command::CreateTopic { name: "audit".into(), partitions: 1, replication_factor: 1, config: TopicConfig::default() }).expect("audit");
+    let leader = sim.view().topics.iter().find(|t| t.name == "jobs").and_then(|t| t.partitions[1].leader).expect("a leader");
+    sim.apply(Command::ShutdownBroker { broker: leader }).expect("shutdown");
+    sim.advance_to(1_000);
+    sim.apply(Command::RestartBroker { broker: leader }).expect("restart");
+    sim.advance_to(2_000);
+    let jobs = |sim: &mut Sim, key: &str, count: u32| {
+        sim.apply(Command::Produce { topic: "jobs".into(), count, key: Some(key.into()), acks: Default::default() }).expect("produce");
+    };
+    for (k, n) in [("a", 20), ("b", 25), ("c", 15)] {
+        jobs(&mut sim, k, n);
+    }
+    let earliest = ShareGroupSettings { auto_offset_reset: ShareOffsetReset::Earliest, ..ShareGroupSettings::default() };
+    let slow = ShareGroupSettings { processing_time_ms: 400, max_poll_records: 5, ..earliest.clone() };
+    sim.apply(Command::CreateShareGroup { group_id: "workers".into(), topics: vec!["jobs".into()], config: slow }).expect("workers");
+    let batches = ShareGroupSettings { max_poll_records: 10, ..earliest.clone() };
+    sim.apply(Command::CreateShareGroup { group_id: "idle".into(), topics: vec!["jobs".into()], config: batches }).expect("idle");
+    sim.apply(Command::CreateShareGroup { group_id: "later".into(), topics: vec!["jobs".into()], config: earliest }).expect("later");
+    sim.apply(Command::CreateGroup { group_id: "cg".into(), topics: vec!["jobs".into()], config: group_config() }).expect("cg");
+    for (g, c) in [("workers", "w1"), ("workers", "w2"), ("workers", "w3"), ("idle", "i1")] {
+        consumer(&mut sim, g, c);
+    }
+    sim.advance_to(15_000);
+    sim.apply(Command::CloseConsumer { client_id: "i1".into() }).expect("close");
+    sim.advance_to(20_000);
+    for (k, n) in [("a", 24), ("d", 6)] {
+        jobs(&mut sim, k, n);
+    }
+    sim.advance_to(24_000);
+    sim
+}
+
 fn lab(name: &str) -> Sim {
     match name {
+        "share" => share_lab(),
         "migrating" => migrating_lab(),
         "main" => main_lab(),
         "rebalancing" => rebalancing_lab(),
@@ -123,7 +166,7 @@ fn usage(sim: &Sim, tool: &str) -> String {
 fn transcript(sim: &Sim, line: &str) -> String {
     let o: ToolOutput = run_line(sim, line);
     let mut stderr = o.stderr.clone();
-    for tool in ["kafka-consumer-groups.sh", "kafka-topics.sh"] {
+    for tool in ["kafka-consumer-groups.sh", "kafka-share-groups.sh", "kafka-topics.sh"] {
         let u = usage(sim, tool);
         if !u.is_empty() && stderr.ends_with(&u) {
             stderr = format!("{}<usage of {tool}>\n", &stderr[..stderr.len() - u.len()]);
@@ -203,6 +246,12 @@ fn usage_is_the_option_table() {
     assert!(lines.iter().all(|l| l.chars().count() == 79), "every line padded to both columns");
     assert!(u.contains("--timeout <Long: timeout (ms)>"));
     assert!(u.contains("some changes). (default: 30000)"));
+    let s = usage(&sim, "kafka-share-groups.sh");
+    let width = s.lines().next().map_or(0, |l| l.chars().count());
+    assert!(s.lines().all(|l| l.chars().count() == width), "every line padded to both columns: {s}");
+    assert!(s.contains("--group <String: share group>          The share group we wish to act on."), "{s}");
+    assert!(s.contains("--state [String]"), "{s}");
+    assert!(!s.contains("--to-offset"), "Kafka 4.2's scenarios only: {s}");
     let t = usage(&sim, "kafka-topics.sh");
     assert!(t.contains("--bootstrap-server <String: server to   REQUIRED: The Kafka server to connect"), "{t}");
 }
@@ -277,6 +326,42 @@ fn deleted_offsets_disappear_from_describe() {
     assert_eq!(partitions, ["0"], "{d}");
 }
 
+fn share_group(sim: &Sim, gid: &str) -> grouplab_engine::ShareGroupView {
+    sim.view().share_groups.into_iter().find(|g| g.group_id == gid).unwrap_or_else(|| panic!("share group {gid}"))
+}
+
+/// `kafka-share-groups.sh --reset-offsets --execute` on an Empty share group: the command
+/// alters the start offset, `--describe` shows it at once (the share coordinator's state), and
+/// the group's next consumer delivers from there; a Stable group refuses with no command.
+#[test]
+fn a_share_reset_is_where_the_next_consumers_start() {
+    let mut sim = share_lab();
+    let o = execute(&mut sim, "kafka-share-groups.sh --bootstrap-server b:9092 --reset-offsets --group workers --all-topics --to-earliest --execute");
+    assert_eq!((o.command, o.exit_code, o.stderr.as_str()), (None, 1, "Share group 'workers' is not empty.\n"));
+    let before = share_group(&sim, "idle").delivery;
+    assert_eq!((before.distinct, before.duplicates), (60, 0), "i1 processed jobs-0's first 60 records");
+    let o = execute(&mut sim, "kafka-share-groups.sh --bootstrap-server b:9092 --reset-offsets --group idle --topic jobs:0 --to-earliest --execute");
+    assert_eq!(o.exit_code, 0, "{o:?}");
+    let d = run_line(&sim, "kafka-share-groups.sh --bootstrap-server b:9092 --describe --group idle").stdout;
+    let row: Vec<&str> = d.lines().find(|l| l.starts_with("idle ") && l.split_whitespace().nth(2) == Some("0")).expect("jobs-0").split_whitespace().collect();
+    assert_eq!(row[3..], ["0", "84"], "START-OFFSET 0, LAG = HW: {d}");
+    sim.apply(Command::RestartConsumer { client_id: "i1".into() }).expect("restart");
+    sim.advance_to(sim.now_ms() + 15_000);
+    let g = share_group(&sim, "idle");
+    assert_eq!((g.state.as_str(), g.delivery.distinct, g.delivery.duplicates), ("Stable", 90, 60), "jobs-0 from offset 0 again, then jobs-1: {:?}", g.delivery);
+}
+
+/// `--delete-offsets` on an Empty share group: the command deletes the topic's share-partition
+/// state, and `--describe` has nothing left to show.
+#[test]
+fn deleted_share_offsets_disappear_from_describe() {
+    let mut sim = share_lab();
+    let o = execute(&mut sim, "kafka-share-groups.sh --bootstrap-server b:9092 --delete-offsets --group idle --topic jobs");
+    assert_eq!(o.stdout, "\nTOPIC           STATUS\njobs            Successful\n");
+    let d = run_line(&sim, "kafka-share-groups.sh --bootstrap-server b:9092 --describe --group idle").stdout;
+    assert_eq!(d, "\nShare group 'idle' has no offset information.\n");
+}
+
 /// No command line panics: every prefix of a long line, and a few odd words.
 #[test]
 fn bad_input_never_panics() {
@@ -285,7 +370,11 @@ fn bad_input_never_panics() {
     for i in 0..=line.len() {
         let _ = run_line(&sim, &line[..i]);
     }
-    for odd in ["\"", "'", "\\", "kafka-topics.sh --topic '(' --describe --bootstrap-server b", "kafka-consumer-groups.sh -", "kafka-consumer-groups.sh --", "kafka-consumer-groups.sh =", "kafka-topics.sh --describe --bootstrap-server b --topic [z-a]"] {
+    let line = "kafka-share-groups.sh --bootstrap-server b --reset-offsets --group idle --topic jobs:0,x --to-datetime 1970-13-01T00:00:00.000+25:00 --state= --execute";
+    for i in 0..=line.len() {
+        let _ = run_line(&sim, &line[..i]);
+    }
+    for odd in ["\"", "'", "\\", "kafka-share-groups.sh --list --state ,", "kafka-share-groups.sh --bootstrap-server b --delete-offsets --group '' --topic ''", "kafka-topics.sh --topic '(' --describe --bootstrap-server b", "kafka-consumer-groups.sh -", "kafka-consumer-groups.sh --", "kafka-consumer-groups.sh =", "kafka-topics.sh --describe --bootstrap-server b --topic [z-a]"] {
         let _ = run_line(&sim, odd);
     }
 }
@@ -314,7 +403,7 @@ proptest::proptest! {
 }
 
 const WORDS: &[&str] = &[
-    "kafka-consumer-groups.sh", "kafka-topics.sh", "--bootstrap-server", "b:9092", "--list", "--describe", "--reset-offsets",
+    "kafka-consumer-groups.sh", "kafka-share-groups.sh", "kafka-topics.sh", "--bootstrap-server", "b:9092", "--list", "--describe", "--reset-offsets",
     "--delete-offsets", "--group", "my-group", "batch", "fresh", "--all-groups", "--topic", "orders", "orders:0,2", "audit",
     "orders:-1", "orders:", ":0", "--all-topics", "--to-earliest", "--to-latest", "--to-current", "--to-offset", "--shift-by",
     "-3", "7", "99999999999", "--to-datetime", "1970-01-01T00:00:20.000", "1970-01-01T00:00:20.000+02:00", "--by-duration",

@@ -199,10 +199,37 @@ pub enum Command {
         /// The partitions whose committed offsets to delete.
         partitions: Vec<PartitionRef>,
     },
+    /// `Admin.alterShareGroupOffsets` (what `kafka-share-groups.sh --reset-offsets --execute`
+    /// sends): new share-partition start offsets (SPSO) for a share group, accepted only while
+    /// the group is Empty (`NON_EMPTY_GROUP` otherwise, `GroupMetadataManager.alterShareGroupOffsets`;
+    /// `GROUP_ID_NOT_FOUND` for a consumer group's id, `COORDINATOR_NOT_AVAILABLE` without a
+    /// coordinator). Each share-partition's state is initialized again at the new start offset
+    /// (`InitializeShareGroupState` with the group epoch as its state epoch): its in-flight records
+    /// are forgotten, and the group's next consumers start there. A share group not known yet is
+    /// created Empty, as Kafka creates it. Every partition must exist. Refused as a whole or
+    /// applied whole.
+    AlterShareGroupOffsets {
+        /// `group.id` of the share group.
+        group_id: String,
+        /// The new start offsets (the next record to deliver), one per partition.
+        offsets: Vec<PartitionOffset>,
+    },
+    /// `Admin.deleteShareGroupOffsets` (`kafka-share-groups.sh --delete-offsets`): deletes the
+    /// share-partition state of whole topics of an Empty share group (`NON_EMPTY_GROUP`
+    /// otherwise; `GROUP_ID_NOT_FOUND` for an unknown group, `COORDINATOR_NOT_AVAILABLE` without a
+    /// coordinator). A topic the cluster does not know, or whose state the group never
+    /// initialized, is refused on its own (`UNKNOWN_TOPIC_OR_PARTITION`), the others' state is
+    /// deleted: the group's next consumers of them start where `share.auto.offset.reset` says.
+    DeleteShareGroupOffsets {
+        /// `group.id` of the share group.
+        group_id: String,
+        /// The topics whose share-partition state to delete.
+        topics: Vec<String>,
+    },
 }
 
-/// One partition's offset in [`Command::AlterConsumerGroupOffsets`]: `{"topic": "t",
-/// "partition": 0, "offset": 42}`.
+/// One partition's offset in [`Command::AlterConsumerGroupOffsets`] and
+/// [`Command::AlterShareGroupOffsets`]: `{"topic": "t", "partition": 0, "offset": 42}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartitionOffset {
@@ -210,7 +237,7 @@ pub struct PartitionOffset {
     pub topic: String,
     /// Partition.
     pub partition: u32,
-    /// The committed offset: the next record to read.
+    /// The committed offset (a share group's start offset): the next record to read.
     pub offset: u64,
 }
 
@@ -252,6 +279,8 @@ mod tests {
             Command::SetGroupProtocol { group_id: "g".into(), protocol: crate::group::client::GroupProtocol::Consumer },
             Command::AlterConsumerGroupOffsets { group_id: "g".into(), offsets: vec![PartitionOffset { topic: "t".into(), partition: 1, offset: 42 }] },
             Command::DeleteConsumerGroupOffsets { group_id: "g".into(), partitions: vec![PartitionRef { topic: "t".into(), partition: 0 }] },
+            Command::AlterShareGroupOffsets { group_id: "s".into(), offsets: vec![PartitionOffset { topic: "t".into(), partition: 0, offset: 7 }] },
+            Command::DeleteShareGroupOffsets { group_id: "s".into(), topics: vec!["t".into()] },
         ]
     }
 

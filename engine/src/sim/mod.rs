@@ -491,6 +491,13 @@ impl Sim {
                 let partitions: Vec<TopicPartition> = partitions.into_iter().map(|p| TopicPartition::new(p.topic, p.partition)).collect();
                 self.groups.delete_offsets(&mut self.ctx, &mut self.cluster, &group_id, &partitions)
             }
+            Command::AlterShareGroupOffsets { group_id, offsets } => {
+                let offsets: Vec<(TopicPartition, u64)> = offsets.into_iter().map(|o| (TopicPartition::new(o.topic, o.partition), o.offset)).collect();
+                self.groups.alter_share_group_offsets(&mut self.ctx, &mut self.cluster, &group_id, &offsets)
+            }
+            Command::DeleteShareGroupOffsets { group_id, topics } => {
+                self.groups.delete_share_group_offsets(&mut self.ctx, &mut self.cluster, &group_id, &topics)
+            }
         }
     }
 
@@ -501,6 +508,15 @@ impl Sim {
     /// prints it.
     pub fn offset_delete_outcome(&self, group_id: &str, partitions: &[TopicPartition]) -> Result<Vec<(TopicPartition, ErrorCode)>, ErrorCode> {
         self.groups.offset_delete_outcome(&self.cluster, self.ctx.now_ms, group_id, partitions)
+    }
+
+    /// Share-group Admin requests as Kafka would answer them now, without sending them:
+    /// `listShareGroupOffsets` (the persisted start offsets and lags), and the outcomes of an
+    /// AlterShareGroupOffsets and a DeleteShareGroupOffsets, the same rules
+    /// [`Command::AlterShareGroupOffsets`] and [`Command::DeleteShareGroupOffsets`] apply
+    /// (`sim::group_layer::share_admin`); `kafka-share-groups.sh` prints them.
+    pub fn share_admin(&self) -> crate::sim::group_layer::share_admin::ShareAdmin<'_> {
+        self.groups.share_admin(&self.cluster)
     }
 
     /// Process every due internal event up to `now_ms` and set the clock to it.

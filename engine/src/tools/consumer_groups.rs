@@ -22,13 +22,12 @@
 
 use crate::api::command::{Command, PartitionOffset, PartitionRef};
 use crate::api::view::{GroupView, View};
-use crate::group::client::PartitionSource;
 use crate::group::protocol::{ErrorCode, TopicPartition};
-use crate::sim::group_layer::ClusterSource;
 use crate::Sim;
 
 use super::group_tables::{self, MISSING};
-use super::options::{self, spec_name, Parsed, Spec};
+use super::offsets::{self, log_offsets};
+use super::options::{self, check_invalid, failed, spec_name, Parsed, Spec, Step, Stop};
 use super::table::{Table, ToolOutput, Width};
 use super::time;
 
@@ -111,18 +110,6 @@ const ACTIONS: &[&str] = &["list", "describe", "delete", "reset-offsets", "delet
 /// Valid `--state` values (`GroupState.groupStatesForType(CONSUMER)`).
 const STATES: &[&str] = &["PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty", "Assigning", "Reconciling"];
 
-/// Why the command stops: a usage error (message, usage, exit 1) or an error `run` catches.
-enum Stop {
-    Usage(String),
-    Failed(String),
-}
-
-type Step<T> = Result<T, Stop>;
-
-fn failed(e: options::OptionError) -> Stop {
-    Stop::Failed(e.message)
-}
-
 /// Runs `kafka-consumer-groups.sh` with `args` against `sim`.
 pub fn run(sim: &Sim, args: &[String]) -> ToolOutput {
     let mut out = ToolOutput::default();
@@ -149,22 +136,8 @@ pub fn run(sim: &Sim, args: &[String]) -> ToolOutput {
         }
         execute(sim, &opts, &mut out)
     });
-    match result {
-        Ok(()) => {}
-        Err(Stop::Usage(msg)) => options::usage_error(&mut out, SPECS, &msg),
-        Err(Stop::Failed(msg)) => out.error(&format!("Executing consumer group command failed due to {msg}")),
-    }
+    options::finish(&mut out, SPECS, "consumer group", result);
     out
-}
-
-/// `CommandLineUtils.checkInvalidArgs`: `used` with any of `invalid`.
-fn check_invalid(opts: &Parsed, used: &str, invalid: &[&str]) -> Step<()> {
-    if opts.has(used) {
-        if let Some(bad) = invalid.iter().find(|o| opts.has(o)) {
-            return Err(Stop::Usage(format!("Option \"{}\" can't be used with option \"{}\"", spec_name(used), spec_name(bad))));
-        }
-    }
-    Ok(())
 }
 
 /// `ConsumerGroupCommandOptions.checkArgs` (after the help and version checks).
@@ -372,45 +345,6 @@ fn describe(view: &View, opts: &Parsed, out: &mut ToolOutput) -> Step<()> {
     Ok(())
 }
 
-/// `OffsetsUtils.parseTopicsWithPartitions`: `topic:0,1,2` (a negative partition exists
-/// nowhere: `checkAllTopicPartitionsValid`'s error).
-fn parse_topic_partitions(arg: &str) -> Step<Vec<TopicPartition>> {
-    // Java's `split` drops trailing empty strings.
-    fn split(s: &str, c: char) -> Vec<&str> {
-        let mut v: Vec<&str> = s.split(c).collect();
-        while v.len() > 1 && v.last() == Some(&"") {
-            v.pop();
-        }
-        v
-    }
-    let parts = split(arg, ':');
-    if parts.len() != 2 {
-        return Err(Stop::Usage(format!("Invalid topic arg '{arg}', expected topic name and partitions")));
-    }
-    let mut out = Vec::new();
-    for p in split(parts[1], ',') {
-        // `Integer.parseInt`.
-        let n = options::java_long(p).and_then(|n| i32::try_from(n).ok());
-        match n {
-            Some(n) if n >= 0 => out.push(TopicPartition::new(parts[0], n as u32)),
-            Some(n) => return Err(Stop::Failed(format!("The partitions \"{}-{n}\" do not exist", parts[0]))),
-            None => return Err(Stop::Usage(format!("Invalid partition '{p}' specified in topic arg '{arg}''"))),
-        }
-    }
-    Ok(out)
-}
-
-/// `parseTopicPartitionsToReset` / the topics of `--delete-offsets`: the partitions named, and
-/// every partition of the topics named without any; `Err(topic)` for an unknown topic.
-fn topic_partitions(view: &View, topic: &str) -> Result<Vec<TopicPartition>, String> {
-    let t = view.topics.iter().find(|t| t.name == topic).ok_or_else(|| topic.to_string())?;
-    Ok(t.partitions.iter().map(|p| TopicPartition::new(topic, p.partition)).collect())
-}
-
-fn partition_view<'a>(view: &'a View, tp: &TopicPartition) -> Option<&'a crate::api::view::PartitionView> {
-    view.topics.iter().find(|t| t.name == tp.topic)?.partitions.get(tp.partition as usize)
-}
-
 /// `--reset-offsets`: the plan per group (Empty, Dead or unknown groups only), printed as
 /// `GROUP TOPIC PARTITION NEW-OFFSET` (or `--export`ed as CSV); with `--execute` the engine
 /// command that commits it.
@@ -463,29 +397,8 @@ fn reset_offsets(sim: &Sim, view: &View, opts: &Parsed, values: &Values, out: &m
         out.out(&format!("{csv}\n"));
         return Ok(());
     }
-    // `OffsetsUtils.printOffsetsToReset`.
-    let mut t = Table::new(&["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"], vec![Width::Fit { min: 15, plus: 0 }, Width::Fit { min: 15, plus: 0 }, Width::Fixed(10), Width::Free]);
-    for (gid, plan) in &plans {
-        for (tp, o) in plan {
-            t.rows.push(vec![gid.clone(), tp.topic.clone(), tp.partition.to_string(), o.to_string()]);
-        }
-    }
-    if plans.is_empty() {
-        out.out("\n");
-    } else {
-        // The group column is as wide as the longest group id, even one with no rows.
-        let longest = plans.iter().map(|(g, _)| g.chars().count()).max().unwrap_or(0);
-        t.widths[0] = Width::Fixed(longest.max(15));
-        out.out(&t.render_with_blank_line());
-    }
+    out.out(&offsets::print_offsets_to_reset(&plans));
     Ok(())
-}
-
-/// The log offsets of a partition as ListOffsets returns them: `(log start, HW)`; `None`
-/// without a live leader.
-fn log_offsets(sim: &Sim, tp: &TopicPartition) -> Option<(i64, i64)> {
-    let src = ClusterSource { cluster: sim.cluster() };
-    src.offsets(tp).map(|o| (o.log_start_offset, o.high_watermark))
 }
 
 /// `resetOffsetsForInactiveGroup` / `prepareOffsetsToReset` for one group (`None`: not known).
@@ -499,36 +412,18 @@ fn reset_plan(sim: &Sim, view: &View, group: Option<&GroupView>, opts: &Parsed, 
     if opts.has("all-topics") {
         partitions = committed.iter().map(|(tp, _)| tp.clone()).collect();
     } else if opts.has("topic") {
-        let args = opts.values("topic");
-        let (with, without): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.contains(':'));
-        for a in with {
-            partitions.extend(parse_topic_partitions(a)?);
-        }
-        for a in without {
-            match topic_partitions(view, a) {
-                Ok(ps) => partitions.extend(ps),
-                Err(_) => return Err(Stop::Failed(ErrorCode::UnknownTopicOrPartition.message().to_string())),
-            }
-        }
+        partitions = offsets::partitions_to_reset(view, &opts.values("topic"))?;
     } else if !opts.has("from-file") {
         return Err(Stop::Usage("One of the reset scopes should be defined: --all-topics, --topic.".into()));
     }
-    // checkAllTopicPartitionsValid
-    let missing: Vec<String> = partitions.iter().filter(|tp| partition_view(view, tp).is_none()).map(|tp| tp.to_string()).collect();
-    if !missing.is_empty() {
-        return Err(Stop::Failed(format!("The partitions \"{}\" do not exist", missing.join(","))));
-    }
-    let leaderless: Vec<String> = partitions.iter().filter(|tp| log_offsets(sim, tp).is_none()).map(|tp| tp.to_string()).collect();
-    if !leaderless.is_empty() {
-        return Err(Stop::Failed(format!("The partitions \"{}\" have no leader", leaderless.join(","))));
-    }
+    offsets::check_all_valid(sim, view, &partitions)?;
     crate::kernel::sort::sort(&mut partitions);
     partitions.dedup();
-    let offsets = |tp: &TopicPartition| log_offsets(sim, tp).unwrap_or((0, 0));
+    let bounds = |tp: &TopicPartition| log_offsets(sim, tp).unwrap_or((0, 0));
     let now = sim.now_ms();
     // `checkOffsetsRange`: into [log start, log end], with log4j's WARN.
     let clamp = |tp: &TopicPartition, requested: i64, out: &mut ToolOutput| -> i64 {
-        let (start, end) = offsets(tp);
+        let (start, end) = bounds(tp);
         let stamp = time::log4j_date(now);
         if requested > end {
             out.err(&format!("[{stamp}] WARN New offset ({requested}) is higher than latest offset for topic partition {tp}. Value will be set to {end} (org.apache.kafka.tools.OffsetsUtils)\n"));
@@ -540,31 +435,13 @@ fn reset_plan(sim: &Sim, view: &View, group: Option<&GroupView>, opts: &Parsed, 
             requested
         }
     };
-    let by_timestamp = |ts: i64, out: &mut ToolOutput| -> Vec<(TopicPartition, i64)> {
-        let src = ClusterSource { cluster: sim.cluster() };
-        partitions
-            .iter()
-            .map(|tp| {
-                let (_, hw) = offsets(tp);
-                // Before the epoch: every record is later (the first retained one).
-                let found = if ts < 0 { Some(offsets(tp).0).filter(|s| *s < hw) } else { src.offset_for_timestamp(tp, ts as u64).filter(|o| *o < hw) };
-                match found {
-                    Some(o) => (tp.clone(), o.max(offsets(tp).0)),
-                    None => {
-                        out.out(&format!("\nWarn: Partition {} from topic {} is empty. Falling back to latest known offset.\n", tp.partition, tp.topic));
-                        (tp.clone(), hw)
-                    }
-                }
-            })
-            .collect()
-    };
     let plan: Vec<(TopicPartition, i64)> = if opts.has("to-offset") {
         let o = values.to_offset.first().copied().unwrap_or(0);
         partitions.iter().map(|tp| (tp.clone(), clamp(tp, o, out))).collect()
     } else if opts.has("to-earliest") {
-        partitions.iter().map(|tp| (tp.clone(), offsets(tp).0)).collect()
+        offsets::to_earliest(sim, &partitions)
     } else if opts.has("to-latest") {
-        partitions.iter().map(|tp| (tp.clone(), offsets(tp).1)).collect()
+        offsets::to_latest(sim, &partitions)
     } else if opts.has("shift-by") {
         let n = values.shift_by.unwrap_or(0);
         let mut requested = Vec::new();
@@ -577,20 +454,17 @@ fn reset_plan(sim: &Sim, view: &View, group: Option<&GroupView>, opts: &Parsed, 
         requested.into_iter().map(|(tp, o)| { let v = clamp(&tp, o, out); (tp, v) }).collect()
     } else if opts.has("to-datetime") {
         let raw = opts.values("to-datetime").into_iter().next().unwrap_or_default();
-        match time::parse_datetime(&raw) {
-            Ok(ts) => by_timestamp(ts, out),
-            Err(e) => return Err(Stop::Failed(format!("java.text.ParseException: {}", e.0))),
-        }
+        offsets::to_datetime(sim, &partitions, &raw, out)?
     } else if opts.has("by-duration") {
         let raw = values.by_duration.clone().unwrap_or_default();
         match time::parse_duration(&raw) {
-            Some(d) => by_timestamp(i128::from(now).saturating_sub(d).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64, out),
+            Some(d) => offsets::at_timestamp(sim, &partitions, i128::from(now).saturating_sub(d).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64, out),
             None => return Err(Stop::Failed("Text cannot be parsed to a Duration".into())),
         }
     } else if opts.has("from-file") {
         return Err(not_simulated("from-file"));
     } else if opts.has("to-current") {
-        partitions.iter().map(|tp| (tp.clone(), committed_of(tp).unwrap_or(offsets(tp).1))).collect()
+        partitions.iter().map(|tp| (tp.clone(), committed_of(tp).unwrap_or(bounds(tp).1))).collect()
     } else {
         let names: Vec<String> = SCENARIOS.iter().map(|s| spec_name(s)).collect();
         return Err(Stop::Usage(format!("Option '{}' requires one of the following scenarios: [{}]", spec_name("reset-offsets"), names.join(", "))));
@@ -609,11 +483,11 @@ fn delete_offsets(sim: &Sim, view: &View, opts: &Parsed, out: &mut ToolOutput) -
     let mut partitions: Vec<TopicPartition> = Vec::new();
     let (with, without): (Vec<&String>, Vec<&String>) = topics.iter().partition(|t| t.contains(':'));
     for t in with {
-        partitions.extend(parse_topic_partitions(t)?);
+        partitions.extend(offsets::parse_topic_partitions(t)?);
     }
     let unknown = ErrorCode::UnknownTopicOrPartition;
     for t in without {
-        match topic_partitions(view, t) {
+        match offsets::topic_partitions(view, t) {
             Ok(ps) => partitions.extend(ps),
             Err(_) => results.push((t.clone(), -1, Some(format!("{}: {}", unknown.exception_class(), unknown.message())))),
         }

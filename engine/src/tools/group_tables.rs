@@ -146,6 +146,13 @@ fn assignment_string(a: &[(String, u32)]) -> String {
     if a.is_empty() {
         return MISSING.to_string();
     }
+    joined_assignment(a)
+}
+
+/// The assignment as Kafka's group tools join it: `t1:0,1;t2:3`, each topic's partitions
+/// sorted, then the topics' pieces sorted; empty for none (`ShareGroupCommand
+/// .getAssignmentString`).
+pub(super) fn joined_assignment(a: &[(String, u32)]) -> String {
     let mut topics: Vec<&str> = a.iter().map(|(t, _)| t.as_str()).collect();
     topics.dedup();
     let mut parts: Vec<String> = Vec::new();

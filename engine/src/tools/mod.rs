@@ -18,8 +18,10 @@
 
 mod consumer_groups;
 mod group_tables;
+mod offsets;
 mod options;
 mod regex;
+mod share_groups;
 mod table;
 mod time;
 mod topics;
@@ -32,7 +34,7 @@ pub use time::{log4j_date, parse_datetime, parse_duration};
 
 /// The tools [`run_line`] knows, by the name typed (a path before it and the `.sh` suffix are
 /// optional: `bin/kafka-topics.sh`, `kafka-topics`).
-pub const TOOLS: &[&str] = &["kafka-consumer-groups.sh", "kafka-topics.sh"];
+pub const TOOLS: &[&str] = &["kafka-consumer-groups.sh", "kafka-share-groups.sh", "kafka-topics.sh"];
 
 /// What the terminal's `help` prints.
 pub const HELP: &str = "\
@@ -46,6 +48,13 @@ GroupLab terminal: Kafka 4.3's command-line tools against the simulated cluster.
            | --to-datetime YYYY-MM-DDThh:mm:ss.sss | --by-duration PnDTnHnMnS)
           [--dry-run | --execute] [--export]
       --delete-offsets --group G --topic T[:P,...]
+  kafka-share-groups.sh --bootstrap-server HOST:PORT ...
+      --list [--state [states]]
+      --describe (--group G | --all-groups) [--offsets | --members | --state] [--verbose]
+      --reset-offsets --group G (--topic T[:P,...] | --all-topics)
+          (--to-earliest | --to-latest | --to-datetime YYYY-MM-DDThh:mm:ss.sss)
+          (--dry-run | --execute)
+      --delete-offsets --group G --topic T
   kafka-topics.sh --bootstrap-server HOST:PORT
       --list [--topic REGEX] [--exclude-internal]
       --describe [--topic REGEX] [--exclude-internal] [--under-replicated-partitions
@@ -56,12 +65,13 @@ GroupLab terminal: Kafka 4.3's command-line tools against the simulated cluster.
 Any --bootstrap-server value reaches the simulated cluster (Kafka requires the option).
 Each tool's --help prints its full option list. --reset-offsets --execute and
 --delete-offsets change the simulation through an engine command, recorded in the timeline.
---describe adds GroupLab's LAG-SECONDS column: how long the oldest unconsumed record has
-waited (simulated time starts at 1970-01-01T00:00:00Z).
+kafka-consumer-groups.sh --describe adds GroupLab's LAG-SECONDS column: how long the oldest
+unconsumed record has waited (simulated time starts at 1970-01-01T00:00:00Z).
 
 Examples:
   kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group my-group
   kafka-consumer-groups.sh --bootstrap-server localhost:9092 --reset-offsets --group my-group --topic orders --to-earliest --execute
+  kafka-share-groups.sh --bootstrap-server localhost:9092 --describe --group my-share-group --members
   kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic orders
 ";
 
@@ -135,9 +145,9 @@ fn tool_of(program: &str) -> Option<&'static str> {
 }
 
 /// Runs one command line against `sim` (read-only). The line's first word picks the tool
-/// (`kafka-consumer-groups.sh`, `kafka-topics.sh`, `help`); a blank line prints nothing. An
-/// unknown program is `command not found` (exit 127, as a shell), an unterminated quote a
-/// syntax error (exit 2). Never panics, whatever the line.
+/// (`kafka-consumer-groups.sh`, `kafka-share-groups.sh`, `kafka-topics.sh`, `help`); a blank
+/// line prints nothing. An unknown program is `command not found` (exit 127, as a shell), an
+/// unterminated quote a syntax error (exit 2). Never panics, whatever the line.
 pub fn run_line(sim: &Sim, line: &str) -> ToolOutput {
     let words = match split_words(line) {
         Ok(w) => w,
@@ -149,6 +159,7 @@ pub fn run_line(sim: &Sim, line: &str) -> ToolOutput {
     }
     match tool_of(program) {
         Some("kafka-consumer-groups.sh") => consumer_groups::run(sim, args),
+        Some("kafka-share-groups.sh") => share_groups::run(sim, args),
         Some(_) => topics::run(sim, args),
         None => ToolOutput {
             stderr: format!("{program}: command not found\nThis terminal runs: {}, help\n", TOOLS.join(", ")),
@@ -170,6 +181,7 @@ mod tests {
         assert!(split_words("\"open").is_err());
         assert_eq!(tool_of("bin/kafka-topics.sh"), Some("kafka-topics.sh"));
         assert_eq!(tool_of("kafka-consumer-groups"), Some("kafka-consumer-groups.sh"));
+        assert_eq!(tool_of("bin/kafka-share-groups.sh"), Some("kafka-share-groups.sh"));
         assert_eq!(tool_of("kafka-console-consumer.sh"), None);
     }
 }

@@ -164,6 +164,16 @@ pub fn java_long(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
 
+/// Java's `String.split` on one character: the pieces between the separators, trailing
+/// empty pieces dropped (`"a,b,".split(",")` is `[a, b]`; `""` gives `[""]`).
+pub fn java_split(s: &str, c: char) -> Vec<&str> {
+    let mut v: Vec<&str> = s.split(c).collect();
+    while v.len() > 1 && v.last() == Some(&"") {
+        v.pop();
+    }
+    v
+}
+
 /// `ParserRules`: a long option token (`--x`) or a short one (`-x`).
 fn looks_like_option(s: &str) -> bool {
     s.len() > 1 && s.starts_with('-') && s != "--"
@@ -358,6 +368,53 @@ fn words(line: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Why a group tool stops before the end of its action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// `CommandLineUtils.printUsageAndExit` (also what the tools' `run` does with an
+    /// `IllegalArgumentException`): the message, then the usage, on standard error.
+    Usage(String),
+    /// An exception the tool's `run` catches: `Error: Executing … command failed due to <msg>`
+    /// on standard output (Kafka's `printError`).
+    Failed(String),
+    /// `CommandLineUtils.printErrorAndExit`: the message on standard error.
+    Exit(String),
+}
+
+/// A step of a group tool.
+pub type Step<T> = Result<T, Stop>;
+
+/// An `OptionException` read by a tool's `run` (caught there).
+pub fn failed(e: OptionError) -> Stop {
+    Stop::Failed(e.message)
+}
+
+/// `CommandLineUtils.checkInvalidArgs`: `used` with any of `invalid` (the first one present).
+pub fn check_invalid(opts: &Parsed, used: &str, invalid: &[&str]) -> Step<()> {
+    if opts.has(used) {
+        if let Some(bad) = invalid.iter().find(|o| opts.has(o)) {
+            return Err(Stop::Usage(format!("Option \"{}\" can't be used with option \"{}\"", spec_name(used), spec_name(bad))));
+        }
+    }
+    Ok(())
+}
+
+/// Prints how a group tool stopped: `specs`' usage screen for a usage error, `Error:
+/// Executing <what> command failed due to …` for an error its `run` caught (exit 1 for each,
+/// see `docs/terminal.md`).
+pub fn finish(out: &mut super::table::ToolOutput, specs: &[Spec], what: &str, result: Step<()>) {
+    match result {
+        Ok(()) => {}
+        Err(Stop::Usage(msg)) => usage_error(out, specs, &msg),
+        Err(Stop::Failed(msg)) => out.error(&format!("Executing {what} command failed due to {msg}")),
+        Err(Stop::Exit(msg)) => {
+            out.err(&msg);
+            out.err("\n");
+            out.exit_code = 1;
+        }
+    }
 }
 
 /// `CommandLineUtils.printUsageAndExit`: the message, then the usage, on standard error; exit 1.

@@ -43,6 +43,7 @@ mod consumer;
 mod network;
 mod placement;
 mod share;
+pub mod share_admin;
 mod view;
 
 use audit::Audit;
