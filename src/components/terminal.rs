@@ -1,5 +1,5 @@
 //! A terminal that takes Kafka's own command lines (`kafka-consumer-groups.sh`,
-//! `kafka-topics.sh`) and prints what Kafka 4.x's tools print for the simulated cluster. The
+//! `kafka-share-groups.sh`, `kafka-topics.sh`) and prints what Kafka 4.x's tools print for the simulated cluster. The
 //! engine's `tools` layer parses and answers; an `--execute` that changes the cluster hands back
 //! an engine command, applied here through the reducer like any other action (so it is in the
 //! timeline, rewinds and shares). ↑/↓ walk the line history; `help` lists what is supported;

@@ -352,7 +352,7 @@ fn bundle_sizes(dist: &Path) -> Result<(String, usize), String> {
     Ok((rows.join("\n"), gz_total))
 }
 
-/// Criterion benchmarks natively, the what-if at scale (`tests/data/whatif-scale.json`, the
+/// Criterion benchmarks natively, the what-if at scale (`tests/bench/whatif-scale.json`, the
 /// release CLI: simulated seconds per wall second and peak memory), then the timed runs in
 /// headless Chromium against `dist/` (`tests/bench/*.bench.mjs`, figures printed as `BENCH …`
 /// lines).
@@ -379,7 +379,7 @@ fn whatif_bench() -> Result<(), String> {
     let mut b = cmd("cargo");
     b.args(["build", "--release", "-p", "grouplab-engine", "--bin", "grouplab"]);
     run(&mut b)?;
-    let scenario = root().join("tests/data/whatif-scale.json");
+    let scenario = root().join("tests/bench/whatif-scale.json");
     // The file's `"run_until_ms": N` (xtask reads no JSON otherwise).
     let simulated_s = std::fs::read_to_string(&scenario)
         .ok()

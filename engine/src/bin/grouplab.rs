@@ -9,7 +9,8 @@
 //! grouplab terminal SCENARIO.json [--at MS] LINE...  Kafka's tools at simulated time MS
 //! ```
 //! `terminal` plays the scenario's timeline up to `MS` (default: where `run` ends), then runs
-//! each LINE (one `kafka-consumer-groups.sh` / `kafka-topics.sh` / `help` command line, quoted
+//! each LINE (one `kafka-consumer-groups.sh` / `kafka-share-groups.sh` / `kafka-topics.sh` /
+//! `help` command line, quoted
 //! as one argument) in order at that time: it prints `$ LINE`, then the line's standard output
 //! and standard error on the process's own; the engine command an `--execute` asks for is
 //! applied before the next line (`Error: <error>` on stdout when the engine refuses it). The
@@ -32,7 +33,8 @@ const USAGE: &str = "usage:
   grouplab assign < CASE.json                      assignment of one conformance case
   grouplab hash SCENARIO.json                      state hash after the run (determinism checks)
   grouplab terminal SCENARIO.json [--at MS] LINE... Kafka's tools (kafka-consumer-groups.sh,
-                                                   kafka-topics.sh, help) at simulated time MS
+                                                   kafka-share-groups.sh, kafka-topics.sh, help)
+                                                   at simulated time MS
                                                    (default: the scenario's end), one LINE each";
 
 fn usage_error(msg: &str) -> ExitCode {

@@ -1,5 +1,6 @@
-//! Kafka's command-line tools over a simulation: `kafka-consumer-groups.sh` and
-//! `kafka-topics.sh`, as Kafka 4.3 prints them, read-only over a [`Sim`] (layer 6, beside
+//! Kafka's command-line tools over a simulation: `kafka-consumer-groups.sh`,
+//! `kafka-share-groups.sh` (share groups, as Kafka 4.2–4.3 print them) and `kafka-topics.sh`,
+//! as Kafka 4.3 prints them, read-only over a [`Sim`] (layer 6, beside
 //! [`crate::run`]; see `docs/terminal.md`).
 //!
 //! * [`run_line`] runs one shell-like command line (words split on blanks, `'…'` and `"…"`
@@ -12,7 +13,7 @@
 //!   above them; [`Table::render`] prints them exactly as Kafka's formats do.
 //!
 //! Sources (apache/kafka 4.3): `tools/.../consumer/group/ConsumerGroupCommand.java`,
-//! `ConsumerGroupCommandOptions.java`, `tools/.../OffsetsUtils.java`, `tools/.../TopicCommand.java`,
+//! `ConsumerGroupCommandOptions.java`, `ShareGroupCommand.java`, `ShareGroupCommandOptions.java`, `tools/.../OffsetsUtils.java`, `tools/.../TopicCommand.java`,
 //! `server-common/.../util/CommandLineUtils.java`, joptsimple 5.0.4; the broker rules come from the
 //! engine ([`Sim::offset_delete_outcome`], `ClassicGroup.validateOffsetCommit`).
 
