@@ -242,7 +242,7 @@ fn share_group_card(g: &ShareGroupView, now_ms: u64, selected: Option<&str>, on_
             { for g.partitions.iter().take(PAGE_SIZE).map(|p| share_partition_row(g, p, now_ms, lock_ms, limit)) }
             if g.partitions.len() > PAGE_SIZE { <p class="muted small">{ format!("and {} more share-partitions", g.partitions.len() - PAGE_SIZE) }</p> }
             <p class="legend muted small">
-                { for [("available", "Available", "available"), ("acquired", "Acquired", "acquired (its consumer's colour; dark bar: lock time left)"), ("acknowledged", "Acknowledged", "acknowledged"), ("archived", "archived", "archived")]
+                { for [("available", "Available", "available"), ("acquired", "Acquired", "acquired (its consumer's colour; the bar along its foot: lock time left)"), ("acknowledged", "Acknowledged", "acknowledged"), ("archived", "archived", "archived")]
                     .into_iter().map(|(class, key, text)| html! { <><span class={classes!("state-key", class)}></span>{ term(key, text) }</> }) }
                 <span class="state-key unfetched"></span>{ "not fetched yet" }
             </p>
