@@ -1,11 +1,13 @@
 //! Builders for the engine commands the UI sends (one place that knows their shapes).
 
 use grouplab_engine::api::command::{Acks, KeySpec};
+use grouplab_engine::group::share::settings::ShareGroupSettings;
 use grouplab_engine::group::GroupConfig;
 use grouplab_engine::kafka::topic::TopicConfig;
 use grouplab_engine::Command;
 
-/// `AddConsumer` with Kafka's default `client.id`.
+/// `AddConsumer` with Kafka's default `client.id`: to a consumer group, or a share group (a
+/// share consumer).
 pub fn add_consumer(group_id: &str) -> Command {
     Command::AddConsumer { group_id: group_id.to_string(), client_id: None, topics: Vec::new(), group_instance_id: None }
 }
@@ -66,6 +68,12 @@ pub fn create_group(group_id: &str, topic: &str, config: GroupConfig) -> Command
     Command::CreateGroup { group_id: group_id.to_string(), topics: vec![topic.to_string()], config }
 }
 
+/// `CreateShareGroup` (KIP-932) reading one topic with `settings`; its consumers are added with
+/// [`add_consumer`].
+pub fn create_share_group(group_id: &str, topic: &str, settings: ShareGroupSettings) -> Command {
+    Command::CreateShareGroup { group_id: group_id.to_string(), topics: vec![topic.to_string()], config: settings }
+}
+
 /// Processing gets stuck (heartbeats go on): the member leaves after `max.poll.interval.ms`.
 pub fn stall_consumer(client_id: &str) -> Command {
     Command::StallConsumer { client_id: client_id.to_string() }
@@ -87,5 +95,10 @@ pub fn set_group_strategy(group_id: &str, strategies: &str) -> Command {
 
 /// `"range, cooperative-sticky"` → `["range", "cooperative-sticky"]`.
 pub fn split_strategies(text: &str) -> Vec<String> {
+    split_list(text)
+}
+
+/// A comma-separated list (`"key-1, key-2"`), blanks dropped.
+pub fn split_list(text: &str) -> Vec<String> {
     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }

@@ -13,6 +13,7 @@ use crate::components::lesson::LessonArea;
 use crate::components::toolbar::{toolbar, ToolbarProps};
 use crate::components::topics::TopicsPanel;
 use crate::components::sequence::SequencePanel;
+use crate::components::share_groups::{share_crash_target, share_groups_panel};
 use crate::components::terminal::Terminal;
 use crate::components::topology::Topology;
 use crate::components::{use_keyed_effect, EffectKey, ViewContext};
@@ -219,6 +220,7 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                     <div class="stack">
                         { groups_panel(&view) }
+                        { share_groups_panel(&state, &view) }
                         <ChartsPanel />
                         <EventLog />
                     </div>
@@ -267,7 +269,14 @@ fn run_shortcut(s: Shortcut, state: &LabContext, help: &UseStateHandle<bool>, gl
         },
         Shortcut::Crash => {
             let selected = state.lab.borrow().selected.clone();
-            match crash_target(&view.groups, selected.as_deref()) {
+            // The selected consumer of either kind, else the last running consumer-group
+            // consumer, else the last running share consumer.
+            let share = share_crash_target(&view, selected.as_deref());
+            let target = match (&share, &selected) {
+                (Some(s), Some(sel)) if s == sel => share,
+                _ => crash_target(&view.groups, selected.as_deref()).or(share),
+            };
+            match target {
                 Some(id) => state.dispatch(Action::Apply(actions::crash_consumer(&id))),
                 None => state.dispatch(Action::ShowError("no consumer to crash".into())),
             }

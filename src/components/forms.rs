@@ -1,4 +1,4 @@
-//! Forms that create things: topic, producer, group. Each checks its fields (Kafka's rules via
+//! Forms that create things: topic, producer, group, share group. Each checks its fields (Kafka's rules via
 //! the engine, e.g. `topic::validate_topic_name`), then applies the command: the engine's apply
 //! is atomic, so a rejection changes nothing and is shown next to the field it concerns.
 
@@ -7,6 +7,7 @@ use crate::actions;
 use crate::state::LabContext;
 use grouplab_engine::api::command::Acks;
 use grouplab_engine::group::client::{AutoOffsetReset, CommitMode};
+use grouplab_engine::group::share::settings::{AcknowledgementMode, OnFailure, ShareGroupSettings, ShareOffsetReset};
 use grouplab_engine::group::GroupConfig;
 use grouplab_engine::kafka::topic::validate_topic_name;
 use grouplab_engine::{Command, SimError};
@@ -406,6 +407,161 @@ pub fn add_group_form() -> Html {
     menu("+ Group", "menu-group", body)
 }
 
+/// Values of the `share.acknowledgement.mode` select.
+pub const ACK_MODE_CHOICES: [(&str, &str); 2] = [("implicit", "implicit (the next poll accepts)"), ("explicit", "explicit (acknowledge each record)")];
+
+/// What the application does with a failing record in explicit mode.
+pub const ON_FAILURE_CHOICES: [(&str, &str); 2] = [("release", "RELEASE (delivered again)"), ("reject", "REJECT (archived)")];
+
+/// Which field of the share-group form an engine error concerns (the config its message names).
+pub fn share_error_field(e: &SimError) -> &'static str {
+    let m = e.to_string();
+    const FIELDS: [(&str, &str); 6] = [
+        ("share.record.lock.duration.ms", "share-lock"),
+        ("share.delivery.count.limit", "share-limit"),
+        ("share.auto.offset.reset", "share-reset"),
+        ("max.poll.records", "share-max-poll"),
+        ("processing_time_ms", "share-processing"),
+        ("failing_keys", "share-failing-keys"),
+    ];
+    match e {
+        SimError::InvalidConfig(_) => FIELDS.iter().find(|(name, _)| m.contains(name)).map_or("", |(_, f)| f),
+        SimError::InvalidRequest(_) | SimError::LimitExceeded(_) => "share-group-id",
+        _ => "",
+    }
+}
+
+/// The share group's settings from the form's text (numbers checked here, Kafka's bounds by the
+/// engine); a lock duration or delivery limit equal to the broker's default is left unset, as
+/// Kafka's group config would be.
+pub fn share_settings(fields: &ShareFields, broker: (u64, u16), errors: &mut Errors) -> Option<ShareGroupSettings> {
+    let lock = parse_number::<u32>("share.record.lock.duration.ms", &fields.lock, 0, u32::MAX.into()).map_err(|m| errors.insert("share-lock", m)).ok();
+    let limit = parse_number::<u16>("share.delivery.count.limit", &fields.limit, 0, u16::MAX.into()).map_err(|m| errors.insert("share-limit", m)).ok();
+    let max_poll = parse_number::<u32>("max.poll.records", &fields.max_poll, 0, u32::MAX.into()).map_err(|m| errors.insert("share-max-poll", m)).ok();
+    let processing = parse_number::<u32>("processing time per record (ms)", &fields.processing, 0, u32::MAX.into()).map_err(|m| errors.insert("share-processing", m)).ok();
+    let reset = match fields.reset.trim() {
+        "latest" => ShareOffsetReset::Latest,
+        "earliest" => ShareOffsetReset::Earliest,
+        other => ShareOffsetReset::ByDuration(other.to_string()),
+    };
+    let explicit = fields.mode == "explicit";
+    let (lock, limit) = (u64::from(lock?), limit?);
+    Some(ShareGroupSettings {
+        auto_offset_reset: reset,
+        record_lock_duration_ms: (lock != broker.0).then_some(lock),
+        delivery_count_limit: (limit != broker.1).then_some(limit),
+        acknowledgement_mode: if explicit { AcknowledgementMode::Explicit } else { AcknowledgementMode::Implicit },
+        max_poll_records: max_poll?,
+        processing_time_ms: processing?.into(),
+        failing_keys: if explicit { actions::split_list(&fields.failing_keys) } else { Vec::new() },
+        on_failure: if fields.on_failure == "reject" { OnFailure::Reject } else { OnFailure::Release },
+        ..ShareGroupSettings::default()
+    })
+}
+
+/// The text of the share-group form's setting fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareFields {
+    pub reset: String,
+    pub lock: String,
+    pub limit: String,
+    pub mode: String,
+    pub max_poll: String,
+    pub processing: String,
+    pub failing_keys: String,
+    pub on_failure: String,
+}
+
+impl Default for ShareFields {
+    fn default() -> Self {
+        ShareFields {
+            reset: "latest".into(),
+            lock: "30000".into(),
+            limit: "5".into(),
+            mode: "implicit".into(),
+            max_poll: "500".into(),
+            processing: "1".into(),
+            failing_keys: String::new(),
+            on_failure: "release".into(),
+        }
+    }
+}
+
+/// `CreateShareGroup` (KIP-932): group id, topic and the group's main settings with Kafka's
+/// names and defaults; failing keys and what to do with them in explicit mode.
+#[function_component(AddShareGroupForm)]
+pub fn add_share_group_form() -> Html {
+    let view = use_context::<ViewContext>().expect("view context");
+    let state = view.state.clone();
+    let topics = user_topics(&view.view);
+    let group_id = use_state(String::new);
+    let topic = use_state(String::new);
+    let fields = use_state(ShareFields::default);
+    let errors = use_state(Errors::new);
+    let chosen = if topic.is_empty() { topics.first().cloned().unwrap_or_default() } else { (*topic).clone() };
+    let existing: Vec<String> = view.view.groups.iter().map(|g| g.group_id.clone()).chain(view.view.share_groups.iter().map(|g| g.group_id.clone())).collect();
+    // One setter per field of `fields`.
+    let edit = |pick: fn(&mut ShareFields) -> &mut String| {
+        let fields = fields.clone();
+        Callback::from(move |v: String| {
+            let mut f = (*fields).clone();
+            *pick(&mut f) = v;
+            fields.set(f);
+        })
+    };
+    let onsubmit = {
+        let (state, group_id, errors, chosen, fields) = (state.clone(), group_id.clone(), errors.clone(), chosen.clone(), fields.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut map = Errors::new();
+            let id = group_id.trim().to_string();
+            if id.is_empty() {
+                map.insert("share-group-id", "INVALID_GROUP_ID: the group.id must not be empty".to_string());
+            } else if existing.contains(&id) {
+                map.insert("share-group-id", format!("group '{id}' already exists"));
+            }
+            if chosen.is_empty() {
+                map.insert("", "create a topic first".to_string());
+            }
+            let broker = {
+                let lab = state.lab.borrow();
+                let c = lab.sim.config();
+                (c.group_share_record_lock_duration_ms, c.group_share_delivery_count_limit)
+            };
+            let settings = share_settings(&fields, broker, &mut map);
+            if !map.is_empty() {
+                errors.set(map);
+                return;
+            }
+            let Some(settings) = settings else { return };
+            if try_apply(&state, actions::create_share_group(&id, &chosen, settings), &errors, share_error_field) {
+                group_id.set(String::new());
+            }
+        })
+    };
+    let f = &*fields;
+    let body = html! {
+        <form class="form two" aria-label="Add share group" {onsubmit} data-testid="add-share-group">
+            { field("share-group-id", "group.id", "text", "", &group_id, &errors, set(&group_id)) }
+            { select_field("share-group-topic", "Topic", "", set(&topic), topic_options(&topics, &chosen)) }
+            { field("share-reset", "share.auto.offset.reset", "text", "latest, earliest or by_duration:<ISO-8601 duration> (e.g. by_duration:PT30S)", &f.reset, &errors, edit(|f| &mut f.reset)) }
+            { field("share-lock", "share.record.lock.duration.ms", "number", "How long an acquired record stays locked to its consumer (15000 to 60000; the broker's default 30000)", &f.lock, &errors, edit(|f| &mut f.lock)) }
+            { field("share-limit", "share.delivery.count.limit", "number", "Deliveries after which a record that comes back is archived (2 to 10; default 5)", &f.limit, &errors, edit(|f| &mut f.limit)) }
+            { field("share-max-poll", "max.poll.records", "number", "Records one ShareFetch acquires at most", &f.max_poll, &errors, edit(|f| &mut f.max_poll)) }
+            { select_field("share-mode", "share.acknowledgement.mode", "implicit: the next poll accepts everything; explicit: the application accepts, releases or rejects each record",
+                edit(|f| &mut f.mode), options(&ACK_MODE_CHOICES, &f.mode)) }
+            { field("share-processing", "Processing ms per record", "number", "", &f.processing, &errors, edit(|f| &mut f.processing)) }
+            if f.mode == "explicit" {
+                { field("share-failing-keys", "Failing keys (comma-separated)", "text", "Records with these keys fail processing (poison records), e.g. key-3", &f.failing_keys, &errors, edit(|f| &mut f.failing_keys)) }
+                { select_field("share-on-failure", "On failure", "What the application acknowledges a failed record with", edit(|f| &mut f.on_failure), options(&ON_FAILURE_CHOICES, &f.on_failure)) }
+            }
+            if let Some(e) = errors.get("") { <p class="field-error" role="alert">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Create share group" }</button>
+        </form>
+    };
+    menu("+ Share group", "menu-share-group", body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,6 +612,37 @@ mod tests {
             assert_eq!(serde_json::to_value(auto_offset_reset(value)).unwrap(), value);
             assert_eq!(auto_offset_reset(value).name(), value);
         }
+    }
+
+    /// The share-group form's settings, and the engine's refusals landing on the field they name.
+    #[test]
+    fn share_settings_and_their_errors() {
+        let mut e = Errors::new();
+        let s = share_settings(&ShareFields::default(), (30_000, 5), &mut e).unwrap();
+        assert!(e.is_empty());
+        assert_eq!(s, ShareGroupSettings::default(), "the defaults leave the broker's values unset");
+        let fields = ShareFields { lock: "20000".into(), mode: "explicit".into(), failing_keys: "key-1, key-2".into(), on_failure: "reject".into(), reset: "earliest".into(), ..ShareFields::default() };
+        let s = share_settings(&fields, (30_000, 5), &mut e).unwrap();
+        assert_eq!((s.record_lock_duration_ms, s.delivery_count_limit, s.auto_offset_reset.clone()), (Some(20_000), None, ShareOffsetReset::Earliest));
+        assert_eq!((s.failing_keys.clone(), s.on_failure, s.acknowledgement_mode), (vec!["key-1".to_string(), "key-2".to_string()], OnFailure::Reject, AcknowledgementMode::Explicit));
+        let implicit = ShareFields { failing_keys: "key-1".into(), ..ShareFields::default() };
+        assert!(share_settings(&implicit, (30_000, 5), &mut e).unwrap().failing_keys.is_empty(), "failing keys are an explicit-mode setting");
+        let mut e = Errors::new();
+        assert_eq!(share_settings(&ShareFields { limit: "x".into(), ..ShareFields::default() }, (30_000, 5), &mut e), None);
+        assert!(e.get("share-limit").unwrap().starts_with("share.delivery.count.limit"));
+        // Kafka's bounds come from the engine, on the field they concern.
+        let mut lab = crate::model::Lab::new(crate::model::default_scenario()).unwrap();
+        let refused = |fields: ShareFields| {
+            let settings = share_settings(&fields, (30_000, 5), &mut Errors::new()).unwrap();
+            share_error_field(&lab.sim.clone().apply(actions::create_share_group("s", "orders", settings)).unwrap_err())
+        };
+        assert_eq!(refused(ShareFields { lock: "1000".into(), ..ShareFields::default() }), "share-lock");
+        assert_eq!(refused(ShareFields { limit: "11".into(), ..ShareFields::default() }), "share-limit");
+        assert_eq!(refused(ShareFields { reset: "by_duration:soon".into(), ..ShareFields::default() }), "share-reset");
+        assert_eq!(refused(ShareFields { max_poll: "0".into(), ..ShareFields::default() }), "share-max-poll");
+        assert_eq!(share_error_field(&SimError::InvalidRequest("'my-group' is a consumer group".into())), "share-group-id");
+        assert_eq!(share_error_field(&SimError::UnknownTopicOrPartition("x".into())), "");
+        assert!(lab.apply(actions::create_share_group("s", "orders", ShareGroupSettings::default())).is_ok());
     }
 
     #[test]

@@ -184,6 +184,8 @@ pub fn group_card(props: &GroupCardProps) -> Html {
                         timeouts,
                         on_command: &on_command,
                         on_select: &on_select,
+                        share: false,
+                        extra: Html::default(),
                     })
                 }) }
             </div>
@@ -247,6 +249,11 @@ pub struct ConsumerCard<'a> {
     pub timeouts: Timeouts,
     pub on_command: &'a Callback<grouplab_engine::Command>,
     pub on_select: &'a Callback<String>,
+    /// A share group's consumer (`share_groups`): no poll timer, its records' locks in the
+    /// buttons' titles.
+    pub share: bool,
+    /// Shown under the assignment (a share consumer's records held and processed).
+    pub extra: Html,
 }
 
 /// A consumer card (a plain function rather than a component: the cards re-render with their
@@ -317,22 +324,25 @@ pub fn consumer_card(props: &ConsumerCard) -> Html {
                     html! { <span class="pchip" title={pos.map_or(String::new(), |o| format!("position {o}"))}>{ format!("{tp}-{p}") }</span> }
                 }) }
             </div>
+            { props.extra.clone() }
             <div class="arcs">
                 { timer_arc("heartbeat", "heartbeat", elapsed_fraction(now, heartbeat, t.heartbeat_ms), heartbeat.map(|d| d.saturating_sub(now))) }
                 { timer_arc("session", "session timeout", elapsed_fraction(now, session, t.session_ms), session.map(|d| d.saturating_sub(now))) }
-                { timer_arc("poll", "max.poll.interval.ms", elapsed_fraction(now, poll, t.max_poll_ms), poll.map(|d| d.saturating_sub(now))) }
+                if !props.share { { timer_arc("poll", "max.poll.interval.ms", elapsed_fraction(now, poll, t.max_poll_ms), poll.map(|d| d.saturating_sub(now))) } }
             </div>
             <div class="actions">
                 if alive || lifecycle == "stalled" {
                     <button class="danger" aria-label={format!("Crash consumer {}", c.client_id)}
-                        title="kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms"
+                        title={if props.share { "kill -9: the consumer stops without leaving; the records it holds stay locked to it until their acquisition lock expires (share.record.lock.duration.ms), then others get them" }
+                            else { "kill -9: the consumer stops without leaving the group; its partitions move after session.timeout.ms" }}
                         onclick={cmd(actions::crash_consumer(&c.client_id))}>{ "✕ Crash consumer" }</button>
-                    <button aria-label={format!("Close consumer {}", c.client_id)} title="close(): commits, sends LeaveGroup, partitions move at once"
+                    <button aria-label={format!("Close consumer {}", c.client_id)} title={if props.share { "close(): acknowledges what it processed and leaves; the broker releases what it still held" } else { "close(): commits, sends LeaveGroup, partitions move at once" }}
                         onclick={cmd(actions::close_consumer(&c.client_id))}>{ "Close" }</button>
                 }
                 if alive {
                     <button aria-label={format!("Stall consumer {}", c.client_id)}
-                        title="Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms"
+                        title={if props.share { "Processing gets stuck: heartbeats continue, so it stays a member, but the locks of the records it holds expire and others get them" }
+                            else { "Processing gets stuck: heartbeats continue, the member leaves after max.poll.interval.ms" }}
                         onclick={cmd(actions::stall_consumer(&c.client_id))}>{ "Stall" }</button>
                 } else {
                     <button class="primary" aria-label={format!("Restart consumer {}", c.client_id)}

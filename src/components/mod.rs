@@ -12,6 +12,7 @@ pub mod help;
 pub mod kafka_tables;
 pub mod lesson;
 pub mod sequence;
+pub mod share_groups;
 pub mod toolbar;
 pub mod topology;
 

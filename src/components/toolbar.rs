@@ -2,7 +2,7 @@
 //! toolbar of actions (forms, file menu, theme, glossary, help).
 
 use super::file_menu::FileMenu;
-use super::forms::{AddGroupForm, AddProducerForm, CreateTopicForm};
+use super::forms::{AddGroupForm, AddProducerForm, AddShareGroupForm, CreateTopicForm};
 use crate::model::{ADVANCE_STEP_MS, MAX_SPEED, MIN_SPEED};
 use crate::state::{Action, LabContext};
 use yew::prelude::*;
@@ -125,6 +125,7 @@ pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
                 <CreateTopicForm />
                 <AddProducerForm />
                 <AddGroupForm />
+                <AddShareGroupForm />
                 <FileMenu />
             </div>
         </header>

@@ -166,9 +166,9 @@ pub fn topics_panel() -> Html {
                 <select onchange={select_value(set(&colour))} aria-label="Colour records by" data-testid="record-colour">
                     { option("key", "key", record_colour == RecordColour::Key) }
                     { option("producer", "producer", record_colour == RecordColour::Producer) }
-                    { for view.groups.iter().map(|g| {
-                        let c = RecordColour::Processed(g.group_id.clone());
-                        option(&c.value(), &format!("times processed by {}", g.group_id), record_colour == c)
+                    { for view.groups.iter().map(|g| &g.group_id).chain(view.share_groups.iter().map(|g| &g.group_id)).map(|id| {
+                        let c = RecordColour::Processed(id.clone());
+                        option(&c.value(), &format!("times processed by {id}"), record_colour == c)
                     }) }
                     { option("off", "nothing", record_colour == RecordColour::Off) }
                 </select>

@@ -6,7 +6,9 @@
 //! partition to the consumer of each group that owns it, in the group's colour; when ownership
 //! moves, the edge's path moves with a CSS transition whose length follows the playback speed
 //! (`--edge-ms`; at high speed it jumps). A partition with no owner keeps a faded edge to its
-//! last owner. Group-protocol messages in flight are tokens on the line between their consumer
+//! last owner. A share group (KIP-932) is a box of its consumers too, with one edge from a
+//! partition to every member assigned to it (several read one partition), faded while that
+//! consumer is not running. Group-protocol messages in flight are tokens on the line between their consumer
 //! and broker, placed by `(now − sent) / (due − sent)`; the messages delivered in the last
 //! moment stay a little while as fading tokens at their receiver, so a 5 ms hop is seen at any
 //! speed. Past [`AGGREGATE_PARTITIONS`] partitions the rows become topics and the edges bundle
@@ -89,8 +91,11 @@ pub struct Node {
     pub session_left_ms: Option<u64>,
     pub session_timeout_ms: u64,
     pub leader: bool,
-    /// A consumer-protocol member's epoch and reconciliation state on the coordinator.
+    /// A consumer-protocol member's epoch and reconciliation state on the coordinator (a share
+    /// member's epoch, with no state).
     pub epoch: Option<(i32, String)>,
+    /// A share consumer's records held (acquired, not yet acknowledged).
+    pub held: Option<u64>,
 }
 
 /// One group's box.
@@ -104,12 +109,16 @@ pub struct GroupBox {
     pub y: f64,
     pub h: f64,
     pub nodes: Vec<Node>,
+    /// A share group's box.
+    pub share: bool,
 }
 
 /// One ownership edge: a partition (or a bundle of a topic's partitions) to a consumer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Edge {
-    /// `edge-<group>-<topic>-<partition>`, or `bundle-<group>-<topic>-<client>`.
+    /// `edge-<group>-<topic>-<partition>`, or `bundle-<group>-<topic>-<client>`; for a share
+    /// group `share-edge-<group>-<topic>-<partition>-<client>` (one per member assigned) or
+    /// `share-bundle-<group>-<topic>-<client>`.
     pub key: String,
     pub group_id: String,
     pub topic: String,
@@ -123,6 +132,9 @@ pub struct Edge {
     pub path: String,
     /// Where the edge ends, at its consumer's node (a bundle's count is drawn above it).
     pub end_y: f64,
+    /// Drawn faded: a consumer group's partition without owner, a share group's member whose
+    /// consumer is not running.
+    pub faded: bool,
 }
 
 /// A message token.
@@ -167,6 +179,56 @@ fn curve(x1: f64, y1: f64, x2: f64, y2: f64) -> String {
     format!("M{x1:.1} {y1:.1}C{:.1} {y1:.1} {:.1} {y2:.1} {x2:.1} {y2:.1}", x1 + dx, x2 - dx)
 }
 
+/// What a consumer's node is drawn from (a consumer group's or a share group's consumer).
+struct NodeOf<'a> {
+    client_id: &'a str,
+    lifecycle: &'a str,
+    partitions: usize,
+    session_deadline_ms: Option<u64>,
+    leader: bool,
+    epoch: Option<(i32, String)>,
+    held: Option<u64>,
+}
+
+/// A group's box at `y`: a node per consumer, past [`MAX_CONSUMER_NODES`] the rest as one.
+#[allow(clippy::too_many_arguments)]
+fn group_box(group_id: &str, state: &str, epoch: String, colour: String, y: f64, members: Vec<NodeOf>, now_ms: u64, session_timeout_ms: u64, share: bool) -> GroupBox {
+    let shown = if members.len() > MAX_CONSUMER_NODES { MAX_CONSUMER_NODES - 1 } else { members.len() };
+    let node_y = |i: usize| y + GROUP_HEAD_H + i as f64 * (NODE_H + NODE_GAP) + NODE_H / 2.0;
+    let mut nodes: Vec<Node> = members
+        .iter()
+        .take(shown)
+        .enumerate()
+        .map(|(i, c)| Node {
+            client_id: c.client_id.to_string(),
+            y: node_y(i),
+            lifecycle: c.lifecycle.to_ascii_lowercase(),
+            partitions: c.partitions,
+            session_left_ms: c.session_deadline_ms.map(|d| d.saturating_sub(now_ms)),
+            session_timeout_ms,
+            leader: c.leader,
+            epoch: c.epoch.clone(),
+            held: c.held,
+        })
+        .collect();
+    if shown < members.len() {
+        let rest = &members[shown..];
+        nodes.push(Node {
+            client_id: format!("+{} more", rest.len()),
+            y: node_y(shown),
+            lifecycle: "more".into(),
+            partitions: rest.iter().map(|c| c.partitions).sum(),
+            session_left_ms: None,
+            session_timeout_ms,
+            leader: false,
+            epoch: None,
+            held: rest.iter().map(|c| c.held).sum(),
+        });
+    }
+    let h = (nodes.len() as f64 * (NODE_H + NODE_GAP) + GROUP_HEAD_H).max(GROUP_HEAD_H + NODE_H);
+    GroupBox { group_id: group_id.to_string(), state: state.to_string(), epoch, colour, y, h, nodes, share }
+}
+
 /// Lays the picture out from the view. `recent` are messages delivered a moment ago (drawn
 /// as fading tokens at their receiver).
 pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
@@ -182,7 +244,14 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
             x: PAD + i as f64 * BROKER_W,
             alive: b.alive,
             fenced: b.fenced,
-            coordinates: view.groups.iter().filter(|g| g.coordinator == Some(b.id)).map(|g| g.group_id.clone()).collect(),
+            coordinates: view
+                .groups
+                .iter()
+                .map(|g| (&g.group_id, g.coordinator))
+                .chain(view.share_groups.iter().map(|g| (&g.group_id, g.coordinator)))
+                .filter(|(_, c)| *c == Some(b.id))
+                .map(|(id, _)| id.clone())
+                .collect(),
         })
         .collect();
     let broker_x = |id: u32| brokers.iter().find(|b| b.id == id).map_or(PAD, |b| b.x + BROKER_W / 2.0);
@@ -238,49 +307,47 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
     }
     let rows_bottom = y;
 
-    // Group boxes.
+    // Group boxes: the consumer groups', then the share groups'.
     let mut groups = Vec::new();
     let mut gy = HEAD_H;
     for (gi, g) in view.groups.iter().enumerate() {
-        let colour = group_colour(gi);
-        let shown = if g.consumers.len() > MAX_CONSUMER_NODES { MAX_CONSUMER_NODES - 1 } else { g.consumers.len() };
-        let mut nodes = Vec::new();
-        let mut ny = gy + GROUP_HEAD_H;
-        for c in g.consumers.iter().take(shown) {
+        let members = g.consumers.iter().map(|c| {
             let member = g.members.iter().find(|m| !c.member_id.is_empty() && m.member_id == c.member_id);
-            nodes.push(Node {
-                client_id: c.client_id.clone(),
-                y: ny + NODE_H / 2.0,
-                lifecycle: c.lifecycle.to_ascii_lowercase(),
+            NodeOf {
+                client_id: &c.client_id,
+                lifecycle: &c.lifecycle,
                 partitions: c.assigned.len(),
-                session_left_ms: member.and_then(|m| m.session_deadline_ms).map(|d| d.saturating_sub(view.now_ms)),
-                session_timeout_ms: g.config.session_timeout_ms,
+                session_deadline_ms: member.and_then(|m| m.session_deadline_ms),
                 leader: member.is_some_and(|m| m.is_leader),
                 epoch: member.and_then(|m| m.member_epoch.map(|e| (e, m.status.clone()))),
-            });
-            ny += NODE_H + NODE_GAP;
-        }
-        if shown < g.consumers.len() {
-            let rest = &g.consumers[shown..];
-            nodes.push(Node {
-                client_id: format!("+{} more", rest.len()),
-                y: ny + NODE_H / 2.0,
-                lifecycle: "more".into(),
-                partitions: rest.iter().map(|c| c.assigned.len()).sum(),
-                session_left_ms: None,
-                session_timeout_ms: g.config.session_timeout_ms,
-                leader: false,
-                epoch: None,
-            });
-            ny += NODE_H + NODE_GAP;
-        }
-        let h = (ny - gy).max(GROUP_HEAD_H + NODE_H);
+                held: None,
+            }
+        });
         let epoch = match g.group_epoch {
             Some(e) => format!("epoch {e}"),
             None => format!("gen {}", g.generation),
         };
-        groups.push(GroupBox { group_id: g.group_id.clone(), state: g.state.clone(), epoch, colour, y: gy, h, nodes });
-        gy += h + GROUP_GAP;
+        let b = group_box(&g.group_id, &g.state, epoch, group_colour(gi), gy, members.collect(), view.now_ms, g.config.session_timeout_ms, false);
+        gy += b.h + GROUP_GAP;
+        groups.push(b);
+    }
+    for (si, g) in view.share_groups.iter().enumerate() {
+        let members = g.consumers.iter().map(|c| {
+            let member = g.members.iter().find(|m| !c.member_id.is_empty() && m.member_id == c.member_id);
+            NodeOf {
+                client_id: &c.client_id,
+                lifecycle: &c.lifecycle,
+                partitions: c.assigned.len(),
+                session_deadline_ms: member.and_then(|m| m.session_deadline_ms),
+                leader: false,
+                epoch: member.map(|m| (m.member_epoch, String::new())),
+                held: Some(c.acquired),
+            }
+        });
+        let colour = group_colour(view.groups.len() + si);
+        let b = group_box(&g.group_id, &g.state, format!("epoch {}", g.group_epoch), colour, gy, members.collect(), view.now_ms, g.config.session_timeout_ms.unwrap_or(0), true);
+        gy += b.h + GROUP_GAP;
+        groups.push(b);
     }
 
     // Edges: from each row to the node of its owner (or, unowned, its last owner), per group.
@@ -312,6 +379,7 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
                     colour: gb.colour.clone(),
                     path: curve(edge_x, sy, group_x + 6.0, cy),
                     end_y: cy,
+                    faded: false,
                 });
             }
         } else {
@@ -330,8 +398,49 @@ pub fn layout(view: &View, recent: &[MessageView]) -> Picture {
                     colour: gb.colour.clone(),
                     path: curve(edge_x, sy, group_x + 6.0, cy),
                     end_y: cy,
+                    faded: l.owner.is_none(),
                 });
             }
+        }
+    }
+    // Share groups: an edge from a partition to every member assigned to it (bundled per
+    // consumer and topic when aggregated; members past the drawn nodes share the "+N more" one).
+    for (g, gb) in view.share_groups.iter().zip(groups.iter().filter(|b| b.share)) {
+        let more = gb.nodes.last().filter(|n| n.lifecycle == "more");
+        // (topic, partition or none when aggregated, node) → members.
+        let mut links: Vec<(&str, Option<u32>, &Node, usize)> = Vec::new();
+        // One member per consumer: a restarted consumer's old member may not have expired yet.
+        let current = |m: &&grouplab_engine::api::view::ShareMemberView| g.consumers.iter().any(|c| c.member_id == m.member_id);
+        let mut members: Vec<_> = g.members.iter().filter(current).collect();
+        members.extend(g.members.iter().filter(|m| !current(m) && !g.members.iter().any(|o| current(&o) && o.client_id == m.client_id)));
+        for m in members {
+            let Some(node) = gb.nodes.iter().find(|n| n.client_id == m.client_id && n.lifecycle != "more").or(more) else { continue };
+            for (topic, partition) in &m.assigned {
+                let partition = (!aggregated).then_some(*partition);
+                match links.iter_mut().find(|(t, p, n, _)| t == topic && *p == partition && n.client_id == node.client_id) {
+                    Some(l) => l.3 += 1,
+                    None => links.push((topic, partition, node, 1)),
+                }
+            }
+        }
+        for (topic, partition, node, count) in links {
+            let Some(sy) = row_y(topic, partition) else { continue };
+            let key = match partition {
+                Some(p) => format!("share-edge-{}-{topic}-{p}-{}", g.group_id, node.client_id),
+                None => format!("share-bundle-{}-{topic}-{}", g.group_id, node.client_id),
+            };
+            edges.push(Edge {
+                key,
+                group_id: g.group_id.clone(),
+                topic: topic.to_string(),
+                partition,
+                owner: node.client_id.clone(),
+                count,
+                colour: gb.colour.clone(),
+                path: curve(edge_x, sy, group_x + 6.0, node.y),
+                end_y: node.y,
+                faded: node.lifecycle != "running" && node.lifecycle != "more",
+            });
         }
     }
 
@@ -425,6 +534,8 @@ fn short(api: &str) -> &str {
     match api {
         "FindCoordinator" => "FindCoord",
         "ConsumerGroupHeartbeat" => "CGHeartbeat",
+        "ShareGroupHeartbeat" => "SGHeartbeat",
+        "ShareAcknowledge" => "ShareAck",
         other => other,
     }
 }
@@ -447,7 +558,7 @@ pub fn topology() -> Html {
     html! {
         <section class="panel topology-panel" aria-labelledby="topology-title">
             <h2 id="topology-title">{ "Cluster picture" }
-                <small>{ if pic.aggregated { "topics aggregated: edges bundled per consumer, with counts" } else { "each line: the consumer of a group that reads a partition" } }</small></h2>
+                <small>{ if pic.aggregated { "topics aggregated: edges bundled per consumer, with counts" } else { "each line: the consumer of a group that reads a partition (in a share group, every member assigned to it)" } }</small></h2>
             <div class="topology-scroll">
             <svg data-testid="topology" class="topology" role="img" aria-label="Brokers hosting partitions, and the consumers of each group reading them"
                 width={format!("{:.0}", pic.width)} height={format!("{:.0}", pic.height)} viewBox={format!("0 0 {:.0} {:.0}", pic.width, pic.height)}
@@ -495,9 +606,12 @@ pub fn topology() -> Html {
                 }) }
                 // Ownership edges.
                 { for pic.edges.iter().map(|e| {
-                    let class = classes!("edge", e.owner.is_empty().then_some("orphan"));
+                    let share = e.key.starts_with("share-");
+                    let class = classes!("edge", e.faded.then_some("orphan"), share.then_some("share"));
                     let width = if e.count > 1 { 1.5 + (e.count as f64).log2() } else { 1.6 };
                     let title = match e.partition {
+                        Some(p) if share && e.faded => format!("{}-{p} → {} (share group {}): assigned still, but the consumer is not running; its records stay locked to it until their lock expires", e.topic, e.owner, e.group_id),
+                        Some(p) if share => format!("{}-{p} → {} (share group {}: every member assigned to a partition reads it)", e.topic, e.owner, e.group_id),
                         Some(p) if e.owner.is_empty() => format!("{}-{p}: no owner in {} (revoked; last read by this consumer)", e.topic, e.group_id),
                         Some(p) => format!("{}-{p} → {} ({})", e.topic, e.owner, e.group_id),
                         None => format!("{} partitions of {} → {} ({})", e.count, e.topic, e.owner, e.group_id),
@@ -513,9 +627,10 @@ pub fn topology() -> Html {
                 }) }
                 // Groups and consumers.
                 { for pic.groups.iter().map(|g| html! {
-                    <g key={g.group_id.clone()} class="tgroup" data-testid="topology-group" data-group={g.group_id.clone()} data-state={g.state.clone()} style={format!("--gc:{}", g.colour)}>
+                    <g key={g.group_id.clone()} class={classes!("tgroup", g.share.then_some("share"))} data-testid="topology-group" data-group={g.group_id.clone()} data-state={g.state.clone()}
+                        data-kind={if g.share { "share" } else { "consumer" }} style={format!("--gc:{}", g.colour)}>
                         <rect x={format!("{:.1}", pic.group_x)} y={format!("{:.1}", g.y)} width={format!("{GROUP_W:.1}")} height={format!("{:.1}", g.h)} rx="8" class="tg-box" />
-                        <text x={format!("{:.1}", pic.group_x + 8.0)} y={format!("{:.1}", g.y + 15.0)} class="tg-name">{ format!("{} · {} · {}", g.group_id, g.state, g.epoch) }</text>
+                        <text x={format!("{:.1}", pic.group_x + 8.0)} y={format!("{:.1}", g.y + 15.0)} class="tg-name">{ format!("{}{} · {} · {}", g.group_id, if g.share { " (share group)" } else { "" }, g.state, g.epoch) }</text>
                         { for g.nodes.iter().map(|n| {
                             let idle = n.lifecycle == "running" && n.partitions == 0;
                             let class = classes!("tnode", n.lifecycle.clone(), idle.then_some("idle"), (selected.as_deref() == Some(n.client_id.as_str())).then_some("selected"));
@@ -526,9 +641,14 @@ pub fn topology() -> Html {
                                 let short = match state.as_str() { "UNREVOKED_PARTITIONS" => " revoking", "UNRELEASED_PARTITIONS" => " waiting", _ => "" };
                                 status = format!("e{epoch}{short} · {status}");
                             }
+                            // A share consumer: what it holds (its partitions are its edges).
+                            if let Some(held) = n.held.filter(|_| n.lifecycle == "running" || n.lifecycle == "more") {
+                                status = format!("{}holds {held}", n.epoch.as_ref().map_or(String::new(), |(e, _)| format!("e{e} · ")));
+                            }
                             let session = n.session_left_ms.filter(|_| n.lifecycle == "crashed" || n.lifecycle == "stalled");
                             let title = match session {
                                 Some(left) => format!("{}: {} — the coordinator still counts it a member for {:.1} s more (session.timeout.ms {})", n.client_id, n.lifecycle, left as f64 / 1000.0, n.session_timeout_ms),
+                                None if idle && g.share => format!("{}: no partition assigned yet", n.client_id),
                                 None if idle => format!("{}: idle — a group has at most one consumer per partition; this one has none", n.client_id),
                                 None => format!("{}: {status}", n.client_id),
                             };
@@ -566,7 +686,7 @@ pub fn topology() -> Html {
             </div>
             <p class="legend muted small">
                 <span class="rchip leader">{ "leader" }</span>{ " " }<span class="rchip">{ "follower" }</span>{ " " }<span class="rchip out">{ "out of ISR" }</span>
-                { " · ★ group coordinator · faded line: partition revoked, no owner yet · " }
+                { " · ★ group coordinator · faded line: partition revoked, no owner yet (share group: its consumer is not running) · " }
                 <span class="token-key">{ "request" }</span>{ " " }<span class="token-key response">{ "response" }</span>
                 { format!(" · now {now} ms") }
             </p>
@@ -615,6 +735,79 @@ mod tests {
         let g = &view.groups[0];
         let owned = g.lag.iter().filter(|l| l.owner.is_some()).count();
         assert_eq!(pic.edges.iter().map(|e| e.count).sum::<usize>(), owned, "bundles count every owned partition once");
+    }
+
+    /// A lab with a share group `work` reading `topic` with `consumers` consumers, run 8 s.
+    fn share_lab(topic: &str, partitions: u32, consumers: usize) -> Lab {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(crate::actions::create_topic(topic, partitions, 1)).unwrap();
+        lab.apply(crate::actions::add_producer(topic, 20, 0, Default::default())).unwrap();
+        lab.apply(crate::actions::create_share_group("work", topic, Default::default())).unwrap();
+        for _ in 0..consumers {
+            lab.apply(crate::actions::add_consumer("work")).unwrap();
+        }
+        lab.advance_by(8_000);
+        lab
+    }
+
+    #[test]
+    fn a_share_partition_has_an_edge_to_every_member_assigned_to_it() {
+        let mut lab = share_lab("jobs", 1, 3);
+        lab.apply(crate::actions::add_consumer("my-group")).unwrap();
+        lab.advance_by(8_000);
+        let view = lab.view();
+        let pic = layout(&view, &[]);
+        let g = &view.share_groups[0];
+        let share_box = pic.groups.iter().find(|b| b.group_id == "work").unwrap();
+        assert!(share_box.share && share_box.nodes.len() == 3);
+        assert_eq!(pic.groups.iter().filter(|b| !b.share).count(), view.groups.len(), "consumer groups keep their boxes");
+        assert!(pic.groups.windows(2).all(|w| w[0].y + w[0].h < w[1].y), "boxes do not overlap");
+        let edges: Vec<&Edge> = pic.edges.iter().filter(|e| e.group_id == "work").collect();
+        let mut owners: Vec<&str> = edges.iter().map(|e| e.owner.as_str()).collect();
+        owners.sort();
+        let mut members: Vec<&str> = g.members.iter().map(|m| m.client_id.as_str()).collect();
+        members.sort();
+        assert_eq!(owners, members, "one edge per member");
+        assert_eq!(members.len(), 3);
+        let row = pic.rows.iter().find(|r| r.topic == "jobs").unwrap();
+        for e in &edges {
+            assert_eq!(e.key, format!("share-edge-work-jobs-0-{}", e.owner));
+            assert!(e.path.starts_with(&format!("M{:.1} {:.1}", pic.edge_x, row.y)), "from the partition's row: {}", e.path);
+            let node = share_box.nodes.iter().find(|n| n.client_id == e.owner).unwrap();
+            assert_eq!(e.end_y, node.y, "to the member's node");
+            assert!(!e.faded);
+        }
+        assert!(pic.brokers.iter().any(|b| b.coordinates.contains(&"work".to_string())), "the share group's coordinator is starred");
+        // The consumer group's edges are still one per partition.
+        assert!(pic.edges.iter().filter(|e| e.group_id == "my-group").all(|e| e.key.starts_with("edge-my-group-orders-")));
+
+        // A crashed consumer stays a member until its session expires: its edge is faded.
+        let victim = g.consumers[1].client_id.clone();
+        lab.apply(crate::actions::crash_consumer(&victim)).unwrap();
+        lab.advance_by(1_000);
+        let pic = layout(&lab.view(), &[]);
+        let e = pic.edges.iter().find(|e| e.key == format!("share-edge-work-jobs-0-{victim}")).expect("still assigned");
+        assert!(e.faded);
+        lab.advance_by(50_000);
+        let pic = layout(&lab.view(), &[]);
+        assert!(pic.edges.iter().all(|e| e.owner != victim), "fenced after share.session.timeout.ms: no edge");
+        assert_eq!(pic.edges.iter().filter(|e| e.group_id == "work").count(), 2);
+    }
+
+    #[test]
+    fn big_topics_bundle_a_share_groups_edges_too() {
+        let lab = share_lab("big", 200, 2);
+        let view = lab.view();
+        let pic = layout(&view, &[]);
+        assert!(pic.aggregated);
+        let bundles: Vec<&Edge> = pic.edges.iter().filter(|e| e.group_id == "work").collect();
+        assert_eq!(bundles.len(), 2, "one bundle per consumer");
+        for m in &view.share_groups[0].members {
+            let b = bundles.iter().find(|e| e.owner == m.client_id).unwrap();
+            assert_eq!((b.key.clone(), b.partition, b.count), (format!("share-bundle-work-big-{}", m.client_id), None, m.assigned.len()));
+        }
+        // (Kafka's simple assignor splits many partitions among few members.)
+        assert_eq!(bundles.iter().map(|e| e.count).sum::<usize>(), 200);
     }
 
     #[test]
