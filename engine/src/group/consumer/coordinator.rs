@@ -575,7 +575,9 @@ impl ConsumerGroup {
         if req.member_epoch == JOIN_EPOCH {
             if let Some(old) = static_holder {
                 if old.member_id != req.member_id {
-                    if old.member_epoch != LEAVE_STATIC_EPOCH {
+                    // Only a consumer-protocol holder must have left first; a classic member
+                    // is replaced at once (an online upgrade by static restart).
+                    if old.member_epoch != LEAVE_STATIC_EPOCH && !old.uses_classic_protocol() {
                         return Err(ErrorCode::UnreleasedInstanceId);
                     }
                     return Ok(self.replace_static_member(&old, &req.member_id, out));
@@ -626,6 +628,8 @@ impl ConsumerGroup {
         let mut m = old.clone();
         m.member_id = new_member_id.to_string();
         m.member_epoch = JOIN_EPOCH;
+        // The newcomer's protocol is its own (a classic JoinGroup sets it again).
+        m.classic = None;
         out.events.push(ConsumerGroupEvent::StaticMemberReplaced {
             instance_id: old.instance_id.clone().unwrap_or_default(),
             old_member_id: old.member_id.clone(),

@@ -32,6 +32,9 @@ pub(super) struct Audit {
     pub(super) key_last_offset: VecMap<String, VecMap<TopicPartition, VecMap<u32, i64>>>,
     /// Records processed (first time) after a later record of the same key, per group.
     pub(super) ordering_violations: VecMap<String, u64>,
+    /// `(group, member id)` of members the coordinator removed while their consumer still
+    /// ran: what they are handed later (a response already on its way) is zombie ownership.
+    pub(super) removed_members: crate::kernel::vecmap::VecSet<(String, String)>,
 }
 
 impl Audit {

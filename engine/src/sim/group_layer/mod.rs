@@ -765,17 +765,35 @@ impl GroupLayer {
                 Output::Send(m) => self.enqueue(ctx.now_ms, m),
                 Output::AppendRecord(_) => {}
                 Output::Event { at_ms, event } => {
-                    if let GroupEvent::OffsetReset { tp, offset, .. } = &event {
-                        self.audit.offset_reset(gid, tp, *offset);
+                    match &event {
+                        GroupEvent::OffsetReset { tp, offset, .. } => self.audit.offset_reset(gid, tp, *offset),
+                        // A removed member back under its id (a KIP-848 rejoin) owns for real again.
+                        GroupEvent::MemberAdded { group_id, member_id } | GroupEvent::StaticMemberReplaced { group_id, new_member_id: member_id, .. }
+                            if !self.audit.removed_members.is_empty() =>
+                        {
+                            self.audit.removed_members.remove(&(group_id.clone(), member_id.clone()));
+                        }
+                        _ => {}
                     }
                     self.out.push_at(ctx, at_ms, event);
                 }
                 Output::Processed { group_id, tp, offset, record_id, .. } => self.audit.processed(cluster, &group_id, &tp, offset, record_id),
-                o @ (Output::Assigned { .. } | Output::Revoked { .. }) => self.audit.ownership_changed(&o),
+                o @ (Output::Assigned { .. } | Output::Revoked { .. }) => {
+                    self.audit.ownership_changed(&o);
+                    // An assignment that was on its way to a member already removed (a
+                    // response sent before the replacement) leaves it a zombie.
+                    if let Output::Assigned { group_id, client_id, at_ms, .. } = &o {
+                        let member = self.consumers.get(client_id).map(|c| c.client.member_id().to_string());
+                        if member.is_some_and(|m| self.audit.removed_members.contains(&(group_id.clone(), m))) {
+                            self.audit.ownership.fence(group_id, client_id, *at_ms);
+                        }
+                    }
+                }
                 Output::MemberRemoved { group_id, client_id, member_id, at_ms } => {
                     let current = self.consumers.get(&client_id).is_some_and(|c| c.client.member_id() == member_id);
                     if current {
                         self.audit.ownership.fence(&group_id, &client_id, at_ms);
+                        self.audit.removed_members.insert((group_id, member_id));
                     }
                 }
             }

@@ -316,12 +316,20 @@ impl GroupLayer {
     /// per write stands for them in the log) and `reply`, if any, waits until the HW passes
     /// them or `offsets.commit.timeout.ms`, as `CoordinatorRuntime` completes a write. A
     /// failed append answers at once with the mapped error (the group machine keeps its
-    /// change; Kafka would roll it back). Without records the reply goes at once.
+    /// change; Kafka would roll it back). Without records the reply still waits for the
+    /// group's earlier writes, as the runtime completes an operation only once everything
+    /// written before it is committed; with none pending it goes at once.
     pub(super) fn persist_consumer_group_write(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, records: Vec<ConsumerGroupRecord>, reply: Option<Message>) {
         let now = ctx.now_ms;
         if records.is_empty() {
-            if let Some(m) = reply {
-                self.enqueue(now, m);
+            let Some(m) = reply else { return };
+            match self.groups.get(gid).and_then(|g| g.writes.iter().map(|w| w.end_offset).max()) {
+                Some(end_offset) => {
+                    let kind = WriteKind::ConsumerGroup { records, held: vec![Output::Send(m)] };
+                    let w = PendingWrite { end_offset, appended_at_ms: now, deadline_ms: Some(now.saturating_add(self.offsets_commit_timeout_ms)), kind };
+                    self.push_write(cluster, gid, end_offset, w);
+                }
+                None => self.enqueue(now, m),
             }
             return;
         }

@@ -444,6 +444,9 @@ impl GroupLayer {
             }
             if cluster.broker_alive(p.broker) {
                 self.serve_share_fetch(ctx, cluster, &p.msg, p.broker, p.deadline_ms);
+            } else if let Endpoint::Client(c) = &p.msg.from {
+                // The broker died with the fetch waiting: the consumer's connection drops.
+                self.share_consumer_disconnected(now, c, p.broker);
             }
         }
         true

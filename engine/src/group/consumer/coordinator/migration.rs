@@ -32,6 +32,12 @@ impl ConsumerGroup {
     /// last classic assignment as current and target assignment, and the records that write
     /// it all (`createConsumerGroupRecords`). `protocol` is the classic group's selected
     /// protocol, whose subscription says what each member subscribes to.
+    ///
+    /// `rebalancing`: the classic group was in the middle of a rebalance. Kafka relies on the
+    /// joining consumer-protocol member to bump the group epoch; GroupLab bumps it here as
+    /// well when the classic rebalance had not completed, so that a target is computed even
+    /// when that member only replaces a static member (no new subscription): otherwise the
+    /// members would stay Stable with the unfinished generation's (empty) assignment.
     pub fn from_classic(
         group_id: &str,
         config: ConsumerGroupConfig,
@@ -39,6 +45,7 @@ impl ConsumerGroup {
         generation_id: i32,
         protocol: &str,
         members: &[ClassicMemberSnapshot],
+        rebalancing: bool,
     ) -> (ConsumerGroup, Output) {
         let mut g = ConsumerGroup::new(group_id, config);
         g.group_epoch = generation_id;
@@ -67,6 +74,9 @@ impl ConsumerGroup {
         out.records.extend(g.target.iter().map(|(id, parts)| ConsumerGroupRecord::TargetAssignmentMember { member_id: id.clone(), partitions: parts.clone() }));
         out.records.push(ConsumerGroupRecord::TargetAssignmentEpoch { epoch: g.assignment_epoch });
         out.records.extend(g.members.values().map(super::current_record));
+        if rebalancing {
+            g.bump_epoch(&mut out);
+        }
         (g, out)
     }
 
