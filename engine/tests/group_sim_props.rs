@@ -246,8 +246,3 @@ proptest! {
         prop_assert_eq!(a.state_hash(), b.state_hash());
     }
 }
-
-
-
-
-
