@@ -8,17 +8,38 @@ use serde::{Deserialize, Serialize};
 use crate::kafka::error::SimError;
 
 /// `share.auto.offset.reset`: where a share group with no state starts reading a partition.
+/// Written as Kafka writes it: `latest`, `earliest` or `by_duration:<ISO-8601>` (read as one
+/// string, checked by [`ShareGroupSettings::validate`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(from = "String", into = "String")]
 pub enum ShareOffsetReset {
     /// The high watermark (the default): only records produced from now on.
     Latest,
     /// The log start.
     Earliest,
     /// `by_duration:<ISO-8601 duration>`, e.g. `by_duration:PT10S`: the first record at most
-    /// that old.
-    #[serde(untagged)]
+    /// that old (or any other text, which `validate` refuses).
     ByDuration(String),
+}
+
+impl From<String> for ShareOffsetReset {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "latest" => ShareOffsetReset::Latest,
+            "earliest" => ShareOffsetReset::Earliest,
+            _ => ShareOffsetReset::ByDuration(s),
+        }
+    }
+}
+
+impl From<ShareOffsetReset> for String {
+    fn from(r: ShareOffsetReset) -> String {
+        match r {
+            ShareOffsetReset::Latest => "latest".into(),
+            ShareOffsetReset::Earliest => "earliest".into(),
+            ShareOffsetReset::ByDuration(s) => s,
+        }
+    }
 }
 
 /// `share.acknowledgement.mode` (4.1+).
