@@ -381,18 +381,23 @@ fn member_info_cmp(a: &MemberSubscription, b: &MemberSubscription) -> Ordering {
 }
 
 fn validate(topics: &VecMap<String, u32>, members: &[MemberSubscription]) -> Result<(), AssignError> {
-    if members.len() > MAX_MEMBERS {
-        return Err(AssignError::TooManyMembers { count: members.len(), max: MAX_MEMBERS });
+    let claims: usize = members.iter().map(|m| m.owned.len()).sum();
+    validate_input(topics, claims, members.iter().map(|m| m.id.as_str()).collect())
+}
+
+/// The bounds every assignor's input must keep (member count, total partitions, owned-partition
+/// claims) and distinct member ids `ids`.
+fn validate_input(topics: &VecMap<String, u32>, claims: usize, mut ids: Vec<&str>) -> Result<(), AssignError> {
+    if ids.len() > MAX_MEMBERS {
+        return Err(AssignError::TooManyMembers { count: ids.len(), max: MAX_MEMBERS });
     }
     let total: u64 = topics.values().map(|&c| u64::from(c)).sum();
     if total > MAX_TOTAL_PARTITIONS {
         return Err(AssignError::TooManyPartitions { total, max: MAX_TOTAL_PARTITIONS });
     }
-    let claims: usize = members.iter().map(|m| m.owned.len()).sum();
     if claims > MAX_OWNED_CLAIMS {
         return Err(AssignError::TooManyOwnedClaims { count: claims, max: MAX_OWNED_CLAIMS });
     }
-    let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     crate::kernel::sort::sort(&mut ids);
     if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
         return Err(AssignError::DuplicateMemberId { id: w[0].to_string() });

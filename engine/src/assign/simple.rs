@@ -31,7 +31,7 @@
 
 use crate::kernel::vecmap::{VecMap, VecSet};
 
-use super::{java, AssignError, Assignment, TopicPartition, MAX_MEMBERS, MAX_OWNED_CLAIMS, MAX_TOTAL_PARTITIONS};
+use super::{java, AssignError, Assignment, TopicPartition};
 
 /// Kafka's name of the assignor (`SimpleAssignor.name()`).
 pub const NAME: &str = "simple";
@@ -113,23 +113,8 @@ pub fn simple_assignment(
 }
 
 fn validate(topics: &VecMap<String, u32>, members: &[SimpleMember]) -> Result<(), AssignError> {
-    if members.len() > MAX_MEMBERS {
-        return Err(AssignError::TooManyMembers { count: members.len(), max: MAX_MEMBERS });
-    }
-    let total: u64 = topics.values().map(|&c| u64::from(c)).sum();
-    if total > MAX_TOTAL_PARTITIONS {
-        return Err(AssignError::TooManyPartitions { total, max: MAX_TOTAL_PARTITIONS });
-    }
     let claims: usize = members.iter().map(|m| m.target.len()).sum();
-    if claims > MAX_OWNED_CLAIMS {
-        return Err(AssignError::TooManyOwnedClaims { count: claims, max: MAX_OWNED_CLAIMS });
-    }
-    let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-    crate::kernel::sort::sort(&mut ids);
-    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(AssignError::DuplicateMemberId { id: w[0].to_string() });
-    }
-    Ok(())
+    super::validate_input(topics, claims, members.iter().map(|m| m.id.as_str()).collect())
 }
 
 /// `Uuid.hashCode()` of GroupLab's topic id for `name`: the id's 16 bytes are its most and least
