@@ -897,3 +897,43 @@ pub fn producer_record_id(producer_id: u32, sequence: u32) -> RecordId {
     (u64::from(producer_id) << 32) | u64::from(sequence)
 }
 
+/// A record of a group's own state in the compacted `__consumer_offsets` (a consumer group's or
+/// a share group's): its key, and whether it is a tombstone.
+pub trait CompactedRecord: Clone {
+    /// The record's key: a later record with the same key replaces it. `(kind, member id)`.
+    fn key(&self) -> (u8, &str);
+    /// A tombstone deletes its key.
+    fn is_tombstone(&self) -> bool;
+}
+
+/// A group's records as the compacted `__consumer_offsets` keeps them: the latest value per
+/// key, in the order of their last write (a tombstone removes its key). Replaying them into an
+/// empty group rebuilds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Compacted<R> {
+    records: Vec<R>,
+}
+
+impl<R> Default for Compacted<R> {
+    fn default() -> Self {
+        Compacted { records: Vec::new() }
+    }
+}
+
+impl<R: CompactedRecord> Compacted<R> {
+    /// Writes records, in order.
+    pub fn write(&mut self, records: &[R]) {
+        for r in records {
+            let key = r.key();
+            self.records.retain(|old| old.key() != key);
+            if !r.is_tombstone() {
+                self.records.push(r.clone());
+            }
+        }
+    }
+
+    /// The records kept, oldest last write first.
+    pub fn records(&self) -> &[R] {
+        &self.records
+    }
+}

@@ -147,10 +147,8 @@ pub enum ConsumerGroupRecord {
     CurrentAssignmentTombstone { member_id: String },
 }
 
-impl ConsumerGroupRecord {
-    /// The record's key in the compacted `__consumer_offsets`: a later record with the same key
-    /// replaces it, a tombstone deletes it. `(kind, member id)`.
-    pub fn key(&self) -> (u8, &str) {
+impl crate::group::protocol::CompactedRecord for ConsumerGroupRecord {
+    fn key(&self) -> (u8, &str) {
         use ConsumerGroupRecord::*;
         match self {
             MemberMetadata { member_id, .. } | MemberMetadataTombstone { member_id } => (0, member_id),
@@ -167,31 +165,8 @@ impl ConsumerGroupRecord {
     }
 }
 
-/// A consumer group's records as the compacted `__consumer_offsets` keeps them: the latest
-/// value per key, in the order of their last write (a tombstone removes its key). Replaying
-/// them into an empty group rebuilds it ([`ConsumerGroup::loaded`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CompactedRecords {
-    records: Vec<ConsumerGroupRecord>,
-}
-
-impl CompactedRecords {
-    /// Writes records, in order.
-    pub fn write(&mut self, records: &[ConsumerGroupRecord]) {
-        for r in records {
-            let key = r.key();
-            self.records.retain(|old| old.key() != key);
-            if !r.is_tombstone() {
-                self.records.push(r.clone());
-            }
-        }
-    }
-
-    /// The records kept, oldest last write first.
-    pub fn records(&self) -> &[ConsumerGroupRecord] {
-        &self.records
-    }
-}
+/// The group's records as the compacted `__consumer_offsets` keeps them ([`ConsumerGroup::loaded`]).
+pub type CompactedRecords = crate::group::protocol::Compacted<ConsumerGroupRecord>;
 
 /// What the assignor is given about one member (`MemberSubscriptionAndAssignmentImpl`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -189,10 +189,8 @@ pub enum ShareGroupRecord {
     StatePartitionMetadata { initializing: Vec<TopicPartitions>, initialized: Vec<TopicPartitions>, deleting: Vec<String> },
 }
 
-impl ShareGroupRecord {
-    /// The record's key in the compacted `__consumer_offsets`: a later record with the same key
-    /// replaces it, a tombstone deletes it. `(kind, member id)`.
-    pub fn key(&self) -> (u8, &str) {
+impl crate::group::protocol::CompactedRecord for ShareGroupRecord {
+    fn key(&self) -> (u8, &str) {
         use ShareGroupRecord::*;
         match self {
             MemberMetadata { member_id, .. } | MemberMetadataTombstone { member_id } => (0, member_id),
@@ -210,31 +208,8 @@ impl ShareGroupRecord {
     }
 }
 
-/// A share group's records as the compacted `__consumer_offsets` keeps them: the latest value per
-/// key, in the order of their last write (a tombstone removes its key). Replaying them into an
-/// empty group rebuilds it ([`ShareGroup::loaded`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CompactedShareRecords {
-    records: Vec<ShareGroupRecord>,
-}
-
-impl CompactedShareRecords {
-    /// Writes records, in order.
-    pub fn write(&mut self, records: &[ShareGroupRecord]) {
-        for r in records {
-            let key = r.key();
-            self.records.retain(|old| old.key() != key);
-            if !r.is_tombstone() {
-                self.records.push(r.clone());
-            }
-        }
-    }
-
-    /// The records kept, oldest last write first.
-    pub fn records(&self) -> &[ShareGroupRecord] {
-        &self.records
-    }
-}
+/// The group's records as the compacted `__consumer_offsets` keeps them ([`ShareGroup::loaded`]).
+pub type CompactedShareRecords = crate::group::protocol::Compacted<ShareGroupRecord>;
 
 /// What the assignor is given about one member (`MemberSubscriptionAndAssignmentImpl`).
 #[derive(Debug, Clone, PartialEq, Eq)]
