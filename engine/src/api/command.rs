@@ -3,7 +3,10 @@
 //! Serialized as an internally tagged JSON object, e.g.
 //! `{"type":"create_topic","name":"orders","partitions":6,"replication_factor":3}`.
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::ser::{Error as _, SerializeMap};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
 
 use crate::group::GroupConfig;
 use crate::kafka::topic::TopicConfig;
@@ -12,7 +15,7 @@ pub use crate::producer::{Acks, KeySpec, ProducerOptions};
 /// A command given to the simulation: `{"type": "<snake_case name>", fields...}`. Optional
 /// fields may be left out; an unknown field is refused, naming it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// `CreateTopics`: a topic with `partitions` partitions, each with `replication_factor` replicas.
     CreateTopic {
@@ -228,6 +231,44 @@ pub enum Command {
     },
 }
 
+// Commands are written internally tagged, `{"type": "create_topic", "name": ...}`, but derived
+// externally tagged (`remote = "Self"` turns the derive into the inherent `Command::serialize` and
+// `Command::deserialize`); these two impls move the tag between the two shapes through a
+// `serde_json::Value`. serde's own internally tagged derive buffers every command in its private
+// `Content` type and instantiates every field type for it again: ~17 KB of the gzipped wasm.
+
+impl Serialize for Command {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // `{"variant": {fields}}` becomes `{"type": "variant", fields}` (fields in declared order).
+        let external = Command::serialize(self, serde_json::value::Serializer).map_err(S::Error::custom)?;
+        let mut map = s.serialize_map(None)?;
+        if let Value::Object(outer) = external {
+            for (variant, fields) in outer {
+                map.serialize_entry("type", &variant)?;
+                if let Value::Object(fields) = fields {
+                    for (k, v) in fields {
+                        map.serialize_entry(&k, &v)?;
+                    }
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Command, D::Error> {
+        let Value::Object(mut fields) = Value::deserialize(d)? else {
+            return Err(D::Error::custom(r#"invalid type: a command is an object {"type": "<command>", ...}"#));
+        };
+        match fields.remove("type") {
+            Some(Value::String(tag)) => Command::deserialize(Value::Object(Map::from_iter([(tag, Value::Object(fields))]))).map_err(D::Error::custom),
+            Some(other) => Err(D::Error::custom(format!("invalid type: `type` must be a string naming the command, not {other}"))),
+            None => Err(D::Error::missing_field("type")),
+        }
+    }
+}
+
 /// One partition's offset in [`Command::AlterConsumerGroupOffsets`] and
 /// [`Command::AlterShareGroupOffsets`]: `{"topic": "t", "partition": 0, "offset": 42}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,6 +331,7 @@ mod tests {
         for c in all() {
             let json = serde_json::to_string(&c).unwrap();
             assert!(json.starts_with("{\"type\":\""), "{json}");
+            assert_eq!(serde_json::from_value::<Command>(serde_json::to_value(&c).unwrap()).unwrap(), c, "{json}");
             let back: Command = serde_json::from_str(&json).unwrap();
             assert_eq!(back, c, "{json}");
         }
@@ -306,6 +348,8 @@ mod tests {
         let want = ProducerOptions { enable_idempotence: Some(false), retries: Some(0), delivery_timeout_ms: Some(5000), ..Default::default() };
         assert!(matches!(c, Command::AddProducer { config, .. } if config == want));
         assert_eq!(serde_json::to_string(&Command::CrashBroker { broker: 1 }).unwrap(), r#"{"type":"crash_broker","broker":1}"#);
+        let c = Command::SetBrokerDelay { broker: 2, fetch_delay_ms: Some(5) };
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"type":"set_broker_delay","broker":2,"fetch_delay_ms":5}"#, "fields in declared order");
         let err = |s: &str| serde_json::from_str::<Command>(s).unwrap_err().to_string();
         assert!(err(r#"{"type":"produce","topic":"t"}"#).contains("missing field `count`"));
         assert!(err(r#"{"topic":"t"}"#).contains("missing field `type`"));
@@ -316,6 +360,7 @@ mod tests {
         assert!(err(r#"{"type":"produce","topic":"t","count":1,"acks":"2"}"#).contains("unknown variant `2`"));
         assert!(err(r#"{"type":"add_producer","topic":"t","rate_per_sec":1,"config":{"enable_idempotence":true}}"#).contains("unknown field `enable_idempotence`"));
         assert!(err("[1]").contains("invalid type"));
+        assert!(err(r#"{"type":7,"broker":1}"#).contains("`type` must be a string"));
         let c: Command = serde_json::from_str(r#"{"type":"alter_consumer_group_offsets","group_id":"g","offsets":[{"topic":"t","partition":2,"offset":9}]}"#).unwrap();
         assert_eq!(c, Command::AlterConsumerGroupOffsets { group_id: "g".into(), offsets: vec![PartitionOffset { topic: "t".into(), partition: 2, offset: 9 }] });
         assert!(err(r#"{"type":"alter_consumer_group_offsets","group_id":"g","offsets":[{"topic":"t","partition":0,"offset":1,"leader_epoch":3}]}"#).contains("unknown field `leader_epoch`"));
