@@ -85,7 +85,7 @@ impl fmt::Display for LessonError {
 impl std::error::Error for LessonError {}
 
 /// A guided lesson.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Lesson {
     /// Where it was read from (for error messages).
     pub file: String,
@@ -108,7 +108,7 @@ pub struct Lesson {
 }
 
 /// One narrated step.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Step {
     /// What the learner reads.
     pub narration: String,
@@ -127,7 +127,7 @@ pub struct Step {
 }
 
 /// How a step advances.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Advance {
     /// The learner clicks Next.
     Next,
@@ -146,7 +146,7 @@ pub enum Advance {
 }
 
 /// A question asked before revealing.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Question {
     /// The question.
     pub prompt: String,
@@ -161,7 +161,7 @@ pub struct Question {
 /// Written in lesson files as `{"<kind>": {fields}}` (kind in snake case, e.g.
 /// `{"owner": {"group": "g", "topic": "t", "partition": 0}}`) or `"time_ms"`; parsed by hand
 /// ([`Query::parse`]) rather than by a serde derive, which compiled to ~50 KB of wasm.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Query {
     /// `client.id` of the member of `group` assigned the partition, or `none`.
     Owner { group: String, topic: String, partition: u32 },
@@ -345,7 +345,7 @@ impl fmt::Display for QueryValue {
 }
 
 /// What a fact requires of its query's value.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Debug, PartialEq, Eq, Default)]
 pub struct Check {
     /// Equal as text (`"C3"`, `"none"`, `"3"`).
     pub is: Option<String>,
@@ -362,7 +362,7 @@ pub struct Check {
 /// JSON: `{"owner": {"group": "g", "topic": "t", "partition": 2, "is": "C3"}}`,
 /// `{"high_watermark": {"topic": "t", "partition": 0, "eq": 10}}`,
 /// `{"time_ms_between": [45000, 50000]}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Fact {
     /// What is read.
     pub query: Query,
@@ -1195,9 +1195,9 @@ fn wait_for_event(sim: &mut Sim, pattern: &Value, deadline_ms: u64, trace: &mut 
 
 /// A lesson being played: the simulation, the current step and every command applied after the
 /// setup (so the UI can replay and share it).
-#[derive(Clone, Debug)]
-pub struct LessonRun {
-    lesson: Lesson,
+#[derive(Debug)]
+pub struct LessonRun<'a> {
+    lesson: &'a Lesson,
     sim: Sim,
     /// The setup's commands, then every staging and learner command (the one replay).
     timeline: Timeline,
@@ -1210,9 +1210,9 @@ pub struct LessonRun {
     step_events: Vec<Event>,
 }
 
-impl LessonRun {
+impl<'a> LessonRun<'a> {
     /// Builds the setup (the lesson's scenario commands, then `run_until_ms`) and enters step 1.
-    pub fn start(lesson: &Lesson) -> Result<LessonRun, LessonError> {
+    pub fn start(lesson: &'a Lesson) -> Result<LessonRun<'a>, LessonError> {
         lesson.check_horizon()?;
         let scenario = lesson.scenario();
         let config_error = |e: SimError| LessonError { file: lesson.file.clone(), step: None, problem: format!("config: {e}") };
@@ -1227,14 +1227,14 @@ impl LessonRun {
         let trace_dropped = trace.len().saturating_sub(MAX_TRACE_EVENTS) as u64;
         trace.truncate(MAX_TRACE_EVENTS);
         let now = sim.now_ms();
-        let mut r = LessonRun { lesson: lesson.clone(), sim, timeline, step: 0, step_started_ms: now, trace, trace_dropped, step_events: Vec::new() };
+        let mut r = LessonRun { lesson, sim, timeline, step: 0, step_started_ms: now, trace, trace_dropped, step_events: Vec::new() };
         r.enter_step()?;
         Ok(r)
     }
 
     /// Plays steps `0..n` as the scripted learner and enters step `n` (clamped to the last step).
     /// This is how the UI goes back to, or restores from a URL, any step.
-    pub fn at_step(lesson: &Lesson, n: usize) -> Result<LessonRun, LessonError> {
+    pub fn at_step(lesson: &'a Lesson, n: usize) -> Result<LessonRun<'a>, LessonError> {
         let mut r = LessonRun::start(lesson)?;
         let n = n.min(lesson.steps.len().saturating_sub(1));
         while r.step < n {
@@ -1245,8 +1245,8 @@ impl LessonRun {
     }
 
     /// The lesson.
-    pub fn lesson(&self) -> &Lesson {
-        &self.lesson
+    pub fn lesson(&self) -> &'a Lesson {
+        self.lesson
     }
     /// The simulation.
     pub fn sim(&self) -> &Sim {
@@ -1261,7 +1261,7 @@ impl LessonRun {
         self.step
     }
     /// The current step.
-    pub fn step(&self) -> &Step {
+    pub fn step(&self) -> &'a Step {
         &self.lesson.steps[self.step.min(self.lesson.steps.len() - 1)]
     }
     /// Simulated time when the current step started.
@@ -1315,10 +1315,10 @@ impl LessonRun {
     /// Completes the current step as the scripted learner: performs the asked action, or waits
     /// for the time or the event. Returns how it advanced, in words.
     pub fn complete_as_learner(&mut self) -> Result<String, LessonError> {
-        match self.step().advance.clone() {
+        match &self.step().advance {
             Advance::Next => Ok("next".into()),
             Advance::AfterMs(ms) => {
-                let until = self.step_started_ms.saturating_add(ms).max(self.sim.now_ms());
+                let until = self.step_started_ms.saturating_add(*ms).max(self.sim.now_ms());
                 let mut seen = Collect::default();
                 self.timeline.advance(&mut self.sim, until, &mut seen);
                 for e in seen.events {
@@ -1327,12 +1327,12 @@ impl LessonRun {
                 Ok(format!("after {ms} ms"))
             }
             Advance::OnEvent { pattern, within_ms } => {
-                if let Some(e) = self.step_events.iter().find(|e| event_matches(&pattern, e)) {
+                if let Some(e) = self.step_events.iter().find(|e| event_matches(pattern, e)) {
                     return Ok(format!("on event: {e}"));
                 }
-                let deadline = self.step_started_ms.saturating_add(within_ms);
+                let deadline = self.step_started_ms.saturating_add(*within_ms);
                 let mut trace = Trace::keep();
-                let found = wait_for_event(&mut self.sim, &pattern, deadline, &mut trace);
+                let found = wait_for_event(&mut self.sim, pattern, deadline, &mut trace);
                 for e in trace.events {
                     self.record(e);
                 }
@@ -1342,8 +1342,8 @@ impl LessonRun {
                 }
             }
             Advance::OnAction(cmd) => {
-                let shown = serde_json::to_string(&cmd).unwrap_or_default();
-                let matched = self.learner_apply(cmd).map_err(|e| self.err(format!("the learner's action {shown} was rejected: {e}")))?;
+                let shown = serde_json::to_string(cmd).unwrap_or_default();
+                let matched = self.learner_apply(cmd.clone()).map_err(|e| self.err(format!("the learner's action {shown} was rejected: {e}")))?;
                 if !matched {
                     return Err(self.err(format!("the action {shown} does not match its own step")));
                 }
