@@ -56,63 +56,15 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The lab as a pretty JSON file.
-pub fn export_json(lab: &Lab) -> String {
-    pretty(&serde_json::to_string(&lab.to_saved()).unwrap_or_default())
+/// The lab as JSON (a `Value` first: every saved type then serializes to `Value` only, one
+/// instantiation of its serde code in the wasm, shared with the lessons' queries).
+fn saved_value(lab: &Lab) -> serde_json::Value {
+    serde_json::to_value(lab.to_saved()).unwrap_or_default()
 }
 
-/// Re-indents compact JSON exactly as `serde_json::to_string_pretty` writes it (two spaces,
-/// `"key": value`, empty `[]` / `{}` kept on one line). One small non-generic function instead
-/// of a pretty serializer compiled for every saved type keeps the wasm smaller.
-pub fn pretty(compact: &str) -> String {
-    let mut out = String::with_capacity(compact.len() * 2);
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        (0..depth).for_each(|_| out.push_str("  "));
-    };
-    let mut chars = compact.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                out.push(c);
-                let close = if c == '{' { '}' } else { ']' };
-                if chars.peek() == Some(&close) {
-                    out.push(close);
-                    chars.next();
-                } else {
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
-                out.push(c);
-            }
-            ',' => {
-                out.push(',');
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            _ => out.push(c),
-        }
-    }
-    out
+/// The lab as a pretty JSON file.
+pub fn export_json(lab: &Lab) -> String {
+    serde_json::to_string_pretty(&saved_value(lab)).unwrap_or_default()
 }
 
 /// Parses and replays a saved simulation. The error says what is wrong (JSON position of a syntax error, field,
@@ -127,7 +79,7 @@ pub fn import_json(json: &str) -> Result<Lab, String> {
 
 /// The URL fragment (without `#`) encoding the lab.
 pub fn share_fragment(lab: &Lab) -> String {
-    let json = serde_json::to_string(&lab.to_saved()).unwrap_or_default();
+    let json = saved_value(lab).to_string();
     format!("{FRAGMENT_PREFIX}{}", base64url_encode(json.as_bytes()))
 }
 
@@ -146,18 +98,14 @@ mod tests {
     use super::*;
     use crate::model::default_scenario;
 
-    /// The re-indenter writes what serde_json's pretty printer writes.
+    /// The file is serde_json's pretty printing of the saved lab.
     #[test]
-    fn pretty_matches_serde_json_pretty() {
+    fn export_is_the_saved_lab_pretty_printed() {
         let mut lab = Lab::new(default_scenario()).unwrap();
         lab.apply(crate::actions::add_consumer("my-group")).unwrap();
         lab.apply(crate::actions::create_topic("we\"ird{[,:]}\\", 1, 1)).ok();
         lab.advance_by(3_000);
-        let saved = lab.to_saved();
-        assert_eq!(export_json(&lab), serde_json::to_string_pretty(&saved).unwrap());
-        let tricky = serde_json::json!({"a": [], "b": {}, "c": [1, {"d": "x\\\"y,{}[]:"}], "e": [[], [{}]], "f": null, "g": -1.5});
-        assert_eq!(pretty(&tricky.to_string()), serde_json::to_string_pretty(&tricky).unwrap());
-        assert_eq!(pretty("[]"), "[]");
+        assert_eq!(export_json(&lab), serde_json::to_string_pretty(&lab.to_saved()).unwrap());
     }
 
     #[test]
