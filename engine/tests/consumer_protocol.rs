@@ -618,7 +618,7 @@ fn upgraded() -> (ConsumerGroup, Vec<ConsumerGroupRecord>) {
         protocols: classic_protocols(foo(&[0, 1, 2, 3, 4, 5])),
         assignment: foo(&[0, 1, 2, 3, 4, 5]),
     };
-    let (group, out) = ConsumerGroup::from_classic("grp", ConsumerGroupConfig::default(), 0, 5, "cooperative-sticky", &[old], false);
+    let (group, out) = ConsumerGroup::from_classic("grp", ConsumerGroupConfig::default(), 0, 5, "cooperative-sticky", &[old]);
     assert_eq!((group.group_epoch(), group.assignment_epoch(), group.state()), (5, 5, Stable), "the generation becomes the group and target epoch");
     assert!(out.downgrade.is_none() && out.events.is_empty());
     (group, out.records)
@@ -698,7 +698,7 @@ fn the_last_consumer_protocol_member_leaving_downgrades_the_group() {
             assignment: old.assigned.clone(),
         };
         let config = ConsumerGroupConfig { migration_policy: policy, ..ConsumerGroupConfig::default() };
-        let (mut group, _) = ConsumerGroup::from_classic("grp", config, 0, 5, "cooperative-sticky", &[snapshot], false);
+        let (mut group, _) = ConsumerGroup::from_classic("grp", config, 0, 5, "cooperative-sticky", &[snapshot]);
         group.heartbeat(100, &join("new", &["foo"]), &Assignors);
         assert_eq!(group.validate_offset_commit("old", 4), ErrorCode::IllegalGeneration);
         assert_eq!(group.validate_offset_commit("new", 5), ErrorCode::StaleMemberEpoch);
