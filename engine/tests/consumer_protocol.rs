@@ -618,7 +618,7 @@ fn upgraded() -> (ConsumerGroup, Vec<ConsumerGroupRecord>) {
         protocols: classic_protocols(foo(&[0, 1, 2, 3, 4, 5])),
         assignment: foo(&[0, 1, 2, 3, 4, 5]),
     };
-    let (group, out) = ConsumerGroup::from_classic("grp", ConsumerGroupConfig::default(), 0, 5, "cooperative-sticky", &[old], false);
+    let (group, out) = ConsumerGroup::from_classic("grp", ConsumerGroupConfig::default(), 0, 5, "cooperative-sticky", &[old]);
     assert_eq!((group.group_epoch(), group.assignment_epoch(), group.state()), (5, 5, Stable), "the generation becomes the group and target epoch");
     assert!(out.downgrade.is_none() && out.events.is_empty());
     (group, out.records)
@@ -652,6 +652,59 @@ fn an_upgraded_classic_member_reconciles_through_join_and_sync() {
             ClassicBeat(600, "old", 6, OK, (6, 6, Stable)),
         ],
     );
+}
+
+/// A classic member of the group about to be upgraded: `cooperative-sticky` over `foo`,
+/// owning `assignment` from the last classic generation.
+fn classic_snapshot(member_id: &str, instance_id: Option<&str>, assignment: Vec<TopicPartition>) -> ClassicMemberSnapshot {
+    ClassicMemberSnapshot {
+        member_id: member_id.into(),
+        instance_id: instance_id.map(Into::into),
+        client_id: "classic-client".into(),
+        rebalance_timeout_ms: 300_000,
+        session_timeout_ms: 45_000,
+        protocols: classic_protocols(assignment.clone()),
+        assignment,
+    }
+}
+
+/// `testConsumerGroupHeartbeatToClassicGroupFromExistingStaticMember`: a consumer-protocol
+/// member upgrading the group by replacing a classic static member (same `group.instance.id`,
+/// same subscription) still bumps the group epoch, as the subscription metadata that the
+/// conversion left unset is computed, and a new target follows. Here the classic cooperative
+/// group was between its two rebalances: the static member had revoked foo-3..5 and the
+/// dynamic classic member `c0` had not been given them yet. The new target gives them to `c0`,
+/// whose Heartbeat tells it to rejoin; it joins, syncs and owns them.
+#[test]
+fn a_static_member_upgrading_the_group_bumps_the_epoch_and_the_classic_members_rejoin() {
+    let members = [classic_snapshot("shared-old", Some("shared"), foo(&[0, 1, 2])), classic_snapshot("c0", None, vec![])];
+    let (group, out) = ConsumerGroup::from_classic("grp", ConsumerGroupConfig::default(), 0, 2, "cooperative-sticky", &members);
+    assert_eq!((group.group_epoch(), group.assignment_epoch(), group.state()), (2, 2, Stable), "the classic generation, no bump yet");
+    let mut replacing = join("shared-new", &["foo"]);
+    replacing.instance_id = Some("shared".into());
+    let group = check_from(
+        group,
+        out.records,
+        ConsumerGroupConfig::default(),
+        vec![
+            // The replacing member keeps the static member's partitions at the bumped epoch.
+            Beat(100, replacing, (OK, 3, Some(foo(&[0, 1, 2]))), (3, 3, Reconciling)),
+            ClassicBeat(200, "c0", 2, ErrorCode::RebalanceInProgress, (3, 3, Reconciling)),
+            Join(300, "c0", vec![], (OK, 3), (3, 3, Stable)),
+            ClassicSync(310, "c0", 3, Ok(foo(&[3, 4, 5])), (3, 3, Stable)),
+            ClassicBeat(400, "c0", 3, OK, (3, 3, Stable)),
+        ],
+    );
+    assert_eq!(group.members().keys().collect::<Vec<_>>(), ["c0", "shared-new"]);
+    assert_eq!(group.target_of("c0"), foo(&[3, 4, 5]));
+    // Only the heartbeat that converted the group bumps for the conversion: the next join of a
+    // new member bumps once more, not twice.
+    let (mut group, _) = ConsumerGroup::from_classic("grp", ConsumerGroupConfig::default(), 0, 2, "cooperative-sticky", &members);
+    let (resp, out) = group.heartbeat(100, &join("m1", &["foo"]), &Assignors);
+    assert_eq!((resp.error, resp.member_epoch, group.group_epoch()), (OK, 3, 3));
+    assert_eq!(out.events.iter().filter(|e| matches!(e, ConsumerGroupEvent::GroupEpochBumped { .. })).count(), 1);
+    let (resp, _) = group.heartbeat(200, &join("m2", &["foo"]), &Assignors);
+    assert_eq!((resp.error, resp.member_epoch, group.group_epoch()), (OK, 4, 4));
 }
 
 /// A classic member that is told to rejoin and never does is fenced after its rebalance timeout
@@ -698,7 +751,7 @@ fn the_last_consumer_protocol_member_leaving_downgrades_the_group() {
             assignment: old.assigned.clone(),
         };
         let config = ConsumerGroupConfig { migration_policy: policy, ..ConsumerGroupConfig::default() };
-        let (mut group, _) = ConsumerGroup::from_classic("grp", config, 0, 5, "cooperative-sticky", &[snapshot], false);
+        let (mut group, _) = ConsumerGroup::from_classic("grp", config, 0, 5, "cooperative-sticky", &[snapshot]);
         group.heartbeat(100, &join("new", &["foo"]), &Assignors);
         assert_eq!(group.validate_offset_commit("old", 4), ErrorCode::IllegalGeneration);
         assert_eq!(group.validate_offset_commit("new", 5), ErrorCode::StaleMemberEpoch);

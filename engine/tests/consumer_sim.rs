@@ -237,6 +237,35 @@ fn a_rolling_restart_migrates_a_running_group_online_and_back() {
     assert_eq!(delivery.losses, 0, "{delivery:?}");
 }
 
+/// A static classic member restarted with the consumer protocol (no LeaveGroup: KIP-345)
+/// converts the running cooperative group and replaces its classic self under its
+/// `group.instance.id`, with the same subscription; the conversion still bumps the group epoch
+/// (Kafka computes the subscription metadata the conversion left unset), so a new target is
+/// computed and the classic member, told by its Heartbeat to rejoin, joins the new epoch.
+#[test]
+fn a_static_member_restarting_with_the_consumer_protocol_upgrades_the_group_to_a_new_epoch() {
+    let mut sim = sim(4);
+    let config = GroupConfig { group_instance_id: Some("auto".into()), assignment_strategies: vec!["cooperative-sticky".into()], ..GroupConfig::default() };
+    create(&mut sim, "g", config);
+    add(&mut sim, "g", "A");
+    add(&mut sim, "g", "B");
+    run(&mut sim, 20_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str(), owned(&g, "A"), owned(&g, "B")), ("Classic", "Stable", 2, 2), "{g:?}");
+    let generation = g.generation;
+    sim.apply(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }).unwrap();
+    restart(&mut sim, "A");
+    run(&mut sim, 35_000);
+    let g = group(&sim, "g");
+    assert_eq!((g.group_type.as_str(), g.state.as_str()), ("Consumer", "Stable"), "{g:?}");
+    assert_eq!(g.group_epoch, Some(generation + 1), "one bump for the conversion: {g:?}");
+    assert_eq!((upgraded(&g, "A"), upgraded(&g, "B")), (Some(true), Some(false)), "{g:?}");
+    assert!(g.members.iter().all(|m| m.member_epoch == Some(generation + 1)), "both members at the new epoch: {g:?}");
+    let b = g.consumers.iter().find(|c| c.client_id == "B").expect("B");
+    assert_eq!(b.generation, generation + 1, "B rejoined: {b:?}");
+    assert_eq!((owned(&g, "A"), owned(&g, "B")), (2, 2), "{g:?}");
+}
+
 /// With `group.consumer.migration.policy=disabled` a running group is not migrated: the
 /// consumer-protocol member is told the group is no consumer group (GROUP_ID_NOT_FOUND) and
 /// its application closes it; a drained group still changes protocol when its first member of

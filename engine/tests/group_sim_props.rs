@@ -246,3 +246,37 @@ proptest! {
         prop_assert_eq!(a.state_hash(), b.state_hash());
     }
 }
+
+/// Histories the property test once found failing, replayed on every run.
+#[test]
+fn regressions() {
+    let add = |c: &str, instance: Option<&str>| {
+        Op::cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c.into()), topics: vec![], group_instance_id: instance.map(Into::into) })
+    };
+    let cases: Vec<(u64, u8, Vec<Op>)> = vec![
+        // A consumer-protocol member replacing a classic static member of a classic
+        // cooperative group: the classic member left behind must get its partitions.
+        (
+            0,
+            0,
+            vec![
+                Op::cmd(Command::Produce { topic: "t".into(), count: 46, key: None, acks: Acks::All }),
+                Op::cmd(Command::SetGroupStrategy { group_id: "g".into(), strategies: vec!["cooperative-sticky".into()] }),
+                add("c3", Some("shared")),
+                Op::Advance(15_001),
+                Op::Advance(455),
+                Op::Advance(19_068),
+                add("c0", None),
+                Op::Advance(223),
+                Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }),
+                Op::Advance(573),
+                add("c1", Some("shared")),
+            ],
+        ),
+    ];
+    for (seed, protocol, ops) in cases {
+        if let Err(e) = run(seed, protocol, &ops) {
+            panic!("seed {seed}, protocol {protocol}: {e}");
+        }
+    }
+}

@@ -331,6 +331,15 @@ pub struct ConsumerGroup {
     classic_join_deadline_ms: VecMap<String, u64>,
     /// Classic members that joined: the deadline of their SyncGroup.
     classic_sync_deadline_ms: VecMap<String, u64>,
+    /// The group was just converted from a classic group and its subscription metadata
+    /// (`ConsumerGroupPartitionMetadata`, the metadata hash in later versions) is not computed
+    /// yet: `fromClassicGroup` leaves it empty and its refresh deadline expired, so the
+    /// heartbeat that triggered the conversion computes it, finds it changed and bumps the group
+    /// epoch (`hasMetadataExpired` in `consumerGroupHeartbeat`). Consumed by that heartbeat
+    /// (or, if it was refused, the next one that passes the member checks); never in the
+    /// records, so a loaded group has it unset.
+    #[serde(skip)]
+    subscription_metadata_unset: bool,
 }
 
 /// Outcome of one input: records to write and events to report.
@@ -360,6 +369,7 @@ impl ConsumerGroup {
             revocation_deadline_ms: VecMap::new(),
             classic_join_deadline_ms: VecMap::new(),
             classic_sync_deadline_ms: VecMap::new(),
+            subscription_metadata_unset: false,
         }
     }
 
@@ -496,11 +506,18 @@ impl ConsumerGroup {
         if is_new {
             out.events.push(ConsumerGroupEvent::MemberJoined { member_id: updated.member_id.clone() });
         }
-        let bump = is_new || updated.subscribed_topics != member.subscribed_topics || updated.server_assignor != member.server_assignor;
+        let mut bump = is_new || updated.subscribed_topics != member.subscribed_topics || updated.server_assignor != member.server_assignor;
         if metadata_changed {
             out.records.push(metadata_record(&updated));
         }
         self.members.insert(updated.member_id.clone(), updated.clone());
+        if std::mem::take(&mut self.subscription_metadata_unset) {
+            // Just converted from a classic group: the subscription metadata computed now
+            // differs from the empty one whenever the group subscribes to some topic, which
+            // bumps the group epoch even when this member only replaced a static member with
+            // the same subscription (`testConsumerGroupHeartbeatToClassicGroupFromExistingStaticMember`).
+            bump |= self.members.values().any(|m| !m.subscribed_topics.is_empty());
+        }
         if bump {
             self.bump_epoch(&mut out);
         }
@@ -861,6 +878,9 @@ impl ConsumerGroup {
     pub fn hash_into(&self, h: &mut crate::kernel::Fnv) {
         h.u64(self.group_epoch as u64);
         h.u64(self.assignment_epoch as u64);
+        if self.subscription_metadata_unset {
+            h.str("subscription metadata unset");
+        }
         for (id, m) in &self.members {
             h.str(id);
             h.u64(m.member_epoch as u64);

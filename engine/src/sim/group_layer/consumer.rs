@@ -96,9 +96,8 @@ impl GroupLayer {
                 // A non-empty one is upgraded online if it may be (`validateOnlineUpgrade`):
                 // else the member is told the group is no consumer group.
                 Some(c) if config.migration_policy.upgrade_enabled() && c.uses_consumer_group_protocol() && c.members().len() <= config.max_size => {
-                    let rebalancing = c.state() != crate::group::state::GroupState::Stable;
                     let (generation_id, protocol, members, handed) = c.hand_over_members(now);
-                    let (cg, created) = ConsumerGroup::from_classic(gid, config.clone(), now, generation_id, &protocol, &members, rebalancing);
+                    let (cg, created) = ConsumerGroup::from_classic(gid, config.clone(), now, generation_id, &protocol, &members);
                     g.consumer = Some(cg);
                     self.reset_consumer_group_records(gid, &created.records);
                     let converted = GroupEvent::GroupConverted { group_id: gid.to_string(), to: "consumer".into(), members: members.len() };

@@ -33,11 +33,13 @@ impl ConsumerGroup {
     /// it all (`createConsumerGroupRecords`). `protocol` is the classic group's selected
     /// protocol, whose subscription says what each member subscribes to.
     ///
-    /// `rebalancing`: the classic group was in the middle of a rebalance. Kafka relies on the
-    /// joining consumer-protocol member to bump the group epoch; GroupLab bumps it here as
-    /// well when the classic rebalance had not completed, so that a target is computed even
-    /// when that member only replaces a static member (no new subscription): otherwise the
-    /// members would stay Stable with the unfinished generation's (empty) assignment.
+    /// Its subscription metadata is left unset, as Kafka leaves it: the consumer-protocol
+    /// heartbeat that triggered the upgrade computes it and so bumps the group epoch, and a new
+    /// target is computed, also when that member only replaces a static member with the same
+    /// subscription. Without it the classic group's last assignment would stay the target: a
+    /// group converted in the middle of a rebalance, or between the two rebalances of a
+    /// cooperative one (a member still revoking, the partitions it gives up unassigned), would
+    /// keep partitions nobody owns.
     pub fn from_classic(
         group_id: &str,
         config: ConsumerGroupConfig,
@@ -45,7 +47,6 @@ impl ConsumerGroup {
         generation_id: i32,
         protocol: &str,
         members: &[ClassicMemberSnapshot],
-        rebalancing: bool,
     ) -> (ConsumerGroup, Output) {
         let mut g = ConsumerGroup::new(group_id, config);
         g.group_epoch = generation_id;
@@ -74,9 +75,7 @@ impl ConsumerGroup {
         out.records.extend(g.target.iter().map(|(id, parts)| ConsumerGroupRecord::TargetAssignmentMember { member_id: id.clone(), partitions: parts.clone() }));
         out.records.push(ConsumerGroupRecord::TargetAssignmentEpoch { epoch: g.assignment_epoch });
         out.records.extend(g.members.values().map(super::current_record));
-        if rebalancing {
-            g.bump_epoch(&mut out);
-        }
+        g.subscription_metadata_unset = true;
         (g, out)
     }
 
