@@ -504,7 +504,7 @@ fn lesson_panel(lab_ctx: &LabContext, active: &UseStateHandle<Option<Active>>, s
     let last = a.step + 1 == total;
     // The asked action as JSON, for tests and assistive tools.
     let action_json = match &step.advance {
-        Advance::OnAction(c) => serde_json::to_string(c).ok(),
+        Advance::OnAction(c) => Some(c.to_json()),
         _ => None,
     };
     let go = |n: usize| go_to_step(start, a, n);

@@ -3,9 +3,8 @@
 //! Serialized as an internally tagged JSON object, e.g.
 //! `{"type":"create_topic","name":"orders","partitions":6,"replication_factor":3}`.
 
-use serde::de::Error as _;
-use serde::ser::{Error as _, SerializeMap};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::group::GroupConfig;
@@ -14,8 +13,8 @@ pub use crate::producer::{Acks, KeySpec, ProducerOptions};
 
 /// A command given to the simulation: `{"type": "<snake_case name>", fields...}`. Optional
 /// fields may be left out; an unknown field is refused, naming it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     /// `CreateTopics`: a topic with `partitions` partitions, each with `replication_factor` replicas.
     CreateTopic {
@@ -231,40 +230,139 @@ pub enum Command {
     },
 }
 
-// Commands are written internally tagged, `{"type": "create_topic", "name": ...}`, but derived
-// externally tagged (`remote = "Self"` turns the derive into the inherent `Command::serialize` and
-// `Command::deserialize`); these two impls move the tag between the two shapes through a
-// `serde_json::Value`. serde's own internally tagged derive buffers every command in its private
-// `Content` type and instantiates every field type for it again: ~17 KB of the gzipped wasm.
+// Commands are read by hand, one match arm per type, rather than by serde's internally tagged
+// derive: that derive buffers each command in serde's private `Content` type and compiles every
+// field's code for it again, and even an externally tagged derive compiled to ~12 KB of the
+// gzipped wasm. The field names are those the derived `Serialize` writes;
+// `tests::every_command_round_trips` reads back every type.
 
-impl Serialize for Command {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // `{"variant": {fields}}` becomes `{"type": "variant", fields}` (fields in declared order).
-        let external = Command::serialize(self, serde_json::value::Serializer).map_err(S::Error::custom)?;
-        let mut map = s.serialize_map(None)?;
-        if let Value::Object(outer) = external {
-            for (variant, fields) in outer {
-                map.serialize_entry("type", &variant)?;
-                if let Value::Object(fields) = fields {
-                    for (k, v) in fields {
-                        map.serialize_entry(&k, &v)?;
-                    }
-                }
-            }
+/// The `type`s of [`Command`], in declaration order.
+pub const COMMAND_TYPES: &[&str] = &[
+    "create_topic",
+    "create_partitions",
+    "produce",
+    "add_producer",
+    "remove_producer",
+    "set_producer_rate",
+    "crash_broker",
+    "shutdown_broker",
+    "restart_broker",
+    "set_broker_delay",
+    "create_group",
+    "create_share_group",
+    "add_consumer",
+    "crash_consumer",
+    "close_consumer",
+    "stall_consumer",
+    "restart_consumer",
+    "set_group_strategy",
+    "set_group_protocol",
+    "alter_consumer_group_offsets",
+    "delete_consumer_group_offsets",
+    "alter_share_group_offsets",
+    "delete_share_group_offsets",
+];
+
+/// The fields of one command object, taken by name; what is left at the end is an unknown field.
+/// The messages are serde's (`missing field `x``, `unknown field `x`, expected one of ...`).
+struct Fields {
+    map: Map<String, Value>,
+    taken: Vec<&'static str>,
+}
+
+impl Fields {
+    fn take<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<Option<T>, String> {
+        self.taken.push(name);
+        self.map.remove(name).map(|v| serde_json::from_value(v).map_err(|e| format!("field `{name}`: {e}"))).transpose()
+    }
+    /// A required field.
+    fn req<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T, String> {
+        self.take(name)?.ok_or_else(|| format!("missing field `{name}`"))
+    }
+    /// An optional field: its default when left out.
+    fn opt<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> Result<T, String> {
+        Ok(self.take(name)?.unwrap_or_default())
+    }
+    /// `command`, unless a field was not taken.
+    fn done(self, command: Command) -> Result<Command, String> {
+        match self.map.keys().next() {
+            None => Ok(command),
+            Some(k) => Err(format!("unknown field `{k}`, expected {}", one_of(&self.taken))),
         }
-        map.end()
+    }
+}
+
+/// serde's list of expected names: `` `a` `` or `` one of `a`, `b` ``.
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.len() {
+        1 => quoted[0].clone(),
+        _ => format!("one of {}", quoted.join(", ")),
+    }
+}
+
+impl Command {
+    /// The command as one line of JSON, as scenario files write it (through a `Value`, whose
+    /// serializer every saved type already uses: one copy of the serde code in the wasm).
+    pub fn to_json(&self) -> String {
+        serde_json::to_value(self).map(|v| v.to_string()).unwrap_or_default()
+    }
+
+    /// Reads a command from its JSON object.
+    fn from_object(mut map: Map<String, Value>) -> Result<Command, String> {
+        let kind = match map.remove("type") {
+            Some(Value::String(kind)) => kind,
+            Some(other) => return Err(format!("invalid type: `type` must be a string naming the command, not {other}")),
+            None => return Err("missing field `type`".into()),
+        };
+        let mut f = Fields { map, taken: Vec::new() };
+        let command = match kind.as_str() {
+            "create_topic" => Command::CreateTopic { name: f.req("name")?, partitions: f.req("partitions")?, replication_factor: f.req("replication_factor")?, config: f.opt("config")? },
+            "create_partitions" => Command::CreatePartitions { topic: f.req("topic")?, count: f.req("count")? },
+            "produce" => Command::Produce { topic: f.req("topic")?, count: f.req("count")?, key: f.opt("key")?, acks: f.opt("acks")? },
+            "add_producer" => Command::AddProducer {
+                producer_id: f.opt("producer_id")?,
+                topic: f.req("topic")?,
+                rate_per_sec: f.req("rate_per_sec")?,
+                keys: f.opt("keys")?,
+                acks: f.opt("acks")?,
+                config: f.opt("config")?,
+            },
+            "remove_producer" => Command::RemoveProducer { producer_id: f.req("producer_id")? },
+            "set_producer_rate" => Command::SetProducerRate { producer_id: f.req("producer_id")?, rate_per_sec: f.req("rate_per_sec")? },
+            "crash_broker" => Command::CrashBroker { broker: f.req("broker")? },
+            "shutdown_broker" => Command::ShutdownBroker { broker: f.req("broker")? },
+            "restart_broker" => Command::RestartBroker { broker: f.req("broker")? },
+            "set_broker_delay" => Command::SetBrokerDelay { broker: f.req("broker")?, fetch_delay_ms: f.opt("fetch_delay_ms")? },
+            "create_group" => Command::CreateGroup { group_id: f.req("group_id")?, topics: f.req("topics")?, config: f.opt("config")? },
+            "create_share_group" => Command::CreateShareGroup { group_id: f.req("group_id")?, topics: f.req("topics")?, config: f.opt("config")? },
+            "add_consumer" => Command::AddConsumer {
+                group_id: f.req("group_id")?,
+                client_id: f.opt("client_id")?,
+                topics: f.opt("topics")?,
+                group_instance_id: f.opt("group.instance.id")?,
+            },
+            "crash_consumer" => Command::CrashConsumer { client_id: f.req("client_id")? },
+            "close_consumer" => Command::CloseConsumer { client_id: f.req("client_id")? },
+            "stall_consumer" => Command::StallConsumer { client_id: f.req("client_id")? },
+            "restart_consumer" => Command::RestartConsumer { client_id: f.req("client_id")? },
+            "set_group_strategy" => Command::SetGroupStrategy { group_id: f.req("group_id")?, strategies: f.req("strategies")? },
+            "set_group_protocol" => Command::SetGroupProtocol { group_id: f.req("group_id")?, protocol: f.req("protocol")? },
+            "alter_consumer_group_offsets" => Command::AlterConsumerGroupOffsets { group_id: f.req("group_id")?, offsets: f.req("offsets")? },
+            "delete_consumer_group_offsets" => Command::DeleteConsumerGroupOffsets { group_id: f.req("group_id")?, partitions: f.req("partitions")? },
+            "alter_share_group_offsets" => Command::AlterShareGroupOffsets { group_id: f.req("group_id")?, offsets: f.req("offsets")? },
+            "delete_share_group_offsets" => Command::DeleteShareGroupOffsets { group_id: f.req("group_id")?, topics: f.req("topics")? },
+            other => return Err(format!("unknown variant `{other}`, expected {}", one_of(COMMAND_TYPES))),
+        };
+        f.done(command)
     }
 }
 
 impl<'de> Deserialize<'de> for Command {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Command, D::Error> {
-        let Value::Object(mut fields) = Value::deserialize(d)? else {
-            return Err(D::Error::custom(r#"invalid type: a command is an object {"type": "<command>", ...}"#));
-        };
-        match fields.remove("type") {
-            Some(Value::String(tag)) => Command::deserialize(Value::Object(Map::from_iter([(tag, Value::Object(fields))]))).map_err(D::Error::custom),
-            Some(other) => Err(D::Error::custom(format!("invalid type: `type` must be a string naming the command, not {other}"))),
-            None => Err(D::Error::missing_field("type")),
+        match Value::deserialize(d)? {
+            Value::Object(map) => Command::from_object(map).map_err(D::Error::custom),
+            _ => Err(D::Error::custom(r#"invalid type: a command is an object {"type": "<command>", ...}"#)),
         }
     }
 }
@@ -325,6 +423,37 @@ mod tests {
         ]
     }
 
+    /// The variant's place in declaration order. No wildcard: a new variant does not compile
+    /// here until it is given a place, which `every_command_round_trips` then asks of `all()`
+    /// and of [`COMMAND_TYPES`].
+    fn index(c: &Command) -> usize {
+        match c {
+            Command::CreateTopic { .. } => 0,
+            Command::CreatePartitions { .. } => 1,
+            Command::Produce { .. } => 2,
+            Command::AddProducer { .. } => 3,
+            Command::RemoveProducer { .. } => 4,
+            Command::SetProducerRate { .. } => 5,
+            Command::CrashBroker { .. } => 6,
+            Command::ShutdownBroker { .. } => 7,
+            Command::RestartBroker { .. } => 8,
+            Command::SetBrokerDelay { .. } => 9,
+            Command::CreateGroup { .. } => 10,
+            Command::CreateShareGroup { .. } => 11,
+            Command::AddConsumer { .. } => 12,
+            Command::CrashConsumer { .. } => 13,
+            Command::CloseConsumer { .. } => 14,
+            Command::StallConsumer { .. } => 15,
+            Command::RestartConsumer { .. } => 16,
+            Command::SetGroupStrategy { .. } => 17,
+            Command::SetGroupProtocol { .. } => 18,
+            Command::AlterConsumerGroupOffsets { .. } => 19,
+            Command::DeleteConsumerGroupOffsets { .. } => 20,
+            Command::AlterShareGroupOffsets { .. } => 21,
+            Command::DeleteShareGroupOffsets { .. } => 22,
+        }
+    }
+
     /// Every command reads back what it writes.
     #[test]
     fn every_command_round_trips() {
@@ -334,7 +463,11 @@ mod tests {
             assert_eq!(serde_json::from_value::<Command>(serde_json::to_value(&c).unwrap()).unwrap(), c, "{json}");
             let back: Command = serde_json::from_str(&json).unwrap();
             assert_eq!(back, c, "{json}");
+            assert_eq!(serde_json::to_value(&c).unwrap()["type"], COMMAND_TYPES[index(&c)], "{json}");
         }
+        let mut covered: Vec<usize> = all().iter().map(index).collect();
+        covered.dedup();
+        assert_eq!(covered, (0..COMMAND_TYPES.len()).collect::<Vec<_>>(), "all() has every command, in order");
     }
 
     /// Optional fields may be left out; mistakes, unknown fields included, are named.

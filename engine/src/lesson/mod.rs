@@ -1342,7 +1342,7 @@ impl<'a> LessonRun<'a> {
                 }
             }
             Advance::OnAction(cmd) => {
-                let shown = serde_json::to_string(cmd).unwrap_or_default();
+                let shown = cmd.to_json();
                 let matched = self.learner_apply(cmd.clone()).map_err(|e| self.err(format!("the learner's action {shown} was rejected: {e}")))?;
                 if !matched {
                     return Err(self.err(format!("the action {shown} does not match its own step")));
