@@ -1,5 +1,7 @@
 //! A plain static file server for `dist/` (loopback only), so end-to-end tests run against the
-//! release bundle exactly as built — no dev-server script injected.
+//! release bundle exactly as built — no dev-server script injected. Like a `gzip_static`
+//! server, it sends `<file>.gz` (the bundle's precompressed copy) with `Content-Encoding: gzip`
+//! to a client that accepts gzip.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -59,11 +61,15 @@ fn handle(stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    // Drain headers (bounded).
+    // Read the headers (bounded); only Accept-Encoding matters.
+    let mut accepts_gzip = false;
     for _ in 0..200 {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
             break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            accepts_gzip |= name.trim().eq_ignore_ascii_case("accept-encoding") && value.split(',').any(|v| v.trim().starts_with("gzip"));
         }
     }
     let mut parts = request_line.split_whitespace();
@@ -72,10 +78,16 @@ fn handle(stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     let file = resolve(dir, target).filter(|p| p.is_file());
     match (method, file) {
         ("GET" | "HEAD", Some(path)) => {
-            let body = std::fs::read(&path)?;
+            let mut gz = path.clone().into_os_string();
+            gz.push(".gz");
+            let gz = PathBuf::from(gz);
+            let (body, encoding) = match std::fs::read(&gz) {
+                Ok(body) if accepts_gzip => (body, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"),
+                _ => (std::fs::read(&path)?, ""),
+            };
             write!(
                 stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\n{encoding}Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
                 content_type(&path),
                 body.len()
             )?;
@@ -121,5 +133,26 @@ mod tests {
         assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
         assert!(text.contains("application/wasm"));
         assert!(response.ends_with(b"\0asm"));
+    }
+
+    #[test]
+    fn sends_the_precompressed_copy_to_a_client_that_accepts_gzip() {
+        let dir = std::env::temp_dir().join(format!("grouplab-static-gz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.js"), b"plain").unwrap();
+        std::fs::write(dir.join("a.js.gz"), b"zipped").unwrap();
+        let server = start(&dir).unwrap();
+        let get = |headers: &str| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            write!(s, "GET /a.js HTTP/1.1\r\nHost: x\r\n{headers}\r\n").unwrap();
+            let mut response = Vec::new();
+            std::io::Read::read_to_end(&mut s, &mut response).unwrap();
+            String::from_utf8_lossy(&response).into_owned()
+        };
+        let zipped = get("Accept-Encoding: br, gzip, deflate\r\n");
+        assert!(zipped.contains("Content-Encoding: gzip") && zipped.ends_with("zipped"), "{zipped}");
+        assert!(zipped.contains("text/javascript"), "{zipped}");
+        let plain = get("");
+        assert!(!plain.contains("Content-Encoding") && plain.ends_with("plain"), "{plain}");
     }
 }
