@@ -273,6 +273,26 @@ fn regressions() {
                 add("c1", Some("shared")),
             ],
         ),
+        // Consumer protocol from the start; the coordinators of the group crash one after the
+        // other: c1 and c2 must not be left STABLE with an empty member id and nothing assigned.
+        (
+            1501999376756089004,
+            2,
+            vec![
+                add("c2", None),
+                Op::cmd(Command::CrashBroker { broker: 2 }),
+                add("c1", None),
+                Op::Advance(10_000),
+                add("c3", Some("i-c3")),
+                Op::cmd(Command::CloseConsumer { client_id: "c0".into() }),
+                Op::Advance(1),
+                Op::cmd(Command::CrashBroker { broker: 0 }),
+                Op::Advance(5),
+                Op::cmd(Command::CrashBroker { broker: 1 }),
+                Op::Advance(100),
+                add("c0", None),
+            ],
+        ),
     ];
     for (seed, protocol, ops) in cases {
         if let Err(e) = run(seed, protocol, &ops) {

@@ -1642,7 +1642,13 @@ impl ConsumerClient {
                 } else if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)
                     && same_generation
                     && self.in_group()
+                    && self.membership.is_none()
                 {
+                    // Classic (`ConsumerCoordinator.OffsetCommitResponseHandler`): out of the
+                    // generation. A consumer-protocol member's commit just fails
+                    // (`CommitRequestManager`: CommitFailedException, or a retriable
+                    // STALE_MEMBER_EPOCH); only its heartbeat fences it, and the membership keeps
+                    // its member id and owned partitions until then.
                     self.reset_generation(now_ms, e == ErrorCode::UnknownMemberId, &mut out);
                 }
             }
