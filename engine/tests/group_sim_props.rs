@@ -179,14 +179,22 @@ fn check(sim: &mut Sim, seen: &mut Seen) -> Result<(), String> {
     Ok(())
 }
 
-/// `common::advance_checked`, with the events drained by the check after every step.
+/// Timers one simulated millisecond may fire: far above what these histories need (a few
+/// hundred), far below a machine that keeps a deadline it handled due (it never lets the clock
+/// move).
+const MAX_FIRES_PER_STEP: usize = 1_000;
+
+/// `common::advance_checked`, with the events drained by the check after every step, and a
+/// stall (timers firing without the clock moving) failing instead of hanging.
 fn advance_checked(sim: &mut Sim, delta_ms: u64, seen: &mut Seen) -> Result<(), String> {
     let target = sim.now_ms() + delta_ms;
     while let Some(next) = sim.next_deadline_ms() {
         if next > target {
             break;
         }
-        sim.step();
+        sim.step_bounded(MAX_FIRES_PER_STEP).map_err(|s| {
+            format!("stalled at {} ms: {} timers fired and the deadline {} ms is still due", s.now_ms, s.fires, s.deadline_ms)
+        })?;
         check(sim, seen)?;
     }
     sim.advance_to(target);
