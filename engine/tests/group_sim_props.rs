@@ -301,6 +301,20 @@ fn regressions() {
                 add("c0", None),
             ],
         ),
+        // A consumer-protocol member whose poll timer expires while its coordinator is unknown
+        // leaves (LEAVING, its partitions lost) and waits for a coordinator to send the leave
+        // heartbeat to: the expired poll timer must not stay due (the clock stopped at 20001 ms).
+        (
+            0,
+            2,
+            vec![
+                add("c0", None),
+                Op::cmd(Command::StallConsumer { client_id: "c0".into() }),
+                Op::Advance(15_000),
+                Op::cmd(Command::CrashBroker { broker: 0 }),
+                Op::Advance(47_831),
+            ],
+        ),
     ];
     for (seed, protocol, ops) in cases {
         if let Err(e) = run(seed, protocol, &ops) {
