@@ -116,4 +116,4 @@ pub use api::event::{Event, EventKind};
 pub use api::view::*;
 pub use kafka::error::SimError;
 pub use run::scenario::{Scenario, TimedCommand};
-pub use sim::{Sim, SimConfig};
+pub use sim::{Sim, SimConfig, Stall};

@@ -179,14 +179,22 @@ fn check(sim: &mut Sim, seen: &mut Seen) -> Result<(), String> {
     Ok(())
 }
 
-/// `common::advance_checked`, with the events drained by the check after every step.
+/// Timers one simulated millisecond may fire: far above what these histories need (a few
+/// hundred), far below a machine that keeps a deadline it handled due (it never lets the clock
+/// move).
+const MAX_FIRES_PER_STEP: usize = 1_000;
+
+/// `common::advance_checked`, with the events drained by the check after every step, and a
+/// stall (timers firing without the clock moving) failing instead of hanging.
 fn advance_checked(sim: &mut Sim, delta_ms: u64, seen: &mut Seen) -> Result<(), String> {
     let target = sim.now_ms() + delta_ms;
     while let Some(next) = sim.next_deadline_ms() {
         if next > target {
             break;
         }
-        sim.step();
+        sim.step_bounded(MAX_FIRES_PER_STEP).map_err(|s| {
+            format!("stalled at {} ms: {} timers fired and the deadline {} ms is still due", s.now_ms, s.fires, s.deadline_ms)
+        })?;
         check(sim, seen)?;
     }
     sim.advance_to(target);
@@ -271,6 +279,40 @@ fn regressions() {
                 Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }),
                 Op::Advance(573),
                 add("c1", Some("shared")),
+            ],
+        ),
+        // Consumer protocol from the start; the coordinators of the group crash one after the
+        // other: c1 and c2 must not be left STABLE with an empty member id and nothing assigned.
+        (
+            1501999376756089004,
+            2,
+            vec![
+                add("c2", None),
+                Op::cmd(Command::CrashBroker { broker: 2 }),
+                add("c1", None),
+                Op::Advance(10_000),
+                add("c3", Some("i-c3")),
+                Op::cmd(Command::CloseConsumer { client_id: "c0".into() }),
+                Op::Advance(1),
+                Op::cmd(Command::CrashBroker { broker: 0 }),
+                Op::Advance(5),
+                Op::cmd(Command::CrashBroker { broker: 1 }),
+                Op::Advance(100),
+                add("c0", None),
+            ],
+        ),
+        // A consumer-protocol member whose poll timer expires while its coordinator is unknown
+        // leaves (LEAVING, its partitions lost) and waits for a coordinator to send the leave
+        // heartbeat to: the expired poll timer must not stay due (the clock stopped at 20001 ms).
+        (
+            0,
+            2,
+            vec![
+                add("c0", None),
+                Op::cmd(Command::StallConsumer { client_id: "c0".into() }),
+                Op::Advance(15_000),
+                Op::cmd(Command::CrashBroker { broker: 0 }),
+                Op::Advance(47_831),
             ],
         ),
     ];

@@ -330,6 +330,18 @@ pub struct Sim {
     groups: GroupLayer,
 }
 
+/// [`Sim::step_bounded`] fired `fires` timers due by `now_ms` and the next one (`deadline_ms`)
+/// is still due: simulated time does not move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stall {
+    /// The clock.
+    pub now_ms: u64,
+    /// The deadline of the timer still due.
+    pub deadline_ms: u64,
+    /// Timers fired by the call.
+    pub fires: usize,
+}
+
 /// The machine whose timer is due first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Machine {
@@ -542,6 +554,27 @@ impl Sim {
         let d = self.next_deadline_ms()?;
         self.advance_to(d.max(self.ctx.now_ms));
         Some(self.ctx.now_ms)
+    }
+
+    /// [`Sim::step`] firing at most `max_fires` timers: a timer that keeps firing without the
+    /// clock moving (a machine that handles a deadline and leaves it due) is a
+    /// [`Stall`] instead of a hang.
+    pub fn step_bounded(&mut self, max_fires: usize) -> Result<Option<u64>, Stall> {
+        let Some(d) = self.next_deadline_ms() else { return Ok(None) };
+        let target = d.max(self.ctx.now_ms);
+        let mut fires = 0usize;
+        while let Some(d) = self.next_deadline_ms() {
+            if d > target {
+                break;
+            }
+            if fires == max_fires {
+                return Err(Stall { now_ms: self.ctx.now_ms, deadline_ms: d, fires });
+            }
+            self.fire_next();
+            fires += 1;
+        }
+        self.ctx.now_ms = self.ctx.now_ms.max(target);
+        Ok(Some(self.ctx.now_ms))
     }
 
     /// The machine holding the earliest timer (deadline, then scheduling order) and its key.

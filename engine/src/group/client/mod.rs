@@ -799,7 +799,17 @@ impl ConsumerClient {
             add(f.sent_ms.saturating_add(self.request_timeout_for(f.api)));
         }
         if self.in_group() {
-            add(self.poll_deadline_ms().saturating_add(1));
+            // The poll timer, while expiring it still does something: a consumer-protocol
+            // member that left on it (`LEAVING`, waiting for a coordinator to send the leave
+            // heartbeat to) has nothing more to do when it passes, so it must not keep the
+            // timer due (the clock would never move again).
+            let poll_timer = match &self.membership {
+                Some(m) => matches!(m.state(), ClientState::Joining | ClientState::Reconciling | ClientState::Acknowledging | ClientState::Stable),
+                None => true,
+            };
+            if poll_timer {
+                add(self.poll_deadline_ms().saturating_add(1));
+            }
             let heartbeat = match &self.membership {
                 Some(m) => m.next_deadline_ms(),
                 None => (!self.heartbeat_inflight()).then_some(self.next_heartbeat_ms),
@@ -1642,7 +1652,13 @@ impl ConsumerClient {
                 } else if matches!(e, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)
                     && same_generation
                     && self.in_group()
+                    && self.membership.is_none()
                 {
+                    // Classic (`ConsumerCoordinator.OffsetCommitResponseHandler`): out of the
+                    // generation. A consumer-protocol member's commit just fails
+                    // (`CommitRequestManager`: CommitFailedException, or a retriable
+                    // STALE_MEMBER_EPOCH); only its heartbeat fences it, and the membership keeps
+                    // its member id and owned partitions until then.
                     self.reset_generation(now_ms, e == ErrorCode::UnknownMemberId, &mut out);
                 }
             }

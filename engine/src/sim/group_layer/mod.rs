@@ -60,7 +60,7 @@ pub const MAX_MEMBERS: usize = 1_000;
 /// Messages in flight.
 pub const MAX_MESSAGES: usize = 1_000_000;
 /// Steps processed in one wakeup (livelock guard).
-pub const MAX_STEPS_PER_WAKEUP: usize = 1_000_000;
+pub const MAX_STEPS_PER_WAKEUP: usize = 10_000;
 /// Coordinator writes waiting for the HW per group (the oldest ones nobody waits for are dropped).
 pub const MAX_PENDING_WRITES: usize = 10_000;
 /// Ownership changes per partition shown in a view.
