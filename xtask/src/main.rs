@@ -350,9 +350,7 @@ fn precompress(dist: &Path) -> Result<(), String> {
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut gz = Vec::new();
         zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, &bytes[..], &mut gz).map_err(|e| format!("zopfli {}: {e}", path.display()))?;
-        let mut name = path.clone().into_os_string();
-        name.push(".gz");
-        std::fs::write(&name, gz).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(serve_static::gz_path(&path), gz).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -378,9 +376,8 @@ fn bundle_sizes(dist: &Path) -> Result<(String, usize), String> {
             let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
             raw += bytes.len();
             gz9 += gzip_len(&bytes);
-            let mut gz = path.clone().into_os_string();
-            gz.push(".gz");
-            shipped += std::fs::metadata(&gz).map_err(|e| format!("{}: {e} (not precompressed)", Path::new(&gz).display()))?.len() as usize;
+            let gz = serve_static::gz_path(path);
+            shipped += std::fs::metadata(&gz).map_err(|e| format!("{}: {e} (not precompressed)", gz.display()))?.len() as usize;
         }
         raw_total += raw;
         gz9_total += gz9;

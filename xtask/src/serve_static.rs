@@ -28,6 +28,13 @@ pub fn start(dir: &Path) -> Result<Server, String> {
     Ok(Server { addr })
 }
 
+/// The precompressed copy of `path`: `<path>.gz`.
+pub fn gz_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".gz");
+    PathBuf::from(name)
+}
+
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
         "html" => "text/html; charset=utf-8",
@@ -78,10 +85,7 @@ fn handle(stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     let file = resolve(dir, target).filter(|p| p.is_file());
     match (method, file) {
         ("GET" | "HEAD", Some(path)) => {
-            let mut gz = path.clone().into_os_string();
-            gz.push(".gz");
-            let gz = PathBuf::from(gz);
-            let (body, encoding) = match std::fs::read(&gz) {
+            let (body, encoding) = match std::fs::read(gz_path(&path)) {
                 Ok(body) if accepts_gzip => (body, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"),
                 _ => (std::fs::read(&path)?, ""),
             };

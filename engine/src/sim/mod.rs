@@ -533,15 +533,28 @@ impl Sim {
 
     /// Process every due internal event up to `now_ms` and set the clock to it.
     pub fn advance_to(&mut self, now_ms: u64) {
+        // Unbounded: `usize::MAX` fires are never reached, so this never stalls.
+        let _ = self.fire_due(now_ms, usize::MAX);
+    }
+
+    /// Fires the timers due by `now_ms`, at most `max_fires` of them (a [`Stall`] when one is
+    /// still due then), and sets the clock to `now_ms` if it is later.
+    fn fire_due(&mut self, now_ms: u64, max_fires: usize) -> Result<(), Stall> {
+        let mut fires = 0usize;
         while let Some(d) = self.next_deadline_ms() {
             if d > now_ms {
                 break;
             }
+            if fires == max_fires {
+                return Err(Stall { now_ms: self.ctx.now_ms, deadline_ms: d, fires });
+            }
             self.fire_next();
+            fires += 1;
         }
         if now_ms > self.ctx.now_ms {
             self.ctx.now_ms = now_ms;
         }
+        Ok(())
     }
 
     /// Earliest pending internal deadline.
@@ -561,19 +574,7 @@ impl Sim {
     /// [`Stall`] instead of a hang.
     pub fn step_bounded(&mut self, max_fires: usize) -> Result<Option<u64>, Stall> {
         let Some(d) = self.next_deadline_ms() else { return Ok(None) };
-        let target = d.max(self.ctx.now_ms);
-        let mut fires = 0usize;
-        while let Some(d) = self.next_deadline_ms() {
-            if d > target {
-                break;
-            }
-            if fires == max_fires {
-                return Err(Stall { now_ms: self.ctx.now_ms, deadline_ms: d, fires });
-            }
-            self.fire_next();
-            fires += 1;
-        }
-        self.ctx.now_ms = self.ctx.now_ms.max(target);
+        self.fire_due(d.max(self.ctx.now_ms), max_fires)?;
         Ok(Some(self.ctx.now_ms))
     }
 
