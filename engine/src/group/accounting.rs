@@ -316,15 +316,13 @@ impl OwnershipTimeline {
 
 /// How many times each record was processed, per group.
 ///
-/// Per group, one `BTreeSet<u128>` of keys `record_id << 32 | times`: a record appears at most
-/// once, and its count is read with a range over its id. (A `BTreeMap<RecordId, u32>` would
-/// compile a whole second ordered-map type into the wasm; the `u128` set type is the engine's
-/// timer and deadline set.)
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Per group, the counts are kept as runs of consecutive record ids that share a count
+/// ([`Runs`]): a producer's records are mostly processed once each, so a group's ledger is a few
+/// runs (one per producer, plus one per gap still to process or record processed again), not one
+/// entry per record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryLedger {
-    counts: VecMap<String, BTreeSet<u128>>,
-    /// Per group: (total processings, duplicate processings), kept incrementally.
-    totals: VecMap<String, (u64, u64)>,
+    groups: VecMap<String, Runs>,
 }
 
 impl DeliveryLedger {
@@ -342,27 +340,11 @@ impl DeliveryLedger {
     /// now processed it (1 = first time).
     pub fn count_processed(&mut self, group_id: &str, record_id: RecordId) -> u32 {
         // Look groups up by `&str`; allocate the key only for a new group.
-        if !self.counts.contains_key(group_id) {
-            self.counts.insert(group_id.to_string(), BTreeSet::new());
-        }
-        if !self.totals.contains_key(group_id) {
-            self.totals.insert(group_id.to_string(), (0, 0));
-        }
-        let Some(counts) = self.counts.get_mut(group_id) else { return 0 };
-        let times = match ProcessedIds(counts).entry(record_id) {
-            Some(key) => {
-                counts.remove(&key);
-                (key as u32).saturating_add(1)
-            }
-            None => 1,
+        let runs = match self.groups.get_mut(group_id) {
+            Some(r) => r,
+            None => self.groups.entry(group_id.to_string()).or_default(),
         };
-        counts.insert(u128::from(record_id) << 32 | u128::from(times));
-        let Some(t) = self.totals.get_mut(group_id) else { return times };
-        t.0 += 1;
-        if times > 1 {
-            t.1 += 1;
-        }
-        times
+        runs.increment(record_id)
     }
 
     /// Applies an [`Output::Processed`]; other outputs are ignored.
@@ -379,30 +361,32 @@ impl DeliveryLedger {
 
     /// Times a record was processed by a group.
     pub fn times_processed(&self, group_id: &str, record_id: RecordId) -> u32 {
-        self.counts
-            .get(group_id)
-            .and_then(|m| ProcessedIds(m).entry(record_id))
-            .map_or(0, |key| key as u32)
+        self.groups.get(group_id).map_or(0, |r| r.count(record_id))
     }
 
     /// The records a group processed, with their processing counts.
     pub fn processed_ids(&self, group_id: &str) -> Option<ProcessedIds<'_>> {
-        self.counts.get(group_id).map(ProcessedIds)
+        self.groups.get(group_id).map(ProcessedIds)
     }
 
     /// Extra processings (sum over records of `times − 1`).
     pub fn duplicates(&self, group_id: &str) -> u64 {
-        self.totals.get(group_id).map_or(0, |t| t.1)
+        self.groups.get(group_id).map_or(0, |r| r.total - r.distinct)
     }
 
     /// Total processings (with repeats).
     pub fn total_processed(&self, group_id: &str) -> u64 {
-        self.totals.get(group_id).map_or(0, |t| t.0)
+        self.groups.get(group_id).map_or(0, |r| r.total)
     }
 
     /// Distinct records processed at least once.
     pub fn distinct_processed(&self, group_id: &str) -> u64 {
-        self.counts.get(group_id).map_or(0, |m| m.len() as u64)
+        self.groups.get(group_id).map_or(0, |r| r.distinct)
+    }
+
+    /// Runs kept for a group (the ledger's size: see [`Runs`]).
+    pub fn runs(&self, group_id: &str) -> usize {
+        self.groups.get(group_id).map_or(0, |r| r.runs.len())
     }
 
     /// Records among `expected` (e.g. everything below the committed offsets) never processed.
@@ -414,20 +398,107 @@ impl DeliveryLedger {
     }
 }
 
-/// The records one group processed (see [`DeliveryLedger::processed_ids`]).
-#[derive(Clone, Copy, Debug)]
-pub struct ProcessedIds<'a>(&'a BTreeSet<u128>);
+/// One group's processing counts: maximal runs of consecutive record ids with the same non-zero
+/// count, each one key `start << 64 | len << 32 | count` of a `BTreeSet<u128>` (ordered by
+/// start; runs never overlap). Ids outside every run were never processed. (The `u128` set is
+/// the engine's timer and deadline set: no second ordered-map type in the wasm.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Runs {
+    runs: BTreeSet<u128>,
+    /// Records processed at least once.
+    distinct: u64,
+    /// Processings, with repeats.
+    total: u64,
+}
 
-impl ProcessedIds<'_> {
-    /// The ledger key (`record_id << 32 | times`) of `record_id`, if it was processed.
-    fn entry(&self, record_id: RecordId) -> Option<u128> {
-        let lo = u128::from(record_id) << 32;
-        self.0.range(lo..=lo | u128::from(u32::MAX)).next().copied()
+/// A run of `len` ids from `start`, each processed `count` times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    start: u64,
+    len: u32,
+    count: u32,
+}
+
+impl Run {
+    fn key(self) -> u128 {
+        u128::from(self.start) << 64 | u128::from(self.len) << 32 | u128::from(self.count)
     }
 
+    fn of(key: u128) -> Run {
+        Run {
+            start: (key >> 64) as u64,
+            len: (key >> 32) as u32,
+            count: key as u32,
+        }
+    }
+
+    /// One past the last id.
+    fn end(self) -> u64 {
+        self.start + u64::from(self.len)
+    }
+}
+
+impl Runs {
+    /// The run holding `id`, if any.
+    fn find(&self, id: u64) -> Option<Run> {
+        let last = self.runs.range(..=(u128::from(id) << 64 | u128::from(u64::MAX))).next_back()?;
+        Some(Run::of(*last)).filter(|r| id < r.end())
+    }
+
+    /// How many times `id` was processed.
+    fn count(&self, id: u64) -> u32 {
+        self.find(id).map_or(0, |r| r.count)
+    }
+
+    fn put(&mut self, run: Run) {
+        if run.len > 0 {
+            self.runs.insert(run.key());
+        }
+    }
+
+    /// One more processing of `id`; returns its new count.
+    fn increment(&mut self, id: u64) -> u32 {
+        self.total += 1;
+        let count = match self.find(id) {
+            Some(r) => {
+                self.runs.remove(&r.key());
+                let before = (id - r.start) as u32;
+                self.put(Run { len: before, ..r });
+                self.put(Run { start: id + 1, len: r.len - before - 1, ..r });
+                r.count.saturating_add(1)
+            }
+            None => {
+                self.distinct += 1;
+                1
+            }
+        };
+        // The new one-id run, merged with neighbours of the same count that touch it.
+        let mut run = Run { start: id, len: 1, count };
+        if let Some(left) = id.checked_sub(1).and_then(|l| self.find(l)) {
+            if left.count == count && left.len < u32::MAX {
+                self.runs.remove(&left.key());
+                run = Run { len: left.len + 1, ..left };
+            }
+        }
+        if let Some(right) = id.checked_add(1).and_then(|r| self.find(r)) {
+            if right.count == count && right.start == id + 1 && u64::from(run.len) + u64::from(right.len) <= u64::from(u32::MAX) {
+                self.runs.remove(&right.key());
+                run.len += right.len;
+            }
+        }
+        self.put(run);
+        count
+    }
+}
+
+/// The records one group processed (see [`DeliveryLedger::processed_ids`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessedIds<'a>(&'a Runs);
+
+impl ProcessedIds<'_> {
     /// Whether the group processed `record_id` at least once.
     pub fn contains_key(&self, record_id: &RecordId) -> bool {
-        self.entry(*record_id).is_some()
+        self.0.find(*record_id).is_some()
     }
 }
 
@@ -476,6 +547,52 @@ pub fn lag_rows(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod ledger_tests {
+    use super::*;
+    use crate::group::protocol::producer_record_id;
+    use crate::kernel::rng::SplitMix64;
+
+    /// The runs count exactly as a map from id to count does, for random ids around run
+    /// boundaries and repeats, and stay maximal (no two touching runs share a count).
+    #[test]
+    fn runs_count_like_a_map() {
+        let mut rng = SplitMix64::new(7);
+        let mut ledger = DeliveryLedger::new();
+        let mut model = std::collections::BTreeMap::<u64, u32>::new();
+        for i in 0..20_000u64 {
+            // Mostly ascending ids with holes, sometimes a repeat of an older one.
+            let id = if rng.next_u64() % 5 == 0 { rng.next_u64() % (i + 1) } else { i / 2 + rng.next_u64() % 3 };
+            let want = model.entry(id).and_modify(|c| *c += 1).or_insert(1);
+            assert_eq!(ledger.count_processed("g", id), *want, "id {id} at step {i}");
+        }
+        for id in 0..12_000u64 {
+            assert_eq!(ledger.times_processed("g", id), model.get(&id).copied().unwrap_or(0), "id {id}");
+        }
+        let runs: Vec<Run> = ledger.groups.get("g").unwrap().runs.iter().map(|k| Run::of(*k)).collect();
+        for w in runs.windows(2) {
+            assert!(w[0].end() <= w[1].start, "overlap {w:?}");
+            assert!(!(w[0].end() == w[1].start && w[0].count == w[1].count), "not merged {w:?}");
+        }
+        assert_eq!(ledger.distinct_processed("g"), model.len() as u64);
+        assert_eq!(ledger.total_processed("g"), 20_000);
+        assert_eq!(ledger.duplicates("g"), model.values().map(|c| u64::from(c - 1)).sum::<u64>());
+        assert_eq!(ledger.times_processed("h", 1), 0);
+    }
+
+    /// A producer's records processed once each in order are one run, whatever their number.
+    #[test]
+    fn in_order_processing_is_one_run() {
+        let mut ledger = DeliveryLedger::new();
+        for seq in (0..1000).rev().chain(1000..5000) {
+            ledger.record_processed("g", producer_record_id(3, seq));
+        }
+        assert_eq!(ledger.runs("g"), 1);
+        assert!(ledger.processed_ids("g").unwrap().contains_key(&producer_record_id(3, 4999)));
+        assert!(!ledger.processed_ids("g").unwrap().contains_key(&producer_record_id(3, 5000)));
+    }
 }
 
 #[cfg(test)]
