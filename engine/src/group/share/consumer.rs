@@ -51,6 +51,8 @@ pub enum ShareMemberState {
     Fenced,
     /// Leave (-1) sent.
     Leaving,
+    /// Left on its poll timer (`max.poll.interval.ms`): it joins again at its next poll.
+    Stale,
 }
 
 impl ShareMemberState {
@@ -62,6 +64,7 @@ impl ShareMemberState {
             ShareMemberState::Stable => "STABLE",
             ShareMemberState::Fenced => "FENCED",
             ShareMemberState::Leaving => "LEAVING",
+            ShareMemberState::Stale => "STALE",
         }
     }
 }
@@ -102,6 +105,8 @@ pub struct ShareConsumer {
     failed: u64,
     error: Option<String>,
     next_correlation_id: u64,
+    /// When the application was last inside `poll()` (the poll timer's start).
+    last_poll_ms: u64,
 }
 
 impl ShareConsumer {
@@ -130,6 +135,7 @@ impl ShareConsumer {
             failed: 0,
             error: None,
             next_correlation_id: 1,
+            last_poll_ms: now_ms,
         }
     }
 
@@ -205,7 +211,41 @@ impl ShareConsumer {
         }
         let heartbeat = self.heartbeat_due_ms.filter(|_| !self.membership_in_flight);
         let work = (self.lifecycle == ClientLifecycle::Running).then(|| self.processing_done_ms.or(self.next_fetch_ms)).flatten();
-        [heartbeat, work].into_iter().flatten().min()
+        [heartbeat, work, self.poll_expiry_ms()].into_iter().flatten().min()
+    }
+
+    /// The application is outside `poll()`: working through what the last poll returned, or
+    /// stalled.
+    fn outside_poll(&self) -> bool {
+        !self.batch.is_empty() || self.lifecycle == ClientLifecycle::Stalled
+    }
+
+    /// When the poll timer expires (`AbstractHeartbeatRequestManager`: `pollTimer.isExpired()`),
+    /// while the application is outside `poll()` and the consumer is in the group.
+    fn poll_expiry_ms(&self) -> Option<u64> {
+        let member = matches!(self.state, ShareMemberState::Joining | ShareMemberState::Stable);
+        (member && self.outside_poll()).then(|| self.last_poll_ms.saturating_add(self.settings.max_poll_interval_ms).saturating_add(1))
+    }
+
+    /// The poll timer expired: the member leaves the group (`transitionToSendingLeaveGroup`,
+    /// epoch -1) and is stale until the application polls again; the broker releases what it
+    /// held.
+    fn poll_timeout(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let since_last_poll_ms = now_ms.saturating_sub(self.last_poll_ms);
+        self.event(now_ms, GroupEvent::PollTimeoutExpired { client_id: self.client_id.clone(), member_id: self.member_id.clone(), since_last_poll_ms }, out);
+        self.state = ShareMemberState::Stale;
+        self.heartbeat_due_ms = None;
+        if !self.membership_in_flight {
+            self.send_leave(now_ms, out);
+        }
+    }
+
+    /// A `ShareGroupHeartbeat` with epoch -1 to the coordinator, if it knows one.
+    fn send_leave(&mut self, now_ms: u64, out: &mut Vec<Output>) {
+        let Some(c) = self.coordinator else { return };
+        self.membership_in_flight = true;
+        let heartbeat = ShareGroupHeartbeatRequest { member_id: self.member_id.clone(), member_epoch: LEAVE_EPOCH, rack_id: None, subscribed_topics: None, client_id: self.client_id.clone() };
+        self.send(now_ms, Endpoint::Broker(c), Request::ShareGroupHeartbeat { group_id: self.group_id.clone(), heartbeat }, out);
     }
 
     fn send(&mut self, now_ms: u64, to: Endpoint, req: Request, out: &mut Vec<Output>) {
@@ -231,6 +271,9 @@ impl ShareConsumer {
         if !self.alive() {
             return out;
         }
+        if self.poll_expiry_ms().is_some_and(|d| d <= now_ms) {
+            self.poll_timeout(now_ms, &mut out);
+        }
         if self.heartbeat_due_ms.is_some_and(|d| d <= now_ms) && !self.membership_in_flight {
             self.heartbeat(now_ms, &mut out);
         }
@@ -254,7 +297,7 @@ impl ShareConsumer {
             self.send(now_ms, Endpoint::AnyBroker, Request::FindCoordinator { group_id: self.group_id.clone() }, out);
             return;
         };
-        let joining = matches!(self.state, ShareMemberState::Unsubscribed | ShareMemberState::Fenced | ShareMemberState::Joining);
+        let joining = matches!(self.state, ShareMemberState::Unsubscribed | ShareMemberState::Fenced | ShareMemberState::Joining | ShareMemberState::Stale);
         if joining {
             self.member_epoch = 0;
             self.state = ShareMemberState::Joining;
@@ -273,6 +316,13 @@ impl ShareConsumer {
     /// partitions it leads.
     fn fetch(&mut self, now_ms: u64, leaders: &dyn LeaderSource, out: &mut Vec<Output>) {
         self.next_fetch_ms = None;
+        self.last_poll_ms = now_ms;
+        if self.state == ShareMemberState::Stale {
+            // `poll()` of a stale member: it joins again (`transitionToJoining`).
+            self.assignment.clear();
+            self.heartbeat_due_ms = Some(now_ms);
+            return;
+        }
         if self.state != ShareMemberState::Stable || self.assignment.is_empty() {
             return;
         }
@@ -381,6 +431,15 @@ impl ShareConsumer {
                     self.heartbeat_due_ms = None;
                     return out;
                 }
+                if self.state == ShareMemberState::Stale {
+                    // The answer to its leave: nothing more until the application polls. A
+                    // heartbeat that was on its way when the poll timer expired is answered
+                    // first: the leave goes now.
+                    if r.error == ErrorCode::None && r.member_epoch != LEAVE_EPOCH {
+                        self.send_leave(now_ms, &mut out);
+                    }
+                    return out;
+                }
                 match r.error {
                     ErrorCode::None => {
                         if self.state == ShareMemberState::Joining {
@@ -441,6 +500,8 @@ impl ShareConsumer {
                 let failed = *error != ErrorCode::None || partition_errors.iter().any(|(_, e)| *e != ErrorCode::None);
                 let was_empty = self.batch.is_empty();
                 self.batch.extend(ours);
+                // `poll()` returns these records: the poll timer starts now.
+                self.last_poll_ms = now_ms;
                 if was_empty && !self.batch.is_empty() {
                     self.processing_done_ms = Some(now_ms.saturating_add(self.settings.processing_time_ms));
                 }
@@ -473,8 +534,12 @@ impl ShareConsumer {
     }
 
     /// The application is stuck: no more processing or fetching; heartbeats go on.
-    pub fn stall(&mut self, _now_ms: u64) -> Vec<Output> {
+    pub fn stall(&mut self, now_ms: u64) -> Vec<Output> {
         if self.lifecycle == ClientLifecycle::Running {
+            if self.batch.is_empty() {
+                // Stuck outside `poll()` from now on.
+                self.last_poll_ms = now_ms;
+            }
             self.lifecycle = ClientLifecycle::Stalled;
         }
         Vec::new()
@@ -522,9 +587,8 @@ impl ShareConsumer {
             let req = Request::ShareAcknowledge { group_id: self.group_id.clone(), member_id: self.member_id.clone(), acknowledgements };
             self.send(now_ms, Endpoint::Broker(b), req, &mut out);
         }
-        if let (Some(c), ShareMemberState::Stable | ShareMemberState::Joining) = (self.coordinator, self.state) {
-            let heartbeat = ShareGroupHeartbeatRequest { member_id: self.member_id.clone(), member_epoch: LEAVE_EPOCH, rack_id: None, subscribed_topics: None, client_id: self.client_id.clone() };
-            self.send(now_ms, Endpoint::Broker(c), Request::ShareGroupHeartbeat { group_id: self.group_id.clone(), heartbeat }, &mut out);
+        if let (Some(_), ShareMemberState::Stable | ShareMemberState::Joining) = (self.coordinator, self.state) {
+            self.send_leave(now_ms, &mut out);
             self.state = ShareMemberState::Leaving;
         } else {
             self.state = ShareMemberState::Unsubscribed;

@@ -110,6 +110,10 @@ pub struct ShareGroupSettings {
     /// The consumers' `max.poll.records` (500): records a share fetch acquires at most.
     #[serde(rename = "max.poll.records")]
     pub max_poll_records: u32,
+    /// The consumers' `max.poll.interval.ms` (300000): a consumer whose application does not
+    /// poll again within it leaves the group (its records are released) until it polls.
+    #[serde(rename = "max.poll.interval.ms")]
+    pub max_poll_interval_ms: u64,
     /// GroupLab: application time per record (1 ms).
     pub processing_time_ms: u64,
     /// GroupLab: one-way client↔broker latency (5 ms).
@@ -133,6 +137,7 @@ impl Default for ShareGroupSettings {
             heartbeat_interval_ms: None,
             acknowledgement_mode: AcknowledgementMode::Implicit,
             max_poll_records: 500,
+            max_poll_interval_ms: 300_000,
             processing_time_ms: 1,
             network_latency_ms: 5,
             failing_keys: Vec::new(),
@@ -177,6 +182,13 @@ impl ShareGroupSettings {
         }
         if self.max_poll_records == 0 || self.max_poll_records > 100_000 {
             return bad(format!("max.poll.records must be within [1, 100000], got {}", self.max_poll_records));
+        }
+        // An INT config at least 1 (`ConsumerConfig`).
+        if self.max_poll_interval_ms == 0 {
+            return bad("Invalid value 0 for configuration max.poll.interval.ms: Value must be at least 1".into());
+        }
+        if self.max_poll_interval_ms > i32::MAX as u64 {
+            return bad(format!("Invalid value {} for configuration max.poll.interval.ms: Not a number of type INT", self.max_poll_interval_ms));
         }
         if self.processing_time_ms > 3_600_000 || self.network_latency_ms > 60_000 {
             return bad("processing_time_ms must be ≤ 3600000 and network_latency_ms ≤ 60000".into());
