@@ -135,7 +135,7 @@ fn check(sim: &mut Sim, seen: &mut Seen) -> Result<(), String> {
     sim.check_invariants()?;
     while let Some(e) = sim.poll_event() {
         if let EventKind::Group(GroupEvent::Committed { group_id, tp, offset, .. }) = e.kind {
-            seen.acked.insert((group_id, tp.topic, tp.partition), offset);
+            seen.acked.insert((group_id, tp.topic.to_string(), tp.partition), offset);
         }
     }
     for g in sim.view().groups {

@@ -307,3 +307,134 @@ fn a_new_share_group_starts_where_share_auto_offset_reset_says() {
         assert_eq!(g.partitions[0].start_offset, 30);
     }
 }
+
+/// `max.poll.interval.ms`: a share consumer whose application stops polling (stalled with
+/// records in hand) leaves the group when its poll timer expires, as `KafkaShareConsumer` does
+/// (`PollTimeoutExpired`, a leave with epoch -1): the broker releases what it held at once, well
+/// before the acquisition locks would expire, and another member takes it. When the
+/// application polls again the consumer joins again with epoch 0.
+#[test]
+fn a_share_consumer_that_stops_polling_leaves_and_joins_again_when_it_polls() {
+    let mut sim = sim(1);
+    let settings = ShareGroupSettings { processing_time_ms: 100, record_lock_duration_ms: Some(60_000), max_poll_interval_ms: 20_000, ..earliest() };
+    create(&mut sim, "s", settings);
+    add(&mut sim, "s", "A");
+    add(&mut sim, "s", "B");
+    run(&mut sim, 6_000);
+    produce_over(&mut sim, 10, None);
+    let at = sim.now_ms();
+    assert!(consumer(&group(&sim, "s"), "A").acquired > 0, "A holds records when it stalls");
+    sim.apply(Command::StallConsumer { client_id: "A".into() }).unwrap();
+    run(&mut sim, at + 19_000);
+    let g = group(&sim, "s");
+    assert_eq!(g.members.len(), 2, "A is still a member before its poll timer expires: {:?}", g.members);
+    run(&mut sim, at + 21_000);
+    let g = group(&sim, "s");
+    assert_eq!(consumer(&g, "A").member_state, "STALE", "{:?}", consumer(&g, "A"));
+    assert_eq!(g.members.len(), 1, "A left on its poll timer: {:?}", g.members);
+    assert!(g.partitions[0].in_flight.iter().all(|r| r.client_id.as_deref() != Some("A")), "what A held was released at once: {:?}", g.partitions[0].in_flight);
+    let mut expired = Vec::new();
+    while let Some(e) = sim.poll_event() {
+        if e.to_string().contains("max.poll.interval.ms expired") {
+            expired.push(e.to_string());
+        }
+    }
+    assert_eq!(expired.len(), 1, "{expired:?}");
+    assert!(expired[0].contains("A: max.poll.interval.ms expired"), "{expired:?}");
+    run(&mut sim, at + 30_000);
+    let d = group(&sim, "s").delivery;
+    assert_eq!((d.distinct, d.losses), (100, 0), "B processed what A held: {d:?}");
+    sim.apply(Command::RestartConsumer { client_id: "A".into() }).unwrap();
+    run(&mut sim, at + 40_000);
+    let g = group(&sim, "s");
+    assert_eq!(g.members.len(), 2, "A joined again at its next poll: {:?}", g.members);
+    assert_eq!(consumer(&g, "A").member_state, "STABLE");
+}
+
+/// The state partition of `jobs-0` for share group `s`, and that partition's view.
+fn state_partition(sim: &Sim) -> (u32, grouplab_engine::api::view::PartitionView) {
+    let p = grouplab_engine::kafka::hash::share_state_partition("s", &grouplab_engine::kafka::topic::topic_id("jobs"), 0, 50);
+    let v = sim.view();
+    let t = v.topics.iter().find(|t| t.name == "__share_group_state").expect("the state topic exists");
+    (p, t.partitions[p as usize].clone())
+}
+
+/// `__share_group_state` is a topic of the cluster, created with the first share group: 50
+/// partitions, internal, not compacted. Every state write of `jobs-0` is a record on its state
+/// partition (`Utils.abs(hashCode("s:<topic id>:0")) % 50`). When the broker leading that
+/// partition dies, the share-partition's writes wait until a new leader is elected, then go
+/// there; every record is still processed exactly once.
+#[test]
+fn share_state_lives_on_a_partition_of_share_group_state() {
+    let mut sim = sim(1);
+    assert!(sim.view().topics.iter().all(|t| t.name != "__share_group_state"), "created on first use");
+    create(&mut sim, "s", earliest());
+    let v = sim.view();
+    let t = v.topics.iter().find(|t| t.name == "__share_group_state").expect("created with the share group");
+    assert!(t.internal && t.partitions.len() == 50 && t.cleanup_policy == "delete", "{:?}", (t.internal, t.partitions.len(), &t.cleanup_policy));
+    add(&mut sim, "s", "A");
+    add(&mut sim, "s", "B");
+    run(&mut sim, 6_000);
+    produce_over(&mut sim, 10, None);
+    let (p, before) = state_partition(&sim);
+    assert!(before.log_end_offset > 0, "state writes are records on __share_group_state-{p}: {before:?}");
+    let Some(state_leader) = before.leader else { panic!("__share_group_state-{p} has a leader") };
+    sim.apply(Command::CrashBroker { broker: state_leader }).unwrap();
+    let at = sim.now_ms();
+    produce_over(&mut sim, 10, None);
+    run(&mut sim, at + 30_000);
+    let (_, after) = state_partition(&sim);
+    assert!(after.leader.is_some_and(|l| l != state_leader), "a new leader for __share_group_state-{p}: {after:?}");
+    assert!(after.log_end_offset > before.log_end_offset, "the writes went on on the new leader: {before:?} → {after:?}");
+    let d = group(&sim, "s").delivery;
+    assert_eq!((d.distinct, d.losses), (200, 0), "{d:?}");
+    assert_eq!(group(&sim, "s").partitions[0].start_offset, 200);
+}
+
+/// A new share-partition leader recovers its state from its share coordinator: while every
+/// replica of the state's `__share_group_state` partition is down, the share-partition on its
+/// new leader stays uninitialized (nothing is delivered from it), and it recovers, with nothing
+/// lost, when the state replicas come back. (4 brokers; a seed is searched whose placement puts
+/// one replica of `jobs-0` outside the state partition's three.)
+#[test]
+fn a_share_partition_waits_for_its_share_coordinator_to_recover() {
+    for seed in 1..200 {
+        let mut sim = Sim::new(SimConfig { seed, brokers: 4, ..SimConfig::default() }).expect("sim");
+        sim.apply(Command::CreateTopic { name: "jobs".into(), partitions: 1, replication_factor: 2, config: Default::default() }).unwrap();
+        create(&mut sim, "s", earliest());
+        let (p, state) = state_partition(&sim);
+        let jobs = sim.view().topics.iter().find(|t| t.name == "jobs").unwrap().partitions[0].clone();
+        // The jobs-0 replica outside the state partition's replicas, and the jobs-0 leader among them.
+        let Some(&outside) = jobs.replicas.iter().find(|b| !state.replicas.contains(b)) else { continue };
+        if !jobs.leader.is_some_and(|l| state.replicas.contains(&l)) {
+            continue;
+        }
+        add(&mut sim, "s", "A");
+        run(&mut sim, 6_000);
+        produce_over(&mut sim, 5, None);
+        let t = sim.now_ms() + 5_000;
+        run(&mut sim, t);
+        assert_eq!(group(&sim, "s").delivery.distinct, 50, "seed {seed}: {:?}", group(&sim, "s"));
+        let at = sim.now_ms();
+        for b in &state.replicas {
+            sim.apply(Command::CrashBroker { broker: *b }).unwrap();
+        }
+        run(&mut sim, at + 15_000);
+        produce_over(&mut sim, 5, None);
+        run(&mut sim, at + 40_000);
+        let jobs_now = sim.view().topics.iter().find(|t| t.name == "jobs").unwrap().partitions[0].clone();
+        assert_eq!(jobs_now.leader, Some(outside), "seed {seed}: jobs-0 moved to broker {outside}");
+        let g = group(&sim, "s");
+        assert_eq!(g.delivery.distinct, 50, "seed {seed}: nothing is delivered from jobs-0 while __share_group_state-{p} is down: {:?}", g.partitions[0]);
+        assert!(g.partitions[0].lag >= 50, "seed {seed}: {:?}", g.partitions[0]);
+        for b in &state.replicas {
+            sim.apply(Command::RestartBroker { broker: *b }).unwrap();
+        }
+        run(&mut sim, at + 100_000);
+        let g = group(&sim, "s");
+        assert_eq!((g.delivery.distinct, g.delivery.losses, g.delivery.duplicates), (100, 0, 0), "seed {seed}: {:?}", g.delivery);
+        assert_eq!(g.partitions[0].start_offset, 100, "seed {seed}: {:?}", g.partitions[0]);
+        return;
+    }
+    panic!("no seed below 200 places the replicas as the test needs");
+}

@@ -846,7 +846,55 @@ impl Cluster {
     fn append_coordinator_record(&mut self, ctx: &mut Ctx, group_id: &str, key: &str, value: u64) -> Result<Appended, AppendError> {
         let tid = self.topic_id(topic::CONSUMER_OFFSETS).ok_or(AppendError::UnknownTopicOrPartition)?;
         let p = crate::kafka::hash::coordinator_partition(group_id, self.topics[tid].partitions.len() as u32) as usize;
-        let pid = self.producer_by_name("__group_coordinator").ok_or(AppendError::UnknownTopicOrPartition)?;
+        self.append_internal_record(ctx, tid, p, "__group_coordinator", key, value)
+    }
+
+    /// `__share_group_state`, created on first use (`ShareCoordinatorService`) with
+    /// `share.coordinator.state.topic.num.partitions` (50) partitions,
+    /// `share.coordinator.state.topic.min.isr` (2) and
+    /// `share.coordinator.state.topic.replication.factor` (3) replicas, or as many as there are
+    /// brokers (the 4.2 upgrade notes: set it lower on smaller clusters), not compacted
+    /// (`cleanup.policy=delete`, `retention.ms=-1`). Its records are written by the producer
+    /// `__share_coordinator`.
+    pub fn ensure_share_state_topic(&mut self, ctx: &mut Ctx) -> Result<(), SimError> {
+        if self.topic(topic::SHARE_GROUP_STATE).is_some() {
+            return Ok(());
+        }
+        let rf = topic::SHARE_GROUP_STATE_REPLICATION_FACTOR.min(self.brokers.len() as u16).max(1);
+        let config = TopicConfig {
+            cleanup_policy: topic::CleanupPolicy::Delete,
+            retention_ms: -1,
+            min_insync_replicas: topic::SHARE_GROUP_STATE_MIN_ISR.min(rf),
+            ..TopicConfig::default()
+        };
+        self.create_topic(ctx, topic::SHARE_GROUP_STATE, topic::SHARE_GROUP_STATE_PARTITIONS, rf, config, true)?;
+        if self.producer_by_name("__share_coordinator").is_none() {
+            self.register_producer("__share_coordinator".into(), Acks::All)?;
+        }
+        Ok(())
+    }
+
+    /// The `__share_group_state` partition holding a share-partition's state and its live
+    /// leader (the share coordinator for it), if the topic exists.
+    pub fn share_state_coordinator(&self, group_id: &str, topic_name: &str, partition: u32) -> Option<(u32, Option<u32>)> {
+        let t = self.topic(topic::SHARE_GROUP_STATE)?;
+        let p = crate::kafka::hash::share_state_partition(group_id, &topic::topic_id(topic_name), partition, t.partitions.len() as u32);
+        Some((p, t.partitions[p as usize].leader.filter(|&b| self.broker_alive(b))))
+    }
+
+    /// The share coordinator appends a `ShareSnapshot` / `ShareUpdate` record for a
+    /// share-partition to its `__share_group_state` partition (the key names the share-partition,
+    /// the value is the record's sequence in its state), written to the leader as the group
+    /// coordinator's records are.
+    pub fn append_share_state(&mut self, ctx: &mut Ctx, state_partition: u32, key: &str, value: u64) -> Result<Appended, AppendError> {
+        let tid = self.topic_id(topic::SHARE_GROUP_STATE).ok_or(AppendError::UnknownTopicOrPartition)?;
+        self.append_internal_record(ctx, tid, state_partition as usize, "__share_coordinator", key, value)
+    }
+
+    /// One record of a coordinator (`producer`) appended to partition `p` of internal topic
+    /// `tid` on its leader (`requiredAcks = 1`).
+    fn append_internal_record(&mut self, ctx: &mut Ctx, tid: usize, p: usize, producer: &str, key: &str, value: u64) -> Result<Appended, AppendError> {
+        let pid = self.producer_by_name(producer).ok_or(AppendError::UnknownTopicOrPartition)?;
         self.check_append(tid, p, Acks::One, true)?;
         let key = self.intern_key(key).ok_or(AppendError::KafkaStorageError)?;
         let seq = self.producers[pid as usize].next_sequence;

@@ -564,7 +564,7 @@ mod ledger_tests {
         let mut model = std::collections::BTreeMap::<u64, u32>::new();
         for i in 0..20_000u64 {
             // Mostly ascending ids with holes, sometimes a repeat of an older one.
-            let id = if rng.next_u64() % 5 == 0 { rng.next_u64() % (i + 1) } else { i / 2 + rng.next_u64() % 3 };
+            let id = if rng.next_u64().is_multiple_of(5) { rng.next_u64() % (i + 1) } else { i / 2 + rng.next_u64() % 3 };
             let want = model.entry(id).and_modify(|c| *c += 1).or_insert(1);
             assert_eq!(ledger.count_processed("g", id), *want, "id {id} at step {i}");
         }

@@ -91,9 +91,24 @@ pub fn coordinator_partition(group_id: &str, offsets_partitions: u32) -> u32 {
     (utils_abs(java_string_hash_code(group_id)) as u32) % offsets_partitions
 }
 
+/// The `__share_group_state` partition of a share-partition's state
+/// (`ShareCoordinatorService.partitionFor`): `Utils.abs(hashCode("group:topicId:partition")) %
+/// partitions` (`SharePartitionKey.asCoordinatorKey`).
+pub fn share_state_partition(group_id: &str, topic_id: &str, partition: u32, state_partitions: u32) -> u32 {
+    coordinator_partition(&format!("{group_id}:{topic_id}:{partition}"), state_partitions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Utils.abs("orders:Ir7Qd0E4TSeiB0XPyFwr7Q:3".hashCode()) % 50` is 13 (hashCode -1322023913).
+    #[test]
+    fn share_state_partition_hashes_the_coordinator_key() {
+        assert_eq!(share_state_partition("orders", "Ir7Qd0E4TSeiB0XPyFwr7Q", 3, 50), 13);
+        assert_eq!(share_state_partition("g", "AAAAAAAAAAAAAAAAAAAAAA", 0, 50), 49);
+        assert_eq!(share_state_partition("g", "x", 0, 0), 0);
+    }
 
     #[test]
     fn murmur2_matches_kafka_utils_test_vectors() {

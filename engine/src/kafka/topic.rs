@@ -12,6 +12,18 @@ use crate::kafka::error::SimError;
 /// Name of the group-metadata topic (`Topic.GROUP_METADATA_TOPIC_NAME`).
 pub const CONSUMER_OFFSETS: &str = "__consumer_offsets";
 
+/// Name of the share coordinator's state topic (`Topic.SHARE_GROUP_STATE_TOPIC_NAME`).
+pub const SHARE_GROUP_STATE: &str = "__share_group_state";
+
+/// `share.coordinator.state.topic.num.partitions` (50).
+pub const SHARE_GROUP_STATE_PARTITIONS: u32 = 50;
+
+/// `share.coordinator.state.topic.replication.factor` (3).
+pub const SHARE_GROUP_STATE_REPLICATION_FACTOR: u16 = 3;
+
+/// `share.coordinator.state.topic.min.isr` (2).
+pub const SHARE_GROUP_STATE_MIN_ISR: u16 = 2;
+
 /// GroupLab's topic id of a topic: a deterministic stand-in for Kafka's random `Uuid`, printed
 /// as `Uuid.toString()` does (the 16 bytes in URL-safe base64 without padding, 22 characters).
 /// Derived from the name alone (FNV-1a, two seeds), so a replay gives the same ids.

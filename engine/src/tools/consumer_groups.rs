@@ -376,7 +376,7 @@ fn reset_offsets(sim: &Sim, view: &View, opts: &Parsed, values: &Values, out: &m
             [(gid, plan)] => {
                 out.command = Some(Command::AlterConsumerGroupOffsets {
                     group_id: gid.clone(),
-                    offsets: plan.iter().map(|(tp, o)| PartitionOffset { topic: tp.topic.clone(), partition: tp.partition, offset: (*o).max(0) as u64 }).collect(),
+                    offsets: plan.iter().map(|(tp, o)| PartitionOffset { topic: tp.topic.to_string(), partition: tp.partition, offset: (*o).max(0) as u64 }).collect(),
                 });
             }
             _ => return Err(Stop::Failed("GroupLab resets one group per --execute (one engine command); give one --group".into())),
@@ -498,7 +498,7 @@ fn delete_offsets(sim: &Sim, view: &View, opts: &Parsed, out: &mut ToolOutput) -
     let top = match sim.offset_delete_outcome(&gid, &partitions) {
         Err(e) => {
             for tp in &partitions {
-                results.push((tp.topic.clone(), i64::from(tp.partition), Some(exception(e))));
+                results.push((tp.topic.to_string(), i64::from(tp.partition), Some(exception(e))));
             }
             e
         }
@@ -508,11 +508,11 @@ fn delete_offsets(sim: &Sim, view: &View, opts: &Parsed, out: &mut ToolOutput) -
                 if *e != ErrorCode::None && first_error == ErrorCode::None {
                     first_error = *e;
                 }
-                results.push((tp.topic.clone(), i64::from(tp.partition), (*e != ErrorCode::None).then(|| exception(*e))));
+                results.push((tp.topic.to_string(), i64::from(tp.partition), (*e != ErrorCode::None).then(|| exception(*e))));
             }
-            let deleted: Vec<PartitionRef> = outcome.iter().filter(|(_, e)| *e == ErrorCode::None).map(|(tp, _)| PartitionRef { topic: tp.topic.clone(), partition: tp.partition }).collect();
+            let deleted: Vec<PartitionRef> = outcome.iter().filter(|(_, e)| *e == ErrorCode::None).map(|(tp, _)| PartitionRef { topic: tp.topic.to_string(), partition: tp.partition }).collect();
             if !deleted.is_empty() {
-                out.command = Some(Command::DeleteConsumerGroupOffsets { group_id: gid.clone(), partitions: partitions.iter().map(|tp| PartitionRef { topic: tp.topic.clone(), partition: tp.partition }).collect() });
+                out.command = Some(Command::DeleteConsumerGroupOffsets { group_id: gid.clone(), partitions: partitions.iter().map(|tp| PartitionRef { topic: tp.topic.to_string(), partition: tp.partition }).collect() });
             }
             first_error
         }

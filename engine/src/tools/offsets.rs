@@ -136,7 +136,7 @@ pub fn print_offsets_to_reset(plans: &[(String, Vec<(TopicPartition, i64)>)]) ->
     let mut t = Table::new(&["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"], vec![Width::Fit { min: 15, plus: 0 }, Width::Fit { min: 15, plus: 0 }, Width::Fixed(10), Width::Free]);
     for (gid, plan) in plans {
         for (tp, o) in plan {
-            t.rows.push(vec![gid.clone(), tp.topic.clone(), tp.partition.to_string(), o.to_string()]);
+            t.rows.push(vec![gid.clone(), tp.topic.to_string(), tp.partition.to_string(), o.to_string()]);
         }
     }
     if plans.is_empty() {

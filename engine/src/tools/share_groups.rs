@@ -436,7 +436,7 @@ fn reset_offsets(sim: &Sim, view: &View, opts: &Parsed, out: &mut ToolOutput) ->
         if !altered.is_empty() {
             out.command = Some(Command::AlterShareGroupOffsets {
                 group_id: gid.clone(),
-                offsets: altered.into_iter().map(|(tp, offset)| PartitionOffset { topic: tp.topic, partition: tp.partition, offset }).collect(),
+                offsets: altered.into_iter().map(|(tp, offset)| PartitionOffset { topic: tp.topic.into(), partition: tp.partition, offset }).collect(),
             });
         }
     }

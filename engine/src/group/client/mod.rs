@@ -1710,7 +1710,7 @@ impl ConsumerClient {
                     .metadata
                     .owned_partitions
                     .iter()
-                    .map(|tp| (tp.topic.clone(), tp.partition))
+                    .map(|tp| (tp.topic.to_string(), tp.partition))
                     .collect(),
                 generation_id: m.metadata.generation_id,
             })
@@ -1738,7 +1738,7 @@ impl ConsumerClient {
                     };
                     for (t, p) in parts {
                         let tp = TopicPartition::new(t, p);
-                        if topics.get(&tp.topic).is_none_or(|n| tp.partition >= *n) {
+                        if topics.get(tp.topic.as_str()).is_none_or(|n| tp.partition >= *n) {
                             problems.push(format!("unknown partition {tp}"));
                         } else if !taken.insert(tp.clone()) {
                             problems.push(format!("{tp} assigned twice"));

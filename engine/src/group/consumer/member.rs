@@ -151,7 +151,7 @@ fn compute_next(
     owned: Option<&[TopicPartition]>,
     owned_by_other: &dyn Fn(&TopicPartition) -> bool,
 ) -> ConsumerMember {
-    let subscribed = |tp: &TopicPartition| member.subscribed_topics.contains(&tp.topic);
+    let subscribed = |tp: &TopicPartition| member.subscribed_topics.iter().any(|t| *t == tp.topic);
     let target: Vec<&TopicPartition> = target.iter().filter(|tp| subscribed(tp)).collect();
     let assigned: Vec<TopicPartition> = member.assigned.iter().filter(|tp| target.contains(tp)).cloned().collect();
     let revoking: Vec<TopicPartition> = member.assigned.iter().filter(|tp| !assigned.contains(tp)).cloned().collect();

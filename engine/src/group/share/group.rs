@@ -698,7 +698,7 @@ impl ShareGroup {
         let target = self.target_of(&member.member_id);
         let filtered: Vec<TopicPartition> = target
             .iter()
-            .filter(|tp| member.subscribed_topics.contains(&tp.topic) && assignor.partition_count(&tp.topic).is_some())
+            .filter(|tp| member.subscribed_topics.iter().any(|t| *t == tp.topic) && assignor.partition_count(tp.topic.as_str()).is_some())
             .cloned()
             .collect();
         let mut next = member.clone();
@@ -766,7 +766,7 @@ impl ShareGroup {
         let meta = &mut self.state_metadata;
         let mut done: VecMap<String, VecSet<u32>> = VecMap::new();
         for tp in partitions {
-            done.entry(tp.topic.clone()).or_default().insert(tp.partition);
+            done.entry(tp.topic.to_string()).or_default().insert(tp.partition);
         }
         for (t, ps) in done.iter() {
             meta.initialized.entry(t.clone()).or_default().extend(ps.iter().copied());
@@ -791,10 +791,10 @@ impl ShareGroup {
             return out;
         }
         for tp in partitions {
-            if let Some((init, _)) = meta.initializing.get_mut(&tp.topic) {
+            if let Some((init, _)) = meta.initializing.get_mut(tp.topic.as_str()) {
                 init.remove(&tp.partition);
                 if init.is_empty() {
-                    meta.initializing.remove(&tp.topic);
+                    meta.initializing.remove(tp.topic.as_str());
                 }
             }
         }
@@ -973,7 +973,7 @@ impl ShareGroup {
             if !self.session_deadline_ms.contains_key(id) {
                 return Err(format!("{g}: member {id} has no session"));
             }
-            if let Some(tp) = m.assigned.iter().find(|tp| !m.subscribed_topics.contains(&tp.topic)) {
+            if let Some(tp) = m.assigned.iter().find(|tp| !m.subscribed_topics.iter().any(|t| *t == tp.topic)) {
                 return Err(format!("{g}: member {id} holds {tp} but does not subscribe to it"));
             }
             if m.assigned.windows(2).any(|w| w[0] >= w[1]) {

@@ -63,7 +63,7 @@ pub fn server_assignment(assignor: &str, topics: &VecMap<String, u32>, members: 
         .map(|m| MemberSubscription {
             id: m.member_id.to_string(),
             topics: m.topics.to_vec(),
-            owned: m.target.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
+            owned: m.target.iter().map(|tp| (tp.topic.to_string(), tp.partition)).collect(),
             generation: None,
             instance_id: m.instance_id.map(str::to_string),
             rack: None,

@@ -4,10 +4,15 @@
 //! `__share_group_state` records and recovered by a new leader, and the share consumers
 //! talking to both over the network.
 //!
-//! GroupLab keeps `__share_group_state` as the share coordinator's records (one
-//! [`ShareStateCoordinator`] per share-partition), always available: the topic's own
-//! partitions, leaders and replication are not simulated. The group coordinator's records are
-//! kept the same way and reloaded when its broker changes.
+//! `__share_group_state` is a topic of the cluster, created with the first share group: each
+//! share-partition's state lives on one of its partitions (`Utils.abs(hashCode(
+//! "group:topicId:partition")) % 50`), whose leader is that state's share coordinator. Every
+//! state write and initialization is a record appended there; while the partition has no
+//! leader the writes wait, a new share-partition leader cannot recover the state, and the group
+//! coordinator cannot initialize it. What the records say is kept beside the log (one
+//! [`ShareStateCoordinator`] per share-partition, as the group coordinator's records are kept
+//! and reloaded when its broker changes): a record once appended survives the loss of that
+//! leader, as if it had been replicated.
 
 use crate::cluster::Cluster;
 use crate::group::client::ClientLifecycle;
@@ -19,7 +24,7 @@ use crate::group::share::partition::{AcknowledgeType, ShareAutoOffsetReset, Shar
 use crate::group::share::RecordState;
 use crate::group::protocol::producer_record_id;
 use crate::group::share::settings::{ShareGroupSettings, ShareOffsetReset};
-use crate::group::share::state::{InitializeShareGroupState, ShareCoordinatorConfig, ShareStateCoordinator};
+use crate::group::share::state::{InitializeShareGroupState, ShareCoordinatorConfig, ShareStateCoordinator, WriteShareGroupState};
 use crate::group::GroupEvent;
 use crate::kafka::error::SimError;
 use crate::kernel::vecmap::VecMap;
@@ -42,8 +47,66 @@ pub(super) struct SharePartitionRuntime {
     pub(super) partition: Option<SharePartition>,
     /// The broker holding it.
     pub(super) leader: Option<u32>,
-    /// `__share_group_state`: the share coordinator's records for it.
+    /// The share coordinator's state for it: what its `__share_group_state` records say.
     pub(super) store: ShareStateCoordinator,
+    /// Writes the share coordinator could not take yet (its `__share_group_state` partition
+    /// had no leader), oldest first: the persister sends them again.
+    pub(super) pending_writes: Vec<WriteShareGroupState>,
+    /// The key of its `__share_group_state` records (`ShareSnapshotKey`: group, topic id,
+    /// partition).
+    pub(super) state_key: String,
+}
+
+/// Writes waiting for a share coordinator, per share-partition, at most: past it the oldest
+/// fails (the persister gives up on it).
+pub const MAX_PENDING_STATE_WRITES: usize = 10_000;
+
+impl SharePartitionRuntime {
+    pub(super) fn new(gid: &str, tp: &TopicPartition) -> SharePartitionRuntime {
+        SharePartitionRuntime {
+            partition: None,
+            leader: None,
+            store: ShareStateCoordinator::new(ShareCoordinatorConfig::default()),
+            pending_writes: Vec::new(),
+            state_key: format!("share:{gid}:{}:{}", crate::kafka::topic::topic_id(&tp.topic), tp.partition),
+        }
+    }
+
+    /// The state writes go to the share coordinator (the leader of the share-partition's
+    /// `__share_group_state` partition): each one is a record appended there, then applied to
+    /// the coordinator's state. While that partition has no leader, or refuses the append,
+    /// they wait in order. Returns whether none is left waiting.
+    pub(super) fn persist(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, tp: &TopicPartition, writes: Vec<WriteShareGroupState>) -> bool {
+        self.pending_writes.extend(writes);
+        if self.pending_writes.len() > MAX_PENDING_STATE_WRITES {
+            let failed = self.pending_writes.len() - MAX_PENDING_STATE_WRITES;
+            self.pending_writes.drain(..failed);
+        }
+        if self.pending_writes.is_empty() {
+            return true;
+        }
+        let Some((state_partition, Some(_))) = cluster.share_state_coordinator(gid, &tp.topic, tp.partition) else { return false };
+        let mut written = 0;
+        for w in &self.pending_writes {
+            if cluster.append_share_state(ctx, state_partition, &self.state_key, w.start_offset.max(0) as u64).is_err() {
+                break;
+            }
+            let _ = self.store.write(ctx.now_ms, w);
+            written += 1;
+        }
+        self.pending_writes.drain(..written);
+        self.pending_writes.is_empty()
+    }
+
+    /// The share coordinator takes a state initialization (`InitializeShareGroupState`), if it
+    /// is reachable and has taken every earlier write: a record appended, then applied.
+    pub(super) fn initialize(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, tp: &TopicPartition, req: &InitializeShareGroupState) -> bool {
+        if !self.persist(ctx, cluster, gid, tp, Vec::new()) {
+            return false;
+        }
+        let Some((state_partition, Some(_))) = cluster.share_state_coordinator(gid, &tp.topic, tp.partition) else { return false };
+        cluster.append_share_state(ctx, state_partition, &self.state_key, req.start_offset.max(0) as u64).is_ok() && self.store.initialize(ctx.now_ms, req).is_ok()
+    }
 }
 
 /// One share group.
@@ -213,6 +276,7 @@ impl GroupLayer {
             }
         }
         crate::kernel::sort::sort(&mut g.subscription);
+        cluster.ensure_share_state_topic(ctx)?;
         self.sync_share_placement(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
@@ -315,25 +379,31 @@ impl GroupLayer {
                 let leader = cluster.leader_of(&tp.topic, tp.partition).filter(|b| cluster.broker_alive(*b));
                 let src = ClusterSource { cluster: &*cluster };
                 let offsets = src.offsets(&tp);
-                let entry = g.partitions.entry(tp.clone()).or_insert_with(|| SharePartitionRuntime { partition: None, leader: None, store: ShareStateCoordinator::new(ShareCoordinatorConfig::default()) });
+                let entry = g.partitions.entry(tp.clone()).or_insert_with(|| SharePartitionRuntime::new(&gid, &tp));
                 if entry.leader == leader && (entry.partition.is_some() || leader.is_none()) {
                     continue;
                 }
                 entry.leader = leader;
                 entry.partition = None;
                 let (Some(_), Some(o)) = (leader, offsets) else { continue };
-                if entry.store.state().is_none() {
-                    let _ = entry.store.initialize(now, &InitializeShareGroupState { state_epoch: 0, start_offset: -1 });
+                // The new leader reads the state from its share coordinator (after the writes
+                // still waiting for it); with none reachable it tries again at the next wakeup.
+                let reachable = cluster.share_state_coordinator(&gid, &tp.topic, tp.partition).is_some_and(|(_, leader)| leader.is_some());
+                if !reachable || !entry.persist(ctx, cluster, &gid, &tp, Vec::new()) {
+                    continue;
                 }
+                if entry.store.state().is_none() && !entry.initialize(ctx, cluster, &gid, &tp, &InitializeShareGroupState { state_epoch: 0, start_offset: -1 }) {
+                    continue;
+                }
+                let src = ClusterSource { cluster: &*cluster };
                 let Ok((persisted, _)) = entry.store.read(now, o.leader_epoch as i32) else { continue };
                 let (log_start, hw) = (o.log_start_offset.max(0) as u64, o.high_watermark.max(0) as u64);
                 let start = || SharePartition::start_offset_during_initialization(reset, now, log_start, hw, |ts| src.offset_for_timestamp(&tp, ts).map(|o| o.max(0) as u64));
                 if let Ok(mut sp) = SharePartition::recovered(config, &persisted, start) {
                     sp.set_leader_epoch(o.leader_epoch as i32);
-                    for w in sp.take_state_writes() {
-                        let _ = entry.store.write(now, &w);
-                    }
+                    let writes = sp.take_state_writes();
                     entry.partition = Some(sp);
+                    entry.persist(ctx, cluster, &gid, &tp, writes);
                 }
             }
         }
@@ -360,15 +430,14 @@ impl GroupLayer {
     /// asks for initialized (`InitializeShareGroupState` through the share coordinator, then
     /// `initialize_done`), its events reported.
     fn share_group_output(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, out: crate::group::share::group::Output) {
-        let now = ctx.now_ms;
         let Some(g) = self.share.groups.get_mut(gid) else { return };
         g.records.write(&out.records);
         let mut events = out.events;
         if !out.initialize.is_empty() {
             let mut done = Vec::new();
             for req in &out.initialize {
-                let entry = g.partitions.entry(req.partition.clone()).or_insert_with(|| SharePartitionRuntime { partition: None, leader: None, store: ShareStateCoordinator::new(ShareCoordinatorConfig::default()) });
-                if entry.store.initialize(now, &req.state).is_ok() {
+                let entry = g.partitions.entry(req.partition.clone()).or_insert_with(|| SharePartitionRuntime::new(gid, &req.partition));
+                if entry.initialize(ctx, cluster, gid, &req.partition, &req.state) {
                     // The leader reads the new state (and applies `share.auto.offset.reset`).
                     entry.partition = None;
                     entry.leader = None;
@@ -413,7 +482,7 @@ impl GroupLayer {
         for tp in tps {
             let released = self.share.groups.get_mut(gid).and_then(|g| g.partitions.get_mut(&tp)).and_then(|p| p.partition.as_mut()).map_or(0, |sp| sp.release_acquired_records(now, member_id));
             if released > 0 {
-                self.after_partition_change(cluster, gid, &tp);
+                self.after_partition_change(ctx, cluster, gid, &tp);
             }
         }
     }
@@ -483,7 +552,7 @@ impl GroupLayer {
                 _ => Err(ErrorCode::NotLeaderOrFollower.name().to_string()),
             };
             match result {
-                Ok(()) => self.after_partition_change(cluster, &gid, &tp),
+                Ok(()) => self.after_partition_change(ctx, cluster, &gid, &tp),
                 Err(e) => acknowledge_errors.push((tp, e)),
             }
         }
@@ -514,7 +583,7 @@ impl GroupLayer {
                     }
                 }
                 if !acquired.is_empty() {
-                    self.after_partition_change(cluster, &gid, tp);
+                    self.after_partition_change(ctx, cluster, &gid, tp);
                 }
             }
         }
@@ -537,15 +606,15 @@ impl GroupLayer {
     /// After a share-partition changed: its state writes go to `__share_group_state`, and the
     /// records that left the window below the SPSO are accounted (archived, or lost if never
     /// processed).
-    fn after_partition_change(&mut self, cluster: &Cluster, gid: &str, tp: &TopicPartition) {
+    fn after_partition_change(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, tp: &TopicPartition) {
         let GroupLayer { share, audit, .. } = self;
         let Some(g) = share.groups.get_mut(gid) else { return };
         let Some(p) = g.partitions.get_mut(tp) else { return };
         let Some(sp) = p.partition.as_mut() else { return };
-        for w in sp.take_state_writes() {
-            let _ = p.store.write(0, &w);
-        }
-        for (first, last, state) in sp.take_finished() {
+        let writes = sp.take_state_writes();
+        let finished = sp.take_finished();
+        p.persist(ctx, cluster, gid, tp, writes);
+        for (first, last, state) in finished {
             if state == RecordState::Archived {
                 g.archived += last - first + 1;
                 continue;
@@ -578,7 +647,7 @@ impl GroupLayer {
             let out = if timed_out { g.group.handle_timeout(now) } else { Default::default() };
             let tps: Vec<TopicPartition> = g.partitions.keys().cloned().collect();
             for tp in tps {
-                self.after_partition_change(cluster, gid, &tp);
+                self.after_partition_change(ctx, cluster, gid, &tp);
             }
             if timed_out {
                 any = true;
@@ -644,7 +713,7 @@ impl crate::group::share::group::ShareTargetAssignor for ServerShareAssignor<'_>
         }
         let subs: Vec<SimpleMember> = members
             .iter()
-            .map(|m| SimpleMember { id: m.member_id.to_string(), topics: m.topics.to_vec(), target: m.target.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect() })
+            .map(|m| SimpleMember { id: m.member_id.to_string(), topics: m.topics.to_vec(), target: m.target.iter().map(|tp| (tp.topic.to_string(), tp.partition)).collect() })
             .collect();
         let kind = if homogeneous { SubscriptionType::Homogeneous } else { SubscriptionType::Heterogeneous };
         match simple_assignment(&topics, &subs, kind, Some(assignable)) {
@@ -659,7 +728,7 @@ impl GroupLayer {
     /// The share groups as plain data, sorted by id.
     pub fn share_views(&self, cluster: &Cluster) -> Vec<crate::api::view::ShareGroupView> {
         use crate::api::view::{InFlightView, ShareConsumerView, ShareDeliveryView, ShareGroupView, ShareMemberView, SharePartitionView};
-        let pairs = |tps: &[TopicPartition]| -> Vec<(String, u32)> { tps.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect() };
+        let pairs = |tps: &[TopicPartition]| -> Vec<(String, u32)> { tps.iter().map(|tp| (tp.topic.to_string(), tp.partition)).collect() };
         self.share
             .groups
             .iter()
@@ -724,7 +793,7 @@ impl GroupLayer {
                                 (start, start as i64 - 1, hw.saturating_sub(start), Vec::new(), [0; 4])
                             }
                         };
-                        SharePartitionView { topic: tp.topic.clone(), partition: tp.partition, leader: p.leader, start_offset, end_offset, high_watermark: hw, lag, in_flight, counts }
+                        SharePartitionView { topic: tp.topic.to_string(), partition: tp.partition, leader: p.leader, start_offset, end_offset, high_watermark: hw, lag, in_flight, counts }
                     })
                     .collect();
                 let ledger = &self.audit.ledger;

@@ -27,7 +27,7 @@ use crate::group::client::PartitionSource;
 use crate::group::protocol::{ErrorCode, TopicPartition};
 use crate::group::share::settings::ShareGroupSettings;
 use crate::group::share::state::UNINITIALIZED_DELIVERY_COMPLETE_COUNT;
-use crate::group::share::{InitializeShareGroupState, ShareCoordinatorConfig, ShareErrorCode, ShareStateCoordinator};
+use crate::group::share::{InitializeShareGroupState, ShareErrorCode};
 use crate::kafka::error::SimError;
 use crate::kernel::Ctx;
 
@@ -145,11 +145,7 @@ impl GroupLayer {
         let epoch = g.group.group_epoch();
         let mut altered: Vec<TopicPartition> = Vec::new();
         for (tp, offset) in offsets {
-            let entry = g.partitions.entry(tp.clone()).or_insert_with(|| SharePartitionRuntime {
-                partition: None,
-                leader: None,
-                store: ShareStateCoordinator::new(ShareCoordinatorConfig::default()),
-            });
+            let entry = g.partitions.entry(tp.clone()).or_insert_with(|| SharePartitionRuntime::new(gid, tp));
             // `alter_outcome` checked that no state epoch fences this.
             let _ = entry.store.initialize(now, &InitializeShareGroupState { state_epoch: epoch, start_offset: *offset as i64 });
             if let Some(sp) = entry.partition.as_mut() {
@@ -187,7 +183,7 @@ impl GroupLayer {
         // the deleting set (GroupLab's topics are never left initializing).
         let out = g.group.topics_deleted(&deleted);
         g.records.write(&out.records);
-        g.partitions.retain(|tp, _| !deleted.contains(&tp.topic));
+        g.partitions.retain(|tp, _| !deleted.iter().any(|t| *t == tp.topic));
         self.sync_share_placement(ctx, cluster);
         self.reschedule(ctx);
         Ok(())
@@ -244,7 +240,7 @@ impl ShareAdmin<'_> {
             }
             let state = g.partitions.get(&tp).and_then(|p| p.store.state());
             let Some(s) = state.filter(|s| s.start_offset >= 0) else {
-                out.push(SharePartitionOffsets { topic: tp.topic.clone(), partition: tp.partition, start_offset: None, leader_epoch: None, lag: None });
+                out.push(SharePartitionOffsets { topic: tp.topic.to_string(), partition: tp.partition, start_offset: None, leader_epoch: None, lag: None });
                 continue;
             };
             let lag = if s.delivery_complete_count == UNINITIALIZED_DELIVERY_COMPLETE_COUNT {
@@ -255,7 +251,7 @@ impl ShareAdmin<'_> {
                 u64::try_from(lag).ok()
             };
             out.push(SharePartitionOffsets {
-                topic: tp.topic.clone(),
+                topic: tp.topic.to_string(),
                 partition: tp.partition,
                 start_offset: Some(s.start_offset as u64),
                 leader_epoch: Some(s.leader_epoch).filter(|e| *e >= 0),

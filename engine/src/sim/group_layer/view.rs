@@ -214,7 +214,7 @@ fn member_views(c: &GroupCoordinator, clients: &Clients<'_>) -> Vec<MemberView> 
         .map(|m| {
             let client = client_by_id(clients, m.client_id.as_str()).filter(|cl| cl.member_id() == m.member_id);
             let mut assigned = Vec::with_capacity(m.assignment.len());
-            assigned.extend(m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)));
+            assigned.extend(m.assignment.iter().map(|tp| (tp.topic.to_string(), tp.partition)));
             MemberView {
                 member_id: m.member_id.clone(),
                 client_id: m.client_id.clone(),
@@ -241,7 +241,7 @@ fn member_views(c: &GroupCoordinator, clients: &Clients<'_>) -> Vec<MemberView> 
 }
 
 fn pairs(tps: &[TopicPartition]) -> Vec<(String, u32)> {
-    tps.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect()
+    tps.iter().map(|tp| (tp.topic.to_string(), tp.partition)).collect()
 }
 
 /// A consumer-protocol group's members: epochs, current and target assignments, and the
@@ -278,9 +278,9 @@ fn consumer_views(clients: &Clients<'_>, fenced: &[bool]) -> Vec<ConsumerView> {
         .zip(fenced)
         .map(|(&(_, c), &fenced)| {
             let mut assigned = Vec::with_capacity(c.assignment().len());
-            assigned.extend(c.assignment().iter().map(|tp| (tp.topic.clone(), tp.partition)));
+            assigned.extend(c.assignment().iter().map(|tp| (tp.topic.to_string(), tp.partition)));
             let mut positions = Vec::with_capacity(c.positions().len());
-            positions.extend(c.positions().iter().map(|(tp, o)| (tp.topic.clone(), tp.partition, *o)));
+            positions.extend(c.positions().iter().map(|(tp, o)| (tp.topic.to_string(), tp.partition, *o)));
             ConsumerView {
                 client_id: c.client_id().to_string(),
                 member_id: c.member_id().to_string(),
@@ -347,7 +347,7 @@ fn unsubscribed_lag(cluster: &Cluster, now_ms: u64, gid: &str, g: &GroupRuntime)
     };
     let mut out = Vec::new();
     for (tp, offset) in committed {
-        if g.subscription.contains(&tp.topic) {
+        if g.subscription.iter().any(|t| *t == tp.topic) {
             continue;
         }
         let Some(part) = cluster.topic(&tp.topic).and_then(|t| t.partitions.get(tp.partition as usize)) else { continue };
@@ -355,7 +355,7 @@ fn unsubscribed_lag(cluster: &Cluster, now_ms: u64, gid: &str, g: &GroupRuntime)
         let hw = log.map_or(0, |l| l.high_watermark());
         let c = offset.max(0) as u64;
         out.push(LagView {
-            topic: tp.topic,
+            topic: tp.topic.into(),
             partition: tp.partition,
             high_watermark: hw,
             committed: Some(c),
@@ -394,7 +394,7 @@ fn pending_commit_views(g: &GroupRuntime) -> Vec<PendingCommitView> {
         if let WriteKind::Commit { member_id, offsets, .. } = &w.kind {
             for (tp, offset) in offsets {
                 out.push(PendingCommitView {
-                    topic: tp.topic.clone(),
+                    topic: tp.topic.to_string(),
                     partition: tp.partition,
                     offset: *offset,
                     member_id: member_id.clone(),
