@@ -675,7 +675,7 @@ pub fn group_lag_with(group: &grouplab_engine::GroupView, log_start: impl Fn(&st
 /// and a consumer group `my-group` subscribed to it, without consumers yet.
 pub fn default_scenario() -> Scenario {
     let json = include_str!("../static/scenarios/playground.json");
-    serde_json::from_str::<serde_json::Value>(json).and_then(serde_json::from_value).expect("the bundled playground scenario is valid")
+    serde_json::from_str::<serde_json::Value>(json).and_then(grouplab_engine::api::json::from_value).expect("the bundled playground scenario is valid")
 }
 
 #[cfg(test)]

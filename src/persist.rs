@@ -73,7 +73,7 @@ pub fn import_json(json: &str) -> Result<Lab, String> {
     // Parsed to a `Value` first: every saved type then deserializes from `Value` only (one
     // instantiation of their serde code instead of two in the wasm).
     let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not a GroupLab simulation file: {e}"))?;
-    let saved: SavedLab = serde_json::from_value(value).map_err(|e| format!("not a GroupLab simulation file: {e}"))?;
+    let saved: SavedLab = grouplab_engine::api::json::from_value(value).map_err(|e| format!("not a GroupLab simulation file: {e}"))?;
     Lab::restore(saved)
 }
 

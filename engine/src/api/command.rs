@@ -273,7 +273,7 @@ struct Fields {
 impl Fields {
     fn take<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<Option<T>, String> {
         self.taken.push(name);
-        self.map.remove(name).map(|v| serde_json::from_value(v).map_err(|e| format!("field `{name}`: {e}"))).transpose()
+        self.map.remove(name).map(|v| super::json::from_value(v).map_err(|e| format!("field `{name}`: {e}"))).transpose()
     }
     /// A required field.
     fn req<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T, String> {

@@ -4,4 +4,5 @@
 
 pub mod command;
 pub mod event;
+pub mod json;
 pub mod view;

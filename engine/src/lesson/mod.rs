@@ -536,7 +536,7 @@ fn parse_advance(v: &Value) -> Result<Advance, String> {
                 if m.len() != 1 {
                     return Err("`advance` with `on_action` takes no other field (put the hint in the step)".into());
                 }
-                let cmd: Command = serde_json::from_value(c.clone()).map_err(|e| format!("`on_action` is not a valid command: {e}"))?;
+                let cmd: Command = crate::api::json::from_value(c.clone()).map_err(|e| format!("`on_action` is not a valid command: {e}"))?;
                 return Ok(Advance::OnAction(cmd));
             }
             Err("`advance` must have one of `after_ms`, `on_event`, `on_action`".into())
@@ -713,7 +713,7 @@ fn parse_step(v: &Value) -> Result<Step, String> {
             }
             a.iter()
                 .enumerate()
-                .map(|(i, c)| serde_json::from_value::<Command>(c.clone()).map_err(|e| format!("commands[{i}]: {e}")))
+                .map(|(i, c)| crate::api::json::from_value::<Command>(c.clone()).map_err(|e| format!("commands[{i}]: {e}")))
                 .collect::<Result<_, _>>()?
         }
         Some(other) => return Err(format!("`commands` must be an array of commands, found {}", json_kind(other))),
@@ -750,7 +750,7 @@ impl Lesson {
             return Err(err(None, format!("a lesson must be a JSON object, found {}", json_kind(&value))));
         };
         let steps_value = obj.remove("steps").ok_or_else(|| err(None, "no `steps`: this is a plain scenario, not a lesson".into()))?;
-        let header: Header = serde_json::from_value(Value::Object(obj)).map_err(|e| err(None, e.to_string()))?;
+        let header: Header = crate::api::json::from_value(Value::Object(obj)).map_err(|e| err(None, e.to_string()))?;
         if header.title.trim().is_empty() {
             return Err(err(None, "`title` is empty".into()));
         }
