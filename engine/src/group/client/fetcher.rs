@@ -206,18 +206,12 @@ impl ConsumerClient {
             }
             let before = pos;
             let mut last_epoch = None;
-            while pos < bounds.high_watermark && records.len() < max {
-                let Some(record_id) = env.record_id(tp, pos) else {
-                    break;
-                };
-                records.push(FetchedRecord {
-                    tp: tp.clone(),
-                    offset: pos,
-                    record_id,
-                });
-                last_epoch = env.record_epoch(tp, pos).or(last_epoch);
-                pos += 1;
-            }
+            let room = max - records.len();
+            env.for_each_record(tp, pos, bounds.high_watermark, room, &mut |offset, record_id, epoch| {
+                records.push(FetchedRecord { tp: tp.clone(), offset, record_id });
+                last_epoch = epoch.or(last_epoch);
+                pos = offset + 1;
+            });
             if let Some(e) = last_epoch {
                 self.position_epochs.insert(tp.clone(), e);
                 self.validated_epochs.insert(tp.clone(), bounds.leader_epoch);

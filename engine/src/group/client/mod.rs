@@ -448,6 +448,18 @@ pub trait PartitionSource {
         let _ = (tp, offset);
         None
     }
+    /// The records of `tp` at consecutive offsets from `from`, below `until` and at most `max`:
+    /// `f(offset, identity, leader epoch)` for each, as [`Self::record_id`] and
+    /// [`Self::record_epoch`] give them one offset at a time (which is what this default does),
+    /// up to the first offset with no record. A source with a log reads them in one go.
+    fn for_each_record(&self, tp: &TopicPartition, from: i64, until: i64, max: usize, f: &mut dyn FnMut(i64, RecordId, Option<u32>)) {
+        let mut offset = from;
+        while offset < until && offset - from < max as i64 {
+            let Some(id) = self.record_id(tp, offset) else { break };
+            f(offset, id, self.record_epoch(tp, offset));
+            offset += 1;
+        }
+    }
     /// ListOffsets by timestamp: the first offset whose record timestamp is ≥ `timestamp_ms`.
     fn offset_for_timestamp(&self, tp: &TopicPartition, timestamp_ms: u64) -> Option<i64> {
         let _ = (tp, timestamp_ms);

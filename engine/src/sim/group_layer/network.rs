@@ -54,6 +54,17 @@ impl PartitionSource for ClusterSource<'_> {
         let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
         p.log_of(leader)?.end_offset_for_epoch(epoch).map(|(e, end)| (e, end as i64))
     }
+    fn for_each_record(&self, tp: &TopicPartition, from: i64, until: i64, max: usize, f: &mut dyn FnMut(i64, RecordId, Option<u32>)) {
+        let Ok(start) = u64::try_from(from) else { return };
+        let Some(records) = self.cluster.read(&tp.topic, tp.partition, start, max) else { return };
+        // `read` gives the records from the first offset ≥ `from`: stop at the first gap.
+        for (r, offset) in records.iter().zip(from..until) {
+            if r.offset as i64 != offset {
+                break;
+            }
+            f(offset, producer_record_id(r.producer_id, r.sequence), Some(r.leader_epoch));
+        }
+    }
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
         let offset = u64::try_from(offset).ok()?;
         let r = self.cluster.read(&tp.topic, tp.partition, offset, 1)?.first()?;
