@@ -241,12 +241,16 @@ fn run_shortcut(s: Shortcut, state: &LabContext, help: &UseStateHandle<bool>, gl
             let now = state.lab.borrow().now_ms();
             state.dispatch(Action::Seek(now.saturating_sub(ADVANCE_STEP_MS)));
         }
+        Shortcut::FastForward => state.dispatch(Action::FastForward(crate::model::FastForwardTo::NextRebalance)),
         Shortcut::Help => help.set(!**help),
         Shortcut::Glossary => glossary.set(!**glossary),
         Shortcut::Theme => dark.set(!**dark),
         Shortcut::Close => {
             help.set(false);
             glossary.set(false);
+            if state.lab.borrow().fast_forward.is_some() {
+                state.dispatch(Action::CancelFastForward);
+            }
         }
         Shortcut::Terminal => {
             if let Some(input) = gloo::utils::document().query_selector("[data-testid=terminal-input]").ok().flatten() {

@@ -178,16 +178,28 @@ struct LabObserver<'a> {
     next_seq: &'a mut u64,
     errors: &'a mut Vec<String>,
     keep_going: &'a mut dyn FnMut() -> bool,
+    /// A fast-forward to the next rebalance: set once one starts, which stops the advance.
+    rebalance_seen: Option<&'a mut bool>,
 }
 
 impl<'a> LabObserver<'a> {
     fn new(events: &'a mut VecDeque<LoggedEvent>, next_seq: &'a mut u64, errors: &'a mut Vec<String>, keep_going: &'a mut dyn FnMut() -> bool) -> Self {
-        LabObserver { events, next_seq, errors, keep_going }
+        LabObserver { events, next_seq, errors, keep_going, rebalance_seen: None }
     }
+}
+
+/// A rebalance starts: a classic group prepares one, or a consumer-protocol group's epoch moves.
+fn starts_rebalance(event: &Event) -> bool {
+    use grouplab_engine::api::event::EventKind;
+    use grouplab_engine::group::GroupEvent;
+    matches!(event.kind, EventKind::Group(GroupEvent::RebalanceStarted { .. } | GroupEvent::GroupEpochBumped { .. }))
 }
 
 impl Observer for LabObserver<'_> {
     fn event(&mut self, event: Event) {
+        if let Some(seen) = self.rebalance_seen.as_deref_mut() {
+            *seen |= starts_rebalance(&event);
+        }
         self.events.push_back(LoggedEvent::new(*self.next_seq, event));
         *self.next_seq += 1;
         if self.events.len() > EVENT_LOG_CAPACITY {
@@ -199,7 +211,53 @@ impl Observer for LabObserver<'_> {
         self.errors.push(format!("{label} #{} at {} ms: {}", r.index, r.at_ms, r.error));
     }
     fn keep_going(&mut self, _now_ms: u64) -> bool {
-        (self.keep_going)()
+        !self.rebalance_seen.as_deref().is_some_and(|&seen| seen) && (self.keep_going)()
+    }
+}
+
+/// Where a fast-forward stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastForwardTo {
+    /// A simulated time.
+    Time(u64),
+    /// Just after the next rebalance of any group starts, looking at most
+    /// [`NEXT_REBALANCE_SEARCH_MS`] ahead.
+    NextRebalance,
+}
+
+/// How a fast-forward ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastForwardEnd {
+    /// At the time asked.
+    Reached,
+    /// Just after a rebalance started.
+    Rebalance,
+    /// No rebalance started within [`NEXT_REBALANCE_SEARCH_MS`] (or before time stopped).
+    NoRebalance,
+    /// The person cancelled it.
+    Cancelled,
+}
+
+/// How far ahead a fast-forward looks for the next rebalance.
+pub const NEXT_REBALANCE_SEARCH_MS: u64 = 3_600_000;
+
+/// A fast-forward under way: the engine runs as fast as it can, one frame's budget at a time,
+/// from `from_ms` to at most `until_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastForward {
+    pub to: FastForwardTo,
+    pub from_ms: u64,
+    pub until_ms: u64,
+}
+
+impl FastForward {
+    /// Share of the way done at `now_ms`, 0 to 1.
+    pub fn progress(&self, now_ms: u64) -> f64 {
+        let span = self.until_ms.saturating_sub(self.from_ms);
+        if span == 0 {
+            return 1.0;
+        }
+        (now_ms.saturating_sub(self.from_ms) as f64 / span as f64).min(1.0)
     }
 }
 
@@ -238,6 +296,10 @@ pub struct Lab {
     pub script_errors: Vec<String>,
     /// The engine's error for the last command the person applied, if it was rejected.
     pub rejected: Option<SimError>,
+    /// A fast-forward under way.
+    pub fast_forward: Option<FastForward>,
+    /// How and when the last fast-forward ended (shown until the next one).
+    pub fast_forward_end: Option<(FastForwardEnd, u64)>,
 }
 
 /// The whole simulation as a file: scenario + applied commands + seed (+ where the person was).
@@ -338,6 +400,8 @@ impl Lab {
             sample_interval_ms: SAMPLE_INTERVAL_MS,
             script_errors: Vec::new(),
             rejected: None,
+            fast_forward: None,
+            fast_forward_end: None,
         };
         lab.advance_to(0);
         if let Some(first) = lab.script_errors.first() {
@@ -462,19 +526,28 @@ impl Lab {
     /// events) as soon as `keep_going` returns false — the UI passes a real-time budget so a big
     /// simulation never freezes the page; it then simply runs slower than asked.
     pub fn advance_within(&mut self, target_ms: u64, keep_going: &mut dyn FnMut() -> bool) {
+        self.advance_observed(target_ms, keep_going, None);
+    }
+
+    /// [`Lab::advance_within`] that also stops (and sets `rebalance_seen`) just after a
+    /// rebalance starts, when given the flag.
+    fn advance_observed(&mut self, target_ms: u64, keep_going: &mut dyn FnMut() -> bool, mut rebalance_seen: Option<&mut bool>) {
         // Time stops at the simulation's horizon (one simulated week), as for scenario files.
         let target_ms = target_ms.min(grouplab_engine::run::bounds::MAX_HORIZON_MS);
-        self.timeline.apply_due(&mut self.sim, &mut LabObserver::new(&mut self.events, &mut self.next_seq, &mut self.script_errors, keep_going));
+        let mut observer = LabObserver::new(&mut self.events, &mut self.next_seq, &mut self.script_errors, keep_going);
+        observer.rebalance_seen = rebalance_seen.as_deref_mut();
+        self.timeline.apply_due(&mut self.sim, &mut observer);
         self.record_checkpoints();
         // Every iteration moves time forward to the next stop, so this loop is bounded by the
         // number of stops (snapshots, samples) up to the target.
         while self.now_ms() < target_ms {
-            if !keep_going() {
+            if rebalance_seen.as_deref().is_some_and(|&seen| seen) || !keep_going() {
                 break;
             }
             let now = self.now_ms();
             let stop = target_ms.min(next_multiple(now, self.sample_interval_ms)).min(next_multiple(now, self.snapshot_interval_ms));
             let mut observer = LabObserver::new(&mut self.events, &mut self.next_seq, &mut self.script_errors, keep_going);
+            observer.rebalance_seen = rebalance_seen.as_deref_mut();
             if !self.timeline.advance(&mut self.sim, stop, &mut observer) {
                 self.horizon_ms = self.horizon_ms.max(self.now_ms());
                 return;
@@ -482,6 +555,55 @@ impl Lab {
             self.record_checkpoints();
         }
         self.horizon_ms = self.horizon_ms.max(self.now_ms());
+    }
+
+    /// Starts a fast-forward (stopping play); time only moves in [`Lab::fast_forward_slice`].
+    /// A time not ahead of now, or past the horizon of one simulated week, is refused.
+    pub fn start_fast_forward(&mut self, to: FastForwardTo) -> Result<(), String> {
+        let now = self.now_ms();
+        let max = grouplab_engine::run::bounds::MAX_HORIZON_MS;
+        let until_ms = match to {
+            FastForwardTo::Time(t) if t <= now => return Err(format!("fast-forward: {t} ms is not ahead of now ({now} ms)")),
+            FastForwardTo::Time(t) if t > max => return Err(format!("fast-forward: {t} ms is past the horizon of one simulated week ({max} ms)")),
+            FastForwardTo::Time(t) => t,
+            FastForwardTo::NextRebalance => now.saturating_add(NEXT_REBALANCE_SEARCH_MS).min(max),
+        };
+        self.playing = false;
+        self.fast_forward = Some(FastForward { to, from_ms: now, until_ms });
+        self.fast_forward_end = None;
+        Ok(())
+    }
+
+    /// Stops a fast-forward where it is: everything simulated so far stays.
+    pub fn cancel_fast_forward(&mut self) {
+        if self.fast_forward.take().is_some() {
+            self.fast_forward_end = Some((FastForwardEnd::Cancelled, self.now_ms()));
+        }
+    }
+
+    /// One slice of the fast-forward under way: advances until `keep_going` says the frame's
+    /// budget is spent, the target is reached or (to the next rebalance) one starts, and ends
+    /// the fast-forward in the last two cases.
+    pub fn fast_forward_slice(&mut self, keep_going: &mut dyn FnMut() -> bool) {
+        let Some(ff) = self.fast_forward else { return };
+        let mut seen = false;
+        let before = self.now_ms();
+        self.advance_observed(ff.until_ms, keep_going, (ff.to == FastForwardTo::NextRebalance).then_some(&mut seen));
+        let now = self.now_ms();
+        // Nothing left to happen (no timer, no command): time cannot move on.
+        let stuck = now == before && self.sim.next_deadline_ms().is_none() && self.timeline.next_command_ms().is_none();
+        let end = if seen {
+            FastForwardEnd::Rebalance
+        } else if now >= ff.until_ms || stuck {
+            match ff.to {
+                FastForwardTo::NextRebalance => FastForwardEnd::NoRebalance,
+                FastForwardTo::Time(_) => FastForwardEnd::Reached,
+            }
+        } else {
+            return;
+        };
+        self.fast_forward = None;
+        self.fast_forward_end = Some((end, now));
     }
 
     fn record_checkpoints(&mut self) {
@@ -940,6 +1062,66 @@ mod tests {
         reference.advance_to(20_000);
         assert_eq!(lab.sim.state_hash(), reference.sim.state_hash());
         assert_eq!(lab.samples.len(), reference.samples.len());
+    }
+
+    /// A fast-forward runs in slices of a budget, lands exactly on the time asked, and gives
+    /// the same simulation as advancing there at once; a time not ahead is refused.
+    #[test]
+    fn a_fast_forward_runs_in_slices_to_the_time_asked() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        assert!(lab.start_fast_forward(FastForwardTo::Time(0)).is_err());
+        assert!(lab.start_fast_forward(FastForwardTo::Time(grouplab_engine::run::bounds::MAX_HORIZON_MS + 1)).is_err());
+        assert_eq!(lab.fast_forward, None, "a refused fast-forward changes nothing");
+        lab.playing = true;
+        lab.start_fast_forward(FastForwardTo::Time(60_000)).unwrap();
+        assert!(!lab.playing, "a fast-forward stops play");
+        let mut slices = 0;
+        let mut last_progress = 0.0;
+        while lab.fast_forward.is_some() {
+            slices += 1;
+            assert!(slices < 10_000, "the fast-forward ends");
+            let mut steps = 0;
+            lab.fast_forward_slice(&mut || {
+                steps += 1;
+                steps < 20
+            });
+            if let Some(ff) = lab.fast_forward {
+                let p = ff.progress(lab.now_ms());
+                assert!(p >= last_progress && p < 1.0, "progress {p} after {last_progress}");
+                last_progress = p;
+            }
+        }
+        assert!(slices > 1, "it took several slices");
+        assert_eq!(lab.now_ms(), 60_000);
+        assert_eq!(lab.fast_forward_end, Some((FastForwardEnd::Reached, 60_000)));
+        let mut reference = Lab::new(default_scenario()).unwrap();
+        reference.apply(add_consumer("my-group")).unwrap();
+        reference.advance_to(60_000);
+        assert_eq!(lab.sim.state_hash(), reference.sim.state_hash());
+    }
+
+    /// To the next rebalance: it stops just after one starts (a second consumer joins the group
+    /// at 10 s), and a cancel keeps what was simulated.
+    #[test]
+    fn a_fast_forward_to_the_next_rebalance_stops_just_after_it_starts() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.advance_to(10_000);
+        lab.apply(add_consumer("my-group")).unwrap();
+        lab.start_fast_forward(FastForwardTo::NextRebalance).unwrap();
+        while lab.fast_forward.is_some() {
+            lab.fast_forward_slice(&mut || true);
+        }
+        let (end, at) = lab.fast_forward_end.unwrap();
+        assert_eq!(end, FastForwardEnd::Rebalance);
+        assert!((10_000..11_000).contains(&at), "stopped at {at}");
+        assert!(lab.events.iter().rev().take(20).any(|e| starts_rebalance(&e.event)), "the rebalance is the last thing logged");
+        lab.start_fast_forward(FastForwardTo::Time(600_000)).unwrap();
+        lab.fast_forward_slice(&mut || false);
+        let at = lab.now_ms();
+        lab.cancel_fast_forward();
+        assert_eq!((lab.fast_forward, lab.fast_forward_end), (None, Some((FastForwardEnd::Cancelled, at))));
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub enum Shortcut {
     Step,
     /// Rewind one second.
     Back,
+    /// Fast-forward to the next rebalance (Esc cancels a fast-forward under way).
+    FastForward,
     /// Open / close the help dialog.
     Help,
     /// Add a consumer to the first group.
@@ -36,6 +38,7 @@ pub const SHORTCUTS: &[(&str, &str, Shortcut)] = &[
     ("Space", "Play / pause", Shortcut::TogglePlay),
     ("→", "Step to the next event", Shortcut::Step),
     ("←", "Rewind one second", Shortcut::Back),
+    ("f", "Fast-forward to the next rebalance (Esc cancels)", Shortcut::FastForward),
     ("+ / −", "Faster / slower (×2)", Shortcut::Faster),
     ("a", "Add a consumer to the first group", Shortcut::AddConsumer),
     ("p", "Produce 10 records to the first topic", Shortcut::Produce),
@@ -53,6 +56,7 @@ pub fn shortcut_for(key: &str) -> Option<Shortcut> {
         " " | "Spacebar" => Shortcut::TogglePlay,
         "ArrowRight" => Shortcut::Step,
         "ArrowLeft" => Shortcut::Back,
+        "f" | "F" => Shortcut::FastForward,
         "?" => Shortcut::Help,
         "a" | "A" => Shortcut::AddConsumer,
         "p" | "P" => Shortcut::Produce,
@@ -73,7 +77,7 @@ mod tests {
 
     #[test]
     fn every_listed_action_has_a_key() {
-        let keys = [" ", "ArrowRight", "ArrowLeft", "?", "a", "p", "c", "t", "g", "+", "-", "Escape", "/"];
+        let keys = [" ", "ArrowRight", "ArrowLeft", "f", "?", "a", "p", "c", "t", "g", "+", "-", "Escape", "/"];
         for (_, _, action) in SHORTCUTS {
             assert!(keys.iter().any(|k| shortcut_for(k) == Some(*action)), "{action:?} has no key");
         }

@@ -37,6 +37,10 @@ pub enum Action {
     Select(Option<String>),
     /// Open the sequence diagram of a rebalance (`None` closes it).
     OpenSequence(Option<crate::model::SequenceWindow>),
+    /// Run the engine as fast as it can to a time or the next rebalance (frame-sized slices).
+    FastForward(crate::model::FastForwardTo),
+    /// Stop the fast-forward under way where it is.
+    CancelFastForward,
 }
 
 /// Real milliseconds of simulation work a frame that does not re-render starts with; the pacer
@@ -231,6 +235,9 @@ impl Reducible for LabState {
         }
         let changed = {
             let mut lab = self.lab.borrow_mut();
+            if lab.fast_forward.is_some() && matches!(action, Action::TogglePlay | Action::SetPlaying(true) | Action::Step | Action::Seek(_) | Action::Replace(_)) {
+                lab.cancel_fast_forward();
+            }
             match action {
                 Action::Apply(command) => {
                     let _ = lab.apply(command);
@@ -283,7 +290,32 @@ impl Reducible for LabState {
                         plan.render
                     }
                 }
+                Action::Tick(real_ms) if lab.fast_forward.is_some() => {
+                    // As fast as the frame allows: the pacer's budget, no speed to keep.
+                    let plan = self.pacer.borrow_mut().plan(real_ms.clamp(0.0, 250.0));
+                    let start = real_now_ms();
+                    let budget = plan.engine_budget_ms.max(MIN_ENGINE_BUDGET_MS);
+                    lab.fast_forward_slice(&mut || real_now_ms() - start < budget);
+                    if let Some(message) = lab.memory_warning(crate::model::MAX_LIVE_RECORDS) {
+                        lab.cancel_fast_forward();
+                        lab.error = Some(message);
+                        true
+                    } else {
+                        plan.render || lab.fast_forward.is_none()
+                    }
+                }
                 Action::Tick(_) => false,
+                Action::FastForward(to) => {
+                    if let Err(message) = lab.start_fast_forward(to) {
+                        lab.error = Some(message);
+                    }
+                    self.pacer.borrow_mut().reset_window();
+                    true
+                }
+                Action::CancelFastForward => {
+                    lab.cancel_fast_forward();
+                    true
+                }
                 Action::Seek(t) => {
                     lab.seek(t);
                     true

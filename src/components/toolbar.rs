@@ -3,7 +3,7 @@
 
 use super::file_menu::FileMenu;
 use super::forms::{AddGroupForm, AddProducerForm, AddShareGroupForm, CreateTopicForm};
-use crate::model::{ADVANCE_STEP_MS, MAX_SPEED, MIN_SPEED};
+use crate::model::{FastForward, FastForwardEnd, FastForwardTo, ADVANCE_STEP_MS, MAX_SPEED, MIN_SPEED};
 use crate::state::{Action, LabContext};
 use yew::prelude::*;
 
@@ -41,9 +41,9 @@ pub struct ToolbarProps {
 
 /// The header (a plain function: it has no state; the root renders it with every change).
 pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
-    let (now_ms, playing, speed, horizon_ms, in_past, events, measured) = {
+    let (now_ms, playing, speed, horizon_ms, in_past, events, measured, fast_forward, fast_forward_end) = {
         let lab = state.lab.borrow();
-        (lab.now_ms(), lab.playing, lab.speed, lab.horizon_ms, lab.in_past(), lab.events.len(), lab.measured_speed)
+        (lab.now_ms(), lab.playing, lab.speed, lab.horizon_ms, lab.in_past(), lab.events.len(), lab.measured_speed, lab.fast_forward, lab.fast_forward_end)
     };
     let dispatch = |action: fn() -> Action| {
         let state = state.clone();
@@ -73,6 +73,20 @@ pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(Action::Seek(horizon_ms)))
     };
+    // Fast-forward to the time typed, on Enter.
+    let on_fast_forward = {
+        let state = state.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                let s = e.target_unchecked_into::<web_sys::HtmlInputElement>().value_as_number();
+                state.dispatch(if s.is_finite() && s >= 0.0 {
+                    Action::FastForward(FastForwardTo::Time((s * 1000.0).round() as u64))
+                } else {
+                    Action::ShowError("fast-forward: enter a simulated time in seconds".into())
+                });
+            }
+        })
+    };
     let cb = |c: &Callback<()>| {
         let c = c.clone();
         Callback::from(move |_: MouseEvent| c.emit(()))
@@ -88,6 +102,11 @@ pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
                     <button aria-label="Step to next event" title="→ : jump to the next scheduled event" onclick={dispatch(|| Action::Step)}>{ "Step ›" }</button>
                     <button aria-label="Advance 1 s" title="Move simulated time forward by one second"
                         onclick={dispatch(|| Action::AdvanceBy(ADVANCE_STEP_MS))}>{ "+1 s" }</button>
+                    <label class="ff" title="Fast-forward: type a simulated time and press Enter; the engine runs as fast as it can, the page stays responsive">
+                        { "⏩ to " }<input type="number" min="0" step="any" value={(now_ms / 1000 + 60).to_string()}
+                            aria-label="Fast-forward to (simulated seconds, Enter)" data-testid="ff-seconds" onkeydown={on_fast_forward} />{ " s" }</label>
+                    <button title="f : fast-forward to just after the next rebalance of any group starts (looking one simulated hour ahead)"
+                        data-testid="ff-rebalance" onclick={dispatch(|| Action::FastForward(FastForwardTo::NextRebalance))}>{ "⏩ next rebalance" }</button>
                     <label class="speed">
                         <span>{ "Speed" }</span>
                         <input type="range" min="-1" max="3" step="0.05" value={speed.log10().to_string()}
@@ -115,6 +134,11 @@ pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
                     }
                     { format!(" · end {} · {} events", format_time(horizon_ms), events) }
                 </span>
+                if let Some(ff) = fast_forward {
+                    { fast_forward_bar(&ff, now_ms, dispatch(|| Action::CancelFastForward)) }
+                } else if let Some((end, at_ms)) = fast_forward_end {
+                    <span class="ff-end" data-testid="ff-end">{ fast_forward_text(end, at_ms) }</span>
+                }
                 if in_past {
                     <span class="past" data-testid="past-banner">{ "Viewing the past: acting now discards the later timeline" }
                         <button aria-label="Jump to the end of the timeline" onclick={to_live}>{ "live »" }</button>
@@ -129,6 +153,34 @@ pub fn toolbar(state: &LabContext, props: ToolbarProps) -> Html {
                 <FileMenu />
             </div>
         </header>
+    }
+}
+
+/// The progress of a fast-forward under way, and its Cancel.
+fn fast_forward_bar(ff: &FastForward, now_ms: u64, cancel: Callback<MouseEvent>) -> Html {
+    let done = ff.progress(now_ms);
+    let to = match ff.to {
+        FastForwardTo::Time(t) => format_time(t),
+        FastForwardTo::NextRebalance => format!("the next rebalance (by {})", format_time(ff.until_ms)),
+    };
+    html! {
+        <span class="ff-run" role="status" data-testid="ff-run">
+            { format!("⏩ to {to} ") }
+            <progress max="1" value={done.to_string()} aria-label="Fast-forward progress" data-testid="ff-progress" />
+            { format!(" {:.0}% ", done * 100.0) }
+            <button onclick={cancel} data-testid="ff-cancel" title="Stop here: everything simulated so far stays">{ "Cancel" }</button>
+        </span>
+    }
+}
+
+/// How the last fast-forward ended.
+pub fn fast_forward_text(end: FastForwardEnd, at_ms: u64) -> String {
+    let at = format_time(at_ms);
+    match end {
+        FastForwardEnd::Reached => format!("⏩ fast-forwarded to {at}"),
+        FastForwardEnd::Rebalance => format!("⏩ stopped at {at}: a rebalance started"),
+        FastForwardEnd::NoRebalance => format!("⏩ no rebalance up to {at}"),
+        FastForwardEnd::Cancelled => format!("⏩ cancelled at {at}"),
     }
 }
 

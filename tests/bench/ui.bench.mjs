@@ -2,6 +2,7 @@
 // Figures are printed as `BENCH name value unit` lines; targets are in the comments, not asserted
 // as pass/fail timings (benchmarks, not timed tests).
 import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -86,4 +87,19 @@ test('frame times while 1,000 partitions × 200 consumers × 3 groups play at 10
   console.log(`BENCH big_sim_clock ${clocks[0]} -> ${clocks[1]} in 10 s real time (status: ${status.trim()})`);
   console.log(`BENCH big_sim_clock_total ${simBefore} -> ${simAfter}`);
   expect(frames.length).toBeGreaterThan(10);
+});
+
+test("fast-forward of issue 16's what-if at scale (target ≥ 200× real time)", async ({ page }) => {
+  const scenario = JSON.parse(readFileSync(new URL('./whatif-scale.json', import.meta.url), 'utf8'));
+  const saved = { format: 'grouplab-simulation', version: 1, seed: scenario.config.seed, scenario, applied: [], now_ms: 0 };
+  await page.goto(`./?fresh=1#s=${base64url(JSON.stringify(saved))}`);
+  await expect(page.getByTestId('app-ready')).toBeAttached({ timeout: 120_000 });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  const targetS = 60;
+  await page.getByTestId('ff-seconds').fill(String(targetS));
+  const t0 = Date.now();
+  await page.getByTestId('ff-seconds').press('Enter');
+  await expect(page.getByTestId('ff-end')).toContainText('fast-forwarded', { timeout: 600_000 });
+  const wallS = (Date.now() - t0) / 1000;
+  console.log(`BENCH whatif_fast_forward ${targetS} simulated s in ${wallS.toFixed(1)} s wall = ${(targetS / wallS).toFixed(1)}x real time`);
 });

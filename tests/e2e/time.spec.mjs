@@ -95,3 +95,34 @@ test('keyboard shortcuts', async ({ page }) => {
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('glossary')).toHaveCount(0);
 });
+
+test('fast-forward runs to a time with a progress bar, to the next rebalance, and can be cancelled', async ({ page }) => {
+  await openFresh(page);
+  await page.getByRole('button', { name: 'Add consumer to my-group' }).click();
+  // To a time: the clock lands exactly there and the status says so.
+  await page.getByTestId('ff-seconds').fill('120');
+  await page.getByTestId('ff-seconds').press('Enter');
+  await expect(page.getByTestId('ff-end')).toHaveText('⏩ fast-forwarded to 120.000 s');
+  expect(await clockMs(page)).toBe(120_000);
+  // To the next rebalance: a second consumer joins, the fast-forward stops just after.
+  await page.getByRole('button', { name: 'Add consumer to my-group' }).click();
+  await page.getByTestId('ff-rebalance').click();
+  await expect(page.getByTestId('ff-end')).toContainText('a rebalance started');
+  const at = await clockMs(page);
+  expect(at).toBeGreaterThanOrEqual(120_000);
+  expect(at).toBeLessThan(121_000);
+  // A long one shows its progress and stops where it is on Cancel (or Esc).
+  await page.getByTestId('ff-seconds').fill('86400');
+  await page.getByTestId('ff-seconds').press('Enter');
+  await expect(page.getByTestId('ff-progress')).toBeVisible();
+  await page.getByTestId('ff-cancel').click();
+  await expect(page.getByTestId('ff-end')).toContainText('cancelled at');
+  const stopped = await clockMs(page);
+  expect(stopped).toBeGreaterThan(at);
+  expect(stopped).toBeLessThan(86_400_000);
+  // A time not ahead of now is refused with a message; the state is kept.
+  await page.getByTestId('ff-seconds').fill('1');
+  await page.getByTestId('ff-seconds').press('Enter');
+  await expect(page.getByRole('alert')).toContainText('is not ahead of now');
+  expect(await clockMs(page)).toBe(stopped);
+});
