@@ -315,6 +315,30 @@ fn regressions() {
                 Op::Advance(47_831),
             ],
         ),
+        // Classic eager; a stalled static member (c1) does not rejoin before the rebalance
+        // timeout and stays in the group, as Kafka keeps static members: the generation it
+        // missed gives its old partition t-0 to c0, so what c1 still holds is stale, not a
+        // second owner.
+        (
+            2581275831934225042,
+            0,
+            vec![
+                Op::cmd(Command::CrashBroker { broker: 0 }),
+                add("c2", Some("i-c2")),
+                Op::Advance(3_132),
+                add("c1", Some("i-c1")),
+                Op::Advance(482),
+                Op::Advance(37_124),
+                add("c0", None),
+                add("c3", Some("i-c3")),
+                Op::Advance(399),
+                Op::cmd(Command::StallConsumer { client_id: "c1".into() }),
+                Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Classic }),
+                Op::cmd(Command::CrashBroker { broker: 1 }),
+                Op::Advance(2_472),
+                Op::cmd(Command::StallConsumer { client_id: "c1".into() }),
+            ],
+        ),
     ];
     for (seed, protocol, ops) in cases {
         if let Err(e) = run(seed, protocol, &ops) {

@@ -836,6 +836,9 @@ impl GroupCoordinator {
                 out,
             );
         }
+        for m in self.members.values().filter(|m| m.awaiting_join.is_none()) {
+            out.push(Output::OwnershipStale { group_id: self.group_id.clone(), client_id: m.client_id.clone(), member_id: m.member_id.clone(), at_ms: now_ms });
+        }
         self.generation_id += 1;
         if self.members.is_empty() {
             self.protocol = None;

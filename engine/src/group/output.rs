@@ -66,6 +66,21 @@ pub enum Output {
         /// When.
         at_ms: u64,
     },
+    /// A static member did not rejoin before the rebalance timeout: it stays in the group
+    /// (`notYetRejoinedDynamicMembers` removes only dynamic ones, a static member stays until its
+    /// session ends), but the new generation is computed without its old partitions. What it
+    /// owned in the earlier generation is stale from now on (its commits would fail with
+    /// ILLEGAL_GENERATION) even though the consumer, not polling, has not revoked it yet.
+    OwnershipStale {
+        /// Group.
+        group_id: String,
+        /// `client.id` of the member.
+        client_id: String,
+        /// Its member id.
+        member_id: String,
+        /// When.
+        at_ms: u64,
+    },
     /// Something worth showing happened.
     Event {
         /// When.

@@ -519,6 +519,12 @@ impl GroupWorld {
                     client_id,
                     member_id,
                     at_ms,
+                }
+                | Output::OwnershipStale {
+                    group_id,
+                    client_id,
+                    member_id,
+                    at_ms,
                 } => {
                     let current = self
                         .clients

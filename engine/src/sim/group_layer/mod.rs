@@ -789,6 +789,11 @@ impl GroupLayer {
                         }
                     }
                 }
+                Output::OwnershipStale { group_id, client_id, member_id, at_ms } => {
+                    if self.consumers.get(&client_id).is_some_and(|c| c.client.member_id() == member_id) {
+                        self.audit.ownership.fence(&group_id, &client_id, at_ms);
+                    }
+                }
                 Output::MemberRemoved { group_id, client_id, member_id, at_ms } => {
                     let current = self.consumers.get(&client_id).is_some_and(|c| c.client.member_id() == member_id);
                     if current {
