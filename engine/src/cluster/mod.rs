@@ -874,12 +874,10 @@ impl Cluster {
         Ok(())
     }
 
-    /// The `__share_group_state` partition holding a share-partition's state and its live
-    /// leader (the share coordinator for it), if the topic exists.
-    pub fn share_state_coordinator(&self, group_id: &str, topic_name: &str, partition: u32) -> Option<(u32, Option<u32>)> {
-        let t = self.topic(topic::SHARE_GROUP_STATE)?;
-        let p = crate::kafka::hash::share_state_partition(group_id, &topic::topic_id(topic_name), partition, t.partitions.len() as u32);
-        Some((p, t.partitions[p as usize].leader.filter(|&b| self.broker_alive(b))))
+    /// The live leader of `__share_group_state` partition `state_partition` (the share
+    /// coordinator of the states it holds), if the topic and a leader exist.
+    pub fn share_state_leader(&self, state_partition: u32) -> Option<u32> {
+        self.leader_of(topic::SHARE_GROUP_STATE, state_partition).filter(|&b| self.broker_alive(b))
     }
 
     /// The share coordinator appends a `ShareSnapshot` / `ShareUpdate` record for a

@@ -91,11 +91,11 @@ pub fn coordinator_partition(group_id: &str, offsets_partitions: u32) -> u32 {
     (utils_abs(java_string_hash_code(group_id)) as u32) % offsets_partitions
 }
 
-/// The `__share_group_state` partition of a share-partition's state
-/// (`ShareCoordinatorService.partitionFor`): `Utils.abs(hashCode("group:topicId:partition")) %
-/// partitions` (`SharePartitionKey.asCoordinatorKey`).
-pub fn share_state_partition(group_id: &str, topic_id: &str, partition: u32, state_partitions: u32) -> u32 {
-    coordinator_partition(&format!("{group_id}:{topic_id}:{partition}"), state_partitions)
+/// The share coordinator's key of a share-partition (`SharePartitionKey.asCoordinatorKey`):
+/// `group:topicId:partition`. Its `__share_group_state` partition is
+/// [`coordinator_partition`] of it (`ShareCoordinatorService.partitionFor`).
+pub fn share_coordinator_key(group_id: &str, topic_id: &str, partition: u32) -> String {
+    format!("{group_id}:{topic_id}:{partition}")
 }
 
 #[cfg(test)]
@@ -105,9 +105,10 @@ mod tests {
     /// `Utils.abs("orders:Ir7Qd0E4TSeiB0XPyFwr7Q:3".hashCode()) % 50` is 13 (hashCode -1322023913).
     #[test]
     fn share_state_partition_hashes_the_coordinator_key() {
-        assert_eq!(share_state_partition("orders", "Ir7Qd0E4TSeiB0XPyFwr7Q", 3, 50), 13);
-        assert_eq!(share_state_partition("g", "AAAAAAAAAAAAAAAAAAAAAA", 0, 50), 49);
-        assert_eq!(share_state_partition("g", "x", 0, 0), 0);
+        assert_eq!(share_coordinator_key("orders", "Ir7Qd0E4TSeiB0XPyFwr7Q", 3), "orders:Ir7Qd0E4TSeiB0XPyFwr7Q:3");
+        assert_eq!(coordinator_partition(&share_coordinator_key("orders", "Ir7Qd0E4TSeiB0XPyFwr7Q", 3), 50), 13);
+        assert_eq!(coordinator_partition(&share_coordinator_key("g", "AAAAAAAAAAAAAAAAAAAAAA", 0), 50), 49);
+        assert_eq!(coordinator_partition(&share_coordinator_key("g", "x", 0), 0), 0);
     }
 
     #[test]

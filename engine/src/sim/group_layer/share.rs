@@ -52,9 +52,11 @@ pub(super) struct SharePartitionRuntime {
     /// Writes the share coordinator could not take yet (its `__share_group_state` partition
     /// had no leader), oldest first: the persister sends them again.
     pub(super) pending_writes: Vec<WriteShareGroupState>,
-    /// The key of its `__share_group_state` records (`ShareSnapshotKey`: group, topic id,
-    /// partition).
+    /// The key of its `__share_group_state` records (`SharePartitionKey.asCoordinatorKey`:
+    /// `group:topicId:partition`).
     pub(super) state_key: String,
+    /// The `__share_group_state` partition the key hashes to.
+    pub(super) state_partition: u32,
 }
 
 /// Writes waiting for a share coordinator, per share-partition, at most: past it the oldest
@@ -63,20 +65,27 @@ pub const MAX_PENDING_STATE_WRITES: usize = 10_000;
 
 impl SharePartitionRuntime {
     pub(super) fn new(gid: &str, tp: &TopicPartition) -> SharePartitionRuntime {
+        let state_key = crate::kafka::hash::share_coordinator_key(gid, &crate::kafka::topic::topic_id(&tp.topic), tp.partition);
         SharePartitionRuntime {
             partition: None,
             leader: None,
             store: ShareStateCoordinator::new(ShareCoordinatorConfig::default()),
             pending_writes: Vec::new(),
-            state_key: format!("share:{gid}:{}:{}", crate::kafka::topic::topic_id(&tp.topic), tp.partition),
+            state_partition: crate::kafka::hash::coordinator_partition(&state_key, crate::kafka::topic::SHARE_GROUP_STATE_PARTITIONS),
+            state_key,
         }
+    }
+
+    /// Its share coordinator: the live leader of its `__share_group_state` partition.
+    pub(super) fn share_coordinator(&self, cluster: &Cluster) -> Option<u32> {
+        cluster.share_state_leader(self.state_partition)
     }
 
     /// The state writes go to the share coordinator (the leader of the share-partition's
     /// `__share_group_state` partition): each one is a record appended there, then applied to
     /// the coordinator's state. While that partition has no leader, or refuses the append,
     /// they wait in order. Returns whether none is left waiting.
-    pub(super) fn persist(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, tp: &TopicPartition, writes: Vec<WriteShareGroupState>) -> bool {
+    pub(super) fn persist(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, writes: Vec<WriteShareGroupState>) -> bool {
         self.pending_writes.extend(writes);
         if self.pending_writes.len() > MAX_PENDING_STATE_WRITES {
             let failed = self.pending_writes.len() - MAX_PENDING_STATE_WRITES;
@@ -85,10 +94,12 @@ impl SharePartitionRuntime {
         if self.pending_writes.is_empty() {
             return true;
         }
-        let Some((state_partition, Some(_))) = cluster.share_state_coordinator(gid, &tp.topic, tp.partition) else { return false };
+        if self.share_coordinator(cluster).is_none() {
+            return false;
+        }
         let mut written = 0;
         for w in &self.pending_writes {
-            if cluster.append_share_state(ctx, state_partition, &self.state_key, w.start_offset.max(0) as u64).is_err() {
+            if cluster.append_share_state(ctx, self.state_partition, &self.state_key, w.start_offset.max(0) as u64).is_err() {
                 break;
             }
             let _ = self.store.write(ctx.now_ms, w);
@@ -100,12 +111,11 @@ impl SharePartitionRuntime {
 
     /// The share coordinator takes a state initialization (`InitializeShareGroupState`), if it
     /// is reachable and has taken every earlier write: a record appended, then applied.
-    pub(super) fn initialize(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, gid: &str, tp: &TopicPartition, req: &InitializeShareGroupState) -> bool {
-        if !self.persist(ctx, cluster, gid, tp, Vec::new()) {
+    pub(super) fn initialize(&mut self, ctx: &mut Ctx, cluster: &mut Cluster, req: &InitializeShareGroupState) -> bool {
+        if self.share_coordinator(cluster).is_none() || !self.persist(ctx, cluster, Vec::new()) {
             return false;
         }
-        let Some((state_partition, Some(_))) = cluster.share_state_coordinator(gid, &tp.topic, tp.partition) else { return false };
-        cluster.append_share_state(ctx, state_partition, &self.state_key, req.start_offset.max(0) as u64).is_ok() && self.store.initialize(ctx.now_ms, req).is_ok()
+        cluster.append_share_state(ctx, self.state_partition, &self.state_key, req.start_offset.max(0) as u64).is_ok() && self.store.initialize(ctx.now_ms, req).is_ok()
     }
 }
 
@@ -388,11 +398,10 @@ impl GroupLayer {
                 let (Some(_), Some(o)) = (leader, offsets) else { continue };
                 // The new leader reads the state from its share coordinator (after the writes
                 // still waiting for it); with none reachable it tries again at the next wakeup.
-                let reachable = cluster.share_state_coordinator(&gid, &tp.topic, tp.partition).is_some_and(|(_, leader)| leader.is_some());
-                if !reachable || !entry.persist(ctx, cluster, &gid, &tp, Vec::new()) {
+                if entry.share_coordinator(cluster).is_none() || !entry.persist(ctx, cluster, Vec::new()) {
                     continue;
                 }
-                if entry.store.state().is_none() && !entry.initialize(ctx, cluster, &gid, &tp, &InitializeShareGroupState { state_epoch: 0, start_offset: -1 }) {
+                if entry.store.state().is_none() && !entry.initialize(ctx, cluster, &InitializeShareGroupState { state_epoch: 0, start_offset: -1 }) {
                     continue;
                 }
                 let src = ClusterSource { cluster: &*cluster };
@@ -403,7 +412,7 @@ impl GroupLayer {
                     sp.set_leader_epoch(o.leader_epoch as i32);
                     let writes = sp.take_state_writes();
                     entry.partition = Some(sp);
-                    entry.persist(ctx, cluster, &gid, &tp, writes);
+                    entry.persist(ctx, cluster, writes);
                 }
             }
         }
@@ -437,7 +446,7 @@ impl GroupLayer {
             let mut done = Vec::new();
             for req in &out.initialize {
                 let entry = g.partitions.entry(req.partition.clone()).or_insert_with(|| SharePartitionRuntime::new(gid, &req.partition));
-                if entry.initialize(ctx, cluster, gid, &req.partition, &req.state) {
+                if entry.initialize(ctx, cluster, &req.state) {
                     // The leader reads the new state (and applies `share.auto.offset.reset`).
                     entry.partition = None;
                     entry.leader = None;
@@ -613,7 +622,7 @@ impl GroupLayer {
         let Some(sp) = p.partition.as_mut() else { return };
         let writes = sp.take_state_writes();
         let finished = sp.take_finished();
-        p.persist(ctx, cluster, gid, tp, writes);
+        p.persist(ctx, cluster, writes);
         for (first, last, state) in finished {
             if state == RecordState::Archived {
                 g.archived += last - first + 1;
