@@ -71,12 +71,6 @@ impl std::hash::Hash for TopicName {
     }
 }
 
-impl PartialEq<str> for TopicName {
-    fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
-    }
-}
-
 impl PartialEq<&str> for TopicName {
     fn eq(&self, other: &&str) -> bool {
         &*self.0 == *other
@@ -86,12 +80,6 @@ impl PartialEq<&str> for TopicName {
 impl PartialEq<String> for TopicName {
     fn eq(&self, other: &String) -> bool {
         *self.0 == **other
-    }
-}
-
-impl PartialEq<TopicName> for str {
-    fn eq(&self, other: &TopicName) -> bool {
-        self == &*other.0
     }
 }
 
@@ -122,18 +110,6 @@ impl From<&str> for TopicName {
 impl From<String> for TopicName {
     fn from(s: String) -> Self {
         Self(Arc::from(s))
-    }
-}
-
-impl From<&String> for TopicName {
-    fn from(s: &String) -> Self {
-        Self(Arc::from(s.as_str()))
-    }
-}
-
-impl From<&TopicName> for TopicName {
-    fn from(s: &TopicName) -> Self {
-        s.clone()
     }
 }
 
