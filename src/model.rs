@@ -351,7 +351,7 @@ impl Lab {
     /// in which every member reconciles).
     pub fn rebalance_window(&self, group_id: &str, at_ms: u64) -> SequenceWindow {
         let of_group = |e: &&LoggedEvent, kinds: &[&str]| kinds.contains(&e.meta().kind.as_str()) && e.meta().group.as_deref() == Some(group_id);
-        let start = self.events.iter().rev().filter(|e| e.event.at_ms <= at_ms).find(|e| of_group(e, &["rebalance_started", "group_epoch_bumped"]));
+        let start = self.events.iter().rev().filter(|e| e.event.at_ms <= at_ms).find(|e| starts_rebalance(&e.event) && e.meta().group.as_deref() == Some(group_id));
         let from_ms = start.map_or(at_ms.saturating_sub(SEQUENCE_LOOKBACK_MS), |e| e.event.at_ms);
         let until_ms = if start.is_some_and(|e| e.meta().kind == "group_epoch_bumped") {
             from_ms.saturating_add(CONSUMER_RECONCILE_WINDOW_MS).min(self.now_ms().max(at_ms))
@@ -572,6 +572,16 @@ impl Lab {
         self.fast_forward = Some(FastForward { to, from_ms: now, until_ms });
         self.fast_forward_end = None;
         Ok(())
+    }
+
+    /// Pauses play and stops a fast-forward with the memory warning as the error, when the live
+    /// simulation holds more than `max_records` records; returns whether it did.
+    pub fn stop_at_memory_limit(&mut self, max_records: u64) -> bool {
+        let Some(message) = self.memory_warning(max_records) else { return false };
+        self.playing = false;
+        self.cancel_fast_forward();
+        self.error = Some(message);
+        true
     }
 
     /// Stops a fast-forward where it is: everything simulated so far stays.

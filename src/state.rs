@@ -282,13 +282,7 @@ impl Reducible for LabState {
                     if let Some(speed) = self.pacer.borrow_mut().record_progress(gained, real_ms) {
                         lab.measured_speed = Some(speed);
                     }
-                    if let Some(message) = lab.memory_warning(crate::model::MAX_LIVE_RECORDS) {
-                        lab.playing = false;
-                        lab.error = Some(message);
-                        true
-                    } else {
-                        plan.render
-                    }
+                    lab.stop_at_memory_limit(crate::model::MAX_LIVE_RECORDS) || plan.render
                 }
                 Action::Tick(real_ms) if lab.fast_forward.is_some() => {
                     // As fast as the frame allows: the pacer's budget, no speed to keep.
@@ -296,13 +290,7 @@ impl Reducible for LabState {
                     let start = real_now_ms();
                     let budget = plan.engine_budget_ms.max(MIN_ENGINE_BUDGET_MS);
                     lab.fast_forward_slice(&mut || real_now_ms() - start < budget);
-                    if let Some(message) = lab.memory_warning(crate::model::MAX_LIVE_RECORDS) {
-                        lab.cancel_fast_forward();
-                        lab.error = Some(message);
-                        true
-                    } else {
-                        plan.render || lab.fast_forward.is_none()
-                    }
+                    lab.stop_at_memory_limit(crate::model::MAX_LIVE_RECORDS) || plan.render || lab.fast_forward.is_none()
                 }
                 Action::Tick(_) => false,
                 Action::FastForward(to) => {
