@@ -55,6 +55,17 @@ fn produce_over(sim: &mut Sim, n: u32, poison_every: Option<u32>) {
     }
 }
 
+/// One partition, share group `s` with these settings and consumers `A` and `B`, run to 6 s
+/// (both members, the partition assigned to each).
+fn a_and_b_started(settings: ShareGroupSettings) -> Sim {
+    let mut sim = sim(1);
+    create(&mut sim, "s", settings);
+    add(&mut sim, "s", "A");
+    add(&mut sim, "s", "B");
+    run(&mut sim, 6_000);
+    sim
+}
+
 fn consumer<'a>(g: &'a ShareGroupView, client: &str) -> &'a grouplab_engine::ShareConsumerView {
     g.consumers.iter().find(|c| c.client_id == client).unwrap()
 }
@@ -91,12 +102,8 @@ fn four_consumers_share_one_partition() {
 /// yet acknowledged are processed twice.
 #[test]
 fn a_crashed_consumers_records_come_back_when_their_locks_expire() {
-    let mut sim = sim(1);
     let settings = ShareGroupSettings { processing_time_ms: 100, record_lock_duration_ms: Some(15_000), ..earliest() };
-    create(&mut sim, "s", settings);
-    add(&mut sim, "s", "A");
-    add(&mut sim, "s", "B");
-    run(&mut sim, 6_000);
+    let mut sim = a_and_b_started(settings);
     produce_over(&mut sim, 10, None);
     let at = sim.now_ms();
     let held = consumer(&group(&sim, "s"), "A").acquired;
@@ -119,12 +126,8 @@ fn a_crashed_consumers_records_come_back_when_their_locks_expire() {
 /// released at once, not after the lock duration.
 #[test]
 fn a_closed_consumer_releases_what_it_held() {
-    let mut sim = sim(1);
     let settings = ShareGroupSettings { processing_time_ms: 100, ..earliest() };
-    create(&mut sim, "s", settings);
-    add(&mut sim, "s", "A");
-    add(&mut sim, "s", "B");
-    run(&mut sim, 6_000);
+    let mut sim = a_and_b_started(settings);
     produce_over(&mut sim, 10, None);
     let at = sim.now_ms();
     sim.apply(Command::CloseConsumer { client_id: "A".into() }).unwrap();
@@ -142,17 +145,13 @@ fn a_closed_consumer_releases_what_it_held() {
 #[test]
 fn a_poison_record_is_archived_after_the_delivery_limit() {
     for (on_failure, deliveries) in [(OnFailure::Release, 5), (OnFailure::Reject, 1)] {
-        let mut sim = sim(1);
         let settings = ShareGroupSettings {
             acknowledgement_mode: AcknowledgementMode::Explicit,
             failing_keys: vec!["poison".into()],
             on_failure,
             ..earliest()
         };
-        create(&mut sim, "s", settings);
-        add(&mut sim, "s", "A");
-        add(&mut sim, "s", "B");
-        run(&mut sim, 6_000);
+        let mut sim = a_and_b_started(settings);
         produce_over(&mut sim, 20, Some(10));
         run(&mut sim, 30_000);
         let g = group(&sim, "s");
@@ -169,12 +168,8 @@ fn a_poison_record_is_archived_after_the_delivery_limit() {
 /// it, and every record is processed with none lost.
 #[test]
 fn a_new_partition_leader_recovers_the_share_partition() {
-    let mut sim = sim(1);
     let settings = ShareGroupSettings { processing_time_ms: 20, ..earliest() };
-    create(&mut sim, "s", settings);
-    add(&mut sim, "s", "A");
-    add(&mut sim, "s", "B");
-    run(&mut sim, 6_000);
+    let mut sim = a_and_b_started(settings);
     produce_over(&mut sim, 20, None);
     let leader = group(&sim, "s").partitions[0].leader.unwrap();
     sim.apply(Command::CrashBroker { broker: leader }).unwrap();
@@ -315,12 +310,8 @@ fn a_new_share_group_starts_where_share_auto_offset_reset_says() {
 /// application polls again the consumer joins again with epoch 0.
 #[test]
 fn a_share_consumer_that_stops_polling_leaves_and_joins_again_when_it_polls() {
-    let mut sim = sim(1);
     let settings = ShareGroupSettings { processing_time_ms: 100, record_lock_duration_ms: Some(60_000), max_poll_interval_ms: 20_000, ..earliest() };
-    create(&mut sim, "s", settings);
-    add(&mut sim, "s", "A");
-    add(&mut sim, "s", "B");
-    run(&mut sim, 6_000);
+    let mut sim = a_and_b_started(settings);
     produce_over(&mut sim, 10, None);
     let at = sim.now_ms();
     assert!(consumer(&group(&sim, "s"), "A").acquired > 0, "A holds records when it stalls");
@@ -353,7 +344,8 @@ fn a_share_consumer_that_stops_polling_leaves_and_joins_again_when_it_polls() {
 
 /// The state partition of `jobs-0` for share group `s`, and that partition's view.
 fn state_partition(sim: &Sim) -> (u32, grouplab_engine::api::view::PartitionView) {
-    let p = grouplab_engine::kafka::hash::share_state_partition("s", &grouplab_engine::kafka::topic::topic_id("jobs"), 0, 50);
+    use grouplab_engine::kafka::hash::{coordinator_partition, share_coordinator_key};
+    let p = coordinator_partition(&share_coordinator_key("s", &grouplab_engine::kafka::topic::topic_id("jobs"), 0), 50);
     let v = sim.view();
     let t = v.topics.iter().find(|t| t.name == "__share_group_state").expect("the state topic exists");
     (p, t.partitions[p as usize].clone())
