@@ -339,6 +339,41 @@ fn regressions() {
                 Op::cmd(Command::StallConsumer { client_id: "c1".into() }),
             ],
         ),
+        // Classic eager, online migration both ways in one instant: c2's join upgrades the
+        // group (c0's target two partitions), c2's leave downgrades it (c0 holds its target,
+        // as `fromConsumerGroup` gives it), then c0's SyncGroup answer of generation 1, on
+        // its way all along, hands it all four. c1's join upgrades the group again and gets
+        // t-2 and t-3: what c0 holds of generation 1 is stale (its heartbeat then fails with
+        // ILLEGAL_GENERATION), not a second owner.
+        (
+            4796172874849866568,
+            0,
+            vec![
+                add("c0", None),
+                Op::Advance(3_210),
+                Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }),
+                add("c2", None),
+                Op::Advance(10),
+                Op::cmd(Command::CloseConsumer { client_id: "c2".into() }),
+                add("c1", None),
+            ],
+        ),
+        // The same, with c0's SyncGroup answer arriving while the group is a consumer group
+        // (c0 at epoch 1): the downgrade puts c0 at generation 2 with its target, so what it
+        // holds of generation 1 is stale from the downgrade on.
+        (
+            4796172874849866568,
+            0,
+            vec![
+                add("c0", None),
+                Op::Advance(3_210),
+                Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }),
+                add("c2", None),
+                Op::Advance(15),
+                Op::cmd(Command::CloseConsumer { client_id: "c2".into() }),
+                add("c1", None),
+            ],
+        ),
     ];
     for (seed, protocol, ops) in cases {
         if let Err(e) = run(seed, protocol, &ops) {

@@ -212,6 +212,14 @@ impl GroupLayer {
         let mut out = c.adopt_members(now, d.generation_id, &d.members, d.rebalance.then_some(d.reason.as_str()));
         out.insert(0, Output::Event { at_ms: now, event: GroupEvent::GroupConverted { group_id: gid.to_string(), to: "classic".into(), members: d.members.len() } });
         self.apply_outputs(ctx, cluster, gid, out);
+        // A member that had not caught up with the group epoch now holds, at the new
+        // generation, its target only: what its consumer holds of its own older generation
+        // is stale.
+        for m in &d.members {
+            if self.classic_generation_passed(gid, &m.client_id) {
+                self.audit.ownership.fence(gid, &m.client_id, now);
+            }
+        }
     }
 
     /// An OffsetCommit of a consumer-protocol group: checked against the member epoch here,

@@ -784,7 +784,8 @@ impl GroupLayer {
                     // response sent before the replacement) leaves it a zombie.
                     if let Output::Assigned { group_id, client_id, at_ms, .. } = &o {
                         let member = self.consumers.get(client_id).map(|c| c.client.member_id().to_string());
-                        if member.is_some_and(|m| self.audit.removed_members.contains(&(group_id.clone(), m))) {
+                        let removed = member.is_some_and(|m| self.audit.removed_members.contains(&(group_id.clone(), m)));
+                        if removed || self.classic_generation_passed(group_id, client_id) {
                             self.audit.ownership.fence(group_id, client_id, *at_ms);
                         }
                     }
@@ -807,6 +808,24 @@ impl GroupLayer {
 }
 
 impl GroupLayer {
+    /// Whether a classic consumer's generation is behind the one its group's coordinator now
+    /// holds it at: the classic generation, or its member epoch once the group became a
+    /// consumer group (an online migration carries the generation over as the epoch). A
+    /// SyncGroup answer of an earlier generation still on its way when the group moves on
+    /// (a downgrade, an upgrade) hands the consumer partitions the group has since given
+    /// elsewhere: that ownership is stale, its commits fail with ILLEGAL_GENERATION, until
+    /// the consumer rejoins. A coordinator that reloaded an older generation is not ahead.
+    fn classic_generation_passed(&self, group_id: &str, client_id: &str) -> bool {
+        let Some(c) = self.consumers.get(client_id).map(|c| &c.client).filter(|c| c.membership().is_none()) else { return false };
+        let Some(g) = self.groups.get(group_id) else { return false };
+        let current = match (&g.consumer, &g.coordinator) {
+            (Some(cg), _) => cg.members().get(c.member_id()).map(|m| m.member_epoch),
+            (None, Some(coordinator)) => Some(coordinator.generation_id()),
+            (None, None) => None,
+        };
+        current.is_some_and(|generation| c.generation_id() < generation)
+    }
+
     /// Hash canonical state.
     pub fn hash_into(&self, h: &mut Fnv) {
         h.u64(u64::from(self.next_client_n));
