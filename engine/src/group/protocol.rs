@@ -18,9 +18,15 @@ use serde::{Deserialize, Serialize};
 /// fetched record, commit and assignment does) counts a reference instead of copying the name,
 /// and two names cloned from one are equal at a pointer comparison. Ordered, hashed and written
 /// exactly as the `str` it holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "String")]
 pub struct TopicName(Arc<str>);
+
+impl Serialize for TopicName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl TopicName {
     /// The name.
@@ -101,15 +107,35 @@ impl fmt::Display for TopicName {
     }
 }
 
+/// Names kept by [`TopicName::from`] so that the names of one topic share one allocation: a
+/// simulation has a handful of topics, and comparing two partitions of one topic (every map
+/// keyed by partition does, at every lookup) is then a pointer comparison instead of a
+/// `memcmp`. A cache only: equality, order and hashing are the string's either way, so what
+/// it holds changes no result. Bounded; past the bound names are simply not shared.
+const INTERNED_NAMES_MAX: usize = 64;
+
+thread_local! {
+    static INTERNED_NAMES: std::cell::RefCell<Vec<Arc<str>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl From<&str> for TopicName {
     fn from(s: &str) -> Self {
-        Self(Arc::from(s))
+        INTERNED_NAMES.with_borrow_mut(|names| {
+            if let Some(n) = names.iter().find(|n| ***n == *s) {
+                return Self(Arc::clone(n));
+            }
+            let n: Arc<str> = Arc::from(s);
+            if names.len() < INTERNED_NAMES_MAX {
+                names.push(Arc::clone(&n));
+            }
+            Self(n)
+        })
     }
 }
 
 impl From<String> for TopicName {
     fn from(s: String) -> Self {
-        Self(Arc::from(s))
+        Self::from(s.as_str())
     }
 }
 
