@@ -171,6 +171,10 @@ impl<K: Ord, V> VecMap<K, V> {
     {
         self.find(key).ok().map(|i| &mut self.entries[i].1)
     }
+    /// The entry at position `i` in key order.
+    pub fn get_index_mut(&mut self, i: usize) -> Option<(&K, &mut V)> {
+        self.entries.get_mut(i).map(pair_mut)
+    }
     pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,

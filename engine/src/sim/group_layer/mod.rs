@@ -729,9 +729,11 @@ impl GroupLayer {
             }
             for slot in due_slots {
                 let src = ClusterSource { cluster: &*cluster };
-                let Some(c) = self.consumers.get_mut(&self.consumer_names[slot as usize]) else {
+                // A slot's rank is its consumer's position in `consumers` (never removed).
+                let Some((name, c)) = self.consumers.get_index_mut(self.consumer_rank[slot as usize] as usize) else {
                     continue;
                 };
+                debug_assert_eq!(*name, self.consumer_names[slot as usize]);
                 let out = c.client.handle_timeout(now, &src);
                 c.refresh_deadline(&mut self.consumer_due);
                 any = true;
