@@ -347,14 +347,9 @@ impl DeliveryLedger {
         runs.increment(record_id)
     }
 
-    /// Applies an [`Output::Processed`]; other outputs are ignored.
-    pub fn apply(&mut self, output: &Output) {
-        if let Output::Processed {
-            group_id,
-            record_id,
-            ..
-        } = output
-        {
+    /// Applies an [`Output::Processed`] of a consumer of `group_id`; other outputs are ignored.
+    pub fn apply(&mut self, group_id: &str, output: &Output) {
+        if let Output::Processed { record_id, .. } = output {
             self.record_processed(group_id, *record_id);
         }
     }

@@ -13,12 +13,9 @@ pub enum Output {
     Send(Message),
     /// Append this record to the group's `__consumer_offsets` partition.
     AppendRecord(CoordinatorRecord),
-    /// The application finished processing one record.
+    /// The application finished processing one record (of the group and consumer whose
+    /// machine emitted it: a driver knows which, so the output carries no names).
     Processed {
-        /// Group.
-        group_id: String,
-        /// Consumer.
-        client_id: String,
         /// Partition.
         tp: TopicPartition,
         /// Offset of the record.

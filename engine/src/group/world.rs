@@ -508,7 +508,7 @@ impl GroupWorld {
                         }
                     }
                 }
-                Output::Processed { .. } => self.ledger.apply(&o),
+                Output::Processed { .. } => self.ledger.apply(&self.group_id, &o),
                 Output::Assigned { .. } | Output::Revoked { .. } => {
                     for c in self.ownership.apply(&o) {
                         self.violations.push(format!("ownership: {c}"));

@@ -3,16 +3,13 @@
 //! processes them in parallel (per-record cost, completion order by finish time then submission),
 //! and the next poll, the manual-after commit and a pending close follow a finished batch.
 
-use super::{CommitMode, ConsumerClient, ConsumerConfig, FetchedRecord};
+use super::{CommitMode, ConsumerClient, FetchedRecord};
 use crate::group::output::Output;
 
 impl ConsumerClient {
-    /// The output saying the consumer configured by `cfg` finished processing `r` at `at_ms`
-    /// (takes the config, not `self`, so it can be called while the pool is being drained).
-    fn processed(cfg: &ConsumerConfig, r: FetchedRecord, at_ms: u64) -> Output {
+    /// The output saying the consumer finished processing `r` at `at_ms`.
+    fn processed(r: FetchedRecord, at_ms: u64) -> Output {
         Output::Processed {
-            group_id: cfg.group_id.clone(),
-            client_id: cfg.client_id.clone(),
             tp: r.tp,
             offset: r.offset,
             record_id: r.record_id,
@@ -28,7 +25,7 @@ impl ConsumerClient {
                 break;
             };
             let at_ms = self.next_record_done_ms;
-            out.push(Self::processed(&self.cfg, r, at_ms));
+            out.push(Self::processed(r, at_ms));
             if self.batch.is_empty() {
                 self.after_batch(at_ms, out);
             } else {
@@ -77,7 +74,7 @@ impl ConsumerClient {
         let mut last_ms = now_ms;
         for (at_ms, _, r) in self.pool.drain(..due) {
             last_ms = at_ms;
-            out.push(Self::processed(&self.cfg, r, at_ms));
+            out.push(Self::processed(r, at_ms));
         }
         if self.pool.is_empty() {
             self.after_batch(last_ms, out);

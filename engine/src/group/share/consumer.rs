@@ -375,7 +375,7 @@ impl ShareConsumer {
             }
         } else {
             self.processed += 1;
-            out.push(Output::Processed { group_id: self.group_id.clone(), client_id: self.client_id.clone(), tp: r.tp.clone(), offset: r.offset, record_id: r.record_id, at_ms: now_ms });
+            out.push(Output::Processed { tp: r.tp.clone(), offset: r.offset, record_id: r.record_id, at_ms: now_ms });
             AcknowledgeType::Accept
         };
         // Implicit mode accepts every record of the poll; explicit mode acknowledges each.

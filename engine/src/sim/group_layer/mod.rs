@@ -779,7 +779,7 @@ impl GroupLayer {
                     }
                     self.out.push_at(ctx, at_ms, event);
                 }
-                Output::Processed { group_id, tp, offset, record_id, .. } => self.audit.processed(cluster, &group_id, &tp, offset, record_id),
+                Output::Processed { tp, offset, record_id, .. } => self.audit.processed(cluster, gid, &tp, offset, record_id),
                 o @ (Output::Assigned { .. } | Output::Revoked { .. }) => {
                     self.audit.ownership_changed(&o);
                     // An assignment that was on its way to a member already removed (a
