@@ -103,6 +103,18 @@ impl Log {
     pub fn cleaner_checkpoint(&self) -> u64 {
         self.cleaner_checkpoint
     }
+    /// Room for `n` more records. A log grows by a quarter at a time, not by doubling: a
+    /// simulation holds thousands of logs (every replica of every partition), most of them
+    /// long-lived and slowly growing, so doubling's slack (a quarter of the buffer on average,
+    /// up to a half) would be most of the simulation's memory; growth stays geometric, so
+    /// appends stay amortized O(1).
+    fn reserve(&mut self, n: usize) {
+        let len = self.buf.len();
+        if self.buf.capacity() - len < n {
+            self.buf.reserve_exact(n.max(len / 4).max(16));
+        }
+    }
+
     /// Approximate heap bytes of this log (capacity of the record buffer + segments + epochs).
     pub fn heap_bytes(&self) -> usize {
         self.buf.capacity() * std::mem::size_of::<Record>()
@@ -213,6 +225,7 @@ impl Log {
                     }
                 }
             }
+            self.reserve(chunk.len());
             self.buf.extend_from_slice(chunk);
             i += n;
         }
