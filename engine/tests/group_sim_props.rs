@@ -261,6 +261,18 @@ fn regressions() {
     let add = |c: &str, instance: Option<&str>| {
         Op::cmd(Command::AddConsumer { group_id: "g".into(), client_id: Some(c.into()), topics: vec![], group_instance_id: instance.map(Into::into) })
     };
+    // c0 joins; the protocol is switched; c2 joins, lives `c2_ms`, closes; c1 joins.
+    let migration_both_ways = |c2_ms: u64| {
+        vec![
+            add("c0", None),
+            Op::Advance(3_210),
+            Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }),
+            add("c2", None),
+            Op::Advance(c2_ms),
+            Op::cmd(Command::CloseConsumer { client_id: "c2".into() }),
+            add("c1", None),
+        ]
+    };
     let cases: Vec<(u64, u8, Vec<Op>)> = vec![
         // A consumer-protocol member replacing a classic static member of a classic
         // cooperative group: the classic member left behind must get its partitions.
@@ -345,35 +357,11 @@ fn regressions() {
         // its way all along, hands it all four. c1's join upgrades the group again and gets
         // t-2 and t-3: what c0 holds of generation 1 is stale (its heartbeat then fails with
         // ILLEGAL_GENERATION), not a second owner.
-        (
-            4796172874849866568,
-            0,
-            vec![
-                add("c0", None),
-                Op::Advance(3_210),
-                Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }),
-                add("c2", None),
-                Op::Advance(10),
-                Op::cmd(Command::CloseConsumer { client_id: "c2".into() }),
-                add("c1", None),
-            ],
-        ),
+        (4796172874849866568, 0, migration_both_ways(10)),
         // The same, with c0's SyncGroup answer arriving while the group is a consumer group
         // (c0 at epoch 1): the downgrade puts c0 at generation 2 with its target, so what it
         // holds of generation 1 is stale from the downgrade on.
-        (
-            4796172874849866568,
-            0,
-            vec![
-                add("c0", None),
-                Op::Advance(3_210),
-                Op::cmd(Command::SetGroupProtocol { group_id: "g".into(), protocol: GroupProtocol::Consumer }),
-                add("c2", None),
-                Op::Advance(15),
-                Op::cmd(Command::CloseConsumer { client_id: "c2".into() }),
-                add("c1", None),
-            ],
-        ),
+        (4796172874849866568, 0, migration_both_ways(15)),
     ];
     for (seed, protocol, ops) in cases {
         if let Err(e) = run(seed, protocol, &ops) {
