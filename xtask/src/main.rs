@@ -389,13 +389,17 @@ fn bundle_sizes(dist: &Path) -> Result<(String, usize), String> {
     Ok((rows.join("\n"), shipped_total))
 }
 
-/// Criterion benchmarks natively, the what-if at scale (`tests/bench/whatif-scale.json`, the
+/// Criterion benchmarks natively (the engine's, and the UI model's rewinds), the what-if at scale (`tests/bench/whatif-scale.json`, the
 /// release CLI: simulated seconds per wall second and peak memory), then the timed runs in
 /// headless Chromium against `dist/` (`tests/bench/*.bench.mjs`, figures printed as `BENCH …`
 /// lines).
 fn bench() -> Result<(), String> {
     let mut c = cmd("cargo");
     c.args(["bench", "-p", "grouplab-engine", "--bench", "assignors", "--bench", "sim", "--bench", "groups", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
+    run(&mut c)?;
+    // The UI model's rewinds (the app crate's `Lab::seek`).
+    let mut c = cmd("cargo");
+    c.args(["bench", "-p", "grouplab", "--bench", "rewind", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
     run(&mut c)?;
     whatif_bench()?;
     let report = tools::ensure(tools::Need { browser: true });
