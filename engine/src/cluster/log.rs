@@ -1,9 +1,15 @@
 //! One replica's log: records, segments, leader-epoch cache, high watermark.
 //!
 //! Models Kafka's `UnifiedLog` / `LocalLog` / `LeaderEpochFileCache`. Records are small `Copy`
-//! structs in one contiguous buffer (a `Vec` with a moving head, so reads return slices and
-//! replication is a slice copy). Offsets are strictly increasing but may have gaps after
-//! compaction, exactly like a compacted Kafka log.
+//! structs kept in chunks of [`CHUNK_RECORDS`]: full chunks are sealed behind an `Arc` and
+//! never change again, the last one is open. A follower whose sealed chunk holds exactly the
+//! records of its leader's chunk keeps the leader's instead of its own copy
+//! ([`Log::share_sealed_with`]), and a clone of a log (a snapshot of the simulation) shares
+//! every sealed chunk: the records of a partition are stored about once, not once per replica
+//! and per snapshot. Reads return a [`Slice`] over the chunks. Offsets are strictly increasing
+//! but may have gaps after compaction, exactly like a compacted Kafka log.
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -43,10 +49,193 @@ pub struct Segment {
     pub records: u64,
 }
 
+/// Records per chunk of a log's storage.
+pub const CHUNK_RECORDS: usize = 128;
+
+/// A log's records: sealed chunks of exactly [`CHUNK_RECORDS`] records, then the open chunk
+/// (fewer). Record `i` of the store is `sealed[i / CHUNK_RECORDS][i % CHUNK_RECORDS]` or, past
+/// the sealed ones, `open[i - sealed_len]`.
+#[derive(Clone, Debug, Default)]
+struct Store {
+    sealed: Vec<Arc<[Record]>>,
+    open: Vec<Record>,
+}
+
+impl Store {
+    fn sealed_len(&self) -> usize {
+        self.sealed.len() * CHUNK_RECORDS
+    }
+    fn len(&self) -> usize {
+        self.sealed_len() + self.open.len()
+    }
+    fn get(&self, i: usize) -> &Record {
+        match self.sealed.get(i / CHUNK_RECORDS) {
+            Some(c) => &c[i % CHUNK_RECORDS],
+            None => &self.open[i - self.sealed_len()],
+        }
+    }
+    fn push_all(&mut self, mut records: &[Record]) {
+        while !records.is_empty() {
+            let room = CHUNK_RECORDS - self.open.len();
+            let (now, rest) = records.split_at(room.min(records.len()));
+            if self.open.capacity() - self.open.len() < now.len() {
+                // Grow by a quarter up to a chunk: thousands of slowly growing replica logs.
+                let len = self.open.len();
+                self.open.reserve_exact(now.len().max(len / 4).max(16).min(CHUNK_RECORDS - len));
+            }
+            self.open.extend_from_slice(now);
+            if self.open.len() == CHUNK_RECORDS {
+                self.sealed.push(Arc::from(std::mem::take(&mut self.open)));
+            }
+            records = rest;
+        }
+    }
+    /// Keeps the first `n` records.
+    fn truncate(&mut self, n: usize) {
+        if n >= self.sealed_len() {
+            self.open.truncate(n - self.sealed_len());
+            return;
+        }
+        let k = n / CHUNK_RECORDS;
+        self.open = self.sealed[k][..n % CHUNK_RECORDS].to_vec();
+        self.sealed.truncate(k);
+    }
+    /// Drops the first `n` records' whole chunks; returns how many records that was.
+    fn drop_front_chunks(&mut self, n: usize) -> usize {
+        let k = (n / CHUNK_RECORDS).min(self.sealed.len());
+        self.sealed.drain(..k);
+        k * CHUNK_RECORDS
+    }
+    /// The longest contiguous run of records starting at `i`, ending before `end` (> `i`).
+    #[inline(never)]
+    fn piece(&self, i: usize, end: usize) -> &[Record] {
+        let sealed_len = self.sealed_len();
+        if i < sealed_len {
+            let start = i - i % CHUNK_RECORDS;
+            &self.sealed[i / CHUNK_RECORDS][i - start..(end - start).min(CHUNK_RECORDS)]
+        } else {
+            &self.open[i - sealed_len..end - sealed_len]
+        }
+    }
+    fn heap_bytes(&self) -> usize {
+        (self.sealed_len() + self.open.capacity()) * std::mem::size_of::<Record>() + self.sealed.capacity() * std::mem::size_of::<Arc<[Record]>>()
+    }
+}
+
+/// Consecutive records of a log (ascending offsets), borrowed from its chunks.
+#[derive(Clone, Copy, Debug)]
+pub struct Slice<'a> {
+    store: &'a Store,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> Slice<'a> {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    /// Record `i` of the slice.
+    pub fn get(&self, i: usize) -> Option<&'a Record> {
+        (i < self.len()).then(|| self.store.get(self.start + i))
+    }
+    /// First record.
+    pub fn first(&self) -> Option<&'a Record> {
+        self.get(0)
+    }
+    /// Last record.
+    pub fn last(&self) -> Option<&'a Record> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+    /// The records in order.
+    pub fn iter(&self) -> Iter<'a> {
+        Iter { store: self.store, next: self.start, end: self.end, piece: [].iter() }
+    }
+    /// Copies the records.
+    pub fn to_vec(&self) -> Vec<Record> {
+        self.iter().copied().collect()
+    }
+    /// Index of the first record for which `pred` is false (`pred` true then false along the slice).
+    pub fn partition_point(&self, mut pred: impl FnMut(&Record) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pred(self.store.get(self.start + mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+    /// The first `n` records (all if fewer).
+    fn take(self, n: usize) -> Slice<'a> {
+        Slice { end: self.end.min(self.start.saturating_add(n)), ..self }
+    }
+    /// From record `i` on.
+    fn skip(self, i: usize) -> Slice<'a> {
+        Slice { start: self.start.saturating_add(i).min(self.end), ..self }
+    }
+}
+
+impl std::ops::Index<usize> for Slice<'_> {
+    type Output = Record;
+    /// Record `i`; panics past the end, as a slice does.
+    fn index(&self, i: usize) -> &Record {
+        assert!(i < self.len(), "index {i} out of a slice of {} records", self.len());
+        self.store.get(self.start + i)
+    }
+}
+
+impl<'a> IntoIterator for Slice<'a> {
+    type Item = &'a Record;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The records of a [`Slice`], in order.
+#[derive(Clone, Debug)]
+pub struct Iter<'a> {
+    store: &'a Store,
+    next: usize,
+    end: usize,
+    piece: std::slice::Iter<'a, Record>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a Record;
+    fn next(&mut self) -> Option<&'a Record> {
+        loop {
+            if let Some(r) = self.piece.next() {
+                return Some(r);
+            }
+            if self.next >= self.end {
+                return None;
+            }
+            let piece = self.store.piece(self.next, self.end);
+            self.next += piece.len();
+            self.piece = piece.iter();
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.piece.len() + (self.end - self.next);
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
 /// A replica's log.
 #[derive(Clone, Debug, Default)]
 pub struct Log {
-    buf: Vec<Record>,
+    store: Store,
+    /// Store index of the first retained record.
     head: usize,
     log_start_offset: u64,
     log_end_offset: u64,
@@ -64,16 +253,16 @@ impl Log {
         Log::default()
     }
     /// Retained records, ascending offsets.
-    pub fn records(&self) -> &[Record] {
-        &self.buf[self.head..]
+    pub fn records(&self) -> Slice<'_> {
+        Slice { store: &self.store, start: self.head, end: self.store.len() }
     }
     /// Number of retained records.
     pub fn len(&self) -> u64 {
-        (self.buf.len() - self.head) as u64
+        (self.store.len() - self.head) as u64
     }
     /// Whether no record is retained.
     pub fn is_empty(&self) -> bool {
-        self.buf.len() == self.head
+        self.store.len() == self.head
     }
     /// Log start offset.
     pub fn log_start_offset(&self) -> u64 {
@@ -103,21 +292,9 @@ impl Log {
     pub fn cleaner_checkpoint(&self) -> u64 {
         self.cleaner_checkpoint
     }
-    /// Room for `n` more records. A log grows by a quarter at a time, not by doubling: a
-    /// simulation holds thousands of logs (every replica of every partition), most of them
-    /// long-lived and slowly growing, so doubling's slack (a quarter of the buffer on average,
-    /// up to a half) would be most of the simulation's memory; growth stays geometric, so
-    /// appends stay amortized O(1).
-    fn reserve(&mut self, n: usize) {
-        let len = self.buf.len();
-        if self.buf.capacity() - len < n {
-            self.buf.reserve_exact(n.max(len / 4).max(16));
-        }
-    }
-
     /// Approximate heap bytes of this log (capacity of the record buffer + segments + epochs).
     pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity() * std::mem::size_of::<Record>()
+        self.store.heap_bytes()
             + self.segments.capacity() * std::mem::size_of::<Segment>()
             + self.epochs.capacity() * std::mem::size_of::<(u32, u64)>()
     }
@@ -130,7 +307,7 @@ impl Log {
     /// Index in `recs` (strictly increasing offsets) of the first record with offset ≥
     /// `offset`. O(1) when the offsets have no gaps (every log that was never compacted):
     /// then the record at index `i` has offset `first + i`. Otherwise a binary search.
-    fn position(recs: &[Record], offset: u64) -> usize {
+    fn position(recs: Slice<'_>, offset: u64) -> usize {
         let (Some(first), Some(last)) = (recs.first(), recs.last()) else { return 0 };
         if last.offset - first.offset == (recs.len() - 1) as u64 {
             return offset.saturating_sub(first.offset).min(recs.len() as u64) as usize;
@@ -139,16 +316,15 @@ impl Log {
     }
 
     /// Records with offsets in `[from, until)`, at most `max` of them.
-    pub fn slice(&self, from: u64, until: u64, max: usize) -> &[Record] {
-        if from >= until || max == 0 {
-            // Empty either way; skip touching the record buffer.
-            return &[];
-        }
+    pub fn slice(&self, from: u64, until: u64, max: usize) -> Slice<'_> {
         let recs = self.records();
+        if from >= until || max == 0 {
+            // Empty either way; skip touching the records.
+            return recs.take(0);
+        }
         let a = Self::position(recs, from);
         let b = Self::position(recs, until);
-        let b = b.min(a.saturating_add(max));
-        &recs[a..b.max(a)]
+        recs.skip(a).take(b.saturating_sub(a).min(max))
     }
 
     /// Set the high watermark (callers keep it ≤ LEO; the leader only moves it forward).
@@ -225,8 +401,7 @@ impl Log {
                     }
                 }
             }
-            self.reserve(chunk.len());
-            self.buf.extend_from_slice(chunk);
+            self.store.push_all(chunk);
             i += n;
         }
         self.log_end_offset = records[records.len() - 1].offset + 1;
@@ -257,7 +432,8 @@ impl Log {
             return Vec::new();
         }
         let idx = self.head + self.index_of(offset);
-        let removed: Vec<Record> = self.buf.drain(idx..).collect();
+        let removed = Slice { store: &self.store, start: idx, end: self.store.len() }.to_vec();
+        self.store.truncate(idx);
         self.log_end_offset = offset.max(self.log_start_offset);
         if self.high_watermark > self.log_end_offset {
             self.high_watermark = self.log_end_offset;
@@ -281,7 +457,7 @@ impl Log {
     /// Delete everything and restart the log at `offset` (`truncateFullyAndStartAt`).
     pub fn truncate_fully_and_start_at(&mut self, offset: u64) -> u64 {
         let removed = self.len();
-        self.buf.clear();
+        self.store = Store::default();
         self.head = 0;
         self.segments.clear();
         self.epochs.clear();
@@ -294,7 +470,7 @@ impl Log {
 
     fn recompute_segment_stats(&mut self) {
         // After truncation/compaction, recompute record counts and max timestamps per segment.
-        let recs = &self.buf[self.head..];
+        let recs = Slice { store: &self.store, start: self.head, end: self.store.len() };
         let n = self.segments.len();
         for i in 0..n {
             let base = self.segments[i].base_offset;
@@ -303,7 +479,7 @@ impl Log {
             let b = recs.partition_point(|r| r.offset < end);
             let seg = &mut self.segments[i];
             seg.records = (b - a) as u64;
-            seg.max_timestamp_ms = recs[a..b].iter().map(|r| r.timestamp_ms).max().unwrap_or(seg.first_timestamp_ms);
+            seg.max_timestamp_ms = recs.skip(a).take(b - a).iter().map(|r| r.timestamp_ms).max().unwrap_or(seg.first_timestamp_ms);
         }
     }
 
@@ -329,11 +505,8 @@ impl Log {
             }
         }
         self.recompute_segment_stats();
-        // Compact the buffer when more than half of it is dead space.
-        if self.head > 1024 && self.head * 2 > self.buf.len() {
-            self.buf.drain(..self.head);
-            self.head = 0;
-        }
+        // Drop the chunks wholly below the log start.
+        self.head -= self.store.drop_front_chunks(self.head);
         k as u64
     }
 
@@ -342,38 +515,49 @@ impl Log {
     /// Returns the number of records removed.
     pub fn compact(&mut self, until: u64, key_space: usize) -> u64 {
         let until = until.min(self.log_end_offset);
-        let recs_len = self.buf.len();
         let end_idx = self.head + self.index_of(until);
         if end_idx <= self.head {
             return 0;
         }
+        let cleaned = Slice { store: &self.store, start: self.head, end: end_idx };
         // Latest offset per key below `until`: a dense table indexed by key id (bounded by the
         // cluster's key cap).
         let mut latest: Vec<u64> = vec![u64::MAX; key_space];
-        for r in &self.buf[self.head..end_idx] {
+        for r in cleaned {
             if (r.key as usize) < key_space {
                 latest[r.key as usize] = r.offset;
             }
         }
-        let mut w = self.head;
-        for i in self.head..end_idx {
-            let r = self.buf[i];
-            let keep = r.key == NO_KEY || (r.key as usize) >= key_space || latest[r.key as usize] == r.offset;
-            if keep {
-                self.buf[w] = r;
-                w += 1;
-            }
-        }
-        let removed = end_idx - w;
+        let keep = |r: &Record| r.offset >= until || r.key == NO_KEY || (r.key as usize) >= key_space || latest[r.key as usize] == r.offset;
+        let kept: Vec<Record> = self.records().iter().copied().filter(keep).collect();
+        let removed = self.len() as usize - kept.len();
         if removed > 0 {
-            self.buf.drain(w..end_idx);
+            // The cleaner rewrites the log: a new store of the records it keeps.
+            self.store = Store::default();
+            self.store.push_all(&kept);
+            self.head = 0;
         }
-        debug_assert_eq!(self.buf.len(), recs_len - removed);
         if until > self.cleaner_checkpoint {
             self.cleaner_checkpoint = until;
         }
         self.recompute_segment_stats();
         removed as u64
+    }
+
+    /// Where this log's sealed chunks hold exactly the records of `leader`'s chunk that starts
+    /// at the same offset, keeps the leader's chunk instead of its own copy (a follower that
+    /// fetched them). Newest first, stopping at the first chunk already shared or different.
+    pub fn share_sealed_with(&mut self, leader: &Log) {
+        for k in (0..self.store.sealed.len()).rev() {
+            let mine = &self.store.sealed[k];
+            let first = mine[0].offset;
+            let theirs = leader.store.sealed.partition_point(|c| c[0].offset < first);
+            let Some(theirs) = leader.store.sealed.get(theirs) else { continue };
+            if Arc::ptr_eq(mine, theirs) || theirs[..] != mine[..] {
+                return;
+            }
+            self.store.sealed[k] = Arc::clone(theirs);
+        }
     }
 }
 
@@ -414,6 +598,73 @@ mod tests {
         assert_eq!(log.log_end_offset(), 10);
     }
 
+    /// The chunked store against a plain `Vec` of the same records, through random appends,
+    /// truncations, retention, compaction and sharing with a leader log, across many chunks.
+    #[test]
+    fn chunked_records_match_a_vec_model() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let mut leader = Log::new();
+        let mut log = Log::new();
+        let mut model: Vec<Record> = Vec::new();
+        let mut offset = 0u64;
+        let mut shared_seen = false;
+        for step in 0..3_000 {
+            match next(10) {
+                0..=5 => {
+                    let n = 1 + next(3 * CHUNK_RECORDS as u64 / 2);
+                    let recs: Vec<Record> = (0..n).map(|i| rec(offset + i, next(40) as u32, 0, offset + i)).collect();
+                    offset += n;
+                    leader.append(&recs, 1_000, u64::MAX);
+                    log.append(&recs, 1_000, u64::MAX);
+                    log.share_sealed_with(&leader);
+                    shared_seen |= log.store.sealed.iter().any(|c| leader.store.sealed.iter().any(|l| Arc::ptr_eq(c, l)));
+                    model.extend_from_slice(&recs);
+                }
+                6 => {
+                    let to = log.log_start_offset() + next(log.log_end_offset() - log.log_start_offset() + 1);
+                    let removed = log.truncate_to(to);
+                    let keep = model.partition_point(|r| r.offset < to);
+                    assert_eq!(removed, model.split_off(keep), "step {step}");
+                    leader.truncate_to(to);
+                    offset = log.log_end_offset();
+                }
+                7 => {
+                    log.set_high_watermark(log.log_end_offset());
+                    let to = log.log_start_offset() + next(log.log_end_offset() - log.log_start_offset() + 1);
+                    log.advance_log_start(to);
+                    model.retain(|r| r.offset >= log.log_start_offset());
+                }
+                8 => {
+                    let until = log.log_start_offset() + next(log.log_end_offset() - log.log_start_offset() + 1);
+                    let latest: std::collections::BTreeMap<u32, u64> = model.iter().filter(|r| r.offset < until).map(|r| (r.key, r.offset)).collect();
+                    let before = model.len();
+                    model.retain(|r| r.offset >= until || latest[&r.key] == r.offset);
+                    assert_eq!(log.compact(until, 40), (before - model.len()) as u64, "step {step}");
+                }
+                _ => {
+                    let from = log.log_start_offset().saturating_sub(2) + next(log.log_end_offset() + 4);
+                    let until = from + next(2 * CHUNK_RECORDS as u64);
+                    let max = next(CHUNK_RECORDS as u64 * 2) as usize;
+                    let want: Vec<Record> = model.iter().filter(|r| r.offset >= from && r.offset < until).take(max).copied().collect();
+                    let got = log.slice(from, until, max);
+                    assert_eq!(got.to_vec(), want, "step {step}: slice({from}, {until}, {max})");
+                    assert_eq!(got.iter().count(), got.len());
+                    assert_eq!(got.first(), want.first());
+                    assert_eq!(got.last(), want.last());
+                }
+            }
+            assert_eq!(log.records().to_vec(), model, "step {step}");
+            assert_eq!(log.len(), model.len() as u64);
+        }
+        assert!(shared_seen, "a follower's chunks holding the leader's records are the leader's");
+    }
+
     #[test]
     fn retention_respects_hw() {
         let mut log = Log::new();
@@ -422,6 +673,6 @@ mod tests {
         log.set_high_watermark(4);
         assert_eq!(log.advance_log_start(8), 4);
         assert_eq!(log.log_start_offset(), 4);
-        assert_eq!(log.records()[0].offset, 4);
+        assert_eq!(log.records().first().map(|r| r.offset), Some(4));
     }
 }

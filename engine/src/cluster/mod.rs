@@ -457,7 +457,7 @@ impl Cluster {
     }
     /// Consumer fetch: up to `max` records from the live leader with offsets in `[from, HW)`.
     /// `None` if the partition is unknown or has no live leader.
-    pub fn read(&self, topic: &str, partition: u32, from: u64, max: usize) -> Option<&[Record]> {
+    pub fn read(&self, topic: &str, partition: u32, from: u64, max: usize) -> Option<log::Slice<'_>> {
         let p = self.topic(topic)?.partitions.get(partition as usize)?;
         let leader = p.leader?;
         if !self.broker_alive(leader) {

@@ -883,7 +883,7 @@ impl Producers {
             let held = match b.appended_at {
                 Some(at) => {
                     let log = cluster.topics[tid].partitions[part].log_of(leader);
-                    let got = log.map_or(&[][..], |l| l.slice(at, at + n as u64, n));
+                    let got = log.map(|l| l.slice(at, at + n as u64, n)).into_iter().flatten();
                     b.records.iter().zip(got).enumerate().take_while(|(k, (r, g))| g.offset == at + *k as u64 && g.producer_id == r.producer_id && g.sequence == r.sequence).count()
                 }
                 None => 0,

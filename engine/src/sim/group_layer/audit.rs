@@ -67,8 +67,8 @@ impl Audit {
     /// Null-key records have no key order.
     fn track_key_order(&mut self, cluster: &Cluster, group_id: &str, tp: &TopicPartition, offset: i64) {
         let Ok(off) = u64::try_from(offset) else { return };
-        let key = match cluster.read(&tp.topic, tp.partition, off, 1) {
-            Some([r, ..]) if r.offset == off => r.key,
+        let key = match cluster.read(&tp.topic, tp.partition, off, 1).and_then(|r| r.first()) {
+            Some(r) if r.offset == off => r.key,
             _ => return,
         };
         if key == crate::cluster::log::NO_KEY {
