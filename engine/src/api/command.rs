@@ -265,26 +265,43 @@ pub const COMMAND_TYPES: &[&str] = &[
 
 /// The fields of one command object, taken by name; what is left at the end is an unknown field.
 /// The messages are serde's (`missing field `x``, `unknown field `x`, expected one of ...`).
+///
+/// A field that is missing or does not fit its type leaves its error and its type's default:
+/// the command's other fields are read all the same, and [`Fields::done`] reports the first
+/// error in field order, as serde's derive does. (Reading on instead of returning at the first
+/// error leaves no half-built command to drop on each error path: ~1 KB less wasm.)
 struct Fields {
     map: Map<String, Value>,
     taken: Vec<&'static str>,
+    error: Option<String>,
 }
 
 impl Fields {
-    fn take<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<Option<T>, String> {
+    fn take<T: DeserializeOwned + Default>(&mut self, name: &'static str, required: bool) -> T {
         self.taken.push(name);
-        self.map.remove(name).map(|v| super::json::from_value(v).map_err(|e| format!("field `{name}`: {e}"))).transpose()
+        let value = match self.map.remove(name) {
+            Some(v) => super::json::from_value(v).map_err(|e| format!("field `{name}`: {e}")),
+            None if required => Err(format!("missing field `{name}`")),
+            None => Ok(T::default()),
+        };
+        value.unwrap_or_else(|e| {
+            self.error.get_or_insert(e);
+            T::default()
+        })
     }
     /// A required field.
-    fn req<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T, String> {
-        self.take(name)?.ok_or_else(|| format!("missing field `{name}`"))
+    fn req<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> T {
+        self.take(name, true)
     }
     /// An optional field: its default when left out.
-    fn opt<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> Result<T, String> {
-        Ok(self.take(name)?.unwrap_or_default())
+    fn opt<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> T {
+        self.take(name, false)
     }
-    /// `command`, unless a field was not taken.
+    /// `command`, unless a field had an error or was not taken.
     fn done(self, command: Command) -> Result<Command, String> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
         match self.map.keys().next() {
             None => Ok(command),
             Some(k) => Err(format!("unknown field `{k}`, expected {}", one_of(&self.taken))),
@@ -315,43 +332,43 @@ impl Command {
             Some(other) => return Err(format!("invalid type: `type` must be a string naming the command, not {other}")),
             None => return Err("missing field `type`".into()),
         };
-        let mut f = Fields { map, taken: Vec::new() };
+        let mut f = Fields { map, taken: Vec::new(), error: None };
         let command = match kind.as_str() {
-            "create_topic" => Command::CreateTopic { name: f.req("name")?, partitions: f.req("partitions")?, replication_factor: f.req("replication_factor")?, config: f.opt("config")? },
-            "create_partitions" => Command::CreatePartitions { topic: f.req("topic")?, count: f.req("count")? },
-            "produce" => Command::Produce { topic: f.req("topic")?, count: f.req("count")?, key: f.opt("key")?, acks: f.opt("acks")? },
+            "create_topic" => Command::CreateTopic { name: f.req("name"), partitions: f.req("partitions"), replication_factor: f.req("replication_factor"), config: f.opt("config") },
+            "create_partitions" => Command::CreatePartitions { topic: f.req("topic"), count: f.req("count") },
+            "produce" => Command::Produce { topic: f.req("topic"), count: f.req("count"), key: f.opt("key"), acks: f.opt("acks") },
             "add_producer" => Command::AddProducer {
-                producer_id: f.opt("producer_id")?,
-                topic: f.req("topic")?,
-                rate_per_sec: f.req("rate_per_sec")?,
-                keys: f.opt("keys")?,
-                acks: f.opt("acks")?,
-                config: f.opt("config")?,
+                producer_id: f.opt("producer_id"),
+                topic: f.req("topic"),
+                rate_per_sec: f.req("rate_per_sec"),
+                keys: f.opt("keys"),
+                acks: f.opt("acks"),
+                config: f.opt("config"),
             },
-            "remove_producer" => Command::RemoveProducer { producer_id: f.req("producer_id")? },
-            "set_producer_rate" => Command::SetProducerRate { producer_id: f.req("producer_id")?, rate_per_sec: f.req("rate_per_sec")? },
-            "crash_broker" => Command::CrashBroker { broker: f.req("broker")? },
-            "shutdown_broker" => Command::ShutdownBroker { broker: f.req("broker")? },
-            "restart_broker" => Command::RestartBroker { broker: f.req("broker")? },
-            "set_broker_delay" => Command::SetBrokerDelay { broker: f.req("broker")?, fetch_delay_ms: f.opt("fetch_delay_ms")? },
-            "create_group" => Command::CreateGroup { group_id: f.req("group_id")?, topics: f.req("topics")?, config: f.opt("config")? },
-            "create_share_group" => Command::CreateShareGroup { group_id: f.req("group_id")?, topics: f.req("topics")?, config: f.opt("config")? },
+            "remove_producer" => Command::RemoveProducer { producer_id: f.req("producer_id") },
+            "set_producer_rate" => Command::SetProducerRate { producer_id: f.req("producer_id"), rate_per_sec: f.req("rate_per_sec") },
+            "crash_broker" => Command::CrashBroker { broker: f.req("broker") },
+            "shutdown_broker" => Command::ShutdownBroker { broker: f.req("broker") },
+            "restart_broker" => Command::RestartBroker { broker: f.req("broker") },
+            "set_broker_delay" => Command::SetBrokerDelay { broker: f.req("broker"), fetch_delay_ms: f.opt("fetch_delay_ms") },
+            "create_group" => Command::CreateGroup { group_id: f.req("group_id"), topics: f.req("topics"), config: f.opt("config") },
+            "create_share_group" => Command::CreateShareGroup { group_id: f.req("group_id"), topics: f.req("topics"), config: f.opt("config") },
             "add_consumer" => Command::AddConsumer {
-                group_id: f.req("group_id")?,
-                client_id: f.opt("client_id")?,
-                topics: f.opt("topics")?,
-                group_instance_id: f.opt("group.instance.id")?,
+                group_id: f.req("group_id"),
+                client_id: f.opt("client_id"),
+                topics: f.opt("topics"),
+                group_instance_id: f.opt("group.instance.id"),
             },
-            "crash_consumer" => Command::CrashConsumer { client_id: f.req("client_id")? },
-            "close_consumer" => Command::CloseConsumer { client_id: f.req("client_id")? },
-            "stall_consumer" => Command::StallConsumer { client_id: f.req("client_id")? },
-            "restart_consumer" => Command::RestartConsumer { client_id: f.req("client_id")? },
-            "set_group_strategy" => Command::SetGroupStrategy { group_id: f.req("group_id")?, strategies: f.req("strategies")? },
-            "set_group_protocol" => Command::SetGroupProtocol { group_id: f.req("group_id")?, protocol: f.req("protocol")? },
-            "alter_consumer_group_offsets" => Command::AlterConsumerGroupOffsets { group_id: f.req("group_id")?, offsets: f.req("offsets")? },
-            "delete_consumer_group_offsets" => Command::DeleteConsumerGroupOffsets { group_id: f.req("group_id")?, partitions: f.req("partitions")? },
-            "alter_share_group_offsets" => Command::AlterShareGroupOffsets { group_id: f.req("group_id")?, offsets: f.req("offsets")? },
-            "delete_share_group_offsets" => Command::DeleteShareGroupOffsets { group_id: f.req("group_id")?, topics: f.req("topics")? },
+            "crash_consumer" => Command::CrashConsumer { client_id: f.req("client_id") },
+            "close_consumer" => Command::CloseConsumer { client_id: f.req("client_id") },
+            "stall_consumer" => Command::StallConsumer { client_id: f.req("client_id") },
+            "restart_consumer" => Command::RestartConsumer { client_id: f.req("client_id") },
+            "set_group_strategy" => Command::SetGroupStrategy { group_id: f.req("group_id"), strategies: f.req("strategies") },
+            "set_group_protocol" => Command::SetGroupProtocol { group_id: f.req("group_id"), protocol: f.req("protocol") },
+            "alter_consumer_group_offsets" => Command::AlterConsumerGroupOffsets { group_id: f.req("group_id"), offsets: f.req("offsets") },
+            "delete_consumer_group_offsets" => Command::DeleteConsumerGroupOffsets { group_id: f.req("group_id"), partitions: f.req("partitions") },
+            "alter_share_group_offsets" => Command::AlterShareGroupOffsets { group_id: f.req("group_id"), offsets: f.req("offsets") },
+            "delete_share_group_offsets" => Command::DeleteShareGroupOffsets { group_id: f.req("group_id"), topics: f.req("topics") },
             other => return Err(format!("unknown variant `{other}`, expected {}", one_of(COMMAND_TYPES))),
         };
         f.done(command)
