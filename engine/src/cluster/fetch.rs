@@ -301,14 +301,15 @@ impl Cluster {
         let _ = lag_max;
         // 4. Response: records from fetch_offset (bounded), plus the leader's HW and log start.
         scratch.clear();
-        scratch.extend(part.logs[li].slice(fetch_offset, leader_leo, max_records).iter().copied());
+        part.logs[li].slice(fetch_offset, leader_leo, max_records).extend_into(scratch);
         let got = scratch.len() as u64;
         if got > 0 {
             part.logs[fi].append(scratch, seg_records, seg_ms);
             self.total_records += got;
             // The follower's chunks that now hold the leader's records are the leader's.
-            let [follower, leader] = part.logs.get_disjoint_mut([fi, li]).expect("a follower is not its leader");
-            follower.share_sealed_with(leader);
+            if let Ok([follower, leader]) = part.logs.get_disjoint_mut([fi, li]) {
+                follower.share_sealed_with(leader);
+            }
         }
         let new_leo = part.logs[fi].log_end_offset();
         let leader_hw_after = {

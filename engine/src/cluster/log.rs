@@ -157,7 +157,18 @@ impl<'a> Slice<'a> {
     }
     /// Copies the records.
     pub fn to_vec(&self) -> Vec<Record> {
-        self.iter().copied().collect()
+        let mut v = Vec::with_capacity(self.len());
+        self.extend_into(&mut v);
+        v
+    }
+    /// Appends copies of the records to `v`, a chunk's run at a time.
+    pub fn extend_into(&self, v: &mut Vec<Record>) {
+        let mut i = self.start;
+        while i < self.end {
+            let piece = self.store.piece(i, self.end);
+            v.extend_from_slice(piece);
+            i += piece.len();
+        }
     }
     /// Index of the first record for which `pred` is false (`pred` true then false along the slice).
     pub fn partition_point(&self, mut pred: impl FnMut(&Record) -> bool) -> usize {
