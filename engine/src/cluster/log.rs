@@ -193,15 +193,6 @@ impl<'a> Slice<'a> {
     }
 }
 
-impl std::ops::Index<usize> for Slice<'_> {
-    type Output = Record;
-    /// Record `i`; panics past the end, as a slice does.
-    fn index(&self, i: usize) -> &Record {
-        assert!(i < self.len(), "index {i} out of a slice of {} records", self.len());
-        self.store.get(self.start + i)
-    }
-}
-
 impl<'a> IntoIterator for Slice<'a> {
     type Item = &'a Record;
     type IntoIter = Iter<'a>;
@@ -540,12 +531,16 @@ impl Log {
             }
         }
         let keep = |r: &Record| r.offset >= until || r.key == NO_KEY || (r.key as usize) >= key_space || latest[r.key as usize] == r.offset;
-        let kept: Vec<Record> = self.records().iter().copied().filter(keep).collect();
+        // The cleaner rewrites the log: a new store of the records it keeps.
+        let mut kept = Store::default();
+        for r in self.records() {
+            if keep(r) {
+                kept.push_all(std::slice::from_ref(r));
+            }
+        }
         let removed = self.len() as usize - kept.len();
         if removed > 0 {
-            // The cleaner rewrites the log: a new store of the records it keeps.
-            self.store = Store::default();
-            self.store.push_all(&kept);
+            self.store = kept;
             self.head = 0;
         }
         if until > self.cleaner_checkpoint {

@@ -43,14 +43,13 @@ impl Sim {
             return Vec::new();
         }
         let pick = |i: usize| {
-            let r = &all[i];
-            RecordView { offset: r.offset, key: (r.key != NO_KEY).then_some(r.key), producer: r.producer_id, sequence: r.sequence }
+            all.get(i).map(|r| RecordView { offset: r.offset, key: (r.key != NO_KEY).then_some(r.key), producer: r.producer_id, sequence: r.sequence })
         };
         if all.len() <= max {
-            return (0..all.len()).map(pick).collect();
+            return (0..all.len()).filter_map(pick).collect();
         }
         // Even sample: the i-th of `max` picks the record at i·len/max (strictly increasing).
-        (0..max).map(|i| pick(i * all.len() / max)).collect()
+        (0..max).filter_map(|i| pick(i * all.len() / max)).collect()
     }
 
     /// How many times `group_id` processed `record` (0 when never, or for an unknown group).
