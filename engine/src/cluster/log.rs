@@ -117,8 +117,12 @@ impl Store {
             &self.open[i - sealed_len..end - sealed_len]
         }
     }
+    /// Heap bytes, a sealed chunk's shared among its holders (the replicas and the snapshots
+    /// that hold it count a share each, so the sum over every log counts it once).
     fn heap_bytes(&self) -> usize {
-        (self.sealed_len() + self.open.capacity()) * std::mem::size_of::<Record>() + self.sealed.capacity() * std::mem::size_of::<Arc<[Record]>>()
+        let chunk_bytes = CHUNK_RECORDS * std::mem::size_of::<Record>();
+        let sealed: usize = self.sealed.iter().map(|c| chunk_bytes / Arc::strong_count(c)).sum();
+        sealed + self.open.capacity() * std::mem::size_of::<Record>() + self.sealed.capacity() * std::mem::size_of::<Arc<[Record]>>()
     }
 }
 
@@ -294,7 +298,8 @@ impl Log {
     pub fn cleaner_checkpoint(&self) -> u64 {
         self.cleaner_checkpoint
     }
-    /// Approximate heap bytes of this log (capacity of the record buffer + segments + epochs).
+    /// Approximate heap bytes of this log (its record chunks, a shared chunk counted as a share,
+    /// plus segments and epochs).
     pub fn heap_bytes(&self) -> usize {
         self.store.heap_bytes()
             + self.segments.capacity() * std::mem::size_of::<Segment>()
@@ -602,6 +607,23 @@ mod tests {
         let offs: Vec<u64> = log.records().iter().map(|r| r.offset).collect();
         assert_eq!(offs, vec![7, 8, 9]);
         assert_eq!(log.log_end_offset(), 10);
+    }
+
+    /// A follower that keeps its leader's chunks holds no second copy of their records, and the
+    /// heap bytes of the two logs count those chunks once.
+    #[test]
+    fn shared_chunks_are_counted_once() {
+        let recs: Vec<Record> = (0..2 * CHUNK_RECORDS as u64).map(|o| rec(o, 0, 0, o)).collect();
+        let (mut leader, mut follower) = (Log::new(), Log::new());
+        leader.append(&recs, 1_000, u64::MAX);
+        follower.append(&recs, 1_000, u64::MAX);
+        let one_copy = leader.heap_bytes();
+        assert_eq!(follower.heap_bytes(), one_copy, "a copy of its own before sharing");
+        follower.share_sealed_with(&leader);
+        assert_eq!(follower.records().to_vec(), recs);
+        let both = leader.heap_bytes() + follower.heap_bytes();
+        let chunks = 2 * CHUNK_RECORDS * std::mem::size_of::<Record>();
+        assert!(both <= 2 * one_copy - chunks, "the two sealed chunks are counted once: {both} bytes, {one_copy} for one log");
     }
 
     /// The chunked store against a plain `Vec` of the same records, through random appends,

@@ -521,7 +521,7 @@ impl Cluster {
     pub fn total_records(&self) -> u64 {
         self.total_records
     }
-    /// Sum of heap bytes of all logs.
+    /// Sum of heap bytes of all logs (a record chunk shared by replicas counted once).
     pub fn log_heap_bytes(&self) -> usize {
         self.topics.iter().flat_map(|t| &t.partitions).flat_map(|p| &p.logs).map(|l| l.heap_bytes()).sum()
     }
