@@ -516,5 +516,8 @@ mod tests {
         assert!(err(r#"{"type":"alter_consumer_group_offsets","group_id":"g","offsets":[{"topic":"t","partition":0,"offset":1,"leader_epoch":3}]}"#).contains("unknown field `leader_epoch`"));
         assert!(err(r#"{"type":"alter_consumer_group_offsets","group_id":"g","offsets":[{"topic":"t","partition":0,"offset":-1}]}"#).contains("invalid value"));
         assert!(err(r#"{"type":"delete_consumer_group_offsets","group_id":"g","partitions":[{"topic":"t"}]}"#).contains("missing field `partition`"));
+        // The first field in order with an error is the one reported, before any unknown field.
+        assert!(err(r#"{"type":"create_topic","name":1,"extra":0}"#).starts_with("field `name`: invalid type"), "{}", err(r#"{"type":"create_topic","name":1}"#));
+        assert!(err(r#"{"type":"create_topic","name":"t","replication_factor":"x","extra":0}"#).starts_with("missing field `partitions`"));
     }
 }

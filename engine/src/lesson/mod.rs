@@ -296,31 +296,53 @@ const QUERY_KINDS: &[(&str, &[&str])] = &[
 ];
 
 /// Typed access to a query's fields (the messages follow serde's: `missing field `x``, ...).
-struct QueryFields<'a>(&'a Map<String, Value>);
+/// A field that is missing or of the wrong type leaves its error and a default value: the
+/// query's other fields are read all the same and the first error in field order is reported
+/// (no half-built query to drop on each error path).
+struct QueryFields<'a> {
+    map: &'a Map<String, Value>,
+    error: Option<String>,
+}
 
 impl QueryFields<'_> {
-    fn string(&self, f: &str) -> Result<String, String> {
-        self.opt_string(f)?.ok_or_else(|| format!("missing field `{f}`"))
+    fn fail(&mut self, e: String) {
+        self.error.get_or_insert(e);
     }
 
-    fn u32(&self, f: &str) -> Result<u32, String> {
-        self.opt_u32(f)?.ok_or_else(|| format!("missing field `{f}`"))
+    fn string(&mut self, f: &str) -> String {
+        self.opt_string(f).unwrap_or_else(|| {
+            self.fail(format!("missing field `{f}`"));
+            String::new()
+        })
     }
 
-    fn opt_string(&self, f: &str) -> Result<Option<String>, String> {
-        match self.0.get(f) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(format!("invalid type: {} for `{f}`, expected a string", json_kind(v))),
+    fn u32(&mut self, f: &str) -> u32 {
+        self.opt_u32(f).unwrap_or_else(|| {
+            self.fail(format!("missing field `{f}`"));
+            0
+        })
+    }
+
+    fn opt_string(&mut self, f: &str) -> Option<String> {
+        match self.map.get(f) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(v) => {
+                self.fail(format!("invalid type: {} for `{f}`, expected a string", json_kind(v)));
+                None
+            }
         }
     }
 
-    fn opt_u32(&self, f: &str) -> Result<Option<u32>, String> {
-        match self.0.get(f) {
-            None | Some(Value::Null) => Ok(None),
+    fn opt_u32(&mut self, f: &str) -> Option<u32> {
+        match self.map.get(f) {
+            None | Some(Value::Null) => None,
             Some(v) => match v.as_u64().map(u32::try_from) {
-                Some(Ok(n)) => Ok(Some(n)),
-                _ => Err(format!("invalid value: {v} for `{f}`, expected u32")),
+                Some(Ok(n)) => Some(n),
+                _ => {
+                    self.fail(format!("invalid value: {v} for `{f}`, expected u32"));
+                    None
+                }
             },
         }
     }
@@ -834,48 +856,49 @@ impl Query {
             let known: Vec<String> = known.iter().map(|f| format!("`{f}`")).collect();
             return Err(err(format!("unknown field `{k}`, expected one of {}", known.join(", "))));
         }
-        let q = QueryFields(&m);
-        let query = (|| -> Result<Query, String> {
-            Ok(match kind {
-                "owner" => Query::Owner { group: q.string("group")?, topic: q.string("topic")?, partition: q.u32("partition")? },
-                "owned_count" => Query::OwnedCount { group: q.string("group")?, client: q.string("client")? },
-                "reading" => Query::Reading { group: q.string("group")?, client: q.string("client")? },
-                "idle_consumers" => Query::IdleConsumers { group: q.string("group")? },
-                "members" => Query::Members { group: q.string("group")? },
-                "generation" => Query::Generation { group: q.string("group")? },
-                "group_state" => Query::GroupState { group: q.string("group")? },
-                "coordinator" => Query::Coordinator { group: q.string("group")? },
-                "committed" => Query::Committed { group: q.string("group")?, topic: q.string("topic")?, partition: q.u32("partition")? },
-                "leader" => Query::Leader { topic: q.string("topic")?, partition: q.u32("partition")? },
-                "leader_epoch" => Query::LeaderEpoch { topic: q.string("topic")?, partition: q.u32("partition")? },
-                "high_watermark" => Query::HighWatermark { topic: q.string("topic")?, partition: q.u32("partition")? },
-                "log_end_offset" => Query::LogEndOffset { topic: q.string("topic")?, partition: q.u32("partition")?, broker: q.opt_u32("broker")? },
-                "isr" => Query::Isr { topic: q.string("topic")?, partition: q.u32("partition")? },
-                "isr_size" => Query::IsrSize { topic: q.string("topic")?, partition: q.u32("partition")? },
-                "lost_records" => Query::LostRecords { topic: q.string("topic")?, partition: q.opt_u32("partition")? },
-                "lost_acknowledged" => Query::LostAcknowledged { topic: q.string("topic")?, partition: q.opt_u32("partition")? },
-                "acknowledged" => Query::Acknowledged { producer: q.string("producer")? },
-                "produce_failed" => Query::ProduceFailed { producer: q.string("producer")? },
-                "produce_retries" => Query::ProduceRetries { producer: q.string("producer")? },
-                "duplicates_written" => Query::DuplicatesWritten { producer: q.string("producer")? },
-                "produce_sent" => Query::ProduceSent { producer: q.string("producer")? },
-                "broker_alive" => Query::BrokerAlive { broker: q.u32("broker")? },
-                "duplicates" => Query::Duplicates { group: q.string("group")? },
-                "processed" => Query::Processed { group: q.string("group")? },
-                "distinct" => Query::Distinct { group: q.string("group")? },
-                "losses" => Query::Losses { group: q.string("group")? },
-                "ordering_violations" => Query::OrderingViolations { group: q.string("group")? },
-                "ownership_gap_ms" => Query::OwnershipGapMs { group: q.string("group")?, topic: q.opt_string("topic")?, partition: q.opt_u32("partition")? },
-                "partitions_with_gap" => Query::PartitionsWithGap { group: q.string("group")? },
-                "group_field" => Query::GroupField { group: q.string("group")?, field: q.string("field")? },
-                "consumer_field" => Query::ConsumerField { group: q.string("group")?, client: q.string("client")?, field: q.string("field")? },
-                "share_field" => Query::ShareField { group: q.string("group")?, field: q.string("field")? },
-                "share_consumer_field" => Query::ShareConsumerField { group: q.string("group")?, client: q.string("client")?, field: q.string("field")? },
-                "share_partition_field" => Query::SharePartitionField { group: q.string("group")?, topic: q.string("topic")?, partition: q.u32("partition")?, field: q.string("field")? },
-                _ => unreachable!("every kind of QUERY_KINDS has an arm"),
-            })
-        })();
-        query.map_err(err)
+        let mut q = QueryFields { map: &m, error: None };
+        let query = match kind {
+            "owner" => Query::Owner { group: q.string("group"), topic: q.string("topic"), partition: q.u32("partition") },
+            "owned_count" => Query::OwnedCount { group: q.string("group"), client: q.string("client") },
+            "reading" => Query::Reading { group: q.string("group"), client: q.string("client") },
+            "idle_consumers" => Query::IdleConsumers { group: q.string("group") },
+            "members" => Query::Members { group: q.string("group") },
+            "generation" => Query::Generation { group: q.string("group") },
+            "group_state" => Query::GroupState { group: q.string("group") },
+            "coordinator" => Query::Coordinator { group: q.string("group") },
+            "committed" => Query::Committed { group: q.string("group"), topic: q.string("topic"), partition: q.u32("partition") },
+            "leader" => Query::Leader { topic: q.string("topic"), partition: q.u32("partition") },
+            "leader_epoch" => Query::LeaderEpoch { topic: q.string("topic"), partition: q.u32("partition") },
+            "high_watermark" => Query::HighWatermark { topic: q.string("topic"), partition: q.u32("partition") },
+            "log_end_offset" => Query::LogEndOffset { topic: q.string("topic"), partition: q.u32("partition"), broker: q.opt_u32("broker") },
+            "isr" => Query::Isr { topic: q.string("topic"), partition: q.u32("partition") },
+            "isr_size" => Query::IsrSize { topic: q.string("topic"), partition: q.u32("partition") },
+            "lost_records" => Query::LostRecords { topic: q.string("topic"), partition: q.opt_u32("partition") },
+            "lost_acknowledged" => Query::LostAcknowledged { topic: q.string("topic"), partition: q.opt_u32("partition") },
+            "acknowledged" => Query::Acknowledged { producer: q.string("producer") },
+            "produce_failed" => Query::ProduceFailed { producer: q.string("producer") },
+            "produce_retries" => Query::ProduceRetries { producer: q.string("producer") },
+            "duplicates_written" => Query::DuplicatesWritten { producer: q.string("producer") },
+            "produce_sent" => Query::ProduceSent { producer: q.string("producer") },
+            "broker_alive" => Query::BrokerAlive { broker: q.u32("broker") },
+            "duplicates" => Query::Duplicates { group: q.string("group") },
+            "processed" => Query::Processed { group: q.string("group") },
+            "distinct" => Query::Distinct { group: q.string("group") },
+            "losses" => Query::Losses { group: q.string("group") },
+            "ordering_violations" => Query::OrderingViolations { group: q.string("group") },
+            "ownership_gap_ms" => Query::OwnershipGapMs { group: q.string("group"), topic: q.opt_string("topic"), partition: q.opt_u32("partition") },
+            "partitions_with_gap" => Query::PartitionsWithGap { group: q.string("group") },
+            "group_field" => Query::GroupField { group: q.string("group"), field: q.string("field") },
+            "consumer_field" => Query::ConsumerField { group: q.string("group"), client: q.string("client"), field: q.string("field") },
+            "share_field" => Query::ShareField { group: q.string("group"), field: q.string("field") },
+            "share_consumer_field" => Query::ShareConsumerField { group: q.string("group"), client: q.string("client"), field: q.string("field") },
+            "share_partition_field" => Query::SharePartitionField { group: q.string("group"), topic: q.string("topic"), partition: q.u32("partition"), field: q.string("field") },
+            _ => unreachable!("every kind of QUERY_KINDS has an arm"),
+        };
+        match q.error {
+            Some(e) => Err(err(e)),
+            None => Ok(query),
+        }
     }
 
     /// Reads the value from the simulation.
@@ -1474,6 +1497,9 @@ mod tests {
         assert!(err(json!({"leader": {"topic": "t", "partition": 4294967296u64}})).contains("expected u32"));
         assert!(err(json!({"leader": {"topic": 3, "partition": 0}})).contains("expected a string"));
         assert!(err(json!({"leader": [1]})).contains("invalid type"));
+        // The first field in order with an error is the one reported.
+        assert_eq!(err(json!({"owner": {"group": 1, "partition": "p"}})), "query `owner`: invalid type: a number for `group`, expected a string");
+        assert_eq!(err(json!({"owner": {"group": "g", "partition": "p"}})), "query `owner`: missing field `topic`");
     }
 
     fn lesson(steps: &str) -> Result<Lesson, LessonError> {
