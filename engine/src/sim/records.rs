@@ -42,14 +42,16 @@ impl Sim {
         if max == 0 || all.is_empty() {
             return Vec::new();
         }
-        let pick = |i: usize| {
-            all.get(i).map(|r| RecordView { offset: r.offset, key: (r.key != NO_KEY).then_some(r.key), producer: r.producer_id, sequence: r.sequence })
-        };
-        if all.len() <= max {
-            return (0..all.len()).filter_map(pick).collect();
+        // All of them, or an even sample: the i-th of `max` is the record at i·len/max
+        // (strictly increasing).
+        let n = all.len().min(max);
+        let mut picked = Vec::with_capacity(n);
+        for i in 0..n {
+            if let Some(r) = all.get(i * all.len() / n) {
+                picked.push(RecordView { offset: r.offset, key: (r.key != NO_KEY).then_some(r.key), producer: r.producer_id, sequence: r.sequence });
+            }
         }
-        // Even sample: the i-th of `max` picks the record at i·len/max (strictly increasing).
-        (0..max).filter_map(|i| pick(i * all.len() / max)).collect()
+        picked
     }
 
     /// How many times `group_id` processed `record` (0 when never, or for an unknown group).

@@ -11,7 +11,7 @@ use crate::group::protocol::{Body, CoordinatorRecord, ErrorCode, Message, Respon
 use crate::group::GroupEvent;
 use crate::kernel::Ctx;
 
-use super::{GroupLayer, GroupRuntime, MAX_PENDING_WRITES};
+use super::{GroupLayer, MAX_PENDING_WRITES};
 
 /// A coordinator write appended to `__consumer_offsets` that the HW has not passed yet.
 #[derive(Clone, Debug)]
@@ -64,22 +64,15 @@ impl GroupLayer {
     /// Loads/unloads coordinators whose `__consumer_offsets` leader changed. Returns whether
     /// anything moved.
     pub fn sync_coordinators(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) -> bool {
-        // Runs after every timer fire: the groups whose coordinator stays (nearly always all of
-        // them) cost a lookup each and no allocation.
-        let current = |g: &GroupRuntime| g.coordinator.as_ref().map(GroupCoordinator::broker_id);
-        let moves: Vec<String> = self
-            .groups
-            .iter()
-            .filter(|(gid, g)| current(g) != cluster.coordinator_for(gid))
-            .map(|(gid, _)| gid.clone())
-            .collect();
         let mut moved = false;
-        for gid in moves {
+        let gids: Vec<String> = self.groups.keys().cloned().collect();
+        for gid in gids {
             let target = cluster.coordinator_for(&gid);
             let Some(g) = self.groups.get_mut(&gid) else {
                 continue;
             };
-            if current(g) == target {
+            let current = g.coordinator.as_ref().map(GroupCoordinator::broker_id);
+            if current == target {
                 continue;
             }
             moved = true;
