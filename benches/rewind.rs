@@ -15,13 +15,20 @@ use grouplab_engine::Scenario;
 /// One simulated hour.
 const HOUR_MS: u64 = 3_600_000;
 
-/// The bundled "several groups" lesson's scenario (3 brokers, 3 partitions, two groups, four consumers),
-/// run for an hour.
-fn lab_at(scenario: &str, end_ms: u64) -> Lab {
-    let mut s = Lesson::from_json("several-groups.json", scenario).expect("a bundled lesson").scenario();
-    s.run_until_ms = Some(end_ms);
-    let mut lab = Lab::new(s).expect("the scenario runs");
+/// `scenario` run to `end_ms` in a [`Lab`] (snapshots taken on the way), reported once.
+fn history(name: &str, mut scenario: Scenario, end_ms: u64) -> Lab {
+    scenario.run_until_ms = Some(end_ms);
+    let t0 = Instant::now();
+    let mut lab = Lab::new(scenario).expect("the scenario runs");
     lab.advance_to(end_ms);
+    println!(
+        "{name}: {} simulated s built in {:.1} s; {} snapshots every {} ms, weight {}",
+        end_ms / 1000,
+        t0.elapsed().as_secs_f64(),
+        lab.snapshot_count(),
+        lab.snapshot_interval_ms(),
+        lab.snapshot_weight()
+    );
     lab
 }
 
@@ -36,17 +43,8 @@ fn targets(seed: u64) -> impl FnMut(u64) -> u64 {
     }
 }
 
-fn bench_history(c: &mut Criterion, name: &str, scenario: &str, end_ms: u64) {
-    let t0 = Instant::now();
-    let mut lab = lab_at(scenario, end_ms);
-    println!(
-        "{name}: {} simulated s built in {:.1} s; {} snapshots every {} ms, weight {}",
-        end_ms / 1000,
-        t0.elapsed().as_secs_f64(),
-        lab.snapshot_count(),
-        lab.snapshot_interval_ms(),
-        lab.snapshot_weight()
-    );
+fn bench_history(c: &mut Criterion, name: &str, scenario: Scenario, end_ms: u64) {
+    let mut lab = history(name, scenario, end_ms);
     let mut next = targets(0x9E37_79B9_7F4A_7C15);
     let mut slowest = Duration::ZERO;
     c.bench_function(&format!("{name}: seek back to a random moment"), |b| {
@@ -73,20 +71,9 @@ fn bench_history(c: &mut Criterion, name: &str, scenario: &str, end_ms: u64) {
 /// The what-if at scale (`tests/bench/whatif-scale.json`): ten backward seeks to uniform random
 /// moments of its first two simulated minutes, timed once (each replays up to a snapshot interval of 600 consumers).
 fn whatif_report() {
-    let mut s = Scenario::from_json(include_str!("../tests/bench/whatif-scale.json")).expect("the what-if scenario");
+    let scenario = Scenario::from_json(include_str!("../tests/bench/whatif-scale.json")).expect("the what-if scenario");
     let end_ms = 120_000;
-    s.run_until_ms = Some(end_ms);
-    let t0 = Instant::now();
-    let mut lab = Lab::new(s).expect("the scenario runs");
-    lab.advance_to(end_ms);
-    println!(
-        "what-if at scale: {} simulated s built in {:.1} s; {} snapshots every {} ms, weight {}",
-        end_ms / 1000,
-        t0.elapsed().as_secs_f64(),
-        lab.snapshot_count(),
-        lab.snapshot_interval_ms(),
-        lab.snapshot_weight()
-    );
+    let mut lab = history("what-if at scale", scenario, end_ms);
     let mut next = targets(7);
     // Uniform targets, visited latest first: every seek goes back.
     let mut at: Vec<u64> = (0..10).map(|_| next(end_ms)).collect();
@@ -96,7 +83,9 @@ fn whatif_report() {
         .map(|target| {
             let t = Instant::now();
             lab.seek(target);
-            t.elapsed().as_secs_f64() * 1e3
+            let took_ms = t.elapsed().as_secs_f64() * 1e3;
+            assert_eq!(lab.now_ms(), target);
+            took_ms
         })
         .collect();
     took_ms.sort_by(f64::total_cmp);
@@ -107,7 +96,9 @@ fn bench(c: &mut Criterion) {
     if std::env::var("GROUPLAB_BENCH_SKIP_WHATIF").is_err() {
         whatif_report();
     }
-    bench_history(c, "one hour of several-groups", include_str!("../static/scenarios/several-groups.json"), HOUR_MS);
+    // The bundled "several groups" lesson (3 brokers, 3 partitions, two groups, four consumers).
+    let lesson = Lesson::from_json("several-groups.json", include_str!("../static/scenarios/several-groups.json")).expect("a bundled lesson");
+    bench_history(c, "one hour of several-groups", lesson.scenario(), HOUR_MS);
 }
 
 criterion_group!(benches, bench);
