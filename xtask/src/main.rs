@@ -390,7 +390,7 @@ fn bundle_sizes(dist: &Path) -> Result<(String, usize), String> {
 }
 
 /// Criterion benchmarks natively (the engine's, and the UI model's rewinds), the what-if at scale (`tests/bench/whatif-scale.json`, the
-/// release CLI: simulated seconds per wall second and peak memory), then the timed runs in
+/// `native` CLI: simulated seconds per wall second and peak memory), then the timed runs in
 /// headless Chromium against `dist/` (`tests/bench/*.bench.mjs`, figures printed as `BENCH …`
 /// lines).
 fn bench() -> Result<(), String> {
@@ -413,12 +413,12 @@ fn bench() -> Result<(), String> {
     run(&mut c)
 }
 
-/// Runs the what-if at scale with the release CLI and prints `BENCH whatif-scale …`: wall
+/// Runs the what-if at scale with the CLI built for speed (the `native` profile) and prints `BENCH whatif-scale …`: wall
 /// time, simulated seconds per wall second, and the peak resident memory (Linux: the child's
 /// `VmHWM`, sampled until it exits).
 fn whatif_bench() -> Result<(), String> {
     let mut b = cmd("cargo");
-    b.args(["build", "--release", "-p", "grouplab-engine", "--bin", "grouplab"]);
+    b.args(["build", "--profile", "native", "-p", "grouplab-engine", "--bin", "grouplab"]);
     run(&mut b)?;
     let scenario = root().join("tests/bench/whatif-scale.json");
     // The file's `"run_until_ms": N` (xtask reads no JSON otherwise).
@@ -430,12 +430,12 @@ fn whatif_bench() -> Result<(), String> {
         })
         .map_or(0.0, |ms| ms as f64 / 1000.0);
     let started = std::time::Instant::now();
-    let mut child = std::process::Command::new(root().join("target/release/grouplab"))
+    let mut child = std::process::Command::new(root().join("target/native/grouplab"))
         .arg("hash")
         .arg(&scenario)
         .stdout(std::process::Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start the release grouplab: {e}"))?;
+        .map_err(|e| format!("cannot start target/native/grouplab: {e}"))?;
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0u64;
     let status = loop {
