@@ -58,6 +58,11 @@ pub const MAX_DEBT_REAL_MS: f64 = 500.0;
 pub const LATE_FRAME_MS: f64 = 20.0;
 /// Re-rendering cheaper than this happens every frame.
 pub const CHEAP_RENDER_MS: f64 = 4.0;
+/// Real ms of engine work in one slice of a fast-forward that does not re-render: two display
+/// frames. A click (Cancel) is still handled within a few tens of ms, and the engine, not the
+/// wait for the next frame, takes most of the time (with a slice of one frame's budget the page
+/// sat idle for about a third of a fast-forward).
+pub const FAST_FORWARD_SLICE_MS: f64 = 33.0;
 /// Longest real time between two re-renders while playing.
 pub const MAX_RENDER_INTERVAL_MS: f64 = 1_000.0;
 
@@ -109,6 +114,18 @@ pub struct FramePlan {
     pub engine_budget_ms: f64,
     /// Whether this frame re-renders the page.
     pub render: bool,
+}
+
+impl FramePlan {
+    /// Engine budget of this frame in a fast-forward: a re-rendering frame keeps its own (at
+    /// least [`MIN_ENGINE_BUDGET_MS`]), any other runs a [`FAST_FORWARD_SLICE_MS`] slice.
+    pub fn fast_forward_budget_ms(&self) -> f64 {
+        if self.render {
+            self.engine_budget_ms.max(MIN_ENGINE_BUDGET_MS)
+        } else {
+            FAST_FORWARD_SLICE_MS
+        }
+    }
 }
 
 impl Pacer {
@@ -285,10 +302,10 @@ impl Reducible for LabState {
                     lab.stop_at_memory_limit(crate::model::MAX_LIVE_RECORDS) || plan.render
                 }
                 Action::Tick(real_ms) if lab.fast_forward.is_some() => {
-                    // As fast as the frame allows: the pacer's budget, no speed to keep.
+                    // As fast as the page allows: a slice of two frames, no speed to keep.
                     let plan = self.pacer.borrow_mut().plan(real_ms.clamp(0.0, 250.0));
                     let start = real_now_ms();
-                    let budget = plan.engine_budget_ms.max(MIN_ENGINE_BUDGET_MS);
+                    let budget = plan.fast_forward_budget_ms();
                     lab.fast_forward_slice(&mut || real_now_ms() - start < budget);
                     lab.stop_at_memory_limit(crate::model::MAX_LIVE_RECORDS) || plan.render || lab.fast_forward.is_none()
                 }
@@ -376,6 +393,17 @@ mod tests {
         let plans: Vec<FramePlan> = (0..120).map(|_| pacer.plan(16.7)).collect();
         assert!(plans.iter().filter(|p| p.render).all(|p| p.engine_budget_ms == 0.0));
         assert!(plans.iter().filter(|p| !p.render).all(|p| p.engine_budget_ms >= ENGINE_BUDGET_MS));
+    }
+
+    #[test]
+    fn a_fast_forward_runs_two_frames_of_engine_work_between_re_renders() {
+        let quiet = FramePlan { engine_budget_ms: ENGINE_BUDGET_MS, render: false };
+        assert_eq!(quiet.fast_forward_budget_ms(), FAST_FORWARD_SLICE_MS);
+        assert!(FAST_FORWARD_SLICE_MS > MAX_ENGINE_BUDGET_MS, "longer than a played frame's budget");
+        let rendering = FramePlan { engine_budget_ms: 0.0, render: true };
+        assert_eq!(rendering.fast_forward_budget_ms(), MIN_ENGINE_BUDGET_MS, "a re-render still moves time");
+        let cheap = FramePlan { engine_budget_ms: 6.0, render: true };
+        assert_eq!(cheap.fast_forward_budget_ms(), 6.0);
     }
 
     #[test]
