@@ -51,10 +51,14 @@ pub const HEAVY_SNAPSHOT_WEIGHT: u64 = 200_000;
 /// most this much simulated time, plus thinning for memory).
 pub const MAX_ADAPTIVE_SNAPSHOT_INTERVAL_MS: u64 = 40_000;
 
-/// How expensive a copy of `sim` is, in record equivalents: its retained records plus a share
-/// per replica (each replica is a log with its own buffers and indexes).
+/// How expensive a copy of `sim` is, in record equivalents: the memory of its logs plus a share
+/// per replica (each replica is a log with its own buffers and indexes). A log's full chunks are
+/// shared (by followers with their leader, by snapshots with the live simulation and with each
+/// other), each holder counting a share, so the weights of all holders add up to the memory the
+/// records really take: a snapshot that shares its records with the live simulation weighs little.
 pub fn snapshot_weight(sim: &Sim) -> u64 {
-    sim.retained_records() + 100 * sim.replica_count()
+    let records = sim.cluster().log_heap_bytes() / std::mem::size_of::<grouplab_engine::cluster::Record>();
+    records as u64 + 100 * sim.replica_count()
 }
 /// First interval between two chart samples (simulated ms); doubles when [`MAX_SAMPLES`] is hit.
 pub const SAMPLE_INTERVAL_MS: u64 = 1_000;
@@ -164,8 +168,6 @@ pub const SAMPLED_PARTITIONS: usize = 12;
 #[derive(Clone)]
 struct Snapshot {
     at_ms: u64,
-    /// [`snapshot_weight`] when taken.
-    weight: u64,
     cursor: Cursor,
     event_seq: u64,
     sim: Sim,
@@ -632,14 +634,14 @@ impl Lab {
             }
             self.snapshots.push(Snapshot {
                 at_ms: now,
-                weight,
                 cursor: self.timeline.cursor(),
                 event_seq: self.next_seq,
                 sim: self.sim.clone(),
             });
             // Thin out while over either bound; each round halves the count, so this ends.
             for _ in 0..64 {
-                let total: u64 = self.snapshots.iter().map(|s| s.weight).sum();
+                // Shares move as the live simulation and the snapshots come and go: weigh anew.
+                let total = self.snapshot_weight();
                 if self.snapshots.len() <= MAX_SNAPSHOTS && (total <= MAX_SNAPSHOT_WEIGHT || self.snapshots.len() <= 2) {
                     break;
                 }
@@ -756,7 +758,7 @@ impl Lab {
 
     /// Weight of all snapshots together (see [`MAX_SNAPSHOT_WEIGHT`]).
     pub fn snapshot_weight(&self) -> u64 {
-        self.snapshots.iter().map(|s| s.weight).sum()
+        self.snapshots.iter().map(|s| snapshot_weight(&s.sim)).sum()
     }
 
     /// Simulated ms between two snapshots now.
@@ -933,6 +935,34 @@ mod tests {
         };
         lab.seek(40_000);
         assert_eq!(lab.sim.state_hash(), hash_at_40s, "rewinding replays the same past");
+    }
+
+    #[test]
+    fn a_snapshot_weighs_the_records_it_does_not_share() {
+        let mut lab = Lab::new(default_scenario()).unwrap();
+        lab.apply(Command::AddProducer {
+            producer_id: None,
+            topic: "orders".into(),
+            rate_per_sec: 2_000,
+            keys: grouplab_engine::api::command::KeySpec::None,
+            acks: grouplab_engine::api::command::Acks::All,
+            config: Default::default(),
+        })
+        .unwrap();
+        lab.advance_by(30_000);
+        // The snapshots so far (every 5 s) share most of their records with each other and the
+        // live simulation: together they weigh far less than a copy of each would.
+        let copies: u64 = lab.snapshots.iter().map(|s| s.sim.retained_records()).sum();
+        assert!(lab.snapshot_count() >= 6 && lab.snapshot_weight() < copies / 2, "{} snapshots weigh {}, {copies} records", lab.snapshot_count(), lab.snapshot_weight());
+        // Without them, the live simulation holds its records alone; a copy takes half of them.
+        lab.snapshots.clear();
+        let records = |sim: &Sim| snapshot_weight(sim) - 100 * sim.replica_count();
+        let alone = records(&lab.sim);
+        assert!(alone * 2 > lab.sim.retained_records() / 3, "about one copy of each record (RF 3): {alone}");
+        let copy = lab.sim.clone();
+        let (live, copied) = (records(&lab.sim), records(&copy));
+        assert!(live < alone * 3 / 4 && copied < alone * 3 / 4, "the full chunks are shared: {alone} -> {live} + {copied}");
+        assert!(live + copied < alone + alone / 4, "two holders weigh little more than one: {alone} -> {live} + {copied}");
     }
 
     #[test]
