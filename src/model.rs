@@ -243,7 +243,7 @@ pub enum FastForwardEnd {
 /// How far ahead a fast-forward looks for the next rebalance.
 pub const NEXT_REBALANCE_SEARCH_MS: u64 = 3_600_000;
 
-/// A fast-forward under way: the engine runs as fast as it can, one frame's budget at a time,
+/// A fast-forward under way: the engine runs as fast as it can, one slice (`state::FAST_FORWARD_SLICE_MS`) at a time,
 /// from `from_ms` to at most `until_ms`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FastForward {

@@ -37,7 +37,7 @@ pub enum Action {
     Select(Option<String>),
     /// Open the sequence diagram of a rebalance (`None` closes it).
     OpenSequence(Option<crate::model::SequenceWindow>),
-    /// Run the engine as fast as it can to a time or the next rebalance (frame-sized slices).
+    /// Run the engine as fast as it can to a time or the next rebalance (slices of two frames).
     FastForward(crate::model::FastForwardTo),
     /// Stop the fast-forward under way where it is.
     CancelFastForward,
