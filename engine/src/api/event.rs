@@ -57,9 +57,12 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "t={}.{:03}s ", self.at_ms / 1000, self.at_ms % 1000)?;
         match &self.kind {
-            EventKind::Cluster(e) => write!(f, "{e}"),
-            EventKind::Producer(e) => write!(f, "{e}"),
-            EventKind::Group(e) => write!(f, "GROUP {e}"),
+            EventKind::Cluster(e) => fmt::Display::fmt(e, f),
+            EventKind::Producer(e) => fmt::Display::fmt(e, f),
+            EventKind::Group(e) => {
+                f.write_str("GROUP ")?;
+                fmt::Display::fmt(e, f)
+            }
         }
     }
 }

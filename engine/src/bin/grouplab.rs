@@ -19,6 +19,7 @@
 //! horizon) exit with status 2; a scenario that cannot start exits with 1. `run` and `hash`
 //! report their progress on stderr once a second when a scenario takes more than 2 s.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -191,8 +192,13 @@ fn cmd_run(args: &[String]) -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     // A closed pipe (e.g. `| head`) just ends the output.
     let mut open = true;
+    // Each line is formatted into one reused buffer and written whole: formatting straight into
+    // the `BufWriter` costs an `io::Write` call per piece of a line.
+    let mut line = String::new();
     let run = run_reporting(&scenario, &mut |e| {
-        open = open && writeln!(out, "{e}").is_ok();
+        line.clear();
+        let _ = writeln!(line, "{e}");
+        open = open && out.write_all(line.as_bytes()).is_ok();
     });
     let (sim, rejected) = match run {
         Ok(r) => r,

@@ -79,9 +79,10 @@ impl Store {
             let room = CHUNK_RECORDS - self.open.len();
             let (now, rest) = records.split_at(room.min(records.len()));
             if self.open.capacity() - self.open.len() < now.len() {
-                // Grow by a quarter up to a chunk: thousands of slowly growing replica logs.
+                // Double up to a chunk (from 16 records): thousands of slowly growing replica
+                // logs, each open chunk copied by a handful of reallocations at most.
                 let len = self.open.len();
-                self.open.reserve_exact(now.len().max(len / 4).max(16).min(CHUNK_RECORDS - len));
+                self.open.reserve_exact(now.len().max(len).max(16).min(CHUNK_RECORDS - len));
             }
             self.open.extend_from_slice(now);
             if self.open.len() == CHUNK_RECORDS {

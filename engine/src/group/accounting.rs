@@ -434,10 +434,14 @@ impl Run {
 }
 
 impl Runs {
+    /// The last run that starts at or before `id`.
+    fn last_from(&self, id: u64) -> Option<Run> {
+        self.runs.range(..=(u128::from(id) << 64 | u128::from(u64::MAX))).next_back().map(|&k| Run::of(k))
+    }
+
     /// The run holding `id`, if any.
     fn find(&self, id: u64) -> Option<Run> {
-        let last = self.runs.range(..=(u128::from(id) << 64 | u128::from(u64::MAX))).next_back()?;
-        Some(Run::of(*last)).filter(|r| id < r.end())
+        self.last_from(id).filter(|r| id < r.end())
     }
 
     /// How many times `id` was processed.
@@ -454,22 +458,25 @@ impl Runs {
     /// One more processing of `id`; returns its new count.
     fn increment(&mut self, id: u64) -> u32 {
         self.total += 1;
-        let count = match self.find(id) {
-            Some(r) => {
+        // The last run that starts at or before `id`: the one holding it, or else the run
+        // holding `id - 1` if it touches `id`.
+        let at = self.last_from(id);
+        let (count, left) = match at {
+            Some(r) if id < r.end() => {
                 self.runs.remove(&r.key());
                 let before = (id - r.start) as u32;
                 self.put(Run { len: before, ..r });
                 self.put(Run { start: id + 1, len: r.len - before - 1, ..r });
-                r.count.saturating_add(1)
+                (r.count.saturating_add(1), id.checked_sub(1).and_then(|l| self.find(l)))
             }
-            None => {
+            _ => {
                 self.distinct += 1;
-                1
+                (1, at.filter(|l| l.end() == id))
             }
         };
         // The new one-id run, merged with neighbours of the same count that touch it.
         let mut run = Run { start: id, len: 1, count };
-        if let Some(left) = id.checked_sub(1).and_then(|l| self.find(l)) {
+        if let Some(left) = left {
             if left.count == count && left.len < u32::MAX {
                 self.runs.remove(&left.key());
                 run = Run { len: left.len + 1, ..left };

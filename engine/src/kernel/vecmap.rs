@@ -172,6 +172,10 @@ impl<K: Ord, V> VecMap<K, V> {
         self.find(key).ok().map(|i| &mut self.entries[i].1)
     }
     /// The entry at position `i` in key order.
+    pub fn get_index(&self, i: usize) -> Option<(&K, &V)> {
+        self.entries.get(i).map(pair_ref)
+    }
+    /// The entry at position `i` in key order.
     pub fn get_index_mut(&mut self, i: usize) -> Option<(&K, &mut V)> {
         self.entries.get_mut(i).map(pair_mut)
     }

@@ -69,7 +69,7 @@ pub fn partitions_to_reset(view: &View, args: &[String]) -> Step<Vec<TopicPartit
 /// The log offsets of a partition as ListOffsets returns them: `(log start, HW)`; `None`
 /// without a live leader.
 pub fn log_offsets(sim: &Sim, tp: &TopicPartition) -> Option<(i64, i64)> {
-    let src = ClusterSource { cluster: sim.cluster() };
+    let src = ClusterSource::new(sim.cluster());
     src.offsets(tp).map(|o| (o.log_start_offset, o.high_watermark))
 }
 
@@ -102,7 +102,7 @@ pub fn to_latest(sim: &Sim, partitions: &[TopicPartition]) -> Vec<(TopicPartitio
 /// below the HW; a partition with none falls back to its end, with `Warn: Partition p from
 /// topic t is empty. Falling back to latest known offset.` on standard output.
 pub fn at_timestamp(sim: &Sim, partitions: &[TopicPartition], ts: i64, out: &mut ToolOutput) -> Vec<(TopicPartition, i64)> {
-    let src = ClusterSource { cluster: sim.cluster() };
+    let src = ClusterSource::new(sim.cluster());
     partitions
         .iter()
         .map(|tp| {

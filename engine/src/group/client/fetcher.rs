@@ -168,25 +168,30 @@ impl ConsumerClient {
         }
         // `reset_position` below does not read the assignment: lend it out for the loop.
         let assignment = std::mem::take(&mut self.assignment);
-        let mut owned: Vec<&TopicPartition> = Vec::with_capacity(n_owned);
-        owned.extend(
-            assignment
-                .iter()
-                .filter(|tp| self.positions.contains_key(*tp) && !self.no_offset.contains(*tp)),
-        );
+        // The same owned partitions with their positions, by the same merge join. Fetching one
+        // partition moves only its own position, so each one's is still current when its turn comes.
+        let mut owned: Vec<(&TopicPartition, i64)> = Vec::with_capacity(n_owned);
+        {
+            let mut pos_iter = self.positions.iter().peekable();
+            for tp in &assignment {
+                while pos_iter.next_if(|(k, _)| *k < tp).is_some() {}
+                if let Some((_, &pos)) = pos_iter.peek().filter(|(k, _)| *k == tp) {
+                    if !self.no_offset.contains(tp) {
+                        owned.push((tp, pos));
+                    }
+                }
+            }
+        }
         let start = self.fetch_cursor % owned.len();
         owned.rotate_left(start);
         self.fetch_cursor = self.fetch_cursor.wrapping_add(1);
         let mut records = Vec::new();
         let max = self.cfg.max_poll_records as usize;
-        for tp in owned {
+        for (tp, mut pos) in owned {
             if records.len() >= max {
                 break;
             }
             let Some(bounds) = env.offsets(tp) else {
-                continue;
-            };
-            let Some(mut pos) = self.positions.get(tp).copied() else {
                 continue;
             };
             if self.validated_epochs.get(tp).is_some_and(|&e| e != bounds.leader_epoch) {

@@ -174,6 +174,8 @@ pub struct GroupLayer {
     /// consumers and the layer's next deadline costs O(log n) instead of a scan.
     /// Keys are `pack(deadline_ms, slot)`.
     consumer_due: BTreeSet<u128>,
+    /// The due slots of one pass of a wake-up, kept between wake-ups (never read across them).
+    due_scratch: Vec<u32>,
     /// In-flight messages by `(deliver_at_ms, seq)`, with the last `seq` and the dropped count.
     queue: MessageQueue,
     /// The last messages delivered (for sequence diagrams; never read by the simulation).
@@ -718,17 +720,15 @@ impl GroupLayer {
             }
             // Due consumers from the timer index, handled in `client.id` order (the order of
             // `self.consumers`), as a scan of every consumer would.
-            let mut due_slots: Vec<u32> = self
-                .consumer_due
-                .range(..=pack(now, u64::MAX))
-                .map(|&k| unpack(k).1 as u32)
-                .collect();
+            let mut due_slots = std::mem::take(&mut self.due_scratch);
+            due_slots.clear();
+            due_slots.extend(self.consumer_due.range(..=pack(now, u64::MAX)).map(|&k| unpack(k).1 as u32));
             if due_slots.len() > 1 {
                 // Ranks are unique (client ids are), so a stable sort orders exactly like an unstable one.
                 crate::kernel::sort::sort_by_key(&mut due_slots, |&s| self.consumer_rank[s as usize]);
             }
-            for slot in due_slots {
-                let src = ClusterSource { cluster: &*cluster };
+            for &slot in &due_slots {
+                let src = ClusterSource::new(&*cluster);
                 // A slot's rank is its consumer's position in `consumers` (never removed).
                 let Some((name, c)) = self.consumers.get_index_mut(self.consumer_rank[slot as usize] as usize) else {
                     continue;
@@ -742,6 +742,7 @@ impl GroupLayer {
                     self.apply_outputs(ctx, cluster, &gid, out);
                 }
             }
+            self.due_scratch = due_slots;
             if !any {
                 break;
             }

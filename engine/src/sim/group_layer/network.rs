@@ -7,7 +7,9 @@
 use crate::api::view::{MessageView, MAX_MESSAGES_IN_VIEW};
 use crate::group::protocol::Api;
 use std::collections::VecDeque;
-use crate::cluster::Cluster;
+use crate::cluster::log::Log;
+use crate::cluster::{Cluster, Partition, Topic};
+use std::cell::Cell;
 use crate::group::client::{PartitionOffsets, PartitionSource};
 use crate::group::protocol::{producer_record_id, Body, Endpoint, ErrorCode, Message, RecordId, Request, Response, TopicPartition};
 use crate::kernel::{pack, unpack, Ctx};
@@ -17,8 +19,33 @@ use super::{GroupLayer, MAX_MESSAGES};
 
 /// The simulated cluster as consumers see it.
 pub struct ClusterSource<'a> {
-    /// The cluster.
-    pub cluster: &'a Cluster,
+    cluster: &'a Cluster,
+    /// Index of the topic of the last lookup: a consumer's fetch reads partition after
+    /// partition of the same topic, and comparing one name costs less than finding it.
+    last_topic: Cell<usize>,
+}
+
+impl<'a> ClusterSource<'a> {
+    /// The cluster as consumers see it.
+    pub fn new(cluster: &'a Cluster) -> Self {
+        ClusterSource { cluster, last_topic: Cell::new(0) }
+    }
+
+    fn topic(&self, name: &str) -> Option<&'a Topic> {
+        if let Some(t) = self.cluster.topics.get(self.last_topic.get()).filter(|t| t.name == name) {
+            return Some(t);
+        }
+        let id = self.cluster.topic_id(name)?;
+        self.last_topic.set(id);
+        self.cluster.topics.get(id)
+    }
+
+    /// The partition's leader log, if its leader runs.
+    fn leader_log(&self, tp: &TopicPartition) -> Option<(&'a Partition, &'a Log)> {
+        let p = self.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
+        let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
+        Some((p, p.log_of(leader)?))
+    }
 }
 
 impl PartitionSource for ClusterSource<'_> {
@@ -26,9 +53,7 @@ impl PartitionSource for ClusterSource<'_> {
         self.cluster.topic(topic).map(|t| t.partitions.len() as u32)
     }
     fn offsets(&self, tp: &TopicPartition) -> Option<PartitionOffsets> {
-        let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
-        let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
-        let log = p.log_of(leader)?;
+        let (p, log) = self.leader_log(tp)?;
         Some(PartitionOffsets {
             log_start_offset: log.log_start_offset() as i64,
             high_watermark: log.high_watermark() as i64,
@@ -38,26 +63,26 @@ impl PartitionSource for ClusterSource<'_> {
     }
     fn record_epoch(&self, tp: &TopicPartition, offset: i64) -> Option<u32> {
         let offset = u64::try_from(offset).ok()?;
-        let r = self.cluster.read(&tp.topic, tp.partition, offset, 1)?.first()?;
+        let (_, log) = self.leader_log(tp)?;
+        let r = log.slice(offset, log.high_watermark(), 1).first()?;
         (r.offset == offset).then_some(r.leader_epoch)
     }
     fn offset_for_timestamp(&self, tp: &TopicPartition, timestamp_ms: u64) -> Option<i64> {
-        let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
-        let log = p.log_of(p.leader.filter(|b| self.cluster.broker_alive(*b))?)?;
+        let (_, log) = self.leader_log(tp)?;
         // Append times never go back: the first record at or after `timestamp_ms`.
         let records = log.records();
         let i = records.partition_point(|r| r.timestamp_ms < timestamp_ms);
         records.get(i).map(|r| r.offset as i64)
     }
     fn end_offset_for_epoch(&self, tp: &TopicPartition, epoch: u32) -> Option<(u32, i64)> {
-        let p = self.cluster.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
-        let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
-        p.log_of(leader)?.end_offset_for_epoch(epoch).map(|(e, end)| (e, end as i64))
+        let (_, log) = self.leader_log(tp)?;
+        log.end_offset_for_epoch(epoch).map(|(e, end)| (e, end as i64))
     }
     fn for_each_record(&self, tp: &TopicPartition, from: i64, until: i64, max: usize, f: &mut dyn FnMut(i64, RecordId, Option<u32>)) {
         let Ok(start) = u64::try_from(from) else { return };
-        let Some(records) = self.cluster.read(&tp.topic, tp.partition, start, max) else { return };
-        // `read` gives the records from the first offset ≥ `from`: stop at the first gap.
+        let Some((_, log)) = self.leader_log(tp) else { return };
+        let records = log.slice(start, log.high_watermark(), max);
+        // The slice holds the records from the first offset ≥ `from`: stop at the first gap.
         for (r, offset) in records.iter().zip(from..until) {
             if r.offset as i64 != offset {
                 break;
@@ -67,7 +92,8 @@ impl PartitionSource for ClusterSource<'_> {
     }
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
         let offset = u64::try_from(offset).ok()?;
-        let r = self.cluster.read(&tp.topic, tp.partition, offset, 1)?.first()?;
+        let (_, log) = self.leader_log(tp)?;
+        let r = log.slice(offset, log.high_watermark(), 1).first()?;
         (r.offset == offset).then(|| producer_record_id(r.producer_id, r.sequence))
     }
 }
@@ -384,7 +410,7 @@ impl GroupLayer {
                 self.deliver_to_share_consumer(ctx, cluster, &c, &msg);
             }
             (Endpoint::Client(c), _) => {
-                let src = ClusterSource { cluster: &*cluster };
+                let src = ClusterSource::new(&*cluster);
                 let (gid, out) = match self.consumers.get_mut(c) {
                     Some(rt) => {
                         let out = rt.client.handle_message(now, &msg, &src);

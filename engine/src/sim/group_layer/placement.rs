@@ -65,16 +65,18 @@ impl GroupLayer {
     /// anything moved.
     pub fn sync_coordinators(&mut self, ctx: &mut Ctx, cluster: &mut Cluster) -> bool {
         let mut moved = false;
-        let gids: Vec<String> = self.groups.keys().cloned().collect();
-        for gid in gids {
-            let target = cluster.coordinator_for(&gid);
+        // Called at every wake-up: read each group in place, and name it only when it moves.
+        let mut i = 0;
+        while let Some((gid, g)) = self.groups.get_index(i) {
+            i += 1;
+            let target = cluster.coordinator_for(gid);
+            if g.coordinator.as_ref().map(GroupCoordinator::broker_id) == target {
+                continue;
+            }
+            let gid = gid.clone();
             let Some(g) = self.groups.get_mut(&gid) else {
                 continue;
             };
-            let current = g.coordinator.as_ref().map(GroupCoordinator::broker_id);
-            if current == target {
-                continue;
-            }
             moved = true;
             let taken = g.coordinator.take();
             g.losses_settled = None;

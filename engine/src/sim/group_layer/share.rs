@@ -387,7 +387,7 @@ impl GroupLayer {
             let reset = reset_strategy(&g.settings);
             for tp in needed {
                 let leader = cluster.leader_of(&tp.topic, tp.partition).filter(|b| cluster.broker_alive(*b));
-                let src = ClusterSource { cluster: &*cluster };
+                let src = ClusterSource::new(&*cluster);
                 let offsets = src.offsets(&tp);
                 let entry = g.partitions.entry(tp.clone()).or_insert_with(|| SharePartitionRuntime::new(&gid, &tp));
                 if entry.leader == leader && (entry.partition.is_some() || leader.is_none()) {
@@ -404,7 +404,7 @@ impl GroupLayer {
                 if entry.store.state().is_none() && !entry.initialize(ctx, cluster, &InitializeShareGroupState { state_epoch: 0, start_offset: -1 }) {
                     continue;
                 }
-                let src = ClusterSource { cluster: &*cluster };
+                let src = ClusterSource::new(&*cluster);
                 let Ok((persisted, _)) = entry.store.read(now, o.leader_epoch as i32) else { continue };
                 let (log_start, hw) = (o.log_start_offset.max(0) as u64, o.high_watermark.max(0) as u64);
                 let start = || SharePartition::start_offset_during_initialization(reset, now, log_start, hw, |ts| src.offset_for_timestamp(&tp, ts).map(|o| o.max(0) as u64));
@@ -568,7 +568,7 @@ impl GroupLayer {
         let error = if known { ErrorCode::None } else { ErrorCode::UnknownMemberId };
         if let (Some(mut budget), true) = (max_records, known) {
             for tp in partitions {
-                let hw = ClusterSource { cluster: &*cluster }.offsets(tp).map_or(0, |o| o.high_watermark.max(0) as u64);
+                let hw = ClusterSource::new(&*cluster).offsets(tp).map_or(0, |o| o.high_watermark.max(0) as u64);
                 let acquired = match self.share.groups.get_mut(&gid).and_then(|g| g.partitions.get_mut(tp)) {
                     Some(p) if p.leader == Some(broker) => match p.partition.as_mut() {
                         Some(sp) if budget > 0 => sp.acquire(now, member_id, budget, hw),
@@ -779,7 +779,7 @@ impl GroupLayer {
                     .partitions
                     .iter()
                     .map(|(tp, p)| {
-                        let hw = ClusterSource { cluster }.offsets(tp).map_or(0, |o| o.high_watermark.max(0) as u64);
+                        let hw = ClusterSource::new(cluster).offsets(tp).map_or(0, |o| o.high_watermark.max(0) as u64);
                         let (start_offset, end_offset, lag, in_flight, counts) = match &p.partition {
                             Some(sp) => {
                                 let c = sp.state_counts();

@@ -232,7 +232,7 @@ impl ShareAdmin<'_> {
     pub fn offsets(&self, gid: &str) -> Result<Vec<SharePartitionOffsets>, ShareAdminError> {
         self.coordinator_check(gid)?;
         let Some(g) = self.layer.share.groups.get(gid) else { return Ok(Vec::new()) };
-        let src = ClusterSource { cluster: self.cluster };
+        let src = ClusterSource::new(self.cluster);
         let mut out = Vec::new();
         for tp in g.group.initialized_partitions() {
             if !self.partition_exists(&tp) {
