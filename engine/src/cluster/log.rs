@@ -335,6 +335,11 @@ impl Log {
         recs.skip(a).take(b.saturating_sub(a).min(max))
     }
 
+    /// What a consumer may read from `offset` on: at most `max` records below the high watermark.
+    pub fn read(&self, from: u64, max: usize) -> Slice<'_> {
+        self.slice(from, self.high_watermark, max)
+    }
+
     /// Set the high watermark (callers keep it ≤ LEO; the leader only moves it forward).
     pub fn set_high_watermark(&mut self, hw: u64) {
         debug_assert!(hw <= self.log_end_offset);

@@ -458,14 +458,15 @@ impl Cluster {
     /// Consumer fetch: up to `max` records from the live leader with offsets in `[from, HW)`.
     /// `None` if the partition is unknown or has no live leader.
     pub fn read(&self, topic: &str, partition: u32, from: u64, max: usize) -> Option<log::Slice<'_>> {
-        let p = self.topic(topic)?.partitions.get(partition as usize)?;
-        let leader = p.leader?;
-        if !self.broker_alive(leader) {
-            return None;
-        }
-        let log = p.log_of(leader)?;
-        Some(log.slice(from, log.high_watermark(), max))
+        Some(self.live_leader_log(self.topic(topic)?, partition)?.1.read(from, max))
     }
+    /// `topic`'s partition and its leader's log, if the leader runs (what consumers read from).
+    pub fn live_leader_log<'a>(&self, topic: &'a Topic, partition: u32) -> Option<(&'a Partition, &'a log::Log)> {
+        let p = topic.partitions.get(partition as usize)?;
+        let leader = p.leader.filter(|&b| self.broker_alive(b))?;
+        Some((p, p.log_of(leader)?))
+    }
+
     /// Whether a broker process is running.
     pub fn broker_alive(&self, broker: u32) -> bool {
         self.brokers.get(broker as usize).is_some_and(|b| b.alive)

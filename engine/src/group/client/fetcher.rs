@@ -7,6 +7,7 @@ use super::{AutoOffsetReset, CommitMode, ConsumerClient, PartitionOffsets, Parti
 use crate::group::event::GroupEvent;
 use crate::group::output::Output;
 use crate::group::protocol::{RecordId, TopicPartition};
+use crate::kernel::vecmap::{VecMap, VecSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -125,36 +126,18 @@ impl ConsumerClient {
     }
 
     fn fetch(&mut self, now_ms: u64, env: &dyn PartitionSource, out: &mut Vec<Output>) -> Vec<FetchedRecord> {
-        // Owned partitions with a position (assignment and positions share the key order, so
-        // a merge join finds them without lookups).
         let mut n_owned = 0usize;
         let mut busy = false;
-        {
-            let mut pos_iter = self.positions.iter().peekable();
-            for tp in &self.assignment {
-                let pos = loop {
-                    match pos_iter.peek() {
-                        Some((k, _)) if *k < tp => {
-                            pos_iter.next();
-                        }
-                        Some((k, p)) if *k == tp => break Some(**p),
-                        _ => break None,
-                    }
-                };
-                let Some(pos) = pos else { continue };
-                if self.no_offset.contains(tp) {
-                    continue;
-                }
-                n_owned += 1;
-                // Work to do: records below the HW, a position out of range, or a new leader
-                // epoch to validate the position against.
-                if !busy {
-                    if let Some(b) = env.offsets(tp) {
-                        busy = pos < b.high_watermark
-                            || pos < b.log_start_offset
-                            || pos > b.log_end_offset
-                            || self.validated_epochs.get(tp).is_some_and(|&e| e != b.leader_epoch);
-                    }
+        for (tp, pos) in owned_positions(&self.assignment, &self.positions, &self.no_offset) {
+            n_owned += 1;
+            // Work to do: records below the HW, a position out of range, or a new leader
+            // epoch to validate the position against.
+            if !busy {
+                if let Some(b) = env.offsets(tp) {
+                    busy = pos < b.high_watermark
+                        || pos < b.log_start_offset
+                        || pos > b.log_end_offset
+                        || self.validated_epochs.get(tp).is_some_and(|&e| e != b.leader_epoch);
                 }
             }
         }
@@ -168,20 +151,10 @@ impl ConsumerClient {
         }
         // `reset_position` below does not read the assignment: lend it out for the loop.
         let assignment = std::mem::take(&mut self.assignment);
-        // The same owned partitions with their positions, by the same merge join. Fetching one
-        // partition moves only its own position, so each one's is still current when its turn comes.
+        // Fetching one partition moves only its own position, so each one's is still current
+        // when its turn comes.
         let mut owned: Vec<(&TopicPartition, i64)> = Vec::with_capacity(n_owned);
-        {
-            let mut pos_iter = self.positions.iter().peekable();
-            for tp in &assignment {
-                while pos_iter.next_if(|(k, _)| *k < tp).is_some() {}
-                if let Some((_, &pos)) = pos_iter.peek().filter(|(k, _)| *k == tp) {
-                    if !self.no_offset.contains(tp) {
-                        owned.push((tp, pos));
-                    }
-                }
-            }
-        }
+        owned.extend(owned_positions(&assignment, &self.positions, &self.no_offset));
         let start = self.fetch_cursor % owned.len();
         owned.rotate_left(start);
         self.fetch_cursor = self.fetch_cursor.wrapping_add(1);
@@ -230,6 +203,22 @@ impl ConsumerClient {
         self.assignment = assignment;
         records
     }
+}
+
+/// The owned partitions that have a position and are not failed (`no_offset`), with their
+/// positions, in key order: assignment and positions share the key order, so a merge join
+/// finds them without lookups.
+fn owned_positions<'a, 'b>(
+    assignment: &'a VecSet<TopicPartition>,
+    positions: &'b VecMap<TopicPartition, i64>,
+    no_offset: &'b VecSet<TopicPartition>,
+) -> impl Iterator<Item = (&'a TopicPartition, i64)> + use<'a, 'b> {
+    let mut pos_iter = positions.iter().peekable();
+    assignment.iter().filter_map(move |tp| {
+        while pos_iter.next_if(|(k, _)| *k < tp).is_some() {}
+        let &(_, &pos) = pos_iter.peek().filter(|(k, _)| *k == tp)?;
+        (!no_offset.contains(tp)).then_some((tp, pos))
+    })
 }
 
 #[cfg(test)]

@@ -42,9 +42,7 @@ impl<'a> ClusterSource<'a> {
 
     /// The partition's leader log, if its leader runs.
     fn leader_log(&self, tp: &TopicPartition) -> Option<(&'a Partition, &'a Log)> {
-        let p = self.topic(&tp.topic)?.partitions.get(tp.partition as usize)?;
-        let leader = p.leader.filter(|b| self.cluster.broker_alive(*b))?;
-        Some((p, p.log_of(leader)?))
+        self.cluster.live_leader_log(self.topic(&tp.topic)?, tp.partition)
     }
 }
 
@@ -64,7 +62,7 @@ impl PartitionSource for ClusterSource<'_> {
     fn record_epoch(&self, tp: &TopicPartition, offset: i64) -> Option<u32> {
         let offset = u64::try_from(offset).ok()?;
         let (_, log) = self.leader_log(tp)?;
-        let r = log.slice(offset, log.high_watermark(), 1).first()?;
+        let r = log.read(offset, 1).first()?;
         (r.offset == offset).then_some(r.leader_epoch)
     }
     fn offset_for_timestamp(&self, tp: &TopicPartition, timestamp_ms: u64) -> Option<i64> {
@@ -81,7 +79,7 @@ impl PartitionSource for ClusterSource<'_> {
     fn for_each_record(&self, tp: &TopicPartition, from: i64, until: i64, max: usize, f: &mut dyn FnMut(i64, RecordId, Option<u32>)) {
         let Ok(start) = u64::try_from(from) else { return };
         let Some((_, log)) = self.leader_log(tp) else { return };
-        let records = log.slice(start, log.high_watermark(), max);
+        let records = log.read(start, max);
         // The slice holds the records from the first offset ≥ `from`: stop at the first gap.
         for (r, offset) in records.iter().zip(from..until) {
             if r.offset as i64 != offset {
@@ -93,7 +91,7 @@ impl PartitionSource for ClusterSource<'_> {
     fn record_id(&self, tp: &TopicPartition, offset: i64) -> Option<RecordId> {
         let offset = u64::try_from(offset).ok()?;
         let (_, log) = self.leader_log(tp)?;
-        let r = log.slice(offset, log.high_watermark(), 1).first()?;
+        let r = log.read(offset, 1).first()?;
         (r.offset == offset).then(|| producer_record_id(r.producer_id, r.sequence))
     }
 }
