@@ -413,3 +413,62 @@ fn an_eligible_leader_replica_leads_cleanly_when_the_isr_empties() {
         sim.check_invariants().unwrap();
     }
 }
+
+/// KRaft's controller knows a broker crashed only when its session expires: until then the
+/// broker is electable (`isAcceptableLeader` is "registered and unfenced"), so a leader moved
+/// away by a controlled shutdown may land on a dead broker, and the partition is unavailable
+/// until that broker is fenced and a live ISR member is elected.
+#[test]
+fn a_crashed_broker_stays_electable_until_its_session_expires() {
+    let mut sim = sim3();
+    create(&mut sim, "t", 1, 3, TopicConfig::default()).unwrap();
+    let p = part(&sim, "t", 0);
+    let (a, b, c) = (p.replicas[0], p.replicas[1], p.replicas[2]);
+    assert_eq!(p.leader, Some(a));
+    sim.apply(Command::CrashBroker { broker: b }).unwrap();
+    sim.advance_to(1_000);
+    sim.apply(Command::ShutdownBroker { broker: a }).unwrap();
+    let p = part(&sim, "t", 0);
+    assert_eq!(p.leader, Some(b), "the first unfenced ISR member in replica order, though it is down");
+    sim.advance_to(8_999);
+    assert_eq!(part(&sim, "t", 0).leader, Some(b));
+    sim.advance_to(9_000);
+    let p = part(&sim, "t", 0);
+    assert_eq!((p.leader, p.isr.clone()), (Some(c), vec![c]), "fenced at broker.session.timeout.ms, then the live member leads");
+    sim.check_invariants().unwrap();
+}
+
+/// KIP-966 with `useLastKnownLeaderInBalancedRecovery` (Kafka's default): when the ISR empties,
+/// `lastKnownElr` remembers the leader the partition had. Brokers that come back after an
+/// unclean shutdown leave the ELR; once both the ISR and the ELR are empty the last known
+/// leader is elected when it returns, flagged unclean, and the partition is online again.
+#[test]
+fn the_last_known_leader_leads_again_when_the_isr_and_the_elr_are_empty() {
+    let mut sim = sim3();
+    create(&mut sim, "t", 1, 2, TopicConfig { min_insync_replicas: 2, ..TopicConfig::default() }).unwrap();
+    sim.apply(Command::Produce { topic: "t".into(), count: 10, key: None, acks: Acks::All }).unwrap();
+    sim.advance_to(500);
+    let p = part(&sim, "t", 0);
+    let (a, b) = (p.replicas[0], p.replicas[1]);
+    assert_eq!((p.leader, p.high_watermark), (Some(a), 10));
+    sim.apply(Command::CrashBroker { broker: b }).unwrap();
+    sim.advance_to(1_000);
+    sim.apply(Command::CrashBroker { broker: a }).unwrap();
+    sim.advance_to(20_000);
+    let p = part(&sim, "t", 0);
+    assert_eq!((p.leader, p.isr.clone(), p.elr.clone(), p.last_known_elr.clone()), (None, vec![], vec![a, b], vec![a]), "both fenced: offline, the leader remembered");
+    let out = grouplab_engine::tools::run_line(&sim, "kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic t").stdout;
+    assert!(out.contains(&format!("Leader: none\tReplicas: {a},{b}\tIsr: \tElr: {a},{b}\tLastKnownElr: {a}\n")), "{out}");
+    sim.apply(Command::RestartBroker { broker: b }).unwrap();
+    let p = part(&sim, "t", 0);
+    assert_eq!((p.leader, p.elr.clone()), (None, vec![a]), "back after an unclean shutdown, {b} leaves the ELR and may not lead");
+    sim.apply(Command::RestartBroker { broker: a }).unwrap();
+    let p = part(&sim, "t", 0);
+    assert_eq!((p.leader, p.isr.clone(), p.elr.clone(), p.last_known_elr.clone()), (Some(a), vec![a], vec![], vec![]), "the last known leader leads again");
+    assert_eq!(p.high_watermark.max(10), p.high_watermark);
+    let events = drain(&mut sim);
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Cluster(ClusterEvent::LeaderElected { unclean: true, leader: Some(l), .. }) if *l == a)));
+    sim.advance_to(21_000);
+    assert_eq!(part(&sim, "t", 0).isr, vec![a, b], "the follower catches up and rejoins");
+    sim.check_invariants().unwrap();
+}

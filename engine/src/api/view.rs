@@ -74,6 +74,8 @@ pub struct PartitionView {
     pub isr: Vec<u32>,
     /// Eligible leader replicas (KIP-966): out of the ISR but holding every committed record.
     pub elr: Vec<u32>,
+    /// `LastKnownElr`: the leader an offline partition had when its ISR emptied (KIP-966).
+    pub last_known_elr: Vec<u32>,
     /// Leader epoch.
     pub leader_epoch: u32,
     /// Log start offset (leader's, or the last leader's when offline).

@@ -67,27 +67,33 @@ impl Cluster {
     }
 
     /// Elect a leader for `(tid, p)` (KRaft `PartitionChangeBuilder`): the first replica in
-    /// replica order that is in the ISR and eligible; if none and
-    /// `unclean.leader.election.enable`, the first eligible replica (ISR becomes just it);
+    /// replica order that is in the ISR and electable; if none and
+    /// `unclean.leader.election.enable`, the first electable replica (ISR becomes just it);
     /// otherwise offline (`leader = None`, ISR keeps its last member).
+    ///
+    /// Electable is the controller's view (`isAcceptableLeader`): registered and unfenced. A
+    /// broker that crashed is electable until its session expires and the controller fences
+    /// it, as in Kafka, where the controller learns of a crash only through the missed
+    /// heartbeats; the partitions it leads meanwhile are unavailable.
     fn elect_leader(&mut self, ctx: &mut Ctx, tid: usize, p: usize) {
         self.wake_partition(tid, p);
         let unclean_ok = self.topics[tid].config.unclean_leader_election_enable;
         let part = &self.topics[tid].partitions[p];
-        let clean = part.replicas.iter().copied().find(|&b| part.isr.contains(&b) && self.eligible(b));
-        // KIP-966 (`PartitionChangeBuilder.electAnyLeader`): with an empty ISR a live ELR member
-        // leads cleanly; else the last known leader if it is the only `lastKnownElr` member
+        let electable = |b: u32| self.brokers.get(b as usize).is_some_and(|x| !x.fenced);
+        let clean = part.replicas.iter().copied().find(|&b| part.isr.contains(&b) && electable(b));
+        // KIP-966 (`PartitionChangeBuilder.electAnyLeader`): with an empty ISR an electable
+        // ELR member leads cleanly; else, with an empty ELR too, the last known leader
         // (flagged unclean); else an unclean election if allowed.
-        let from_elr = (part.isr.is_empty()).then(|| part.elr.iter().copied().find(|&b| self.eligible(b))).flatten();
+        let from_elr = (part.isr.is_empty()).then(|| part.elr.iter().copied().find(|&b| electable(b))).flatten();
         let last_known = match part.last_known_elr.as_slice() {
-            [b] if part.isr.is_empty() && self.eligible(*b) => Some(*b),
+            [b] if part.isr.is_empty() && part.elr.is_empty() && electable(*b) => Some(*b),
             _ => None,
         };
         let (new_leader, unclean, elected_from_elr) = match (clean, from_elr, last_known) {
             (Some(b), _, _) => (Some(b), false, false),
             (None, Some(b), _) => (Some(b), false, true),
             (None, None, Some(b)) => (Some(b), true, false),
-            (None, None, None) if unclean_ok => (part.replicas.iter().copied().find(|&b| self.eligible(b)), true, false),
+            (None, None, None) if unclean_ok => (part.replicas.iter().copied().find(|&b| electable(b)), true, false),
             (None, None, None) => (None, false, false),
         };
         let unclean = unclean && new_leader.is_some();
@@ -117,6 +123,10 @@ impl Cluster {
             let nl = new_leader.expect("elected");
             part.isr = vec![nl];
             part.elr.retain(|&b| b != nl);
+        }
+        if new_leader.is_some() {
+            // `maybeUpdateLastKnownLeader`: a partition with a leader forgets the last one.
+            part.last_known_elr.clear();
         }
         let epoch = part.leader_epoch;
         if let Some(nl) = new_leader {
@@ -321,17 +331,12 @@ impl Cluster {
         br.fenced = false;
         br.incarnation += 1;
         // KIP-966: a broker that registers after an unclean shutdown may have lost unflushed
-        // records, so it leaves every ELR (and is remembered in `lastKnownElr`).
+        // records, so it leaves every ELR (`handleBrokerUncleanShutdown`).
         let unclean = std::mem::take(&mut br.unclean_shutdown);
         if unclean {
             for t in &mut self.topics {
                 for part in &mut t.partitions {
-                    if part.elr.contains(&b) {
-                        part.elr.retain(|&x| x != b);
-                        if !part.last_known_elr.contains(&b) {
-                            part.last_known_elr.push(b);
-                        }
-                    }
+                    part.elr.retain(|&x| x != b);
                 }
             }
         }

@@ -226,7 +226,9 @@ pub struct Partition {
     /// (the HW did not advance while the ISR was below `min.insync.replicas`), electable
     /// cleanly when the ISR is empty.
     pub elr: Vec<u32>,
-    /// ELR members that later shut down uncleanly (`lastKnownElr`).
+    /// `lastKnownElr` as Kafka keeps it by default (`useLastKnownLeaderInBalancedRecovery`):
+    /// the leader the partition had when its ISR became empty, electable (flagged unclean)
+    /// when the ISR and the ELR are both empty; cleared once the partition has a leader.
     pub last_known_elr: Vec<u32>,
 }
 
@@ -237,11 +239,14 @@ impl Partition {
 
     /// `PartitionChangeBuilder.maybePopulateTargetElr` after the ISR changed from `old_isr`:
     /// while the ISR is below the effective `min.insync.replicas`, ELR = (ELR ∪ old ISR) − ISR;
-    /// once it is back at the minimum, ELR and `lastKnownElr` are cleared.
+    /// once it is back at the minimum, the ELR is cleared. Then `maybeUpdateLastKnownLeader`:
+    /// an ISR that became empty remembers the leader the partition had (none if it had none).
     fn update_elr(&mut self, old_isr: &[u32], min_insync_replicas: u16) {
+        if self.isr.is_empty() && !old_isr.is_empty() && self.last_known_elr.as_slice() != self.leader.as_slice() {
+            self.last_known_elr = self.leader.into_iter().collect();
+        }
         if self.isr.len() >= effective_min_isr(min_insync_replicas, self.replicas.len()) {
             self.elr.clear();
-            self.last_known_elr.clear();
             return;
         }
         for &b in old_isr {
@@ -251,7 +256,6 @@ impl Partition {
         }
         let isr = &self.isr;
         self.elr.retain(|b| !isr.contains(b));
-        self.last_known_elr.retain(|b| !isr.contains(b));
         let order = &self.replicas;
         crate::kernel::sort::sort_by_key(&mut self.elr, |b| order.iter().position(|x| x == b).unwrap_or(usize::MAX));
     }

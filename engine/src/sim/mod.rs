@@ -680,6 +680,7 @@ impl Sim {
                                 replicas: p.replicas.clone(),
                                 isr: p.isr.clone(),
                                 elr: p.elr.clone(),
+                                last_known_elr: p.last_known_elr.clone(),
                                 leader_epoch: p.leader_epoch,
                                 log_start_offset: ll.map_or(0, |l| l.log_start_offset()),
                                 high_watermark: ll.map_or(0, |l| l.high_watermark()),

@@ -10,8 +10,8 @@
 //!
 //! `--topic` is a regular expression matched against whole names (`TopicFilter.IncludeList`,
 //! [`super::regex`]); topics are listed by name. `Leader: none` for an offline partition. The
-//! Admin client's DescribeTopicPartitions answers ELR lists (empty when none); GroupLab keeps no
-//! last-known ELR, so `LastKnownElr` is empty. The topic id is GroupLab's deterministic one
+//! Admin client's DescribeTopicPartitions answers the ELR and last-known-ELR lists (empty when
+//! none). The topic id is GroupLab's deterministic one
 //! ([`crate::kafka::topic::topic_id`], also in the view). `--create`, `--alter` and `--delete`
 //! are not simulated here (the UI's forms do that).
 
@@ -261,11 +261,12 @@ fn ids(v: &[u32]) -> String {
 fn partition_line(topic: &str, p: &PartitionView) -> String {
     let leader = p.leader.map_or_else(|| "none".to_string(), |l| l.to_string());
     format!(
-        "\tTopic: {topic}\tPartition: {}\tLeader: {leader}\tReplicas: {}\tIsr: {}\tElr: {}\tLastKnownElr: \n",
+        "\tTopic: {topic}\tPartition: {}\tLeader: {leader}\tReplicas: {}\tIsr: {}\tElr: {}\tLastKnownElr: {}\n",
         p.partition,
         ids(&p.replicas),
         ids(&p.isr),
-        ids(&p.elr)
+        ids(&p.elr),
+        ids(&p.last_known_elr)
     )
 }
 
