@@ -117,19 +117,16 @@ impl Cluster {
             part.unclean_elections += 1;
             // An unclean election clears the ELR.
             part.elr.clear();
-            part.last_known_elr.clear();
         } else if elected_from_elr {
             // The elected ELR member becomes the sole ISR member.
             let nl = new_leader.expect("elected");
             part.isr = vec![nl];
             part.elr.retain(|&b| b != nl);
         }
-        if new_leader.is_some() {
-            // `maybeUpdateLastKnownLeader`: a partition with a leader forgets the last one.
-            part.last_known_elr.clear();
-        }
         let epoch = part.leader_epoch;
         if let Some(nl) = new_leader {
+            // `maybeUpdateLastKnownLeader`: a partition with a leader forgets the last one.
+            part.last_known_elr.clear();
             part.last_leader = Some(nl);
             let li = part.replica_index(nl).expect("leader is a replica");
             part.logs[li].assign_epoch(epoch);

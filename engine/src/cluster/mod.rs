@@ -242,7 +242,7 @@ impl Partition {
     /// once it is back at the minimum, the ELR is cleared. Then `maybeUpdateLastKnownLeader`:
     /// an ISR that became empty remembers the leader the partition had (none if it had none).
     fn update_elr(&mut self, old_isr: &[u32], min_insync_replicas: u16) {
-        if self.isr.is_empty() && !old_isr.is_empty() && self.last_known_elr.as_slice() != self.leader.as_slice() {
+        if self.isr.is_empty() && !old_isr.is_empty() {
             self.last_known_elr = self.leader.into_iter().collect();
         }
         if self.isr.len() >= effective_min_isr(min_insync_replicas, self.replicas.len()) {
